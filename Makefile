@@ -1,0 +1,27 @@
+# `make run` and `make test` are all a fresh machine needs (Python 3.11).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/ventanilla run
+
+test: install
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python bench/webhook.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
