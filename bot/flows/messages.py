@@ -1,0 +1,63 @@
+"""The normalised message types every channel speaks: pure data, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+__all__ = ["Location", "Media", "InboundMessage", "OutboundMessage"]
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place: a shared pin (latitude/longitude) and/or a typed address."""
+
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = None
+    label: str | None = None
+
+    def is_pin(self) -> bool:
+        """Tell whether this location carries coordinates."""
+        return self.latitude is not None and self.longitude is not None
+
+    def as_dict(self) -> dict:
+        """Return the fields as a plain dict, for storage."""
+        return {k: v for k, v in vars(self).items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Media:
+    """One attachment as the provider announced it (its URL may expire)."""
+
+    url: str
+    content_type: str = ""
+
+    def is_image(self) -> bool:
+        """Tell whether the attachment is a picture."""
+        return self.content_type.startswith("image/")
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """What a resident sent, whichever channel carried it."""
+
+    channel: str
+    sender: str
+    recipient: str = ""
+    provider_id: str = ""
+    text: str = ""
+    payload: str = ""
+    location: Location | None = None
+    media: tuple[Media, ...] = ()
+    profile_name: str = ""
+    received_at: datetime | None = None
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """What the bot says back; channels render options as buttons or numbered text."""
+
+    text: str
+    options: tuple[str, ...] = ()

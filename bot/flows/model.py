@@ -1,0 +1,122 @@
+"""The loaded flows: immutable data the engine walks. Built by the loader only."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+__all__ = ["Text", "Option", "Step", "Outcome", "Flow", "Department", "Menu", "Flows", "render"]
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def render(template: str, values: dict) -> str:
+    """Fill {name} placeholders from values; unknown names stay as written."""
+    return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)
+
+
+@dataclass(frozen=True)
+class Text:
+    """One message in several languages."""
+
+    by_lang: dict[str, str]
+
+    def get(self, lang: str, fallback: str) -> str:
+        """Return the text in lang, else in the fallback language."""
+        return self.by_lang.get(lang) or self.by_lang.get(fallback) or ""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer of a choice step (or one entry of the menu)."""
+
+    id: str
+    label: Text
+    words: dict[str, tuple[str, ...]]
+    next: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question of a flow."""
+
+    id: str
+    kind: str
+    prompt: Text
+    options: tuple[Option, ...] = ()
+    optional: bool = False
+    scale: tuple[int, int] = (1, 5)
+    max_length: int = 1000
+    next: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What finishing a flow produces: a ticket, a survey response, or nothing."""
+
+    kind: str
+    department: str | None = None
+    category: str | None = None
+    priority: str = "normal"
+    summary: Text | None = None
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A conversation: its steps in order and what finishing it produces."""
+
+    id: str
+    title: Text
+    keywords: dict[str, tuple[str, ...]]
+    steps: tuple[Step, ...]
+    outcome: Outcome
+    done: Text
+
+    def step(self, step_id: str) -> Step:
+        """Return the step with that id."""
+        return next(s for s in self.steps if s.id == step_id)
+
+    def step_after(self, step_id: str) -> Step | None:
+        """Return the step that follows step_id in file order, or None at the end."""
+        ids = [s.id for s in self.steps]
+        index = ids.index(step_id) + 1
+        return self.steps[index] if index < len(self.steps) else None
+
+
+@dataclass(frozen=True)
+class Department:
+    """Who receives a flow's tickets, and how."""
+
+    id: str
+    name: str
+    delivery: dict
+
+
+@dataclass(frozen=True)
+class Menu:
+    """The main menu: its text and the flows it offers, in order."""
+
+    prompt: Text
+    flows: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Flows:
+    """Everything flows.yaml defines, validated."""
+
+    version: str
+    default_language: str
+    languages: dict[str, tuple[str, ...]]
+    menu: Menu
+    commands: dict[str, dict[str, tuple[str, ...]]]
+    words: dict[str, dict[str, tuple[str, ...]]]
+    messages: dict[str, Text]
+    flows: dict[str, Flow]
+    departments: dict[str, Department]
+    max_attempts: int = 3
+    source: str = field(default="flows.yaml", compare=False)
+
+    def message(self, key: str, lang: str) -> str:
+        """Return a global message in lang."""
+        return self.messages[key].get(lang, self.default_language)
