@@ -116,9 +116,8 @@ def display(step, value, lang: str, fallback: str) -> str:
         option = next((o for o in step.options if o.id == value), None)
         return option.label.get(lang, fallback) if option else str(value)
     if step.kind == "location":
-        if "address" in value:
-            return value["address"]
-        return value.get("label") or f"📍 {value.get('latitude'):.5f}, {value.get('longitude'):.5f}"
+        named = ", ".join(value[k] for k in ("label", "address") if value.get(k))
+        return named or f"📍 {value.get('latitude'):.5f}, {value.get('longitude'):.5f}"
     if step.kind == "photo":
         return f"📷 ×{len(value)}"
     return str(value)

@@ -1,0 +1,40 @@
+"""Ventanilla: citizen requests over WhatsApp, SMS and web chat, defined in YAML."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from flask import Flask
+
+from .channels import CHANNELS
+from .config import Config
+from .db import make_engine
+from .flows.loader import load_flows
+from .queue import connect_redis, make_queue
+from .services import Services
+from . import web
+
+__all__ = ["create_app"]
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the web app; test_config overrides settings read from the environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    config = Config.from_env(instance_path=app.instance_path)
+    if test_config:
+        config = dataclasses.replace(config, **test_config)
+    app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=1024 * 1024)
+    redis = connect_redis(config.redis_url)
+    app.extensions["ventanilla"] = Services(
+        config=config,
+        engine=make_engine(config.database_url),
+        flows=load_flows(config.flows_path),
+        redis=redis,
+        queue=make_queue(redis),
+    )
+    for blueprint in CHANNELS.values():
+        app.register_blueprint(blueprint)
+    app.register_blueprint(web.bp)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return app

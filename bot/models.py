@@ -1,0 +1,120 @@
+"""Database tables (SQLModel). Timestamps are UTC; JSON columns hold channel-neutral data."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "Contact", "ContactAddress", "Conversation", "Message", "Ticket", "TicketEvent",
+    "SurveyResponse", "Outbox", "utcnow",
+]
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC (timezone-aware)."""
+    return datetime.now(timezone.utc)
+
+
+class Contact(SQLModel, table=True):
+    """A resident, whichever channels they use."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = ""
+    lang: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ContactAddress(SQLModel, table=True):
+    """How to reach a contact on one channel (a phone number, a WhatsApp id)."""
+
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    channel: str
+    address: str
+
+
+class Conversation(SQLModel, table=True):
+    """The current state of a contact's conversation with the bot (one row per contact)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", unique=True)
+    state: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Message(SQLModel, table=True):
+    """Every message in or out; provider ids are unique per channel so retries are recognised."""
+
+    __table_args__ = (UniqueConstraint("channel", "provider_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    direction: str  # "in" or "out"
+    channel: str
+    provider_id: str | None = None
+    reply_to_id: int | None = Field(default=None, foreign_key="message.id", index=True)
+    text: str = ""
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = "received"
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Ticket(SQLModel, table=True):
+    """A resident's report for a department, known to everyone by its folio."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    folio: str = Field(unique=True, index=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    channel: str
+    flow: str
+    department: str = Field(index=True)
+    category: str
+    priority: str = "normal"
+    status: str = Field(default="received", index=True)
+    summary: str = ""
+    lang: str = "es"
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    answers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    media: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class TicketEvent(SQLModel, table=True):
+    """One entry of a ticket's audit trail: what happened, who did it, when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    kind: str
+    actor: str = "system"
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SurveyResponse(SQLModel, table=True):
+    """The answers of one completed survey flow (a park evaluation, say)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    flow: str = Field(index=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    lang: str = "es"
+    answers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Outbox(SQLModel, table=True):
+    """Work committed with the change that caused it, relayed to RQ until done."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    status: str = Field(default="pending", index=True)  # pending, done, failed
+    attempts: int = 0
+    last_error: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    done_at: datetime | None = None

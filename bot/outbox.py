@@ -1,0 +1,63 @@
+"""The outbox relay: committed work reaches RQ even if Redis was down at commit time."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from .db import transaction
+from .models import Outbox, utcnow
+
+__all__ = ["enqueue", "relay", "job_id", "JOBS"]
+
+log = logging.getLogger(__name__)
+
+# Outbox kind -> dotted path of the job that carries it out.
+JOBS = {"deliver_ticket": "bot.jobs.deliver_ticket"}
+RETRY = Retry(max=6, interval=[10, 30, 60, 300, 900, 1800])
+JOB_TIMEOUT = 60
+LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+
+
+def job_id(row_id: int) -> str:
+    """Return the RQ job id of an outbox row: one job per row, never two."""
+    return f"outbox-{row_id}"
+
+
+def enqueue(queue: Queue, rows: list[tuple[int, str]], skip_live: bool = False) -> int:
+    """Enqueue (id, kind) outbox rows; return how many went in. A down Redis is logged, not raised."""
+    count = 0
+    for row_id, kind in rows:
+        try:
+            if skip_live and _is_live(queue, job_id(row_id)):
+                continue
+            queue.enqueue(JOBS[kind], row_id, job_id=job_id(row_id), retry=RETRY, job_timeout=JOB_TIMEOUT)
+            count += 1
+        except RedisError as exc:
+            log.warning("outbox %s not enqueued yet (%s); the relay will retry", row_id, exc)
+            break
+    return count
+
+
+def _is_live(queue: Queue, jid: str) -> bool:
+    try:
+        return Job.fetch(jid, connection=queue.connection).get_status() in LIVE_STATUSES
+    except NoSuchJobError:
+        return False
+
+
+def relay(engine: Engine, queue: Queue, older_than: timedelta = timedelta(seconds=30)) -> int:
+    """Enqueue pending outbox rows older than a moment (newer ones are still being enqueued)."""
+    cutoff = utcnow() - older_than
+    with transaction(engine) as session:
+        rows = session.exec(
+            select(Outbox.id, Outbox.kind).where(Outbox.status == "pending", Outbox.created_at <= cutoff)
+        ).all()
+    return enqueue(queue, [tuple(r) for r in rows], skip_live=True)

@@ -1,0 +1,74 @@
+"""The small public pages: the index, a health check, and the demo department inbox."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from flask import Blueprint, abort, jsonify, render_template_string, request, url_for
+
+from .delivery.webhook import SIGNATURE_HEADER, sign
+from .services import services
+
+__all__ = ["bp"]
+
+log = logging.getLogger(__name__)
+bp = Blueprint("web", __name__)
+
+INDEX = """<!doctype html>
+<html lang="en"><meta charset="utf-8"><title>Ventanilla</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<h1>Ventanilla</h1>
+<p>Citizen requests over WhatsApp, SMS and web chat.</p>
+<ul>
+  <li>Twilio webhook (SMS and WhatsApp, "A message comes in"): <code>POST {{ twilio }}</code></li>
+  <li>Health check: <a href="{{ health }}">{{ health }}</a></li>
+  {% if demo %}<li>Demo department inbox (receives tickets while no department URL is set): <code>POST {{ demo }}</code></li>{% endif %}
+</ul>
+<p>Flows loaded: {{ flows|join(", ") }} (version {{ version }}).</p>
+</html>"""
+
+
+@bp.get("/")
+def index():
+    """Link what this server offers."""
+    svc = services()
+    return render_template_string(
+        INDEX,
+        twilio=url_for("twilio.webhook", _external=True),
+        health=url_for("web.health", _external=True),
+        demo=url_for("web.demo_inbox", department="<department>", _external=True) if svc.config.demo_inbox else "",
+        flows=list(svc.flows.flows),
+        version=svc.flows.version,
+    )
+
+
+@bp.get("/healthz")
+def health():
+    """Answer whether the database and Redis respond."""
+    svc = services()
+    checks = {"database": _check(lambda: svc.engine.connect().close()), "redis": _check(svc.redis.ping)}
+    status = 200 if all(v == "ok" for v in checks.values()) else 503
+    return jsonify(checks), status
+
+
+def _check(probe) -> str:
+    try:
+        probe()
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - a health check reports, it does not raise
+        return f"error: {type(exc).__name__}"
+
+
+@bp.post("/demo/inbox/<department>")
+def demo_inbox(department: str):
+    """Stand in for a department's system on a laptop: verify the signature and log the ticket."""
+    svc = services()
+    if not svc.config.demo_inbox or department not in svc.flows.departments:
+        abort(404)
+    secret = svc.flows.departments[department].delivery.get("secret", "")
+    if not hmac.compare_digest(request.headers.get(SIGNATURE_HEADER, ""), sign(secret, request.get_data())):
+        abort(403, "invalid signature")
+    ticket = request.get_json(silent=True) or {}
+    log.info("demo inbox %s received ticket %s: %s", department, ticket.get("folio"), ticket.get("summary"))
+    return jsonify({"received": ticket.get("folio")})

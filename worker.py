@@ -1,0 +1,28 @@
+"""The worker process: relays the outbox, then runs RQ jobs inside the app context."""
+
+import sys
+
+from rq import Worker
+
+from bot import create_app
+from bot.flows.loader import FlowsInvalidError
+from bot.outbox import relay
+from bot.services import services
+
+
+def main() -> None:
+    """Start one RQ worker (with its scheduler, which runs retries)."""
+    try:
+        app = create_app()
+    except FlowsInvalidError as exc:
+        print(f"refusing to start, the flows file has errors:\n{exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    with app.app_context():
+        svc = services()
+        relay(svc.engine, svc.queue)
+        svc.engine.dispose()  # forked job processes must not share SQLite connections
+        Worker([svc.queue], connection=svc.redis).work(with_scheduler=True)
+
+
+if __name__ == "__main__":
+    main()
