@@ -215,8 +215,8 @@ class _Builder:
 
     def check_step_ids(self, flow_id: str, raw_steps: list, steps: tuple[Step, ...]) -> None:
         ids = [s.id for s in steps]
-        for raw, step in zip(raw_steps, steps):
-            if ids.count(step.id) > 1:
+        for index, (raw, step) in enumerate(zip(raw_steps, steps)):
+            if step.id in ids[:index]:
                 self.error(raw, f"flow '{flow_id}': duplicate step id '{step.id}'")
             targets = [step.next] + [o.next for o in step.options]
             for target in filter(None, targets):

@@ -1,0 +1,162 @@
+"""The pure engine, with no database: conversations as data in, data out."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.flows import InboundMessage, Location, Media, State, SurveyCompleted, TicketOpened, advance, load_flows
+from bot.flows.matching import Candidate, best_match, normalize
+
+FLOWS = load_flows(Path(__file__).parent.parent.parent / "flows.yaml", environ={})
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+
+
+class Chat:
+    """Drive the engine like a resident: say something, get the replies' text."""
+
+    def __init__(self, state: State | None = None):
+        self.state, self.events = state or State(), []
+
+    def say(self, text: str = "", **fields) -> str:
+        turn = advance(FLOWS, self.state, InboundMessage("sms", "+528112345678", text=text, **fields), NOW, "2611-TEST01")
+        self.state = turn.state
+        self.events.extend(turn.events)
+        return "\n".join(r.text + "".join(f"\n{o}" for o in r.options) for r in turn.replies)
+
+
+@pytest.mark.parametrize("text", ["bache", "1", "vache", "Bache", "BACHE!!", "hay un bache enorme en Morelos", "la opción 1 porfa", "reportar un bache"])
+def test_many_ways_to_pick_the_pothole(text):
+    chat = Chat()
+    chat.say("hola")
+    assert "¿Dónde está el bache?" in chat.say(text)
+    assert chat.state.flow == "pothole"
+
+
+@pytest.mark.parametrize("text", ["recolección de basura", "recoleccion de basura", "basurra", "2", "el camion de la basura no paso"])
+def test_many_ways_to_pick_trash(text):
+    chat = Chat()
+    chat.say("hola")
+    chat.say(text)
+    assert chat.state.flow == "trash"
+
+
+def test_unrelated_text_shows_the_menu_again():
+    chat = Chat()
+    reply = chat.say("buenas tardes")
+    assert "¿En qué te ayudo?" in reply and chat.state.flow is None
+    assert "¿En qué te ayudo?" in chat.say("qwerty")
+
+
+def test_matching_never_guesses_between_equals():
+    candidates = [Candidate("a", 1, ("parque", "norte")), Candidate("b", 2, ("parque", "sur"))]
+    assert best_match("parque", candidates) is None
+    assert best_match("el del sur", candidates) == "b"
+    assert best_match("", candidates) is None
+
+
+def test_normalize_strips_accents_case_and_punctuation():
+    assert normalize("  ¡Recolección   DE Basura! ") == "recoleccion de basura"
+
+
+def test_whole_pothole_flow_opens_a_ticket_event():
+    chat = Chat()
+    for text in ("hola", "bache"):
+        chat.say(text)
+    chat.say(location=Location(25.65, -100.40, label="Esquina"))
+    assert "Esquina" in chat.say(media=(Media("https://example.mx/p.jpg", "image/jpeg"),))
+    assert "2611-TEST01" in chat.say("sí")
+    (event,) = chat.events
+    assert isinstance(event, TicketOpened)
+    assert (event.department, event.category, event.folio) == ("obras_publicas", "bache", "2611-TEST01")
+    assert event.location == {"latitude": 25.65, "longitude": -100.40, "label": "Esquina"}
+    assert event.media == ({"url": "https://example.mx/p.jpg", "content_type": "image/jpeg"},)
+    assert chat.state.flow is None
+
+
+def test_declining_the_confirmation_opens_nothing():
+    chat = Chat()
+    for text in ("bache", "Morelos 100", "omitir"):
+        chat.say(text)
+    assert "no envié nada" in chat.say("no")
+    assert chat.events == [] and chat.state.flow is None
+
+
+def test_a_photo_step_refuses_text_that_is_not_skip():
+    chat = Chat()
+    chat.say("bache")
+    chat.say("Morelos 100")
+    assert "No recibí una foto" in chat.say("aquí está")
+    assert chat.state.step == "photo" and chat.state.attempts == 1
+
+
+def test_too_many_failed_attempts_go_back_to_the_menu():
+    chat = Chat()
+    chat.say("basura")
+    chat.say("xyz")
+    chat.say("xyz")
+    reply = chat.say("xyz")
+    assert "Empecemos de nuevo" in reply and "¿En qué te ayudo?" in reply
+    assert chat.state.flow is None
+
+
+@pytest.mark.parametrize("text, value", [("4", 4), ("⭐⭐⭐", 3), ("le doy un 5", 5)])
+def test_rating_accepts_numbers_and_stars(text, value):
+    chat = Chat()
+    chat.say("parque")
+    chat.say("Parque Clouthier")
+    chat.say(text)
+    assert chat.state.answers["cleanliness"] == value
+
+
+@pytest.mark.parametrize("text", ["9", "0", "muchos", "3 o 4"])
+def test_rating_out_of_scale_is_reasked(text):
+    chat = Chat()
+    chat.say("parque")
+    chat.say("Parque Clouthier")
+    assert "del 1 al 5" in chat.say(text)
+    assert "cleanliness" not in chat.state.answers
+
+
+def test_survey_completed_event_carries_the_answers():
+    chat = Chat()
+    for text in ("parque", "Parque Clouthier", "5", "4", "3", "omitir"):
+        chat.say(text)
+    (event,) = chat.events
+    assert isinstance(event, SurveyCompleted)
+    assert event.answers == {"park": "Parque Clouthier", "cleanliness": 5, "safety": 4, "lighting": 3, "comment": None}
+
+
+def test_cancel_and_menu_commands_work_mid_flow():
+    chat = Chat()
+    chat.say("bache")
+    assert "lo cancelé" in chat.say("Cancelar")
+    assert chat.state.flow is None
+    chat.say("bache")
+    assert "¿En qué te ayudo?" in chat.say("menú")
+
+
+def test_language_follows_the_resident_and_stays_within_a_flow():
+    chat = Chat()
+    assert "How can I help?" in chat.say("hi")
+    assert "Where is the pothole?" in chat.say("1")
+    assert "photo" in chat.say("Morelos y 5 de Mayo")  # Spanish street names don't switch language
+    assert chat.state.lang == "en"
+    assert "Send it?" in chat.say("skip")
+
+
+def test_language_is_remembered_between_conversations():
+    chat = Chat(State(lang="en"))
+    assert "How can I help?" in chat.say("1234")
+
+
+def test_state_round_trips_through_json():
+    import json
+
+    chat = Chat()
+    chat.say("bache")
+    chat.say("Morelos 100")
+    restored = State.from_dict(json.loads(json.dumps(chat.state.to_dict())))
+    assert restored == chat.state

@@ -1,0 +1,108 @@
+"""Loading flows.yaml: every error at once, each with its line."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bot.flows.loader import FlowsInvalidError, load_flows, load_flows_text
+
+ROOT = Path(__file__).parent.parent.parent
+SHIPPED = (ROOT / "flows.yaml").read_text()
+
+
+def errors_of(text: str, environ: dict | None = None) -> list[str]:
+    with pytest.raises(FlowsInvalidError) as info:
+        load_flows_text(text, "flows.yaml", environ if environ is not None else {})
+    return str(info.value).splitlines()
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_shipped_flows_load():
+    flows = load_flows(ROOT / "flows.yaml", environ={})
+    assert list(flows.flows) == ["pothole", "trash", "park_evaluation"]
+    assert flows.departments["obras_publicas"].delivery["kind"] == "webhook"
+    assert flows.menu.flows == ("pothole", "trash", "park_evaluation")
+
+
+def test_department_values_come_from_the_environment():
+    flows = load_flows_text(SHIPPED, environ={"OBRAS_PUBLICAS_WEBHOOK_URL": "https://obras.example.mx/hook", "OBRAS_PUBLICAS_WEBHOOK_SECRET": "s3cret"})
+    assert flows.departments["obras_publicas"].delivery["url"] == "https://obras.example.mx/hook"
+    assert flows.departments["obras_publicas"].delivery["secret"] == "s3cret"
+    nested = load_flows_text(SHIPPED, environ={"DEMO_INBOX_URL": "http://127.0.0.1:8000/demo/inbox"})
+    assert nested.departments["servicios_publicos"].delivery["url"] == "http://127.0.0.1:8000/demo/inbox/servicios_publicos"
+
+
+def test_unset_variable_without_default_is_an_error_with_its_line():
+    broken = SHIPPED.replace("${OBRAS_PUBLICAS_WEBHOOK_SECRET:-dev-secret-change-me}", "${OBRAS_SECRET}")
+    (error,) = errors_of(broken)
+    assert error.startswith(f"flows.yaml:{line_of(broken, '${OBRAS_SECRET}')}:")
+    assert "OBRAS_SECRET is not set" in error
+
+
+@pytest.mark.parametrize(
+    "old, new, needle, message",
+    [
+        ("kind: location\n        prompt:\n          es: \"¿Dónde está", "kind: lugar\n        prompt:\n          es: \"¿Dónde está", "kind: lugar", "unknown step kind 'lugar'"),
+        ("department: obras_publicas", "department: obras", "department: obras", "department 'obras' is not defined"),
+        ("flows: [pothole, trash, park_evaluation]", "flows: [pothole, trash, parks]", "flows: [pothole, trash, parks]", "menu offers 'parks'"),
+        ("      - id: photo\n        kind: photo\n        optional: true\n        prompt:\n          es: \"Si puedes", "      - id: location\n        kind: photo\n        optional: true\n        prompt:\n          es: \"Si puedes", "kind: photo", "duplicate step id 'location'"),
+    ],
+)
+def test_each_error_kind_reports_its_line(old, new, needle, message):
+    assert old in SHIPPED
+    broken = SHIPPED.replace(old, new, 1)
+    errors = errors_of(broken)
+    matching = [e for e in errors if message in e]
+    assert matching, errors
+    line = int(matching[0].split(":")[1])
+    assert abs(line - line_of(broken, needle)) <= 1, (matching[0], line_of(broken, needle))
+
+
+def test_next_to_nowhere_and_missing_translation():
+    broken = textwrap.dedent(
+        """
+        languages: {es: [hola], en: [hi]}
+        commands: {}
+        words: {"yes": {es: [si]}, "no": {es: ["no"]}, skip: {es: [omitir]}}
+        messages: {invalid: x, too_many_attempts: x, cancelled: x, confirm_declined: x}
+        departments: {}
+        menu: {prompt: {es: Menú}, flows: [info]}
+        flows:
+          info:
+            title: {en: Info}
+            outcome: {kind: info}
+            steps:
+              - id: ask
+                kind: text
+                prompt: {es: "¿Qué?"}
+                next: nowhere
+            done: {es: Gracias}
+        """
+    )
+    errors = errors_of(broken)
+    assert any(":10:" in e and "missing the 'es' translation" in e for e in errors), errors
+    assert any(":13:" in e and "goes to 'nowhere'" in e for e in errors), errors
+
+
+def test_several_errors_are_reported_at_once_in_line_order():
+    broken = SHIPPED.replace("department: obras_publicas", "department: obras").replace("kind: rating", "kind: stars", 1)
+    errors = errors_of(broken)
+    assert len(errors) == 2
+    assert [int(e.split(":")[1]) for e in errors] == sorted(int(e.split(":")[1]) for e in errors)
+
+
+def test_invalid_yaml_reports_line_and_column():
+    (error,) = errors_of("flows:\n  pothole: [unclosed\n")
+    assert error.startswith("flows.yaml:3:") and "not valid YAML" in error
+
+
+def test_unreadable_file(tmp_path):
+    with pytest.raises(FlowsInvalidError) as info:
+        load_flows(tmp_path / "missing.yaml")
+    assert "cannot read file" in str(info.value)

@@ -1,0 +1,33 @@
+"""What one mid-flow message costs in SQL: a number that must not grow unnoticed."""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+
+# BEGIN IMMEDIATE, dedupe lookup, contact+conversation lookup, inbound insert,
+# conversation update, reply insert (COMMIT goes through the driver, not a cursor).
+MID_FLOW_BUDGET = 6
+
+
+def executed_statements(engine, action) -> list[str]:
+    """Run action and return the first words of every SQL statement it executed."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()[:2]))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return statements
+
+
+def test_one_mid_flow_message_costs_a_handful_of_statements(app, resident):
+    resident.says("hola")
+    resident.says("bache")
+    engine = app.extensions["ventanilla"].engine
+    statements = executed_statements(engine, lambda: resident.says("Morelos y 5 de Mayo"))
+    assert len(statements) <= MID_FLOW_BUDGET, statements
+    assert statements[0] == "BEGIN IMMEDIATE"  # the write lock is taken before the first read
