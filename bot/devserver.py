@@ -29,7 +29,8 @@ def run(root: Path) -> int:
         print(f"refusing to start, the flows file has errors:\n{exc}", file=sys.stderr)
         return 1
     instance = root / "instance"
-    create_tables(make_engine(Config.from_env(env, instance).database_url))
+    env.setdefault("DATABASE_URL", Config.from_env(env, instance).database_url)
+    create_tables(make_engine(env["DATABASE_URL"]))
     redis_server = _start_redis(instance, env)
     _print_urls(port, env)
     honcho = shutil.which("honcho", path=env["PATH"]) or "honcho"
@@ -64,6 +65,7 @@ Ventanilla is starting:
   Health check       {base}/healthz
   Demo dept. inbox   {env['DEMO_INBOX_URL']}/<department>
   Redis              {env['REDIS_URL']}
+  Database           {env['DATABASE_URL']}
 Press Ctrl-C to stop everything.
 """, flush=True)
     if not env.get("TWILIO_AUTH_TOKEN"):

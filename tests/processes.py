@@ -1,0 +1,63 @@
+"""Helpers for tests that run the real processes: free ports, waiting, signed HTTP posts."""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import time
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+
+from conftest import AUTH_TOKEN, twilio_fixture, twilio_signature
+
+_sids = itertools.count(1)
+
+
+def free_port() -> int:
+    """Return a TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout: float = 30.0, every: float = 0.2):
+    """Poll until predicate() is truthy; return its value or fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout}s waiting for {predicate}")
+
+
+def http_get(url: str) -> tuple[int, str]:
+    """GET a URL; return (status, body), with (0, '') when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+    except OSError:
+        return 0, ""
+
+
+def send_signed(base_url: str, sender: str, text: str, token: str = AUTH_TOKEN) -> tuple[int, str]:
+    """Post one WhatsApp message as Twilio does (form-encoded, signed); return status and reply text."""
+    url = base_url + "/webhooks/twilio"
+    sid = f"SM{next(_sids):016x}{int(time.time() * 1e6) % 16**16:016x}"
+    form = {**twilio_fixture("whatsapp_text"), "From": f"whatsapp:{sender}", "Body": text,
+            "MessageSid": sid, "SmsMessageSid": sid, "SmsSid": sid}
+    request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(), method="POST")
+    request.add_header("X-Twilio-Signature", twilio_signature(url, form, token))
+    request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            root = ET.fromstring(response.read())
+            return response.status, "\n".join("".join(m.itertext()) for m in root.iter("Message"))
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(errors="replace")
+
+
+POTHOLE = ("hola", "bache", "Morelos y 5 de Mayo", "omitir", "sí")

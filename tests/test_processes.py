@@ -1,0 +1,128 @@
+"""The real processes: gunicorn with several workers on one SQLite file, and `make run`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from conftest import AUTH_TOKEN, ROOT
+from processes import POTHOLE, free_port, http_get, send_signed, wait_until
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def gunicorn(tmp_path, redis_url):
+    """Our app under gunicorn with 3 worker processes sharing one SQLite file."""
+    port = free_port()
+    env = {
+        **os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", "REDIS_URL": redis_url,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "FLOWS_PATH": str(ROOT / "flows.yaml"),
+    }
+    subprocess.run([BIN / "ventanilla", "init-db"], env=env, check=True, capture_output=True)
+    log = open(tmp_path / "gunicorn.log", "w")
+    process = subprocess.Popen(
+        [BIN / "gunicorn", "--workers", "3", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_until(lambda: http_get(base + "/healthz")[0] == 200)
+    yield base, tmp_path / "app.db", tmp_path / "gunicorn.log"
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
+
+
+def walk_pothole(base: str, sender: str) -> list[tuple[int, str]]:
+    return [send_signed(base, sender, text) for text in POTHOLE]
+
+
+def test_many_residents_at_once_on_several_processes(gunicorn):
+    base, database, log = gunicorn
+    senders = [f"+52181100{n:05d}" for n in range(24)]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        conversations = list(pool.map(lambda s: walk_pothole(base, s), senders))
+    statuses = [status for conversation in conversations for status, _ in conversation]
+    assert statuses == [200] * len(senders) * len(POTHOLE), log.read_text()[-2000:]
+    assert all("folio" in conversation[-1][1] for conversation in conversations)
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT count(*) FROM ticket").fetchone()[0] == len(senders)
+        assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == len(senders)
+        assert db.execute("SELECT count(DISTINCT folio) FROM ticket").fetchone()[0] == len(senders)
+    assert "database is locked" not in log.read_text()
+
+
+def test_the_same_message_sid_concurrently_is_one_message(gunicorn):
+    import itertools
+
+    from processes import send_signed as _send  # noqa: F401 - same signing, fixed sid below
+    import urllib.parse
+    import urllib.request
+
+    from conftest import twilio_fixture, twilio_signature
+
+    base, database, _ = gunicorn
+    url = base + "/webhooks/twilio"
+    form = {**twilio_fixture("whatsapp_text"), "MessageSid": "SMsame000000000000000000000000001"}
+    signature = twilio_signature(url, form)
+
+    def post(_):
+        request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(), method="POST")
+        request.add_header("X-Twilio-Signature", signature)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        assert list(pool.map(post, range(10))) == [200] * 10
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT count(*) FROM message WHERE direction = 'in'").fetchone()[0] == 1
+        assert db.execute("SELECT count(*) FROM message WHERE direction = 'out'").fetchone()[0] == 1
+
+
+def test_make_run_serves_delivers_and_stops_on_ctrl_c(tmp_path):
+    """`ventanilla run` (what `make run` calls) in a fresh folder: embedded Redis, web, worker."""
+    for name in ("Procfile", "flows.yaml", "wsgi.py", "worker.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "PUBLIC_URL")}
+    env.update(PORT=str(port), TWILIO_AUTH_TOKEN=AUTH_TOKEN, PYTHONUNBUFFERED="1")
+    env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
+    log_path = tmp_path / "run.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [BIN / "ventanilla", "run"], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: http_get(base + "/healthz")[0] == 200, timeout=60)
+        status, page = http_get(base + "/")
+        assert status == 200 and "/webhooks/twilio" in page
+        assert f"{base}/webhooks/twilio" in log_path.read_text()  # the URLs are printed
+
+        replies = walk_pothole(base, "+5218112345678")
+        assert [s for s, _ in replies] == [200] * len(POTHOLE)
+        assert "folio" in replies[-1][1]
+        database = tmp_path / "instance" / "ventanilla.db"
+
+        def delivered():
+            with sqlite3.connect(database) as db:
+                return db.execute("SELECT status FROM ticket").fetchone() == ("delivered",)
+
+        wait_until(delivered, timeout=60)
+        assert "demo inbox obras_publicas received ticket" in log_path.read_text()
+    finally:
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        process.wait(timeout=30)
+    leftovers = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True).stdout.split()
+    assert leftovers == [], log_path.read_text()[-3000:]
+    assert wait_until(lambda: http_get(base + "/healthz")[0] == 0, timeout=10) is not None
