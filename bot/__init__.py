@@ -10,7 +10,7 @@ from flask import Flask
 from .channels import CHANNELS
 from .config import Config
 from .db import make_engine
-from .flows.loader import load_flows
+from .flowstore import FlowStore
 from .queue import connect_redis, make_queue
 from .services import Services
 from . import web
@@ -29,7 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["ventanilla"] = Services(
         config=config,
         engine=make_engine(config.database_url),
-        flows=load_flows(config.flows_path),
+        flow_store=FlowStore(config.flows_path),
         redis=redis,
         queue=make_queue(redis),
     )

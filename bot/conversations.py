@@ -9,10 +9,10 @@ from sqlmodel import Session, select
 
 from .db import transaction
 from .events import EventContext, apply_event
-from .flows.engine import State, advance
+from .flows import State, advance
 from .flows.messages import InboundMessage, OutboundMessage
 from .folio import new_folio
-from .models import Contact, ContactAddress, Conversation, Message, utcnow
+from .models import Contact, ContactAddress, Conversation, FlowVersion, Message, utcnow
 from .outbox import enqueue
 from .services import Services
 
@@ -47,15 +47,33 @@ def _handle_in_transaction(svc: Services, msg: InboundMessage) -> tuple[Handled,
         contact, conversation = _contact_and_conversation(session, msg)
         now = utcnow()
         inbound = _store_inbound(session, contact.id, msg)
-        turn = advance(svc.flows, State.from_dict(conversation.state), msg, now, new_folio(now))
+        state = State.from_dict(conversation.state)
+        flows = svc.flow_store.for_version(state.version, lambda v: _version_text(session, v))
+        _remember_version(session, svc, flows.version)
+        turn = advance(flows, state, msg, now, new_folio(now))
         conversation.state, conversation.updated_at = turn.state.to_dict(), now
         session.add(conversation)
-        for reply in turn.replies:
+        ctx = EventContext(contact, msg.channel, flows)
+        applied = [apply_event(session, event, ctx) for event in turn.events]
+        replies = turn.replies + tuple(r for a in applied for r in a.replies)
+        for reply in replies:
             session.add(_outbound_row(contact.id, inbound.id, msg.channel, reply))
-        ctx = EventContext(contact.id, msg.channel)
-        outbox = [row for event in turn.events for row in apply_event(session, event, ctx)]
         session.flush()
-        return Handled(turn.replies), [(row.id, row.kind) for row in outbox]
+        return Handled(replies), [(row.id, row.kind) for a in applied for row in a.outbox]
+
+
+def _version_text(session: Session, version: str) -> str | None:
+    row = session.get(FlowVersion, version)
+    return row.text if row else None
+
+
+def _remember_version(session: Session, svc: Services, version: str) -> None:
+    """Store the text of a flows version once per process, so any process can finish its conversations."""
+    if version in svc.saved_versions:
+        return
+    if session.get(FlowVersion, version) is None:
+        session.add(FlowVersion(version=version, text=svc.flow_store.texts[version]))
+    svc.saved_versions.add(version)
 
 
 def _previous_replies(session: Session, msg: InboundMessage) -> tuple[OutboundMessage, ...] | None:

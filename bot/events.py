@@ -2,53 +2,114 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Callable
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from .flows.engine import SurveyCompleted, TicketOpened
-from .models import Outbox, SurveyResponse, Ticket, TicketEvent
+from .flows import (
+    Flows, HandoverRequested, OptedIn, OptedOut, OutboundMessage, StatusRequested, SurveyCompleted, TicketOpened,
+)
+from .flows.model import render
+from .models import Contact, Outbox, SurveyResponse, Ticket, TicketEvent
 
-__all__ = ["EVENT_HANDLERS", "apply_event", "EventContext"]
+__all__ = ["EVENT_HANDLERS", "apply_event", "EventContext", "Applied"]
 
 
+@dataclass
 class EventContext:
-    """Who the event belongs to and where it came from."""
+    """Who the event belongs to, where it came from, and the flows in force."""
 
-    def __init__(self, contact_id: int, channel: str):
-        self.contact_id, self.channel = contact_id, channel
+    contact: Contact
+    channel: str
+    flows: Flows
 
 
-def open_ticket(session: Session, event: TicketOpened, ctx: EventContext) -> list[Outbox]:
+@dataclass
+class Applied:
+    """What applying an event left to do after commit, and anything more to tell the resident."""
+
+    outbox: list[Outbox] = field(default_factory=list)
+    replies: tuple[OutboundMessage, ...] = ()
+
+
+def open_ticket(session: Session, event: TicketOpened, ctx: EventContext) -> Applied:
     """Store the ticket, its first audit entry and its delivery in the outbox."""
     location = event.location or {}
     ticket = Ticket(
-        folio=event.folio, contact_id=ctx.contact_id, channel=ctx.channel, flow=event.flow,
+        folio=event.folio, contact_id=ctx.contact.id, channel=ctx.channel, flow=event.flow,
         department=event.department, category=event.category, priority=event.priority,
         summary=event.summary, lang=event.lang, answers=event.answers, media=list(event.media),
         address=location.get("address") or location.get("label"),
         latitude=location.get("latitude"), longitude=location.get("longitude"),
     )
+    return _store_ticket(session, ticket, ctx, {"channel": ctx.channel, "shown": event.shown})
+
+
+def hand_over(session: Session, event: HandoverRequested, ctx: EventContext) -> Applied:
+    """Open a ticket asking a person of the department to take the conversation over."""
+    ticket = Ticket(
+        folio=event.folio, contact_id=ctx.contact.id, channel=ctx.channel, flow=event.flow,
+        department=event.department, category="handover", priority="high", summary=event.summary,
+        lang=event.lang, answers=event.answers,
+    )
+    return _store_ticket(session, ticket, ctx, {"channel": ctx.channel, "reason": "too many failed answers"})
+
+
+def _store_ticket(session: Session, ticket: Ticket, ctx: EventContext, detail: dict) -> Applied:
     session.add(ticket)
     session.flush()
-    session.add(TicketEvent(ticket_id=ticket.id, kind="received", actor="resident", detail={"channel": ctx.channel}))
+    session.add(TicketEvent(ticket_id=ticket.id, kind="received", actor="resident", detail=detail))
     outbox = Outbox(kind="deliver_ticket", ticket_id=ticket.id)
     session.add(outbox)
-    return [outbox]
+    return Applied([outbox])
 
 
-def store_survey_response(session: Session, event: SurveyCompleted, ctx: EventContext) -> list[Outbox]:
+def store_survey_response(session: Session, event: SurveyCompleted, ctx: EventContext) -> Applied:
     """Store a completed survey; nothing to deliver."""
-    session.add(SurveyResponse(flow=event.flow, contact_id=ctx.contact_id, lang=event.lang, answers=event.answers))
-    return []
+    answers = {**event.answers, **{f"{k}_label": v for k, v in event.shown.items() if v != str(event.answers.get(k))}}
+    session.add(SurveyResponse(flow=event.flow, contact_id=ctx.contact.id, lang=event.lang, answers=answers))
+    return Applied()
 
 
-EVENT_HANDLERS: dict[type, Callable[[Session, object, EventContext], list[Outbox]]] = {
+def answer_status(session: Session, event: StatusRequested, ctx: EventContext) -> Applied:
+    """Tell the resident where their report stands (only their own folios)."""
+    ticket = session.exec(
+        select(Ticket).where(Ticket.folio == event.folio, Ticket.contact_id == ctx.contact.id)
+    ).first()
+    flows, lang = ctx.flows, event.lang
+    if ticket is None:
+        return Applied(replies=(OutboundMessage(render(flows.message("status_unknown", lang), {"folio": event.folio})),))
+    status_key = f"status_{ticket.status}"
+    status = flows.message(status_key, lang) if status_key in flows.messages else ticket.status
+    values = {"folio": ticket.folio, "summary": ticket.summary, "status": status}
+    return Applied(replies=(OutboundMessage(render(flows.message("status_reply", lang), values)),))
+
+
+def opt_out(session: Session, event: OptedOut, ctx: EventContext) -> Applied:
+    """Remember that the resident does not want messages any more."""
+    ctx.contact.opted_out = True
+    session.add(ctx.contact)
+    return Applied()
+
+
+def opt_in(session: Session, event: OptedIn, ctx: EventContext) -> Applied:
+    """Remember that the resident wants messages again."""
+    ctx.contact.opted_out = False
+    session.add(ctx.contact)
+    return Applied()
+
+
+EVENT_HANDLERS: dict[type, Callable[[Session, object, EventContext], Applied]] = {
     TicketOpened: open_ticket,
+    HandoverRequested: hand_over,
     SurveyCompleted: store_survey_response,
+    StatusRequested: answer_status,
+    OptedOut: opt_out,
+    OptedIn: opt_in,
 }
 
 
-def apply_event(session: Session, event, ctx: EventContext) -> list[Outbox]:
-    """Apply one event; return the outbox rows to relay after commit."""
+def apply_event(session: Session, event, ctx: EventContext) -> Applied:
+    """Apply one event with its handler."""
     return EVENT_HANDLERS[type(event)](session, event, ctx)

@@ -9,7 +9,7 @@ from sqlmodel import Field, SQLModel
 
 __all__ = [
     "Contact", "ContactAddress", "Conversation", "Message", "Ticket", "TicketEvent",
-    "SurveyResponse", "Outbox", "utcnow",
+    "SurveyResponse", "FlowVersion", "Outbox", "utcnow",
 ]
 
 
@@ -24,6 +24,7 @@ class Contact(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = ""
     lang: str | None = None
+    opted_out: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -104,6 +105,14 @@ class SurveyResponse(SQLModel, table=True):
     contact_id: int = Field(foreign_key="contact.id", index=True)
     lang: str = "es"
     answers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class FlowVersion(SQLModel, table=True):
+    """The text of every flows.yaml version that ran, so conversations finish on the one they began."""
+
+    version: str = Field(primary_key=True)
+    text: str
     created_at: datetime = Field(default_factory=utcnow)
 
 

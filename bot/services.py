@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 from redis import Redis
@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from .config import Config
 from .flows.model import Flows
+from .flowstore import FlowStore
 
 __all__ = ["Services", "services"]
 
@@ -21,9 +22,15 @@ class Services:
 
     config: Config
     engine: Engine
-    flows: Flows
+    flow_store: FlowStore
     redis: Redis
     queue: Queue
+    saved_versions: set[str] = field(default_factory=set)
+
+    @property
+    def flows(self) -> Flows:
+        """The current flows (reloaded when the file changes)."""
+        return self.flow_store.latest()
 
 
 def services() -> Services:

@@ -90,7 +90,7 @@ def test_the_same_message_sid_concurrently_is_one_message(gunicorn):
 
 def test_make_run_serves_delivers_and_stops_on_ctrl_c(tmp_path):
     """`ventanilla run` (what `make run` calls) in a fresh folder: embedded Redis, web, worker."""
-    for name in ("Procfile", "flows.yaml", "wsgi.py", "worker.py"):
+    for name in ("Procfile", "flows.yaml", "parks.csv", "wsgi.py", "worker.py"):
         shutil.copy(ROOT / name, tmp_path / name)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "PUBLIC_URL")}

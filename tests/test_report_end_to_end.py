@@ -85,20 +85,21 @@ def test_pothole_over_sms_with_typed_address_and_no_photo(sms_resident, run_work
 def test_trash_pickup_reaches_servicios_publicos(resident, run_worker, db, no_network):
     received = department_endpoint(no_network, SERVICIOS_URL)
     assert "¿Qué pasó?" in resident.says("recolección de basura")
-    resident.says("no pasó el camión")
+    assert "¿Desde cuándo" in resident.says("no pasó el camión")
+    assert "¿Dónde?" in resident.says("ayer")
     resident.says("Calzada del Valle 400")
     resident.says("omitir")
     resident.says("sí")
     run_worker()
     ticket = all_rows(db, Ticket)[0]
     assert (ticket.department, ticket.status) == ("servicios_publicos", "delivered")
-    assert ticket.answers["problem"] == "missed_collection"
+    assert ticket.answers["problem"] == "missed_collection" and ticket.answers["missed_since"]
     assert received[0][1]["summary"] == "No pasó el camión en Calzada del Valle 400"
 
 
 def test_park_evaluation_is_a_survey_response_not_a_ticket(resident, db):
     resident.says("hola")
-    resident.says("3")
+    resident.says("4")
     resident.says("Parque Rufino Tamayo")
     resident.says("4")
     resident.says("⭐⭐⭐⭐⭐")
@@ -106,7 +107,7 @@ def test_park_evaluation_is_a_survey_response_not_a_ticket(resident, db):
     assert "Parque Rufino Tamayo" in resident.says("Faltan botes de basura")
     (response,) = all_rows(db, SurveyResponse)
     assert response.answers == {
-        "park": "Parque Rufino Tamayo", "cleanliness": 4, "safety": 5, "lighting": 2,
+        "park": "P002", "park_label": "Parque Rufino Tamayo", "cleanliness": 4, "safety": 5, "lighting": 2,
         "comment": "Faltan botes de basura",
     }
     assert all_rows(db, Ticket) == [] and all_rows(db, Outbox) == []

@@ -1,99 +1,47 @@
-"""The pure flow engine: (flows, state, inbound, now, ids) -> (state, replies, events).
+"""The pure flow engine: (flows, state, inbound, now, folio) -> (state, replies, events).
 
 It knows nothing of HTTP, databases or clocks; everything it needs is handed in.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from .matching import Candidate, best_match, normalize
+from .commands import COMMANDS, find_command
+from .events import HandoverRequested, OptedIn, SurveyCompleted, TicketOpened
+from .matching import Candidate, ChoiceIndex, normalize
 from .messages import InboundMessage, OutboundMessage
-from .model import Flow, Flows, Step, render
-from .steps import INVALID, STEP_KINDS, Vocabulary, display
+from .model import END, Flow, Flows, Step, render
+from .state import State
+from .steps import INVALID, STEP_KINDS, Ask, StepContext, display
+from .turn import Context, Turn
 
-__all__ = ["State", "Turn", "TicketOpened", "SurveyCompleted", "advance"]
-
-
-@dataclass(frozen=True)
-class State:
-    """Where one resident's conversation stands; stored as JSON between messages."""
-
-    flow: str | None = None
-    step: str | None = None
-    answers: dict = field(default_factory=dict)
-    lang: str | None = None
-    attempts: int = 0
-    version: str | None = None
-
-    def to_dict(self) -> dict:
-        """Return a JSON-ready dict."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict | None) -> "State":
-        """Rebuild a state stored by to_dict (unknown keys are ignored)."""
-        known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
-        return cls(**known)
-
-
-@dataclass(frozen=True)
-class TicketOpened:
-    """A flow finished with a ticket for a department."""
-
-    folio: str
-    flow: str
-    department: str
-    category: str
-    priority: str
-    summary: str
-    lang: str
-    answers: dict
-    location: dict | None
-    media: tuple[dict, ...]
-
-
-@dataclass(frozen=True)
-class SurveyCompleted:
-    """A survey flow finished; its answers are a response to store."""
-
-    flow: str
-    lang: str
-    answers: dict
-
-
-@dataclass(frozen=True)
-class Turn:
-    """What one inbound message produced."""
-
-    state: State
-    replies: tuple[OutboundMessage, ...]
-    events: tuple = ()
-
-
-@dataclass(frozen=True)
-class _Context:
-    flows: Flows
-    lang: str
-    name: str
-    folio: str
-    now: datetime
-
-    def say(self, key: str) -> OutboundMessage:
-        return OutboundMessage(self.flows.message(key, self.lang))
+__all__ = ["State", "Turn", "advance", "detect_language"]
 
 
 def advance(flows: Flows, state: State, msg: InboundMessage, now: datetime, folio: str) -> Turn:
     """Take one inbound message and return the next state, the replies and the events."""
     lang = state.lang if state.flow else detect_language(flows, msg.text, state.lang)
-    ctx = _Context(flows, lang, msg.profile_name, folio, now)
-    command = _command(flows, msg.text)
-    if command == "cancel":
-        return Turn(State(lang=lang), (ctx.say("cancelled"), _menu(ctx)))
-    if command == "menu" or state.flow not in flows.flows:
+    ctx = Context(flows, lang or flows.default_language, msg.profile_name, folio, now)
+    command, argument = find_command(flows, msg.text)
+    if state.opted_out:
+        turn = _while_opted_out(ctx, state, command)
+    else:
+        state, notices = _expire(ctx, state)
+        turn = _route(ctx, state, msg, command, argument)
+        turn = Turn(turn.state, notices + turn.replies, turn.events)
+    return Turn(replace(turn.state, updated_at=now.isoformat()), turn.replies, turn.events)
+
+
+def _route(ctx: Context, state: State, msg: InboundMessage, command: str | None, argument: str) -> Turn:
+    if command:
+        return COMMANDS[command](ctx, state, argument, ENGINE)
+    if state.pending:
+        return _resolve_pending(ctx, state, msg)
+    if state.flow is None or state.flow not in ctx.flows.flows:
         return _start(ctx, msg)
-    return _answer(ctx, replace(state, lang=lang), msg)
+    return _answer(ctx, state, msg)
 
 
 def detect_language(flows: Flows, text: str, current: str | None) -> str:
@@ -110,109 +58,233 @@ def detect_language(flows: Flows, text: str, current: str | None) -> str:
     return current or flows.default_language
 
 
-def _command(flows: Flows, text: str) -> str | None:
-    """Return the global command the whole text names (menu, cancel), if any."""
-    norm = normalize(text)
-    for name, by_lang in flows.commands.items():
-        if any(norm == normalize(w) for words in by_lang.values() for w in words):
-            return name
-    return None
+def _while_opted_out(ctx: Context, state: State, command: str | None) -> Turn:
+    """Say nothing to a resident who opted out, unless they opt back in."""
+    if command != "opt_in":
+        return Turn(state, ())
+    return Turn(State(lang=ctx.lang), (ctx.say("opted_in"), menu(ctx)), (OptedIn(),))
 
 
-def _start(ctx: _Context, msg: InboundMessage) -> Turn:
-    """Start the flow the resident names, or show the menu."""
-    flows = ctx.flows
-    candidates = [
-        Candidate(fid, n, tuple(flows.flows[fid].title.by_lang.values()) + sum(flows.flows[fid].keywords.values(), ()))
-        for n, fid in enumerate(flows.menu.flows, 1)
-    ]
-    chosen = best_match(msg.text, candidates, msg.payload)
-    if chosen is None:
-        return Turn(State(lang=ctx.lang), (_menu(ctx),))
-    flow = flows.flows[chosen]
-    state = State(flow=flow.id, step=flow.steps[0].id, lang=ctx.lang, version=flows.version)
-    return Turn(state, (_prompt(ctx, flow, flow.steps[0], state.answers),))
+def _expire(ctx: Context, state: State) -> tuple[State, tuple[OutboundMessage, ...]]:
+    """Drop a conversation left idle too long, with a friendly note."""
+    expiry = ctx.flows.expire_after
+    if not (state.flow and state.updated_at and expiry):
+        return state, ()
+    if ctx.now - datetime.fromisoformat(state.updated_at) <= expiry:
+        return state, ()
+    return State(lang=state.lang), (ctx.say("expired"),)
 
 
-def _answer(ctx: _Context, state: State, msg: InboundMessage) -> Turn:
-    """Read the answer to the current step; re-ask, move on or finish."""
-    flow = ctx.flows.flows[state.flow]
-    step = flow.step(state.step)
-    value = STEP_KINDS[step.kind].parse(step, msg, _vocabulary(ctx), ctx.lang)
-    if value is INVALID:
-        return _reask(ctx, flow, step, state)
-    if step.kind == "confirm" and value is False:
-        return Turn(State(lang=ctx.lang), (ctx.say("confirm_declined"), _menu(ctx)))
-    answers = {**state.answers, step.id: value}
-    following = _next_step(flow, step, value)
-    if following is None:
-        return _finish(ctx, flow, answers)
-    new_state = replace(state, step=following.id, answers=answers, attempts=0)
-    return Turn(new_state, (_prompt(ctx, flow, following, answers),))
+def _start(ctx: Context, msg: InboundMessage) -> Turn:
+    """Start the flow the resident names, ask which one they mean, or show the menu."""
+    found = ctx.flows.menu.index.match(msg.text, msg.payload)
+    if found.key:
+        return begin(ctx, ctx.flows.flows[found.key], msg.text)
+    if found.suggestions:
+        return _ask_which(ctx, State(lang=ctx.lang), found.suggestions, _flow_title(ctx))
+    return Turn(State(lang=ctx.lang), (menu(ctx),))
 
 
-def _reask(ctx: _Context, flow: Flow, step: Step, state: State) -> Turn:
-    """Explain what is expected and ask again; after too many tries, go back to the menu."""
-    attempts = state.attempts + 1
-    if attempts >= ctx.flows.max_attempts:
-        return Turn(State(lang=ctx.lang), (ctx.say("too_many_attempts"), _menu(ctx)))
-    key = f"invalid_{step.kind}" if f"invalid_{step.kind}" in ctx.flows.messages else "invalid"
-    reply = (ctx.say(key), _prompt(ctx, flow, step, state.answers))
-    return Turn(replace(state, attempts=attempts), reply)
+def begin(ctx: Context, flow: Flow, text: str = "") -> Turn:
+    """Enter a flow, prefilling what the opening text already says."""
+    state = State(flow=flow.id, lang=ctx.lang, version=ctx.flows.version, answers=_prefill(ctx, flow, text))
+    return goto(ctx, flow, flow.steps[0], state)
 
 
-def _next_step(flow: Flow, step: Step, value) -> Step | None:
-    """Follow an option's next, else the step's next, else file order."""
-    option = next((o for o in step.options if o.id == value), None)
+def _prefill(ctx: Context, flow: Flow, text: str) -> dict:
+    """"hay un bache en Morelos y 5 de Mayo": the words after "en" fill a location step marked prefill."""
+    step = next((s for s in flow.steps if s.prefill and s.kind == "location"), None)
+    if step is None or not text:
+        return {}
+    words = text.split()
+    markers = {normalize(w) for w in ctx.flows.words_for("location_markers", ctx.lang)}
+    spots = [i for i, w in enumerate(words) if normalize(w) in markers]
+    rest = words[spots[-1] + 1 :] if spots else []
+    return {step.id: {"address": " ".join(rest)}} if len(rest) >= 2 else {}
+
+
+def goto(ctx: Context, flow: Flow, step: Step | None, state: State, replies: tuple = ()) -> Turn:
+    """Move to step, passing over steps whose `when` fails, prefilled ones and statements."""
+    while step is not None:
+        if (step.when and not step.when.holds(state.answers)) or step.id in state.answers:
+            step = following(flow, step, None)
+        elif step.kind == "message":
+            replies += (prompt(ctx, flow, step, state.answers),)
+            step = following(flow, step, None)
+        else:
+            new_state = replace(state, step=step.id, attempts=0, pending=())
+            return Turn(new_state, replies + (prompt(ctx, flow, step, state.answers),))
+    return _finish(ctx, flow, state.answers, replies)
+
+
+def following(flow: Flow, step: Step, value) -> Step | None:
+    """Follow an option's next, else the step's next, else file order; `end` finishes."""
+    option = step.option(value) if step.options else None
     target = (option.next if option else None) or step.next
+    if target == END:
+        return None
     return flow.step(target) if target else flow.step_after(step.id)
 
 
-def _finish(ctx: _Context, flow: Flow, answers: dict) -> Turn:
+def _answer(ctx: Context, state: State, msg: InboundMessage) -> Turn:
+    """Read the answer to the current step; re-ask, ask which one, move on or finish."""
+    flow = ctx.flows.flows[state.flow]
+    if not flow.has_step(state.step):
+        return begin(ctx, flow)  # the step is gone from this version: start the flow afresh
+    step = flow.step(state.step)
+    value = STEP_KINDS[step.kind](step, msg, StepContext(ctx.flows, ctx.lang, ctx.now))
+    if value is INVALID:
+        return _reask(ctx, flow, step, state)
+    if isinstance(value, Ask):
+        return _ask_which(ctx, state, value.suggestions, lambda key: _label(ctx, step, key))
+    return accept(ctx, flow, step, state, value)
+
+
+def accept(ctx: Context, flow: Flow, step: Step, state: State, value) -> Turn:
+    """Record an answer and go on."""
+    if step.kind == "confirm" and value is False:
+        return Turn(State(lang=ctx.lang), (ctx.say("confirm_declined"), menu(ctx)))
+    answered = replace(state, answers={**state.answers, step.id: value}, history=state.history + (step.id,))
+    return goto(ctx, flow, following(flow, step, value), answered)
+
+
+def _reask(ctx: Context, flow: Flow, step: Step, state: State) -> Turn:
+    """Explain what is expected and ask again; after too many tries, the flow's fallback."""
+    attempts = state.attempts + 1
+    if attempts >= ctx.flows.max_attempts:
+        return _fall_back(ctx, flow, state)
+    key = f"invalid_{step.kind}" if f"invalid_{step.kind}" in ctx.flows.messages else "invalid"
+    hint = step.reprompt.get(ctx.lang, ctx.flows.default_language) if step.reprompt else ctx.flows.message(key, ctx.lang)
+    replies = (OutboundMessage(hint), prompt(ctx, flow, step, state.answers))
+    return Turn(replace(state, attempts=attempts, pending=()), replies)
+
+
+def _fall_back(ctx: Context, flow: Flow, state: State) -> Turn:
+    """Offer the menu again, or hand the resident over to a person."""
+    if flow.fallback != "handover" or not flow.outcome.department:
+        return Turn(State(lang=ctx.lang), (ctx.say("too_many_attempts"), menu(ctx)))
+    values = template_values(ctx, flow, state.answers)
+    event = HandoverRequested(
+        folio=ctx.folio, flow=flow.id, department=flow.outcome.department, lang=ctx.lang,
+        summary=render(ctx.flows.message("handover_summary", ctx.lang), values), answers=state.answers,
+    )
+    return Turn(State(lang=ctx.lang), (OutboundMessage(render(ctx.flows.message("handover", ctx.lang), values)),), (event,))
+
+
+def _ask_which(ctx: Context, state: State, keys: tuple[str, ...], label) -> Turn:
+    """Ask "did you mean X?" for one candidate, or "which of these?" for several."""
+    labels = tuple(label(k) for k in keys)
+    if len(keys) == 1:
+        reply = OutboundMessage(render(ctx.flows.message("did_you_mean", ctx.lang), {"option": labels[0]}))
+    else:
+        reply = OutboundMessage(ctx.flows.message("which_one", ctx.lang), labels)
+    return Turn(replace(state, pending=keys), (reply,))
+
+
+def _resolve_pending(ctx: Context, state: State, msg: InboundMessage) -> Turn:
+    """Read the answer to "did you mean …?": yes, a number, a name; anything else starts over."""
+    pending, cleared = state.pending, replace(state, pending=())
+    chosen = None
+    if len(pending) == 1 and _starts_with(msg.text, ctx.flows.words_for("yes", ctx.lang)):
+        chosen = pending[0]
+    elif len(pending) == 1 and _starts_with(msg.text, ctx.flows.words_for("no", ctx.lang)):
+        return _decline_suggestion(ctx, cleared)
+    else:
+        index = ChoiceIndex([Candidate(k, n, (k, _pending_label(ctx, state, k))) for n, k in enumerate(pending, 1)])
+        chosen = index.match(msg.text, msg.payload).key
+    if chosen is None:
+        return _route(ctx, cleared, msg, None, "")
+    if state.flow is None:
+        return begin(ctx, ctx.flows.flows[chosen])
+    flow = ctx.flows.flows[state.flow]
+    return accept(ctx, flow, flow.step(state.step), cleared, chosen)
+
+
+def _starts_with(text: str, words: tuple[str, ...]) -> bool:
+    """"si", "sí, ese", "no gracias": the answer opens with one of the words."""
+    norm = normalize(text)
+    return any(norm == w or norm.startswith(w + " ") for w in (normalize(w) for w in words) if w)
+
+
+def _decline_suggestion(ctx: Context, state: State) -> Turn:
+    if state.flow is None:
+        return Turn(state, (menu(ctx),))
+    flow = ctx.flows.flows[state.flow]
+    return Turn(state, (prompt(ctx, flow, flow.step(state.step), state.answers),))
+
+
+def _pending_label(ctx: Context, state: State, key: str) -> str:
+    if state.flow is None:
+        return _flow_title(ctx)(key)
+    return _label(ctx, ctx.flows.flows[state.flow].step(state.step), key)
+
+
+def _flow_title(ctx: Context):
+    return lambda flow_id: ctx.flows.flows[flow_id].title.get(ctx.lang, ctx.flows.default_language)
+
+
+def _label(ctx: Context, step: Step, key: str) -> str:
+    option = step.option(key)
+    return option.label.get(ctx.lang, ctx.flows.default_language) if option else key
+
+
+def _finish(ctx: Context, flow: Flow, answers: dict, replies: tuple = ()) -> Turn:
     """Close the flow: record its outcome as an event and thank the resident."""
-    values = _template_values(ctx, flow, answers)
+    values = template_values(ctx, flow, answers)
     outcome, events = flow.outcome, ()
+    shown = {k: v for k, v in values.items() if k in answers}
     if outcome.kind == "ticket":
         summary = render(outcome.summary.get(ctx.lang, ctx.flows.default_language), values)
-        events = (_ticket_opened(ctx, flow, answers, summary),)
+        events = (_ticket_opened(ctx, flow, answers, summary, shown),)
     elif outcome.kind == "survey":
-        events = (SurveyCompleted(flow.id, ctx.lang, answers),)
+        events = (SurveyCompleted(flow.id, ctx.lang, answers, shown),)
     done = render(flow.done.get(ctx.lang, ctx.flows.default_language), values)
-    return Turn(State(lang=ctx.lang), (OutboundMessage(done),), events)
+    return Turn(State(lang=ctx.lang), replies + (OutboundMessage(done),), events)
 
 
-def _ticket_opened(ctx: _Context, flow: Flow, answers: dict, summary: str) -> TicketOpened:
+def _ticket_opened(ctx: Context, flow: Flow, answers: dict, summary: str, shown: dict) -> TicketOpened:
     location = next((answers[s.id] for s in flow.steps if s.kind == "location" and answers.get(s.id)), None)
-    photos = [answers[s.id] for s in flow.steps if s.kind == "photo" and answers.get(s.id)]
+    media = [m for s in flow.steps if s.kind in ("photo", "media") and answers.get(s.id) for m in answers[s.id]]
     outcome = flow.outcome
     return TicketOpened(
         folio=ctx.folio, flow=flow.id, department=outcome.department, category=outcome.category,
         priority=outcome.priority, summary=summary, lang=ctx.lang, answers=answers,
-        location=location, media=tuple(m for batch in photos for m in batch),
+        location=location, media=tuple(media), shown=shown,
     )
 
 
-def _prompt(ctx: _Context, flow: Flow, step: Step, answers: dict) -> OutboundMessage:
-    text = render(step.prompt.get(ctx.lang, ctx.flows.default_language), _template_values(ctx, flow, answers))
-    labels = tuple(o.label.get(ctx.lang, ctx.flows.default_language) for o in step.options)
-    return OutboundMessage(text, labels)
+def prompt(ctx: Context, flow: Flow, step: Step, answers: dict) -> OutboundMessage:
+    """The step's question, with earlier answers filled in and its options listed."""
+    text = render(step.prompt.get(ctx.lang, ctx.flows.default_language), template_values(ctx, flow, answers))
+    shown = step.options if step.show_options else ()
+    return OutboundMessage(text, tuple(o.label.get(ctx.lang, ctx.flows.default_language) for o in shown))
 
 
-def _menu(ctx: _Context) -> OutboundMessage:
+def menu(ctx: Context) -> OutboundMessage:
+    """The main menu, with the flows it offers as options."""
     flows = ctx.flows
-    titles = tuple(flows.flows[f].title.get(ctx.lang, flows.default_language) for f in flows.menu.flows)
+    titles = tuple(_flow_title(ctx)(f) for f in flows.menu.flows)
     text = render(flows.menu.prompt.get(ctx.lang, flows.default_language), {"name": ctx.name})
     return OutboundMessage(text.strip(), titles)
 
 
-def _template_values(ctx: _Context, flow: Flow, answers: dict) -> dict:
+def template_values(ctx: Context, flow: Flow, answers: dict) -> dict:
+    """Values a template may use: folio, name, flow title and every answer by step id."""
     values = {"folio": ctx.folio, "name": ctx.name, "flow": flow.title.get(ctx.lang, ctx.flows.default_language)}
+    step_ctx = StepContext(ctx.flows, ctx.lang, ctx.now)
     for step in flow.steps:
         if step.id in answers:
-            values[step.id] = display(step, answers[step.id], ctx.lang, ctx.flows.default_language)
+            values[step.id] = display(step, answers[step.id], step_ctx)
     return values
 
 
-def _vocabulary(ctx: _Context) -> Vocabulary:
-    words = ctx.flows.words
-    return Vocabulary(*(tuple(words.get(k, {}).get(ctx.lang, ())) for k in ("yes", "no", "skip")))
+class _Engine:
+    """The engine moves commands may use (passed in to keep commands.py free of cycles)."""
+
+    begin = staticmethod(begin)
+    goto = staticmethod(goto)
+    prompt = staticmethod(prompt)
+    menu = staticmethod(menu)
+
+
+ENGINE = _Engine()

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import yaml
 
+from .checks import check_flow_graph, check_translations
+from .conditions import ConditionError, parse_condition
+from .matching import Candidate, ChoiceIndex
 from .model import Department, Flow, Flows, Menu, Option, Outcome, Step, Text
+from .optionfiles import OptionsFileError, read_options
 from .steps import STEP_KINDS
 from .yamlsource import Mapping, Position, interpolate, parse
 
@@ -15,8 +20,23 @@ __all__ = ["FlowError", "FlowsInvalidError", "load_flows", "load_flows_text"]
 
 OUTCOME_KINDS = ("ticket", "survey", "info")
 DELIVERY_KINDS = ("webhook",)
-REQUIRED_MESSAGES = ("invalid", "too_many_attempts", "cancelled", "confirm_declined")
+FALLBACKS = ("menu", "handover")
+REQUIRED_MESSAGES = (
+    "invalid", "too_many_attempts", "cancelled", "confirm_declined", "did_you_mean", "which_one",
+    "help", "expired", "opted_out", "opted_in", "status_usage", "status_unknown", "status_reply",
+    "handover", "handover_summary", "language_changed",
+)
 REQUIRED_WORDS = ("yes", "no", "skip")
+TOP_KEYS = {
+    "default_language", "languages", "max_attempts", "expire_after_minutes", "commands", "words",
+    "ratings", "messages", "departments", "menu", "flows",
+}
+FLOW_KEYS = {"title", "keywords", "outcome", "steps", "done", "fallback"}
+STEP_KEYS = {
+    "id", "kind", "prompt", "options", "options_from", "optional", "scale", "min", "max", "min_length",
+    "max_length", "allow_future", "prefill", "when", "next", "reprompt",
+}
+CHOICE_LIST_LIMIT = 10  # longer option lists are matched by name, not listed in the prompt
 
 
 class FlowError:
@@ -45,33 +65,40 @@ def load_flows(path: str | Path, environ: dict | None = None) -> Flows:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise FlowsInvalidError(str(path), [FlowError((1, 1), f"cannot read file: {exc.strerror}")])
-    return load_flows_text(text, str(path), environ)
+        raise FlowsInvalidError(str(path), [FlowError((1, 1), f"cannot read file: {exc.strerror}")]) from None
+    return load_flows_text(text, str(path), environ, path.parent)
 
 
-def load_flows_text(text: str, source: str = "flows.yaml", environ: dict | None = None) -> Flows:
-    """Validate flows given as YAML text."""
+def load_flows_text(text: str, source: str = "flows.yaml", environ: dict | None = None, base_dir: Path | None = None) -> Flows:
+    """Validate flows given as YAML text (option files are read from base_dir)."""
     try:
         data = parse(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         pos = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise FlowsInvalidError(source, [FlowError(pos, f"not valid YAML: {getattr(exc, 'problem', exc)}")])
-    builder = _Builder(environ)
+        raise FlowsInvalidError(source, [FlowError(pos, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+    builder = _Builder(environ, base_dir or Path("."))
     flows = builder.build(data, hashlib.sha256(text.encode()).hexdigest()[:12], source)
     if builder.errors:
         raise FlowsInvalidError(source, sorted(builder.errors, key=lambda e: (e.line, e.column)))
     return flows
 
 
+def _empty() -> Mapping:
+    empty = Mapping()
+    empty.pos, empty.key_pos = (1, 1), {}
+    return empty
+
+
 class _Builder:
     """Turns positioned YAML into model objects, collecting errors instead of stopping."""
 
-    def __init__(self, environ: dict | None):
-        self.environ = environ
+    def __init__(self, environ: dict | None, base_dir: Path):
+        self.environ, self.base_dir = environ, base_dir
         self.errors: list[FlowError] = []
         self.languages: tuple[str, ...] = ()
         self.default_language = "es"
+        self.texts: list[tuple[object, Text]] = []
 
     def error(self, where, message: str) -> None:
         self.errors.append(FlowError(getattr(where, "pos", (1, 1)), message))
@@ -81,36 +108,55 @@ class _Builder:
         if isinstance(value, Mapping):
             return value
         if value is not None or required:
-            where = parent.key_pos.get(key, parent.pos)
-            self.errors.append(FlowError(where, f"'{key}' must be a mapping" if value is not None else f"'{key}' is missing"))
-        empty = Mapping()
-        empty.pos, empty.key_pos = parent.pos, {}
-        return empty
+            where = _Where(parent.key_pos.get(key, parent.pos))
+            self.error(where, f"'{key}' must be a mapping" if value is not None else f"'{key}' is missing")
+        return _empty()
+
+    def unknown_keys(self, section: Mapping, allowed: set, what: str) -> None:
+        for key in section:
+            if key not in allowed:
+                self.error(_Where(section.key_pos[key]), f"unknown key '{key}' in {what} (allowed: {', '.join(sorted(allowed))})")
+
+    def integer(self, section: Mapping, key: str, default, what: str):
+        value = section.get(key, default)
+        if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)):
+            self.error(_Where(section.key_pos.get(key, section.pos)), f"{what}: '{key}' must be a number")
+            return default
+        return value
 
     def build(self, data, version: str, source: str) -> Flows:
         if not isinstance(data, Mapping):
             self.error(data, "the file must be a mapping with 'flows', 'menu' and 'departments'")
             data = _empty()
+        self.unknown_keys(data, TOP_KEYS, "the file")
         self.default_language = str(data.get("default_language", "es"))
         languages = self.mapping(data, "languages")
-        self.languages = tuple(languages) or (self.default_language,)
+        self.languages = tuple(str(k) for k in languages) or (self.default_language,)
         if self.default_language not in self.languages:
             self.error(data, f"default_language '{self.default_language}' is not among languages")
-        departments = {k: self.department(k, v) for k, v in self.mapping(data, "departments").items()}
-        flows = {k: self.flow(k, v, departments) for k, v in self.mapping(data, "flows").items()}
-        return Flows(
+        departments = {str(k): self.department(k, v) for k, v in self.mapping(data, "departments").items()}
+        flows = {str(k): self.flow(k, v, departments) for k, v in self.mapping(data, "flows").items()}
+        commands = self.commands(self.mapping(data, "commands"))
+        expire = self.integer(data, "expire_after_minutes", None, "the file")
+        result = Flows(
             version=version,
             default_language=self.default_language,
-            languages={k: self.words_list(v) for k, v in languages.items()},
+            languages={str(k): self.words_list(v) for k, v in languages.items()},
             menu=self.menu(self.mapping(data, "menu"), flows),
-            commands={k: self.words(v) for k, v in self.mapping(data, "commands").items()},
+            commands=commands,
             words=self.vocabulary(self.mapping(data, "words")),
+            ratings=self.ratings(self.mapping(data, "ratings", required=False)),
             messages=self.messages(self.mapping(data, "messages")),
             flows=flows,
             departments=departments,
-            max_attempts=int(data.get("max_attempts", 3)),
+            max_attempts=int(self.integer(data, "max_attempts", 3, "the file")),
+            expire_after=timedelta(minutes=expire) if expire else None,
             source=source,
         )
+        check_translations(self, self.texts, self.languages)
+        for flow in flows.values():
+            check_flow_graph(self, flow, data["flows"][flow.id] if isinstance(data.get("flows"), Mapping) else None)
+        return result
 
     def text(self, value, where=None, required: bool = True) -> Text:
         """A translated text: a mapping of language to string (a plain string is the default language)."""
@@ -119,13 +165,14 @@ class _Builder:
                 self.error(where, "a text is missing")
             return Text({})
         if isinstance(value, str):
-            return Text({self.default_language: str(value)})
-        if not isinstance(value, Mapping):
-            self.error(value if hasattr(value, "pos") else where, "a text must be a string or {es: ..., en: ...}")
+            text = Text({self.default_language: str(value)})
+        elif isinstance(value, Mapping):
+            text = Text({str(k): str(v) for k, v in value.items()})
+        else:
+            self.error(where, "a text must be a string or {es: ..., en: ...}")
             return Text({})
-        if self.default_language not in value:
-            self.error(value, f"missing the '{self.default_language}' translation")
-        return Text({str(k): str(v) for k, v in value.items()})
+        self.texts.append((value, text))
+        return text
 
     def words_list(self, value) -> tuple[str, ...]:
         return tuple(str(w) for w in value) if isinstance(value, list) else ()
@@ -137,11 +184,29 @@ class _Builder:
             return {}
         return {str(lang): self.words_list(ws) for lang, ws in value.items()}
 
+    def commands(self, section: Mapping) -> dict:
+        from .commands import KNOWN_COMMANDS, LANGUAGE_PREFIX
+
+        for key in section:
+            lang = str(key).removeprefix(LANGUAGE_PREFIX)
+            if key not in KNOWN_COMMANDS and not (str(key).startswith(LANGUAGE_PREFIX) and lang in self.languages):
+                self.error(_Where(section.key_pos[key]), f"unknown command '{key}' (known: {', '.join(KNOWN_COMMANDS)}, language_<code>)")
+        return {str(k): self.words(v) for k, v in section.items()}
+
     def vocabulary(self, section: Mapping) -> dict[str, dict[str, tuple[str, ...]]]:
         for key in REQUIRED_WORDS:
             if key not in section:
                 self.error(section, f"words: '{key}' is missing")
         return {str(k): self.words(v) for k, v in section.items()}
+
+    def ratings(self, section: Mapping) -> dict[str, dict[str, int]]:
+        result = {}
+        for lang, table in section.items():
+            if not isinstance(table, Mapping) or not all(isinstance(v, int) for v in table.values()):
+                self.error(table if hasattr(table, "pos") else section, f"ratings: '{lang}' must map words to numbers")
+                continue
+            result[str(lang)] = {str(k): int(v) for k, v in table.items()}
+        return result
 
     def messages(self, section: Mapping) -> dict[str, Text]:
         messages = {str(k): self.text(v, section) for k, v in section.items()}
@@ -150,10 +215,10 @@ class _Builder:
                 self.error(section, f"messages: '{key}' is missing")
         return messages
 
-    def department(self, key: str, value) -> Department:
+    def department(self, key, value) -> Department:
         if not isinstance(value, Mapping):
             self.error(value, f"department '{key}' must be a mapping with name and delivery")
-            return Department(key, key, {})
+            return Department(str(key), str(key), {})
         delivery = dict(self.mapping(value, "delivery"))
         if delivery.get("kind") not in DELIVERY_KINDS:
             self.error(value.get("delivery", value), f"department '{key}': delivery kind must be one of {', '.join(DELIVERY_KINDS)}")
@@ -162,79 +227,119 @@ class _Builder:
                 delivery[field], missing = interpolate(raw, self.environ)
                 for name in missing:
                     self.error(raw, f"environment variable {name} is not set (department '{key}', {field})")
-        return Department(key, str(value.get("name", key)), delivery)
+        return Department(str(key), str(value.get("name", key)), delivery)
 
     def menu(self, section: Mapping, flows: dict[str, Flow]) -> Menu:
         offered = section.get("flows") or []
         for flow_id in offered:
             if flow_id not in flows:
                 self.error(flow_id, f"menu offers '{flow_id}', which is not a flow")
-        return Menu(self.text(section.get("prompt"), section), tuple(str(f) for f in offered))
+        known = [flows[f] for f in offered if f in flows]
+        index = ChoiceIndex([
+            Candidate(f.id, n, tuple(f.title.by_lang.values()) + sum(f.keywords.values(), ()))
+            for n, f in enumerate(known, 1)
+        ])
+        return Menu(self.text(section.get("prompt"), section), tuple(f.id for f in known), index)
 
-    def flow(self, key: str, value, departments: dict) -> Flow:
+    def flow(self, key, value, departments: dict) -> Flow:
         if not isinstance(value, Mapping):
             self.error(value, f"flow '{key}' must be a mapping")
             value = _empty()
+        self.unknown_keys(value, FLOW_KEYS, f"flow '{key}'")
         raw_steps = value.get("steps") or []
-        steps = tuple(self.step(s) for s in raw_steps if isinstance(s, Mapping))
+        steps = tuple(self.step(key, s) for s in raw_steps if isinstance(s, Mapping))
         if not steps:
             self.error(value, f"flow '{key}' has no steps")
-        self.check_step_ids(key, raw_steps, steps)
+        fallback = str(value.get("fallback", "menu"))
+        if fallback not in FALLBACKS:
+            self.error(value.get("fallback"), f"flow '{key}': fallback must be one of {', '.join(FALLBACKS)}")
         return Flow(
-            id=key,
+            id=str(key),
             title=self.text(value.get("title"), value),
             keywords=self.words(value["keywords"]) if "keywords" in value else {},
             steps=steps,
             outcome=self.outcome(key, self.mapping(value, "outcome"), departments),
             done=self.text(value.get("done"), value),
+            fallback=fallback,
         )
 
-    def step(self, value: Mapping) -> Step:
+    def step(self, flow_id, value: Mapping) -> Step:
         kind = str(value.get("kind", ""))
+        where = f"flow '{flow_id}', step '{value.get('id', '?')}'"
+        self.unknown_keys(value, STEP_KEYS, where)
         if kind not in STEP_KINDS:
-            self.error(value.get("kind", value), f"unknown step kind '{kind}' (known: {', '.join(STEP_KINDS)})")
+            self.error(value.get("kind", value), f"{where}: unknown step kind '{kind}' (known: {', '.join(STEP_KINDS)})")
+        if not value.get("id"):
+            self.error(value, f"flow '{flow_id}': a step needs an id")
+        options = self.options(value, where) if kind == "choice" else ()
+        if kind == "choice" and not options:
+            self.error(value, f"{where}: a choice needs options or options_from")
         scale = value.get("scale", [1, 5])
+        if not (isinstance(scale, list) and len(scale) == 2 and all(isinstance(n, int) for n in scale) and scale[0] < scale[1]):
+            self.error(value, f"{where}: scale must be [low, high], like [1, 5]")
+            scale = [1, 5]
         return Step(
-            id=str(value.get("id") or self.error(value, "a step needs an id") or ""),
+            id=str(value.get("id") or ""),
             kind=kind,
             prompt=self.text(value.get("prompt"), value),
-            options=tuple(self.option(o) for o in value.get("options") or []),
+            options=options,
+            index=ChoiceIndex([Candidate(o.id, n, tuple(o.label.by_lang.values()) + sum(o.words.values(), ())) for n, o in enumerate(options, 1)]) if options else None,
+            show_options=len(options) <= CHOICE_LIST_LIMIT,
             optional=bool(value.get("optional", False)),
-            scale=(int(scale[0]), int(scale[1])),
-            max_length=int(value.get("max_length", 1000)),
-            next=value.get("next"),
+            scale=(scale[0], scale[1]),
+            min=self.integer(value, "min", None, where),
+            max=self.integer(value, "max", None, where),
+            min_length=int(self.integer(value, "min_length", 1, where)),
+            max_length=int(self.integer(value, "max_length", 1000, where)),
+            allow_future=bool(value.get("allow_future", False)),
+            prefill=bool(value.get("prefill", False)),
+            when=self.condition(value.get("when"), where),
+            next=str(value["next"]) if value.get("next") else None,
+            reprompt=self.text(value["reprompt"], value) if "reprompt" in value else None,
             line=value.pos[0],
         )
 
-    def option(self, value) -> Option:
-        if not isinstance(value, Mapping) or "id" not in value:
-            self.error(value, "an option needs an id and a label")
-            return Option("", Text({}), {})
-        words = self.words(value["words"]) if "words" in value else {}
-        return Option(str(value["id"]), self.text(value.get("label"), value), words, value.get("next"))
+    def condition(self, raw, where: str):
+        if raw is None:
+            return None
+        try:
+            return parse_condition(str(raw))
+        except ConditionError as exc:
+            self.error(raw, f"{where}: condition does not parse: {exc}")
+            return None
 
-    def check_step_ids(self, flow_id: str, raw_steps: list, steps: tuple[Step, ...]) -> None:
-        ids = [s.id for s in steps]
-        for index, (raw, step) in enumerate(zip(raw_steps, steps)):
-            if step.id in ids[:index]:
-                self.error(raw, f"flow '{flow_id}': duplicate step id '{step.id}'")
-            targets = [step.next] + [o.next for o in step.options]
-            for target in filter(None, targets):
-                if target not in ids:
-                    self.error(raw, f"flow '{flow_id}': step '{step.id}' goes to '{target}', which is not a step")
+    def options(self, value: Mapping, where: str) -> tuple[Option, ...]:
+        if "options_from" in value:
+            spec = value["options_from"]
+            try:
+                rows = read_options(self.base_dir, spec)
+            except OptionsFileError as exc:
+                self.error(spec, f"{where}: {exc}")
+                return ()
+            return tuple(Option(key, Text({self.default_language: label})) for key, label in rows)
+        result = []
+        for raw in value.get("options") or []:
+            if not isinstance(raw, Mapping) or "id" not in raw:
+                self.error(raw, f"{where}: an option needs an id and a label")
+                continue
+            words = self.words(raw["words"]) if "words" in raw else {}
+            result.append(Option(str(raw["id"]), self.text(raw.get("label"), raw), words, str(raw["next"]) if raw.get("next") else None))
+        return tuple(result)
 
-    def outcome(self, flow_id: str, section: Mapping, departments: dict) -> Outcome:
+    def outcome(self, flow_id, section: Mapping, departments: dict) -> Outcome:
         kind = str(section.get("kind", ""))
         if kind not in OUTCOME_KINDS:
             self.error(section, f"flow '{flow_id}': outcome kind must be one of {', '.join(OUTCOME_KINDS)}")
         department = section.get("department")
         if kind == "ticket" and department not in departments:
             self.error(department or section, f"flow '{flow_id}': department '{department}' is not defined under departments")
-        summary = self.text(section.get("summary"), section, required=kind == "ticket")
-        return Outcome(kind, department, section.get("category", flow_id), str(section.get("priority", "normal")), summary)
+        summary = self.text(section.get("summary"), section, required=kind == "ticket") if kind == "ticket" else None
+        category = str(section.get("category", flow_id))
+        return Outcome(kind, str(department) if department else None, category, str(section.get("priority", "normal")), summary)
 
 
-def _empty() -> Mapping:
-    empty = Mapping()
-    empty.pos, empty.key_pos = (1, 1), {}
-    return empty
+class _Where:
+    """A bare position, for errors about keys."""
+
+    def __init__(self, pos: Position):
+        self.pos = pos

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-__all__ = ["Text", "Option", "Step", "Outcome", "Flow", "Department", "Menu", "Flows", "render"]
+from .conditions import Condition
+from .matching import ChoiceIndex
 
+__all__ = ["Text", "Option", "Step", "Outcome", "Flow", "Department", "Menu", "Flows", "render", "END"]
+
+END = "end"  # a `next:` that finishes the flow
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -32,28 +37,41 @@ class Option:
 
     id: str
     label: Text
-    words: dict[str, tuple[str, ...]]
+    words: dict[str, tuple[str, ...]] = field(default_factory=dict)
     next: str | None = None
 
 
 @dataclass(frozen=True)
 class Step:
-    """One question of a flow."""
+    """One question (or, for kind `message`, one statement) of a flow."""
 
     id: str
     kind: str
     prompt: Text
     options: tuple[Option, ...] = ()
+    index: ChoiceIndex | None = field(default=None, compare=False, repr=False)
+    show_options: bool = True
     optional: bool = False
     scale: tuple[int, int] = (1, 5)
+    min: float | None = None
+    max: float | None = None
+    min_length: int = 1
     max_length: int = 1000
+    allow_future: bool = False
+    prefill: bool = False
+    when: Condition | None = None
     next: str | None = None
+    reprompt: Text | None = None
     line: int = 0
+
+    def option(self, option_id) -> Option | None:
+        """Return the option with that id, if any."""
+        return next((o for o in self.options if o.id == option_id), None)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What finishing a flow produces: a ticket, a survey response, or nothing."""
+    """What finishing a flow produces: a ticket, a survey response, or information only."""
 
     kind: str
     department: str | None = None
@@ -72,10 +90,15 @@ class Flow:
     steps: tuple[Step, ...]
     outcome: Outcome
     done: Text
+    fallback: str = "menu"  # or "handover": after too many failed answers, a person takes over
 
     def step(self, step_id: str) -> Step:
         """Return the step with that id."""
         return next(s for s in self.steps if s.id == step_id)
+
+    def has_step(self, step_id: str | None) -> bool:
+        """Tell whether the flow has a step with that id."""
+        return any(s.id == step_id for s in self.steps)
 
     def step_after(self, step_id: str) -> Step | None:
         """Return the step that follows step_id in file order, or None at the end."""
@@ -99,6 +122,7 @@ class Menu:
 
     prompt: Text
     flows: tuple[str, ...]
+    index: ChoiceIndex | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -111,12 +135,18 @@ class Flows:
     menu: Menu
     commands: dict[str, dict[str, tuple[str, ...]]]
     words: dict[str, dict[str, tuple[str, ...]]]
+    ratings: dict[str, dict[str, int]]
     messages: dict[str, Text]
     flows: dict[str, Flow]
     departments: dict[str, Department]
     max_attempts: int = 3
+    expire_after: timedelta | None = None
     source: str = field(default="flows.yaml", compare=False)
 
     def message(self, key: str, lang: str) -> str:
         """Return a global message in lang."""
         return self.messages[key].get(lang, self.default_language)
+
+    def words_for(self, key: str, lang: str) -> tuple[str, ...]:
+        """Return a word list (yes, no, skip, ...) in lang."""
+        return self.words.get(key, {}).get(lang, ())

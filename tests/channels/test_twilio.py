@@ -123,18 +123,13 @@ def test_replies_are_twiml_with_numbered_options(resident):
     response = resident.send(Body="hola")
     assert response.mimetype == "application/xml"
     assert response.data.startswith(b'<?xml version="1.0" encoding="UTF-8"?><Response><Message>')
-    assert "1. Reportar un bache\n2. Recolección de basura\n3. Evaluar un parque" in reply_text(response.data)
+    assert "1. Reportar un bache\n2. Recolección de basura\n3. Luminaria apagada\n4. Evaluar un parque" in reply_text(response.data)
 
 
 def test_resident_text_is_escaped_in_twiml(resident):
-    resident.says("hola")
-    resident.says("3")
-    reply = resident.send(Body="<Parque> & </Message>")
-    assert reply.status_code == 200
-    resident.says("5")
-    resident.says("5")
-    resident.says("5")
-    assert "<Parque> & </Message>" in resident.says("omitir")
+    resident.says("bache")
+    assert resident.send(Body="<Calle> & </Message>").status_code == 200
+    assert "<Calle> & </Message>" in resident.says("omitir")  # the confirmation repeats the address
 
 
 def test_unset_auth_token_refuses_everything(app, client, db):

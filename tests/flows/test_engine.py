@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.flows import InboundMessage, Location, Media, State, SurveyCompleted, TicketOpened, advance, load_flows
-from bot.flows.matching import Candidate, best_match, normalize
+from bot.flows import HandoverRequested, InboundMessage, Location, Media, State, SurveyCompleted, TicketOpened, advance, load_flows
+from bot.flows.matching import Candidate, ChoiceIndex, normalize
 
 FLOWS = load_flows(Path(__file__).parent.parent.parent / "flows.yaml", environ={})
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
@@ -51,10 +51,11 @@ def test_unrelated_text_shows_the_menu_again():
 
 
 def test_matching_never_guesses_between_equals():
-    candidates = [Candidate("a", 1, ("parque", "norte")), Candidate("b", 2, ("parque", "sur"))]
-    assert best_match("parque", candidates) is None
-    assert best_match("el del sur", candidates) == "b"
-    assert best_match("", candidates) is None
+    index = ChoiceIndex([Candidate("a", 1, ("parque", "norte")), Candidate("b", 2, ("parque", "sur"))])
+    assert index.match("parque").key is None
+    assert index.match("parque").suggestions == ("a", "b")
+    assert index.match("el del sur").key == "b"
+    assert index.match("").key is None
 
 
 def test_normalize_strips_accents_case_and_punctuation():
@@ -94,12 +95,26 @@ def test_a_photo_step_refuses_text_that_is_not_skip():
 
 def test_too_many_failed_attempts_go_back_to_the_menu():
     chat = Chat()
-    chat.say("basura")
+    chat.say("parque")
+    chat.say("Parque Clouthier")
     chat.say("xyz")
     chat.say("xyz")
     reply = chat.say("xyz")
     assert "Empecemos de nuevo" in reply and "¿En qué te ayudo?" in reply
-    assert chat.state.flow is None
+    assert chat.state.flow is None and chat.events == []
+
+
+def test_too_many_failed_attempts_hand_over_to_a_person_where_the_flow_says_so():
+    chat = Chat()
+    chat.say("basura")
+    chat.say("xyz")
+    chat.say("xyz")
+    reply = chat.say("xyz")
+    assert "Una persona del municipio" in reply and "2611-TEST01" in reply
+    (event,) = chat.events
+    assert isinstance(event, HandoverRequested)
+    assert (event.department, event.flow) == ("servicios_publicos", "trash")
+    assert event.summary == "El residente necesita ayuda de una persona con: Recolección de basura"
 
 
 @pytest.mark.parametrize("text, value", [("4", 4), ("⭐⭐⭐", 3), ("le doy un 5", 5)])
@@ -126,7 +141,8 @@ def test_survey_completed_event_carries_the_answers():
         chat.say(text)
     (event,) = chat.events
     assert isinstance(event, SurveyCompleted)
-    assert event.answers == {"park": "Parque Clouthier", "cleanliness": 5, "safety": 4, "lighting": 3, "comment": None}
+    assert event.answers == {"park": "P001", "cleanliness": 5, "safety": 4, "lighting": 3, "comment": None}
+    assert event.shown["park"] == "Parque Clouthier"
 
 
 def test_cancel_and_menu_commands_work_mid_flow():

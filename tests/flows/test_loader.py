@@ -25,9 +25,10 @@ def line_of(text: str, needle: str) -> int:
 
 def test_shipped_flows_load():
     flows = load_flows(ROOT / "flows.yaml", environ={})
-    assert list(flows.flows) == ["pothole", "trash", "park_evaluation"]
+    assert list(flows.flows) == ["pothole", "trash", "streetlight", "park_evaluation", "city_info"]
     assert flows.departments["obras_publicas"].delivery["kind"] == "webhook"
-    assert flows.menu.flows == ("pothole", "trash", "park_evaluation")
+    assert flows.menu.flows == ("pothole", "trash", "streetlight", "park_evaluation", "city_info")
+    assert len(flows.flows["park_evaluation"].steps[0].options) >= 200  # from parks.csv
 
 
 def test_department_values_come_from_the_environment():
@@ -48,9 +49,9 @@ def test_unset_variable_without_default_is_an_error_with_its_line():
 @pytest.mark.parametrize(
     "old, new, needle, message",
     [
-        ("kind: location\n        prompt:\n          es: \"¿Dónde está", "kind: lugar\n        prompt:\n          es: \"¿Dónde está", "kind: lugar", "unknown step kind 'lugar'"),
+        ("kind: location\n        prefill: true\n        prompt:\n          es: \"¿Dónde está", "kind: lugar\n        prefill: true\n        prompt:\n          es: \"¿Dónde está", "kind: lugar", "unknown step kind 'lugar'"),
         ("department: obras_publicas", "department: obras", "department: obras", "department 'obras' is not defined"),
-        ("flows: [pothole, trash, park_evaluation]", "flows: [pothole, trash, parks]", "flows: [pothole, trash, parks]", "menu offers 'parks'"),
+        ("flows: [pothole, trash, streetlight", "flows: [pothole, trash, parks", "flows: [pothole, trash, parks", "menu offers 'parks'"),
         ("      - id: photo\n        kind: photo\n        optional: true\n        prompt:\n          es: \"Si puedes", "      - id: location\n        kind: photo\n        optional: true\n        prompt:\n          es: \"Si puedes", "kind: photo", "duplicate step id 'location'"),
     ],
 )

@@ -1,0 +1,72 @@
+"""Checks across a whole flow: ids, where `next` leads, what is reachable, what templates use."""
+
+from __future__ import annotations
+
+import re
+
+from .model import END, Flow, Step
+
+__all__ = ["check_translations", "check_flow_graph"]
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+BUILTIN_VALUES = {"folio", "name", "flow", "options", "option"}
+
+
+def check_translations(report, texts: list, languages: tuple[str, ...]) -> None:
+    """Every text has every declared language."""
+    for raw, text in texts:
+        missing = [lang for lang in languages if not text.by_lang.get(lang)]
+        if missing:
+            report.error(raw, f"missing the {', '.join(repr(m) for m in missing)} translation")
+
+
+def check_flow_graph(report, flow: Flow, raw_flow) -> None:
+    """Duplicate ids, `next` to nowhere, unreachable steps, conditions and templates naming unknown steps."""
+    raw_steps = [s for s in (raw_flow or {}).get("steps") or [] if hasattr(s, "get")]
+    where = dict(zip((s.id for s in flow.steps), raw_steps))
+    ids = [s.id for s in flow.steps]
+    for index, (raw, step) in enumerate(zip(raw_steps, flow.steps)):
+        if step.id and step.id in ids[:index]:
+            report.error(raw, f"flow '{flow.id}': duplicate step id '{step.id}'")
+        for target in _targets(step):
+            if target != END and target not in ids:
+                report.error(raw, f"flow '{flow.id}': step '{step.id}' goes to '{target}', which is not a step")
+        if step.when:
+            for name in sorted(step.when.names - set(ids[:index])):
+                report.error(raw.get("when", raw), f"flow '{flow.id}', step '{step.id}': condition uses '{name}', which is not an earlier step")
+        _check_placeholders(report, flow, step.prompt, raw.get("prompt", raw), set(ids[:index]))
+    if flow.steps and len(set(ids)) == len(ids):
+        for step_id in sorted(set(ids) - _reachable(flow), key=ids.index):
+            report.error(where.get(step_id), f"flow '{flow.id}': step '{step_id}' can never be reached")
+    if raw_flow is not None:
+        _check_placeholders(report, flow, flow.done, raw_flow.get("done", raw_flow), set(ids))
+
+
+def _targets(step: Step) -> list[str]:
+    return [t for t in [step.next, *(o.next for o in step.options)] if t]
+
+
+def _reachable(flow: Flow) -> set[str]:
+    """Steps a resident can arrive at from the first one."""
+    known = {s.id for s in flow.steps}
+    seen, todo = set(), [flow.steps[0].id]
+    while todo:
+        step_id = todo.pop()
+        if step_id in seen or step_id not in known:
+            continue
+        seen.add(step_id)
+        step = flow.step(step_id)
+        todo += [t for t in _targets(step) if t != END]
+        falls_through = step.next is None and (not step.options or any(o.next is None for o in step.options))
+        after = flow.step_after(step_id)
+        if after and (falls_through or step.when is not None):
+            todo.append(after.id)  # file order, or passing over a step whose condition fails
+    return seen
+
+
+def _check_placeholders(report, flow: Flow, text, raw, known: set[str]) -> None:
+    for template in text.by_lang.values():
+        for name in _PLACEHOLDER.findall(template):
+            if name not in known and name not in BUILTIN_VALUES:
+                report.error(raw, f"flow '{flow.id}': the text uses {{{name}}}, which is not an earlier step or a built-in value")
+                return

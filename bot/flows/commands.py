@@ -1,0 +1,101 @@
+"""Global commands (menu, cancel, help, back, status, opt-out, opt-in, language), words from YAML."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .events import OptedIn, OptedOut, StatusRequested
+from .matching import normalize
+from .messages import OutboundMessage
+from .state import State
+from .turn import Context, Turn
+
+__all__ = ["COMMANDS", "KNOWN_COMMANDS", "find_command"]
+
+LANGUAGE_PREFIX = "language_"  # commands language_es, language_en, ... switch the language
+ARGUMENT_COMMANDS = {"status"}  # "estado 2611-7K3M9Q": the rest of the text is the argument
+
+
+def find_command(flows, text: str) -> tuple[str | None, str]:
+    """Return the command the text names and its argument, or (None, "")."""
+    norm = normalize(text)
+    if not norm:
+        return None, ""
+    for name, by_lang in flows.commands.items():
+        for word in (normalize(w) for words in by_lang.values() for w in words):
+            if norm == word:
+                return _named(name)
+            if name in ARGUMENT_COMMANDS and word and norm.startswith(word + " "):
+                return name, text.strip().split(maxsplit=len(word.split()))[-1]
+    return None, ""
+
+
+def _named(name: str) -> tuple[str, str]:
+    if name.startswith(LANGUAGE_PREFIX):
+        return "language", name.removeprefix(LANGUAGE_PREFIX)
+    return name, ""
+
+
+def _current_prompt(ctx: Context, state: State, engine) -> OutboundMessage:
+    """What the resident was asked last: the current step's question, or the menu."""
+    flow = ctx.flows.flows.get(state.flow) if state.flow else None
+    if flow is None or not flow.has_step(state.step):
+        return engine.menu(ctx)
+    return engine.prompt(ctx, flow, flow.step(state.step), state.answers)
+
+
+def go_to_menu(ctx, state, argument, engine) -> Turn:
+    return Turn(State(lang=ctx.lang), (engine.menu(ctx),))
+
+
+def cancel(ctx, state, argument, engine) -> Turn:
+    said = (ctx.say("cancelled"),) if state.flow else ()
+    return Turn(State(lang=ctx.lang), said + (engine.menu(ctx),))
+
+
+def help_(ctx, state, argument, engine) -> Turn:
+    return Turn(replace(state, pending=()), (ctx.say("help"), _current_prompt(ctx, state, engine)))
+
+
+def back(ctx, state, argument, engine) -> Turn:
+    """Go back one question, forgetting its answer."""
+    if not state.flow or not state.history:
+        return Turn(replace(state, pending=()), (_current_prompt(ctx, state, engine),))
+    previous = state.history[-1]
+    answers = {k: v for k, v in state.answers.items() if k != previous}
+    flow = ctx.flows.flows[state.flow]
+    moved = replace(state, history=state.history[:-1], answers=answers, pending=())
+    return engine.goto(ctx, flow, flow.step(previous), moved)
+
+
+def status(ctx, state, argument, engine) -> Turn:
+    if not argument:
+        return Turn(state, (ctx.say("status_usage"),))
+    return Turn(state, (), (StatusRequested(argument.strip().upper(), ctx.lang),))
+
+
+def opt_out(ctx, state, argument, engine) -> Turn:
+    return Turn(State(lang=ctx.lang, opted_out=True), (ctx.say("opted_out"),), (OptedOut(),))
+
+
+def opt_in(ctx, state, argument, engine) -> Turn:
+    return Turn(State(lang=ctx.lang), (ctx.say("opted_in"), engine.menu(ctx)), (OptedIn(),))
+
+
+def language(ctx, state, argument, engine) -> Turn:
+    switched = replace(ctx, lang=argument)
+    new_state = replace(state, lang=argument, pending=())
+    return Turn(new_state, (switched.say("language_changed"), _current_prompt(switched, new_state, engine)))
+
+
+COMMANDS = {
+    "menu": go_to_menu,
+    "cancel": cancel,
+    "help": help_,
+    "back": back,
+    "status": status,
+    "opt_out": opt_out,
+    "opt_in": opt_in,
+    "language": language,
+}
+KNOWN_COMMANDS = tuple(c for c in COMMANDS if c != "language")

@@ -1,0 +1,37 @@
+"""A conversation's state: what the engine needs between two messages, stored as JSON."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+__all__ = ["State"]
+
+
+@dataclass(frozen=True)
+class State:
+    """Where one resident's conversation stands."""
+
+    flow: str | None = None
+    step: str | None = None
+    answers: dict = field(default_factory=dict)
+    lang: str | None = None
+    attempts: int = 0
+    version: str | None = None
+    pending: tuple[str, ...] = ()  # options offered in "did you mean …?"
+    history: tuple[str, ...] = ()  # steps answered, for "back"
+    updated_at: str | None = None  # ISO time of the last message, for expiry
+    opted_out: bool = False
+
+    def to_dict(self) -> dict:
+        """Return a JSON-ready dict."""
+        data = asdict(self)
+        data["pending"], data["history"] = list(self.pending), list(self.history)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "State":
+        """Rebuild a state stored by to_dict (unknown keys are ignored)."""
+        known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
+        for key in ("pending", "history"):
+            known[key] = tuple(known.get(key) or ())
+        return cls(**known)

@@ -1,0 +1,36 @@
+"""What one turn of the engine produces, and the context it runs in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .messages import OutboundMessage
+from .model import Flows
+from .state import State
+
+__all__ = ["Turn", "Context"]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The new state, the replies and the events of one inbound message."""
+
+    state: State
+    replies: tuple[OutboundMessage, ...]
+    events: tuple = ()
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a turn is handed: the flows, the language, who, the folio to use, and the time."""
+
+    flows: Flows
+    lang: str
+    name: str
+    folio: str
+    now: datetime
+
+    def say(self, key: str) -> OutboundMessage:
+        """A global message from flows.yaml, in the resident's language."""
+        return OutboundMessage(self.flows.message(key, self.lang))
