@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from .flows import (
@@ -20,7 +21,7 @@ __all__ = ["EVENT_HANDLERS", "apply_event", "EventContext", "Applied"]
 class EventContext:
     """Who the event belongs to, where it came from, and the flows in force."""
 
-    contact: Contact
+    contact_id: int
     channel: str
     flows: Flows
 
@@ -37,7 +38,7 @@ def open_ticket(session: Session, event: TicketOpened, ctx: EventContext) -> App
     """Store the ticket, its first audit entry and its delivery in the outbox."""
     location = event.location or {}
     ticket = Ticket(
-        folio=event.folio, contact_id=ctx.contact.id, channel=ctx.channel, flow=event.flow,
+        folio=event.folio, contact_id=ctx.contact_id, channel=ctx.channel, flow=event.flow,
         department=event.department, category=event.category, priority=event.priority,
         summary=event.summary, lang=event.lang, answers=event.answers, media=list(event.media),
         address=location.get("address") or location.get("label"),
@@ -49,7 +50,7 @@ def open_ticket(session: Session, event: TicketOpened, ctx: EventContext) -> App
 def hand_over(session: Session, event: HandoverRequested, ctx: EventContext) -> Applied:
     """Open a ticket asking a person of the department to take the conversation over."""
     ticket = Ticket(
-        folio=event.folio, contact_id=ctx.contact.id, channel=ctx.channel, flow=event.flow,
+        folio=event.folio, contact_id=ctx.contact_id, channel=ctx.channel, flow=event.flow,
         department=event.department, category="handover", priority="high", summary=event.summary,
         lang=event.lang, answers=event.answers,
     )
@@ -68,14 +69,14 @@ def _store_ticket(session: Session, ticket: Ticket, ctx: EventContext, detail: d
 def store_survey_response(session: Session, event: SurveyCompleted, ctx: EventContext) -> Applied:
     """Store a completed survey; nothing to deliver."""
     answers = {**event.answers, **{f"{k}_label": v for k, v in event.shown.items() if v != str(event.answers.get(k))}}
-    session.add(SurveyResponse(flow=event.flow, contact_id=ctx.contact.id, lang=event.lang, answers=answers))
+    session.add(SurveyResponse(flow=event.flow, contact_id=ctx.contact_id, lang=event.lang, answers=answers))
     return Applied()
 
 
 def answer_status(session: Session, event: StatusRequested, ctx: EventContext) -> Applied:
     """Tell the resident where their report stands (only their own folios)."""
     ticket = session.exec(
-        select(Ticket).where(Ticket.folio == event.folio, Ticket.contact_id == ctx.contact.id)
+        select(Ticket).where(Ticket.folio == event.folio, Ticket.contact_id == ctx.contact_id)
     ).first()
     flows, lang = ctx.flows, event.lang
     if ticket is None:
@@ -88,16 +89,18 @@ def answer_status(session: Session, event: StatusRequested, ctx: EventContext) -
 
 def opt_out(session: Session, event: OptedOut, ctx: EventContext) -> Applied:
     """Remember that the resident does not want messages any more."""
-    ctx.contact.opted_out = True
-    session.add(ctx.contact)
+    _set_opted_out(session, ctx.contact_id, True)
     return Applied()
 
 
 def opt_in(session: Session, event: OptedIn, ctx: EventContext) -> Applied:
     """Remember that the resident wants messages again."""
-    ctx.contact.opted_out = False
-    session.add(ctx.contact)
+    _set_opted_out(session, ctx.contact_id, False)
     return Applied()
+
+
+def _set_opted_out(session: Session, contact_id: int, opted_out: bool) -> None:
+    session.execute(update(Contact).where(Contact.id == contact_id).values(opted_out=opted_out))
 
 
 EVENT_HANDLERS: dict[type, Callable[[Session, object, EventContext], Applied]] = {

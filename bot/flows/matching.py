@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -25,8 +26,9 @@ PART_WEIGHT = 0.95  # "clouthier" for "Parque Clouthier": a good, not a perfect 
 _NON_WORD = re.compile(r"[^\w\s]+")
 
 
+@lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
-    """Lower-case, strip accents and punctuation, collapse spaces."""
+    """Lower-case, strip accents and punctuation, collapse spaces (cached: vocabularies repeat)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(_NON_WORD.sub(" ", bare).split())
