@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -31,36 +31,85 @@ class Handled:
 
 
 def handle_inbound(svc: Services, msg: InboundMessage) -> Handled:
-    """Handle one resident message exactly once and return the bot's replies."""
+    """Handle one resident message exactly once, in order, and return the bot's replies.
+
+    The first try reads and runs the engine outside SQLite's write lock and then
+    writes only if the conversation did not move meanwhile (its seq); when it did,
+    or the same message id raced in, the message is handled again wholly inside
+    BEGIN IMMEDIATE, which always succeeds.
+    """
     try:
-        handled, outbox = _handle_in_transaction(svc, msg)
-    except IntegrityError:
-        # Another process stored the same provider message id first: answer as it did.
-        handled, outbox = _handle_in_transaction(svc, msg)
+        handled, outbox = _handle_optimistically(svc, msg)
+    except (IntegrityError, ConversationMovedError):
+        handled, outbox = _handle_locked(svc, msg)
     if outbox:
         enqueue(svc.queue, outbox)
     return handled
 
 
-def _handle_in_transaction(svc: Services, msg: InboundMessage) -> tuple[Handled, list[tuple[int, str]]]:
-    # The hot path uses SQLAlchemy Core statements: a handful per message, no ORM unit of work.
+class ConversationMovedError(Exception):
+    """Another message of the same resident was handled between our read and our write."""
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """A conversation as read: who, which row, its seq and its state."""
+
+    contact_id: int | None
+    conversation_id: int | None
+    seq: int
+    state: dict
+
+
+def _handle_optimistically(svc: Services, msg: InboundMessage):
+    now = utcnow()
+    with transaction(svc.engine) as session:
+        previous = _previous_replies(session, msg)
+        if previous is not None:
+            return Handled(previous, duplicate=True), []
+        snapshot = _read_conversation(session, msg)
+        flows, turn = _decide(svc, session, snapshot, msg, now)
+    with transaction(svc.engine, immediate=True) as session:
+        return _write(svc, session, msg, snapshot, flows, turn, now)
+
+
+def _handle_locked(svc: Services, msg: InboundMessage):
+    now = utcnow()
     with transaction(svc.engine, immediate=True) as session:
         previous = _previous_replies(session, msg)
         if previous is not None:
             return Handled(previous, duplicate=True), []
-        now = utcnow()
-        contact_id, conversation_id, stored_state = _find_conversation(session, msg, now)
-        inbound_id = _store_inbound(session, contact_id, msg, now)
-        state = State.from_dict(stored_state)
-        flows = svc.flow_store.for_version(state.version, lambda v: _version_text(session, v))
-        _remember_version(session, svc, flows.version)
-        turn = advance(flows, state, msg, now, new_folio(now))
-        session.execute(update(CONVERSATION).where(CONVERSATION.c.id == conversation_id).values(state=turn.state.to_dict(), updated_at=now))
-        applied = [apply_event(session, event, EventContext(contact_id, msg.channel, flows)) for event in turn.events]
-        replies = turn.replies + tuple(r for a in applied for r in a.replies)
-        _store_replies(session, contact_id, inbound_id, msg.channel, replies, now)
-        session.flush()
-        return Handled(replies), [(row.id, row.kind) for a in applied for row in a.outbox]
+        snapshot = _read_conversation(session, msg)
+        flows, turn = _decide(svc, session, snapshot, msg, now)
+        return _write(svc, session, msg, snapshot, flows, turn, now)
+
+
+def _decide(svc: Services, session: Session, snapshot: _Snapshot, msg: InboundMessage, now):
+    """Run the engine on the flows version the conversation started with."""
+    state = State.from_dict(snapshot.state)
+    flows = svc.flow_store.for_version(state.version, lambda v: _version_text(session, v))
+    return flows, advance(flows, state, msg, now, new_folio(now))
+
+
+def _write(svc: Services, session: Session, msg: InboundMessage, snapshot: _Snapshot, flows, turn, now):
+    """Store the message, the new state, the events' records and the replies; return what to relay."""
+    contact_id, conversation_id = snapshot.contact_id, snapshot.conversation_id
+    if conversation_id is None:
+        contact_id, conversation_id = _create_contact(session, msg, now)
+    moved = session.execute(
+        update(CONVERSATION)
+        .where(CONVERSATION.c.id == conversation_id, CONVERSATION.c.seq == snapshot.seq)
+        .values(state=turn.state.to_dict(), seq=snapshot.seq + 1, updated_at=now)
+    ).rowcount == 0
+    if moved:
+        raise ConversationMovedError(conversation_id)
+    inbound_id = _store_inbound(session, contact_id, msg, now)
+    _remember_version(session, svc, flows.version)
+    applied = [apply_event(session, event, EventContext(contact_id, msg.channel, flows)) for event in turn.events]
+    replies = turn.replies + tuple(r for a in applied for r in a.replies)
+    _store_replies(session, contact_id, inbound_id, msg.channel, replies, now)
+    session.flush()
+    return Handled(replies), [(row.id, row.kind) for a in applied for row in a.outbox]
 
 
 def _version_text(session: Session, version: str) -> str | None:
@@ -77,38 +126,47 @@ def _remember_version(session: Session, svc: Services, version: str) -> None:
     svc.saved_versions.add(version)
 
 
+_FIND_MESSAGE = select(MESSAGE.c.id).where(
+    MESSAGE.c.channel == bindparam("channel"), MESSAGE.c.provider_id == bindparam("provider_id")
+)
+_FIND_REPLIES = select(MESSAGE.c.text, MESSAGE.c.data).where(MESSAGE.c.reply_to_id == bindparam("reply_to_id")).order_by(MESSAGE.c.id)
+
+
 def _previous_replies(session: Session, msg: InboundMessage) -> tuple[OutboundMessage, ...] | None:
     """Return the replies already given to this provider message id, or None if it is new."""
     if not msg.provider_id:
         return None
-    found = session.execute(
-        select(MESSAGE.c.id).where(MESSAGE.c.channel == msg.channel, MESSAGE.c.provider_id == msg.provider_id)
-    ).scalar()
+    found = session.execute(_FIND_MESSAGE, {"channel": msg.channel, "provider_id": msg.provider_id}).scalar()
     if found is None:
         return None
-    rows = session.execute(
-        select(MESSAGE.c.text, MESSAGE.c.data).where(MESSAGE.c.reply_to_id == found).order_by(MESSAGE.c.id)
-    ).all()
+    rows = session.execute(_FIND_REPLIES, {"reply_to_id": found}).all()
     return tuple(OutboundMessage(text, tuple(data.get("options", ()))) for text, data in rows)
 
 
-def _find_conversation(session: Session, msg: InboundMessage, now) -> tuple[int, int, dict]:
-    """Return the sender's contact id, conversation id and state, creating them on first contact."""
-    row = session.execute(
-        select(CONVERSATION.c.contact_id, CONVERSATION.c.id, CONVERSATION.c.state)
-        .join(ADDRESS, ADDRESS.c.contact_id == CONVERSATION.c.contact_id)
-        .where(ADDRESS.c.channel == msg.channel, ADDRESS.c.address == msg.sender)
-        .with_for_update(of=CONVERSATION)  # PostgreSQL: one message per contact at a time
-    ).first()
-    if row is not None:
-        return row.contact_id, row.id, row.state
+_FIND_CONVERSATION = (
+    select(CONVERSATION.c.contact_id, CONVERSATION.c.id, CONVERSATION.c.seq, CONVERSATION.c.state)
+    .join(ADDRESS, ADDRESS.c.contact_id == CONVERSATION.c.contact_id)
+    .where(ADDRESS.c.channel == bindparam("channel"), ADDRESS.c.address == bindparam("address"))
+)
+
+
+def _read_conversation(session: Session, msg: InboundMessage) -> _Snapshot:
+    """Read the sender's conversation (nothing yet on first contact)."""
+    row = session.execute(_FIND_CONVERSATION, {"channel": msg.channel, "address": msg.sender}).first()
+    if row is None:
+        return _Snapshot(None, None, 0, {})
+    return _Snapshot(row.contact_id, row.id, row.seq, row.state)
+
+
+def _create_contact(session: Session, msg: InboundMessage, now) -> tuple[int, int]:
+    """Create a contact, its address and its conversation; a concurrent twin fails on uniqueness."""
     contact = Contact(name=msg.profile_name, created_at=now)
     session.add(contact)
     session.flush()
-    conversation = Conversation(contact_id=contact.id, state={}, updated_at=now)
+    conversation = Conversation(contact_id=contact.id, state={}, seq=0, updated_at=now)
     session.add_all([ContactAddress(contact_id=contact.id, channel=msg.channel, address=msg.sender), conversation])
     session.flush()
-    return contact.id, conversation.id, {}
+    return contact.id, conversation.id
 
 
 def _store_inbound(session: Session, contact_id: int, msg: InboundMessage, now) -> int:

@@ -44,6 +44,7 @@ class Conversation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contact.id", unique=True)
     state: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    seq: int = 0  # bumped on every message: a write based on an older read is refused
     updated_at: datetime = Field(default_factory=utcnow)
 
 
