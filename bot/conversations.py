@@ -96,11 +96,10 @@ def _write(svc: Services, session: Session, msg: InboundMessage, snapshot: _Snap
     contact_id, conversation_id = snapshot.contact_id, snapshot.conversation_id
     if conversation_id is None:
         contact_id, conversation_id = _create_contact(session, msg, now)
-    moved = session.execute(
-        update(CONVERSATION)
-        .where(CONVERSATION.c.id == conversation_id, CONVERSATION.c.seq == snapshot.seq)
-        .values(state=turn.state.to_dict(), seq=snapshot.seq + 1, updated_at=now)
-    ).rowcount == 0
+    moved = session.connection().execute(_MOVE_CONVERSATION, {
+        "conversation_id": conversation_id, "read_seq": snapshot.seq,
+        "new_state": turn.state.to_dict(), "new_seq": snapshot.seq + 1, "now": now,
+    }).rowcount == 0
     if moved:
         raise ConversationMovedError(conversation_id)
     inbound_id = _store_inbound(session, contact_id, msg, now)
@@ -126,6 +125,13 @@ def _remember_version(session: Session, svc: Services, version: str) -> None:
     svc.saved_versions.add(version)
 
 
+# Statements built once: the hot path only binds values (no per-message statement construction).
+_MOVE_CONVERSATION = (
+    update(CONVERSATION)
+    .where(CONVERSATION.c.id == bindparam("conversation_id"), CONVERSATION.c.seq == bindparam("read_seq"))
+    .values(state=bindparam("new_state"), seq=bindparam("new_seq"), updated_at=bindparam("now"))
+)
+_INSERT_MESSAGE = insert(MESSAGE)
 _FIND_MESSAGE = select(MESSAGE.c.id).where(
     MESSAGE.c.channel == bindparam("channel"), MESSAGE.c.provider_id == bindparam("provider_id")
 )
@@ -136,10 +142,10 @@ def _previous_replies(session: Session, msg: InboundMessage) -> tuple[OutboundMe
     """Return the replies already given to this provider message id, or None if it is new."""
     if not msg.provider_id:
         return None
-    found = session.execute(_FIND_MESSAGE, {"channel": msg.channel, "provider_id": msg.provider_id}).scalar()
+    found = session.connection().execute(_FIND_MESSAGE, {"channel": msg.channel, "provider_id": msg.provider_id}).scalar()
     if found is None:
         return None
-    rows = session.execute(_FIND_REPLIES, {"reply_to_id": found}).all()
+    rows = session.connection().execute(_FIND_REPLIES, {"reply_to_id": found}).all()
     return tuple(OutboundMessage(text, tuple(data.get("options", ()))) for text, data in rows)
 
 
@@ -152,7 +158,7 @@ _FIND_CONVERSATION = (
 
 def _read_conversation(session: Session, msg: InboundMessage) -> _Snapshot:
     """Read the sender's conversation (nothing yet on first contact)."""
-    row = session.execute(_FIND_CONVERSATION, {"channel": msg.channel, "address": msg.sender}).first()
+    row = session.connection().execute(_FIND_CONVERSATION, {"channel": msg.channel, "address": msg.sender}).first()
     if row is None:
         return _Snapshot(None, None, 0, {})
     return _Snapshot(row.contact_id, row.id, row.seq, row.state)
@@ -175,7 +181,7 @@ def _store_inbound(session: Session, contact_id: int, msg: InboundMessage, now) 
         data["location"] = msg.location.as_dict()
     if msg.media:
         data["media"] = [{"url": m.url, "content_type": m.content_type} for m in msg.media]
-    result = session.execute(insert(MESSAGE).values(
+    result = session.connection().execute(_INSERT_MESSAGE, dict(
         contact_id=contact_id, direction="in", channel=msg.channel, provider_id=msg.provider_id or None,
         reply_to_id=None, text=msg.text, data=data, status="received", created_at=now,
     ))
@@ -192,4 +198,4 @@ def _store_replies(session: Session, contact_id: int, inbound_id: int, channel: 
         for reply in replies
     ]
     if rows:
-        session.execute(insert(MESSAGE), rows)
+        session.connection().execute(_INSERT_MESSAGE, rows)

@@ -89,13 +89,18 @@ def _edges(flow: Flow, nodes: dict[str, str]) -> list[tuple[str, str, str, bool]
         pending += [(nodes[step.id], target, label, False) for target, label in _exits(flow, step)]
     edges: list[tuple[str, str, str, bool]] = []
     seen: set[tuple] = set()
+    visited: set[tuple] = set()  # a `next` back to a conditional step must not loop forever
     while pending:
-        source, target, label, dashed = pending.pop(0)
+        source, target, label, dashed = raw = pending.pop(0)
+        if raw in visited:
+            continue
+        visited.add(raw)
         step = _step(flow, target)
         if step is not None and step.when is not None:
             # Entered only when the condition holds; otherwise the engine passes over it.
+            skip = label if "skip" in label else _join(label, "skip")
+            pending.append((source, _after(flow, step), skip, True))
             label = _join(label, f"when {step.when.source}")
-            pending.append((source, _after(flow, step), "skip", True))
         edge = (source, nodes.get(target, END_NODE), label, dashed)
         if edge not in seen:
             seen.add(edge)
