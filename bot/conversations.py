@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -63,12 +64,12 @@ class _Snapshot:
 
 def _handle_optimistically(svc: Services, msg: InboundMessage):
     now = utcnow()
-    with transaction(svc.engine) as session:
-        previous = _previous_replies(session, msg)
+    with svc.engine.connect() as connection, connection.begin():  # one read snapshot, no ORM session
+        previous = _previous_replies(connection, msg)
         if previous is not None:
             return Handled(previous, duplicate=True), []
-        snapshot = _read_conversation(session, msg)
-        flows, turn = _decide(svc, session, snapshot, msg, now)
+        snapshot = _read_conversation(connection, msg)
+        flows, turn = _decide(svc, connection, snapshot, msg, now)
     with transaction(svc.engine, immediate=True) as session:
         return _write(svc, session, msg, snapshot, flows, turn, now)
 
@@ -76,18 +77,19 @@ def _handle_optimistically(svc: Services, msg: InboundMessage):
 def _handle_locked(svc: Services, msg: InboundMessage):
     now = utcnow()
     with transaction(svc.engine, immediate=True) as session:
-        previous = _previous_replies(session, msg)
+        connection = session.connection()
+        previous = _previous_replies(connection, msg)
         if previous is not None:
             return Handled(previous, duplicate=True), []
-        snapshot = _read_conversation(session, msg)
-        flows, turn = _decide(svc, session, snapshot, msg, now)
+        snapshot = _read_conversation(connection, msg)
+        flows, turn = _decide(svc, connection, snapshot, msg, now)
         return _write(svc, session, msg, snapshot, flows, turn, now)
 
 
-def _decide(svc: Services, session: Session, snapshot: _Snapshot, msg: InboundMessage, now):
+def _decide(svc: Services, connection: Connection, snapshot: _Snapshot, msg: InboundMessage, now):
     """Run the engine on the flows version the conversation started with."""
     state = State.from_dict(snapshot.state)
-    flows = svc.flow_store.for_version(state.version, lambda v: _version_text(session, v))
+    flows = svc.flow_store.for_version(state.version, lambda v: _version_text(connection, v))
     return flows, advance(flows, state, msg, now, new_folio(now))
 
 
@@ -111,9 +113,9 @@ def _write(svc: Services, session: Session, msg: InboundMessage, snapshot: _Snap
     return Handled(replies), [(row.id, row.kind) for a in applied for row in a.outbox]
 
 
-def _version_text(session: Session, version: str) -> str | None:
-    row = session.get(FlowVersion, version)
-    return row.text if row else None
+def _version_text(connection: Connection, version: str) -> str | None:
+    table = FlowVersion.__table__
+    return connection.execute(select(table.c.text).where(table.c.version == version)).scalar()
 
 
 def _remember_version(session: Session, svc: Services, version: str) -> None:
@@ -138,14 +140,14 @@ _FIND_MESSAGE = select(MESSAGE.c.id).where(
 _FIND_REPLIES = select(MESSAGE.c.text, MESSAGE.c.data).where(MESSAGE.c.reply_to_id == bindparam("reply_to_id")).order_by(MESSAGE.c.id)
 
 
-def _previous_replies(session: Session, msg: InboundMessage) -> tuple[OutboundMessage, ...] | None:
+def _previous_replies(connection: Connection, msg: InboundMessage) -> tuple[OutboundMessage, ...] | None:
     """Return the replies already given to this provider message id, or None if it is new."""
     if not msg.provider_id:
         return None
-    found = session.connection().execute(_FIND_MESSAGE, {"channel": msg.channel, "provider_id": msg.provider_id}).scalar()
+    found = connection.execute(_FIND_MESSAGE, {"channel": msg.channel, "provider_id": msg.provider_id}).scalar()
     if found is None:
         return None
-    rows = session.connection().execute(_FIND_REPLIES, {"reply_to_id": found}).all()
+    rows = connection.execute(_FIND_REPLIES, {"reply_to_id": found}).all()
     return tuple(OutboundMessage(text, tuple(data.get("options", ()))) for text, data in rows)
 
 
@@ -156,9 +158,9 @@ _FIND_CONVERSATION = (
 )
 
 
-def _read_conversation(session: Session, msg: InboundMessage) -> _Snapshot:
+def _read_conversation(connection: Connection, msg: InboundMessage) -> _Snapshot:
     """Read the sender's conversation (nothing yet on first contact)."""
-    row = session.connection().execute(_FIND_CONVERSATION, {"channel": msg.channel, "address": msg.sender}).first()
+    row = connection.execute(_FIND_CONVERSATION, {"channel": msg.channel, "address": msg.sender}).first()
     if row is None:
         return _Snapshot(None, None, 0, {})
     return _Snapshot(row.contact_id, row.id, row.seq, row.state)

@@ -19,9 +19,9 @@ def test_a_write_based_on_a_stale_read_is_refused_and_nothing_is_stored(app, db)
     svc = app.extensions["ventanilla"]
     handle_inbound(svc, whatsapp("hola", "SM1"))
     first = whatsapp("bache", "SM2")
-    with transaction(svc.engine) as session:
-        snapshot = _read_conversation(session, first)
-        flows, turn = _decide(svc, session, snapshot, first, utcnow())
+    with svc.engine.connect() as connection, connection.begin():
+        snapshot = _read_conversation(connection, first)
+        flows, turn = _decide(svc, connection, snapshot, first, utcnow())
     handle_inbound(svc, whatsapp("basura", "SM3"))  # slips in between the read and the write
     with pytest.raises(ConversationMovedError):
         with transaction(svc.engine, immediate=True) as session:
