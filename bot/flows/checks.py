@@ -40,6 +40,9 @@ def check_flow_graph(report, flow: Flow, raw_flow) -> None:
             report.error(where.get(step_id), f"flow '{flow.id}': step '{step_id}' can never be reached")
     if raw_flow is not None:
         _check_placeholders(report, flow, flow.done, raw_flow.get("done", raw_flow), set(ids))
+        if flow.outcome.summary is not None:
+            outcome = raw_flow.get("outcome") or {}
+            _check_placeholders(report, flow, flow.outcome.summary, outcome.get("summary", outcome), set(ids))
 
 
 def _targets(step: Step) -> list[str]:

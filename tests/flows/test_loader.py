@@ -107,3 +107,39 @@ def test_unreadable_file(tmp_path):
     with pytest.raises(FlowsInvalidError) as info:
         load_flows(tmp_path / "missing.yaml")
     assert "cannot read file" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("        prefill: true\n        prompt:\n          es: \"¿Dónde está", "        prefil: true\n        prompt:\n          es: \"¿Dónde está", "unknown key 'prefil'"),
+        ('when: problem == "missed_collection"', 'when: problem = "missed_collection"', "condition does not parse"),
+        ('when: problem == "missed_collection"', 'when: confirm == true', "condition uses 'confirm', which is not an earlier step"),
+        ('es: "Bache en {location}"', 'es: "Bache en {lugar}"', "uses {lugar}"),
+        ('en: "Pothole at {location}"', "", "missing the 'en' translation"),
+        ("fallback: handover", "fallback: operator", "fallback must be one of"),
+        ("  opt_in:", "  opt_inn:", "unknown command 'opt_inn'"),
+        ("options_from: {file: parks.csv", "options_from: {file: parques.csv", "cannot read options file parques.csv"),
+    ],
+)
+def test_more_error_kinds(old, new, message):
+    assert old in SHIPPED, old
+    broken = SHIPPED.replace(old, new, 1)
+    errors = errors_of(broken)
+    assert any(message in e for e in errors), errors
+    (error,) = [e for e in errors if message in e]
+    assert error.startswith("flows.yaml:") and int(error.split(":")[1]) > 1
+
+
+def test_a_step_nobody_can_reach_is_reported():
+    broken = SHIPPED.replace(
+        "      - id: photo\n        kind: photo\n        optional: true\n        prompt:\n          es: \"Si puedes",
+        "      - id: photo\n        kind: photo\n        optional: true\n        next: confirm\n        prompt:\n          es: \"Si puedes",
+        1,
+    ).replace(
+        "      - id: confirm\n        kind: confirm\n        prompt:\n          es: \"Voy a reportar un bache",
+        "      - id: orphan\n        kind: text\n        prompt: {es: nadie, en: nobody}\n      - id: confirm\n        kind: confirm\n        prompt:\n          es: \"Voy a reportar un bache",
+        1,
+    )
+    errors = errors_of(broken)
+    assert any("step 'orphan' can never be reached" in e for e in errors), errors
