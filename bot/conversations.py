@@ -108,9 +108,14 @@ def _write(svc: Services, session: Session, msg: InboundMessage, snapshot: _Snap
     _remember_version(session, svc, flows.version)
     applied = [apply_event(session, event, EventContext(contact_id, msg.channel, flows)) for event in turn.events]
     replies = turn.replies + tuple(r for a in applied for r in a.replies)
-    _store_replies(session, contact_id, inbound_id, msg.channel, replies, now)
+    _store_replies(session, contact_id, inbound_id, msg, replies, now)
     session.flush()
     return Handled(replies), [(row.id, row.kind) for a in applied for row in a.outbox]
+
+
+def address_kind(channel: str) -> str:
+    """How contacts are keyed on a channel: every phone channel shares the number."""
+    return "webchat" if channel == "webchat" else "phone"
 
 
 def _version_text(connection: Connection, version: str) -> str | None:
@@ -135,7 +140,7 @@ _MOVE_CONVERSATION = (
 )
 _INSERT_MESSAGE = insert(MESSAGE)
 _FIND_MESSAGE = select(MESSAGE.c.id).where(
-    MESSAGE.c.channel == bindparam("channel"), MESSAGE.c.provider_id == bindparam("provider_id")
+    MESSAGE.c.provider == bindparam("provider"), MESSAGE.c.provider_id == bindparam("provider_id")
 )
 _FIND_REPLIES = select(MESSAGE.c.text, MESSAGE.c.data).where(MESSAGE.c.reply_to_id == bindparam("reply_to_id")).order_by(MESSAGE.c.id)
 
@@ -144,7 +149,7 @@ def _previous_replies(connection: Connection, msg: InboundMessage) -> tuple[Outb
     """Return the replies already given to this provider message id, or None if it is new."""
     if not msg.provider_id:
         return None
-    found = connection.execute(_FIND_MESSAGE, {"channel": msg.channel, "provider_id": msg.provider_id}).scalar()
+    found = connection.execute(_FIND_MESSAGE, {"provider": msg.provider, "provider_id": msg.provider_id}).scalar()
     if found is None:
         return None
     rows = connection.execute(_FIND_REPLIES, {"reply_to_id": found}).all()
@@ -154,13 +159,13 @@ def _previous_replies(connection: Connection, msg: InboundMessage) -> tuple[Outb
 _FIND_CONVERSATION = (
     select(CONVERSATION.c.contact_id, CONVERSATION.c.id, CONVERSATION.c.seq, CONVERSATION.c.state)
     .join(ADDRESS, ADDRESS.c.contact_id == CONVERSATION.c.contact_id)
-    .where(ADDRESS.c.channel == bindparam("channel"), ADDRESS.c.address == bindparam("address"))
+    .where(ADDRESS.c.kind == bindparam("kind"), ADDRESS.c.address == bindparam("address"))
 )
 
 
 def _read_conversation(connection: Connection, msg: InboundMessage) -> _Snapshot:
     """Read the sender's conversation (nothing yet on first contact)."""
-    row = connection.execute(_FIND_CONVERSATION, {"channel": msg.channel, "address": msg.sender}).first()
+    row = connection.execute(_FIND_CONVERSATION, {"kind": address_kind(msg.channel), "address": msg.sender}).first()
     if row is None:
         return _Snapshot(None, None, 0, {})
     return _Snapshot(row.contact_id, row.id, row.seq, row.state)
@@ -172,7 +177,8 @@ def _create_contact(session: Session, msg: InboundMessage, now) -> tuple[int, in
     session.add(contact)
     session.flush()
     conversation = Conversation(contact_id=contact.id, state={}, seq=0, updated_at=now)
-    session.add_all([ContactAddress(contact_id=contact.id, channel=msg.channel, address=msg.sender), conversation])
+    address = ContactAddress(contact_id=contact.id, kind=address_kind(msg.channel), address=msg.sender)
+    session.add_all([address, conversation])
     session.flush()
     return contact.id, conversation.id
 
@@ -184,16 +190,19 @@ def _store_inbound(session: Session, contact_id: int, msg: InboundMessage, now) 
     if msg.media:
         data["media"] = [{"url": m.url, "content_type": m.content_type} for m in msg.media]
     result = session.connection().execute(_INSERT_MESSAGE, dict(
-        contact_id=contact_id, direction="in", channel=msg.channel, provider_id=msg.provider_id or None,
+        contact_id=contact_id, direction="in", channel=msg.channel, provider=msg.provider,
+        provider_id=msg.provider_id or None,
         reply_to_id=None, text=msg.text, data=data, status="received", created_at=now,
     ))
     return result.inserted_primary_key[0]
 
 
-def _store_replies(session: Session, contact_id: int, inbound_id: int, channel: str, replies, now) -> None:
+def _store_replies(session: Session, contact_id: int, inbound_id: int, msg: InboundMessage, replies, now) -> None:
+    channel, provider = msg.channel, msg.provider
     rows = [
         dict(
-            contact_id=contact_id, direction="out", channel=channel, provider_id=None, reply_to_id=inbound_id,
+            contact_id=contact_id, direction="out", channel=channel, provider=provider, provider_id=None,
+            reply_to_id=inbound_id,
             text=reply.text, data={"options": list(reply.options)} if reply.options else {},
             status="replied_inline", created_at=now,
         )

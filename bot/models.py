@@ -29,12 +29,12 @@ class Contact(SQLModel, table=True):
 
 
 class ContactAddress(SQLModel, table=True):
-    """How to reach a contact on one channel (a phone number, a WhatsApp id)."""
+    """How a contact is known: a phone number in E.164 (SMS and both WhatsApps), a web chat id."""
 
-    __table_args__ = (UniqueConstraint("channel", "address"),)
+    __table_args__ = (UniqueConstraint("kind", "address"),)
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contact.id", index=True)
-    channel: str
+    kind: str  # "phone" or "webchat"
     address: str
 
 
@@ -49,13 +49,14 @@ class Conversation(SQLModel, table=True):
 
 
 class Message(SQLModel, table=True):
-    """Every message in or out; provider ids are unique per channel so retries are recognised."""
+    """Every message in or out; provider ids are unique per provider so retries are recognised."""
 
-    __table_args__ = (UniqueConstraint("channel", "provider_id"),)
+    __table_args__ = (UniqueConstraint("provider", "provider_id"),)
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contact.id", index=True)
     direction: str  # "in" or "out"
-    channel: str
+    channel: str  # sms, whatsapp, webchat
+    provider: str = ""  # twilio, meta, webchat
     provider_id: str | None = None
     reply_to_id: int | None = Field(default=None, foreign_key="message.id", index=True)
     text: str = ""

@@ -12,7 +12,7 @@ from conftest import all_rows
 
 
 def whatsapp(text: str, sid: str) -> InboundMessage:
-    return InboundMessage("whatsapp", "+5218112345678", provider_id=sid, text=text)
+    return InboundMessage("whatsapp", "+528112345678", provider="twilio", provider_id=sid, text=text)
 
 
 def test_a_write_based_on_a_stale_read_is_refused_and_nothing_is_stored(app, db):

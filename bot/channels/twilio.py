@@ -14,6 +14,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from ..conversations import handle_inbound
 from ..flows.messages import InboundMessage, Location, Media, OutboundMessage
+from ..phones import PhoneError, normalize_phone
 from ..services import services
 from .errors import PayloadError
 from .render import as_numbered_text
@@ -39,10 +40,15 @@ def parse(form) -> InboundMessage:
     if not sender or not sid:
         raise PayloadError("From and MessageSid are required")
     channel = "whatsapp" if sender.startswith(CHANNEL_PREFIX) else "sms"
+    try:
+        number = normalize_phone(sender.removeprefix(CHANNEL_PREFIX))
+    except PhoneError as exc:
+        raise PayloadError(str(exc)) from None
     return InboundMessage(
         channel=channel,
-        sender=sender.removeprefix(CHANNEL_PREFIX),
+        sender=number,
         recipient=form.get("To", "").removeprefix(CHANNEL_PREFIX),
+        provider="twilio",
         provider_id=sid,
         text=form.get("Body", ""),
         payload=form.get("ButtonPayload", ""),

@@ -45,6 +45,7 @@ class InboundMessage:
     channel: str
     sender: str
     recipient: str = ""
+    provider: str = ""
     provider_id: str = ""
     text: str = ""
     payload: str = ""

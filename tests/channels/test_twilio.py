@@ -15,7 +15,7 @@ from conftest import PUBLIC_URL, WEBHOOK_PATH, all_rows, reply_text, twilio_fixt
     "fixture, expected",
     [
         ("sms_text", {"channel": "sms", "sender": "+528112345678", "text": "hola", "location": None, "media": ()}),
-        ("whatsapp_text", {"channel": "whatsapp", "sender": "+5218112345678", "profile_name": "Lupita"}),
+        ("whatsapp_text", {"channel": "whatsapp", "sender": "+528112345678", "profile_name": "Lupita"}),
         ("whatsapp_location", {"channel": "whatsapp", "text": ""}),
         ("whatsapp_image", {"channel": "whatsapp", "text": ""}),
     ],
@@ -139,3 +139,23 @@ def test_unset_auth_token_refuses_everything(app, client, db):
     svc.config = dataclasses.replace(svc.config, twilio_auth_token="")
     response = post(client, twilio_fixture("whatsapp_text"), signature=twilio_signature(PUBLIC_URL + WEBHOOK_PATH, twilio_fixture("whatsapp_text"), token=""))
     assert response.status_code == 403
+
+
+def test_sms_and_whatsapp_from_one_number_are_one_resident(client, db):
+    from bot.models import Contact
+    from conftest import Resident
+
+    on_whatsapp = Resident(client, From="whatsapp:+5218112345678")  # WhatsApp keeps Mexico's old "1"
+    on_sms = Resident(client, "sms_text", From="+528112345678")
+    on_whatsapp.says("hola")
+    on_whatsapp.says("bache")
+    assert "foto" in on_sms.says("Morelos y 5 de Mayo")  # the same conversation, one step on
+    assert len(all_rows(db, Contact)) == 1
+    channels = [m.channel for m in all_rows(db, Message) if m.direction == "in"]
+    assert channels == ["whatsapp", "whatsapp", "sms"]
+
+
+def test_a_sender_that_is_not_a_phone_number_is_400(client, db):
+    form = {**twilio_fixture("sms_text"), "From": "not-a-number"}
+    assert post(client, form).status_code == 400
+    assert all_rows(db, Message) == []
