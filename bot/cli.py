@@ -39,21 +39,134 @@ def flows() -> None:
     """Check and inspect flows.yaml."""
 
 
-@flows.command("check")
-@click.argument("path", required=False)
-def flows_check(path: str | None) -> None:
-    """Report every error in a flows file as PATH:LINE:COL: message."""
+def _flows_path(path: str | None) -> str:
+    """The flows file: the option given, else FLOWS_PATH, else flows.yaml."""
     from .config import Config
+
+    return path or Config.from_env().flows_path
+
+
+def _load_or_exit(path: str):
+    """Load a flows file, or print its errors as PATH:LINE:COL: message and exit 1."""
     from .flows.loader import FlowsInvalidError, load_flows
 
-    path = path or Config.from_env().flows_path
     try:
-        loaded = load_flows(path)
+        return load_flows(path)
     except FlowsInvalidError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
+
+
+FLOWS_OPTION = click.option(
+    "--flows", "flows_path", metavar="PATH", help="The flows file (default: $FLOWS_PATH or flows.yaml)."
+)
+
+
+@flows.command("check")
+@click.argument("path", required=False)
+@FLOWS_OPTION
+def flows_check(path: str | None, flows_path: str | None) -> None:
+    """Report every error in a flows file as PATH:LINE:COL: message."""
+    path = _flows_path(path or flows_path)
+    loaded = _load_or_exit(path)
     steps = sum(len(f.steps) for f in loaded.flows.values())
     click.echo(f"{path}: ok, {len(loaded.flows)} flows, {steps} steps, {len(loaded.departments)} departments")
+
+
+@flows.command("test")
+@click.argument("files", nargs=-1, type=click.Path())
+@FLOWS_OPTION
+def flows_test(files: tuple[str, ...], flows_path: str | None) -> None:
+    """Replay conversation transcripts against the flows (default: transcripts/*.yaml next to them).
+
+    Prints FILE:LINE: transcript 'name': expected ..., bot said ... for every difference,
+    then a summary; exits 1 if any transcript failed.
+    """
+    from .flows.transcripts import find_transcripts, run_files
+
+    path = _flows_path(flows_path)
+    loaded = _load_or_exit(path)
+    paths: list[Path] = []
+    for name in files:
+        given = Path(name)
+        paths += sorted([*given.glob("*.yaml"), *given.glob("*.yml")]) if given.is_dir() else [given]
+    if not files:
+        paths = find_transcripts(path)
+    if not paths:
+        where = ", ".join(files) or str(Path(path).parent / "transcripts")
+        click.echo(f"no transcripts found in {where} (files named *.yaml)", err=True)
+        sys.exit(1)
+    report = run_files(loaded, paths)
+    for line in report.errors:
+        click.echo(line)
+    for failure in report.failures:
+        click.echo(failure.format())
+    click.echo(report.summary())
+    sys.exit(0 if report.ok else 1)
+
+
+@flows.command("graph")
+@click.argument("name")
+@click.option("--lang", help="Language of the prompts shown (default: the flows' default language).")
+@FLOWS_OPTION
+def flows_graph(name: str, lang: str | None, flows_path: str | None) -> None:
+    """Print one flow as a Mermaid flowchart (paste it into any Mermaid viewer)."""
+    from .flows.graph import mermaid
+
+    loaded = _load_or_exit(_flows_path(flows_path))
+    if name not in loaded.flows:
+        raise click.ClickException(f"no flow named '{name}' (flows: {', '.join(loaded.flows)})")
+    click.echo(mermaid(loaded.flows[name], lang or loaded.default_language), nl=False)
+
+
+@flows.command("reload")
+@FLOWS_OPTION
+def flows_reload(flows_path: str | None) -> None:
+    """Check the flows file and, if it is valid, have every running process load it.
+
+    Running processes watch the file's modification time; this touches it (after checking),
+    which also makes them re-read option files such as parks.csv. A broken file is left alone.
+    """
+    import os
+    import time
+
+    path = _flows_path(flows_path)
+    loaded = _load_or_exit(path)
+    stat = os.stat(path)
+    os.utime(path, (stat.st_atime, max(time.time(), stat.st_mtime + 0.001)))
+    click.echo(f"{path}: ok, version {loaded.version}; running processes load it within a few seconds")
+
+
+@main.command("chat")
+@click.option("--flow", "flow_id", metavar="NAME", help="Start directly in this flow.")
+@click.option("--lang", help="The resident's language at the start (es, en, ...).")
+@FLOWS_OPTION
+def chat(flow_id: str | None, lang: str | None, flows_path: str | None) -> None:
+    """Chat with the flows in the terminal, as a resident would (no database, no network).
+
+    Type messages; /location LAT,LNG [label] shares a pin, /photo [URL] sends a photo, /quit ends.
+    Input may be piped: `printf 'hola\\nbache\\n' | ventanilla chat`.
+    """
+    from .flows.loader import FlowsInvalidError
+    from .flowstore import FlowStore
+    from .simulator import chat as run_chat
+
+    path = _flows_path(flows_path)
+    try:
+        store = FlowStore(path, check_every=0)  # a stat per message: edits show on the next one
+    except FlowsInvalidError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"{path}: cannot read file: {exc.strerror}", err=True)
+        sys.exit(1)
+    flows_ = store.current
+    if flow_id and flow_id not in flows_.flows:
+        raise click.BadParameter(f"no flow named '{flow_id}' (flows: {', '.join(flows_.flows)})", param_hint="--flow")
+    if lang and lang not in flows_.languages:
+        raise click.BadParameter(f"'{lang}' is not among the languages ({', '.join(flows_.languages)})", param_hint="--lang")
+    banner = f"Ventanilla chat: {path}, version {flows_.version}, flows: {', '.join(flows_.flows)}"
+    run_chat(store.latest, sys.stdin, sys.stdout, flow_id, lang, interactive=sys.stdin.isatty(), banner=banner)
 
 
 @main.group()

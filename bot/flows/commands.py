@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from .events import OptedIn, OptedOut, StatusRequested
@@ -13,7 +14,8 @@ from .turn import Context, Turn
 __all__ = ["COMMANDS", "KNOWN_COMMANDS", "find_command"]
 
 LANGUAGE_PREFIX = "language_"  # commands language_es, language_en, ... switch the language
-ARGUMENT_COMMANDS = {"status"}  # "estado 2611-7K3M9Q": the rest of the text is the argument
+ARGUMENT_COMMANDS = {"status"}
+FOLIO = re.compile(r"\b\d{4}-[0-9A-Za-z]{6}\b")  # "estado 2611-7K3M9Q": the rest of the text is the argument
 
 
 def find_command(flows, text: str) -> tuple[str | None, str]:
@@ -21,12 +23,16 @@ def find_command(flows, text: str) -> tuple[str | None, str]:
     norm = normalize(text)
     if not norm:
         return None, ""
+    folio = FOLIO.search(text)
     for name, by_lang in flows.commands.items():
         for word in (normalize(w) for words in by_lang.values() for w in words):
             if norm == word:
                 return _named(name)
-            if name in ARGUMENT_COMMANDS and word and norm.startswith(word + " "):
-                return name, text.strip().split(maxsplit=len(word.split()))[-1]
+            # "estado 2611-7K3M9Q", "mi folio es 2611-7K3M9Q"; "estado del parque: sucio" stays an answer
+            if name in ARGUMENT_COMMANDS and folio and word and f" {word} " in f" {norm} ":
+                return name, folio.group(0)
+    if folio and normalize(folio.group(0)) == norm:
+        return "status", folio.group(0)  # a folio alone asks for its status
     return None, ""
 
 

@@ -31,7 +31,8 @@ def advance(flows: Flows, state: State, msg: InboundMessage, now: datetime, foli
         state, notices = _expire(ctx, state)
         turn = _route(ctx, state, msg, command, argument)
         turn = Turn(turn.state, notices + turn.replies, turn.events)
-    return Turn(replace(turn.state, updated_at=now.isoformat()), turn.replies, turn.events)
+    new_state = replace(turn.state, updated_at=now.isoformat(), lang=turn.state.lang or ctx.lang)
+    return Turn(new_state, turn.replies, turn.events)
 
 
 def _route(ctx: Context, state: State, msg: InboundMessage, command: str | None, argument: str) -> Turn:
@@ -41,7 +42,21 @@ def _route(ctx: Context, state: State, msg: InboundMessage, command: str | None,
         return _resolve_pending(ctx, state, msg)
     if state.flow is None or state.flow not in ctx.flows.flows:
         return _start(ctx, msg)
+    if _is_greeting(ctx, msg.text):
+        return _remind(ctx, state)  # "hola" mid-flow is not the answer: repeat the question
     return _answer(ctx, state, msg)
+
+
+def _is_greeting(ctx: Context, text: str) -> bool:
+    norm = normalize(text)
+    return any(norm == normalize(w) for words in ctx.flows.languages.values() for w in words)
+
+
+def _remind(ctx: Context, state: State) -> Turn:
+    flow = ctx.flows.flows[state.flow]
+    if not flow.has_step(state.step):
+        return begin(ctx, flow)
+    return Turn(state, (prompt(ctx, flow, flow.step(state.step), state.answers),))
 
 
 def detect_language(flows: Flows, text: str, current: str | None) -> str:
@@ -100,12 +115,16 @@ def _prefill(ctx: Context, flow: Flow, text: str) -> dict:
     markers = {normalize(w) for w in ctx.flows.words_for("location_markers", ctx.lang)}
     spots = [i for i, w in enumerate(words) if normalize(w) in markers]
     rest = words[spots[-1] + 1 :] if spots else []
-    return {step.id: {"address": " ".join(rest)}} if len(rest) >= 2 else {}
+    # An address names something: a number or a capitalised street ("aqui hace dias" is not one).
+    looks_like_address = any(w[0].isdigit() or w[0].isupper() for w in rest)
+    return {step.id: {"address": " ".join(rest)}} if len(rest) >= 2 and looks_like_address else {}
 
 
 def goto(ctx: Context, flow: Flow, step: Step | None, state: State, replies: tuple = ()) -> Turn:
     """Move to step, passing over steps whose `when` fails, prefilled ones and statements."""
-    while step is not None:
+    passed: set[str] = set()
+    while step is not None and step.id not in passed:  # a loop of statements ends the flow
+        passed.add(step.id)
         if (step.when and not step.when.holds(state.answers)) or step.id in state.answers:
             step = following(flow, step, None)
         elif step.kind == "message":
@@ -273,8 +292,7 @@ def template_values(ctx: Context, flow: Flow, answers: dict) -> dict:
     values = {"folio": ctx.folio, "name": ctx.name, "flow": flow.title.get(ctx.lang, ctx.flows.default_language)}
     step_ctx = StepContext(ctx.flows, ctx.lang, ctx.now)
     for step in flow.steps:
-        if step.id in answers:
-            values[step.id] = display(step, answers[step.id], step_ctx)
+        values[step.id] = display(step, answers.get(step.id), step_ctx)  # "—" for skipped steps
     return values
 
 

@@ -36,7 +36,11 @@ STEP_KEYS = {
     "id", "kind", "prompt", "options", "options_from", "optional", "scale", "min", "max", "min_length",
     "max_length", "allow_future", "prefill", "when", "next", "reprompt",
 }
-CHOICE_LIST_LIMIT = 10  # longer option lists are matched by name, not listed in the prompt
+CHOICE_LIST_LIMIT = 10
+SKIPPABLE_KINDS = ("text", "choice", "rating", "number", "location", "photo", "media", "date")
+MENU_KEYS = {"prompt", "flows"}
+OUTCOME_KEYS = {"kind", "department", "category", "priority", "summary"}
+OPTION_KEYS = {"id", "label", "words", "next"}  # longer option lists are matched by name, not listed in the prompt
 
 
 class FlowError:
@@ -78,7 +82,8 @@ def load_flows_text(text: str, source: str = "flows.yaml", environ: dict | None 
         pos = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise FlowsInvalidError(source, [FlowError(pos, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
     builder = _Builder(environ, base_dir or Path("."))
-    flows = builder.build(data, hashlib.sha256(text.encode()).hexdigest()[:12], source)
+    builder.digest.update(text.encode())
+    flows = builder.build(data, source)
     if builder.errors:
         raise FlowsInvalidError(source, sorted(builder.errors, key=lambda e: (e.line, e.column)))
     return flows
@@ -99,6 +104,7 @@ class _Builder:
         self.languages: tuple[str, ...] = ()
         self.default_language = "es"
         self.texts: list[tuple[object, Text]] = []
+        self.digest = hashlib.sha256()  # the version: flows.yaml and every options file it reads
 
     def error(self, where, message: str) -> None:
         self.errors.append(FlowError(getattr(where, "pos", (1, 1)), message))
@@ -124,7 +130,7 @@ class _Builder:
             return default
         return value
 
-    def build(self, data, version: str, source: str) -> Flows:
+    def build(self, data, source: str) -> Flows:
         if not isinstance(data, Mapping):
             self.error(data, "the file must be a mapping with 'flows', 'menu' and 'departments'")
             data = _empty()
@@ -139,7 +145,7 @@ class _Builder:
         commands = self.commands(self.mapping(data, "commands"))
         expire = self.integer(data, "expire_after_minutes", None, "the file")
         result = Flows(
-            version=version,
+            version=self.digest.hexdigest()[:12],
             default_language=self.default_language,
             languages={str(k): self.words_list(v) for k, v in languages.items()},
             menu=self.menu(self.mapping(data, "menu"), flows),
@@ -162,7 +168,7 @@ class _Builder:
         """A translated text: a mapping of language to string (a plain string is the default language)."""
         if value is None:
             if required:
-                self.error(where, "a text is missing")
+                self.error(where, "a text is missing (a prompt, title, done or summary)")
             return Text({})
         if isinstance(value, str):
             text = Text({self.default_language: str(value)})
@@ -230,7 +236,11 @@ class _Builder:
         return Department(str(key), str(value.get("name", key)), delivery)
 
     def menu(self, section: Mapping, flows: dict[str, Flow]) -> Menu:
+        self.unknown_keys(section, MENU_KEYS, "menu")
         offered = section.get("flows") or []
+        for flow_id in flows:
+            if flow_id not in offered:
+                self.error(_Where(section.key_pos.get("flows", section.pos)), f"flow '{flow_id}' is not offered in the menu, so no resident can start it")
         for flow_id in offered:
             if flow_id not in flows:
                 self.error(flow_id, f"menu offers '{flow_id}', which is not a flow")
@@ -253,6 +263,9 @@ class _Builder:
         fallback = str(value.get("fallback", "menu"))
         if fallback not in FALLBACKS:
             self.error(value.get("fallback"), f"flow '{key}': fallback must be one of {', '.join(FALLBACKS)}")
+        outcome = value.get("outcome")
+        if fallback == "handover" and isinstance(outcome, Mapping) and outcome.get("kind") != "ticket":
+            self.error(value.get("fallback"), f"flow '{key}': fallback handover needs a ticket outcome (its department takes over)")
         return Flow(
             id=str(key),
             title=self.text(value.get("title"), value),
@@ -274,6 +287,8 @@ class _Builder:
         options = self.options(value, where) if kind == "choice" else ()
         if kind == "choice" and not options:
             self.error(value, f"{where}: a choice needs options or options_from")
+        if value.get("optional") and kind not in SKIPPABLE_KINDS:
+            self.error(value.get("optional"), f"{where}: optional has no effect on a {kind} step (only on {', '.join(SKIPPABLE_KINDS)})")
         scale = value.get("scale", [1, 5])
         if not (isinstance(scale, list) and len(scale) == 2 and all(isinstance(n, int) for n in scale) and scale[0] < scale[1]):
             self.error(value, f"{where}: scale must be [low, high], like [1, 5]")
@@ -283,7 +298,7 @@ class _Builder:
             kind=kind,
             prompt=self.text(value.get("prompt"), value),
             options=options,
-            index=ChoiceIndex([Candidate(o.id, n, tuple(o.label.by_lang.values()) + sum(o.words.values(), ())) for n, o in enumerate(options, 1)]) if options else None,
+            index=_option_index(options) if options else None,
             show_options=len(options) <= CHOICE_LIST_LIMIT,
             optional=bool(value.get("optional", False)),
             scale=(scale[0], scale[1]),
@@ -313,6 +328,7 @@ class _Builder:
             spec = value["options_from"]
             try:
                 rows = read_options(self.base_dir, spec)
+                self.digest.update(repr(rows).encode())
             except OptionsFileError as exc:
                 self.error(spec, f"{where}: {exc}")
                 return ()
@@ -322,11 +338,13 @@ class _Builder:
             if not isinstance(raw, Mapping) or "id" not in raw:
                 self.error(raw, f"{where}: an option needs an id and a label")
                 continue
+            self.unknown_keys(raw, OPTION_KEYS, f"{where}, option '{raw['id']}'")
             words = self.words(raw["words"]) if "words" in raw else {}
             result.append(Option(str(raw["id"]), self.text(raw.get("label"), raw), words, str(raw["next"]) if raw.get("next") else None))
         return tuple(result)
 
     def outcome(self, flow_id, section: Mapping, departments: dict) -> Outcome:
+        self.unknown_keys(section, OUTCOME_KEYS, f"flow '{flow_id}', outcome")
         kind = str(section.get("kind", ""))
         if kind not in OUTCOME_KINDS:
             self.error(section, f"flow '{flow_id}': outcome kind must be one of {', '.join(OUTCOME_KINDS)}")
@@ -336,6 +354,15 @@ class _Builder:
         summary = self.text(section.get("summary"), section, required=kind == "ticket") if kind == "ticket" else None
         category = str(section.get("category", flow_id))
         return Outcome(kind, str(department) if department else None, category, str(section.get("priority", "normal")), summary)
+
+
+def _option_index(options: tuple[Option, ...]) -> ChoiceIndex:
+    """Options by their words; numbers only for lists short enough to be shown numbered."""
+    shown = len(options) <= CHOICE_LIST_LIMIT
+    return ChoiceIndex([
+        Candidate(o.id, n if shown else None, tuple(o.label.by_lang.values()) + sum(o.words.values(), ()))
+        for n, o in enumerate(options, 1)
+    ])
 
 
 class _Where:

@@ -22,16 +22,23 @@ TIE_MARGIN = 3  # scores this close are equals: ask, never guess
 MIN_FUZZY_LENGTH = 5  # shorter words ("hola" is one letter from "hole") must match exactly
 MAX_SUGGESTIONS = 3
 MAX_NUMBER_ANSWER_WORDS = 4
+EXACT_SCORE = 101.0
 PART_WEIGHT = 0.95  # "clouthier" for "Parque Clouthier": a good, not a perfect match
-_NON_WORD = re.compile(r"[^\w\s]+")
-
-
 @lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
-    """Lower-case, strip accents and punctuation, collapse spaces (cached: vocabularies repeat)."""
+    """Lower-case, strip accents and punctuation, keep emoji as words, collapse spaces (cached)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(_NON_WORD.sub(" ", bare).split())
+    return " ".join("".join(_keep(c) for c in decomposed).split())
+
+
+def _keep(char: str) -> str:
+    if char.isalnum() or char.isspace():
+        return char
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Cf", "Sk"):
+        return ""  # accents, emoji joiners and skin tones
+    if unicodedata.category(char).startswith("S"):
+        return f" {char} "  # 👍 and ⭐ are answers of their own
+    return " "  # punctuation separates words
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,9 @@ class ChoiceIndex:
         padded = f" {norm} "
         tokens = norm.split()
         for index, word in enumerate(self.words):
-            if f" {word} " in padded:
+            if word == norm:
+                yield index, EXACT_SCORE  # the whole answer is this name: it beats names containing it
+            elif f" {word} " in padded:
                 yield index, 100.0
         if len(norm) < MIN_FUZZY_LENGTH:
             return

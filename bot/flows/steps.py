@@ -52,8 +52,13 @@ def says_one_of(text: str, words: tuple[str, ...]) -> bool:
     return any(f" {w} " in padded for w in (normalize(w) for w in words) if w)
 
 
+def _is_one_of(text: str, words: tuple[str, ...]) -> bool:
+    norm = normalize(text)
+    return bool(norm) and norm in {normalize(w) for w in words}
+
+
 def _is_skip(step, text: str, ctx: StepContext) -> bool:
-    return step.optional and normalize(text) in {normalize(w) for w in ctx.words("skip")}
+    return step.optional and _is_one_of(text, ctx.words("skip"))
 
 
 def parse_text(step, msg: InboundMessage, ctx: StepContext):
@@ -73,6 +78,8 @@ def parse_choice(step, msg: InboundMessage, ctx: StepContext):
 
 
 def parse_rating(step, msg: InboundMessage, ctx: StepContext):
+    if _is_skip(step, msg.text, ctx):
+        return None
     low, high = step.scale
     stars, numbers = msg.text.count(_STAR), _NUMBER.findall(msg.text)
     if stars and not numbers:
@@ -96,6 +103,8 @@ def _rating_word(text: str, ctx: StepContext) -> int | None:
 
 
 def parse_number(step, msg: InboundMessage, ctx: StepContext):
+    if _is_skip(step, msg.text, ctx):
+        return None
     numbers = _NUMBER.findall(msg.text)
     if len(numbers) != 1:
         return INVALID
@@ -108,6 +117,8 @@ def parse_number(step, msg: InboundMessage, ctx: StepContext):
 
 def parse_yes_no(step, msg: InboundMessage, ctx: StepContext):
     answer = msg.payload or msg.text
+    if says_one_of(answer, ctx.words("unsure")):  # "no sé" is not a no
+        return INVALID
     said_yes = normalize(answer) == "1" or says_one_of(answer, ctx.words("yes"))
     said_no = normalize(answer) == "2" or says_one_of(answer, ctx.words("no"))
     return said_yes if said_yes != said_no else INVALID
@@ -133,7 +144,7 @@ def parse_media(step, msg: InboundMessage, ctx: StepContext):
 
 
 def _skipped_media(step, msg: InboundMessage, ctx: StepContext):
-    if step.optional and (_is_skip(step, msg.text, ctx) or normalize(msg.text) in {normalize(w) for w in ctx.words("no")}):
+    if step.optional and (_is_skip(step, msg.text, ctx) or _is_one_of(msg.text, ctx.words("no"))):
         return None
     return INVALID
 
@@ -148,10 +159,15 @@ def parse_date(step, msg: InboundMessage, ctx: StepContext):
 
 
 def _relative_day(text: str, ctx: StepContext) -> date | None:
+    """"hoy", "ayer", "antier", or a weekday name: the latest such day, today included."""
     norm, today = normalize(text), ctx.now.date()
     for key, offset in (("today", 0), ("yesterday", 1), ("day_before_yesterday", 2)):
         if norm in {normalize(w) for w in ctx.words(key)}:
             return today - timedelta(days=offset)
+    weekdays = [normalize(w) for w in ctx.words("weekdays")]  # Monday first
+    named = [i for i, day in enumerate(weekdays) if day and f" {day} " in f" {norm} "]
+    if len(named) == 1 and not _NUMERIC_DATE.search(text):
+        return today - timedelta(days=(today.weekday() - named[0]) % 7)
     return None
 
 

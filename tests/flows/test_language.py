@@ -170,3 +170,64 @@ def test_streetlight_report():
     assert "luminaria parpadeando" in chat.say("Río Amazonas 120")
     chat.say("sí")
     assert chat.events[-1].category == "alumbrado" and chat.events[-1].department == "servicios_publicos"
+
+
+def test_not_sure_at_a_confirmation_is_asked_again_not_a_cancel():
+    chat = Chat()
+    for text in ("bache", "Morelos 100", "omitir"):
+        chat.say(text)
+    assert "Responde *sí*" in chat.say("no sé")
+    assert chat.state.step == "confirm" and chat.events == []
+
+
+def test_a_weekday_means_the_latest_such_day():
+    chat = Chat()
+    chat.say("basura")
+    chat.say("1")
+    chat.say("desde el lunes")  # NOW is Thursday 26/11/2026
+    assert chat.state.answers["missed_since"] == "2026-11-23"
+
+
+@pytest.mark.parametrize("text", ["2611-ABC123", "mi folio es 2611-abc123", "Estado: 2611-ABC123"])
+def test_a_folio_in_the_text_asks_for_its_status(text):
+    turn = advance(FLOWS, State(), InboundMessage("sms", "+52", text=text), NOW, "x")
+    assert turn.events == (StatusRequested("2611-ABC123", "es"),)
+    assert turn.state.lang == "es"
+
+
+def test_a_status_word_without_a_folio_mid_flow_is_an_answer():
+    chat = Chat()
+    chat.say("parque")
+    chat.say("Parque Clouthier")
+    chat.say("5")
+    chat.say("5")
+    chat.say("5")
+    chat.say("estado del parque: sucio")
+    assert chat.events[-1].answers["comment"] == "estado del parque: sucio"
+
+
+def test_a_greeting_mid_flow_repeats_the_question():
+    chat = Chat()
+    chat.say("bache")
+    assert "¿Dónde está el bache?" in chat.say("hola")
+    assert "location" not in chat.state.answers
+
+
+def test_an_emoji_is_not_a_way_to_skip_a_photo():
+    chat = Chat()
+    chat.say("bache")
+    chat.say("Morelos 100")
+    assert "No recibí una foto" in chat.say("👍")
+
+
+def test_thumbs_up_confirms():
+    chat = Chat()
+    for text in ("bache", "Morelos 100", "omitir"):
+        chat.say(text)
+    assert "folio" in chat.say("👍🏽")
+
+
+def test_prefill_needs_something_that_looks_like_an_address():
+    chat = Chat()
+    chat.say("el camion de la basura no paso por aqui hace dias")
+    assert "location" not in chat.state.answers
