@@ -245,8 +245,8 @@ def bench_matching(name_count: int, query_count: int) -> None:
     names = synthetic_park_names(name_count)
     keys = [f"P{n:05d}" for n in range(1, len(names) + 1)]
     start = time.perf_counter()
-    # As the loader builds a choice step from options_from: one candidate per row, numbered.
-    index = ChoiceIndex([Candidate(key, n, (name,)) for n, (key, name) in enumerate(zip(keys, names), 1)])
+    # As the loader builds long lists: matched by name, not by number (they are never shown numbered).
+    index = ChoiceIndex([Candidate(key, None, (name,)) for key, name in zip(keys, names)])
     built = time.perf_counter() - start
     queries = make_queries(names, query_count)
     index.match("calentamiento")  # warm up rapidfuzz

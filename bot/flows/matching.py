@@ -20,9 +20,11 @@ TAKE_SCORE = 78  # "vache" for "bache" scores 80, "basurra" for "basura" 92
 SUGGEST_SCORE = 62
 TIE_MARGIN = 3  # scores this close are equals: ask, never guess
 MIN_FUZZY_LENGTH = 5  # shorter words ("hola" is one letter from "hole") must match exactly
-MAX_SUGGESTIONS = 3
+MAX_SUGGESTIONS = 5  # a WhatsApp list holds 10 rows; five is still easy to read
 MAX_NUMBER_ANSWER_WORDS = 4
-EXACT_SCORE = 101.0
+LENGTH_TIEBREAK = 0.01  # orders equal part-matches by length, far inside the tie margin
+MIN_PART_LENGTH = 3  # "de", "la", "el" say nothing about which name
+EXACT_SCORE = 100.0 + TIE_MARGIN + 1  # beyond the tie margin: an exact name is never "which one?"
 PART_WEIGHT = 0.95  # "clouthier" for "Parque Clouthier": a good, not a perfect match
 @lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
@@ -68,9 +70,24 @@ class ChoiceIndex:
         self.words: list[str] = []
         self.owners: list[int] = []
         for index, candidate in enumerate(candidates):
-            for word in {normalize(w) for w in candidate.words} - {""}:
+            for word in sorted({normalize(w) for w in candidate.words} - {""}):
                 self.words.append(word)
                 self.owners.append(index)
+        self.all_words = self._subset(range(len(self.words)))
+        self.single_words = self._subset(i for i, w in enumerate(self.words) if " " not in w)
+        self.padded = [f" {w} " for w in self.words]
+        owners_of_token: dict[str, list[int]] = {}
+        for i, word in enumerate(self.words):
+            for token in set(word.split()) if " " in word else ():
+                if len(token) >= MIN_PART_LENGTH:
+                    owners_of_token.setdefault(token, []).append(i)
+        self.phrase_tokens = list(owners_of_token)
+        self.phrase_token_owners = list(owners_of_token.values())
+
+    def _subset(self, indices) -> tuple[list[int], list[str]]:
+        """Some of the words, with their indices, ready for rapidfuzz."""
+        chosen = list(indices)
+        return chosen, [self.words[i] for i in chosen]
 
     def match(self, text: str, payload: str = "") -> Match:
         """Return the candidate the text clearly means, or the ones worth asking about."""
@@ -111,26 +128,40 @@ class ChoiceIndex:
         padded = f" {norm} "
         tokens = norm.split()
         for index, word in enumerate(self.words):
-            if word == norm:
-                yield index, EXACT_SCORE  # the whole answer is this name: it beats names containing it
-            elif f" {word} " in padded:
-                yield index, 100.0
+            if word in padded and f" {word} " in padded:  # the cheap test first: most words are not there
+                yield index, EXACT_SCORE if word == norm else 100.0  # the whole answer beats names containing it
+            elif norm in word and padded in self.padded[index]:
+                # A part of a longer name ("rufino tamayo"); shorter names first among equals.
+                yield index, 100.0 * PART_WEIGHT - len(word) * LENGTH_TIEBREAK
         if len(norm) < MIN_FUZZY_LENGTH:
             return
-        # Typos: each word against the same number of consecutive words of the text.
-        for size in {len(w.split()) for w in self.words}:
-            windows = [" ".join(tokens[i : i + size]) for i in range(max(1, len(tokens) - size + 1))]
-            for window in windows:
-                if len(window) < MIN_FUZZY_LENGTH:
-                    continue
-                for _, score, index in process.extract(
-                    window, self.words, scorer=fuzz.ratio, score_cutoff=SUGGEST_SCORE, limit=None
-                ):
-                    if len(self.words[index].split()) == size:
-                        yield index, score
-        # A part of a longer name: "clouthier" for "parque clouthier".
-        for _, score, index in process.extract(
-            norm, self.words, scorer=fuzz.partial_ratio, score_cutoff=SUGGEST_SCORE / PART_WEIGHT, limit=None
-        ):
-            if len(norm) < len(self.words[index]) and " " in self.words[index]:
-                yield index, score * PART_WEIGHT
+        # Typos in the whole answer: "parque clouthir" for "parque clouthier".
+        yield from self._fuzzy(norm, self.all_words, fuzz.ratio)
+        # Typos in one word of a longer answer: "hay un vache enorme" for the keyword "bache".
+        for token in set(tokens) if len(tokens) > 1 else ():
+            if len(token) >= MIN_FUZZY_LENGTH:
+                yield from self._fuzzy(token, self.single_words, fuzz.ratio)
+        yield from self._parts(tokens)
+
+    def _parts(self, tokens: list[str]):
+        """Score names by how much of the answer their words cover: "bella vista norte", "clouthir"."""
+        wanted = [t for t in dict.fromkeys(tokens) if len(t) >= MIN_PART_LENGTH]
+        if not wanted:
+            return
+        covered: dict[int, float] = {}
+        for token in wanted:
+            best: dict[int, float] = {}
+            cutoff = SUGGEST_SCORE if len(token) >= MIN_FUZZY_LENGTH else 100
+            for _, score, position in process.extract_iter(token, self.phrase_tokens, scorer=fuzz.ratio, score_cutoff=cutoff):
+                for index in self.phrase_token_owners[position]:
+                    best[index] = max(best.get(index, 0.0), score)
+            for index, score in best.items():
+                covered[index] = covered.get(index, 0.0) + score
+        for index, total in covered.items():
+            yield index, total / len(wanted) * PART_WEIGHT - len(self.words[index]) * LENGTH_TIEBREAK
+
+    def _fuzzy(self, text: str, subset, scorer, cutoff: float = SUGGEST_SCORE):
+        """Yield (word index, score) for the words of subset that score at least cutoff against text."""
+        indices, choices = subset
+        for _, score, position in process.extract_iter(text, choices, scorer=scorer, score_cutoff=cutoff):
+            yield indices[position], score

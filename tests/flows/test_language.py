@@ -26,7 +26,7 @@ def test_ambiguity_is_asked_never_guessed():
     chat = Chat()
     chat.say("parque")
     reply = chat.say("del valle")
-    assert "¿Cuál de estas?" in reply and "Parque Del Valle" in reply and "Parque Fuentes del Valle" in reply
+    assert "¿Cuál de estas?" in reply and "Parque Del Valle" in reply and "Jardín Del Valle" in reply
     assert "park" not in chat.state.answers
     chat.say("2")
     assert chat.state.answers["park"] and chat.state.step == "cleanliness"
