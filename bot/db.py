@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
 from . import models  # noqa: F401 - registers the tables
 
-__all__ = ["make_engine", "create_tables", "transaction"]
+__all__ = ["make_engine", "create_tables", "transaction", "connection_transaction"]
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -59,3 +59,11 @@ def transaction(engine: Engine, immediate: bool = False) -> Iterator[Session]:
     bind = engine.execution_options(immediate=True) if immediate else engine
     with Session(bind, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+@contextmanager
+def connection_transaction(engine: Engine, immediate: bool = False) -> Iterator[Connection]:
+    """Yield a Core connection inside one transaction: the hot path's lighter twin of transaction()."""
+    bind = engine.execution_options(immediate=True) if immediate else engine
+    with bind.connect() as connection, connection.begin():
+        yield connection

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversations import ConversationMovedError, _decide, _read_conversation, _write, handle_inbound
-from bot.db import transaction
+from bot.conversation_rows import read_conversation
+from bot.conversations import ConversationMovedError, _decide, _write, handle_inbound
+from bot.db import connection_transaction
 from bot.flows import InboundMessage
 from bot.models import Conversation, Message, utcnow
 from conftest import all_rows
@@ -19,13 +20,13 @@ def test_a_write_based_on_a_stale_read_is_refused_and_nothing_is_stored(app, db)
     svc = app.extensions["ventanilla"]
     handle_inbound(svc, whatsapp("hola", "SM1"))
     first = whatsapp("bache", "SM2")
-    with svc.engine.connect() as connection, connection.begin():
-        snapshot = _read_conversation(connection, first)
+    with connection_transaction(svc.engine) as connection:
+        snapshot = read_conversation(connection, first)
         flows, turn = _decide(svc, connection, snapshot, first, utcnow())
     handle_inbound(svc, whatsapp("basura", "SM3"))  # slips in between the read and the write
     with pytest.raises(ConversationMovedError):
-        with transaction(svc.engine, immediate=True) as session:
-            _write(svc, session, first, snapshot, flows, turn, utcnow())
+        with connection_transaction(svc.engine, immediate=True) as connection:
+            _write(svc, connection, first, snapshot, flows, turn, utcnow())
     assert [m.provider_id for m in all_rows(db, Message) if m.direction == "in"] == ["SM1", "SM3"]
 
 
