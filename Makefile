@@ -21,6 +21,7 @@ test: install
 	$(BIN)/pytest -q
 
 bench: install
+	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/webhook.py
 
 clean:
