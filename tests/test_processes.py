@@ -62,9 +62,6 @@ def test_many_residents_at_once_on_several_processes(gunicorn):
 
 
 def test_the_same_message_sid_concurrently_is_one_message(gunicorn):
-    import itertools
-
-    from processes import send_signed as _send  # noqa: F401 - same signing, fixed sid below
     import urllib.parse
     import urllib.request
 

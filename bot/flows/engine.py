@@ -5,7 +5,7 @@ It knows nothing of HTTP, databases or clocks; everything it needs is handed in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
 from .commands import COMMANDS, find_command

@@ -7,7 +7,6 @@ are never guessed between, the resident is asked which one.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
