@@ -63,7 +63,7 @@ def previous_replies(connection: Connection, msg: InboundMessage) -> tuple[Outbo
     if found is None:
         return None
     rows = connection.execute(_FIND_REPLIES, {"reply_to_id": found}).all()
-    return tuple(OutboundMessage(text, tuple(data.get("options", ()))) for text, data in rows)
+    return tuple(OutboundMessage.from_stored(text, data) for text, data in rows)
 
 
 def read_conversation(connection: Connection, msg: InboundMessage, lock: bool = False) -> Snapshot:
@@ -114,7 +114,7 @@ def store_replies(connection: Connection, contact_id: int, inbound_id: int, msg:
     rows = [
         dict(
             contact_id=contact_id, direction="out", channel=msg.channel, provider=msg.provider, provider_id=None,
-            reply_to_id=inbound_id, text=reply.text, data={"options": list(reply.options)} if reply.options else {},
+            reply_to_id=inbound_id, text=reply.text, data=reply.as_data(),
             status="replied_inline", created_at=now,
         )
         for reply in replies

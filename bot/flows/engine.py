@@ -196,7 +196,7 @@ def _ask_which(ctx: Context, state: State, keys: tuple[str, ...], label) -> Turn
     if len(keys) == 1:
         reply = OutboundMessage(render(ctx.flows.message("did_you_mean", ctx.lang), {"option": labels[0]}))
     else:
-        reply = OutboundMessage(ctx.flows.message("which_one", ctx.lang), labels)
+        reply = OutboundMessage(ctx.flows.message("which_one", ctx.lang), labels, keys)
     return Turn(replace(state, pending=keys), (reply,))
 
 
@@ -276,7 +276,8 @@ def prompt(ctx: Context, flow: Flow, step: Step, answers: dict) -> OutboundMessa
     """The step's question, with earlier answers filled in and its options listed."""
     text = render(step.prompt.get(ctx.lang, ctx.flows.default_language), template_values(ctx, flow, answers))
     shown = step.options if step.show_options else ()
-    return OutboundMessage(text, tuple(o.label.get(ctx.lang, ctx.flows.default_language) for o in shown))
+    labels = tuple(o.label.get(ctx.lang, ctx.flows.default_language) for o in shown)
+    return OutboundMessage(text, labels, tuple(o.id for o in shown))
 
 
 def menu(ctx: Context) -> OutboundMessage:
@@ -284,7 +285,7 @@ def menu(ctx: Context) -> OutboundMessage:
     flows = ctx.flows
     titles = tuple(_flow_title(ctx)(f) for f in flows.menu.flows)
     text = render(flows.menu.prompt.get(ctx.lang, flows.default_language), {"name": ctx.name})
-    return OutboundMessage(text.strip(), titles)
+    return OutboundMessage(text.strip(), titles, flows.menu.flows)
 
 
 def template_values(ctx: Context, flow: Flow, answers: dict) -> dict:

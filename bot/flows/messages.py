@@ -58,7 +58,20 @@ class InboundMessage:
 
 @dataclass(frozen=True)
 class OutboundMessage:
-    """What the bot says back; channels render options as buttons or numbered text."""
+    """What the bot says back; channels render options as buttons, a list or numbered text.
+
+    option_ids, when given, are what a button or list row sends back as its payload.
+    """
 
     text: str
     options: tuple[str, ...] = ()
+    option_ids: tuple[str, ...] = ()
+
+    def as_data(self) -> dict:
+        """The options as stored with the message (empty when there are none)."""
+        return {"options": list(self.options), "option_ids": list(self.option_ids)} if self.options else {}
+
+    @classmethod
+    def from_stored(cls, text: str, data: dict) -> "OutboundMessage":
+        """Rebuild a stored reply."""
+        return cls(text, tuple(data.get("options", ())), tuple(data.get("option_ids", ())))
