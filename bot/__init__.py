@@ -7,7 +7,7 @@ import logging
 
 from flask import Flask
 
-from .channels import CHANNELS
+from .channels import blueprints
 from .config import Config
 from .db import make_engine
 from .flowstore import FlowStore
@@ -33,7 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         redis=redis,
         queue=make_queue(redis),
     )
-    for blueprint in CHANNELS.values():
+    for blueprint in blueprints():
         app.register_blueprint(blueprint)
     app.register_blueprint(web.bp)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

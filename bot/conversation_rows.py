@@ -8,15 +8,15 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from .flows.messages import InboundMessage, OutboundMessage
-from .models import Contact, ContactAddress, Conversation, FlowVersion, Message, utcnow
+from .models import Contact, ContactAddress, Conversation, FlowVersion, Message, Outbox, utcnow
 
 __all__ = [
     "Snapshot", "address_kind", "previous_replies", "read_conversation", "create_contact",
-    "move_conversation", "store_inbound", "store_replies", "version_text", "remember_version",
+    "move_conversation", "store_inbound", "store_replies", "queue_work", "version_text", "remember_version",
 ]
 
 MESSAGE, CONVERSATION, ADDRESS = Message.__table__, Conversation.__table__, ContactAddress.__table__
-CONTACT, FLOW_VERSION = Contact.__table__, FlowVersion.__table__
+CONTACT, FLOW_VERSION, OUTBOX = Contact.__table__, FlowVersion.__table__, Outbox.__table__
 
 _FIND_MESSAGE = select(MESSAGE.c.id).where(
     MESSAGE.c.provider == bindparam("provider"), MESSAGE.c.provider_id == bindparam("provider_id")
@@ -104,23 +104,36 @@ def store_inbound(connection: Connection, contact_id: int, msg: InboundMessage, 
     result = connection.execute(_INSERT_MESSAGE, dict(
         contact_id=contact_id, direction="in", channel=msg.channel, provider=msg.provider,
         provider_id=msg.provider_id or None, reply_to_id=None, text=msg.text, data=data,
-        status="received", created_at=now,
+        status="received", error="", created_at=now,
     ))
     return result.inserted_primary_key[0]
 
 
-def store_replies(connection: Connection, contact_id: int, inbound_id: int, msg: InboundMessage, replies, now) -> None:
-    """Store the replies given inline to a message, in order."""
+def store_replies(
+    connection: Connection, contact_id: int, inbound_id: int, msg: InboundMessage, replies, now, inline: bool
+) -> list[int]:
+    """Store the replies to a message, in order; return their ids when they still have to be sent."""
     rows = [
         dict(
             contact_id=contact_id, direction="out", channel=msg.channel, provider=msg.provider, provider_id=None,
             reply_to_id=inbound_id, text=reply.text, data=reply.as_data(),
-            status="replied_inline", created_at=now,
+            status="replied_inline" if inline else "queued", error="", created_at=now,
         )
         for reply in replies
     ]
-    if rows:
-        connection.execute(_INSERT_MESSAGE, rows)
+    if inline:
+        if rows:
+            connection.execute(_INSERT_MESSAGE, rows)  # one statement for all
+        return []
+    return [connection.execute(_INSERT_MESSAGE, row).inserted_primary_key[0] for row in rows]
+
+
+def queue_work(connection: Connection, kind: str, payload: dict, now) -> tuple[int, str]:
+    """Add an outbox row (work for RQ after commit); return (id, kind)."""
+    row_id = connection.execute(
+        insert(OUTBOX).values(kind=kind, payload=payload, status="pending", attempts=0, last_error="", created_at=now)
+    ).inserted_primary_key[0]
+    return row_id, kind
 
 
 def version_text(connection: Connection, version: str) -> str | None:

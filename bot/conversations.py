@@ -8,9 +8,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from .channels import MEDIA_FETCHERS
 from .conversation_rows import (
     Snapshot, create_contact, move_conversation, previous_replies, read_conversation, remember_version,
-    store_inbound, store_replies, version_text,
+    queue_work, store_inbound, store_replies, version_text,
 )
 from .db import connection_transaction
 from .events import EventContext, apply_event
@@ -19,6 +20,7 @@ from .flows.messages import InboundMessage, OutboundMessage
 from .folio import new_folio
 from .models import utcnow
 from .outbox import enqueue
+from .sending import INLINE_REPLY_PROVIDERS
 from .services import Services
 
 __all__ = ["Handled", "handle_inbound"]
@@ -105,8 +107,14 @@ def _write(svc: Services, connection: Connection, msg: InboundMessage, snapshot:
     remember_version(connection, flows.version, svc.flow_store.texts[flows.version], svc.saved_versions)
     applied = _apply_events(connection, turn.events, EventContext(contact_id, msg.channel, flows))
     replies = turn.replies + tuple(r for a in applied for r in a.replies)
-    store_replies(connection, contact_id, inbound_id, msg, replies, now)
-    return Handled(replies), [(row.id, row.kind) for a in applied for row in a.outbox]
+    inline = msg.provider in INLINE_REPLY_PROVIDERS
+    to_send = store_replies(connection, contact_id, inbound_id, msg, replies, now, inline)
+    work = [(row.id, row.kind) for a in applied for row in a.outbox]
+    if to_send:
+        work.append(queue_work(connection, "send_messages", {"message_ids": to_send}, now))
+    if msg.media and msg.provider in MEDIA_FETCHERS:
+        work.append(queue_work(connection, "download_media", {"message_id": inbound_id}, now))
+    return Handled(replies), work
 
 
 def _apply_events(connection: Connection, events: tuple, ctx: EventContext) -> list:

@@ -12,7 +12,7 @@ from .flows import (
     Flows, HandoverRequested, OptedIn, OptedOut, OutboundMessage, StatusRequested, SurveyCompleted, TicketOpened,
 )
 from .flows.model import render
-from .models import Contact, Outbox, SurveyResponse, Ticket, TicketEvent
+from .models import Contact, Message, Outbox, SurveyResponse, Ticket, TicketEvent
 
 __all__ = ["EVENT_HANDLERS", "apply_event", "EventContext", "Applied"]
 
@@ -40,11 +40,27 @@ def open_ticket(session: Session, event: TicketOpened, ctx: EventContext) -> App
     ticket = Ticket(
         folio=event.folio, contact_id=ctx.contact_id, channel=ctx.channel, flow=event.flow,
         department=event.department, category=event.category, priority=event.priority,
-        summary=event.summary, lang=event.lang, answers=event.answers, media=list(event.media),
+        summary=event.summary, lang=event.lang, answers=event.answers,
+        media=_with_stored_copies(session, ctx.contact_id, list(event.media)),
         address=location.get("address") or location.get("label"),
         latitude=location.get("latitude"), longitude=location.get("longitude"),
     )
     return _store_ticket(session, ticket, ctx, {"channel": ctx.channel, "shown": event.shown})
+
+
+def _with_stored_copies(session: Session, contact_id: int, media: list[dict]) -> list[dict]:
+    """Media already downloaded while the conversation went on carry the name of our copy."""
+    if not media:
+        return media
+    recent = session.exec(
+        select(Message.data).where(Message.contact_id == contact_id, Message.direction == "in")
+        .order_by(Message.id.desc()).limit(RECENT_MESSAGES)
+    ).all()
+    stored = {m["url"]: m for data in recent for m in data.get("media", []) if m.get("stored")}
+    return [stored.get(m.get("url"), m) for m in media]
+
+
+RECENT_MESSAGES = 50
 
 
 def hand_over(session: Session, event: HandoverRequested, ctx: EventContext) -> Applied:

@@ -61,7 +61,8 @@ class Message(SQLModel, table=True):
     reply_to_id: int | None = Field(default=None, foreign_key="message.id", index=True)
     text: str = ""
     data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    status: str = "received"
+    status: str = "received"  # in: received; out: replied_inline, queued, sent, delivered, read, failed
+    error: str = ""  # the provider's error code or our reason, when status is failed
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -124,6 +125,7 @@ class Outbox(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default="pending", index=True)  # pending, done, failed
     attempts: int = 0
     last_error: str = ""

@@ -20,7 +20,11 @@ __all__ = ["enqueue", "relay", "job_id", "JOBS"]
 log = logging.getLogger(__name__)
 
 # Outbox kind -> dotted path of the job that carries it out.
-JOBS = {"deliver_ticket": "bot.jobs.deliver_ticket"}
+JOBS = {
+    "deliver_ticket": "bot.jobs.deliver_ticket",
+    "send_messages": "bot.messaging_jobs.send_messages",
+    "download_media": "bot.messaging_jobs.download_media",
+}
 RETRY = Retry(max=6, interval=[10, 30, 60, 300, 900, 1800])
 JOB_TIMEOUT = 60
 LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}

@@ -21,6 +21,7 @@ from bot.services import services
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
 AUTH_TOKEN = "test-auth-token"
+ACCOUNT_SID = "AC00000000000000000000000000000000"
 PUBLIC_URL = "https://ventanilla.example.mx"
 WEBHOOK_PATH = "/webhooks/twilio"
 _sids = itertools.count(1)
@@ -57,6 +58,10 @@ def app(tmp_path, redis_url):
         "flows_path": str(ROOT / "flows.yaml"),
         "public_url": PUBLIC_URL,
         "twilio_auth_token": AUTH_TOKEN,
+        "twilio_account_sid": ACCOUNT_SID,
+        "twilio_sms_from": "+528187654321",
+        "twilio_whatsapp_from": "whatsapp:+5218187654321",
+        "media_dir": str(tmp_path / "media"),
     })
     with app.app_context():
         create_tables(services().engine)

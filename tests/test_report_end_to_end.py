@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import responses
 
 from bot.delivery.webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
 from bot.models import Message, Outbox, SurveyResponse, Ticket, TicketEvent
-from conftest import all_rows
+from conftest import all_rows, twilio_fixture
 
 OBRAS_URL = "http://127.0.0.1:5000/demo/inbox/obras_publicas"
 SERVICIOS_URL = "http://127.0.0.1:5000/demo/inbox/servicios_publicos"
@@ -30,8 +31,28 @@ def department_endpoint(no_network, url: str) -> list:
     return received
 
 
-def test_pothole_over_whatsapp_from_hello_to_delivered(resident, run_worker, db, no_network):
+PHOTO = b"\xff\xd8\xff\xe0 a JPEG from a resident's phone"
+
+
+def twilio_media(no_network, url: str) -> None:
+    """Twilio's media URL: it wants the account's credentials (HTTP basic auth)."""
+    import base64
+
+    from conftest import ACCOUNT_SID, AUTH_TOKEN
+
+    expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+
+    def serve(request):
+        if request.headers.get("Authorization") != expected:
+            return (401, {}, "")
+        return (200, {"Content-Type": "image/jpeg"}, PHOTO)
+
+    no_network.add_callback(responses.GET, url, callback=serve)
+
+
+def test_pothole_over_whatsapp_from_hello_to_delivered(resident, run_worker, db, no_network, app):
     received = department_endpoint(no_network, OBRAS_URL)
+    twilio_media(no_network, twilio_fixture("whatsapp_image")["MediaUrl0"])
 
     menu = resident.says("hola")
     assert "Soy Ventanilla" in menu and "1. Reportar un bache" in menu
@@ -39,6 +60,7 @@ def test_pothole_over_whatsapp_from_hello_to_delivered(resident, run_worker, db,
     assert "foto" in resident.send("whatsapp_location").data.decode()
     confirm = reply_of(resident.send("whatsapp_image"))
     assert "Parque Clouthier" in confirm and "(sí / no)" in confirm
+    run_worker()  # the photo is downloaded while the resident is still confirming
     done = resident.says("sí")
     folio = all_rows(db, Ticket)[0].folio
     assert f"folio *{folio}*" in done
@@ -58,7 +80,10 @@ def test_pothole_over_whatsapp_from_hello_to_delivered(resident, run_worker, db,
     ticket = all_rows(db, Ticket)[0]
     assert ticket.status == "delivered"
     assert [e.kind for e in all_rows(db, TicketEvent)] == ["received", "delivered"]
-    assert all_rows(db, Outbox)[0].status == "done"
+    assert {o.kind: o.status for o in all_rows(db, Outbox)} == {"deliver_ticket": "done", "download_media": "done"}
+    (photo,) = ticket.media  # the ticket keeps our copy: Twilio's URL expires
+    stored = Path(app.extensions["ventanilla"].config.media_dir) / photo["stored"]
+    assert stored.read_bytes() == PHOTO
 
 
 def reply_of(response) -> str:

@@ -9,17 +9,25 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, abort, request
+import json
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
+from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
 from ..conversations import handle_inbound
+from ..message_status import record_status
+from ..sending import Outgoing, SendError
 from ..flows.messages import InboundMessage, Location, Media, OutboundMessage
 from ..phones import PhoneError, normalize_phone
 from ..services import services
 from .errors import PayloadError
 from .render import as_numbered_text
 
-__all__ = ["bp", "verify", "parse", "reply", "CHANNEL_PREFIX"]
+__all__ = ["bp", "verify", "parse", "reply", "send", "fetch_media", "CHANNEL_PREFIX"]
 
 log = logging.getLogger(__name__)
 bp = Blueprint("twilio", __name__)
@@ -105,14 +113,96 @@ def _signed_url() -> str:
 def webhook():
     """Receive one message from Twilio and answer it inline."""
     svc = services()
+    form = _verified_form()
+    try:
+        msg = parse(form)
+    except PayloadError as exc:
+        abort(400, str(exc))
+    handled = handle_inbound(svc, msg)
+    return Response(reply(handled.replies), mimetype="application/xml")
+
+
+def _verified_form():
+    """Abort with 403 unless Twilio signed this request; return its form fields."""
+    svc = services()
     if not svc.config.twilio_auth_token:
         log.error("TWILIO_AUTH_TOKEN is not set: refusing every Twilio webhook")
     signature = request.headers.get("X-Twilio-Signature", "")
     if not verify(svc.config.twilio_auth_token, _signed_url(), request.form.to_dict(), signature):
         abort(403, "invalid Twilio signature")
+    return request.form
+
+
+@bp.post("/webhooks/twilio/status")
+def status_callback():
+    """Record a sent message's status (queued, sent, delivered, read, failed, undelivered)."""
+    form = _verified_form()
+    sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
+    if not sid or not status:
+        abort(400, "MessageSid and MessageStatus are required")
+    record_status(services().engine, "twilio", sid, status, form.get("ErrorCode", ""))
+    return Response(status=204)
+
+
+RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
+TIMEOUT_SECONDS = 15
+
+
+def send(svc, outgoing: Outgoing) -> str:
+    """Send through Twilio's REST API (SMS or WhatsApp); return the MessageSid."""
+    config = svc.config
+    if not (config.twilio_account_sid and config.twilio_auth_token):
+        raise SendError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are needed to send", retryable=False, code="config")
+    client = Client(config.twilio_account_sid, config.twilio_auth_token, http_client=TwilioHttpClient(timeout=TIMEOUT_SECONDS))
     try:
-        msg = parse(request.form)
-    except PayloadError as exc:
-        abort(400, str(exc))
-    handled = handle_inbound(svc, msg)
-    return Response(reply(handled.replies), mimetype="application/xml")
+        message = client.messages.create(**_create_arguments(config, outgoing))
+    except TwilioRestException as exc:
+        raise SendError(exc.msg, retryable=exc.status in RETRYABLE_STATUSES, code=str(exc.code or exc.status)) from exc
+    except requests.RequestException as exc:
+        raise SendError(f"{type(exc).__name__}: {exc}", retryable=True, code="network") from exc
+    return message.sid
+
+
+def _create_arguments(config, outgoing: Outgoing) -> dict:
+    whatsapp = outgoing.channel == "whatsapp"
+    arguments = {"to": f"{CHANNEL_PREFIX}{outgoing.to}" if whatsapp else outgoing.to}
+    if config.twilio_messaging_service_sid:
+        arguments["messaging_service_sid"] = config.twilio_messaging_service_sid
+    else:
+        arguments["from_"] = config.twilio_whatsapp_from if whatsapp else config.twilio_sms_from
+    if config.public_url:
+        arguments["status_callback"] = f"{config.public_url}/webhooks/twilio/status"
+    template = outgoing.template
+    if template and template.get("twilio"):
+        arguments["content_sid"] = template["twilio"]
+        arguments["content_variables"] = json.dumps({str(n): v for n, v in enumerate(template.get("variables", []), 1)})
+    else:
+        arguments["body"] = as_numbered_text(outgoing.message)
+    return arguments
+
+
+def fetch_media(svc, media: dict) -> tuple[bytes, str]:
+    """Download one attachment (Twilio's media URLs need the account's credentials)."""
+    config = svc.config
+    try:
+        response = requests.get(
+            media["url"], auth=(config.twilio_account_sid, config.twilio_auth_token), timeout=TIMEOUT_SECONDS,
+            stream=True,
+        )
+    except requests.RequestException as exc:
+        raise SendError(f"{type(exc).__name__}: {exc}", retryable=True, code="network") from exc
+    if response.status_code != 200:
+        raise SendError(f"HTTP {response.status_code} fetching media", retryable=response.status_code in RETRYABLE_STATUSES or response.status_code == 404)
+    content = _read_limited(response, config.media_max_bytes)
+    return content, response.headers.get("Content-Type", media.get("content_type", ""))
+
+
+def _read_limited(response, limit: int) -> bytes:
+    """Read at most limit + 1 bytes: enough to know a file is too large without keeping it all."""
+    chunks, size = [], 0
+    for chunk in response.iter_content(64 * 1024):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    return b"".join(chunks)

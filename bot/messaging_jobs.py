@@ -1,0 +1,121 @@
+"""RQ jobs that talk to residents' providers: sending stored messages, downloading their media."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlmodel import select
+
+from .channels import media_fetcher, sender
+from .db import transaction
+from .flows.messages import OutboundMessage
+from .media import MediaRefusedError, store_media
+from .models import ContactAddress, Message, Outbox, Ticket, utcnow
+from .sending import Outgoing, SendError
+from .services import services
+
+__all__ = ["send_messages", "download_media"]
+
+log = logging.getLogger(__name__)
+
+
+def send_messages(outbox_id: int) -> str:
+    """Send the outbox row's messages in order; each one already sent is passed over (safe to run twice)."""
+    svc = services()
+    with transaction(svc.engine) as session:
+        outbox = session.get(Outbox, outbox_id)
+        if outbox is None or outbox.status == "done":
+            return "already done"
+        message_ids = list(outbox.payload.get("message_ids", []))
+    for message_id in message_ids:
+        _send_one(svc, message_id)
+    _finish(svc.engine, outbox_id)
+    return f"sent {len(message_ids)}"
+
+
+def _send_one(svc, message_id: int) -> None:
+    with transaction(svc.engine) as session:
+        row = session.get(Message, message_id)
+        if row is None or row.provider_id or row.status not in ("queued",):
+            return
+        outgoing = Outgoing(
+            channel=row.channel, to=_address(session, row), message=OutboundMessage.from_stored(row.text, row.data),
+            template=row.data.get("template"), message_id=row.id,
+        )
+        provider = row.provider
+    try:
+        provider_id = sender(provider)(svc, outgoing)
+    except SendError as exc:
+        _record_send_error(svc.engine, message_id, exc)
+        if exc.retryable:
+            raise  # RQ retries with backoff: a 429 is delayed, never dropped
+        return
+    with transaction(svc.engine, immediate=True) as session:
+        row = session.get(Message, message_id)
+        row.provider_id, row.status = provider_id, "sent"
+        session.add(row)
+
+
+def _address(session, row: Message) -> str:
+    kind = "webchat" if row.channel == "webchat" else "phone"
+    return session.exec(
+        select(ContactAddress.address).where(ContactAddress.contact_id == row.contact_id, ContactAddress.kind == kind)
+    ).first()
+
+
+def _record_send_error(engine, message_id: int, exc: SendError) -> None:
+    log.warning("sending message %s failed (%s): %s", message_id, "will retry" if exc.retryable else "final", exc)
+    with transaction(engine, immediate=True) as session:
+        row = session.get(Message, message_id)
+        row.error = f"{exc.code} {exc}".strip()[:500]
+        if not exc.retryable:
+            row.status = "failed"
+        session.add(row)
+
+
+def _finish(engine, outbox_id: int) -> None:
+    with transaction(engine, immediate=True) as session:
+        outbox = session.get(Outbox, outbox_id)
+        outbox.status, outbox.done_at, outbox.attempts = "done", utcnow(), outbox.attempts + 1
+        session.add(outbox)
+
+
+def download_media(outbox_id: int) -> str:
+    """Copy a message's media from the provider into our media store (provider URLs expire)."""
+    svc = services()
+    with transaction(svc.engine) as session:
+        outbox = session.get(Outbox, outbox_id)
+        if outbox is None or outbox.status == "done":
+            return "already done"
+        message = session.get(Message, outbox.payload["message_id"])
+        items, provider = list(message.data.get("media", [])), message.provider
+    stored = [_download_one(svc, provider, item) if not item.get("stored") else item for item in items]
+    with transaction(svc.engine, immediate=True) as session:
+        message = session.get(Message, outbox.payload["message_id"])
+        message.data = {**message.data, "media": stored}
+        session.add(message)
+        _update_tickets(session, message.contact_id, stored)
+        done = session.get(Outbox, outbox_id)
+        done.status, done.done_at = "done", utcnow()
+        session.add(done)
+    return f"stored {sum(1 for m in stored if m.get('stored'))} of {len(stored)}"
+
+
+def _download_one(svc, provider: str, item: dict) -> dict:
+    content, content_type = media_fetcher(provider)(svc, item)
+    try:
+        name = store_media(svc.config, content, content_type or item.get("content_type", ""))
+    except MediaRefusedError as exc:
+        log.info("media refused: %s", exc)
+        return {**item, "refused": str(exc)}
+    return {**item, "stored": name, "size": len(content)}
+
+
+def _update_tickets(session, contact_id: int, stored: list[dict]) -> None:
+    """Tickets keep our copy: the stored name joins the provider URL they already list."""
+    by_url = {m["url"]: m for m in stored}
+    tickets = session.exec(select(Ticket).where(Ticket.contact_id == contact_id)).all()
+    for ticket in tickets:
+        if any(m.get("url") in by_url for m in ticket.media):
+            ticket.media = [by_url.get(m.get("url"), m) for m in ticket.media]
+            session.add(ticket)
