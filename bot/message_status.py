@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import update
+from sqlmodel import select
 
 from .db import transaction
 from .models import Message
@@ -25,7 +26,9 @@ def record_status(engine, provider: str, provider_id: str, status: str, error: s
             update(Message).where(Message.provider == provider, Message.provider_id == provider_id)
             .where(Message.status.in_(earlier)).values(status=status, error=error[:500])
         ).rowcount
-        exists = known or session.query(Message.id).filter_by(provider=provider, provider_id=provider_id).first()
+        exists = known or session.exec(
+            select(Message.id).where(Message.provider == provider, Message.provider_id == provider_id)
+        ).first()
     if not exists:
         log.info("status %s for unknown %s message %s ignored", status, provider, provider_id)
     return bool(exists)

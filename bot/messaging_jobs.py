@@ -11,6 +11,8 @@ from .db import transaction
 from .flows.messages import OutboundMessage
 from .media import MediaRefusedError, store_media
 from .models import ContactAddress, Message, Outbox, Ticket, utcnow
+from .outbound import contact_language, queue_message
+from .outbox import enqueue_after_commit
 from .sending import Outgoing, SendError
 from .services import services
 
@@ -91,10 +93,13 @@ def download_media(outbox_id: int) -> str:
         items, provider = list(message.data.get("media", [])), message.provider
     stored = [_download_one(svc, provider, item) if not item.get("stored") else item for item in items]
     with transaction(svc.engine, immediate=True) as session:
+        enqueue_after_commit(session, svc.queue)
         message = session.get(Message, outbox.payload["message_id"])
         message.data = {**message.data, "media": stored}
         session.add(message)
         _update_tickets(session, message.contact_id, stored)
+        if any(m.get("refused") for m in stored):
+            _tell_media_refused(session, svc, message.contact_id)
         done = session.get(Outbox, outbox_id)
         done.status, done.done_at = "done", utcnow()
         session.add(done)
@@ -109,6 +114,14 @@ def _download_one(svc, provider: str, item: dict) -> dict:
         log.info("media refused: %s", exc)
         return {**item, "refused": str(exc)}
     return {**item, "stored": name, "size": len(content)}
+
+
+def _tell_media_refused(session, svc, contact_id: int) -> None:
+    flows = svc.flows
+    lang = contact_language(session, contact_id) or flows.default_language
+    notice = OutboundMessage(flows.message("media_refused", lang)) if "media_refused" in flows.messages else None
+    if notice:
+        queue_message(session, flows, contact_id, "media_refused", notice, lang=lang)
 
 
 def _update_tickets(session, contact_id: int, stored: list[dict]) -> None:

@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 
 from .flows import Flows
 from .flows.messages import OutboundMessage
-from .models import Contact, ContactAddress, Message, Outbox, utcnow
+from .models import Contact, ContactAddress, Conversation, Message, Outbox, utcnow
 
-__all__ = ["Route", "route_for", "queue_message", "queue_messages", "WHATSAPP_WINDOW"]
+__all__ = ["Route", "route_for", "queue_message", "queue_messages", "contact_language", "WHATSAPP_WINDOW"]
 
 log = logging.getLogger(__name__)
 WHATSAPP_WINDOW = timedelta(hours=24)
@@ -41,6 +41,12 @@ def route_for(session: Session, contact_id: int) -> Route | None:
         select(ContactAddress.address).where(ContactAddress.contact_id == contact_id, ContactAddress.kind == kind)
     ).first()
     return Route(last.channel, last.provider, address, _aware(last.created_at))
+
+
+def contact_language(session: Session, contact_id: int) -> str | None:
+    """The language the contact's conversation is in."""
+    state = session.exec(select(Conversation.state).where(Conversation.contact_id == contact_id)).first()
+    return (state or {}).get("lang")
 
 
 def _last_whatsapp_at(session: Session, contact_id: int) -> datetime | None:

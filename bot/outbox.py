@@ -9,13 +9,14 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from .db import transaction
 from .models import Outbox, utcnow
 
-__all__ = ["enqueue", "relay", "job_id", "JOBS"]
+__all__ = ["enqueue", "enqueue_after_commit", "relay", "job_id", "JOBS"]
 
 log = logging.getLogger(__name__)
 
@@ -65,3 +66,21 @@ def relay(engine: Engine, queue: Queue, older_than: timedelta = timedelta(second
             select(Outbox.id, Outbox.kind).where(Outbox.status == "pending", Outbox.created_at <= cutoff)
         ).all()
     return enqueue(queue, [tuple(r) for r in rows], skip_live=True)
+
+
+def enqueue_after_commit(session, queue: Queue) -> None:
+    """Relay every outbox row this session adds to RQ once (and only if) its transaction commits."""
+    added: list[Outbox] = []
+
+    def collect(session_, flush_context):
+        added.extend(obj for obj in session_.new if isinstance(obj, Outbox))
+
+    def relay_added(session_):
+        rows = [(row.id, row.kind) for row in added]
+        added.clear()
+        if rows:
+            enqueue(queue, rows)
+
+    event.listen(session, "before_flush", lambda s, ctx, instances: collect(s, ctx))
+    event.listen(session, "after_commit", relay_added)
+    event.listen(session, "after_rollback", lambda s: added.clear())

@@ -1,5 +1,393 @@
-"""The web chat widget and its JSON API (being built)."""
+"""The web chat: a widget for the city's own site, its JSON API, and later messages over SSE.
 
-from flask import Blueprint
+Sessions are anonymous. POST /webchat/api/session hands out a token signed with the
+secret key that names a new session id (the contact's address, kind "webchat"); the
+widget keeps it in localStorage, and every answer carries a fresh one, so a session
+ends after `expire_after` (2 hours by default) without messages.
 
+Replies come back inline, in the JSON answer. Later messages (operator replies,
+notices) go through send(): published on Redis channel webchat:<session id>, kept a
+while in a short backlog, and streamed to the widget as server-sent events.
+
+Every API answer allows any origin (CORS, no cookies): a city's site on its own
+domain embeds the widget with one script tag, and the token is the only credential.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_file, send_from_directory
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from redis.exceptions import RedisError
+from sqlmodel import select
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from ..conversations import handle_inbound
+from ..db import transaction
+from ..flows.messages import InboundMessage, Location, Media, OutboundMessage
+from ..media import media_path, store_media
+from ..models import Message, Ticket
+from ..sending import Outgoing, SendError
+from ..services import services
+
+__all__ = ["bp", "send", "make_token", "session_id", "channel_name", "MAX_TEXT"]
+
+log = logging.getLogger(__name__)
 bp = Blueprint("webchat", __name__)
+
+SALT = "webchat"
+DEFAULT_MAX_AGE = timedelta(hours=2)
+MAX_TEXT = 2000
+MAX_PAYLOAD = 200
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+STREAM_SECONDS = 300  # an SSE answer holds a thread: end it, EventSource reconnects by itself
+HEARTBEAT_SECONDS = 15
+RETRY_MILLISECONDS = 3000
+BACKLOG = 50  # later messages kept per session, for a widget that was not listening
+# Pictures a browser shows (SVG is left out on purpose: it can carry scripts).
+PHOTO_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif"}
+_MAGIC = {
+    "image/jpeg": lambda b: b[:3] == b"\xff\xd8\xff",
+    "image/png": lambda b: b[:8] == b"\x89PNG\r\n\x1a\n",
+    "image/webp": lambda b: b[:4] == b"RIFF" and b[8:12] == b"WEBP",
+    "image/gif": lambda b: b[:6] in (b"GIF87a", b"GIF89a"),
+}
+MULTIPART_SLACK = 64 * 1024  # the form fields and boundaries around the photo
+
+
+class ApiError(Exception):
+    """An answer the widget understands: an HTTP status, a code it translates, a detail for people."""
+
+    def __init__(self, status: int, code: str, detail: str):
+        super().__init__(detail)
+        self.status, self.code, self.detail = status, code, detail
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    return jsonify({"error": exc.code, "detail": exc.detail}), exc.status
+
+
+@bp.after_request
+def _allow_any_origin(response: Response) -> Response:
+    """The widget runs on the city's site, another origin: let it call the API (no cookies involved)."""
+    if request.path.startswith(("/webchat/api/", "/webchat/media/", "/webchat/widget.")):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Last-Event-ID"
+        response.headers["Access-Control-Max-Age"] = "86400"
+        response.headers.setdefault("Cache-Control", "no-store")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- the pages ---------------------------------------------------------------------------------
+
+
+@bp.get("/webchat/")
+def demo():
+    """A page standing in for the city's site, with the widget embedded as the city would."""
+    return render_template("webchat/demo.html")
+
+
+@bp.get("/webchat/widget.js")
+def widget_js():
+    """The widget: plain JavaScript, its CSS inside."""
+    response = send_from_directory(Path(current_app.static_folder) / "webchat", "widget.js", max_age=300)
+    response.mimetype = "text/javascript"
+    return response
+
+
+@bp.get("/webchat/media/<name>")
+def media(name: str):
+    """A stored photo, by name (names are content hashes, so they cannot be guessed)."""
+    types = {extension: kind for kind, extension in PHOTO_TYPES.items()}
+    extension = Path(name).suffix.lower()
+    path = media_path(services().config, name) if extension in types else None
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype=types[extension], max_age=86400, conditional=True)
+    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- sessions ----------------------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(services().config.secret_key, salt=SALT)
+
+
+def max_age(svc) -> timedelta:
+    """How long a session lasts without messages: the flows' expire_after, or 2 hours."""
+    return svc.flows.expire_after or DEFAULT_MAX_AGE
+
+
+def make_token(session: str) -> str:
+    """Sign a session id."""
+    return _serializer().dumps(session)
+
+
+def session_id(token) -> str:
+    """The session a token names; ApiError 401 when it is invalid or expired (400 when not even a string)."""
+    if token is None or token == "":
+        raise ApiError(401, "no_session", "a session token is required")
+    if not isinstance(token, str) or len(token) > 200:
+        raise ApiError(400, "bad_request", "token must be a string")
+    try:
+        session = _serializer().loads(token, max_age=int(max_age(services()).total_seconds()))
+    except BadSignature:  # SignatureExpired is one
+        raise ApiError(401, "invalid_session", "the session token is invalid or expired") from None
+    if not isinstance(session, str) or not _SESSION_ID.match(session):
+        raise ApiError(401, "invalid_session", "the session token is invalid")
+    return session
+
+
+def channel_name(session: str) -> str:
+    """The Redis channel a session's later messages are published on."""
+    return f"webchat:{session}"
+
+
+def _session_answer(session: str) -> dict:
+    svc = services()
+    return {"token": make_token(session), "expires_in": int(max_age(svc).total_seconds())}
+
+
+@bp.post("/webchat/api/session")
+def new_session():
+    """Start a session: a new id, signed; with the limits the widget checks before uploading."""
+    config = services().config
+    answer = _session_answer(uuid.uuid4().hex)
+    answer["limits"] = {
+        "max_text": MAX_TEXT,
+        "max_photo_bytes": config.media_max_bytes,
+        "photo_types": [t for t in config.media_types if t in PHOTO_TYPES],
+    }
+    return jsonify(answer)
+
+
+# --- messages ----------------------------------------------------------------------------------
+
+
+def _string(data: dict, key: str, limit: int) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ApiError(400, "bad_request", f"{key} must be a string")
+    if len(value) > limit:
+        raise ApiError(400, "too_long", f"{key} is longer than {limit} characters")
+    return value
+
+
+def _client_id(value) -> str:
+    if not isinstance(value, str) or not _CLIENT_ID.match(value):
+        raise ApiError(400, "bad_request", "id must be 1 to 64 letters, digits, - or _")
+    return value
+
+
+def _number(value, low: float, high: float, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ApiError(400, "bad_request", f"{name} must be a number from {low} to {high}")
+    return float(value)
+
+
+def _location(value) -> Location | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ApiError(400, "bad_request", "location must be an object")
+    return Location(
+        _number(value.get("latitude"), -90, 90, "latitude"), _number(value.get("longitude"), -180, 180, "longitude"),
+        _string(value, "address", 300) or None, _string(value, "label", 300) or None,
+    )
+
+
+def _inbound(session: str, client_id: str, **fields) -> InboundMessage:
+    # The client chooses its ids: scoped to the session, nobody can replay another's message id.
+    return InboundMessage(
+        channel="webchat", sender=session, provider="webchat", provider_id=f"{session}:{client_id}", **fields
+    )
+
+
+def _answer(session: str, msg: InboundMessage):
+    handled = handle_inbound(services(), msg)
+    return jsonify({
+        "replies": [_reply_data(reply) for reply in handled.replies],
+        "duplicate": handled.duplicate,
+        **_session_answer(session),  # a fresh token: the session lasts while the resident writes
+    })
+
+
+def _reply_data(reply: OutboundMessage) -> dict:
+    return {"text": reply.text, "options": list(reply.options), "option_ids": list(reply.option_ids)}
+
+
+@bp.post("/webchat/api/messages")
+def post_message():
+    """A resident's text, button press or shared location; answer with the bot's replies."""
+    data = request.get_json(force=True, silent=True)  # a text/plain body too: no CORS preflight needed
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", "the body must be a JSON object")
+    session = session_id(data.get("token"))
+    client_id = _client_id(data.get("id"))
+    text, payload = _string(data, "text", MAX_TEXT), _string(data, "payload", MAX_PAYLOAD)
+    location = _location(data.get("location"))
+    if not (text.strip() or payload or location):
+        raise ApiError(400, "empty", "send text, a payload or a location")
+    return _answer(session, _inbound(session, client_id, text=text, payload=payload, location=location))
+
+
+@bp.post("/webchat/api/photo")
+def post_photo():
+    """A resident's photo (multipart: token, id, file): checked, stored, then handled like any message."""
+    config = services().config
+    request.max_content_length = config.media_max_bytes + MULTIPART_SLACK
+    try:
+        form, files = request.form, request.files
+    except RequestEntityTooLarge:
+        raise _too_large(config) from None
+    session = session_id(form.get("token"))
+    client_id = _client_id(form.get("id"))
+    upload = files.get("file")
+    if upload is None:
+        raise ApiError(400, "bad_request", "a file is required")
+    content_type = (upload.mimetype or "").lower()
+    if content_type not in PHOTO_TYPES or content_type not in config.media_types:
+        raise ApiError(415, "unsupported_type", f"{content_type or 'this file'} is not a photo we accept")
+    content = upload.read(config.media_max_bytes + 1)
+    if len(content) > config.media_max_bytes:
+        raise _too_large(config)
+    if not _MAGIC[content_type](content):
+        raise ApiError(415, "unsupported_type", f"the file is not a {content_type} picture")
+    name = store_media(config, content, content_type)
+    msg = _inbound(session, client_id, text=_string(form, "text", MAX_TEXT),
+                   media=(Media(url=f"/webchat/media/{name}", content_type=content_type),))
+    answer = _answer(session, msg)
+    _mark_stored(msg, name, len(content))
+    return answer
+
+
+def _too_large(config) -> ApiError:
+    megabytes = config.media_max_bytes / (1024 * 1024)
+    return ApiError(413, "too_large", f"photos can be up to {megabytes:g} MB")
+
+
+def _mark_stored(msg: InboundMessage, name: str, size: int) -> None:
+    """Say what other channels' download job says: our copy's name, on the message and its tickets."""
+    url = msg.media[0].url
+    stored = {"url": url, "content_type": msg.media[0].content_type, "stored": name, "size": size}
+    with transaction(services().engine, immediate=True) as session:
+        message = session.exec(
+            select(Message).where(Message.provider == msg.provider, Message.provider_id == msg.provider_id)
+        ).first()
+        if message is None:
+            return
+        message.data = {**message.data, "media": [stored if m.get("url") == url else m for m in message.data.get("media", [])]}
+        session.add(message)
+        for ticket in session.exec(select(Ticket).where(Ticket.contact_id == message.contact_id)).all():
+            if any(m.get("url") == url and not m.get("stored") for m in ticket.media):
+                ticket.media = [stored if m.get("url") == url else m for m in ticket.media]
+                session.add(ticket)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _body_too_large(exc):
+    return jsonify({"error": "too_large", "detail": "the request is too large"}), 413
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    if not request.path.startswith("/webchat/api/"):
+        return exc
+    return jsonify({"error": exc.name.lower().replace(" ", "_"), "detail": exc.description}), exc.code
+
+
+# --- later messages ----------------------------------------------------------------------------
+
+
+def _backlog_key(session: str) -> str:
+    return f"webchat:{session}:backlog"
+
+
+def send(svc, outgoing: Outgoing) -> str:
+    """Publish a later message to the resident's widget (and keep it a while, should it be closed)."""
+    session = outgoing.to
+    if not isinstance(session, str) or not _SESSION_ID.match(session):
+        raise SendError(f"not a web chat session: {session!r}", retryable=False, code="address")
+    message_id = f"webchat-{uuid.uuid4()}"
+    keep = int(max_age(svc).total_seconds()) + 3600
+    try:
+        seq = svc.redis.incr(f"webchat:{session}:seq")
+        data = json.dumps({"seq": seq, "id": message_id, **_reply_data(outgoing.message)}, ensure_ascii=False)
+        with svc.redis.pipeline() as pipe:
+            pipe.rpush(_backlog_key(session), data).ltrim(_backlog_key(session), -BACKLOG, -1)
+            pipe.expire(_backlog_key(session), keep).expire(f"webchat:{session}:seq", keep)
+            pipe.publish(channel_name(session), data)
+            pipe.execute()
+    except RedisError as exc:
+        raise SendError(f"{type(exc).__name__}: {exc}", retryable=True, code="redis") from exc
+    return message_id
+
+
+def _event(data: str) -> str:
+    seq = json.loads(data).get("seq", "")
+    return f"id: {seq}\ndata: {data}\n\n"
+
+
+@bp.get("/webchat/api/stream")
+def stream():
+    """Server-sent events: the session's later messages, a heartbeat, and an end after a few minutes."""
+    session = session_id(request.args.get("token"))
+    after = _seq(request.headers.get("Last-Event-ID") or request.args.get("after"))
+    redis = services().redis
+
+    def events():
+        last, deadline = after, time.monotonic() + STREAM_SECONDS
+        pubsub = redis.pubsub(ignore_subscribe_messages=True)
+        try:
+            pubsub.subscribe(channel_name(session))  # before reading the backlog: nothing falls in between
+            yield f"retry: {RETRY_MILLISECONDS}\n: connected\n\n"
+            for data in [_text(d) for d in redis.lrange(_backlog_key(session), 0, -1)]:
+                if _seq(json.loads(data).get("seq")) > last:
+                    last = _seq(json.loads(data).get("seq"))
+                    yield _event(data)
+            beat = time.monotonic()
+            while (left := deadline - time.monotonic()) > 0:
+                message = pubsub.get_message(timeout=min(1.0, left))
+                if message and message["type"] == "message" and _seq(json.loads(_text(message["data"])).get("seq")) > last:
+                    last, beat = _seq(json.loads(_text(message["data"])).get("seq")), time.monotonic()
+                    yield _event(_text(message["data"]))
+                elif time.monotonic() - beat >= HEARTBEAT_SECONDS:
+                    beat = time.monotonic()
+                    yield ": heartbeat\n\n"
+            yield "event: bye\ndata: {}\n\n"  # the widget decides whether to reconnect
+        except RedisError as exc:
+            log.warning("web chat stream for %s ended: %s", session, exc)
+        finally:
+            pubsub.close()
+
+    response = Response(events(), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"  # nginx: do not hold the events back
+    return response
+
+
+def _text(data) -> str:
+    return data.decode() if isinstance(data, bytes) else data
+
+
+def _seq(value) -> int:
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return 0

@@ -29,8 +29,9 @@ REQUIRED_MESSAGES = (
 REQUIRED_WORDS = ("yes", "no", "skip")
 TOP_KEYS = {
     "default_language", "languages", "max_attempts", "expire_after_minutes", "commands", "words",
-    "ratings", "messages", "departments", "menu", "flows",
+    "ratings", "messages", "departments", "menu", "flows", "templates",
 }
+TEMPLATE_PROVIDERS = ("twilio", "meta")
 FLOW_KEYS = {"title", "keywords", "outcome", "steps", "done", "fallback"}
 STEP_KEYS = {
     "id", "kind", "prompt", "options", "options_from", "optional", "scale", "min", "max", "min_length",
@@ -157,6 +158,7 @@ class _Builder:
             departments=departments,
             max_attempts=int(self.integer(data, "max_attempts", 3, "the file")),
             expire_after=timedelta(minutes=expire) if expire else None,
+            templates=self.templates(self.mapping(data, "templates", required=False)),
             source=source,
         )
         check_translations(self, self.texts, self.languages)
@@ -214,6 +216,45 @@ class _Builder:
             result[str(lang)] = {str(k): int(v) for k, v in table.items()}
         return result
 
+    def templates(self, section: Mapping) -> dict[str, dict]:
+        """WhatsApp templates per kind of message: variables, and per provider a template per language."""
+        result = {}
+        for kind, spec in section.items():
+            if not isinstance(spec, Mapping):
+                self.error(_Where(section.key_pos[kind]), f"templates: '{kind}' must be a mapping")
+                continue
+            self.unknown_keys(spec, {"variables", *TEMPLATE_PROVIDERS}, f"templates: '{kind}'")
+            variables = spec.get("variables", [])
+            if not isinstance(variables, list):
+                self.error(_Where(spec.key_pos.get("variables", spec.pos)), f"templates: '{kind}': variables must be a list of names")
+                variables = []
+            entry = {"variables": [str(v) for v in variables]}
+            for provider in TEMPLATE_PROVIDERS:
+                if provider in spec:
+                    entry[provider] = self.template_entries(kind, provider, spec[provider], spec)
+            result[str(kind)] = entry
+        return result
+
+    def template_entries(self, kind, provider: str, by_lang, spec: Mapping) -> dict:
+        if not isinstance(by_lang, Mapping):
+            self.error(_Where(spec.key_pos[provider]), f"templates: '{kind}': {provider} must map languages to templates")
+            return {}
+        for lang, value in by_lang.items():
+            wrong = (provider == "twilio" and not isinstance(value, str)) or (
+                provider == "meta" and not (isinstance(value, Mapping) and "name" in value and "language" in value)
+            )
+            if wrong:
+                shape = "a Content SID (HX...)" if provider == "twilio" else "{name: ..., language: es_MX}"
+                self.error(_Where(by_lang.key_pos[lang]), f"templates: '{kind}': {provider} {lang} must be {shape}")
+        return {str(lang): (dict(v) if isinstance(v, Mapping) else self.from_environment(v, f"template '{kind}'")) for lang, v in by_lang.items()}
+
+    def from_environment(self, raw, what: str) -> str:
+        """A value with ${VAR} / ${VAR:-default} filled from the environment; unset variables are errors."""
+        value, missing = interpolate(str(raw), self.environ)
+        for name in missing:
+            self.error(raw, f"environment variable {name} is not set ({what})")
+        return value
+
     def messages(self, section: Mapping) -> dict[str, Text]:
         messages = {str(k): self.text(v, section) for k, v in section.items()}
         for key in REQUIRED_MESSAGES:
@@ -230,9 +271,7 @@ class _Builder:
             self.error(value.get("delivery", value), f"department '{key}': delivery kind must be one of {', '.join(DELIVERY_KINDS)}")
         for field, raw in delivery.items():
             if isinstance(raw, str):
-                delivery[field], missing = interpolate(raw, self.environ)
-                for name in missing:
-                    self.error(raw, f"environment variable {name} is not set (department '{key}', {field})")
+                delivery[field] = self.from_environment(raw, f"department '{key}', {field}")
         return Department(str(key), str(value.get("name", key)), delivery)
 
     def menu(self, section: Mapping, flows: dict[str, Flow]) -> Menu:

@@ -141,11 +141,21 @@ class Flows:
     departments: dict[str, Department]
     max_attempts: int = 3
     expire_after: timedelta | None = None
+    templates: dict[str, dict] = field(default_factory=dict)
     source: str = field(default="flows.yaml", compare=False)
 
     def message(self, key: str, lang: str) -> str:
         """Return a global message in lang."""
         return self.messages[key].get(lang, self.default_language)
+
+    def template(self, kind: str, provider: str, lang: str, values: dict) -> dict | None:
+        """The approved WhatsApp template for a kind of message, its variables filled; None if not configured."""
+        spec = self.templates.get(kind, {})
+        by_lang = spec.get(provider, {})
+        chosen = by_lang.get(lang) or by_lang.get(self.default_language)
+        if not chosen:
+            return None
+        return {provider: chosen, "variables": [str(values.get(name, "")) for name in spec.get("variables", [])]}
 
     def words_for(self, key: str, lang: str) -> tuple[str, ...]:
         """Return a word list (yes, no, skip, ...) in lang."""
