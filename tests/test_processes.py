@@ -123,3 +123,51 @@ def test_make_run_serves_delivers_and_stops_on_ctrl_c(tmp_path):
     leftovers = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True).stdout.split()
     assert leftovers == [], log_path.read_text()[-3000:]
     assert wait_until(lambda: http_get(base + "/healthz")[0] == 0, timeout=10) is not None
+
+
+def test_one_resident_writing_many_messages_at_once_on_several_processes(gunicorn):
+    """Messages of one resident are handled one at a time: none lost, none applied twice."""
+    base, database, log = gunicorn
+    sender = "+5218112349999"
+    send_signed(base, sender, "hola")
+    texts = [f"mensaje {n}" for n in range(30)]
+    with ThreadPoolExecutor(max_workers=15) as pool:
+        results = list(pool.map(lambda text: send_signed(base, sender, text), texts))
+    assert [status for status, _ in results] == [200] * len(texts), log.read_text()[-2000:]
+    with sqlite3.connect(database) as db:
+        inbound = [row[0] for row in db.execute("SELECT text FROM message WHERE direction = 'in' ORDER BY id")]
+        seq = db.execute("SELECT seq FROM conversation").fetchone()[0]
+        replies_per_message = db.execute(
+            "SELECT count(*) FROM message WHERE direction = 'in' AND id NOT IN (SELECT reply_to_id FROM message WHERE reply_to_id IS NOT NULL)"
+        ).fetchone()[0]
+    assert sorted(inbound[1:]) == sorted(texts) and inbound[0] == "hola"
+    assert seq == len(texts) + 1  # every message moved the conversation exactly once
+    assert replies_per_message == 0  # and every one was answered
+
+
+def test_a_location_and_a_photo_sent_together_are_both_kept(gunicorn):
+    import urllib.parse
+    import urllib.request
+
+    from conftest import twilio_fixture, twilio_signature
+
+    base, database, _ = gunicorn
+    url = base + "/webhooks/twilio"
+    send_signed(base, "+5218112345678", "bache")
+
+    def post(fixture: str) -> int:
+        form = twilio_fixture(fixture)
+        request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(), method="POST")
+        request.add_header("X-Twilio-Signature", twilio_signature(url, form))
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert list(pool.map(post, ["whatsapp_location", "whatsapp_image"])) == [200, 200]
+    with sqlite3.connect(database) as db:
+        kinds = [row[0] for row in db.execute(
+            "SELECT json_extract(data, '$.location.label') IS NOT NULL FROM message WHERE direction = 'in' ORDER BY id"
+        )]
+        seq = db.execute("SELECT seq FROM conversation").fetchone()[0]
+    assert len(kinds) == 3 and sum(kinds) == 1  # "bache", then the pin and the photo, both stored
+    assert seq == 3
