@@ -85,6 +85,8 @@ class Ticket(SQLModel, table=True):
     longitude: float | None = None
     answers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     media: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    duplicate_of: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    external_id: str | None = None  # the department system's own id (Open311 service_request_id, ...)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -128,6 +130,7 @@ class Outbox(SQLModel, table=True):
     payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default="pending", index=True)  # pending, done, failed
     attempts: int = 0
+    available_at: datetime | None = Field(default=None, index=True)  # next try, when retrying (None: now)
     last_error: str = ""
     created_at: datetime = Field(default_factory=utcnow)
     done_at: datetime | None = None

@@ -9,14 +9,16 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy import event
+import time
+
+from sqlalchemy import event, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from .db import transaction
 from .models import Outbox, utcnow
 
-__all__ = ["enqueue", "enqueue_after_commit", "relay", "job_id", "JOBS"]
+__all__ = ["enqueue", "enqueue_after_commit", "relay", "relay_forever", "job_id", "JOBS"]
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +28,11 @@ JOBS = {
     "send_messages": "bot.messaging_jobs.send_messages",
     "download_media": "bot.messaging_jobs.download_media",
 }
-RETRY = Retry(max=6, interval=[10, 30, 60, 300, 900, 1800])
+RETRY = Retry(max=6, interval=[10, 30, 60, 300, 900, 1800])  # sends to residents; deliveries retry by the database
 JOB_TIMEOUT = 60
+RESULT_TTL = 3600  # bounded, so Redis memory stays flat
+FAILURE_TTL = 7 * 24 * 3600
+DATABASE_RETRIED = {"deliver_ticket"}
 LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
 
@@ -43,7 +48,11 @@ def enqueue(queue: Queue, rows: list[tuple[int, str]], skip_live: bool = False) 
         try:
             if skip_live and _is_live(queue, job_id(row_id)):
                 continue
-            queue.enqueue(JOBS[kind], row_id, job_id=job_id(row_id), retry=RETRY, job_timeout=JOB_TIMEOUT)
+            retry = None if kind in DATABASE_RETRIED else RETRY
+            queue.enqueue(
+                JOBS[kind], row_id, job_id=job_id(row_id), retry=retry, job_timeout=JOB_TIMEOUT,
+                result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
+            )
             count += 1
         except RedisError as exc:
             log.warning("outbox %s not enqueued yet (%s); the relay will retry", row_id, exc)
@@ -59,13 +68,30 @@ def _is_live(queue: Queue, jid: str) -> bool:
 
 
 def relay(engine: Engine, queue: Queue, older_than: timedelta = timedelta(seconds=30)) -> int:
-    """Enqueue pending outbox rows older than a moment (newer ones are still being enqueued)."""
-    cutoff = utcnow() - older_than
+    """Enqueue the pending outbox rows that are due: not just committed (their enqueue is under way),
+    and past their retry time. A row whose job is still queued or running is left alone."""
+    now = utcnow()
     with transaction(engine) as session:
         rows = session.exec(
-            select(Outbox.id, Outbox.kind).where(Outbox.status == "pending", Outbox.created_at <= cutoff)
+            select(Outbox.id, Outbox.kind).where(
+                Outbox.status == "pending",
+                Outbox.created_at <= now - older_than,
+                or_(Outbox.available_at.is_(None), Outbox.available_at <= now),
+            ).order_by(Outbox.id)
         ).all()
     return enqueue(queue, [tuple(r) for r in rows], skip_live=True)
+
+
+def relay_forever(engine: Engine, queue: Queue, every: float, stop=lambda: False) -> None:
+    """Run the relay on a schedule (the Procfile's relay process)."""
+    while not stop():
+        try:
+            count = relay(engine, queue)
+            if count:
+                log.info("relay enqueued %s outbox rows", count)
+        except Exception:  # noqa: BLE001 - a relay outlives a database or Redis hiccup
+            log.exception("relay failed; trying again in %s s", every)
+        time.sleep(every)
 
 
 def enqueue_after_commit(session, queue: Queue) -> None:

@@ -79,7 +79,9 @@ def test_pothole_over_whatsapp_from_hello_to_delivered(resident, run_worker, db,
     assert body["location"]["latitude"] == 25.6581 and body["summary"].startswith("Bache en")
     ticket = all_rows(db, Ticket)[0]
     assert ticket.status == "delivered"
-    assert [e.kind for e in all_rows(db, TicketEvent)] == ["received", "delivered"]
+    events = all_rows(db, TicketEvent)
+    assert [e.kind for e in events] == ["received", "status_changed"]
+    assert events[1].detail["to"] == "delivered" and events[1].detail["via"] == "webhook" and events[1].actor == "system"
     assert {o.kind: o.status for o in all_rows(db, Outbox)} == {"deliver_ticket": "done", "download_media": "done"}
     (photo,) = ticket.media  # the ticket keeps our copy: Twilio's URL expires
     stored = Path(app.extensions["ventanilla"].config.media_dir) / photo["stored"]

@@ -95,7 +95,9 @@ def _allow_any_origin(response: Response) -> Response:
 @bp.get("/webchat/")
 def demo():
     """A page standing in for the city's site, with the widget embedded as the city would."""
-    return render_template("webchat/demo.html")
+    lang = "en" if request.args.get("lang") == "en" else "es"
+    base = services().config.public_url or request.host_url.rstrip("/")
+    return render_template("webchat/demo.html", lang=lang, widget_url=f"{base}/webchat/widget.js")
 
 
 @bp.get("/webchat/widget.js")

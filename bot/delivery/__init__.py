@@ -1,16 +1,25 @@
-"""Delivery targets: one module per kind of department system, chosen per department."""
+"""Delivery targets: one module per kind of department system, chosen per department in flows.yaml."""
 
 from __future__ import annotations
 
 from typing import Callable
 
-from . import webhook
+from . import email, open311, webhook
+from .base import Delivery, DeliveryError
 
-__all__ = ["DELIVERY", "DeliveryError"]
+__all__ = ["DELIVERY", "Delivery", "DeliveryError", "WAITS_FOR_OPERATORS"]
 
-DeliveryError = webhook.DeliveryError
 
-# kind -> deliver(target settings, ticket payload, idempotency key) -> receipt dict
-DELIVERY: dict[str, Callable[[dict, dict, str], dict]] = {
+def wait_for_operators(delivery: Delivery) -> dict:
+    """Dashboard only: nothing to send; the ticket waits in the operators' queue."""
+    return {"kind": "dashboard"}
+
+
+# kind -> deliver(Delivery) -> receipt (a dict; "external_id" when the department's system numbers it)
+DELIVERY: dict[str, Callable[[Delivery], dict]] = {
     "webhook": webhook.deliver,
+    "open311": open311.deliver,
+    "email": email.deliver,
+    "dashboard": wait_for_operators,
 }
+WAITS_FOR_OPERATORS = {"dashboard"}

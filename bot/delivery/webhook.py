@@ -8,6 +8,8 @@ import json
 
 import requests
 
+from .base import Delivery, DeliveryError
+
 __all__ = ["deliver", "sign", "SIGNATURE_HEADER", "IDEMPOTENCY_HEADER", "DeliveryError"]
 
 SIGNATURE_HEADER = "X-Ventanilla-Signature"
@@ -15,26 +17,25 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 TIMEOUT = (5, 20)  # connect, read (seconds)
 
 
-class DeliveryError(Exception):
-    """The department did not accept the ticket (yet)."""
-
-
 def sign(secret: str, body: bytes) -> str:
     """Return the signature header value for a body: sha256=<hex digest>."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def deliver(target: dict, payload: dict, idempotency_key: str) -> dict:
-    """POST the ticket; a 2xx answer is a delivery, anything else raises DeliveryError."""
-    body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+def deliver(delivery: Delivery) -> dict:
+    """POST the ticket; a 2xx answer is a delivery, anything else raises DeliveryError.
+
+    The folio travels as the Idempotency-Key, so a department that already has it ignores a repeat.
+    """
+    body = json.dumps(delivery.ticket, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
     headers = {
         "Content-Type": "application/json; charset=utf-8",
-        SIGNATURE_HEADER: sign(target.get("secret", ""), body),
-        IDEMPOTENCY_HEADER: idempotency_key,
+        SIGNATURE_HEADER: sign(delivery.target.get("secret", ""), body),
+        IDEMPOTENCY_HEADER: delivery.folio,
         "User-Agent": "Ventanilla",
     }
     try:
-        response = requests.post(target["url"], data=body, headers=headers, timeout=TIMEOUT)
+        response = requests.post(delivery.target["url"], data=body, headers=headers, timeout=TIMEOUT)
     except requests.RequestException as exc:
         raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
     if not response.ok:

@@ -19,7 +19,8 @@ from .yamlsource import Mapping, Position, interpolate, parse
 __all__ = ["FlowError", "FlowsInvalidError", "load_flows", "load_flows_text"]
 
 OUTCOME_KINDS = ("ticket", "survey", "info")
-DELIVERY_KINDS = ("webhook",)
+DELIVERY_KINDS = ("webhook", "open311", "email", "dashboard")
+DELIVERY_REQUIRES = {"webhook": ("url", "secret"), "open311": ("endpoint",), "email": ("to",), "dashboard": ()}
 FALLBACKS = ("menu", "handover")
 REQUIRED_MESSAGES = (
     "invalid", "too_many_attempts", "cancelled", "confirm_declined", "did_you_mean", "which_one",
@@ -40,7 +41,7 @@ STEP_KEYS = {
 CHOICE_LIST_LIMIT = 10
 SKIPPABLE_KINDS = ("text", "choice", "rating", "number", "location", "photo", "media", "date")
 MENU_KEYS = {"prompt", "flows"}
-OUTCOME_KEYS = {"kind", "department", "category", "priority", "summary"}
+OUTCOME_KEYS = {"kind", "department", "category", "priority", "summary", "service_code", "duplicate_radius_m"}
 OPTION_KEYS = {"id", "label", "words", "next"}  # longer option lists are matched by name, not listed in the prompt
 
 
@@ -267,8 +268,12 @@ class _Builder:
             self.error(value, f"department '{key}' must be a mapping with name and delivery")
             return Department(str(key), str(key), {})
         delivery = dict(self.mapping(value, "delivery"))
-        if delivery.get("kind") not in DELIVERY_KINDS:
+        kind = delivery.get("kind")
+        if kind not in DELIVERY_KINDS:
             self.error(value.get("delivery", value), f"department '{key}': delivery kind must be one of {', '.join(DELIVERY_KINDS)}")
+        for needed in DELIVERY_REQUIRES.get(kind, ()):
+            if needed not in delivery:
+                self.error(value.get("delivery", value), f"department '{key}': a {kind} delivery needs '{needed}'")
         for field, raw in delivery.items():
             if isinstance(raw, str):
                 delivery[field] = self.from_environment(raw, f"department '{key}', {field}")
@@ -392,7 +397,12 @@ class _Builder:
             self.error(department or section, f"flow '{flow_id}': department '{department}' is not defined under departments")
         summary = self.text(section.get("summary"), section, required=kind == "ticket") if kind == "ticket" else None
         category = str(section.get("category", flow_id))
-        return Outcome(kind, str(department) if department else None, category, str(section.get("priority", "normal")), summary)
+        radius = self.integer(section, "duplicate_radius_m", None, f"flow '{flow_id}', outcome")
+        return Outcome(
+            kind, str(department) if department else None, category, str(section.get("priority", "normal")), summary,
+            service_code=str(section["service_code"]) if section.get("service_code") else None,
+            duplicate_radius_m=radius,
+        )
 
 
 def _option_index(options: tuple[Option, ...]) -> ChoiceIndex:

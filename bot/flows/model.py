@@ -78,6 +78,8 @@ class Outcome:
     category: str | None = None
     priority: str = "normal"
     summary: Text | None = None
+    service_code: str | None = None  # Open311's code for this kind of request
+    duplicate_radius_m: float | None = None  # a new report this close to an open one is linked to it
 
 
 @dataclass(frozen=True)

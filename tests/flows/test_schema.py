@@ -53,7 +53,7 @@ MINIMAL = textwrap.dedent(
     departments:
       obras:
         name: Obras Públicas
-        delivery: {kind: webhook, url: "${OBRAS_URL:-http://127.0.0.1:5000/demo/inbox/obras}"}
+        delivery: {kind: webhook, url: "${OBRAS_URL:-http://127.0.0.1:5000/demo/inbox/obras}", secret: "${OBRAS_SECRET:-dev}"}
     menu:
       prompt: "¿En qué te ayudo?"
       flows: [banqueta]
@@ -144,7 +144,7 @@ def test_a_misspelt_step_key_fails():
         (lambda d: d["flows"]["banqueta"]["steps"][0].update(id="mi-lugar"), ("flows", "banqueta", "steps", 0, "id")),
         (lambda d: d["messages"].pop("help"), ("messages",)),
         (lambda d: d["commands"].update(ayuda={"es": ["ayuda"]}), ("commands",)),
-        (lambda d: d["departments"]["obras"]["delivery"].update(kind="email"), ("departments", "obras", "delivery", "kind")),
+        (lambda d: d["departments"]["obras"]["delivery"].update(kind="fax"), ("departments", "obras", "delivery", "kind")),
     ],
     ids=["unknown-flow-key", "fallback", "outcome-kind", "ticket-without-department", "choice-without-options",
          "step-id-with-hyphen", "required-message", "unknown-command", "delivery-kind"],

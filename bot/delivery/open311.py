@@ -1,0 +1,88 @@
+"""Open311 GeoReport v2: POST requests.json to the department's own 311 system.
+
+GeoReport v2 has no idempotency key, so the folio is written into the description
+and, after an ambiguous failure (the POST may have gone out), the job looks the
+request up before posting again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import requests
+
+from .base import Delivery, DeliveryError
+
+__all__ = ["deliver"]
+
+TIMEOUT = (5, 20)
+LOOKUP_WINDOW = timedelta(hours=2)
+
+
+def deliver(delivery: Delivery) -> dict:
+    """Post a service request (after checking an earlier attempt did not already create it)."""
+    if delivery.progress.get("posted_at"):
+        found = _look_up(delivery)
+        if found:
+            return {"external_id": found, "found_by_lookup": True}
+    delivery.note({"posted_at": datetime.now(timezone.utc).isoformat()})
+    try:
+        response = requests.post(_url(delivery, "requests.json"), data=_form(delivery), timeout=TIMEOUT)
+    except requests.RequestException as exc:
+        raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+    if not response.ok:
+        raise DeliveryError(f"HTTP {response.status_code}: {response.text[:200]}")
+    return {"external_id": _request_id(response)}
+
+
+def _url(delivery: Delivery, path: str) -> str:
+    return delivery.target["endpoint"].rstrip("/") + "/" + path
+
+
+def _form(delivery: Delivery) -> dict:
+    ticket, target = delivery.ticket, delivery.target
+    location = ticket.get("location", {})
+    form = {
+        "api_key": target.get("api_key", ""),
+        "service_code": delivery.options.get("service_code") or ticket["category"],
+        "description": f"[{delivery.folio}] {ticket['summary']}",
+        "attribute[folio]": delivery.folio,
+    }
+    if target.get("jurisdiction"):
+        form["jurisdiction_id"] = target["jurisdiction"]
+    if "latitude" in location and "longitude" in location:
+        form["lat"], form["long"] = str(location["latitude"]), str(location["longitude"])
+    if location.get("address"):
+        form["address_string"] = location["address"]
+    media = [m.get("public_url") for m in ticket.get("media", []) if m.get("public_url")]
+    if media:
+        form["media_url"] = media[0]
+    return form
+
+
+def _request_id(response) -> str:
+    try:
+        body = response.json()
+        first = body[0] if isinstance(body, list) else body
+        return str(first.get("service_request_id") or first.get("token"))
+    except (ValueError, IndexError, AttributeError) as exc:
+        raise DeliveryError(f"Open311 answered without a service_request_id: {response.text[:200]}") from exc
+
+
+def _look_up(delivery: Delivery) -> str | None:
+    """Find a request an earlier attempt created: same service, recent, the folio in its description."""
+    posted = datetime.fromisoformat(delivery.progress["posted_at"])
+    params = {
+        "service_code": delivery.options.get("service_code") or delivery.ticket["category"],
+        "start_date": (posted - timedelta(minutes=5)).isoformat(),
+        "end_date": (posted + LOOKUP_WINDOW).isoformat(),
+    }
+    if delivery.target.get("jurisdiction"):
+        params["jurisdiction_id"] = delivery.target["jurisdiction"]
+    try:
+        response = requests.get(_url(delivery, "requests.json"), params=params, timeout=TIMEOUT)
+        requests_found = response.json() if response.ok else []
+    except (requests.RequestException, ValueError) as exc:
+        raise DeliveryError(f"Open311 lookup failed: {exc}") from exc
+    tag = f"[{delivery.folio}]"
+    return next((str(r["service_request_id"]) for r in requests_found if tag in str(r.get("description", ""))), None)

@@ -1,0 +1,69 @@
+"""A ticket's life: its statuses, who moved it and when, and telling the resident when it ends."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from .flows import Flows
+from .flows.messages import OutboundMessage
+from .flows.model import render
+from .models import Ticket, TicketEvent, utcnow
+from .outbound import queue_message
+
+__all__ = ["STATUSES", "OPEN_STATUSES", "TransitionError", "change_status"]
+
+STATUSES = (
+    "received", "delivered", "delivery_failed", "acknowledged", "in_progress", "resolved", "closed", "rejected",
+)
+OPEN_STATUSES = ("received", "delivered", "delivery_failed", "acknowledged", "in_progress")
+FINAL_STATUSES = ("closed", "rejected")
+TOLD_STATUSES = {"resolved": "notice_resolved", "rejected": "notice_rejected"}  # status -> message in flows.yaml
+
+
+class TransitionError(ValueError):
+    """The status change is not allowed (unknown status, a closed ticket, a rejection without reason)."""
+
+
+def change_status(
+    session: Session, flows: Flows, ticket: Ticket, status: str, actor: str, reason: str = "", detail: dict | None = None,
+) -> TicketEvent | None:
+    """Move a ticket to status, audit it, and tell the resident (and those of linked duplicates) when it ends.
+
+    Returns the audit event, or None when the ticket already had that status (an idempotent repeat).
+    """
+    _check(ticket, status, reason)
+    if ticket.status == status:
+        return None
+    event = TicketEvent(
+        ticket_id=ticket.id, kind="status_changed", actor=actor,
+        detail={"from": ticket.status, "to": status, **({"reason": reason} if reason else {}), **(detail or {})},
+    )
+    ticket.status, ticket.updated_at = status, utcnow()
+    session.add_all([ticket, event])
+    if status in TOLD_STATUSES:
+        for told in [ticket, *_duplicates_of(session, ticket)]:
+            _tell_resident(session, flows, told, ticket, status, reason)
+    return event
+
+
+def _check(ticket: Ticket, status: str, reason: str) -> None:
+    if status not in STATUSES:
+        raise TransitionError(f"unknown status '{status}' (known: {', '.join(STATUSES)})")
+    if ticket.status in FINAL_STATUSES and status != ticket.status:
+        raise TransitionError(f"ticket {ticket.folio} is {ticket.status}; it cannot become {status}")
+    if status == "rejected" and not reason.strip():
+        raise TransitionError("a rejection needs a reason")
+
+
+def _duplicates_of(session: Session, ticket: Ticket) -> list[Ticket]:
+    return list(session.exec(select(Ticket).where(Ticket.duplicate_of == ticket.id)).all())
+
+
+def _tell_resident(session: Session, flows: Flows, told: Ticket, original: Ticket, status: str, reason: str) -> None:
+    key = TOLD_STATUSES[status]
+    if key not in flows.messages:
+        return
+    status_word = flows.message(f"status_{status}", told.lang) if f"status_{status}" in flows.messages else status
+    values = {"folio": told.folio, "summary": original.summary, "reason": reason, "status": status_word}
+    text = render(flows.message(key, told.lang), values)
+    queue_message(session, flows, told.contact_id, "ticket_update", OutboundMessage(text), values, told.lang)

@@ -1,0 +1,287 @@
+/* Ventanilla web chat: <script src="https://YOUR-VENTANILLA/webchat/widget.js" defer></script>
+ * Optional: data-lang="es|en" (else <html lang>), data-api="https://.../webchat".
+ * No build step. What the bot or a resident wrote is set as text, never as HTML. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || window.__ventanillaChat) return;
+  window.__ventanillaChat = true;
+  var api = (script.getAttribute("data-api") || new URL(script.src, location.href).origin + "/webchat").replace(/\/+$/, "");
+  var en = (script.getAttribute("data-lang") || document.documentElement.lang || "es").slice(0, 2).toLowerCase() === "en";
+  var T = en ? {
+    open: "Open chat with the city", close: "Close chat", title: "Ventanilla · City reports",
+    hello: "Hi! 👋 Type your message to report a pothole, trash, a streetlight and more.",
+    label: "Your message", placeholder: "Type your message…", send: "Send", log: "Conversation",
+    location: "📍 Share location", photo: "📷 Photo", you: "You: ", options: "Options",
+    locating: "Finding you…", noLocation: "I couldn't get your location. Type the street and cross street.",
+    shared: "📍 Location shared", photoAlt: "Your photo", unread: " (new messages)",
+    tooLarge: "The photo is over {mb} MB. Choose a smaller one.",
+    badType: "That file isn't a photo we can take (JPG, PNG or WebP).",
+    failed: "Couldn't send. Check your connection.", retry: "Retry"
+  } : {
+    open: "Abrir chat con el municipio", close: "Cerrar chat", title: "Ventanilla · Reportes al municipio",
+    hello: "¡Hola! 👋 Escribe tu mensaje para reportar un bache, basura, una luminaria y más.",
+    label: "Tu mensaje", placeholder: "Escribe tu mensaje…", send: "Enviar", log: "Conversación",
+    location: "📍 Compartir ubicación", photo: "📷 Foto", you: "Tú: ", options: "Opciones",
+    locating: "Buscando tu ubicación…", noLocation: "No pude obtener tu ubicación. Escribe la calle y el cruce.",
+    shared: "📍 Ubicación compartida", photoAlt: "Tu foto", unread: " (mensajes nuevos)",
+    tooLarge: "La foto pesa más de {mb} MB. Elige una más ligera.",
+    badType: "Ese archivo no es una foto que podamos recibir (JPG, PNG o WebP).",
+    failed: "No se pudo enviar. Revisa tu conexión.", retry: "Reintentar"
+  };
+
+  // Kept in localStorage: the session token, the transcript, the last later message seen.
+  var KEY = "ventanilla-webchat:" + api, state;
+  try { state = JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { state = {}; }
+  function save() {
+    state.log = (state.log || []).slice(-60);
+    try { localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* private mode: memory only */ }
+  }
+  function newId() {
+    return window.crypto && crypto.randomUUID ? crypto.randomUUID() : Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+  }
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    for (var name in attrs || {}) node.setAttribute(name, attrs[name]);
+    if (text != null) node.textContent = text;
+    return node;
+  }
+  function on(node, type, fn) { node.addEventListener(type, fn); }
+
+  // The DOM lives in a shadow root: the city's CSS and ours never mix.
+  var host = el("div", { "data-ventanilla-chat": "" }), root = host.attachShadow({ mode: "open" });
+  var style = el("style", {}, ":host{all:initial;--b:#0b5cad}*{box-sizing:border-box;font:16px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}" +
+    ":focus-visible{outline:3px solid #111;outline-offset:2px;box-shadow:0 0 0 5px #fff}" +
+    "button{cursor:pointer;font-weight:600}" +
+    ".launch{position:fixed;right:16px;bottom:16px;z-index:2147483000;border:0;border-radius:28px;padding:14px 20px;background:var(--b);color:#fff;box-shadow:0 4px 14px #0006}" +
+    ".badge{display:inline-block;min-width:1.4em;margin-left:6px;border-radius:1em;background:#fff;color:var(--b);text-align:center}" +
+    ".panel{position:fixed;right:16px;bottom:84px;z-index:2147483001;width:380px;height:600px;max-height:calc(100vh - 100px);display:flex;flex-direction:column;background:#fff;color:#1a1a1a;border-radius:12px;box-shadow:0 8px 30px #0008;overflow:hidden}" +
+    "[hidden]{display:none!important}" +
+    "header{display:flex;align-items:center;padding:8px 8px 8px 14px;background:var(--b);color:#fff}" +
+    "h2{flex:1;margin:0;font-size:17px}" +
+    ".x{border:0;background:none;color:#fff;font-size:26px;width:44px;height:44px;border-radius:8px}" +
+    ".log{flex:1;overflow-y:auto;padding:12px;background:#f7f8fa}" +
+    ".msg{max-width:85%;margin:6px 0;padding:8px 12px;border-radius:14px;white-space:pre-wrap;overflow-wrap:anywhere}" +
+    ".bot{background:#e9ecef;border-bottom-left-radius:4px}" +
+    ".me{margin-left:auto;background:var(--b);color:#fff;border-bottom-right-radius:4px}" +
+    ".me img{display:block;max-width:100%;max-height:200px;border-radius:8px;margin-top:4px}" +
+    ".opts,.tools{display:flex;flex-wrap:wrap;gap:6px;margin:4px 0 10px}.tools{margin:0;padding:8px 12px 0}" +
+    ".opts button,.tools button,.retry{border:2px solid var(--b);background:#fff;color:var(--b);border-radius:18px;padding:7px 12px;min-height:40px}" +
+    ".opts button:hover,.tools button:hover{background:#e6effa}" +
+    ".retry{display:block;margin:4px 0 0 auto;min-height:32px;padding:3px 10px}" +
+    ".status{margin:0;padding:0 12px;color:#b00020;font-size:14px}.status:not(:empty){padding-top:6px}" +
+    "form{display:flex;gap:8px;padding:8px 12px 12px}" +
+    "input{flex:1;min-width:0;border:2px solid #6b6b6b;border-radius:22px;padding:9px 14px;color:#1a1a1a}" +
+    "form button{border:0;border-radius:22px;padding:9px 16px;background:var(--b);color:#fff}button:disabled{opacity:.6}" +
+    ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}" +
+    "@media (max-width:480px){.panel{inset:0;width:100%;height:100%;max-height:none;border-radius:0}}");
+  var launch = el("button", { type: "button", "class": "launch", "aria-expanded": "false", "aria-controls": "vch-panel", "aria-label": T.open }, "💬 Chat");
+  var badge = el("span", { "class": "badge", hidden: "" });
+  var panel = el("section", { id: "vch-panel", "class": "panel", role: "dialog", "aria-labelledby": "vch-title", hidden: "" });
+  var header = el("header"), closeButton = el("button", { type: "button", "class": "x", "aria-label": T.close }, "×");
+  var log = el("div", { "class": "log", role: "region", "aria-label": T.log, tabindex: "0" });
+  var live = el("div", { "class": "sr", "aria-live": "polite" });  // reads the bot's new messages out
+  var status = el("p", { "class": "status", role: "alert" });
+  var tools = el("div", { "class": "tools" });
+  var locButton = el("button", { type: "button" }, T.location), photoButton = el("button", { type: "button" }, T.photo);
+  var fileInput = el("input", { type: "file", accept: "image/*", hidden: "", tabindex: "-1", "aria-hidden": "true" });
+  var form = el("form"), input = el("input", { type: "text", id: "vch-input", maxlength: "2000", autocomplete: "off", enterkeyhint: "send", placeholder: T.placeholder });
+  launch.append(badge);
+  header.append(el("h2", { id: "vch-title" }, T.title), closeButton);
+  tools.append(locButton, photoButton, fileInput);
+  form.append(el("label", { "for": "vch-input", "class": "sr" }, T.label), input, el("button", { type: "submit" }, T.send));
+  panel.append(header, log, live, status, tools, form);
+  root.append(style, launch, panel);
+
+  function render(item, announce) {
+    var node = el("div", { "class": "msg " + (item.me ? "me" : "bot") }), old = log.querySelector(".opts");
+    node.append(el("span", { "class": "sr" }, item.me ? T.you : "Ventanilla: "));
+    String(item.text).split(/\*([^*\n]+)\*/).forEach(function (part, i) {  // *bold*, as WhatsApp shows it
+      node.append(i % 2 ? el("strong", {}, part) : document.createTextNode(part));
+    });
+    if (item.image) node.append(el("img", { src: item.image, alt: T.photoAlt }));
+    if (old) old.remove();  // only the latest question keeps its buttons
+    log.append(node);
+    if (!item.me && item.options && item.options.length) {
+      var group = el("div", { "class": "opts", role: "group", "aria-label": T.options });
+      item.options.forEach(function (label, i) {
+        var b = el("button", { type: "button" }, label);
+        on(b, "click", function () {
+          group.remove();
+          input.focus();
+          say({ text: label, payload: (item.ids || [])[i] || "" }, label);
+        });
+        group.append(b);
+      });
+      log.append(group);
+    }
+    if (announce) {
+      live.append(el("p", {}, item.text));
+      while (live.childNodes.length > 3) live.firstChild.remove();
+    }
+    log.scrollTop = log.scrollHeight;
+    return node;
+  }
+  function remember(item) {
+    state.log = (state.log || []).concat([{ me: item.me, text: item.text, options: item.options, ids: item.ids }]);
+    save();
+  }
+  function botSays(reply) {
+    var item = { text: reply.text, options: reply.options, ids: reply.option_ids };
+    render(item, true);
+    if (panel.hidden) state.unread = (state.unread || 0) + 1;
+    remember(item);
+    showUnread();
+  }
+  function showUnread() {
+    var n = state.unread || 0;
+    badge.textContent = n;
+    badge.hidden = !n;
+    launch.setAttribute("aria-label", T.open + (n ? T.unread : ""));
+  }
+  function showStatus(text) { status.textContent = text || ""; }
+  function tooLarge() {
+    return T.tooLarge.replace("{mb}", Math.floor(((state.limits || {}).max_photo_bytes || 10485760) / 1048576));
+  }
+
+  function post(path, body) {
+    var json = !(body instanceof FormData);
+    return fetch(api + path, {
+      method: "POST", body: json ? JSON.stringify(body) : body, headers: json ? { "Content-Type": "application/json" } : {}
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        data.status = response.status;
+        return data;
+      });
+    });
+  }
+  function session() {
+    if (state.token) return Promise.resolve(state.token);
+    return post("/api/session", {}).then(function (data) {
+      if (!data.token) throw new Error("no session");
+      state.token = data.token;
+      state.limits = data.limits;
+      state.after = 0;
+      save();
+      if (source) source.close();
+      source = null;
+      stream();
+      return data.token;
+    });
+  }
+  var queue = Promise.resolve();  // one message at a time, in order
+  function deliver(path, build, node, item) {  // item joins the kept transcript once delivered
+    function attempt() { return session().then(function (token) { return post(path, build(token)); }); }
+    queue = queue.then(function () {
+      return attempt().then(function (data) {
+        if (data.status !== 401) return data;
+        state.token = null;  // expired or unknown: a new session, then the same message again
+        return attempt();
+      }).then(function (data) {
+        if (data.status === 413 || data.status === 415) {
+          node.remove();
+          return showStatus(data.status === 413 ? tooLarge() : T.badType);
+        }
+        if (data.status !== 200) throw new Error(data.detail);
+        showStatus("");
+        state.token = data.token || state.token;
+        state.active = Date.now();
+        remember(item);
+        data.replies.forEach(botSays);
+      }).catch(function () {
+        showStatus(T.failed);
+        var again = el("button", { type: "button", "class": "retry" }, T.retry);
+        on(again, "click", function () { again.remove(); deliver(path, build, node, item); });
+        node.append(again);
+      });
+    });
+  }
+  function say(fields, shown) {  // a retry keeps the id: the server answers a message once
+    var id = newId(), item = { me: true, text: shown };
+    deliver("/api/messages", function (token) { return Object.assign({ token: token, id: id }, fields); }, render(item), item);
+  }
+
+  // Later messages (a person from the city, notices): server-sent events.
+  var source = null;
+  function stream() {
+    if (source || !state.token || !window.EventSource) return;
+    source = new EventSource(api + "/api/stream?token=" + encodeURIComponent(state.token) + "&after=" + (state.after || 0));
+    source.onmessage = function (event) {
+      var data;
+      try { data = JSON.parse(event.data); } catch (e) { return; }
+      if (data.seq <= (state.after || 0)) return;
+      state.after = data.seq;
+      botSays(data);
+    };
+    on(source, "bye", function () {  // the server ends streams after a few minutes: go on while
+      source.close();  // the chat is open or was used lately, else when it opens again
+      source = null;
+      if (!panel.hidden || Date.now() - (state.active || 0) < 1800000) stream();
+    });
+    source.onerror = function () {
+      if (source && source.readyState === 2) source = null;  // refused: tried again on next use
+    };
+  }
+
+  function open() {
+    panel.hidden = false;
+    launch.setAttribute("aria-expanded", "true");
+    state.unread = 0;
+    showUnread();
+    save();
+    stream();
+    log.scrollTop = log.scrollHeight;
+    input.focus();
+  }
+  function close() {
+    panel.hidden = true;
+    launch.setAttribute("aria-expanded", "false");
+    launch.focus();
+  }
+  on(launch, "click", function () { panel.hidden ? open() : close(); });
+  on(closeButton, "click", close);
+  on(panel, "keydown", function (event) {
+    if (event.key === "Escape") { event.preventDefault(); close(); }
+  });
+  on(form, "submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    input.value = "";
+    if (text) say({ text: text }, text);
+  });
+  on(locButton, "click", function () {
+    function reset(text) { locButton.disabled = false; locButton.textContent = T.location; showStatus(text); }
+    if (!navigator.geolocation) return reset(T.noLocation);
+    locButton.disabled = true;
+    locButton.textContent = T.locating;
+    navigator.geolocation.getCurrentPosition(function (position) {
+      var c = position.coords;
+      reset();
+      say({ location: { latitude: c.latitude, longitude: c.longitude } }, T.shared + " (" + c.latitude.toFixed(5) + ", " + c.longitude.toFixed(5) + ")");
+    }, function () { reset(T.noLocation); }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+  });
+  on(photoButton, "click", function () { fileInput.click(); });
+  on(fileInput, "change", function () {
+    var file = fileInput.files[0], limits = state.limits || {}, id = newId();
+    fileInput.value = "";
+    if (!file) return;
+    if ((limits.photo_types || ["image/jpeg", "image/png", "image/webp"]).indexOf(file.type) < 0) return showStatus(T.badType);
+    if (file.size > (limits.max_photo_bytes || 10485760)) return showStatus(tooLarge());
+    showStatus("");
+    deliver("/api/photo", function (token) {
+      var body = new FormData();
+      body.append("token", token);
+      body.append("id", id);
+      body.append("file", file, file.name || "photo");
+      return body;
+    }, render({ me: true, text: T.photo, image: URL.createObjectURL(file) }), { me: true, text: T.photo });
+  });
+
+  // Start: the transcript so far, and the stream when a session exists.
+  if (!(state.log || []).length) log.append(el("p", { "class": "msg bot" }, T.hello));
+  (state.log || []).forEach(function (item) { render(item); });
+  showUnread();
+  stream();
+  if (document.body) document.body.append(host);
+  else on(document, "DOMContentLoaded", function () { document.body.append(host); });
+})();
