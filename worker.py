@@ -10,6 +10,10 @@ from bot.outbox import relay
 from bot.services import services
 
 
+WORKER_TTL = 60
+MAINTENANCE_INTERVAL = 60
+
+
 def main() -> None:
     """Start one RQ worker (with its scheduler, which runs retries)."""
     try:
@@ -21,7 +25,12 @@ def main() -> None:
         svc = services()
         relay(svc.engine, svc.queue)
         svc.engine.dispose()  # forked job processes must not share SQLite connections
-        Worker([svc.queue], connection=svc.redis).work(with_scheduler=True)
+        Worker(
+            [svc.queue], connection=svc.redis,
+            # A worker killed mid-job is noticed within a minute or two, not RQ's default quarter hour:
+            # its heartbeat expires after worker_ttl and maintenance runs every maintenance_interval.
+            worker_ttl=WORKER_TTL, maintenance_interval=MAINTENANCE_INTERVAL, job_monitoring_interval=10,
+        ).work(with_scheduler=True)
 
 
 if __name__ == "__main__":

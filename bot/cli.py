@@ -175,14 +175,40 @@ def outbox() -> None:
 
 
 @outbox.command("relay")
-def outbox_relay() -> None:
-    """Enqueue committed work that has not reached RQ yet."""
+@click.option("--every", type=float, default=0, help="Keep relaying every N seconds (the Procfile's relay process).")
+def outbox_relay(every: float) -> None:
+    """Enqueue committed work that has not reached RQ yet, or whose retry is due."""
     from datetime import timedelta
 
     from . import create_app
-    from .outbox import relay
+    from .outbox import relay, relay_forever
     from .services import services
 
     with create_app().app_context():
         svc = services()
-        click.echo(f"enqueued {relay(svc.engine, svc.queue, timedelta(0))}")
+        if every:
+            click.echo(f"relaying the outbox every {every:g} s")
+            relay_forever(svc.engine, svc.queue, every)
+        else:
+            click.echo(f"enqueued {relay(svc.engine, svc.queue, timedelta(0))}")
+
+
+@main.group()
+def tickets() -> None:
+    """Tickets and their delivery."""
+
+
+@tickets.command("retry")
+@click.argument("folio")
+def tickets_retry(folio: str) -> None:
+    """Deliver a ticket again (after "delivery failed", once the department is back)."""
+    from . import create_app
+    from .redelivery import RedeliveryError, retry_delivery
+    from .services import services
+
+    with create_app().app_context():
+        try:
+            outbox_id = retry_delivery(services(), folio, actor="cli")
+        except RedeliveryError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"{folio.upper()}: delivery queued again (outbox {outbox_id})")

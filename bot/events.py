@@ -12,6 +12,8 @@ from .flows import (
     Flows, HandoverRequested, OptedIn, OptedOut, OutboundMessage, StatusRequested, SurveyCompleted, TicketOpened,
 )
 from .flows.model import render
+from .geo import degrees_around, distance_m
+from .lifecycle import OPEN_STATUSES
 from .models import Contact, Message, Outbox, SurveyResponse, Ticket, TicketEvent
 
 __all__ = ["EVENT_HANDLERS", "apply_event", "EventContext", "Applied"]
@@ -45,7 +47,42 @@ def open_ticket(session: Session, event: TicketOpened, ctx: EventContext) -> App
         address=location.get("address") or location.get("label"),
         latitude=location.get("latitude"), longitude=location.get("longitude"),
     )
-    return _store_ticket(session, ticket, ctx, {"channel": ctx.channel, "shown": event.shown})
+    original = _nearby_open_report(session, ctx.flows, event, ticket)
+    if original is None:
+        return _store_ticket(session, ticket, ctx, {"channel": ctx.channel, "shown": event.shown})
+    return _link_duplicate(session, ctx, ticket, original, event)
+
+
+def _nearby_open_report(session: Session, flows: Flows, event: TicketOpened, ticket: Ticket) -> Ticket | None:
+    """An open report of the same category within the flow's duplicate radius, the nearest one."""
+    flow = flows.flows.get(event.flow)
+    radius = flow.outcome.duplicate_radius_m if flow else None
+    if not radius or ticket.latitude is None or ticket.longitude is None:
+        return None
+    dlat, dlng = degrees_around(ticket.latitude, radius)
+    candidates = session.exec(
+        select(Ticket).where(
+            Ticket.category == ticket.category, Ticket.status.in_(OPEN_STATUSES), Ticket.duplicate_of.is_(None),
+            Ticket.latitude.between(ticket.latitude - dlat, ticket.latitude + dlat),
+            Ticket.longitude.between(ticket.longitude - dlng, ticket.longitude + dlng),
+        )
+    ).all()
+    near = [(distance_m(ticket.latitude, ticket.longitude, t.latitude, t.longitude), t.id, t) for t in candidates]
+    near = [item for item in near if item[0] <= radius]
+    return min(near)[2] if near else None
+
+
+def _link_duplicate(session: Session, ctx: EventContext, ticket: Ticket, original: Ticket, event: TicketOpened) -> Applied:
+    """Keep the new report, linked to the open one: nothing new for the department, the resident told."""
+    ticket.duplicate_of = original.id
+    session.add(ticket)
+    session.flush()
+    detail = {"channel": ctx.channel, "duplicate_of": original.folio}
+    session.add(TicketEvent(ticket_id=ticket.id, kind="received", actor="resident", detail=detail))
+    session.add(TicketEvent(ticket_id=original.id, kind="duplicate_linked", actor="system", detail={"folio": ticket.folio}))
+    text = ctx.flows.message("duplicate_linked", event.lang) if "duplicate_linked" in ctx.flows.messages else ""
+    replies = (OutboundMessage(render(text, {"original": original.folio, "folio": ticket.folio})),) if text else ()
+    return Applied(replies=replies)
 
 
 def _with_stored_copies(session: Session, contact_id: int, media: list[dict]) -> list[dict]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hmac
 import logging
 
-from flask import Blueprint, abort, jsonify, render_template_string, request, url_for
+from flask import Blueprint, abort, jsonify, render_template_string, request, send_file, url_for
 
 from .delivery.webhook import SIGNATURE_HEADER, sign
+from .media import media_path
 from .services import services
 
 __all__ = ["bp"]
@@ -58,6 +59,15 @@ def _check(probe) -> str:
         return "ok"
     except Exception as exc:  # noqa: BLE001 - a health check reports, it does not raise
         return f"error: {type(exc).__name__}"
+
+
+@bp.get("/media/<name>")
+def media(name: str):
+    """A stored photo or voice note (names are content hashes, linked from tickets and Open311)."""
+    path = media_path(services().config, name)
+    if path is None:
+        abort(404)
+    return send_file(path, conditional=True, max_age=86400)
 
 
 @bp.post("/demo/inbox/<department>")

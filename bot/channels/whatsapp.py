@@ -229,10 +229,9 @@ def _content(kind: str, message: dict) -> dict:
         return {"text": _text(_dict(body, "text"), "body", "a text message"), "raw": {"type": kind}}
     if kind == "interactive":
         body = _dict(body, "interactive")
-        reply = body.get(body.get("type"))
         if body.get("type") not in ("button_reply", "list_reply"):
             return _unsupported(f"interactive.{body.get('type')}")
-        reply = _dict(reply, body["type"])
+        reply = _dict(body.get(body["type"]), body["type"])
         return {"text": str(reply.get("title", "")), "payload": _text(reply, "id", "an interactive reply"), "raw": {"type": body["type"]}}
     if kind == "button":
         body = _dict(body, "button")

@@ -50,7 +50,7 @@
 
   // The DOM lives in a shadow root: the city's CSS and ours never mix.
   var host = el("div", { "data-ventanilla-chat": "" }), root = host.attachShadow({ mode: "open" });
-  var style = el("style", {}, ":host{all:initial;--b:#0b5cad}*{box-sizing:border-box;font:16px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}" +
+  var style = el("style", {}, ":host{all:initial;--b:#0b5cad;font:16px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}*{box-sizing:border-box}button,input{font:inherit}" +
     ":focus-visible{outline:3px solid #111;outline-offset:2px;box-shadow:0 0 0 5px #fff}" +
     "button{cursor:pointer;font-weight:600}" +
     ".launch{position:fixed;right:16px;bottom:16px;z-index:2147483000;border:0;border-radius:28px;padding:14px 20px;background:var(--b);color:#fff;box-shadow:0 4px 14px #0006}" +
@@ -61,7 +61,7 @@
     "h2{flex:1;margin:0;font-size:17px}" +
     ".x{border:0;background:none;color:#fff;font-size:26px;width:44px;height:44px;border-radius:8px}" +
     ".log{flex:1;overflow-y:auto;padding:12px;background:#f7f8fa}" +
-    ".msg{max-width:85%;margin:6px 0;padding:8px 12px;border-radius:14px;white-space:pre-wrap;overflow-wrap:anywhere}" +
+    ".msg{width:fit-content;max-width:85%;margin:6px 0;padding:8px 12px;border-radius:14px;white-space:pre-wrap;overflow-wrap:anywhere}" +
     ".bot{background:#e9ecef;border-bottom-left-radius:4px}" +
     ".me{margin-left:auto;background:var(--b);color:#fff;border-bottom-right-radius:4px}" +
     ".me img{display:block;max-width:100%;max-height:200px;border-radius:8px;margin-top:4px}" +
@@ -108,7 +108,7 @@
         var b = el("button", { type: "button" }, label);
         on(b, "click", function () {
           group.remove();
-          input.focus();
+          log.focus();  // the focus stays in the chat, and phones keep their keyboard closed
           say({ text: label, payload: (item.ids || [])[i] || "" }, label);
         });
         group.append(b);

@@ -1,0 +1,38 @@
+"""Delivering a ticket again, by an operator's hand (CLI now, the dashboard later)."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from .db import transaction
+from .lifecycle import change_status
+from .models import Outbox, Ticket, TicketEvent
+from .outbox import enqueue_after_commit
+
+__all__ = ["retry_delivery", "RedeliveryError"]
+
+
+class RedeliveryError(ValueError):
+    """The ticket is unknown, or its delivery is not in a state to retry."""
+
+
+def retry_delivery(svc, folio: str, actor: str) -> int:
+    """Put a failed (or stuck) delivery back in the outbox with fresh attempts; return the outbox id."""
+    with transaction(svc.engine, immediate=True) as session:
+        enqueue_after_commit(session, svc.queue)
+        ticket = session.exec(select(Ticket).where(Ticket.folio == folio.upper())).first()
+        if ticket is None:
+            raise RedeliveryError(f"no ticket {folio}")
+        outbox = session.exec(
+            select(Outbox).where(Outbox.ticket_id == ticket.id, Outbox.kind == "deliver_ticket").order_by(Outbox.id.desc())
+        ).first()
+        if outbox is None or outbox.status == "done":
+            raise RedeliveryError(f"{ticket.folio} has no delivery to retry (status {ticket.status})")
+        retried = Outbox(kind="deliver_ticket", ticket_id=ticket.id, payload=dict(outbox.payload))
+        outbox.status = "failed"
+        session.add_all([outbox, retried])
+        session.add(TicketEvent(ticket_id=ticket.id, kind="delivery_retried", actor=actor, detail={}))
+        if ticket.status == "delivery_failed":
+            change_status(session, svc.flows, ticket, "received", actor=actor, reason="delivery retried")
+        session.flush()
+        return retried.id

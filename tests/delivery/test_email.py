@@ -1,0 +1,91 @@
+"""Email delivery against a real SMTP server (aiosmtpd on loopback), not a mock."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+
+import pytest
+import responses
+from aiosmtpd.controller import Controller
+
+from bot.models import Ticket
+from conftest import all_rows, twilio_fixture
+from departments import app_with_departments  # noqa: F401 - a fixture
+from test_kinds import session_of, work
+from test_report_end_to_end import PHOTO, twilio_media
+
+
+class Inbox:
+    """An SMTP handler that keeps what it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default)))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+SMTP_PORT = free_port()
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=SMTP_PORT)
+    controller.start()
+    yield inbox
+    controller.stop()
+
+
+EMAIL_BLOCK = (
+    "      kind: email\n      to: obras.publicas@sanpedro.example.mx\n      from: ventanilla@sanpedro.example.mx\n"
+    f"      smtp_host: 127.0.0.1\n      smtp_port: {SMTP_PORT}\n"
+)
+
+
+@pytest.mark.parametrize("app_with_departments", [EMAIL_BLOCK], indirect=True)
+def test_the_department_inbox_gets_the_ticket_with_map_link_and_photo(app_with_departments, smtp_server, no_network):
+    from conftest import Resident
+
+    app = app_with_departments
+    twilio_media(no_network, twilio_fixture("whatsapp_image")["MediaUrl0"])
+    resident = Resident(app.test_client())
+    resident.says("bache")
+    resident.send("whatsapp_location")
+    resident.send("whatsapp_image")
+    work(app)  # the photo is copied first
+    resident.says("sí")
+    work(app)
+    ((recipients, message),) = smtp_server.messages
+    with session_of(app) as db:
+        (ticket,) = all_rows(db, Ticket)
+    assert recipients == ["obras.publicas@sanpedro.example.mx"] and ticket.status == "delivered"
+    assert message["Subject"] == f"[{ticket.folio}] {ticket.summary}" and message["Message-ID"] == f"<{ticket.folio}@ventanilla>"
+    body = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+    assert "https://www.openstreetmap.org/?mlat=25.6581&mlon=-100.4025" in body and f"Folio: {ticket.folio}" in body
+    (photo,) = [p for p in message.walk() if p.get_content_type() == "image/jpeg"]
+    assert photo.get_payload(decode=True) == PHOTO
+
+
+@pytest.mark.parametrize("app_with_departments", [EMAIL_BLOCK.replace(str(SMTP_PORT), str(free_port()))], indirect=True)
+def test_an_unreachable_mail_server_is_retried_later(app_with_departments, no_network):
+    from conftest import Resident
+    from bot.models import Outbox
+
+    app = app_with_departments
+    resident = Resident(app.test_client())
+    for text in ("bache", "Morelos 100", "omitir", "sí"):
+        resident.says(text)
+    work(app)
+    with session_of(app) as db:
+        (outbox,) = all_rows(db, Outbox)
+        assert outbox.status == "pending" and outbox.attempts == 1 and "SMTP" in outbox.last_error
