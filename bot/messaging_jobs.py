@@ -107,7 +107,13 @@ def download_media(outbox_id: int) -> str:
 
 
 def _download_one(svc, provider: str, item: dict) -> dict:
-    content, content_type = media_fetcher(provider)(svc, item)
+    try:
+        content, content_type = media_fetcher(provider)(svc, item)
+    except SendError as exc:
+        if exc.retryable:
+            raise  # RQ tries again with backoff
+        log.info("media %s cannot be fetched: %s", item.get("url"), exc)
+        return {**item, "error": exc.code or str(exc)[:100]}  # gone for good (expired): recorded, not retried
     try:
         name = store_media(svc.config, content, content_type or item.get("content_type", ""))
     except MediaRefusedError as exc:
