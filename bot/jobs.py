@@ -8,60 +8,36 @@ ticket is marked "delivery_failed" for operators to see and retry.
 from __future__ import annotations
 
 import logging
-import random
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
+from .attempts import MAX_ATTEMPTS, Attempt, fail_attempt, finish_attempt, start_attempt
 from .db import transaction
 from .delivery import DELIVERY, WAITS_FOR_OPERATORS, Delivery, DeliveryError
 from .lifecycle import change_status
-from .models import Outbox, Ticket, TicketEvent, utcnow
+from .models import Outbox, Ticket, TicketEvent
 from .outbox import enqueue_after_commit
 from .services import services
 
-__all__ = ["deliver_ticket", "ticket_payload", "BACKOFF_SECONDS", "MAX_DELIVERY_ATTEMPTS"]
+__all__ = ["deliver_ticket", "ticket_payload", "MAX_DELIVERY_ATTEMPTS"]
 
 log = logging.getLogger(__name__)
-BACKOFF_SECONDS = (10, 30, 120, 600, 1800, 3600, 3600 * 3)  # then give up
-MAX_DELIVERY_ATTEMPTS = len(BACKOFF_SECONDS) + 1
+MAX_DELIVERY_ATTEMPTS = MAX_ATTEMPTS
 
 
 def deliver_ticket(outbox_id: int) -> str:
     """Deliver a ticket to its department once; a no-op when done, or not due yet."""
     svc = services()
-    started = _start_attempt(svc.engine, outbox_id)
-    if started is None:
+    attempt = start_attempt(svc.engine, outbox_id)
+    if attempt is None:
         return "nothing to do"
-    attempt, progress, ticket_id = started
-    delivery, kind, department_id = _prepare(svc, ticket_id, outbox_id, progress)
+    delivery, kind, department_id = _prepare(svc, attempt.ticket_id, outbox_id, attempt.payload)
     try:
         receipt = DELIVERY[kind](delivery)
     except DeliveryError as exc:
-        return _record_failure(svc, outbox_id, ticket_id, attempt, str(exc))
-    _record_delivery(svc, outbox_id, ticket_id, department_id, kind, receipt)
+        return _record_failure(svc, attempt, str(exc))
+    _record_delivery(svc, outbox_id, attempt.ticket_id, department_id, kind, receipt)
     return f"delivered {delivery.folio}"
-
-
-def _start_attempt(engine, outbox_id: int):
-    """Count the attempt and set the next try before trying: a worker killed mid-way is retried then."""
-    with transaction(engine, immediate=True) as session:
-        outbox = session.get(Outbox, outbox_id)
-        now = utcnow()
-        if outbox is None or outbox.status != "pending" or _later(outbox.available_at, now):
-            return None
-        outbox.attempts += 1
-        outbox.available_at = now + _backoff(outbox.attempts)
-        session.add(outbox)
-        return outbox.attempts, dict(outbox.payload), outbox.ticket_id
-
-
-def _later(moment: datetime | None, now: datetime) -> bool:
-    return moment is not None and _aware(moment) > now + timedelta(seconds=1)
-
-
-def _backoff(attempt: int) -> timedelta:
-    base = BACKOFF_SECONDS[min(attempt - 1, len(BACKOFF_SECONDS) - 1)]
-    return timedelta(seconds=base * random.uniform(1.0, 1.25))  # jitter: retries of many tickets spread out
 
 
 def _prepare(svc, ticket_id: int, outbox_id: int, progress: dict) -> tuple[Delivery, str, str]:
@@ -130,11 +106,10 @@ def _aware(moment: datetime) -> datetime:
 def _record_delivery(svc, outbox_id: int, ticket_id: int, department_id: str, kind: str, receipt: dict) -> None:
     with transaction(svc.engine, immediate=True) as session:
         enqueue_after_commit(session, svc.queue)
-        outbox = session.get(Outbox, outbox_id)
-        outbox.status, outbox.done_at, outbox.last_error = "done", utcnow(), ""
+        finish_attempt(session, outbox_id)
         ticket = session.get(Ticket, ticket_id)
         ticket.external_id = receipt.get("external_id") or ticket.external_id
-        session.add_all([outbox, ticket])
+        session.add(ticket)
         detail = {"department": department_id, "via": kind, **receipt}
         if kind in WAITS_FOR_OPERATORS:
             session.add(TicketEvent(ticket_id=ticket_id, kind="waiting_for_operators", detail=detail))
@@ -142,15 +117,12 @@ def _record_delivery(svc, outbox_id: int, ticket_id: int, department_id: str, ki
             change_status(session, svc.flows, ticket, "delivered", actor="system", detail=detail)
 
 
-def _record_failure(svc, outbox_id: int, ticket_id: int, attempt: int, error: str) -> str:
-    final = attempt >= MAX_DELIVERY_ATTEMPTS
-    log.warning("delivery of outbox %s failed (attempt %s%s): %s", outbox_id, attempt, ", giving up" if final else "", error)
+def _record_failure(svc, attempt: Attempt, error: str) -> str:
+    log.warning("delivery of outbox %s failed (attempt %s%s): %s", attempt.outbox_id, attempt.number,
+                ", giving up" if attempt.is_last else "", error)
     with transaction(svc.engine, immediate=True) as session:
-        outbox = session.get(Outbox, outbox_id)
-        outbox.last_error = error[:500]
-        if final:
-            outbox.status = "failed"
-            ticket = session.get(Ticket, ticket_id)
-            change_status(session, svc.flows, ticket, "delivery_failed", actor="system", detail={"error": error[:500], "attempts": attempt})
-        session.add(outbox)
-    return f"attempt {attempt} failed" + (", delivery failed" if final else f", next try after {outbox.available_at}")
+        if fail_attempt(session, attempt, error):
+            ticket = session.get(Ticket, attempt.ticket_id)
+            detail = {"error": error[:500], "attempts": attempt.number}
+            change_status(session, svc.flows, ticket, "delivery_failed", actor="system", detail=detail)
+    return f"attempt {attempt.number} failed" + (", delivery failed" if attempt.is_last else "")

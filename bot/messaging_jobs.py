@@ -10,7 +10,8 @@ from .channels import media_fetcher, sender
 from .db import transaction
 from .flows.messages import OutboundMessage
 from .media import MediaRefusedError, store_media
-from .models import ContactAddress, Message, Outbox, Ticket, utcnow
+from .attempts import Attempt, fail_attempt, finish_attempt, start_attempt
+from .models import ContactAddress, Message, Ticket
 from .outbound import contact_language, queue_message
 from .outbox import enqueue_after_commit
 from .sending import Outgoing, SendError
@@ -22,16 +23,23 @@ log = logging.getLogger(__name__)
 
 
 def send_messages(outbox_id: int) -> str:
-    """Send the outbox row's messages in order; each one already sent is passed over (safe to run twice)."""
+    """Send the outbox row's messages in order; each one already sent is passed over (safe to run twice).
+
+    A retryable error (429, 5xx, timeouts) leaves the rest for the next try, which the
+    database schedules with backoff; after the last try the unsent messages are failed.
+    """
     svc = services()
-    with transaction(svc.engine) as session:
-        outbox = session.get(Outbox, outbox_id)
-        if outbox is None or outbox.status == "done":
-            return "already done"
-        message_ids = list(outbox.payload.get("message_ids", []))
-    for message_id in message_ids:
-        _send_one(svc, message_id)
-    _finish(svc.engine, outbox_id)
+    attempt = start_attempt(svc.engine, outbox_id)
+    if attempt is None:
+        return "nothing to do"
+    message_ids = list(attempt.payload.get("message_ids", []))
+    try:
+        for message_id in message_ids:
+            _send_one(svc, message_id)
+    except SendError as exc:
+        return _retry_later(svc, attempt, message_ids, exc)
+    with transaction(svc.engine, immediate=True) as session:
+        finish_attempt(session, outbox_id)
     return f"sent {len(message_ids)}"
 
 
@@ -50,12 +58,21 @@ def _send_one(svc, message_id: int) -> None:
     except SendError as exc:
         _record_send_error(svc.engine, message_id, exc)
         if exc.retryable:
-            raise  # RQ retries with backoff: a 429 is delayed, never dropped
+            raise  # the rest waits: messages to one resident go out in order
         return
     with transaction(svc.engine, immediate=True) as session:
         row = session.get(Message, message_id)
         row.provider_id, row.status = provider_id, "sent"
         session.add(row)
+
+
+def _retry_later(svc, attempt: Attempt, message_ids: list[int], exc: SendError) -> str:
+    with transaction(svc.engine, immediate=True) as session:
+        if fail_attempt(session, attempt, str(exc)):
+            for row in session.exec(select(Message).where(Message.id.in_(message_ids), Message.status == "queued")):
+                row.status = "failed"
+                session.add(row)
+    return f"attempt {attempt.number}: {exc}" + ("; given up" if attempt.is_last else "; will retry")
 
 
 def _address(session, row: Message) -> str:
@@ -75,34 +92,31 @@ def _record_send_error(engine, message_id: int, exc: SendError) -> None:
         session.add(row)
 
 
-def _finish(engine, outbox_id: int) -> None:
-    with transaction(engine, immediate=True) as session:
-        outbox = session.get(Outbox, outbox_id)
-        outbox.status, outbox.done_at, outbox.attempts = "done", utcnow(), outbox.attempts + 1
-        session.add(outbox)
-
-
 def download_media(outbox_id: int) -> str:
     """Copy a message's media from the provider into our media store (provider URLs expire)."""
     svc = services()
+    attempt = start_attempt(svc.engine, outbox_id)
+    if attempt is None:
+        return "nothing to do"
+    message_id = attempt.payload["message_id"]
     with transaction(svc.engine) as session:
-        outbox = session.get(Outbox, outbox_id)
-        if outbox is None or outbox.status == "done":
-            return "already done"
-        message = session.get(Message, outbox.payload["message_id"])
+        message = session.get(Message, message_id)
         items, provider = list(message.data.get("media", [])), message.provider
-    stored = [_download_one(svc, provider, item) if not item.get("stored") else item for item in items]
+    try:
+        stored = [_download_one(svc, provider, item) if not item.get("stored") else item for item in items]
+    except SendError as exc:
+        with transaction(svc.engine, immediate=True) as session:
+            fail_attempt(session, attempt, str(exc))
+        return f"attempt {attempt.number}: {exc}"
     with transaction(svc.engine, immediate=True) as session:
         enqueue_after_commit(session, svc.queue)
-        message = session.get(Message, outbox.payload["message_id"])
+        message = session.get(Message, message_id)
         message.data = {**message.data, "media": stored}
         session.add(message)
         _update_tickets(session, message.contact_id, stored)
         if any(m.get("refused") for m in stored):
             _tell_media_refused(session, svc, message.contact_id)
-        done = session.get(Outbox, outbox_id)
-        done.status, done.done_at = "done", utcnow()
-        session.add(done)
+        finish_attempt(session, outbox_id)
     return f"stored {sum(1 for m in stored if m.get('stored'))} of {len(stored)}"
 
 
@@ -111,7 +125,7 @@ def _download_one(svc, provider: str, item: dict) -> dict:
         content, content_type = media_fetcher(provider)(svc, item)
     except SendError as exc:
         if exc.retryable:
-            raise  # RQ tries again with backoff
+            raise  # tried again later, with backoff
         log.info("media %s cannot be fetched: %s", item.get("url"), exc)
         return {**item, "error": exc.code or str(exc)[:100]}  # gone for good (expired): recorded, not retried
     try:

@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 from redis.exceptions import RedisError
-from rq import Queue, Retry
+from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 import time
@@ -28,11 +28,9 @@ JOBS = {
     "send_messages": "bot.messaging_jobs.send_messages",
     "download_media": "bot.messaging_jobs.download_media",
 }
-RETRY = Retry(max=6, interval=[10, 30, 60, 300, 900, 1800])  # sends to residents; deliveries retry by the database
 JOB_TIMEOUT = 60
 RESULT_TTL = 3600  # bounded, so Redis memory stays flat
 FAILURE_TTL = 7 * 24 * 3600
-DATABASE_RETRIED = {"deliver_ticket"}
 LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
 
@@ -48,9 +46,9 @@ def enqueue(queue: Queue, rows: list[tuple[int, str]], skip_live: bool = False) 
         try:
             if skip_live and _is_live(queue, job_id(row_id)):
                 continue
-            retry = None if kind in DATABASE_RETRIED else RETRY
+            # No RQ retry: every job counts its tries in the database (bot.attempts) and the relay re-enqueues.
             queue.enqueue(
-                JOBS[kind], row_id, job_id=job_id(row_id), retry=retry, job_timeout=JOB_TIMEOUT,
+                JOBS[kind], row_id, job_id=job_id(row_id), job_timeout=JOB_TIMEOUT,
                 result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
             )
             count += 1

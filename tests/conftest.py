@@ -145,3 +145,25 @@ def all_rows(session: Session, model) -> list:
     """Return every row of a table, freshly read."""
     session.rollback()  # end the read transaction: WAL readers see a snapshot
     return list(session.exec(select(model)).all())
+
+
+@pytest.fixture
+def retry_now(app, run_worker):
+    """Let every pending outbox row's next try happen now (as if its backoff had passed), then work."""
+    from datetime import timedelta
+
+    from bot.db import transaction
+    from bot.models import Outbox
+    from bot.outbox import relay
+
+    def run() -> int:
+        svc = app.extensions["ventanilla"]
+        with transaction(svc.engine, immediate=True) as session:
+            for row in session.exec(select(Outbox).where(Outbox.status == "pending")).all():
+                row.available_at = None
+                session.add(row)
+        count = relay(svc.engine, svc.queue, timedelta(0))
+        run_worker()
+        return count
+
+    return run

@@ -237,7 +237,7 @@ def _reply_data(reply: OutboundMessage) -> dict:
 @bp.post("/webchat/api/messages")
 def post_message():
     """A resident's text, button press or shared location; answer with the bot's replies."""
-    data = request.get_json(force=True, silent=True)  # a text/plain body too: no CORS preflight needed
+    data = request.get_json(force=True, silent=True)  # the widget sends text/plain: no CORS preflight
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", "the body must be a JSON object")
     session = session_id(data.get("token"))

@@ -375,20 +375,21 @@ def test_a_batch_for_two_residents_is_handled_whole(lupita, client, run_worker, 
     assert first_out.status == "delivered"  # the batch's status was recorded too
 
 
-def test_graph_429_is_retried_and_delivered_once(app, lupita, run_worker, no_network, db):
+def test_graph_429_is_retried_and_delivered_once(app, lupita, run_worker, retry_now, no_network, db):
     throttled = {"error": {"message": "(#130429) Rate limit hit", "type": "OAuthException", "code": 130429}}
     graph = GraphAPI(no_network, fail_first=[(429, throttled)])
     lupita.says("hola")
-    run_worker()  # the job raises: RQ schedules a retry with backoff
+    run_worker()  # throttled: the next try is written in the database, after a backoff
     (out,) = [m for m in all_rows(db, Message) if m.direction == "out"]
     assert out.status == "queued" and out.error.startswith("130429") and graph.sent == []
+    (outbox,) = all_rows(db, Outbox)
+    assert outbox.status == "pending" and outbox.available_at is not None
 
+    assert retry_now() == 1
     from bot.messaging_jobs import send_messages
 
-    (outbox,) = all_rows(db, Outbox)
     with app.app_context():
-        assert send_messages(outbox.id) == "sent 1"  # what the retry runs
-        assert send_messages(outbox.id) == "already done"
+        assert send_messages(outbox.id) == "nothing to do"  # run twice: nothing sent twice
     assert len(graph.requests) == 2 and len(graph.sent) == 1
     (out,) = [m for m in all_rows(db, Message) if m.direction == "out"]
     assert (out.status, out.provider_id) == ("sent", graph.sent[0]["wamid"])

@@ -30,7 +30,7 @@
     failed: "No se pudo enviar. Revisa tu conexión.", retry: "Reintentar"
   };
 
-  // Kept in localStorage: the session token, the transcript, the last later message seen.
+  // localStorage keeps the session token, the transcript and the last event seen.
   var KEY = "ventanilla-webchat:" + api, state;
   try { state = JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { state = {}; }
   function save() {
@@ -80,11 +80,11 @@
   var panel = el("section", { id: "vch-panel", "class": "panel", role: "dialog", "aria-labelledby": "vch-title", hidden: "" });
   var header = el("header"), closeButton = el("button", { type: "button", "class": "x", "aria-label": T.close }, "×");
   var log = el("div", { "class": "log", role: "region", "aria-label": T.log, tabindex: "0" });
-  var live = el("div", { "class": "sr", "aria-live": "polite" });  // reads the bot's new messages out
+  var live = el("div", { "class": "sr", "aria-live": "polite" });  // reads new bot messages out
   var status = el("p", { "class": "status", role: "alert" });
   var tools = el("div", { "class": "tools" });
   var locButton = el("button", { type: "button" }, T.location), photoButton = el("button", { type: "button" }, T.photo);
-  var fileInput = el("input", { type: "file", accept: "image/*", hidden: "", tabindex: "-1", "aria-hidden": "true" });
+  var fileInput = el("input", { type: "file", accept: "image/*", hidden: "" });
   var form = el("form"), input = el("input", { type: "text", id: "vch-input", maxlength: "2000", autocomplete: "off", enterkeyhint: "send", placeholder: T.placeholder });
   launch.append(badge);
   header.append(el("h2", { id: "vch-title" }, T.title), closeButton);
@@ -108,7 +108,7 @@
         var b = el("button", { type: "button" }, label);
         on(b, "click", function () {
           group.remove();
-          log.focus();  // the focus stays in the chat, and phones keep their keyboard closed
+          log.focus();  // focus stays in the chat; phones keep the keyboard closed
           say({ text: label, payload: (item.ids || [])[i] || "" }, label);
         });
         group.append(b);
@@ -116,7 +116,7 @@
       log.append(group);
     }
     if (announce) {
-      live.append(el("p", {}, item.text));
+      live.append(el("p", {}, String(item.text).replace(/\*([^*\n]+)\*/g, "$1")));
       while (live.childNodes.length > 3) live.firstChild.remove();
     }
     log.scrollTop = log.scrollHeight;
@@ -140,15 +140,11 @@
     launch.setAttribute("aria-label", T.open + (n ? T.unread : ""));
   }
   function showStatus(text) { status.textContent = text || ""; }
-  function tooLarge() {
-    return T.tooLarge.replace("{mb}", Math.floor(((state.limits || {}).max_photo_bytes || 10485760) / 1048576));
-  }
+  function maxBytes() { return (state.limits || {}).max_photo_bytes || 10485760; }
+  function tooLarge() { return T.tooLarge.replace("{mb}", Math.floor(maxBytes() / 1048576)); }
 
-  function post(path, body) {
-    var json = !(body instanceof FormData);
-    return fetch(api + path, {
-      method: "POST", body: json ? JSON.stringify(body) : body, headers: json ? { "Content-Type": "application/json" } : {}
-    }).then(function (response) {
+  function post(path, body) {  // JSON as text/plain, and FormData: simple requests, no CORS preflight
+    return fetch(api + path, { method: "POST", body: body instanceof FormData ? body : JSON.stringify(body) }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         data.status = response.status;
         return data;
@@ -170,12 +166,12 @@
     });
   }
   var queue = Promise.resolve();  // one message at a time, in order
-  function deliver(path, build, node, item) {  // item joins the kept transcript once delivered
+  function deliver(path, build, node, item) {  // item is kept once delivered
     function attempt() { return session().then(function (token) { return post(path, build(token)); }); }
     queue = queue.then(function () {
       return attempt().then(function (data) {
         if (data.status !== 401) return data;
-        state.token = null;  // expired or unknown: a new session, then the same message again
+        state.token = null;  // expired: a new session, the same message again
         return attempt();
       }).then(function (data) {
         if (data.status === 413 || data.status === 415) {
@@ -201,7 +197,7 @@
     deliver("/api/messages", function (token) { return Object.assign({ token: token, id: id }, fields); }, render(item), item);
   }
 
-  // Later messages (a person from the city, notices): server-sent events.
+  // Later messages (a person, notices): server-sent events.
   var source = null;
   function stream() {
     if (source || !state.token || !window.EventSource) return;
@@ -213,13 +209,13 @@
       state.after = data.seq;
       botSays(data);
     };
-    on(source, "bye", function () {  // the server ends streams after a few minutes: go on while
-      source.close();  // the chat is open or was used lately, else when it opens again
+    on(source, "bye", function () {  // streams end after minutes: go on if open or used lately
+      source.close();
       source = null;
       if (!panel.hidden || Date.now() - (state.active || 0) < 1800000) stream();
     });
     source.onerror = function () {
-      if (source && source.readyState === 2) source = null;  // refused: tried again on next use
+      if (source && source.readyState === 2) source = null;  // refused: retried on next use
     };
   }
 
@@ -262,11 +258,11 @@
   });
   on(photoButton, "click", function () { fileInput.click(); });
   on(fileInput, "change", function () {
-    var file = fileInput.files[0], limits = state.limits || {}, id = newId();
+    var file = fileInput.files[0], id = newId();
     fileInput.value = "";
     if (!file) return;
-    if ((limits.photo_types || ["image/jpeg", "image/png", "image/webp"]).indexOf(file.type) < 0) return showStatus(T.badType);
-    if (file.size > (limits.max_photo_bytes || 10485760)) return showStatus(tooLarge());
+    if (((state.limits || {}).photo_types || ["image/jpeg", "image/png", "image/webp"]).indexOf(file.type) < 0) return showStatus(T.badType);
+    if (file.size > maxBytes()) return showStatus(tooLarge());
     showStatus("");
     deliver("/api/photo", function (token) {
       var body = new FormData();
@@ -277,7 +273,7 @@
     }, render({ me: true, text: T.photo, image: URL.createObjectURL(file) }), { me: true, text: T.photo });
   });
 
-  // Start: the transcript so far, and the stream when a session exists.
+  // Start: the transcript so far, the stream if a session exists.
   if (!(state.log || []).length) log.append(el("p", { "class": "msg bot" }, T.hello));
   (state.log || []).forEach(function (item) { render(item); });
   showUnread();

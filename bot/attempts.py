@@ -1,0 +1,77 @@
+"""Tries of outbox work, counted in the database: when the next one is due, and when to give up.
+
+Every job that talks to the outside world starts by counting its attempt and
+writing when the next try is due; a worker killed half-way is thus retried by the
+relay at that time, and retry timing never lives only in Redis.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from .db import transaction
+from .models import Outbox, utcnow
+
+__all__ = ["Attempt", "start_attempt", "finish_attempt", "fail_attempt", "BACKOFF_SECONDS", "MAX_ATTEMPTS"]
+
+BACKOFF_SECONDS = (10, 30, 120, 600, 1800, 3600, 3600 * 3)  # then give up
+MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try of an outbox row: which, its number, and what the row carries."""
+
+    outbox_id: int
+    number: int
+    payload: dict
+    ticket_id: int | None
+
+    @property
+    def is_last(self) -> bool:
+        return self.number >= MAX_ATTEMPTS
+
+
+def start_attempt(engine, outbox_id: int) -> Attempt | None:
+    """Count a try and set the next one; None when the row is done, failed, or not due yet."""
+    with transaction(engine, immediate=True) as session:
+        outbox = session.get(Outbox, outbox_id)
+        now = utcnow()
+        if outbox is None or outbox.status != "pending" or _later(outbox.available_at, now):
+            return None
+        outbox.attempts += 1
+        outbox.available_at = now + backoff(outbox.attempts)
+        session.add(outbox)
+        return Attempt(outbox.id, outbox.attempts, dict(outbox.payload), outbox.ticket_id)
+
+
+def finish_attempt(session, outbox_id: int) -> None:
+    """Mark the row done (inside the caller's transaction, with the work's own records)."""
+    outbox = session.get(Outbox, outbox_id)
+    outbox.status, outbox.done_at, outbox.last_error = "done", utcnow(), ""
+    session.add(outbox)
+
+
+def fail_attempt(session, attempt: Attempt, error: str) -> bool:
+    """Record a failed try; on the last one the row fails for good. Tell whether it was the last."""
+    outbox = session.get(Outbox, attempt.outbox_id)
+    outbox.last_error = error[:500]
+    if attempt.is_last:
+        outbox.status = "failed"
+    session.add(outbox)
+    return attempt.is_last
+
+
+def backoff(attempt: int) -> timedelta:
+    """The wait before the next try, with jitter so many retries spread out."""
+    base = BACKOFF_SECONDS[min(attempt - 1, len(BACKOFF_SECONDS) - 1)]
+    return timedelta(seconds=base * random.uniform(1.0, 1.25))
+
+
+def _later(moment: datetime | None, now: datetime) -> bool:
+    if moment is None:
+        return False
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment > now + timedelta(seconds=1)
