@@ -1,5 +1,6 @@
 """The worker process: relays the outbox, then runs RQ jobs inside the app context."""
 
+import os
 import sys
 
 from rq import Worker
@@ -10,8 +11,8 @@ from bot.outbox import relay
 from bot.services import services
 
 
-WORKER_TTL = 60
-MAINTENANCE_INTERVAL = 60
+WORKER_TTL = int(os.environ.get("WORKER_TTL") or 60)
+MAINTENANCE_INTERVAL = int(os.environ.get("WORKER_MAINTENANCE_INTERVAL") or 60)
 
 
 def main() -> None:
@@ -29,7 +30,8 @@ def main() -> None:
             [svc.queue], connection=svc.redis,
             # A worker killed mid-job is noticed within a minute or two, not RQ's default quarter hour:
             # its heartbeat expires after worker_ttl and maintenance runs every maintenance_interval.
-            worker_ttl=WORKER_TTL, maintenance_interval=MAINTENANCE_INTERVAL, job_monitoring_interval=10,
+            worker_ttl=WORKER_TTL, maintenance_interval=MAINTENANCE_INTERVAL,
+            job_monitoring_interval=max(1, min(10, WORKER_TTL // 3)),
         ).work(with_scheduler=True)
 
 

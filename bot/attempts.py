@@ -7,6 +7,7 @@ relay at that time, and retry timing never lives only in Redis.
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -65,9 +66,13 @@ def fail_attempt(session, attempt: Attempt, error: str) -> bool:
 
 
 def backoff(attempt: int) -> timedelta:
-    """The wait before the next try, with jitter so many retries spread out."""
+    """The wait before the next try, with jitter so many retries spread out.
+
+    BACKOFF_SCALE (default 1) shrinks every wait: for fault tests and demos, never production.
+    """
     base = BACKOFF_SECONDS[min(attempt - 1, len(BACKOFF_SECONDS) - 1)]
-    return timedelta(seconds=base * random.uniform(1.0, 1.25))
+    scale = float(os.environ.get("BACKOFF_SCALE") or 1)
+    return timedelta(seconds=base * scale * random.uniform(1.0, 1.25))
 
 
 def _later(moment: datetime | None, now: datetime) -> bool:

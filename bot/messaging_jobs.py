@@ -14,6 +14,7 @@ from .attempts import Attempt, fail_attempt, finish_attempt, start_attempt
 from .models import ContactAddress, Message, Ticket
 from .outbound import contact_language, queue_message
 from .outbox import enqueue_after_commit
+from .pacing import interval_for, wait_for_turn
 from .sending import Outgoing, SendError
 from .services import services
 
@@ -53,6 +54,7 @@ def _send_one(svc, message_id: int) -> None:
             template=row.data.get("template"), message_id=row.id,
         )
         provider = row.provider
+    wait_for_turn(svc.redis, _sender_key(svc.config, provider, outgoing.channel), interval_for(outgoing.channel))
     try:
         provider_id = sender(provider)(svc, outgoing)
     except SendError as exc:
@@ -64,6 +66,16 @@ def _send_one(svc, message_id: int) -> None:
         row = session.get(Message, message_id)
         row.provider_id, row.status = provider_id, "sent"
         session.add(row)
+
+
+def _sender_key(config, provider: str, channel: str) -> str:
+    """Which of our numbers sends: the pace is per sending number."""
+    numbers = {
+        ("twilio", "sms"): config.twilio_messaging_service_sid or config.twilio_sms_from,
+        ("twilio", "whatsapp"): config.twilio_messaging_service_sid or config.twilio_whatsapp_from,
+        ("meta", "whatsapp"): config.whatsapp_phone_number_id,
+    }
+    return f"{provider}:{channel}:{numbers.get((provider, channel), '')}"
 
 
 def _retry_later(svc, attempt: Attempt, message_ids: list[int], exc: SendError) -> str:

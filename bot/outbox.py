@@ -59,10 +59,15 @@ def enqueue(queue: Queue, rows: list[tuple[int, str]], skip_live: bool = False) 
 
 
 def _is_live(queue: Queue, jid: str) -> bool:
+    """Queued, scheduled, or running on a worker that is still alive (a killed worker's job is not)."""
     try:
-        return Job.fetch(jid, connection=queue.connection).get_status() in LIVE_STATUSES
+        job = Job.fetch(jid, connection=queue.connection)
     except NoSuchJobError:
         return False
+    status = job.get_status()
+    if status == JobStatus.STARTED and job.worker_name:
+        return bool(queue.connection.exists(f"rq:worker:{job.worker_name}"))  # its heartbeat key expires with it
+    return status in LIVE_STATUSES
 
 
 def relay(engine: Engine, queue: Queue, older_than: timedelta = timedelta(seconds=30)) -> int:

@@ -3,6 +3,7 @@ and its status callbacks, retries on 429, and media copied into our store."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from urllib.parse import parse_qs
 
@@ -27,7 +28,7 @@ def twilio_api(no_network, statuses=(201,)) -> list[dict]:
     calls, answers = [], list(statuses)
 
     def create(request):
-        calls.append({k: v[0] for k, v in parse_qs(request.body).items()})
+        calls.append({k: v[0] for k, v in parse_qs(request.body).items()} | {"_at": time.monotonic()})
         status = answers.pop(0) if answers else 201
         if status != 201:
             return (status, {}, '{"code": 20429, "message": "Too Many Requests", "status": %d}' % status)
@@ -189,3 +190,19 @@ def test_refused_media_is_not_kept_and_the_resident_is_told(app, resident, run_w
     photo_message = next(m for m in all_rows(db, Message) if m.direction == "in" and m.data.get("media"))
     assert "refused" in photo_message.data["media"][0] and "stored" not in photo_message.data["media"][0]
     assert [c["Body"] for c in calls] == ["No pude guardar tu archivo 😕 Solo acepto fotos, audios y PDF de hasta 10 MB."]
+
+
+def test_a_long_code_sends_one_sms_per_second(app, client, run_worker, db, no_network):
+    """Three residents notified at once through one SMS number: the sends are a second apart."""
+    from conftest import Resident
+
+    calls = twilio_api(no_network)
+    for n in range(3):
+        Resident(client, "sms_text", From=f"+52811000000{n}").says("hola")
+    for contact_id in (1, 2, 3):
+        notify(app, contact_id)
+    run_worker()
+    moments = [call["_at"] for call in calls]
+    assert len(moments) == 3
+    gaps = [b - a for a, b in zip(moments, moments[1:])]
+    assert all(gap >= 0.95 for gap in gaps), gaps

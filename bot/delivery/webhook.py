@@ -35,7 +35,8 @@ def deliver(delivery: Delivery) -> dict:
         "User-Agent": "Ventanilla",
     }
     try:
-        response = requests.post(delivery.target["url"], data=body, headers=headers, timeout=TIMEOUT)
+        timeout = (TIMEOUT[0], float(delivery.target["timeout"])) if delivery.target.get("timeout") else TIMEOUT
+        response = requests.post(delivery.target["url"], data=body, headers=headers, timeout=timeout)
     except requests.RequestException as exc:
         raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
     if not response.ok:
