@@ -176,7 +176,8 @@ def outbox() -> None:
 
 @outbox.command("relay")
 @click.option("--every", type=float, default=0, help="Keep relaying every N seconds (the Procfile's relay process).")
-def outbox_relay(every: float) -> None:
+@click.option("--grace", type=float, default=30, help="Leave rows younger than this to the enqueue after their commit.")
+def outbox_relay(every: float, grace: float) -> None:
     """Enqueue committed work that has not reached RQ yet, or whose retry is due."""
     from datetime import timedelta
 
@@ -188,7 +189,7 @@ def outbox_relay(every: float) -> None:
         svc = services()
         if every:
             click.echo(f"relaying the outbox every {every:g} s")
-            relay_forever(svc.engine, svc.queue, every)
+            relay_forever(svc.engine, svc.queue, every, older_than=timedelta(seconds=grace))
         else:
             click.echo(f"enqueued {relay(svc.engine, svc.queue, timedelta(0))}")
 

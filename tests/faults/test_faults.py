@@ -1,0 +1,79 @@
+"""Faults on the real processes: nothing a resident reported is lost, and no department gets it twice."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from processes import wait_until
+from stack import Department, Stack
+
+
+@pytest.fixture
+def department():
+    department = Department()
+    yield department
+    department.close()
+
+
+@pytest.fixture
+def stack(tmp_path, department, request):
+    stack = Stack(tmp_path, department, backoff_scale=getattr(request, "param", 0.05))
+    stack.init_db()
+    yield stack
+    stack.stop_all()
+
+
+def all_delivered(stack: Stack, count: int):
+    return lambda: len(stack.tickets()) == count and all(status == "delivered" for _, status in stack.tickets())
+
+
+def test_redis_stops_while_residents_keep_reporting(stack, department):
+    stack.start("redis", "web", "worker", "relay")
+    for resident in range(3):
+        stack.report_pothole(resident)
+    stack.kill("redis")
+    for resident in range(3, 6):
+        stack.report_pothole(resident)  # residents are still answered, with a folio
+    assert len(stack.tickets()) == 6
+    stack.start("redis")  # an empty Redis: whatever was queued in it is gone too
+    wait_until(all_delivered(stack, 6), timeout=60)
+    folios = {folio for folio, _ in stack.tickets()}
+    assert department.accepted == folios
+    assert sorted(department.requests) == sorted(folios), stack.log_tail()  # each delivered once
+
+
+def test_a_worker_killed_in_the_middle_of_a_delivery(stack, department):
+    department.behaviour = ["sleep:4", "ok"]
+    stack.start("redis", "web", "worker", "relay")
+    stack.report_pothole(1)
+    wait_until(lambda: department.requests, timeout=30)  # the POST is out; the worker waits for the answer
+    stack.kill("worker")  # SIGKILL, the worker and its work horse
+    stack.start("worker")
+    wait_until(all_delivered(stack, 1), timeout=90)
+    ((folio, _),) = stack.tickets()
+    assert department.accepted == {folio}  # the department has it once
+    assert set(department.requests) == {folio}  # every repeat carried the same idempotency key
+    time.sleep(2)
+    assert len(stack.tickets()) == 1 and stack.tickets()[0][1] == "delivered"
+
+
+def test_the_department_fails_then_times_out_then_recovers(stack, department):
+    department.behaviour = ["500", "sleep:5", "ok"]  # the worker gives up waiting after 2 s
+    stack.start("redis", "web", "worker", "relay")
+    stack.report_pothole(1)
+    wait_until(all_delivered(stack, 1), timeout=60)
+    ((folio, _),) = stack.tickets()
+    assert department.accepted == {folio} and department.requests.count(folio) >= 3
+
+
+@pytest.mark.parametrize("stack", [0.002], indirect=True)  # the whole backoff schedule in about half a minute
+def test_a_department_that_never_recovers_ends_in_delivery_failed(stack, department):
+    department.behaviour = ["503"]
+    stack.start("redis", "web", "worker", "relay")
+    stack.report_pothole(1)
+    wait_until(lambda: stack.tickets()[0][1] == "delivery_failed", timeout=90)
+    from bot.attempts import MAX_ATTEMPTS
+
+    assert len(department.requests) == MAX_ATTEMPTS and department.accepted == set()
