@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ run: install
 
 test: install
 	$(BIN)/pytest -q
+
+# The browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+# CI runs as root and installs it here; on a laptop: sudo apt-get install chromium fonts-noto-color-emoji
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji; }
 
 bench: install
 	$(BIN)/python bench/engine.py

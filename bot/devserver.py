@@ -54,7 +54,9 @@ def _print_urls(port: str, env: dict) -> None:
     print(f"""
 Ventanilla is starting:
   Home page          {base}/
+  Web chat demo      {base}/webchat/
   Twilio webhook     {base}/webhooks/twilio   (point "A message comes in" here; set PUBLIC_URL behind a tunnel)
+  Meta WhatsApp      {base}/webhooks/whatsapp
   Health check       {base}/healthz
   Demo dept. inbox   {env['DEMO_INBOX_URL']}/<department>
   Redis              {env['REDIS_URL']}

@@ -22,7 +22,9 @@ INDEX = """<!doctype html>
 <h1>Ventanilla</h1>
 <p>Citizen requests over WhatsApp, SMS and web chat.</p>
 <ul>
+  <li>Web chat demo (the widget a city puts on its site): <a href="{{ webchat }}">{{ webchat }}</a></li>
   <li>Twilio webhook (SMS and WhatsApp, "A message comes in"): <code>POST {{ twilio }}</code></li>
+  <li>Meta WhatsApp Cloud API webhook: <code>GET/POST {{ whatsapp }}</code></li>
   <li>Health check: <a href="{{ health }}">{{ health }}</a></li>
   {% if demo %}<li>Demo department inbox (receives tickets while no department URL is set): <code>POST {{ demo }}</code></li>{% endif %}
 </ul>
@@ -37,6 +39,8 @@ def index():
     return render_template_string(
         INDEX,
         twilio=url_for("twilio.webhook", _external=True),
+        whatsapp=url_for("web.index", _external=True).rstrip("/") + "/webhooks/whatsapp",
+        webchat=url_for("web.index", _external=True) + "webchat/",
         health=url_for("web.health", _external=True),
         demo=url_for("web.demo_inbox", department="<department>", _external=True) if svc.config.demo_inbox else "",
         flows=list(svc.flows.flows),
@@ -67,7 +71,10 @@ def media(name: str):
     path = media_path(services().config, name)
     if path is None:
         abort(404)
-    return send_file(path, conditional=True, max_age=86400)
+    response = send_file(path, conditional=True, max_age=86400)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
 
 
 @bp.post("/demo/inbox/<department>")

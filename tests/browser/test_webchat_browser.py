@@ -1,0 +1,304 @@
+"""The web chat in a real browser (Debian's Chromium, driven by Playwright) against the real app under gunicorn.
+
+Needs /usr/bin/chromium (`apt-get install -y chromium`) and the `playwright` package; never
+`playwright install`: the browser is the system's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import redis
+
+from bot.channels import webchat
+from bot.flows.messages import OutboundMessage
+from bot.sending import Outgoing
+from conftest import ROOT
+from processes import free_port, http_get, wait_until
+
+BIN = Path(sys.executable).parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+SCREENSHOT = ROOT / "docs" / "img" / "webchat.png"
+PHONE = {"width": 390, "height": 844}
+WHERE = {"latitude": 25.6581, "longitude": -100.4025}
+FOLIO = re.compile(r"\b\d{4}-[0-9A-Z]{6}\b")
+SECRET_KEY = "browser-test-secret"
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's Chromium (apt-get install -y chromium)", pytrace=False)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the playwright package is missing: pip install -e '.[test]'", pytrace=False)
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def server(tmp_path, redis_url):
+    """Our app under gunicorn with threaded workers (a server-sent events stream holds a thread)."""
+    port = free_port()
+    env = {
+        **os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", "REDIS_URL": redis_url,
+        "PUBLIC_URL": f"http://127.0.0.1:{port}", "FLOWS_PATH": str(ROOT / "flows.yaml"),
+        "MEDIA_DIR": str(tmp_path / "media"), "SECRET_KEY": SECRET_KEY,
+    }
+    subprocess.run([BIN / "ventanilla", "init-db"], env=env, check=True, capture_output=True)
+    log = open(tmp_path / "gunicorn.log", "w")
+    process = subprocess.Popen(
+        [BIN / "gunicorn", "--workers", "2", "--worker-class", "gthread", "--threads", "8",
+         "--graceful-timeout", "3", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: http_get(base + "/healthz")[0] == 200)
+        yield SimpleNamespace(base=base, database=tmp_path / "app.db", media=tmp_path / "media",
+                              log=tmp_path / "gunicorn.log", redis_url=redis_url)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(
+        viewport=PHONE, device_scale_factor=2, locale="es-MX", geolocation=WHERE, permissions=["geolocation"],
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.dialogs = []  # a dialog would mean some text ran as code
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def expect(locator):
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
+def focused_in_widget(page) -> str:
+    """What has the focus inside the widget's shadow root ('' when the focus is elsewhere)."""
+    return page.evaluate("""() => {
+        const host = document.querySelector('[data-ventanilla-chat]');
+        if (document.activeElement !== host) return '';
+        const el = host.shadowRoot.activeElement;
+        return el ? (el.getAttribute('aria-label') || el.id || el.textContent) : '';
+    }""")
+
+
+def tab_to_launcher(page) -> None:
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if focused_in_widget(page).startswith("Abrir chat"):
+            return
+    raise AssertionError("the chat button cannot be reached with Tab")
+
+
+def small_jpeg(page) -> bytes:
+    """A small JPEG drawn by the browser itself: a brown road with a dark hole."""
+    data = page.evaluate("""() => new Promise(resolve => {
+        const c = document.createElement('canvas'); c.width = 160; c.height = 120;
+        const g = c.getContext('2d');
+        g.fillStyle = '#6b6b6b'; g.fillRect(0, 0, 160, 120);
+        g.fillStyle = '#2b2118'; g.beginPath(); g.ellipse(80, 64, 46, 24, 0, 0, 7); g.fill();
+        c.toBlob(b => b.arrayBuffer().then(a => resolve(Array.from(new Uint8Array(a)))), 'image/jpeg', 0.8);
+    })""")
+    return bytes(data)
+
+
+def rows(database: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(database) as db:
+        return db.execute(sql).fetchall()
+
+
+def chat_log(page):
+    """The conversation as shown (the screen reader's live copy left aside)."""
+    return page.get_by_role("region", name="Conversación")
+
+
+def send_text(page, text: str) -> None:
+    box = page.get_by_label("Tu mensaje")
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_a_resident_reports_a_pothole_from_the_city_site(page, server):
+    page.goto(server.base + "/webchat/")
+    panel = page.get_by_role("dialog", name="Ventanilla · Reportes al municipio")
+    expect(panel).to_be_hidden()
+
+    tab_to_launcher(page)  # the keyboard alone opens it, and the focus lands in the message box
+    page.keyboard.press("Enter")
+    expect(panel).to_be_visible()
+    expect(page.get_by_label("Tu mensaje")).to_be_focused()
+    page.keyboard.type("hola")
+    page.keyboard.press("Enter")
+
+    page.get_by_role("button", name="Reportar un bache").click()
+    expect(chat_log(page).get_by_text("¿Dónde está el bache?")).to_be_visible()
+    page.get_by_role("button", name="📍 Compartir ubicación").click()
+    expect(chat_log(page).get_by_text("Ubicación compartida (25.65810, -100.40250)")).to_be_visible()
+    expect(chat_log(page).get_by_text("Si puedes, mándanos una foto")).to_be_visible()
+
+    page.locator("input[type=file]").set_input_files({"name": "bache.jpg", "mimeType": "image/jpeg", "buffer": small_jpeg(page)})
+    expect(page.get_by_alt_text("Tu foto")).to_be_visible()
+    expect(chat_log(page).get_by_text("¿Lo envío?")).to_be_visible()
+    send_text(page, "sí")
+    done = chat_log(page).get_by_text("Tu reporte quedó registrado con el folio")
+    expect(done).to_be_visible()
+    folio = FOLIO.search(done.text_content()).group()
+    expect(page.locator("[aria-live=polite]")).to_contain_text(folio)  # read out to screen readers too
+
+    page.mouse.move(200, 500)  # no hover left on a button
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    # The README's picture is refreshed on request (UPDATE_SCREENSHOTS=1); otherwise the shot goes to tmp.
+    target = SCREENSHOT if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path_factory_png()
+    page.screenshot(path=str(target), animations="disabled")
+    assert target.stat().st_size > 10_000
+
+    ((got_folio, channel, latitude, longitude, media),) = rows(
+        server.database, "SELECT folio, channel, latitude, longitude, media FROM ticket"
+    )
+    assert (got_folio, channel, latitude, longitude) == (folio, "webchat", 25.6581, -100.4025)
+    (photo,) = json.loads(media)
+    stored = server.media / photo["stored"]
+    assert stored.read_bytes()[:3] == b"\xff\xd8\xff" and photo["url"] == f"/webchat/media/{stored.name}"
+
+    page.keyboard.press("Escape")  # closes, and the focus goes back to the chat button
+    expect(panel).to_be_hidden()
+    assert focused_in_widget(page).startswith("Abrir chat")
+    assert page.dialogs == [] and page.errors == []
+    assert "Traceback" not in server.log.read_text(), server.log.read_text()[-3000:]
+
+
+def test_the_session_survives_a_reload_and_text_never_runs(page, server):
+    page.goto(server.base + "/webchat/")
+    page.get_by_role("button", name="Abrir chat con el municipio").click()
+    send_text(page, "bache")
+    expect(chat_log(page).get_by_text("¿Dónde está el bache?")).to_be_visible()
+    token = page.evaluate("() => JSON.parse(Object.entries(localStorage).find(([k]) => k.startsWith('ventanilla-webchat'))[1]).token")
+    assert token
+
+    page.reload()
+    page.get_by_role("button", name="Abrir chat con el municipio").click()
+    expect(chat_log(page).get_by_text("¿Dónde está el bache?")).to_be_visible()  # the transcript is back
+    send_text(page, "Morelos y 5 de Mayo")  # and the conversation goes on where it was
+    expect(chat_log(page).get_by_text("Si puedes, mándanos una foto")).to_be_visible()
+    assert rows(server.database, "SELECT count(*) FROM contactaddress WHERE kind = 'webchat'") == [(1,)]
+
+    attack = "<img src=x onerror=alert(1)>"
+    send_text(page, attack)
+    expect(chat_log(page).get_by_text(attack)).to_be_visible()  # shown as the text it is
+    expect(chat_log(page).get_by_text("No recibí una foto")).to_be_visible()  # the bot answered after it
+    assert page.locator("img[src=x]").count() == 0
+    assert page.dialogs == [] and page.errors == []
+    assert "Traceback" not in server.log.read_text(), server.log.read_text()[-3000:]
+
+
+def test_a_later_message_arrives_over_the_stream(page, server):
+    page.goto(server.base + "/webchat/")
+    page.get_by_role("button", name="Abrir chat con el municipio").click()
+    send_text(page, "hola")
+    expect(page.get_by_role("button", name="Reportar un bache")).to_be_visible()
+    ((session,),) = rows(server.database, "SELECT address FROM contactaddress WHERE kind = 'webchat'")
+
+    svc = SimpleNamespace(redis=redis.Redis.from_url(server.redis_url), flows=SimpleNamespace(expire_after=None))
+    notice = OutboundMessage("Hola, soy Lupita de Obras Públicas. ¿<b>Sigue</b> ahí el bache?", ("Sí", "Ya no"), ("yes", "no"))
+
+    webchat.send(svc, Outgoing(channel="webchat", to=session, message=notice))  # kept, should the stream not listen yet
+    expect(chat_log(page).get_by_text("¿<b>Sigue</b> ahí el bache?")).to_be_visible()
+    expect(page.get_by_role("button", name="Ya no")).to_be_visible()
+
+    page.get_by_role("button", name="Cerrar chat").click()  # closed: a later message shows as unread
+    webchat.send(svc, Outgoing(channel="webchat", to=session, message=OutboundMessage("¿Nos compartes otra foto?")))
+    expect(page.get_by_role("button", name="Abrir chat con el municipio (mensajes nuevos)")).to_be_visible()
+    page.get_by_role("button", name="Abrir chat con el municipio (mensajes nuevos)").click()
+    expect(chat_log(page).get_by_text("¿Nos compartes otra foto?")).to_be_visible()
+    assert page.dialogs == [] and page.errors == []
+    assert "Traceback" not in server.log.read_text(), server.log.read_text()[-3000:]
+
+
+def test_the_widget_speaks_english_on_an_english_page(page, server):
+    page.goto(server.base + "/webchat/?lang=en")
+    page.get_by_role("button", name="Open chat with the city").click()
+    expect(page.get_by_role("dialog", name="Ventanilla · City reports")).to_be_visible()
+    expect(page.get_by_role("button", name="📍 Share location")).to_be_visible()
+    expect(page.get_by_role("button", name="📷 Photo")).to_be_visible()
+    page.locator("input[type=file]").set_input_files({"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"})
+    expect(page.get_by_role("alert")).to_have_text("That file isn't a photo we can take (JPG, PNG or WebP).")
+    assert rows(server.database, "SELECT count(*) FROM message") == [(0,)]
+
+
+@pytest.fixture
+def city_site(tmp_path, server):
+    """The city's own site, on another origin, with the one script tag."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text(
+        '<!doctype html><html lang="es"><meta charset="utf-8"><title>Municipio</title>'
+        f'<h1>Municipio de Ejemplo</h1><script src="{server.base}/webchat/widget.js" defer></script></html>'
+    )
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path / "site"))
+    handler.log_message = lambda *args: None
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://localhost:{httpd.server_address[1]}/"  # localhost, not 127.0.0.1: another origin
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_the_widget_works_embedded_on_another_origin(page, server, city_site):
+    requests = []
+    page.on("request", lambda request: requests.append((request.method, request.url)))
+    page.goto(city_site)
+    page.get_by_role("button", name="Abrir chat con el municipio").click()
+    send_text(page, "hola")
+    page.get_by_role("button", name="Reportar un bache").click()
+    expect(chat_log(page).get_by_text("¿Dónde está el bache?")).to_be_visible()
+    assert ("OPTIONS", f"{server.base}/webchat/api/messages") not in requests  # simple requests: no preflight
+
+    ((session,),) = rows(server.database, "SELECT address FROM contactaddress WHERE kind = 'webchat'")
+    svc = SimpleNamespace(redis=redis.Redis.from_url(server.redis_url), flows=SimpleNamespace(expire_after=None))
+    wait_until(lambda: any(url.startswith(f"{server.base}/webchat/api/stream") for _, url in requests))
+    webchat.send(svc, Outgoing(channel="webchat", to=session, message=OutboundMessage("Aviso del municipio")))
+    expect(chat_log(page).get_by_text("Aviso del municipio")).to_be_visible()  # the stream crosses origins too
+    assert page.dialogs == [] and page.errors == []
+
+
+def tmp_path_factory_png():
+    """A scratch path for the screenshot when the README's copy is not being refreshed."""
+    import tempfile
+    from pathlib import Path
+
+    return Path(tempfile.mkdtemp()) / "webchat.png"
