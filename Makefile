@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test bench clean chromium
+.PHONY: install run test test-sqlite bench clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,12 @@ install: $(STAMP)
 run: install
 	$(BIN)/ventanilla run
 
+# The whole suite, on SQLite and then on PostgreSQL (a private server on loopback, see scripts/with-postgres).
 test: install
+	$(BIN)/pytest -q
+	scripts/with-postgres $(BIN)/pytest -q
+
+test-sqlite: install
 	$(BIN)/pytest -q
 
 # The browser tests drive Debian's Chromium through Playwright (never `playwright install`).

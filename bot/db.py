@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import event
+from sqlalchemy.pool import NullPool
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -18,9 +20,14 @@ BUSY_TIMEOUT_MS = 10_000
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and explicit transaction control."""
+    """Create an engine; SQLite gets WAL, a busy timeout and explicit transaction control.
+
+    PostgreSQL sessions run in UTC; DATABASE_POOL=none leaves pooling to an external
+    pooler (PgBouncer) and opens a connection per use.
+    """
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        pooling = {"poolclass": NullPool} if os.environ.get("DATABASE_POOL") == "none" else {"pool_pre_ping": True}
+        return create_engine(url, connect_args={"options": "-c timezone=UTC"}, **pooling)
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)

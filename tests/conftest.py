@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,40 @@ ACCOUNT_SID = "AC00000000000000000000000000000000"
 PUBLIC_URL = "https://ventanilla.example.mx"
 WEBHOOK_PATH = "/webhooks/twilio"
 _sids = itertools.count(1)
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")  # set: the suite runs on PostgreSQL
+
+
+def database_url(tmp_path: Path, name: str = "test.db") -> str:
+    """The database a test's app uses: a fresh SQLite file, or the PostgreSQL database reset for the test."""
+    return TEST_DATABASE_URL or f"sqlite:///{tmp_path / name}"
+
+
+def query(url: str, sql: str, **params) -> list[tuple]:
+    """Read the database another process writes (a real server's), whichever database it is."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def fresh_database():
+    """On PostgreSQL every test starts from empty tables (on SQLite each test has its own file)."""
+    if TEST_DATABASE_URL:
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+        from sqlmodel import SQLModel
+
+        engine = create_engine(TEST_DATABASE_URL, poolclass=NullPool)
+        SQLModel.metadata.drop_all(engine)
+        SQLModel.metadata.create_all(engine)
+        engine.dispose()
+    yield
 
 
 def twilio_fixture(name: str) -> dict:
@@ -53,7 +88,7 @@ def redis_url(redis_server) -> str:
 @pytest.fixture
 def app(tmp_path, redis_url):
     app = create_app({
-        "database_url": f"sqlite:///{tmp_path / 'test.db'}",
+        "database_url": database_url(tmp_path),
         "redis_url": redis_url,
         "flows_path": str(ROOT / "flows.yaml"),
         "public_url": PUBLIC_URL,

@@ -14,7 +14,7 @@ import pytest
 from bot import create_app
 from bot.db import create_tables
 from bot.flows import FlowsInvalidError
-from conftest import AUTH_TOKEN, PUBLIC_URL, ROOT, Resident
+from conftest import AUTH_TOKEN, PUBLIC_URL, ROOT, Resident, database_url
 
 OLD_PROMPT = "Si puedes, mándanos una foto 📷 (o escribe *omitir*)."
 NEW_PROMPT = "¿Tienes una foto del bache? 📷 (o escribe *omitir*)."
@@ -29,7 +29,7 @@ def flows_copy(tmp_path):
 
 def make_app(tmp_path, redis_url, flows_path):
     app = create_app({
-        "database_url": f"sqlite:///{tmp_path / 'test.db'}", "redis_url": redis_url,
+        "database_url": database_url(tmp_path), "redis_url": redis_url,
         "flows_path": str(flows_path), "public_url": PUBLIC_URL, "twilio_auth_token": AUTH_TOKEN,
     })
     create_tables(app.extensions["ventanilla"].engine)

@@ -12,7 +12,7 @@ from bot.db import create_tables
 from bot.models import Outbox, Ticket
 from bot.outbox import relay
 from datetime import timedelta
-from conftest import AUTH_TOKEN, PUBLIC_URL, ROOT, Resident, all_rows
+from conftest import AUTH_TOKEN, PUBLIC_URL, ROOT, Resident, all_rows, database_url
 from test_report_end_to_end import OBRAS_URL, department_endpoint
 
 
@@ -25,7 +25,7 @@ def unused_port() -> int:
 @pytest.fixture
 def app_without_redis(tmp_path):
     app = create_app({
-        "database_url": f"sqlite:///{tmp_path / 'test.db'}",
+        "database_url": database_url(tmp_path),
         "redis_url": f"redis://127.0.0.1:{unused_port()}/0",
         "flows_path": str(ROOT / "flows.yaml"),
         "public_url": PUBLIC_URL,

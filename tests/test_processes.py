@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AUTH_TOKEN, ROOT
+from conftest import AUTH_TOKEN, ROOT, database_url, query
 from processes import POTHOLE, free_port, http_get, send_signed, wait_until
 
 BIN = Path(sys.executable).parent
@@ -24,7 +24,7 @@ def gunicorn(tmp_path, redis_url):
     """Our app under gunicorn with 3 worker processes sharing one SQLite file."""
     port = free_port()
     env = {
-        **os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", "REDIS_URL": redis_url,
+        **os.environ, "DATABASE_URL": database_url(tmp_path, "app.db"), "REDIS_URL": redis_url,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "FLOWS_PATH": str(ROOT / "flows.yaml"),
     }
@@ -36,7 +36,7 @@ def gunicorn(tmp_path, redis_url):
     )
     base = f"http://127.0.0.1:{port}"
     wait_until(lambda: http_get(base + "/healthz")[0] == 200)
-    yield base, tmp_path / "app.db", tmp_path / "gunicorn.log"
+    yield base, env["DATABASE_URL"], tmp_path / "gunicorn.log"
     process.terminate()
     process.wait(timeout=20)
     log.close()
@@ -54,10 +54,9 @@ def test_many_residents_at_once_on_several_processes(gunicorn):
     statuses = [status for conversation in conversations for status, _ in conversation]
     assert statuses == [200] * len(senders) * len(POTHOLE), log.read_text()[-2000:]
     assert all("folio" in conversation[-1][1] for conversation in conversations)
-    with sqlite3.connect(database) as db:
-        assert db.execute("SELECT count(*) FROM ticket").fetchone()[0] == len(senders)
-        assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == len(senders)
-        assert db.execute("SELECT count(DISTINCT folio) FROM ticket").fetchone()[0] == len(senders)
+    assert query(database, "SELECT count(*) FROM ticket") == [(len(senders),)]
+    assert query(database, "SELECT count(*) FROM outbox") == [(len(senders),)]
+    assert query(database, "SELECT count(DISTINCT folio) FROM ticket") == [(len(senders),)]
     assert "database is locked" not in log.read_text()
 
 
@@ -80,9 +79,8 @@ def test_the_same_message_sid_concurrently_is_one_message(gunicorn):
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         assert list(pool.map(post, range(10))) == [200] * 10
-    with sqlite3.connect(database) as db:
-        assert db.execute("SELECT count(*) FROM message WHERE direction = 'in'").fetchone()[0] == 1
-        assert db.execute("SELECT count(*) FROM message WHERE direction = 'out'").fetchone()[0] == 1
+    assert query(database, "SELECT count(*) FROM message WHERE direction = 'in'") == [(1,)]
+    assert query(database, "SELECT count(*) FROM message WHERE direction = 'out'") == [(1,)]
 
 
 def test_make_run_serves_delivers_and_stops_on_ctrl_c(tmp_path):
@@ -134,12 +132,12 @@ def test_one_resident_writing_many_messages_at_once_on_several_processes(gunicor
     with ThreadPoolExecutor(max_workers=15) as pool:
         results = list(pool.map(lambda text: send_signed(base, sender, text), texts))
     assert [status for status, _ in results] == [200] * len(texts), log.read_text()[-2000:]
-    with sqlite3.connect(database) as db:
-        inbound = [row[0] for row in db.execute("SELECT text FROM message WHERE direction = 'in' ORDER BY id")]
-        seq = db.execute("SELECT seq FROM conversation").fetchone()[0]
-        replies_per_message = db.execute(
-            "SELECT count(*) FROM message WHERE direction = 'in' AND id NOT IN (SELECT reply_to_id FROM message WHERE reply_to_id IS NOT NULL)"
-        ).fetchone()[0]
+    inbound = [row[0] for row in query(database, "SELECT text FROM message WHERE direction = 'in' ORDER BY id")]
+    ((seq,),) = query(database, "SELECT seq FROM conversation")
+    ((replies_per_message,),) = query(
+        database,
+        "SELECT count(*) FROM message WHERE direction = 'in' AND id NOT IN (SELECT reply_to_id FROM message WHERE reply_to_id IS NOT NULL)",
+    )
     assert sorted(inbound[1:]) == sorted(texts) and inbound[0] == "hola"
     assert seq == len(texts) + 1  # every message moved the conversation exactly once
     assert replies_per_message == 0  # and every one was answered
@@ -164,10 +162,10 @@ def test_a_location_and_a_photo_sent_together_are_both_kept(gunicorn):
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         assert list(pool.map(post, ["whatsapp_location", "whatsapp_image"])) == [200, 200]
-    with sqlite3.connect(database) as db:
-        kinds = [row[0] for row in db.execute(
-            "SELECT json_extract(data, '$.location.label') IS NOT NULL FROM message WHERE direction = 'in' ORDER BY id"
-        )]
-        seq = db.execute("SELECT seq FROM conversation").fetchone()[0]
+    import json
+
+    stored = [row[0] for row in query(database, "SELECT data FROM message WHERE direction = 'in' ORDER BY id")]
+    kinds = [bool((data if isinstance(data, dict) else json.loads(data)).get("location")) for data in stored]
+    ((seq,),) = query(database, "SELECT seq FROM conversation")
     assert len(kinds) == 3 and sum(kinds) == 1  # "bache", then the pin and the photo, both stored
     assert seq == 3

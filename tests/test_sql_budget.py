@@ -31,6 +31,10 @@ def test_one_mid_flow_message_costs_a_handful_of_statements(app, resident):
     engine = app.extensions["ventanilla"].engine
     statements = executed_statements(engine, lambda: resident.says("Morelos y 5 de Mayo"))
     assert len(statements) <= MID_FLOW_BUDGET, statements
+    if engine.dialect.name != "sqlite":  # PostgreSQL: the driver begins; the UPDATE's row lock is the lock
+        first_write = next(i for i, s in enumerate(statements) if s.startswith("UPDATE"))
+        assert all(s.startswith(("UPDATE", "INSERT")) for s in statements[first_write:]), statements
+        return
     locked = statements[statements.index("BEGIN IMMEDIATE") + 1 :]
     assert locked and all(s.startswith(("UPDATE", "INSERT")) for s in locked), statements  # no reads under the lock
     assert "BEGIN" in statements[: statements.index("BEGIN IMMEDIATE")]  # reads share one snapshot

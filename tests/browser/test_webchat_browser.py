@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +20,7 @@ import redis
 from bot.channels import webchat
 from bot.flows.messages import OutboundMessage
 from bot.sending import Outgoing
-from conftest import ROOT
+from conftest import ROOT, database_url, query
 from processes import free_port, http_get, wait_until
 
 BIN = Path(sys.executable).parent
@@ -61,7 +60,7 @@ def server(tmp_path, redis_url):
     """Our app under gunicorn with threaded workers (a server-sent events stream holds a thread)."""
     port = free_port()
     env = {
-        **os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", "REDIS_URL": redis_url,
+        **os.environ, "DATABASE_URL": database_url(tmp_path, "app.db"), "REDIS_URL": redis_url,
         "PUBLIC_URL": f"http://127.0.0.1:{port}", "FLOWS_PATH": str(ROOT / "flows.yaml"),
         "MEDIA_DIR": str(tmp_path / "media"), "SECRET_KEY": SECRET_KEY,
     }
@@ -75,7 +74,7 @@ def server(tmp_path, redis_url):
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: http_get(base + "/healthz")[0] == 200)
-        yield SimpleNamespace(base=base, database=tmp_path / "app.db", media=tmp_path / "media",
+        yield SimpleNamespace(base=base, database=env["DATABASE_URL"], media=tmp_path / "media",
                               log=tmp_path / "gunicorn.log", redis_url=redis_url)
     finally:
         process.terminate()
@@ -134,9 +133,8 @@ def small_jpeg(page) -> bytes:
     return bytes(data)
 
 
-def rows(database: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(database) as db:
-        return db.execute(sql).fetchall()
+def rows(database: str, sql: str) -> list[tuple]:
+    return query(database, sql)
 
 
 def chat_log(page):
@@ -188,7 +186,7 @@ def test_a_resident_reports_a_pothole_from_the_city_site(page, server):
         server.database, "SELECT folio, channel, latitude, longitude, media FROM ticket"
     )
     assert (got_folio, channel, latitude, longitude) == (folio, "webchat", 25.6581, -100.4025)
-    (photo,) = json.loads(media)
+    (photo,) = media if isinstance(media, list) else json.loads(media)
     stored = server.media / photo["stored"]
     assert stored.read_bytes()[:3] == b"\xff\xd8\xff" and photo["url"] == f"/webchat/media/{stored.name}"
 

@@ -11,7 +11,7 @@ import time
 import responses
 
 from bot import create_app
-from conftest import ACCOUNT_SID, AUTH_TOKEN, FIXTURES, PUBLIC_URL, ROOT
+from conftest import ACCOUNT_SID, AUTH_TOKEN, FIXTURES, PUBLIC_URL, ROOT, database_url
 
 APP_SECRET = "test-meta-app-secret"
 VERIFY_TOKEN = "test-verify-token"
@@ -28,7 +28,7 @@ _ids = itertools.count(1)
 def make_app(tmp_path, redis_url):
     """The app of conftest's `app` fixture, with Meta's settings too."""
     return create_app({
-        "database_url": f"sqlite:///{tmp_path / 'test.db'}",
+        "database_url": database_url(tmp_path),
         "redis_url": redis_url,
         "flows_path": str(ROOT / "flows.yaml"),
         "public_url": PUBLIC_URL,

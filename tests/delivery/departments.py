@@ -8,7 +8,7 @@ import pytest
 
 from bot import create_app
 from bot.db import create_tables
-from conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, ROOT
+from conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, ROOT, database_url
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def app_with_departments(tmp_path, redis_url, request):
     old = text[text.index("  obras_publicas:\n"):text.index("  servicios_publicos:\n")]
     flows.write_text(text.replace(old, "  obras_publicas:\n    name: Obras Públicas\n    delivery:\n" + delivery))
     app = create_app({
-        "database_url": f"sqlite:///{tmp_path / 'test.db'}", "redis_url": redis_url, "flows_path": str(flows),
+        "database_url": database_url(tmp_path), "redis_url": redis_url, "flows_path": str(flows),
         "public_url": PUBLIC_URL, "twilio_auth_token": AUTH_TOKEN, "twilio_account_sid": ACCOUNT_SID,
         "media_dir": str(tmp_path / "media"),
     })

