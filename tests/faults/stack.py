@@ -153,3 +153,46 @@ class Stack:
 
     def log_tail(self) -> str:
         return "\n".join(f"--- {n}\n{p.read_text()[-1500:]}" for n, p in self.logs.items() if p.exists())
+
+
+class FakeGraph:
+    """Meta's Graph API as a server on loopback: answers 429 a given number of times, then accepts,
+    recording when each message arrived (WHATSAPP_GRAPH_URL points the app at it)."""
+
+    def __init__(self, throttle_first: int = 0):
+        self.throttle_left = throttle_first
+        self.throttled = 0
+        self.accepted: list[tuple[float, dict]] = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.url = f"http://127.0.0.1:{self.server.server_port}/v21.0"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def _handler(self):
+        graph = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                if graph.throttle_left > 0:
+                    graph.throttle_left -= 1
+                    graph.throttled += 1
+                    self._answer(429, {"error": {"message": "(#130429) Rate limit hit", "code": 130429}})
+                    return
+                graph.accepted.append((time.monotonic(), body))
+                self._answer(200, {"messaging_product": "whatsapp", "messages": [{"id": f"wamid.{len(graph.accepted)}"}]})
+
+            def _answer(self, status, payload):
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+    def close(self):
+        self.server.shutdown()
