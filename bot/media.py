@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .config import Config
 
-__all__ = ["store_media", "media_path", "MediaRefusedError", "check_media"]
+__all__ = ["store_media", "media_path", "MediaRefusedError", "check_media", "read_limited"]
 
 EXTENSIONS = {"image/jpeg": ".jpg", "audio/ogg": ".ogg", "audio/mpeg": ".mp3", "audio/amr": ".amr", "audio/mp4": ".m4a"}
 
@@ -48,3 +48,14 @@ def media_path(config: Config, name: str) -> Path | None:
         return None
     path = Path(config.media_dir) / name
     return path if path.is_file() else None
+
+
+def read_limited(response, limit: int) -> bytes:
+    """Read a streamed download up to limit + 1 bytes: enough to know a file is too large without keeping it all."""
+    chunks, size = [], 0
+    for chunk in response.iter_content(64 * 1024):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    return b"".join(chunks)

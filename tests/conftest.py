@@ -85,9 +85,9 @@ def redis_url(redis_server) -> str:
     return redis_server
 
 
-@pytest.fixture
-def app(tmp_path, redis_url):
-    app = create_app({
+def app_settings(tmp_path: Path, redis_url: str, **overrides) -> dict:
+    """The settings every test app starts from (a fresh database, the shipped flows, Twilio's test account)."""
+    return {
         "database_url": database_url(tmp_path),
         "redis_url": redis_url,
         "flows_path": str(ROOT / "flows.yaml"),
@@ -97,7 +97,13 @@ def app(tmp_path, redis_url):
         "twilio_sms_from": "+528187654321",
         "twilio_whatsapp_from": "whatsapp:+5218187654321",
         "media_dir": str(tmp_path / "media"),
-    })
+        **overrides,
+    }
+
+
+@pytest.fixture
+def app(tmp_path, redis_url):
+    app = create_app(app_settings(tmp_path, redis_url))
     with app.app_context():
         create_tables(services().engine)
     yield app

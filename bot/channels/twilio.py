@@ -19,6 +19,7 @@ from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
 from ..conversations import handle_inbound
+from ..media import read_limited
 from ..message_status import record_status
 from ..sending import Outgoing, SendError
 from ..flows.messages import InboundMessage, Location, Media, OutboundMessage
@@ -193,16 +194,6 @@ def fetch_media(svc, media: dict) -> tuple[bytes, str]:
         raise SendError(f"{type(exc).__name__}: {exc}", retryable=True, code="network") from exc
     if response.status_code != 200:
         raise SendError(f"HTTP {response.status_code} fetching media", retryable=response.status_code in RETRYABLE_STATUSES or response.status_code == 404)
-    content = _read_limited(response, config.media_max_bytes)
+    content = read_limited(response, config.media_max_bytes)
     return content, response.headers.get("Content-Type", media.get("content_type", ""))
 
-
-def _read_limited(response, limit: int) -> bytes:
-    """Read at most limit + 1 bytes: enough to know a file is too large without keeping it all."""
-    chunks, size = [], 0
-    for chunk in response.iter_content(64 * 1024):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            break
-    return b"".join(chunks)

@@ -25,6 +25,7 @@ from sqlmodel import select
 from ..conversations import handle_inbound
 from ..db import transaction
 from ..flows.messages import InboundMessage, Location, Media, OutboundMessage
+from ..media import read_limited
 from ..message_status import record_status
 from ..models import ContactAddress, Message, utcnow
 from ..outbound import WHATSAPP_WINDOW, contact_language, queue_message, route_for
@@ -386,7 +387,7 @@ def fetch_media(svc, media: dict) -> tuple[bytes, str]:
     if not str(url).startswith(("https://", "http://")):
         raise SendError(f"unexpected media URL {url!r}", retryable=False, code="media")
     response = _get(url, config, "downloading media", stream=True)
-    content = _read_limited(response, config.media_max_bytes)
+    content = read_limited(response, config.media_max_bytes)
     content_type = details.get("mime_type") or response.headers.get("Content-Type") or media.get("content_type", "")
     return content, content_type
 
@@ -400,13 +401,3 @@ def _get(url: str, config, doing: str, stream: bool = False):
         raise _graph_error(response, doing)
     return response
 
-
-def _read_limited(response, limit: int) -> bytes:
-    """Read at most limit + 1 bytes: enough to know a file is too large without keeping it all."""
-    chunks, size = [], 0
-    for chunk in response.iter_content(64 * 1024):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            break
-    return b"".join(chunks)

