@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hmac
-import json
 
 from flask import Blueprint, abort, jsonify, request
 from sqlmodel import select
 
+from .channels.errors import PayloadError
+from .channels.payloads import load_json
 from .db import transaction
 from .delivery.webhook import SIGNATURE_HEADER, sign
 from .lifecycle import STATUSES, TransitionError, change_status
@@ -47,8 +48,8 @@ def update_status(folio: str):
 
 def _parse(body: bytes) -> dict:
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = load_json(body)
+    except PayloadError:
         abort(400, "the body must be JSON")
     if not isinstance(data, dict) or not isinstance(data.get("status"), str):
         abort(400, f"'status' is required, one of {', '.join(STATUSES)}")

@@ -7,6 +7,8 @@ import logging
 
 from flask import Blueprint, abort, jsonify, render_template_string, request, send_file, url_for
 
+from .channels.errors import PayloadError
+from .channels.payloads import load_json
 from .delivery.webhook import SIGNATURE_HEADER, sign
 from .media import media_path
 from .services import services
@@ -86,6 +88,10 @@ def demo_inbox(department: str):
     secret = svc.flows.departments[department].delivery.get("secret", "")
     if not hmac.compare_digest(request.headers.get(SIGNATURE_HEADER, ""), sign(secret, request.get_data())):
         abort(403, "invalid signature")
-    ticket = request.get_json(silent=True) or {}
+    try:
+        ticket = load_json(request.get_data())
+    except PayloadError:
+        abort(400, "the body must be JSON")
+    ticket = ticket if isinstance(ticket, dict) else {}
     log.info("demo inbox %s received ticket %s: %s", department, ticket.get("folio"), ticket.get("summary"))
     return jsonify({"received": ticket.get("folio")})

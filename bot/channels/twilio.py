@@ -26,6 +26,7 @@ from ..flows.messages import InboundMessage, Location, Media, OutboundMessage
 from ..phones import PhoneError, normalize_phone
 from ..services import services
 from .errors import PayloadError
+from .payloads import clean_text, storable
 from .render import as_numbered_text
 
 __all__ = ["bp", "verify", "parse", "reply", "send", "fetch_media", "CHANNEL_PREFIX"]
@@ -59,11 +60,11 @@ def parse(form) -> InboundMessage:
         recipient=form.get("To", "").removeprefix(CHANNEL_PREFIX),
         provider="twilio",
         provider_id=sid,
-        text=form.get("Body", ""),
-        payload=form.get("ButtonPayload", ""),
+        text=storable(form.get("Body", "")),
+        payload=storable(form.get("ButtonPayload", "")),
         location=_location(form),
         media=_media(form),
-        profile_name=form.get("ProfileName", ""),
+        profile_name=storable(form.get("ProfileName", "")),
         raw={"WaId": form.get("WaId", ""), "ButtonText": form.get("ButtonText", "")},
     )
 
@@ -77,7 +78,7 @@ def _location(form) -> Location | None:
         raise PayloadError("Latitude and Longitude must be numbers") from None
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
         raise PayloadError("Latitude or Longitude out of range")
-    return Location(lat, lng, form.get("Address") or None, form.get("Label") or None)
+    return Location(lat, lng, storable(form.get("Address", "")) or None, storable(form.get("Label", "")) or None)
 
 
 def _media(form) -> tuple[Media, ...]:
@@ -97,7 +98,7 @@ def reply(replies: tuple[OutboundMessage, ...]) -> str:
     """Render replies as TwiML, one <Message> each (options as numbered text)."""
     response = MessagingResponse()
     for message in replies:
-        response.message(as_numbered_text(message))
+        response.message(clean_text(as_numbered_text(message)))  # XML cannot carry control characters
     return str(response)
 
 
@@ -106,7 +107,7 @@ def _signed_url() -> str:
     public_url = services().config.public_url
     if not public_url:
         return request.url
-    query = request.query_string.decode()
+    query = request.query_string.decode("utf-8", "replace")  # Twilio sends UTF-8; anything else fails the signature
     return public_url + request.path + (f"?{query}" if query else "")
 
 
@@ -129,7 +130,8 @@ def _verified_form():
     if not svc.config.twilio_auth_token:
         log.error("TWILIO_AUTH_TOKEN is not set: refusing every Twilio webhook")
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not verify(svc.config.twilio_auth_token, _signed_url(), request.form.to_dict(), signature):
+    fields = {key or "": value for key, value in request.form.to_dict().items()}  # an empty name parses as None
+    if not verify(svc.config.twilio_auth_token, _signed_url(), fields, signature):
         abort(403, "invalid Twilio signature")
     return request.form
 

@@ -36,6 +36,8 @@ from ..media import media_path, store_media
 from ..models import Message, Ticket
 from ..sending import Outgoing, SendError
 from ..services import services
+from .errors import PayloadError
+from .payloads import has_surrogates, load_json, storable
 
 __all__ = ["bp", "send", "make_token", "session_id", "channel_name", "MAX_TEXT"]
 
@@ -143,7 +145,7 @@ def session_id(token) -> str:
     """The session a token names; ApiError 401 when it is invalid or expired (400 when not even a string)."""
     if token is None or token == "":
         raise ApiError(401, "no_session", "a session token is required")
-    if not isinstance(token, str) or len(token) > 200:
+    if not isinstance(token, str) or len(token) > 200 or has_surrogates(token):
         raise ApiError(400, "bad_request", "token must be a string")
     try:
         session = _serializer().loads(token, max_age=int(max_age(services()).total_seconds()))
@@ -188,7 +190,7 @@ def _string(data: dict, key: str, limit: int) -> str:
         raise ApiError(400, "bad_request", f"{key} must be a string")
     if len(value) > limit:
         raise ApiError(400, "too_long", f"{key} is longer than {limit} characters")
-    return value
+    return storable(value)
 
 
 def _client_id(value) -> str:
@@ -237,7 +239,10 @@ def _reply_data(reply: OutboundMessage) -> dict:
 @bp.post("/webchat/api/messages")
 def post_message():
     """A resident's text, button press or shared location; answer with the bot's replies."""
-    data = request.get_json(force=True, silent=True)  # the widget sends text/plain: no CORS preflight
+    try:
+        data = load_json(request.get_data())  # the widget sends text/plain: no CORS preflight
+    except PayloadError:
+        data = None
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", "the body must be a JSON object")
     session = session_id(data.get("token"))

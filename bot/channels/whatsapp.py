@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import re
 from datetime import datetime, timezone
@@ -34,6 +33,7 @@ from ..phones import PhoneError, normalize_phone
 from ..sending import Outgoing, SendError
 from ..services import services
 from .errors import PayloadError
+from .payloads import load_json
 from .render import as_numbered_text
 
 __all__ = ["bp", "verify", "parse", "send", "message_body", "fetch_media", "PROVIDER", "MEDIA_PREFIX"]
@@ -92,7 +92,7 @@ def webhook():
     if not verify(svc.config.whatsapp_app_secret, body, request.headers.get(SIGNATURE_HEADER, "")):
         abort(403, "invalid X-Hub-Signature-256")
     try:
-        messages, statuses = parse(json.loads(body))
+        messages, statuses = parse(load_json(body))
     except (ValueError, RecursionError) as exc:  # PayloadError, JSON or UTF-8 that does not decode
         abort(400, str(exc)[:200])
     for msg in messages:
@@ -185,6 +185,16 @@ def _text(container: dict, key: str, what: str) -> str:
     return value
 
 
+def _optional_text(container, key: str) -> str | None:
+    """A string field that may be missing; anything but a string is malformed."""
+    value = container.get(key) if isinstance(container, dict) else None
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise PayloadError(f"{key} must be text")
+    return value
+
+
 def _status(status) -> dict:
     status = _dict(status, "status")
     _text(status, "id", "a status")
@@ -265,7 +275,7 @@ def _location(body: dict) -> Location:
         raise PayloadError("latitude and longitude must be numbers") from None
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
         raise PayloadError("latitude or longitude out of range")
-    return Location(lat, lng, body.get("address") or None, body.get("name") or None)
+    return Location(lat, lng, _optional_text(body, "address"), _optional_text(body, "name"))
 
 
 def _contacts_text(contacts: list) -> str:
@@ -273,8 +283,9 @@ def _contacts_text(contacts: list) -> str:
     lines = []
     for card in contacts:
         card = _dict(card, "contact")
-        name = (card.get("name") or {}).get("formatted_name", "") if isinstance(card.get("name"), dict) else ""
-        phones = ", ".join(str(p.get("phone") or p.get("wa_id") or "") for p in card.get("phones") or [] if isinstance(p, dict))
+        name = _optional_text(card.get("name"), "formatted_name") or ""
+        cards = card.get("phones") if isinstance(card.get("phones"), list) else []
+        phones = ", ".join(str(p.get("phone") or p.get("wa_id") or "") for p in cards if isinstance(p, dict))
         lines.append("👤 " + ": ".join(part for part in (name, phones) if part))
     return "\n".join(lines)
 

@@ -1,0 +1,46 @@
+"""Reading untrusted bodies at the edge: JSON that cannot hurt us, text that can be stored and echoed."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from .errors import PayloadError
+
+__all__ = ["load_json", "clean_text", "storable", "has_surrogates"]
+
+# XML 1.0 (TwiML) and sane storage allow tab, newline and carriage return among the control characters.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def load_json(body: bytes):
+    """Parse a JSON body; PayloadError for bad UTF-8, bad JSON, absurd nesting or lone surrogates."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise PayloadError(f"not valid JSON: {type(exc).__name__}") from None
+    if has_surrogates(data):
+        raise PayloadError("the JSON holds text that is not Unicode (lone surrogates)")
+    return data
+
+
+def has_surrogates(value) -> bool:
+    """Tell whether any string inside value holds a lone surrogate (which UTF-8 cannot store)."""
+    if isinstance(value, str):
+        return bool(_SURROGATE.search(value))
+    if isinstance(value, dict):
+        return any(has_surrogates(k) or has_surrogates(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_surrogates(v) for v in value)
+    return False
+
+
+def clean_text(text: str) -> str:
+    """What a resident typed, minus control characters and lone surrogates (unstorable, unechoable)."""
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
+
+
+def storable(text: str) -> str:
+    """Text as a resident sent it, minus what no database keeps: NUL (PostgreSQL refuses it) and lone surrogates."""
+    return _SURROGATE.sub("\ufffd", text.replace("\x00", ""))
