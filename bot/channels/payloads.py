@@ -21,14 +21,14 @@ def load_json(body: bytes):
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise PayloadError(f"not valid JSON: {type(exc).__name__}") from None
     if has_surrogates(data):
-        raise PayloadError("the JSON holds text that is not Unicode (lone surrogates)")
+        raise PayloadError("the JSON holds text no database stores (NUL or lone surrogates)")
     return data
 
 
 def has_surrogates(value) -> bool:
-    """Tell whether any string inside value holds a lone surrogate (which UTF-8 cannot store)."""
+    """Tell whether any string inside value holds a lone surrogate or a NUL (which no database stores)."""
     if isinstance(value, str):
-        return bool(_SURROGATE.search(value))
+        return "\x00" in value or bool(_SURROGATE.search(value))
     if isinstance(value, dict):
         return any(has_surrogates(k) or has_surrogates(v) for k, v in value.items())
     if isinstance(value, list):

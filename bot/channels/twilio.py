@@ -133,7 +133,7 @@ def _verified_form():
     fields = {key or "": value for key, value in request.form.to_dict().items()}  # an empty name parses as None
     if not verify(svc.config.twilio_auth_token, _signed_url(), fields, signature):
         abort(403, "invalid Twilio signature")
-    return request.form
+    return {key: storable(value) for key, value in fields.items()}  # signed, but still stored: no NUL
 
 
 @bp.post("/webhooks/twilio/status")

@@ -276,8 +276,9 @@ def post_photo():
         raise _too_large(config)
     if not _MAGIC[content_type](content):
         raise ApiError(415, "unsupported_type", f"the file is not a {content_type} picture")
+    text = _string(form, "text", MAX_TEXT)  # every check before the file is kept: a 400 leaves nothing behind
     name = store_media(config, content, content_type)
-    msg = _inbound(session, client_id, text=_string(form, "text", MAX_TEXT),
+    msg = _inbound(session, client_id, text=text,
                    media=(Media(url=f"/webchat/media/{name}", content_type=content_type),))
     answer = _answer(session, msg)
     _mark_stored(msg, name, len(content))
