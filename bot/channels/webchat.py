@@ -48,8 +48,8 @@ SALT = "webchat"
 DEFAULT_MAX_AGE = timedelta(hours=2)
 MAX_TEXT = 2000
 MAX_PAYLOAD = 200
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+_CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # fullmatch: "abc\n" is not an id
+_SESSION_ID = re.compile(r"[0-9a-f]{32}")
 STREAM_SECONDS = 300  # an SSE answer holds a thread: end it, EventSource reconnects by itself
 HEARTBEAT_SECONDS = 15
 RETRY_MILLISECONDS = 3000
@@ -151,7 +151,7 @@ def session_id(token) -> str:
         session = _serializer().loads(token, max_age=int(max_age(services()).total_seconds()))
     except BadSignature:  # SignatureExpired is one
         raise ApiError(401, "invalid_session", "the session token is invalid or expired") from None
-    if not isinstance(session, str) or not _SESSION_ID.match(session):
+    if not isinstance(session, str) or not _SESSION_ID.fullmatch(session):
         raise ApiError(401, "invalid_session", "the session token is invalid")
     return session
 
@@ -194,7 +194,7 @@ def _string(data: dict, key: str, limit: int) -> str:
 
 
 def _client_id(value) -> str:
-    if not isinstance(value, str) or not _CLIENT_ID.match(value):
+    if not isinstance(value, str) or not _CLIENT_ID.fullmatch(value):
         raise ApiError(400, "bad_request", "id must be 1 to 64 letters, digits, - or _")
     return value
 
@@ -330,7 +330,7 @@ def _backlog_key(session: str) -> str:
 def send(svc, outgoing: Outgoing) -> str:
     """Publish a later message to the resident's widget (and keep it a while, should it be closed)."""
     session = outgoing.to
-    if not isinstance(session, str) or not _SESSION_ID.match(session):
+    if not isinstance(session, str) or not _SESSION_ID.fullmatch(session):
         raise SendError(f"not a web chat session: {session!r}", retryable=False, code="address")
     message_id = f"webchat-{uuid.uuid4()}"
     keep = int(max_age(svc).total_seconds()) + 3600
