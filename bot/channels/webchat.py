@@ -48,6 +48,7 @@ SALT = "webchat"
 DEFAULT_MAX_AGE = timedelta(hours=2)
 MAX_TEXT = 2000
 MAX_PAYLOAD = 200
+MAX_LANG = 8
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # fullmatch: "abc\n" is not an id
 _SESSION_ID = re.compile(r"[0-9a-f]{32}")
 STREAM_SECONDS = 300  # an SSE answer holds a thread: end it, EventSource reconnects by itself
@@ -251,7 +252,8 @@ def post_message():
     location = _location(data.get("location"))
     if not (text.strip() or payload or location):
         raise ApiError(400, "empty", "send text, a payload or a location")
-    return _answer(session, _inbound(session, client_id, text=text, payload=payload, location=location))
+    lang_hint = _string(data, "lang", MAX_LANG)  # the page's language, for a first message that shows none
+    return _answer(session, _inbound(session, client_id, text=text, payload=payload, location=location, lang_hint=lang_hint))
 
 
 @bp.post("/webchat/api/photo")

@@ -22,7 +22,8 @@ __all__ = ["State", "Turn", "advance", "detect_language"]
 
 def advance(flows: Flows, state: State, msg: InboundMessage, now: datetime, folio: str) -> Turn:
     """Take one inbound message and return the next state, the replies and the events."""
-    lang = state.lang if state.flow else detect_language(flows, msg.text, state.lang)
+    hint = msg.lang_hint if msg.lang_hint in flows.languages else None
+    lang = state.lang if state.flow else detect_language(flows, msg.text, state.lang or hint)
     ctx = Context(flows, lang or flows.default_language, msg.profile_name, folio, now)
     command, argument = find_command(flows, msg.text)
     if state.opted_out:

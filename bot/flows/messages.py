@@ -52,6 +52,7 @@ class InboundMessage:
     location: Location | None = None
     media: tuple[Media, ...] = ()
     profile_name: str = ""
+    lang_hint: str = ""  # the language of the page or app the resident writes from, if it says
     received_at: datetime | None = None
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 

@@ -416,3 +416,18 @@ def test_streams_are_per_session(app, client, short_streams):
     webchat.send(app.extensions["ventanilla"], Outgoing(channel="webchat", to=session_of(app, alice.token), message=OutboundMessage("para Alice")))
     body = "".join(_chunks(client.get(f"/webchat/api/stream?token={bob.token}", buffered=False)))
     assert _events(body) == []
+
+
+def test_the_pages_language_answers_a_first_message_that_shows_none(client):
+    english_page = Chat(client)
+    assert "How can I help?" in text_of(english_page.says(text="123", lang="en"))
+    spanish_page = Chat(client)
+    assert "¿En qué te ayudo?" in text_of(spanish_page.says(text="123", lang="es"))
+
+
+def test_what_the_resident_writes_outweighs_the_pages_language(client):
+    assert "¿En qué te ayudo?" in text_of(Chat(client).says(text="hola", lang="en"))
+
+
+def test_an_unknown_page_language_is_ignored(client):
+    assert "¿En qué te ayudo?" in text_of(Chat(client).says(text="123", lang="xx"))

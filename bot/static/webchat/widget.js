@@ -194,7 +194,7 @@
   }
   function say(fields, shown) {  // a retry keeps the id: the server answers a message once
     var id = newId(), item = { me: true, text: shown };
-    deliver("/api/messages", function (token) { return Object.assign({ token: token, id: id }, fields); }, render(item), item);
+    deliver("/api/messages", function (token) { return Object.assign({ token: token, id: id, lang: en ? "en" : "es" }, fields); }, render(item), item);
   }
 
   // Later messages (a person, notices): server-sent events.
