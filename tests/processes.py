@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 import socket
 import time
 import urllib.parse
@@ -15,10 +16,17 @@ _sids = itertools.count(1)
 
 
 def free_port() -> int:
-    """Return a TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """Return a TCP port nobody listens on right now, below Linux's ephemeral range (32768-60999):
+    an ephemeral port can be taken by any outgoing connection before our server binds it."""
+    for _ in range(200):
+        port = random.randint(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 def wait_until(predicate, timeout: float = 30.0, every: float = 0.2):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 
 import pytest
 import responses
@@ -13,6 +12,7 @@ from aiosmtpd.controller import Controller
 from bot.models import Ticket
 from conftest import all_rows, twilio_fixture
 from departments import app_with_departments  # noqa: F401 - a fixture
+from processes import free_port
 from test_kinds import session_of, work
 from test_report_end_to_end import PHOTO, twilio_media
 
@@ -26,12 +26,6 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default)))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 SMTP_PORT = free_port()

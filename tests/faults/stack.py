@@ -124,7 +124,12 @@ class Stack:
         if "redis" in names:
             wait_until(lambda: self._redis_answers(), timeout=20)
         if "web" in names:
-            wait_until(lambda: http_get(self.base + "/healthz")[0] in (200, 503), timeout=30)
+            wait_until(self._web_answers, timeout=60)
+
+    def _web_answers(self) -> bool:
+        if self.processes["web"].poll() is not None:  # it could not start: say why instead of waiting
+            raise AssertionError(f"gunicorn exited:\n{self.logs['web'].read_text()[-2000:]}")
+        return http_get(self.base + "/healthz")[0] in (200, 503)
 
     def _redis_answers(self) -> bool:
         import redis
