@@ -11,8 +11,8 @@ from .db import transaction
 from .flows.messages import OutboundMessage
 from .media import MediaRefusedError, store_media
 from .attempts import Attempt, fail_attempt, finish_attempt, start_attempt
-from .models import ContactAddress, Message, Ticket
-from .outbound import contact_language, queue_message
+from .models import Message, Ticket
+from .outbound import contact_address, contact_language, queue_message
 from .outbox import enqueue_after_commit
 from .pacing import interval_for, wait_for_turn
 from .sending import Outgoing, SendError
@@ -50,7 +50,7 @@ def _send_one(svc, message_id: int) -> None:
         if row is None or row.provider_id or row.status not in ("queued",):
             return
         outgoing = Outgoing(
-            channel=row.channel, to=_address(session, row), message=OutboundMessage.from_stored(row.text, row.data),
+            channel=row.channel, to=contact_address(session, row.contact_id, row.channel), message=OutboundMessage.from_stored(row.text, row.data),
             template=row.data.get("template"), message_id=row.id,
         )
         provider = row.provider
@@ -85,13 +85,6 @@ def _retry_later(svc, attempt: Attempt, message_ids: list[int], exc: SendError) 
                 row.status = "failed"
                 session.add(row)
     return f"attempt {attempt.number}: {exc}" + ("; given up" if attempt.is_last else "; will retry")
-
-
-def _address(session, row: Message) -> str:
-    kind = "webchat" if row.channel == "webchat" else "phone"
-    return session.exec(
-        select(ContactAddress.address).where(ContactAddress.contact_id == row.contact_id, ContactAddress.kind == kind)
-    ).first()
 
 
 def _record_send_error(engine, message_id: int, exc: SendError) -> None:

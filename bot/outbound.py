@@ -9,11 +9,12 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import Session, select
 
+from .conversation_rows import address_kind
 from .flows import Flows
 from .flows.messages import OutboundMessage
 from .models import Contact, ContactAddress, Conversation, Message, Outbox, utcnow
 
-__all__ = ["Route", "route_for", "queue_message", "queue_messages", "contact_language", "WHATSAPP_WINDOW"]
+__all__ = ["Route", "route_for", "contact_address", "queue_message", "queue_messages", "contact_language", "WHATSAPP_WINDOW"]
 
 log = logging.getLogger(__name__)
 WHATSAPP_WINDOW = timedelta(hours=24)
@@ -36,11 +37,15 @@ def route_for(session: Session, contact_id: int) -> Route | None:
     ).first()
     if last is None:
         return None
-    kind = "webchat" if last.channel == "webchat" else "phone"
-    address = session.exec(
-        select(ContactAddress.address).where(ContactAddress.contact_id == contact_id, ContactAddress.kind == kind)
+    return Route(last.channel, last.provider, contact_address(session, contact_id, last.channel), _aware(last.created_at))
+
+
+def contact_address(session: Session, contact_id: int, channel: str) -> str | None:
+    """Where to reach the contact on a channel: their number, or their web chat session."""
+    return session.exec(
+        select(ContactAddress.address)
+        .where(ContactAddress.contact_id == contact_id, ContactAddress.kind == address_kind(channel))
     ).first()
-    return Route(last.channel, last.provider, address, _aware(last.created_at))
 
 
 def contact_language(session: Session, contact_id: int) -> str | None:

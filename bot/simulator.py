@@ -13,7 +13,6 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Callable, Iterable, TextIO
 
-from .channels.render import as_numbered_text
 from .flows import (
     Flows, HandoverRequested, InboundMessage, Location, Media, OptedIn, OptedOut, State, StatusRequested,
     SurveyCompleted, TicketOpened, advance,
@@ -55,7 +54,7 @@ class Simulator:
     def show(self, turn: Turn) -> None:
         """Print the bot's replies (options numbered) and then the turn's events."""
         for reply in turn.replies:
-            lines = as_numbered_text(reply).splitlines() or [""]
+            lines = reply.as_numbered_text().splitlines() or [""]
             self.say(BOT + lines[0])
             for line in lines[1:]:
                 self.say(INDENT + line if line else "")

@@ -27,7 +27,6 @@ from ..phones import PhoneError, normalize_phone
 from ..services import services
 from .errors import PayloadError
 from .payloads import clean_text, storable
-from .render import as_numbered_text
 
 __all__ = ["bp", "verify", "parse", "reply", "send", "fetch_media", "CHANNEL_PREFIX"]
 
@@ -98,7 +97,7 @@ def reply(replies: tuple[OutboundMessage, ...]) -> str:
     """Render replies as TwiML, one <Message> each (options as numbered text)."""
     response = MessagingResponse()
     for message in replies:
-        response.message(clean_text(as_numbered_text(message)))  # XML cannot carry control characters
+        response.message(clean_text(message.as_numbered_text()))  # XML cannot carry control characters
     return str(response)
 
 
@@ -180,7 +179,7 @@ def _create_arguments(config, outgoing: Outgoing) -> dict:
         arguments["content_sid"] = template["twilio"]
         arguments["content_variables"] = json.dumps({str(n): v for n, v in enumerate(template.get("variables", []), 1)})
     else:
-        arguments["body"] = as_numbered_text(outgoing.message)
+        arguments["body"] = outgoing.message.as_numbered_text()
     return arguments
 
 

@@ -34,7 +34,6 @@ from ..sending import Outgoing, SendError
 from ..services import services
 from .errors import PayloadError
 from .payloads import load_json
-from .render import as_numbered_text
 
 __all__ = ["bp", "verify", "parse", "send", "message_body", "fetch_media", "PROVIDER", "MEDIA_PREFIX"]
 
@@ -328,7 +327,7 @@ def message_body(outgoing: Outgoing) -> dict:
     interactive = _interactive(outgoing.message)
     if interactive:
         return {**body, "type": "interactive", "interactive": interactive}
-    return {**body, "type": "text", "text": {"body": _clip(as_numbered_text(outgoing.message), TEXT_MAX), "preview_url": False}}
+    return {**body, "type": "text", "text": {"body": _clip(outgoing.message.as_numbered_text(), TEXT_MAX), "preview_url": False}}
 
 
 def _template(meta: dict, variables: list) -> dict:

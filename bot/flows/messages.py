@@ -68,6 +68,12 @@ class OutboundMessage:
     options: tuple[str, ...] = ()
     option_ids: tuple[str, ...] = ()
 
+    def as_numbered_text(self) -> str:
+        """The text, then the options numbered: how a channel without buttons shows a choice."""
+        if not self.options:
+            return self.text
+        return self.text + "\n\n" + "\n".join(f"{n}. {label}" for n, label in enumerate(self.options, 1))
+
     def as_data(self) -> dict:
         """The options as stored with the message (empty when there are none)."""
         return {"options": list(self.options), "option_ids": list(self.option_ids)} if self.options else {}

@@ -38,7 +38,7 @@ from .engine import advance
 from .events import HandoverRequested, OptedIn, OptedOut, StatusRequested, SurveyCompleted, TicketOpened
 from .loader import FlowError
 from .matching import normalize
-from .messages import InboundMessage, Location, Media, OutboundMessage
+from .messages import InboundMessage, Location, Media
 from .model import Flows
 from .state import State
 from .yamlsource import Mapping, Position, Scalar, Sequence, _Loader
@@ -394,16 +394,10 @@ def _flag(value) -> bool:
 # Running --------------------------------------------------------------------------------------
 
 
-def render_reply(message: OutboundMessage) -> str:
-    """A reply as a channel without buttons shows it: its text, then its options numbered."""
-    if not message.options:
-        return message.text
-    return message.text + "\n\n" + "\n".join(f"{n}. {label}" for n, label in enumerate(message.options, 1))
-
 
 def reply_text(replies) -> str:
     """Everything the bot said in one turn, as one text."""
-    return "\n".join(render_reply(r) for r in replies)
+    return "\n".join(r.as_numbered_text() for r in replies)
 
 
 def says(reply: str, piece: str) -> bool:
