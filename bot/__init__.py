@@ -13,7 +13,7 @@ from .db import make_engine
 from .flowstore import FlowStore
 from .queue import connect_redis, make_queue
 from .services import Services
-from . import api, web
+from . import api, dashboard, web
 
 __all__ = ["create_app"]
 
@@ -37,5 +37,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.register_blueprint(web.bp)
     app.register_blueprint(api.bp)
+    dashboard.init_app(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app

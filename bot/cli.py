@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from .operator_commands import operators
+
 __all__ = ["main"]
 
 
@@ -213,3 +215,5 @@ def tickets_retry(folio: str) -> None:
         except RedeliveryError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"{folio.upper()}: delivery queued again (outbox {outbox_id})")
+
+main.add_command(operators)

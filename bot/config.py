@@ -10,6 +10,7 @@ from pathlib import Path
 __all__ = ["Config"]
 
 DEFAULT_GRAPH_URL = "https://graph.facebook.com/v21.0"
+DEFAULT_LOGIN_LIMIT = "10 per minute;50 per hour"  # per address and per account
 DEFAULT_MEDIA_TYPES = "image/jpeg,image/png,image/webp,audio/ogg,audio/mpeg,audio/amr,audio/mp4,application/pdf"
 
 
@@ -36,6 +37,9 @@ class Config:
     media_dir: str = "instance/media"
     media_max_bytes: int = 10 * 1024 * 1024
     media_types: tuple[str, ...] = tuple(DEFAULT_MEDIA_TYPES.split(","))
+    session_idle_minutes: int = 30
+    session_cookie_secure: bool = True
+    login_rate_limit: str = DEFAULT_LOGIN_LIMIT
 
     @classmethod
     def from_env(cls, environ=None, instance_path: str | Path = "instance") -> "Config":
@@ -62,6 +66,9 @@ class Config:
             media_dir=env.get("MEDIA_DIR") or str(instance / "media"),
             media_max_bytes=int(env.get("MEDIA_MAX_BYTES") or 10 * 1024 * 1024),
             media_types=tuple((env.get("MEDIA_TYPES") or DEFAULT_MEDIA_TYPES).split(",")),
+            session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES") or 30),
+            session_cookie_secure=env.get("SESSION_COOKIE_SECURE", "1") != "0",
+            login_rate_limit=env.get("LOGIN_RATE_LIMIT") or DEFAULT_LOGIN_LIMIT,
         )
 
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.pool import NullPool
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
@@ -56,8 +56,22 @@ def _begin_sqlite(connection) -> None:
 
 
 def create_tables(engine: Engine) -> None:
-    """Create any missing tables."""
+    """Create any missing tables, and add columns a newer version brought to tables that exist."""
     SQLModel.metadata.create_all(engine)
+    _add_missing_columns(engine)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    # A database from an earlier version keeps its data: new columns are nullable or defaulted,
+    # so ALTER TABLE ADD COLUMN is all they need (no migration tool for that).
+    inspector = inspect(engine)
+    with engine.begin() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    connection.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
 
 
 @contextmanager

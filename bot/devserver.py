@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from contextlib import ExitStack
 import subprocess
 import sys
 from pathlib import Path
 
+from sqlmodel import select
+
 from .config import Config
-from .db import create_tables, make_engine
+from .db import create_tables, make_engine, transaction
+from .models import Operator
+from .operators import create_operator, set_password
 from .embedded_redis import embedded_redis
 from .flows.loader import FlowsInvalidError, load_flows
 
@@ -23,6 +28,7 @@ def run(root: Path) -> int:
     port = env.setdefault("PORT", "5000")
     env.setdefault("FLOWS_PATH", "flows.yaml")
     env.setdefault("VENTANILLA_DEMO_INBOX", "1")
+    env.setdefault("SESSION_COOKIE_SECURE", "0")  # the laptop serves plain http; production keeps Secure cookies
     env.setdefault("DEMO_INBOX_URL", f"http://127.0.0.1:{port}/demo/inbox")
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     try:
@@ -32,11 +38,13 @@ def run(root: Path) -> int:
         return 1
     instance = root / "instance"
     env.setdefault("DATABASE_URL", Config.from_env(env, instance).database_url)
-    create_tables(make_engine(env["DATABASE_URL"]))
+    engine = make_engine(env["DATABASE_URL"])
+    create_tables(engine)
+    demo_login = ensure_demo_operator(engine, instance)
     with ExitStack() as stack:
         if not env.get("REDIS_URL"):  # a real Redis server, embedded, unless one is given
             env["REDIS_URL"] = stack.enter_context(embedded_redis(instance / "redis.rdb"))
-        _print_urls(port, env)
+        _print_urls(port, env, demo_login)
         return _run_procfile(root, port, env)
 
 
@@ -49,12 +57,32 @@ def _run_procfile(root: Path, port: str, env: dict) -> int:
         return process.wait()  # honcho got the same Ctrl-C and stops its processes
 
 
-def _print_urls(port: str, env: dict) -> None:
+def ensure_demo_operator(engine, instance: Path) -> tuple[str, str]:
+    """The demo admin `make run` signs in with: created once, its random password kept in instance/."""
+    password_file = instance / "demo-operator-password"
+    with transaction(engine, immediate=True) as db:
+        exists = db.exec(select(Operator).where(Operator.email == DEMO_EMAIL)).first()
+        if exists is None or not password_file.exists():
+            password = secrets.token_urlsafe(12)
+            if exists is None:
+                create_operator(db, DEMO_EMAIL, password, role="admin", name="Demo operator")
+            else:
+                set_password(db, exists, password)
+            password_file.write_text(password + "\n")
+            password_file.chmod(0o600)
+    return DEMO_EMAIL, password_file.read_text().strip()
+
+
+DEMO_EMAIL = "demo@ventanilla.local"
+
+
+def _print_urls(port: str, env: dict, demo_login: tuple[str, str]) -> None:
     base = f"http://127.0.0.1:{port}"
     print(f"""
 Ventanilla is starting:
   Home page          {base}/
   Web chat demo      {base}/webchat/
+  Operators          {base}/dashboard/   (demo login: {demo_login[0]} / {demo_login[1]})
   Twilio webhook     {base}/webhooks/twilio   (point "A message comes in" here; set PUBLIC_URL behind a tunnel)
   Meta WhatsApp      {base}/webhooks/whatsapp
   Health check       {base}/healthz

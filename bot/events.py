@@ -75,6 +75,7 @@ def _nearby_open_report(session: Session, flows: Flows, event: TicketOpened, tic
 def _link_duplicate(session: Session, ctx: EventContext, ticket: Ticket, original: Ticket, event: TicketOpened) -> Applied:
     """Keep the new report, linked to the open one: nothing new for the department, the resident told."""
     ticket.duplicate_of = original.id
+    ticket.due_at = ticket.created_at + ctx.flows.sla(ticket.flow, ticket.department)
     session.add(ticket)
     session.flush()
     detail = {"channel": ctx.channel, "duplicate_of": original.folio}
@@ -111,6 +112,7 @@ def hand_over(session: Session, event: HandoverRequested, ctx: EventContext) -> 
 
 
 def _store_ticket(session: Session, ticket: Ticket, ctx: EventContext, detail: dict) -> Applied:
+    ticket.due_at = ticket.created_at + ctx.flows.sla(ticket.flow, ticket.department)
     session.add(ticket)
     session.flush()
     session.add(TicketEvent(ticket_id=ticket.id, kind="received", actor="resident", detail=detail))

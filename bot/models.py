@@ -9,7 +9,7 @@ from sqlmodel import Field, SQLModel
 
 __all__ = [
     "Contact", "ContactAddress", "Conversation", "Message", "Ticket", "TicketEvent",
-    "SurveyResponse", "FlowVersion", "Outbox", "utcnow",
+    "SurveyResponse", "FlowVersion", "Outbox", "Operator", "OperatorSession", "utcnow",
 ]
 
 
@@ -87,6 +87,8 @@ class Ticket(SQLModel, table=True):
     media: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     duplicate_of: int | None = Field(default=None, foreign_key="ticket.id", index=True)
     external_id: str | None = None  # the department system's own id (Open311 service_request_id, ...)
+    assignee_id: int | None = Field(default=None, foreign_key="operator.id", index=True)
+    due_at: datetime | None = None  # created_at plus the SLA of its department/category, when one is set
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -134,3 +136,26 @@ class Outbox(SQLModel, table=True):
     last_error: str = ""
     created_at: datetime = Field(default_factory=utcnow)
     done_at: datetime | None = None
+
+
+class Operator(SQLModel, table=True):
+    """A person who works in the dashboard: an admin, an operator of some departments, or a viewer."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True)  # stored lowercased
+    name: str = ""
+    password_hash: str
+    role: str = "operator"  # admin, operator, viewer
+    departments: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OperatorSession(SQLModel, table=True):
+    """A signed-in browser: the cookie names it, logout or idleness ends it here, on the server."""
+
+    id: str = Field(primary_key=True)  # a random token, the only thing the session cookie carries
+    operator_id: int = Field(foreign_key="operator.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,7 +31,7 @@ REQUIRED_MESSAGES = (
 REQUIRED_WORDS = ("yes", "no", "skip")
 TOP_KEYS = {
     "default_language", "languages", "max_attempts", "expire_after_minutes", "commands", "words",
-    "ratings", "messages", "departments", "menu", "flows", "templates",
+    "ratings", "messages", "departments", "menu", "flows", "templates", "default_sla",
 }
 TEMPLATE_PROVIDERS = ("twilio", "meta")
 FLOW_KEYS = {"title", "keywords", "outcome", "steps", "done", "fallback"}
@@ -41,7 +42,10 @@ STEP_KEYS = {
 CHOICE_LIST_LIMIT = 10
 SKIPPABLE_KINDS = ("text", "choice", "rating", "number", "location", "photo", "media", "date")
 MENU_KEYS = {"prompt", "flows"}
-OUTCOME_KEYS = {"kind", "department", "category", "priority", "summary", "service_code", "duplicate_radius_m"}
+OUTCOME_KEYS = {"kind", "department", "category", "priority", "summary", "service_code", "duplicate_radius_m", "sla"}
+DEPARTMENT_KEYS = {"name", "delivery", "sla"}
+DEFAULT_SLA = timedelta(days=7)
+SLA_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 OPTION_KEYS = {"id", "label", "words", "next"}  # longer option lists are matched by name, not listed in the prompt
 
 
@@ -132,6 +136,17 @@ class _Builder:
             return default
         return value
 
+    def duration(self, section: Mapping, key: str, what: str) -> timedelta | None:
+        """A duration such as 48h, 3d or 90m (a bare number is hours)."""
+        raw = section.get(key)
+        if raw is None:
+            return None
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([mhd]?)\s*", str(raw)) if not isinstance(raw, bool) else None
+        if not match or float(match[1]) <= 0:
+            self.error(_Where(section.key_pos.get(key, section.pos)), f"{what}: '{key}' must be a duration such as 48h, 3d or 90m")
+            return None
+        return timedelta(**{SLA_UNITS[match[2] or "h"]: float(match[1])})
+
     def build(self, data, source: str) -> Flows:
         if not isinstance(data, Mapping):
             self.error(data, "the file must be a mapping with 'flows', 'menu' and 'departments'")
@@ -160,6 +175,7 @@ class _Builder:
             max_attempts=int(self.integer(data, "max_attempts", 3, "the file")),
             expire_after=timedelta(minutes=expire) if expire else None,
             templates=self.templates(self.mapping(data, "templates", required=False)),
+            default_sla=self.duration(data, "default_sla", "the file") or DEFAULT_SLA,
             source=source,
         )
         check_translations(self, self.texts, self.languages)
@@ -267,6 +283,7 @@ class _Builder:
         if not isinstance(value, Mapping):
             self.error(value, f"department '{key}' must be a mapping with name and delivery")
             return Department(str(key), str(key), {})
+        self.unknown_keys(value, DEPARTMENT_KEYS, f"department '{key}'")
         delivery = dict(self.mapping(value, "delivery"))
         kind = delivery.get("kind")
         if kind not in DELIVERY_KINDS:
@@ -277,7 +294,7 @@ class _Builder:
         for field, raw in delivery.items():
             if isinstance(raw, str):
                 delivery[field] = self.from_environment(raw, f"department '{key}', {field}")
-        return Department(str(key), str(value.get("name", key)), delivery)
+        return Department(str(key), str(value.get("name", key)), delivery, self.duration(value, "sla", f"department '{key}'"))
 
     def menu(self, section: Mapping, flows: dict[str, Flow]) -> Menu:
         self.unknown_keys(section, MENU_KEYS, "menu")
@@ -393,7 +410,7 @@ class _Builder:
         if kind not in OUTCOME_KINDS:
             self.error(section, f"flow '{flow_id}': outcome kind must be one of {', '.join(OUTCOME_KINDS)}")
         department = section.get("department")
-        if kind == "ticket" and department not in departments:
+        if (kind == "ticket" or department is not None) and department not in departments:
             self.error(department or section, f"flow '{flow_id}': department '{department}' is not defined under departments")
         summary = self.text(section.get("summary"), section, required=kind == "ticket") if kind == "ticket" else None
         category = str(section.get("category", flow_id))
@@ -401,7 +418,7 @@ class _Builder:
         return Outcome(
             kind, str(department) if department else None, category, str(section.get("priority", "normal")), summary,
             service_code=str(section["service_code"]) if section.get("service_code") else None,
-            duplicate_radius_m=radius,
+            duplicate_radius_m=radius, sla=self.duration(section, "sla", f"flow '{flow_id}', outcome"),
         )
 
 

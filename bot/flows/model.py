@@ -80,6 +80,7 @@ class Outcome:
     summary: Text | None = None
     service_code: str | None = None  # Open311's code for this kind of request
     duplicate_radius_m: float | None = None  # a new report this close to an open one is linked to it
+    sla: timedelta | None = None  # how long this category's tickets may stay open (else its department's)
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ class Department:
     id: str
     name: str
     delivery: dict
+    sla: timedelta | None = None  # how long its tickets may stay open, unless their flow sets its own
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,13 @@ class Flows:
     max_attempts: int = 3
     expire_after: timedelta | None = None
     templates: dict[str, dict] = field(default_factory=dict)
+    default_sla: timedelta = timedelta(days=7)
     source: str = field(default="flows.yaml", compare=False)
+
+    def sla(self, flow_id: str, department_id: str) -> timedelta:
+        """How long a ticket of this flow and department may stay open: the flow's SLA, its department's, or the default."""
+        flow, department = self.flows.get(flow_id), self.departments.get(department_id)
+        return (flow and flow.outcome.sla) or (department and department.sla) or self.default_sla
 
     def message(self, key: str, lang: str) -> str:
         """Return a global message in lang."""

@@ -1,0 +1,75 @@
+"""Signing in and out."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import login_user, logout_user, current_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from ..db import transaction
+from ..operators import authenticate, end_session, start_session
+from ..services import services
+from .blueprint import bp
+from .signin import SignedIn, limiter
+
+log = logging.getLogger(__name__)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+def _login_limit() -> str:
+    return services().config.login_rate_limit
+
+
+def _account_key() -> str:
+    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], error_message="Too many sign-in attempts; wait a minute.")
+@limiter.limit(_login_limit, methods=["POST"], key_func=_account_key, error_message="Too many sign-in attempts; wait a minute.")
+def login():
+    """Show the sign-in form; on good credentials open a server-side session and go to the queue."""
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.queue"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        svc = services()
+        with transaction(svc.engine, immediate=True) as db:
+            operator = authenticate(db, form.email.data, form.password.data)
+            token = start_session(db, operator) if operator else None
+        if operator is None:
+            log.info("failed sign-in for %s from %s", form.email.data, request.remote_addr)
+            flash("Wrong email or password.", "error")
+            return render_template("dashboard/login.html", form=form), 401
+        session.clear()  # a session fixed before sign-in carries nothing over
+        login_user(SignedIn(operator, token))
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("dashboard/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/logout")
+def logout():
+    """End the session on the server too: the old cookie signs nobody in."""
+    with transaction(services().engine, immediate=True) as db:
+        end_session(db, current_user.token)
+    logout_user()
+    session.clear()
+    flash("Signed out.", "info")
+    return redirect(url_for("dashboard.login"))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path inside the dashboard: never another site."""
+    parts = urlsplit(target or "")
+    if target and not parts.scheme and not parts.netloc and parts.path.startswith("/dashboard/") and "\\" not in target:
+        return target
+    return url_for("dashboard.queue")

@@ -1,0 +1,29 @@
+"""Import every module that adds routes to the dashboard blueprint (one module per page), and the menu."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from . import auth, queue  # noqa: F401 - modules that add routes to bp
+from .blueprint import bp
+from .access import is_admin
+
+# (endpoint, label, admins only) in menu order; a page appears once its module is imported above
+NAV = (
+    ("dashboard.queue", "Queue", False),
+    ("dashboard.map_view", "Map", False),
+    ("dashboard.overview", "Overview", False),
+    ("dashboard.surveys", "Surveys", False),
+    ("dashboard.operators", "Operators", True),
+)
+
+
+@bp.context_processor
+def _menu() -> dict:
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return {"dashboard_nav": []}
+    admin = is_admin()
+    return {"dashboard_nav": [(endpoint, label) for endpoint, label, admins_only in NAV
+                              if endpoint in current_app.view_functions and (admin or not admins_only)]}

@@ -1,0 +1,102 @@
+"""The dashboard as operators meet it: accounts, a signed-in browser (the Flask test client), stored tickets."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlmodel import Session
+
+from bot.db import transaction
+from bot.folio import new_folio
+from bot.models import Contact, ContactAddress, Message, Ticket, TicketEvent
+from bot.operators import create_operator
+
+PASSWORD = "correct horse battery staple"
+_phones = itertools.count(1000)
+
+
+def add_operator(app, email: str, role: str = "operator", departments=("obras_publicas",), password: str = PASSWORD) -> str:
+    """Create an operator account; return its email."""
+    with transaction(app.extensions["ventanilla"].engine) as db:
+        create_operator(db, email, password, role, list(departments) if role != "admin" else [])
+    return email
+
+
+class Desk:
+    """An operator's browser: signs in through the login form, sends the page's CSRF token with every form."""
+
+    def __init__(self, app, email: str, password: str = PASSWORD):
+        self.client = app.test_client()
+        self.email, self.password, self.csrf = email, password, ""
+
+    def login(self) -> "Desk":
+        response = self.client.post("/dashboard/login", data={
+            "email": self.email, "password": self.password, "csrf_token": self.token_from(self.client.get("/dashboard/login")),
+        })
+        assert response.status_code == 302, response.data[:500]
+        self.csrf = self.token_from(self.client.get("/dashboard/"))
+        return self
+
+    @staticmethod
+    def token_from(response) -> str:
+        found = re.search(r'name="csrf-token" content="([^"]+)"', response.text) or re.search(
+            r'name="csrf_token" type="hidden" value="([^"]+)"', response.text)
+        assert found, f"no CSRF token on the page: {response.text[:300]}"
+        return found[1]
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(path, **kwargs)
+
+    def post(self, path: str, data: dict | None = None, **kwargs):
+        return self.client.post(path, data={"csrf_token": self.csrf, **(data or {})}, **kwargs)
+
+
+@pytest.fixture
+def desk(app):
+    """Sign in as `email` (created with `role` and `departments` first): desk('ana@x', 'operator', ['parques'])."""
+
+    def sign_in(email: str, role: str = "operator", departments=("obras_publicas",)) -> Desk:
+        add_operator(app, email, role, departments)
+        return Desk(app, email).login()
+
+    return sign_in
+
+
+def seed_ticket(
+    app, department: str = "obras_publicas", category: str = "bache", flow: str = "pothole", status: str = "received",
+    summary: str = "Bache en Morelos y 5 de Mayo", phone: str | None = None, channel: str = "whatsapp",
+    created_at: datetime | None = None, sla: timedelta = timedelta(hours=48), latitude: float | None = 25.6573,
+    longitude: float | None = -100.4024, texts: tuple[str, ...] = ("hola", "bache", "Morelos y 5 de Mayo"),
+    media: list | None = None,
+) -> str:
+    """Store a ticket as a finished conversation leaves it (contact, number, messages, ticket, audit); return its folio."""
+    created_at = created_at or datetime.now(timezone.utc)
+    phone = phone or f"+52181{next(_phones):08d}"
+    with transaction(app.extensions["ventanilla"].engine) as db:
+        contact = Contact(name="Lupita")
+        db.add(contact)
+        db.flush()
+        db.add(ContactAddress(contact_id=contact.id, kind="phone", address=phone))
+        for n, text in enumerate(texts):
+            db.add(Message(contact_id=contact.id, direction="in", channel=channel, provider="twilio",
+                           provider_id=f"SM{contact.id:08d}{n:04d}", text=text, created_at=created_at))
+        ticket = Ticket(
+            folio=new_folio(created_at), contact_id=contact.id, channel=channel, flow=flow, department=department,
+            category=category, status=status, summary=summary, address="Morelos y 5 de Mayo", latitude=latitude,
+            longitude=longitude, media=media or [], created_at=created_at, updated_at=created_at, due_at=created_at + sla,
+        )
+        db.add(ticket)
+        db.flush()
+        db.add(TicketEvent(ticket_id=ticket.id, kind="received", actor="resident", detail={"channel": channel}, created_at=created_at))
+        return ticket.folio
+
+
+def read_ticket(app, folio: str) -> Ticket:
+    """The ticket as stored now."""
+    from sqlmodel import select
+
+    with Session(app.extensions["ventanilla"].engine) as db:
+        return db.exec(select(Ticket).where(Ticket.folio == folio)).one()
