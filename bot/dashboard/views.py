@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from . import auth, queue  # noqa: F401 - modules that add routes to bp
+from . import admin, auth, export, mapview, overview, queue, results, ticket  # noqa: F401 - modules that add routes to bp
 from .blueprint import bp
 from .access import is_admin
 
