@@ -143,3 +143,29 @@ def test_a_step_nobody_can_reach_is_reported():
     )
     errors = errors_of(broken)
     assert any("step 'orphan' can never be reached" in e for e in errors), errors
+
+
+def test_sla_is_the_flows_then_the_departments_then_the_default():
+    from datetime import timedelta
+
+    flows = load_flows_text(SHIPPED, "flows.yaml", {})
+    assert flows.sla("pothole", "obras_publicas") == timedelta(hours=48)  # the flow's outcome
+    assert flows.sla("trash", "servicios_publicos") == timedelta(days=3)  # its department's
+    plain = load_flows_text(SHIPPED.replace("    sla: 3d\n", "", 1).replace("default_sla: 7d", "default_sla: 90m"), "flows.yaml", {})
+    assert plain.sla("trash", "servicios_publicos") == timedelta(minutes=90)  # the file's default
+    assert load_flows_text(SHIPPED.replace("default_sla: 7d\n", ""), "flows.yaml", {}).default_sla == timedelta(days=7)
+
+
+@pytest.mark.parametrize("old, new, needle, message", [
+    ("      sla: 48h", "      sla: dos dias", "sla: dos dias", "'sla' must be a duration such as 48h"),
+    ("    sla: 3d", "    sla: -3d", "sla: -3d", "'sla' must be a duration"),
+    ("default_sla: 7d", "default_sla: 0", "default_sla: 0", "'default_sla' must be a duration"),
+    ("    sla: 5d\n    delivery:\n      kind: dashboard", "    sl: 5d\n    delivery:\n      kind: dashboard", "sl: 5d", "unknown key 'sl'"),
+    ("      kind: survey\n      department: parques", "      kind: survey\n      department: jardines", "department: jardines",
+     "department 'jardines' is not defined"),
+])
+def test_a_bad_sla_or_survey_department_is_reported_with_its_line(old, new, needle, message):
+    assert old in SHIPPED, old
+    broken = SHIPPED.replace(old, new, 1)
+    (error,) = [e for e in errors_of(broken) if message in e]
+    assert int(error.split(":")[1]) == line_of(broken, needle), error
