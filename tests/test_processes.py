@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
+import re
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import urllib.parse
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -115,6 +119,8 @@ def test_make_run_serves_delivers_and_stops_on_ctrl_c(tmp_path):
 
         wait_until(delivered, timeout=60)
         assert "demo inbox obras_publicas received ticket" in log_path.read_text()
+        email, password = re.search(r"demo login: (\S+) / (\S+)\)", log_path.read_text()).groups()
+        assert "Bache en" in sign_in(base, email, password)  # the demo operator sees the ticket in the queue
     finally:
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         process.wait(timeout=30)
@@ -169,3 +175,12 @@ def test_a_location_and_a_photo_sent_together_are_both_kept(gunicorn):
     ((seq,),) = query(database, "SELECT seq FROM conversation")
     assert len(kinds) == 3 and sum(kinds) == 1  # "bache", then the pin and the photo, both stored
     assert seq == 3
+
+
+def sign_in(base: str, email: str, password: str) -> str:
+    """Sign in to the dashboard as a browser does (cookie, CSRF token); return the queue page."""
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    page = browser.open(base + "/dashboard/login", timeout=10).read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
+    form = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": token}).encode()
+    return browser.open(base + "/dashboard/login", data=form, timeout=10).read().decode()
