@@ -6,6 +6,7 @@ import dataclasses
 import logging
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .channels import blueprints
 from .config import Config
@@ -25,6 +26,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         config = dataclasses.replace(config, **test_config)
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=1024 * 1024)
+    if config.trusted_proxies:  # behind a balancer: the client's address (login limits) and scheme come from it
+        n = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     redis = connect_redis(config.redis_url)
     app.extensions["ventanilla"] = Services(
         config=config,

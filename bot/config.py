@@ -40,6 +40,7 @@ class Config:
     session_idle_minutes: int = 30
     session_cookie_secure: bool = True
     login_rate_limit: str = DEFAULT_LOGIN_LIMIT
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, environ=None, instance_path: str | Path = "instance") -> "Config":
@@ -69,6 +70,7 @@ class Config:
             session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES") or 30),
             session_cookie_secure=env.get("SESSION_COOKIE_SECURE", "1") != "0",
             login_rate_limit=env.get("LOGIN_RATE_LIMIT") or DEFAULT_LOGIN_LIMIT,
+            trusted_proxies=int(env.get("TRUSTED_PROXIES") or 0),
         )
 
 

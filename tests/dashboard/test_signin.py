@@ -162,3 +162,19 @@ def test_pages_carry_headers_that_keep_residents_data_in_the_page(app):
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_behind_a_trusted_proxy_limits_count_the_residents_address_not_the_proxys(tmp_path, redis_url):
+    app = create_app(app_settings(tmp_path, redis_url, login_rate_limit="2 per minute", trusted_proxies=1))
+    with app.app_context():
+        create_tables(app.extensions["ventanilla"].engine)
+
+    def attempt(client_address: str, email: str):
+        client = app.test_client()
+        page = client.get("/dashboard/login")
+        return client.post("/dashboard/login", headers={"X-Forwarded-For": client_address}, data={
+            "email": email, "password": "guess-guess-guess", "csrf_token": Desk.token_from(page)}).status_code
+
+    assert [attempt("203.0.113.7", f"a{n}@x.mx") for n in range(3)] == [401, 401, 429]
+    assert attempt("198.51.100.9", "b@x.mx") == 401  # another operator's office is not locked out
+    app.extensions["ventanilla"].engine.dispose()
