@@ -13,6 +13,7 @@ from .config import Config
 from .db import make_engine
 from .flowstore import FlowStore
 from .queue import connect_redis, make_queue
+from .ratelimit import init_limiter
 from .services import Services
 from . import api, dashboard, web
 
@@ -37,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         redis=redis,
         queue=make_queue(redis),
     )
+    init_limiter(app)
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
     app.register_blueprint(web.bp)

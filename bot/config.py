@@ -41,6 +41,8 @@ class Config:
     session_cookie_secure: bool = True
     login_rate_limit: str = DEFAULT_LOGIN_LIMIT
     trusted_proxies: int = 0
+    webchat_message_limit: str = "30 per minute"
+    webchat_session_limit: str = "60 per minute"
 
     @classmethod
     def from_env(cls, environ=None, instance_path: str | Path = "instance") -> "Config":
@@ -71,6 +73,8 @@ class Config:
             session_cookie_secure=env.get("SESSION_COOKIE_SECURE", "1") != "0",
             login_rate_limit=env.get("LOGIN_RATE_LIMIT") or DEFAULT_LOGIN_LIMIT,
             trusted_proxies=int(env.get("TRUSTED_PROXIES") or 0),
+            webchat_message_limit=env.get("WEBCHAT_MESSAGE_LIMIT") or "30 per minute",
+            webchat_session_limit=env.get("WEBCHAT_SESSION_LIMIT") or "60 per minute",
         )
 
 

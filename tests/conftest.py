@@ -97,6 +97,8 @@ def app_settings(tmp_path: Path, redis_url: str, **overrides) -> dict:
         "twilio_sms_from": "+528187654321",
         "twilio_whatsapp_from": "whatsapp:+5218187654321",
         "media_dir": str(tmp_path / "media"),
+        # limits have tests of their own; elsewhere many requests in a minute from one address are the test
+        "login_rate_limit": "1000 per minute", "webchat_message_limit": "10000 per minute", "webchat_session_limit": "10000 per minute",
         **overrides,
     }
 

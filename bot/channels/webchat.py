@@ -34,6 +34,7 @@ from ..db import transaction
 from ..flows.messages import InboundMessage, Location, Media, OutboundMessage
 from ..media import media_path, store_media
 from ..models import Message, Ticket
+from ..ratelimit import limiter
 from ..sending import Outgoing, SendError
 from ..services import services
 from .errors import PayloadError
@@ -168,6 +169,7 @@ def _session_answer(session: str) -> dict:
 
 
 @bp.post("/webchat/api/session")
+@limiter.limit(lambda: services().config.webchat_session_limit)
 def new_session():
     """Start a session: a new id, signed; with the limits the widget checks before uploading."""
     config = services().config
@@ -233,11 +235,21 @@ def _answer(session: str, msg: InboundMessage):
     })
 
 
+def _sender_key() -> str:
+    """Limits count per conversation (many residents share a mobile carrier's address), else per address."""
+    try:
+        data = load_json(request.get_data(cache=True))
+        return "webchat:" + session_id(data.get("token") if isinstance(data, dict) else None)
+    except (PayloadError, ApiError, HTTPException):  # the view answers these itself
+        return "address:" + (request.remote_addr or "")
+
+
 def _reply_data(reply: OutboundMessage) -> dict:
     return {"text": reply.text, "options": list(reply.options), "option_ids": list(reply.option_ids)}
 
 
 @bp.post("/webchat/api/messages")
+@limiter.limit(lambda: services().config.webchat_message_limit, key_func=lambda: _sender_key())
 def post_message():
     """A resident's text, button press or shared location; answer with the bot's replies."""
     try:
@@ -257,6 +269,7 @@ def post_message():
 
 
 @bp.post("/webchat/api/photo")
+@limiter.limit(lambda: services().config.webchat_message_limit)  # per address: the token is inside the upload
 def post_photo():
     """A resident's photo (multipart: token, id, file): checked, stored, then handled like any message."""
     config = services().config

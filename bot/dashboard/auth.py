@@ -15,7 +15,8 @@ from ..db import transaction
 from ..operators import authenticate, end_session, start_session
 from ..services import services
 from .blueprint import bp
-from .signin import SignedIn, limiter
+from ..ratelimit import limiter
+from .signin import SignedIn
 
 log = logging.getLogger(__name__)
 

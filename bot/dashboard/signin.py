@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, jsonify, redirect, render_template, request, session, url_for
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -16,11 +14,10 @@ from ..operators import session_operator
 from ..services import services
 from .blueprint import bp
 
-__all__ = ["SignedIn", "csrf", "limiter", "login_manager", "init_signin", "PUBLIC_ENDPOINTS"]
+__all__ = ["SignedIn", "csrf", "login_manager", "init_signin", "PUBLIC_ENDPOINTS"]
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(get_remote_address, storage_uri="redis://", swallow_errors=True, headers_enabled=True)
 PUBLIC_ENDPOINTS = {"dashboard.login", "dashboard.static"}  # all else under /dashboard needs a signed-in operator
 
 
@@ -39,21 +36,18 @@ class SignedIn(UserMixin):
 
 
 def init_signin(app: Flask) -> None:
-    """Configure cookies, Flask-Login, CSRF and the limiter for the app, and guard every dashboard view."""
+    """Configure cookies, Flask-Login and CSRF for the app, and guard every dashboard view."""
     config = services_config(app)
     app.config.update(
         SESSION_COOKIE_SECURE=config.session_cookie_secure, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="ventanilla_session", REMEMBER_COOKIE_DURATION=timedelta(0),
         WTF_CSRF_CHECK_DEFAULT=False,  # webhooks are signed by providers; only dashboard forms carry tokens
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the (idle-limited) session
-        RATELIMIT_STORAGE_OPTIONS={"connection_pool": app.extensions["ventanilla"].redis.connection_pool},
-        RATELIMIT_KEY_PREFIX="ventanilla-limits",
     )
     login_manager.login_view = "dashboard.login"
     login_manager.session_protection = None  # the server-side session is what is checked and revoked
     login_manager.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
     app.register_error_handler(CSRFError, _csrf_failed)
 
 

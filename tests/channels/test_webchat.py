@@ -431,3 +431,36 @@ def test_what_the_resident_writes_outweighs_the_pages_language(client):
 
 def test_an_unknown_page_language_is_ignored(client):
     assert "¿En qué te ayudo?" in text_of(Chat(client).says(text="123", lang="xx"))
+
+
+# --- limits ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def limited_app(tmp_path, redis_url):
+    from bot import create_app
+    from bot.db import create_tables
+    from conftest import app_settings
+
+    app = create_app(app_settings(tmp_path, redis_url, webchat_message_limit="3 per minute", webchat_session_limit="2 per minute"))
+    with app.app_context():
+        create_tables(app.extensions["ventanilla"].engine)
+    yield app
+    app.extensions["ventanilla"].engine.dispose()
+
+
+def test_a_flood_from_one_conversation_is_slowed_and_others_go_on(limited_app):
+    from bot.models import Message
+
+    flooding, neighbour = Chat(limited_app.test_client()), Chat(limited_app.test_client())
+    for text in ("hola", "bache", "Morelos y 5 de Mayo"):
+        flooding.says(text=text)  # a fresh token each time: still the same conversation
+    refused = flooding.post(text="otra vez")
+    assert refused.status_code == 429 and refused.json["error"] == "too_many_requests"
+    assert neighbour.says(text="hola")  # someone else behind the same address is not held up
+    with limited_app.app_context():
+        from sqlmodel import Session, select
+
+        with Session(limited_app.extensions["ventanilla"].engine) as db:
+            assert "otra vez" not in [m.text for m in db.exec(select(Message))]
+    assert limited_app.test_client().post("/webchat/api/session").status_code == 429  # 2 sessions a minute per address
