@@ -1,0 +1,20 @@
+"""Figures for the dashboard's results pages: survey results and the tickets overview (no Flask here).
+
+Aggregation happens in SQL (GROUP BY over JSON fields through SQLAlchemy's portable JSON
+operators, which become JSON_EXTRACT on SQLite and ->> on PostgreSQL); Python only sums the
+grouped rows and takes medians over the window's resolved tickets.
+"""
+
+from .periods import Period, day_bounds, week_start
+from .surveys import (
+    RatingSummary, SubjectRow, SurveyResults, Comment, survey_flows, response_counts, survey_results,
+    survey_comments, survey_csv_lines, csv_safe,
+)
+from .tickets import Overview, DepartmentRow, overview, department_rows, format_duration
+
+__all__ = [
+    "Period", "day_bounds", "week_start",
+    "RatingSummary", "SubjectRow", "SurveyResults", "Comment", "survey_flows", "response_counts", "survey_results",
+    "survey_comments", "survey_csv_lines", "csv_safe",
+    "Overview", "DepartmentRow", "overview", "department_rows", "format_duration",
+]

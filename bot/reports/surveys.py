@@ -1,0 +1,272 @@
+"""Survey results: counts, averages and distributions per subject (a park), comments, responses over time, CSV.
+
+Generic over a survey flow's steps: rating steps give an average and a distribution, choice steps
+counts per option (the first choice step is the subject results are grouped by), text steps
+comments. Each figure is one GROUP BY in the database over JSON fields, so the rows read are
+subjects × scale, not responses; only the CSV and a page of comments read responses themselves.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Iterable, Iterator
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, select
+
+from ..flows import Flows
+from ..flows.model import Flow, Step
+from ..flows.steps import ANSWERLESS_KINDS
+from ..models import SurveyResponse
+from .periods import Period, as_day, as_utc, timeline
+
+__all__ = [
+    "RatingSummary", "SubjectRow", "SurveyResults", "Comment", "survey_flows", "response_counts", "survey_results",
+    "survey_comments", "survey_csv_lines", "csv_safe",
+]
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_BATCH = 500
+
+
+@dataclass
+class RatingSummary:
+    """How one rating step was answered: the count of each score on its scale."""
+
+    step_id: str
+    scale: tuple[int, int]
+    distribution: dict[int, int] = field(default_factory=dict)
+
+    def add(self, score: int, count: int) -> None:
+        """Count a score count times."""
+        self.distribution[score] = self.distribution.get(score, 0) + count
+
+    @property
+    def count(self) -> int:
+        return sum(self.distribution.values())
+
+    @property
+    def average(self) -> float | None:
+        return sum(s * n for s, n in self.distribution.items()) / self.count if self.count else None
+
+    def counts(self) -> list[int]:
+        """The count of every score from low to high, zeros included."""
+        return [self.distribution.get(score, 0) for score in range(self.scale[0], self.scale[1] + 1)]
+
+
+@dataclass
+class SubjectRow:
+    """The responses about one subject (one park): their count and each rating step's summary."""
+
+    value: str | None
+    label: str
+    count: int = 0
+    ratings: dict[str, RatingSummary] = field(default_factory=dict)
+
+
+@dataclass
+class SurveyResults:
+    """Everything the results page shows of one survey flow over a period (comments aside)."""
+
+    flow: Flow
+    total: int
+    subject_step: Step | None
+    rating_steps: list[Step]
+    subjects: list[SubjectRow]
+    overall: dict[str, RatingSummary]
+    choices: dict[str, list[tuple[str, int]]]
+    timeline_unit: str
+    timeline: list[tuple[date, int]]
+
+
+@dataclass(frozen=True)
+class Comment:
+    """One response's free text, with its subject and date."""
+
+    created_at: datetime
+    subject: str
+    texts: tuple[tuple[str, str], ...]  # (step id, text)
+
+
+def survey_flows(flows: Flows, scope: list[str] | None) -> list[Flow]:
+    """The survey flows of the departments in scope (None: all), in file order."""
+    return [f for f in flows.flows.values()
+            if f.outcome.kind == "survey" and (scope is None or f.outcome.department in scope)]
+
+
+def response_counts(session: Session, flow_ids: Iterable[str]) -> dict[str, int]:
+    """How many responses each flow has."""
+    flow_ids = list(flow_ids)
+    rows = session.exec(select(SurveyResponse.flow, func.count()).where(SurveyResponse.flow.in_(flow_ids))
+                        .group_by(SurveyResponse.flow)).all()
+    return {flow_id: 0 for flow_id in flow_ids} | {flow_id: count for flow_id, count in rows}
+
+
+def answer(step_id: str):
+    """A step's answer as text in SQL (ratings too: '4'), whichever the database."""
+    return SurveyResponse.answers[step_id].as_string()
+
+
+def _responses(flow: Flow, period: Period, *columns):
+    """A subquery of the flow's responses in the period with the given labelled columns."""
+    statement = select(SurveyResponse.created_at, *columns).where(SurveyResponse.flow == flow.id)
+    return period.narrow(statement, SurveyResponse.created_at).subquery()
+
+
+def _grouped(session: Session, flow: Flow, period: Period, **columns) -> list[tuple]:
+    """Count the period's responses grouped by the labelled columns (a subquery, so both databases group by name)."""
+    inner = _responses(flow, period, *(column.label(name) for name, column in columns.items()))
+    keys = [inner.c[name] for name in columns]
+    return session.exec(select(*keys, func.count()).group_by(*keys)).all()
+
+
+def option_label(step: Step, value, stored_label: str | None, lang: str) -> str:
+    """What the operator reads for a choice answer: the option's label now, else the label the resident saw."""
+    option = step.option(value) if value is not None else None
+    if option is not None:
+        return option.label.get(lang, lang)
+    return stored_label or ("—" if value is None else str(value))
+
+
+def survey_results(session: Session, flow: Flow, period: Period, lang: str) -> SurveyResults:
+    """Count, average and distribution of each rating per subject, choice counts and responses over time."""
+    choice_steps = [s for s in flow.steps if s.kind == "choice"]
+    subject_step = choice_steps[0] if choice_steps else None
+    rating_steps = [s for s in flow.steps if s.kind == "rating"]
+    subjects = _subjects(session, flow, period, subject_step, lang)
+    overall = {s.id: RatingSummary(s.id, s.scale) for s in rating_steps}
+    for step in rating_steps:
+        _add_ratings(session, flow, period, step, subject_step, subjects, overall[step.id])
+    per_day = Counter()
+    for day, count in _grouped(session, flow, period, day=func.date(SurveyResponse.created_at)):
+        per_day[as_day(day)] += count
+    unit, rows = timeline(per_day)
+    return SurveyResults(
+        flow=flow, total=sum(per_day.values()), subject_step=subject_step, rating_steps=rating_steps,
+        subjects=sorted(subjects.values(), key=lambda row: (-row.count, row.label)), overall=overall,
+        choices={s.id: _choice_counts(session, flow, period, s, lang) for s in choice_steps[1:]},
+        timeline_unit=unit, timeline=rows,
+    )
+
+
+def _subjects(session: Session, flow: Flow, period: Period, step: Step | None, lang: str) -> dict:
+    """One row per subject answered, with its response count (one row for all when the flow has no subject)."""
+    if step is None:
+        total = session.exec(select(func.count()).select_from(_responses(flow, period))).one()
+        return {None: SubjectRow(None, "", total)} if total else {}
+    inner = _responses(flow, period, answer(step.id).label("subject"), answer(f"{step.id}_label").label("shown"))
+    rows = session.exec(select(inner.c.subject, func.max(inner.c.shown), func.count()).group_by(inner.c.subject)).all()
+    return {value: SubjectRow(value, option_label(step, value, shown, lang), count) for value, shown, count in rows}
+
+
+def _add_ratings(session, flow, period, step: Step, subject_step: Step | None, subjects: dict, overall: RatingSummary) -> None:
+    """Fill one rating step's distribution per subject and overall."""
+    columns = {"score": answer(step.id), **({"subject": answer(subject_step.id)} if subject_step else {})}
+    for found in _grouped(session, flow, period, **columns):
+        score, subject_value, count = _as_score(found[0]), found[1] if subject_step else None, found[-1]
+        row = subjects.get(subject_value)
+        if score is None or row is None or not step.scale[0] <= score <= step.scale[1]:
+            continue  # answers off the scale (an older flows.yaml) are left out
+        row.ratings.setdefault(step.id, RatingSummary(step.id, step.scale)).add(score, count)
+        overall.add(score, count)
+
+
+def _as_score(text) -> int | None:
+    try:
+        return int(float(text))
+    except (TypeError, ValueError):
+        return None
+
+
+def _choice_counts(session: Session, flow: Flow, period: Period, step: Step, lang: str) -> list[tuple[str, int]]:
+    """How many responses chose each option of a choice step, most chosen first."""
+    rows = _grouped(session, flow, period, value=answer(step.id), shown=answer(f"{step.id}_label"))
+    counts = Counter()
+    for value, shown, count in rows:
+        counts[option_label(step, value, shown, lang)] += count
+    return counts.most_common()
+
+
+def survey_comments(session: Session, flow: Flow, period: Period, lang: str, page: int = 1, per_page: int = 20) -> tuple[list[Comment], int]:
+    """One page of the responses with text answers, newest first, and how many there are in all."""
+    text_steps = [s for s in flow.steps if s.kind == "text"]
+    if not text_steps:
+        return [], 0
+    said = or_(*(and_(answer(s.id).is_not(None), answer(s.id) != "") for s in text_steps))
+    statement = period.narrow(select(SurveyResponse).where(SurveyResponse.flow == flow.id, said), SurveyResponse.created_at)
+    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
+    page_rows = session.exec(statement.order_by(SurveyResponse.created_at.desc(), SurveyResponse.id.desc())
+                             .offset((page - 1) * per_page).limit(per_page)).all()
+    subject_step = next((s for s in flow.steps if s.kind == "choice"), None)
+    return [_comment(row, text_steps, subject_step, lang) for row in page_rows], total
+
+
+def _comment(row: SurveyResponse, text_steps: list[Step], subject_step: Step | None, lang: str) -> Comment:
+    subject = ""
+    if subject_step is not None:
+        subject = option_label(subject_step, row.answers.get(subject_step.id), row.answers.get(f"{subject_step.id}_label"), lang)
+    texts = tuple((s.id, str(row.answers[s.id])) for s in text_steps if row.answers.get(s.id))
+    return Comment(as_utc(row.created_at), subject, texts)
+
+
+def answer_steps(flow: Flow) -> list[Step]:
+    """The steps that hold an answer (every step but messages)."""
+    return [s for s in flow.steps if s.kind not in ANSWERLESS_KINDS]
+
+
+def csv_header(flow: Flow) -> list[str]:
+    """date, language, then each step's answer (and, for choices, the label shown)."""
+    header = ["date", "language"]
+    for step in answer_steps(flow):
+        header += [step.id, f"{step.id}_label"] if step.kind == "choice" else [step.id]
+    return header
+
+
+def csv_row(flow: Flow, created_at: datetime, lang: str, answers: dict, label_lang: str) -> list:
+    """One response as CSV cells (no contact, no phone number)."""
+    row = [as_utc(created_at).strftime("%Y-%m-%d %H:%M:%S"), lang]
+    for step in answer_steps(flow):
+        value = answers.get(step.id)
+        row.append(_cell(value))
+        if step.kind == "choice":
+            row.append("" if value is None else option_label(step, value, answers.get(f"{step.id}_label"), label_lang))
+    return row
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def csv_safe(cell) -> str:
+    """A cell a spreadsheet shows as text: a leading ' defuses formulas (= + - @, tab, CR)."""
+    text = str(cell)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def survey_csv_lines(session: Session, flow: Flow, period: Period, label_lang: str) -> Iterator[str]:
+    """The period's responses as CSV lines, oldest first, read from the database in batches."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def line(cells: list) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([csv_safe(c) for c in cells])
+        return buffer.getvalue()
+
+    yield line(csv_header(flow))
+    statement = select(SurveyResponse.created_at, SurveyResponse.lang, SurveyResponse.answers).where(SurveyResponse.flow == flow.id)
+    statement = period.narrow(statement, SurveyResponse.created_at).order_by(SurveyResponse.created_at, SurveyResponse.id)
+    for created_at, lang, answers in session.execute(statement.execution_options(yield_per=CSV_BATCH)):
+        yield line(csv_row(flow, created_at, lang, answers or {}, label_lang))

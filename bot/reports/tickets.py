@@ -1,0 +1,135 @@
+"""The tickets overview: per category per week, median time to resolve, share per channel, overdue; departments.
+
+Counts are GROUP BYs in the database. The median is taken in Python over the resolve times of the
+window's resolved tickets (SQLite has no percentile function), read as a stream of two timestamps
+per ticket.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ..flows import Flows
+from ..lifecycle import OPEN_STATUSES
+from ..models import Operator, Ticket, TicketEvent
+from .periods import as_day, as_utc, week_start
+
+__all__ = ["Overview", "DepartmentRow", "overview", "department_rows", "format_duration", "RESOLVE_BATCH"]
+
+RESOLVE_BATCH = 1000
+
+
+@dataclass
+class Overview:
+    """The figures of the overview page for some departments over the last weeks."""
+
+    weeks: list[date]  # Mondays, oldest first
+    per_category_week: dict[str, list[int]]  # category -> count per week, aligned with weeks
+    median_resolve: dict[str, tuple[timedelta, int]]  # category -> (median, tickets resolved)
+    channels: list[tuple[str, int]]  # most used first
+    overdue: int
+    since: datetime
+
+    @property
+    def total(self) -> int:
+        return sum(sum(counts) for counts in self.per_category_week.values())
+
+
+@dataclass
+class DepartmentRow:
+    """A department as flows.yaml defines it, with its open and overdue tickets and its operators."""
+
+    id: str
+    name: str
+    delivery: str
+    sla: timedelta
+    flow_slas: list[tuple[str, timedelta]]
+    open: int
+    overdue: int
+    operators: int
+
+
+def _scoped(statement, scope: list[str] | None):
+    return statement if scope is None else statement.where(Ticket.department.in_(scope))
+
+
+def overview(session: Session, scope: list[str] | None, now: datetime, weeks: int = 12) -> Overview:
+    """Tickets of the departments in scope (None: all) created in the last `weeks` weeks, this one included."""
+    mondays = [week_start(now.date()) - timedelta(weeks=n) for n in reversed(range(weeks))]
+    since = datetime.combine(mondays[0], time(), timezone.utc)
+    return Overview(
+        weeks=mondays, per_category_week=_per_category_week(session, scope, since, mondays),
+        median_resolve=_median_resolve(session, scope, since), channels=_channels(session, scope, since),
+        overdue=overdue_count(session, scope, now), since=since,
+    )
+
+
+def _per_category_week(session: Session, scope, since: datetime, mondays: list[date]) -> dict[str, list[int]]:
+    inner = _scoped(select(Ticket.category.label("category"), func.date(Ticket.created_at).label("day"))
+                    .where(Ticket.created_at >= since), scope).subquery()
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for category, day, count in session.exec(select(inner.c.category, inner.c.day, func.count())
+                                             .group_by(inner.c.category, inner.c.day)).all():
+        counts[category][week_start(as_day(day))] += count
+    return {category: [per_week.get(monday, 0) for monday in mondays] for category, per_week in sorted(counts.items())}
+
+
+def _median_resolve(session: Session, scope, since: datetime) -> dict[str, tuple[timedelta, int]]:
+    """Per category, the median time from a ticket's creation to its first change to resolved, over tickets resolved since."""
+    first_resolved = (
+        select(TicketEvent.ticket_id, func.min(TicketEvent.created_at).label("resolved_at"))
+        .where(TicketEvent.kind == "status_changed", TicketEvent.detail["to"].as_string() == "resolved")
+        .group_by(TicketEvent.ticket_id).subquery()
+    )
+    statement = _scoped(select(Ticket.category, Ticket.created_at, first_resolved.c.resolved_at)
+                        .join(first_resolved, first_resolved.c.ticket_id == Ticket.id)
+                        .where(first_resolved.c.resolved_at >= since), scope)
+    durations: dict[str, list[float]] = defaultdict(list)
+    for category, created_at, resolved_at in session.execute(statement.execution_options(yield_per=RESOLVE_BATCH)):
+        durations[category].append((as_utc(resolved_at) - as_utc(created_at)).total_seconds())
+    return {category: (timedelta(seconds=statistics.median(seconds)), len(seconds))
+            for category, seconds in sorted(durations.items())}
+
+
+def _channels(session: Session, scope, since: datetime) -> list[tuple[str, int]]:
+    statement = _scoped(select(Ticket.channel, func.count()).where(Ticket.created_at >= since), scope)
+    rows = session.exec(statement.group_by(Ticket.channel)).all()
+    return sorted(rows, key=lambda row: (-row[1], row[0]))
+
+
+def overdue_count(session: Session, scope: list[str] | None, now: datetime) -> int:
+    """Open tickets past their due date."""
+    statement = select(func.count()).select_from(Ticket).where(Ticket.status.in_(OPEN_STATUSES), Ticket.due_at < now)
+    return session.exec(_scoped(statement, scope)).one()
+
+
+def department_rows(session: Session, flows: Flows, now: datetime) -> list[DepartmentRow]:
+    """Every department of flows.yaml with its SLAs, open and overdue tickets, and active operators."""
+    open_rows = session.exec(select(Ticket.department, func.count()).where(Ticket.status.in_(OPEN_STATUSES))
+                             .group_by(Ticket.department)).all()
+    overdue_rows = session.exec(select(Ticket.department, func.count()).where(Ticket.status.in_(OPEN_STATUSES), Ticket.due_at < now)
+                                .group_by(Ticket.department)).all()
+    open_, overdue = dict(open_rows), dict(overdue_rows)
+    staffed = Counter(d for op in session.exec(select(Operator).where(Operator.active)).all() for d in op.departments)
+    return [
+        DepartmentRow(
+            id=d.id, name=d.name, delivery=str(d.delivery.get("kind", "")), sla=d.sla or flows.default_sla,
+            flow_slas=[(f.id, f.outcome.sla) for f in flows.flows.values() if f.outcome.department == d.id and f.outcome.sla],
+            open=open_.get(d.id, 0), overdue=overdue.get(d.id, 0), operators=staffed[d.id],
+        )
+        for d in flows.departments.values()
+    ]
+
+
+def format_duration(span: timedelta) -> str:
+    """A duration as people say it: 3d 4h, 5h 20m, 12m."""
+    minutes = int(span.total_seconds() // 60)
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{mins}m" if mins and not days else ""]
+    return " ".join(p for p in parts if p) or "0m"
