@@ -1,3 +1,149 @@
-"""(being written: see the helper working on it)."""
+"""Survey results: the survey flows an operator may see, one flow's figures and charts, and its responses as CSV."""
 
-from .blueprint import bp  # noqa: F401
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, abort, render_template, request
+from werkzeug.exceptions import BadRequest
+
+from ..db import transaction
+from ..flows.model import Flow
+from ..models import utcnow
+from ..reports import Period, day_bounds, response_counts, survey_comments, survey_csv_lines, survey_flows, survey_results
+from ..services import services
+from .access import department_scope
+from .blueprint import bp
+
+COMMENTS_PER_PAGE = 20
+CHART_SUBJECTS = 15  # the most answered subjects in the charts; the tables list them all
+
+
+class FilterError(BadRequest):
+    """A filter in the query string cannot be read (shown to the operator as a 400 page)."""
+
+
+@bp.errorhandler(FilterError)
+def _bad_filter(error: FilterError):
+    return render_template("dashboard/error.html", title="Bad filter", message=error.description), 400
+
+
+def visible_survey(flow_id: str) -> Flow:
+    """The survey flow if the operator's departments include its department; 404 otherwise."""
+    flows = survey_flows(services().flows, department_scope())
+    flow = next((f for f in flows if f.id == flow_id), None)
+    if flow is None:
+        abort(404)
+    return flow
+
+
+def period_from_args() -> Period:
+    """The since/until days of the query string (YYYY-MM-DD, both included)."""
+    first, last = _day_arg("since"), _day_arg("until")
+    if first and last and first > last:
+        raise FilterError("'since' must not be after 'until'.")
+    return day_bounds(first, last)
+
+
+def _day_arg(name: str) -> date | None:
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise FilterError(f"'{name}' must be a date like 2026-11-25.") from None
+    if not 2000 <= day.year <= 2999:
+        raise FilterError(f"'{name}' must be a date between the years 2000 and 2999.")
+    return day
+
+
+def page_from_args() -> int:
+    """The comments page asked for (1 when absent)."""
+    text = request.args.get("page", "1").strip() or "1"
+    if not text.isdigit() or not 1 <= int(text) <= 100_000:
+        raise FilterError("'page' must be a positive whole number.")
+    return int(text)
+
+
+@bp.get("/surveys")
+def surveys():
+    """The survey flows of the operator's departments, with how many responses each has."""
+    svc = services()
+    flows = survey_flows(svc.flows, department_scope())
+    with transaction(svc.engine) as db:
+        counts = response_counts(db, [f.id for f in flows])
+    lang = svc.flows.default_language
+    rows = [(f, f.title.get(lang, lang), svc.flows.departments[f.outcome.department].name if f.outcome.department else "",
+             counts[f.id]) for f in flows]
+    return render_template("dashboard/surveys.html", rows=rows, title="Surveys")
+
+
+@bp.get("/surveys/<flow_id>")
+def survey(flow_id: str):
+    """One survey's figures per subject, with charts, comments and responses over time."""
+    svc = services()
+    flow = visible_survey(flow_id)
+    period, page, lang = period_from_args(), page_from_args(), svc.flows.default_language
+    filters = {name: request.args.get(name, "").strip() for name in ("since", "until")}
+    with transaction(svc.engine) as db:
+        results = survey_results(db, flow, period, lang)
+        comments, comment_count = survey_comments(db, flow, period, lang, page, COMMENTS_PER_PAGE)
+    return render_template(
+        "dashboard/survey.html", title=flow.title.get(lang, lang), flow=flow, results=results, comments=comments,
+        comment_count=comment_count, page=page, pages=max(1, -(-comment_count // COMMENTS_PER_PAGE)),
+        charts=survey_charts(results), filters=filters, query={k: v for k, v in filters.items() if v}, step_title=step_title,
+    )
+
+
+@bp.get("/surveys/<flow_id>.csv")
+def survey_csv(flow_id: str):
+    """The survey's responses in the period as CSV: one row a response, no phone numbers, formulas defused."""
+    svc = services()
+    flow = visible_survey(flow_id)
+    period, engine, lang = period_from_args(), svc.engine, svc.flows.default_language
+
+    def stream():
+        yield "\ufeff"  # a byte order mark, so Excel reads UTF-8
+        with transaction(engine) as db:
+            yield from survey_csv_lines(db, flow, period, lang)
+
+    filename = f"{flow.id}-{utcnow():%Y%m%d}.csv"
+    return Response(stream(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def survey_charts(results) -> dict:
+    """The charts' data (rendered as JSON blocks that charts.js draws): responses over time, averages, distributions."""
+    top = results.subjects[:CHART_SUBJECTS]
+    labels = [row.label for row in top]
+    charts = {"timeline": {"type": "bar", "title": f"Responses per {results.timeline_unit}",
+                           "labels": [day.isoformat() for day, _ in results.timeline],
+                           "datasets": [{"label": "Responses", "data": [count for _, count in results.timeline]}]}}
+    if results.rating_steps and results.subject_step:
+        charts["averages"] = {"type": "bar", "title": "Average rating", "labels": labels, "max": results.rating_steps[0].scale[1],
+                              "datasets": [{"label": step_title(s.id), "data": [_average(row, s.id) for row in top]}
+                                           for s in results.rating_steps]}
+    for step in results.rating_steps:
+        low, high = step.scale
+        rows = top if results.subject_step else results.subjects
+        charts[f"rating-{step.id}"] = {
+            "type": "bar", "stacked": True, "horizontal": True, "title": f"{step_title(step.id)}: answers per score",
+            "labels": labels if results.subject_step else ["All"],
+            "datasets": [{"label": str(score), "scale": True,
+                          "data": [(row.ratings.get(step.id).distribution.get(score, 0) if row.ratings.get(step.id) else 0)
+                                   for row in rows]} for score in range(low, high + 1)],
+        }
+    for step_id, counts in results.choices.items():
+        charts[f"choice-{step_id}"] = {"type": "doughnut", "title": step_title(step_id), "labels": [label for label, _ in counts],
+                                       "datasets": [{"label": step_title(step_id), "data": [n for _, n in counts]}]}
+    return charts
+
+
+def _average(row, step_id: str) -> float | None:
+    summary = row.ratings.get(step_id)
+    return round(summary.average, 2) if summary and summary.average is not None else None
+
+
+def step_title(step_id: str) -> str:
+    """A step id as a column heading: lighting_at_night -> Lighting at night."""
+    return step_id.replace("_", " ").capitalize()
