@@ -1,3 +1,114 @@
-"""(being written: see the helper working on it)."""
+"""A ticket: its summary, the resident (full phone: each view is audited), the conversation, photos, map,
+audit trail and duplicates; the actions on it live in ticket_actions.py."""
 
-from .blueprint import bp  # noqa: F401
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from flask import render_template
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ..db import transaction
+from ..lifecycle import OPEN_STATUSES
+from ..models import ContactAddress, Contact, Message, Operator, Ticket, TicketEvent, utcnow
+from ..services import services
+from ..triage import MAX_NOTE, MAX_REASON, MAX_REPLY, OPERATOR_STATUSES, assignable_operators, record_view
+from .access import can_act, me, ticket_or_404, visible
+from .blueprint import bp
+
+TRANSCRIPT_FROM = timedelta(hours=24)  # the conversation from a day before the ticket until now
+TRANSCRIPT_LIMIT = 300  # its latest messages, at most
+AUDIT_LIMIT = 200
+VIEWS_SHOWN = 10
+DUPLICATES_SHOWN = 100
+
+
+@bp.get("/tickets/<folio>")
+def ticket(folio: str):
+    """Show one ticket of the operator's departments; the view itself is an audit event."""
+    svc, operator = services(), me()
+    with transaction(svc.engine, immediate=True) as db:
+        found = ticket_or_404(db, folio)
+        record_view(db, found, operator)
+    with transaction(svc.engine) as db:
+        page = ticket_page(db, found)
+        actions = action_choices(db, found) if can_act(operator) else None
+    department = svc.flows.departments.get(found.department)
+    return render_template(
+        "dashboard/ticket.html", title=found.folio, ticket=found, department=department.name if department else found.department,
+        actions=actions, **page,
+    )
+
+
+def ticket_page(db: Session, ticket: Ticket) -> dict:
+    """Everything the page shows besides the ticket row itself."""
+    transcript, cut = conversation(db, ticket)
+    return {
+        "contact": db.get(Contact, ticket.contact_id),
+        "phones": db.exec(select(ContactAddress.address).where(
+            ContactAddress.contact_id == ticket.contact_id, ContactAddress.kind == "phone")).all(),
+        "assignee": db.get(Operator, ticket.assignee_id) if ticket.assignee_id else None,
+        "overdue": is_overdue(ticket), "transcript": transcript, "transcript_cut": cut,
+        "photos": photos(ticket, transcript), **audit(db, ticket), **duplicates(db, ticket),
+    }
+
+
+def action_choices(db: Session, ticket: Ticket) -> dict:
+    """What the action forms offer: colleagues to assign, statuses to set, text limits."""
+    return {"colleagues": assignable_operators(db, ticket.department), "statuses": OPERATOR_STATUSES,
+            "max_note": MAX_NOTE, "max_reply": MAX_REPLY, "max_reason": MAX_REASON}
+
+
+def is_overdue(ticket: Ticket, now: datetime | None = None) -> bool:
+    """Whether an open ticket is past its SLA deadline."""
+    return bool(ticket.due_at) and ticket.status in OPEN_STATUSES and aware(ticket.due_at) < (now or utcnow())
+
+
+def aware(moment: datetime) -> datetime:
+    """The moment as aware UTC (SQLite hands stored datetimes back naive)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def conversation(db: Session, ticket: Ticket) -> tuple[list[Message], bool]:
+    """The contact's messages from a while before the ticket until now, oldest first; and whether older ones were cut."""
+    rows = db.exec(
+        select(Message).where(Message.contact_id == ticket.contact_id, Message.created_at >= aware(ticket.created_at) - TRANSCRIPT_FROM)
+        .order_by(Message.id.desc()).limit(TRANSCRIPT_LIMIT + 1)
+    ).all()
+    return list(reversed(rows[:TRANSCRIPT_LIMIT])), len(rows) > TRANSCRIPT_LIMIT
+
+
+def photos(ticket: Ticket, transcript: list[Message]) -> list[dict]:
+    """Stored copies of the ticket's media and of the transcript's, each once, with how to show it."""
+    items = [*ticket.media, *(m for message in transcript for m in (message.data or {}).get("media", []))]
+    seen, shown = set(), []
+    for item in items:
+        stored = item.get("stored") if isinstance(item, dict) else None
+        if stored and stored not in seen:
+            seen.add(stored)
+            shown.append({"stored": stored, "is_image": str(item.get("content_type", "")).startswith("image/")})
+    return shown
+
+
+def audit(db: Session, ticket: Ticket) -> dict:
+    """The audit trail newest first (views apart: they would bury the rest), and the latest views."""
+    events = db.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind != "viewed")
+                     .order_by(TicketEvent.id.desc()).limit(AUDIT_LIMIT)).all()
+    views = db.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "viewed")
+                    .order_by(TicketEvent.id.desc()).limit(VIEWS_SHOWN)).all()
+    view_count = db.exec(select(func.count()).select_from(TicketEvent)
+                         .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "viewed")).one()
+    return {"events": events, "views": views, "view_count": view_count}
+
+
+def duplicates(db: Session, ticket: Ticket) -> dict:
+    """The ticket this one duplicates and those that duplicate it; folios the operator may not open carry no link."""
+    original = db.get(Ticket, ticket.duplicate_of) if ticket.duplicate_of else None
+    copies = db.exec(select(Ticket).where(Ticket.duplicate_of == ticket.id).order_by(Ticket.id).limit(DUPLICATES_SHOWN)).all()
+    linked = [t.id for t in ([original] if original else []) + list(copies)]
+    openable = set(db.exec(visible(select(Ticket.id).where(Ticket.id.in_(linked))))) if linked else set()
+    return {"original": original, "copies": copies, "openable": openable}
+
+
+from . import ticket_actions  # noqa: E402,F401 - the action routes of this page

@@ -1,0 +1,174 @@
+"""What an operator does to a ticket: assign it, move its status, note, reply to the resident, merge duplicates.
+
+Each action checks its input, changes the ticket and writes an audit event with the operator's email as
+actor, all in the caller's transaction. Nothing here knows about Flask: the dashboard calls these.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from .flows import Flows
+from .flows.messages import OutboundMessage
+from .flows.model import render
+from .lifecycle import OPEN_STATUSES, change_status
+from .models import Contact, Message, Operator, Ticket, TicketEvent
+from .outbound import queue_message
+
+__all__ = [
+    "TriageError", "OPERATOR_STATUSES", "MAX_NOTE", "MAX_REPLY", "MAX_REASON", "REPLY_KIND", "Reply",
+    "record", "record_view", "assignable_operators", "assignee_for", "assign", "set_status", "add_note",
+    "reply", "merge",
+]
+
+OPERATOR_STATUSES = ("acknowledged", "in_progress", "resolved", "closed", "rejected")  # the others are the system's
+MAX_NOTE = 4000
+MAX_REPLY = 1600  # Twilio's longest message body
+MAX_REASON = 500
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, newline and carriage return stay
+REPLY_KIND = "operator_reply"  # the kind flows.yaml `templates:` would name for replies outside WhatsApp's window
+
+
+class TriageError(ValueError):
+    """The action cannot be done as asked (empty or too long text, an unknown colleague, a wrong merge)."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What became of a reply: the stored message (None when the resident cannot be written to) and why."""
+
+    message: Message | None
+    reason: str = ""
+
+
+def record(session: Session, ticket: Ticket, kind: str, operator: Operator, **detail) -> TicketEvent:
+    """Add an audit event for the ticket with the operator as actor."""
+    event = TicketEvent(ticket_id=ticket.id, kind=kind, actor=operator.email, detail=detail)
+    session.add(event)
+    return event
+
+
+def record_view(session: Session, ticket: Ticket, operator: Operator) -> TicketEvent:
+    """Audit that the operator saw the ticket (and so the resident's full phone number)."""
+    return record(session, ticket, "viewed", operator)
+
+
+def assignable_operators(session: Session, department: str) -> list[Operator]:
+    """Active colleagues who may act on the department's tickets: its operators and every admin."""
+    active = session.exec(select(Operator).where(Operator.active == True).order_by(Operator.name, Operator.email)).all()  # noqa: E712
+    return [o for o in active if o.role == "admin" or (o.role == "operator" and department in (o.departments or []))]
+
+
+def assignee_for(session: Session, ticket: Ticket, operator: Operator, choice: str) -> Operator | None:
+    """The operator a form's choice names: "me", a colleague's id, or "" for nobody."""
+    choice = (choice or "").strip()
+    if choice == "":
+        return None
+    if choice == "me":
+        choice = str(operator.id)
+    chosen = next((o for o in assignable_operators(session, ticket.department) if str(o.id) == choice), None)
+    if chosen is None:
+        raise TriageError(f"nobody who can work on {ticket.department} tickets has id '{choice[:20]}'")
+    return chosen
+
+
+def assign(session: Session, ticket: Ticket, operator: Operator, assignee: Operator | None) -> TicketEvent | None:
+    """Give the ticket to assignee (None: to nobody); None when it already was theirs."""
+    if ticket.assignee_id == (assignee.id if assignee else None):
+        return None
+    before = session.get(Operator, ticket.assignee_id) if ticket.assignee_id else None
+    ticket.assignee_id = assignee.id if assignee else None
+    session.add(ticket)
+    return record(session, ticket, "assigned", operator, **{"from": before.email if before else None,
+                                                           "to": assignee.email if assignee else None})
+
+
+def set_status(session: Session, flows: Flows, ticket: Ticket, operator: Operator, status: str, reason: str) -> TicketEvent | None:
+    """Move the ticket to a status an operator may set (the resident is told of resolved/rejected)."""
+    if status not in OPERATOR_STATUSES:
+        raise TriageError(f"choose a status among {', '.join(OPERATOR_STATUSES)}")
+    reason = _text(reason, "the reason", MAX_REASON, required=False)
+    return change_status(session, flows, ticket, status, actor=operator.email, reason=reason)
+
+
+def add_note(session: Session, ticket: Ticket, operator: Operator, text: str) -> TicketEvent:
+    """Keep an internal note on the ticket (never sent to the resident)."""
+    return record(session, ticket, "note", operator, text=_text(text, "the note", MAX_NOTE))
+
+
+def reply(session: Session, flows: Flows, ticket: Ticket, operator: Operator, text: str) -> Reply:
+    """Write to the resident on their channel; a reply that cannot go out says why."""
+    text = _text(text, "the reply", MAX_REPLY)
+    values = {"folio": ticket.folio, "summary": ticket.summary, "reply": text}
+    message = queue_message(session, flows, ticket.contact_id, REPLY_KIND, OutboundMessage(text), values, ticket.lang)
+    if message is None:
+        contact = session.get(Contact, ticket.contact_id)
+        why = "the resident opted out of messages" if contact and contact.opted_out else "the resident has no channel to write to"
+        return Reply(None, why)
+    record(session, ticket, "replied", operator, text=text, message_id=message.id, status=message.status,
+           **({"error": message.error} if message.error else {}))
+    return Reply(message, _why_failed(message.error))
+
+
+def _why_failed(error: str) -> str:
+    if "24-hour window" in error:
+        return (f"more than 24 hours passed since the resident last wrote on WhatsApp, and flows.yaml has no approved "
+                f"'{REPLY_KIND}' template for writing outside that window")
+    return error
+
+
+def merge(session: Session, flows: Flows, ticket: Ticket, operator: Operator, original: Ticket | None) -> TicketEvent:
+    """Close the ticket as a duplicate of an open original; its resident is told, and told again when it is fixed."""
+    _check_merge(ticket, original)
+    change_status(session, flows, ticket, "closed", actor=operator.email, reason=f"duplicate of {original.folio}")
+    for child in session.exec(select(Ticket).where(Ticket.duplicate_of == ticket.id)).all():
+        _link(session, child, original, operator, via=ticket.folio)  # an original is never itself a duplicate
+    event = _link(session, ticket, original, operator)
+    _tell_linked(session, flows, ticket, original)
+    return event
+
+
+def _check_merge(ticket: Ticket, original: Ticket | None) -> None:
+    if original is None:
+        raise TriageError("no such ticket among those you can see")
+    if original.id == ticket.id:
+        raise TriageError("a ticket cannot be a duplicate of itself")
+    if ticket.duplicate_of is not None:
+        raise TriageError(f"{ticket.folio} is already a duplicate of another ticket")
+    if original.duplicate_of is not None:
+        raise TriageError(f"{original.folio} is itself a duplicate: merge into its original instead")
+    if original.status not in OPEN_STATUSES:
+        raise TriageError(f"{original.folio} is {original.status}: merge only into an open ticket")
+    if ticket.status == "rejected":
+        raise TriageError(f"{ticket.folio} is rejected; it cannot be closed as a duplicate")
+
+
+def _link(session: Session, duplicate: Ticket, original: Ticket, operator: Operator, via: str | None = None) -> TicketEvent:
+    duplicate.duplicate_of = original.id
+    session.add(duplicate)
+    record(session, original, "duplicate_linked", operator, folio=duplicate.folio)
+    return record(session, duplicate, "merged_into", operator, folio=original.folio, **({"via": via} if via else {}))
+
+
+def _tell_linked(session: Session, flows: Flows, ticket: Ticket, original: Ticket) -> None:
+    """The same words an automatic link sends: which report theirs joined, and that they will hear when it is fixed."""
+    if "duplicate_linked" not in flows.messages:
+        return
+    text = render(flows.message("duplicate_linked", ticket.lang), {"original": original.folio, "folio": ticket.folio})
+    status_key = f"status_{original.status}"
+    status = flows.message(status_key, ticket.lang) if status_key in flows.messages else original.status
+    queue_message(session, flows, ticket.contact_id, "ticket_update", OutboundMessage(text),
+                  {"folio": ticket.folio, "status": status}, ticket.lang)
+
+
+def _text(value: str | None, what: str, limit: int, required: bool = True) -> str:
+    """Form text as stored: trimmed, without control characters (PostgreSQL refuses NUL); refused when empty or too long."""
+    text = _CONTROL.sub("", value or "").strip()
+    if required and not text:
+        raise TriageError(f"{what} is empty")
+    if len(text) > limit:
+        raise TriageError(f"{what} is {len(text)} characters long; the limit is {limit}")
+    return text
