@@ -1,3 +1,39 @@
-"""(being written: see the helper working on it)."""
+"""The overview: tickets per category per week, median time to resolve, share per channel, overdue count."""
 
-from .blueprint import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import render_template
+
+from ..db import transaction
+from ..models import utcnow
+from ..reports import Overview, format_duration, overview as overview_figures
+from ..services import services
+from .access import department_scope
+from .blueprint import bp
+
+WEEKS = 12
+
+
+@bp.get("/overview")
+def overview():
+    """The operator's departments' figures over the last weeks, as charts with tables beside them."""
+    svc = services()
+    with transaction(svc.engine) as db:
+        figures = overview_figures(db, department_scope(), utcnow(), WEEKS)
+    return render_template("dashboard/overview.html", title="Overview", figures=figures, charts=overview_charts(figures),
+                           format_duration=format_duration, weeks=WEEKS)
+
+
+def overview_charts(figures: Overview) -> dict:
+    """The charts' data, rendered as JSON blocks that charts.js draws."""
+    return {
+        "per-week": {"type": "bar", "stacked": True, "title": "Tickets per category per week",
+                     "labels": [monday.isoformat() for monday in figures.weeks],
+                     "datasets": [{"label": category, "data": counts} for category, counts in figures.per_category_week.items()]},
+        "resolve": {"type": "bar", "horizontal": True, "title": "Median time to resolve (hours)",
+                    "labels": list(figures.median_resolve),
+                    "datasets": [{"label": "Hours", "data": [round(median.total_seconds() / 3600, 1)
+                                                              for median, _ in figures.median_resolve.values()]}]},
+        "channels": {"type": "doughnut", "title": "Tickets per channel", "labels": [channel for channel, _ in figures.channels],
+                     "datasets": [{"label": "Tickets", "data": [count for _, count in figures.channels]}]},
+    }
