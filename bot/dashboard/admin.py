@@ -1,3 +1,156 @@
-"""(being written: see the helper working on it)."""
+"""Admin pages: operators (add, edit role/departments/active, set a password) and the departments of flows.yaml.
 
-from .blueprint import bp  # noqa: F401
+Only admins reach these routes (403 for anyone else). An admin cannot demote or disable
+themself, so the last admin cannot lock everyone out. Every change is logged and kept in a short
+list in Redis that the page shows (recent changes, not an audit record: Redis may be emptied).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from redis.exceptions import RedisError
+from sqlalchemy import func
+from sqlmodel import select
+
+from ..db import transaction
+from ..models import Operator, OperatorSession, utcnow
+from ..operators import ROLES, OperatorError, create_operator, end_all_sessions, set_password
+from ..reports import department_rows, format_duration
+from ..services import services
+from .access import admin_required, me
+from .blueprint import bp
+
+log = logging.getLogger(__name__)
+
+CHANGES_KEY = "ventanilla:operator-changes"
+CHANGES_KEPT = 50
+
+
+@bp.get("/operators")
+@admin_required
+def operators():
+    """Every operator with their role, departments and last sign-in activity; the departments; recent changes."""
+    return operators_page()
+
+
+@bp.post("/operators")
+@admin_required
+def add_operator():
+    """Add an operator with an initial password."""
+    svc, form = services(), request.form
+    try:
+        role, departments = chosen_role(form), chosen_departments(form)
+        with transaction(svc.engine, immediate=True) as db:
+            added = create_operator(db, form.get("email", ""), form.get("password", ""), role, departments,
+                                    form.get("name", "").strip()[:120])
+            email = added.email
+    except OperatorError as error:
+        return operators_page(error=str(error), status=400)
+    record_change(f"added {email} as {role} of {', '.join(departments) or 'no department'}")
+    flash(f"Added {email}.", "info")
+    return redirect(url_for("dashboard.operators"))
+
+
+@bp.post("/operators/<int:operator_id>")
+@admin_required
+def edit_operator(operator_id: int):
+    """Change an operator's role, departments and whether they may sign in (disabling signs them out at once)."""
+    svc, form = services(), request.form
+    active = form.get("active") == "1"
+    try:
+        role, departments = chosen_role(form), chosen_departments(form)
+        if operator_id == me().id and (role != "admin" or not active):
+            raise OperatorError("You cannot demote or disable yourself; ask another admin to do it.")
+        with transaction(svc.engine, immediate=True) as db:
+            operator = operator_or_404(db, operator_id)
+            operator.role, operator.departments, operator.active = role, departments, active
+            db.add(operator)
+            if not active:
+                end_all_sessions(db, operator.id)
+            email = operator.email
+    except OperatorError as error:
+        return operators_page(error=str(error), status=400)
+    record_change(f"set {email} to {role} of {', '.join(departments) or 'no department'}, {'active' if active else 'disabled'}")
+    flash(f"Saved {email}.", "info")
+    return redirect(url_for("dashboard.operators"))
+
+
+@bp.post("/operators/<int:operator_id>/password")
+@admin_required
+def operator_password(operator_id: int):
+    """Set a new password for an operator; their sessions end, so they sign in again with it."""
+    svc = services()
+    try:
+        with transaction(svc.engine, immediate=True) as db:
+            operator = operator_or_404(db, operator_id)
+            set_password(db, operator, request.form.get("password", ""))
+            email = operator.email
+    except OperatorError as error:
+        return operators_page(error=str(error), status=400)
+    record_change(f"set a new password for {email}")
+    flash(f"New password set for {email}; their sessions have ended.", "info")
+    return redirect(url_for("dashboard.operators"))
+
+
+def operator_or_404(db, operator_id: int) -> Operator:
+    """The operator with this id, or a 404."""
+    operator = db.get(Operator, operator_id)
+    if operator is None:
+        abort(404)
+    return operator
+
+
+def chosen_role(form) -> str:
+    """The role the form asks for, one of ROLES."""
+    role = form.get("role", "")
+    if role not in ROLES:
+        raise OperatorError(f"Role must be one of {', '.join(ROLES)}.")
+    return role
+
+
+def chosen_departments(form) -> list[str]:
+    """The departments ticked in the form, all of them defined in flows.yaml."""
+    known = services().flows.departments
+    chosen = sorted(set(form.getlist("departments")))
+    unknown = [d for d in chosen if d not in known]
+    if unknown:
+        raise OperatorError(f"Unknown department: {', '.join(unknown)[:200]} (departments are defined in flows.yaml).")
+    return chosen
+
+
+def operators_page(error: str | None = None, status: int = 200):
+    """Render the operators page, with an error message when a change was refused."""
+    svc = services()
+    with transaction(svc.engine) as db:
+        people = db.exec(select(Operator).order_by(Operator.email)).all()
+        last_seen = dict(db.exec(select(OperatorSession.operator_id, func.max(OperatorSession.last_seen_at))
+                                 .group_by(OperatorSession.operator_id)).all())
+        departments = department_rows(db, svc.flows, utcnow())
+    return render_template(
+        "dashboard/operators.html", title="Operators", operators=people, last_seen=last_seen, departments=departments,
+        roles=ROLES, me_id=me().id, error=error, changes=recent_changes(), format_duration=format_duration,
+        default_sla=svc.flows.default_sla,
+    ), status
+
+
+def record_change(text: str) -> None:
+    """Log an admin's change and keep it in the recent changes list."""
+    actor = me().email
+    log.info("operators: %s %s", actor, text)
+    entry = json.dumps({"at": utcnow().strftime("%Y-%m-%d %H:%M UTC"), "actor": actor, "text": text})
+    try:
+        with services().redis.pipeline() as pipe:
+            pipe.lpush(CHANGES_KEY, entry).ltrim(CHANGES_KEY, 0, CHANGES_KEPT - 1).execute()
+    except RedisError:
+        log.warning("operators: could not keep the change in Redis; it is in this log only")
+
+
+def recent_changes() -> list[dict]:
+    """The latest operator changes, newest first (empty when Redis cannot be read)."""
+    try:
+        return [json.loads(entry) for entry in services().redis.lrange(CHANGES_KEY, 0, CHANGES_KEPT - 1)]
+    except (RedisError, ValueError):
+        return []
