@@ -3,9 +3,10 @@ audit trail and duplicates; the actions on it live in ticket_actions.py."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
-from flask import render_template
+from flask import abort, render_template
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -22,6 +23,7 @@ TRANSCRIPT_LIMIT = 300  # its latest messages, at most
 AUDIT_LIMIT = 200
 VIEWS_SHOWN = 10
 DUPLICATES_SHOWN = 100
+FOLIO_SHAPE = re.compile(r"[0-9A-Za-z-]{1,40}")  # anything else is no folio (and a NUL would upset PostgreSQL)
 
 
 @bp.get("/tickets/<folio>")
@@ -29,7 +31,7 @@ def ticket(folio: str):
     """Show one ticket of the operator's departments; the view itself is an audit event."""
     svc, operator = services(), me()
     with transaction(svc.engine, immediate=True) as db:
-        found = ticket_or_404(db, folio)
+        found = visible_ticket(db, folio)
         record_view(db, found, operator)
     with transaction(svc.engine) as db:
         page = ticket_page(db, found)
@@ -39,6 +41,18 @@ def ticket(folio: str):
         "dashboard/ticket.html", title=found.folio, ticket=found, department=department.name if department else found.department,
         actions=actions, **page,
     )
+
+
+def is_folio_shaped(text: str) -> bool:
+    """Whether text could be a folio at all (letters, digits and dashes)."""
+    return bool(FOLIO_SHAPE.fullmatch(text.strip()))
+
+
+def visible_ticket(db: Session, folio: str) -> Ticket:
+    """The ticket if the operator may see it; 404 otherwise, and at once for what cannot be a folio."""
+    if not is_folio_shaped(folio):
+        abort(404)
+    return ticket_or_404(db, folio)
 
 
 def ticket_page(db: Session, ticket: Ticket) -> dict:

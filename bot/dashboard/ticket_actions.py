@@ -19,8 +19,9 @@ from ..models import Operator, Ticket
 from ..outbox import enqueue_after_commit
 from ..redelivery import RedeliveryError, retry_delivery
 from ..services import services
-from .access import acting_required, me, ticket_or_404, visible
+from .access import acting_required, me, visible
 from .blueprint import bp
+from .ticket import is_folio_shaped, visible_ticket
 
 # An action: (session, flows, ticket, operator) -> (flash message, flash category)
 Action = Callable[[Session, Flows, Ticket, Operator], tuple[str, str]]
@@ -80,12 +81,9 @@ def ticket_reply(folio: str):
 def ticket_merge(folio: str):
     """Close the ticket as a duplicate of another (open, visible) ticket."""
     def action(db, flows, ticket, operator):
-        other = _field("original").strip().upper()[:40]
-        original = db.exec(visible(select(Ticket).where(Ticket.folio == other), operator)).first() if other else None
-        if original is None:
-            raise triage.TriageError(f"no ticket '{other}' among those you can see" if other else "write the folio of the original ticket")
-        triage.merge(db, flows, ticket, operator, original)
-        return f"Closed as a duplicate of {original.folio}.", "info"
+        found = _original(db, operator, _field("original"))
+        triage.merge(db, flows, ticket, operator, found)
+        return f"Closed as a duplicate of {found.folio}.", "info"
     return _act(folio, action)
 
 
@@ -95,7 +93,7 @@ def ticket_retry(folio: str):
     """Deliver the ticket to its department again after a failed delivery."""
     svc, operator = services(), me()
     with transaction(svc.engine) as db:
-        ticket = ticket_or_404(db, folio)
+        ticket = visible_ticket(db, folio)
     try:
         retry_delivery(svc, ticket.folio, actor=operator.email)
     except RedeliveryError as exc:
@@ -110,12 +108,25 @@ def _act(folio: str, action: Action):
     try:
         with transaction(svc.engine, immediate=True) as db:
             enqueue_after_commit(db, svc.queue)
-            ticket = ticket_or_404(db, folio)
+            ticket = visible_ticket(db, folio)
             message, category = action(db, svc.flows, ticket, operator)
     except (triage.TriageError, TransitionError) as exc:
         return _refused(folio, str(exc))  # rolled back: the ticket row is not read again
     flash(message, category)
     return redirect(url_for("dashboard.ticket", folio=ticket.folio))
+
+
+def _original(db: Session, operator: Operator, text: str) -> Ticket:
+    """The ticket a merge form names, if the operator may see it; a clear refusal otherwise."""
+    folio = text.strip().upper()
+    if not folio:
+        raise triage.TriageError("write the folio of the original ticket")
+    if not is_folio_shaped(folio):
+        raise triage.TriageError("that is not a folio (they look like 2611-7K3M9Q)")
+    found = db.exec(visible(select(Ticket).where(Ticket.folio == folio), operator)).first()
+    if found is None:
+        raise triage.TriageError(f"no ticket '{folio}' among those you can see")
+    return found
 
 
 def _field(name: str) -> str:

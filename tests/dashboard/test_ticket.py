@@ -293,6 +293,7 @@ def test_merges_that_make_no_sense_are_refused(app):
         (other, "2611-ZZZZZZ", "No ticket '2611-ZZZZZZ' among those you can see"),
         (other, parques, f"No ticket '{parques}' among those you can see"),  # the same answer as a folio that does not exist
         (other, "", "Write the folio of the original"),
+        (other, "2611-\x00AAAA", "That is not a folio"),  # PostgreSQL would refuse the NUL: a 500 without the check
     ]:
         response = ana.post(f"/dashboard/tickets/{folio}/merge", {"original": target})
         assert response.status_code == 400 and problem in said(response), (folio, target, said(response)[-600:])

@@ -70,6 +70,16 @@ def test_a_parques_operator_cannot_open_an_obras_ticket_and_leaves_no_trace(app,
     assert database(app) != before  # the rightful view is recorded
 
 
+@pytest.mark.parametrize("folio", ["%00", "2611-%00ABCD", "2611-ÁBCDEF", "A" * 300, "2611-ABCDEF%0A"])
+def test_what_cannot_be_a_folio_is_not_found_on_the_page_nor_any_action(app, obras, folio):
+    admin = signed_in(app, "root@x.mx", "admin")
+    before = database(app)
+    assert admin.get(f"/dashboard/tickets/{folio}").status_code == 404
+    for action, form in ACTIONS.items():
+        assert admin.post(f"/dashboard/tickets/{folio}/{action}", form(obras[1])).status_code == 404, action
+    assert database(app) == before
+
+
 def test_an_admin_sees_and_acts_on_every_department(app, obras):
     folio, _ = obras
     admin = signed_in(app, "root@x.mx", "admin")
