@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 __all__ = [
@@ -69,6 +69,13 @@ class Message(SQLModel, table=True):
 class Ticket(SQLModel, table=True):
     """A resident's report for a department, known to everyone by its folio."""
 
+    # The dashboard's queue reads newest first (id) or most urgent first (due_at) within these filters.
+    __table_args__ = (
+        Index("ix_ticket_department_id", "department", "id"),
+        Index("ix_ticket_status_id", "status", "id"),
+        Index("ix_ticket_department_status_id", "department", "status", "id"),
+        Index("ix_ticket_status_due_at_id", "status", "due_at", "id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     folio: str = Field(unique=True, index=True)
     contact_id: int = Field(foreign_key="contact.id", index=True)
@@ -91,6 +98,7 @@ class Ticket(SQLModel, table=True):
     due_at: datetime | None = None  # created_at plus the SLA of its department/category, when one is set
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
+    search_text: str | None = None  # folio, address, summary, answers: lowercase, no accents (dashboard/ticket_search.py)
 
 
 class TicketEvent(SQLModel, table=True):

@@ -1,3 +1,144 @@
-"""(being written: see the helper working on it)."""
+"""CSV and GeoJSON exports of the tickets the queue's filters select, streamed a batch at a time.
 
-from .blueprint import bp  # noqa: F401
+Only the operator's departments, phone numbers masked; CSV cells a spreadsheet would run as a
+formula are defused, and a BOM tells Excel the file is UTF-8.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from typing import Iterator
+
+from flask import Response, request, stream_with_context
+
+from ..db import transaction
+from ..models import Ticket, utcnow
+from ..services import services
+from .blueprint import bp
+from .queue import request_filters, ticket_path
+from .ticket_query import FilterError, fetch_page, filtered, is_overdue, masked_phones
+
+__all__ = ["export_csv", "export_geojson", "defuse", "MAX_LIMIT"]
+
+BATCH = 1000
+MAX_LIMIT = 100_000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_COLUMNS = ("folio", "received_utc", "status", "department", "category", "channel", "priority", "phone",
+               "summary", "address", "latitude", "longitude", "due_utc", "overdue")
+
+
+@bp.get("/export.csv")
+def export_csv():
+    """The filtered tickets as a spreadsheet (UTF-8 with BOM), newest first unless sorted by urgency."""
+    filters, now = request_filters(), utcnow()
+    records = _records(filtered(filters, now), filters.sort, now, _limit())
+    return Response(stream_with_context(_csv_chunks(records)), mimetype="text/csv",
+                    headers=_attachment(f"ventanilla-tickets-{now:%Y-%m-%d}.csv"))
+
+
+@bp.get("/export.geojson")
+def export_geojson():
+    """The filtered tickets that have a location, as a GeoJSON FeatureCollection ([longitude, latitude])."""
+    filters, now, limit = request_filters(), utcnow(), _limit()
+    statement = filtered(filters, now).where(Ticket.latitude.is_not(None), Ticket.longitude.is_not(None))
+    records = _records(statement, filters.sort, now, limit + 1 if limit else None)
+    return Response(stream_with_context(_geojson_chunks(records, limit)), mimetype="application/geo+json",
+                    headers=_attachment(f"ventanilla-tickets-{now:%Y-%m-%d}.geojson"))
+
+
+def _limit() -> int | None:
+    """At most this many tickets (the map asks for the newest few thousand); None: all of them."""
+    raw = request.args.get("limit", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise FilterError(f"limit: a whole number from 1 to {MAX_LIMIT}")
+    return int(raw)
+
+
+def _attachment(filename: str) -> dict:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+def _records(statement, sort: str, now: datetime, limit: int | None) -> Iterator[dict]:
+    """The statement's tickets as export records, read a keyset batch at a time in short transactions."""
+    engine, departments, after, left = services().engine, services().flows.departments, None, limit
+    while left is None or left > 0:
+        with transaction(engine) as db:
+            page = fetch_page(db, statement, sort, after, min(BATCH, left or BATCH))
+            phones = masked_phones(db, page.tickets)
+        for ticket in page.tickets:
+            yield _record(ticket, phones.get(ticket.contact_id, ""), departments, now)
+        left = None if left is None else left - len(page.tickets)
+        if page.next_cursor is None:
+            return
+        after = page.next_cursor
+
+
+def _record(ticket: Ticket, phone: str, departments: dict, now: datetime) -> dict:
+    department = departments.get(ticket.department)
+    return {
+        "folio": ticket.folio, "received_utc": _iso(ticket.created_at), "status": ticket.status,
+        "department": department.name if department else ticket.department, "category": ticket.category,
+        "channel": ticket.channel, "priority": ticket.priority, "phone": phone, "summary": ticket.summary,
+        "address": ticket.address or "", "latitude": ticket.latitude, "longitude": ticket.longitude,
+        "due_utc": _iso(ticket.due_at), "overdue": is_overdue(ticket, now),
+        "url": ticket_path(ticket.folio),
+    }
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
+
+
+def defuse(value) -> object:
+    """A text cell a spreadsheet would read as a formula, made plain text (OWASP: prefix with a quote)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv_chunks(records: Iterator[dict]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(CSV_COLUMNS)
+    for n, record in enumerate(records, 1):
+        writer.writerow([_csv_cell(record[column]) for column in CSV_COLUMNS])
+        if n % BATCH == 0:
+            yield _drain(buffer)
+    yield _drain(buffer)
+
+
+def _csv_cell(value) -> object:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else defuse(value)
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def _geojson_chunks(records: Iterator[dict], limit: int | None) -> Iterator[str]:
+    yield '{"type":"FeatureCollection","features":['
+    capped = False
+    for n, record in enumerate(records):
+        if limit is not None and n >= limit:
+            capped = True  # the one read past the limit only tells that there are more
+            break
+        yield ("," if n else "") + json.dumps(_feature(record), ensure_ascii=False, separators=(",", ":"))
+    yield f'],"capped":{json.dumps(capped)},"limit":{json.dumps(limit)}}}'
+
+
+def _feature(record: dict) -> dict:
+    properties = {key: value for key, value in record.items() if key not in ("latitude", "longitude")}
+    return {"type": "Feature", "id": record["folio"],
+            "geometry": {"type": "Point", "coordinates": [record["longitude"], record["latitude"]]},
+            "properties": properties}

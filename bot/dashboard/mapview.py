@@ -1,3 +1,28 @@
-"""(being written: see the helper working on it)."""
+"""The map: the filtered tickets that have a location (open ones unless asked otherwise), as markers and a list.
 
-from .blueprint import bp  # noqa: F401
+The markers come from export.geojson, capped at the newest MAP_LIMIT; Leaflet is served from here,
+so with no internet the page still shows markers, popups and the list, only without the tiles.
+"""
+
+from __future__ import annotations
+
+from flask import render_template, url_for
+
+from .blueprint import bp
+from .queue import filter_form, request_filters, url_args
+
+__all__ = ["map_view", "MAP_LIMIT"]
+
+MAP_LIMIT = 5000
+
+
+@bp.get("/map")
+def map_view():
+    """The map page; its script fetches the markers with the same filters."""
+    filters = request_filters()
+    args = filters.as_args()
+    return render_template(
+        "dashboard/map.html", title="Map", filters=filters, form=filter_form(filters), limit=MAP_LIMIT,
+        data_url=url_for("dashboard.export_geojson", **url_args(args + [("limit", str(MAP_LIMIT))])),
+        queue_url=url_for("dashboard.queue", **url_args(args)),
+    )

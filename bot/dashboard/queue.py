@@ -1,22 +1,148 @@
-"""The queue: the tickets of the operator's departments, newest first."""
+"""The queue: the tickets of the operator's departments, filtered, newest or most urgent first, a page at a time.
+
+New tickets reach an open queue by polling queue.json every few seconds rather than by server-sent
+events: gunicorn's gthread workers would hold a thread per open dashboard for an event stream, and
+a poll that finds nothing costs one indexed query (id > the newest shown).
+"""
 
 from __future__ import annotations
 
-from flask import render_template
-from sqlmodel import select
+from datetime import datetime, timedelta
+
+from flask import jsonify, render_template, request, url_for
 
 from ..db import transaction
-from ..models import Ticket
+from ..lifecycle import OPEN_STATUSES, STATUSES
+from ..models import Ticket, utcnow
 from ..services import services
+from .access import department_scope
 from .blueprint import bp
-from .access import visible
+from .ticket_query import (
+    PAGE_SIZE, FilterError, TicketFilters, as_utc, fetch_page, filtered, is_overdue, masked_phones, newer_than, parse_cursor, parse_filters,
+)
 
-PAGE_SIZE = 50
+__all__ = ["queue", "queue_json", "ticket_rows", "ticket_path", "request_filters", "filter_form", "url_args", "CHANNEL_CHOICES"]
+
+CHANNEL_CHOICES = ("whatsapp", "sms", "webchat")
+POLL_SECONDS = 5
+
+
+@bp.errorhandler(FilterError)
+def _bad_filter(error: FilterError):
+    """A filter that makes no sense is the operator's to fix: 400 with what to write instead."""
+    if request.path.endswith((".json", ".geojson", ".csv")):
+        return jsonify(error=str(error)), 400
+    return render_template("dashboard/error.html", title="Bad filter", message=str(error)), 400
+
+
+def request_filters() -> TicketFilters:
+    """The filters of this request's query string."""
+    return parse_filters(request.args)
 
 
 @bp.get("/")
 def queue():
-    """List the newest tickets the operator may see."""
+    """One page of the tickets the operator may see, with the filter form and the keyboard legend."""
+    filters = request_filters()
+    after = parse_cursor(request.args.get("after"), filters.sort)
+    now = utcnow()
     with transaction(services().engine) as db:
-        tickets = db.exec(visible(select(Ticket)).order_by(Ticket.id.desc()).limit(PAGE_SIZE)).all()
-    return render_template("dashboard/queue.html", tickets=tickets, title="Queue")
+        page = fetch_page(db, filtered(filters, now), filters.sort, after)
+        rows = ticket_rows(db, page.tickets, now)
+    args = filters.as_args()
+    return render_template(
+        "dashboard/queue.html", title="Queue", rows=rows, filters=filters, form=filter_form(filters),
+        next_url=url_for("dashboard.queue", **url_args(args + [("after", page.next_cursor.encode())])) if page.next_cursor else None,
+        first_url=url_for("dashboard.queue", **url_args(args)) if after else None,
+        live_url=_live_url(args, rows) if after is None and filters.sort == "newest" else None,
+        export_csv=url_for("dashboard.export_csv", **url_args(args)), export_geojson=url_for("dashboard.export_geojson", **url_args(args)),
+        map_url=url_for("dashboard.map_view", **url_args(args)), poll_seconds=POLL_SECONDS,
+    )
+
+
+@bp.get("/queue.json")
+def queue_json():
+    """Tickets newer than `since` (a ticket id) under the same filters: what the open queue adds at its top."""
+    filters = request_filters()
+    since = _since(request.args.get("since", ""))
+    now = utcnow()
+    with transaction(services().engine) as db:
+        tickets = newer_than(db, filtered(filters, now), since)
+        rows = ticket_rows(db, tickets, now)
+    latest = max([since] + [row["id"] for row in rows])
+    return jsonify(tickets=rows, latest=latest, more=len(rows) >= PAGE_SIZE)
+
+
+def _since(raw: str) -> int:
+    if not raw.strip().isdigit() or len(raw.strip()) > 18:
+        raise FilterError("since: a ticket id (a whole number)")
+    return int(raw)
+
+
+def _live_url(args: list, rows: list[dict]) -> str:
+    since = max((row["id"] for row in rows), default=0)
+    return url_for("dashboard.queue_json", **url_args(args + [("since", str(since))]))
+
+
+def url_args(args: list[tuple[str, str]]) -> dict:
+    """url_for keyword arguments from (name, value) pairs, repeated names as lists."""
+    merged: dict[str, list[str]] = {}
+    for name, value in args:
+        merged.setdefault(name, []).append(value)
+    return merged
+
+
+def ticket_rows(db, tickets: list[Ticket], now: datetime) -> list[dict]:
+    """What the queue shows of each ticket (phone numbers masked), as plain values for a template or JSON."""
+    phones = masked_phones(db, tickets)
+    departments = services().flows.departments
+    return [_row(ticket, phones.get(ticket.contact_id, ""), departments, now) for ticket in tickets]
+
+
+def _row(ticket: Ticket, phone: str, departments: dict, now: datetime) -> dict:
+    department = departments.get(ticket.department)
+    return {
+        "id": ticket.id, "folio": ticket.folio, "url": ticket_path(ticket.folio),
+        "category": ticket.category, "department": department.name if department else ticket.department,
+        "channel": ticket.channel, "phone": phone, "status": ticket.status, "status_label": ticket.status.replace("_", " "),
+        "summary": ticket.summary, "received": ticket.created_at.isoformat(), "received_text": _stamp(ticket.created_at),
+        "due": ticket.due_at.isoformat() if ticket.due_at else None, "due_text": _due_text(ticket, now),
+        "overdue": is_overdue(ticket, now),
+    }
+
+
+def ticket_path(folio: str) -> str:
+    """The ticket page's path (dashboard.ticket, built by its own module)."""
+    return f"{url_for('dashboard.queue')}tickets/{folio}"
+
+
+def _stamp(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def _due_text(ticket: Ticket, now: datetime) -> str:
+    """'in 2d 4h', 'overdue 3h', or '' for a closed ticket or one without a deadline."""
+    if ticket.due_at is None or ticket.status not in OPEN_STATUSES:
+        return ""
+    left = as_utc(ticket.due_at) - as_utc(now)
+    return f"in {_span(left)}" if left > timedelta(0) else f"overdue {_span(-left)}"
+
+
+def _span(delta: timedelta) -> str:
+    days, hours, minutes = delta.days, delta.seconds // 3600, delta.seconds % 3600 // 60
+    return f"{days}d {hours}h" if days else f"{hours}h {minutes}m" if hours else f"{minutes}m"
+
+
+def filter_form(filters: TicketFilters) -> dict:
+    """The options of the filter form: statuses, the categories of the flows, the operator's departments, channels."""
+    flows = services().flows
+    scope = department_scope()
+    departments = [(d.id, d.name) for d in flows.departments.values() if scope is None or d.id in scope]
+    categories = sorted({f.outcome.category for f in flows.flows.values() if f.outcome.category} | {"handover"})
+    status_value = "open" if filters.statuses == OPEN_STATUSES else "all" if not filters.statuses else ",".join(filters.statuses)
+    return {
+        "statuses": [("open", "Open"), ("all", "All")] + [(s, s.replace("_", " ")) for s in STATUSES]
+        + ([(status_value, status_value.replace(",", ", "))] if "," in status_value else []),
+        "status": status_value, "categories": sorted(set(categories) | set(filters.categories)),
+        "departments": departments, "channels": CHANNEL_CHOICES,
+    }

@@ -1,0 +1,283 @@
+"""Which tickets an operator asked for: filters read from the query string, scoped to their departments, keyset-paged.
+
+The queue, its live updates, the map and the exports all read tickets through here, so a filter
+means the same everywhere and no page shows a ticket of a department the operator does not serve.
+Pages continue after the last row's sort key (never OFFSET): page 10,000 costs what page 1 costs.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import false, tuple_
+from sqlmodel import Session, select
+
+from ..lifecycle import OPEN_STATUSES, STATUSES
+from ..models import ContactAddress, Ticket
+from ..phones import mask_phone
+from .access import visible
+from .ticket_search import like_pattern, normalise
+
+__all__ = [
+    "FilterError", "TicketFilters", "Cursor", "Page", "parse_filters", "parse_cursor", "filtered", "fetch_page",
+    "newer_than", "masked_phones", "is_overdue", "as_utc", "PAGE_SIZE", "SORTS",
+]
+
+PAGE_SIZE = 50
+SORTS = ("newest", "urgent")
+MAX_QUERY_CHARS = 200
+MAX_WORDS = 8
+MAX_VALUES = 20
+NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+FOLIO = re.compile(r"\d{4}-[0-9A-Z]{6}")
+TRUE, FALSE = ("1", "on", "true", "yes"), ("", "0", "off", "false", "no")
+
+
+class FilterError(ValueError):
+    """A filter the queue cannot use; the message names the parameter and what it takes."""
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    """What the operator asked for; an empty tuple means no filter on that field."""
+
+    statuses: tuple[str, ...] = OPEN_STATUSES
+    categories: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    created_from: date | None = None
+    created_to: date | None = None  # inclusive
+    overdue: bool = False
+    text: str = ""
+    sort: str = "newest"
+    words: tuple[str, ...] = field(default=(), compare=False)  # text, normalised and split
+
+    @property
+    def folio(self) -> str | None:
+        """The folio typed in the search box, if the search is one."""
+        candidate = self.text.strip().upper()
+        return candidate if FOLIO.fullmatch(candidate) else None
+
+    def as_args(self) -> list[tuple[str, str]]:
+        """The query string that gives these filters back (for links: next page, exports, the map)."""
+        statuses = "open" if self.statuses == OPEN_STATUSES else "all" if not self.statuses else None
+        args = [("status", statuses)] if statuses else [("status", s) for s in self.statuses]
+        args += [("category", c) for c in self.categories] + [("department", d) for d in self.departments]
+        args += [("channel", c) for c in self.channels]
+        args += [("from", self.created_from.isoformat())] if self.created_from else []
+        args += [("to", self.created_to.isoformat())] if self.created_to else []
+        args += [("overdue", "1")] if self.overdue else []
+        args += [("q", self.text)] if self.text else []
+        return args + ([("sort", self.sort)] if self.sort != "newest" else [])
+
+
+def parse_filters(args) -> TicketFilters:
+    """Read filters from request.args (a MultiDict); raise FilterError on a value that makes no sense."""
+    created_from, created_to = _date(args, "from"), _date(args, "to")
+    if created_from and created_to and created_from > created_to:
+        raise FilterError("from: the start date is after the end date")
+    text = _text(args)
+    return TicketFilters(
+        statuses=_statuses(args), categories=_names(args, "category"), departments=_names(args, "department"),
+        channels=_names(args, "channel"), created_from=created_from, created_to=created_to,
+        overdue=_flag(args, "overdue"), text=text, sort=_choice(args, "sort", SORTS), words=_words(text),
+    )
+
+
+def _values(args, name: str) -> list[str]:
+    values = [v.strip() for raw in args.getlist(name) for v in raw.split(",") if v.strip()]
+    if len(values) > MAX_VALUES:
+        raise FilterError(f"{name}: at most {MAX_VALUES} values")
+    return values
+
+
+def _statuses(args) -> tuple[str, ...]:
+    values = _values(args, "status")
+    if not values or values == ["open"]:
+        return OPEN_STATUSES
+    if "all" in values:
+        return ()
+    unknown = [v for v in values if v not in STATUSES and v != "open"]
+    if unknown:
+        raise FilterError(f"status: unknown '{unknown[0][:40]}' (use open, all or one of: {', '.join(STATUSES)})")
+    return tuple(s for s in STATUSES if s in values or ("open" in values and s in OPEN_STATUSES))
+
+
+def _names(args, name: str) -> tuple[str, ...]:
+    values = _values(args, name)
+    for value in values:
+        if not NAME.fullmatch(value):
+            raise FilterError(f"{name}: letters, digits, '_', '-' or '.' only (up to 64)")
+    return tuple(dict.fromkeys(values))
+
+
+def _date(args, name: str) -> date | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise FilterError(f"{name}: use YYYY-MM-DD") from None
+
+
+def _flag(args, name: str) -> bool:
+    raw = (args.get(name) or "").strip().lower()
+    if raw not in TRUE + FALSE:
+        raise FilterError(f"{name}: use 1 or 0")
+    return raw in TRUE
+
+
+def _choice(args, name: str, choices: tuple[str, ...]) -> str:
+    raw = (args.get(name) or "").strip() or choices[0]
+    if raw not in choices:
+        raise FilterError(f"{name}: use {' or '.join(choices)}")
+    return raw
+
+
+def _text(args) -> str:
+    text = " ".join((args.get("q") or "").replace("\x00", " ").split())
+    if len(text) > MAX_QUERY_CHARS:
+        raise FilterError(f"q: at most {MAX_QUERY_CHARS} characters")
+    return text
+
+
+def _words(text: str) -> tuple[str, ...]:
+    words = tuple(dict.fromkeys(normalise(text).split()))
+    if len(words) > MAX_WORDS:
+        raise FilterError(f"q: at most {MAX_WORDS} words")
+    return words
+
+
+def filtered(filters: TicketFilters, now: datetime, operator=None):
+    """A select of the tickets the filters ask for, among those the operator may see (unordered)."""
+    return visible(select(Ticket), operator).where(*_conditions(filters, now))
+
+
+def _conditions(filters: TicketFilters, now: datetime) -> list:
+    conditions = _status_conditions(filters, now)
+    conditions += [Ticket.category.in_(filters.categories)] if filters.categories else []
+    conditions += [Ticket.department.in_(filters.departments)] if filters.departments else []
+    conditions += [Ticket.channel.in_(filters.channels)] if filters.channels else []
+    if filters.created_from:
+        conditions.append(Ticket.created_at >= datetime.combine(filters.created_from, time(), timezone.utc))
+    if filters.created_to:
+        conditions.append(Ticket.created_at < datetime.combine(filters.created_to + timedelta(days=1), time(), timezone.utc))
+    return conditions + _search(filters)
+
+
+def _status_conditions(filters: TicketFilters, now: datetime) -> list:
+    """The statuses asked for; overdue narrows them to the open ones past their deadline."""
+    if not filters.overdue:
+        return [Ticket.status.in_(filters.statuses)] if filters.statuses else []
+    statuses = [s for s in (filters.statuses or OPEN_STATUSES) if s in OPEN_STATUSES]
+    return [Ticket.status.in_(statuses), Ticket.due_at < as_utc(now)] if statuses else [false()]
+
+
+def _search(filters: TicketFilters) -> list:
+    if filters.folio:
+        return [Ticket.folio == filters.folio]
+    return [Ticket.search_text.like(like_pattern(word), escape="\\") for word in filters.words]
+
+
+def as_utc(moment: datetime) -> datetime:
+    """The moment in UTC with its zone (the columns take aware datetimes; a naive one is read as UTC)."""
+    return moment.replace(tzinfo=timezone.utc) if moment.utcoffset() is None else moment.astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ends: the last row's sort key."""
+
+    sort: str
+    ticket_id: int
+    due_at: datetime | None = None
+
+    def encode(self) -> str:
+        """An opaque token for the `after` parameter."""
+        due = self.due_at.isoformat() if self.due_at else None
+        raw = json.dumps([self.sort, self.ticket_id, due], separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def parse_cursor(raw: str | None, sort: str) -> Cursor | None:
+    """Read the `after` token of a page of this sort; FilterError if it is not one."""
+    if not raw:
+        return None
+    try:
+        kind, ticket_id, due = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        if kind != sort or type(ticket_id) is not int or not 0 <= ticket_id < 2**63 or not isinstance(due, (str, type(None))):
+            raise ValueError
+        return Cursor(kind, ticket_id, datetime.fromisoformat(due) if due else None)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise FilterError("after: not a page of this list; start again from the first page") from None
+
+
+@dataclass
+class Page:
+    """One page of tickets and the cursor of the next one (None on the last page)."""
+
+    tickets: list[Ticket]
+    next_cursor: Cursor | None
+
+
+def fetch_page(db: Session, statement, sort: str, after: Cursor | None = None, size: int = PAGE_SIZE) -> Page:
+    """The page of `statement`'s tickets after the cursor, in the sort's order."""
+    rows = _newest(db, statement, after, size + 1) if sort == "newest" else _urgent(db, statement, after, size + 1)
+    tickets = rows[:size]
+    more = len(rows) > size
+    return Page(tickets, _cursor_after(sort, tickets[-1]) if more else None)
+
+
+def _cursor_after(sort: str, ticket: Ticket) -> Cursor:
+    return Cursor(sort, ticket.id, ticket.due_at if sort == "urgent" else None)
+
+
+def _newest(db: Session, statement, after: Cursor | None, limit: int) -> list[Ticket]:
+    if after:
+        statement = statement.where(Ticket.id < after.ticket_id)
+    return list(db.exec(statement.order_by(Ticket.id.desc()).limit(limit)).all())
+
+
+def _urgent(db: Session, statement, after: Cursor | None, limit: int) -> list[Ticket]:
+    """Soonest deadline first, then tickets without one (by id): two index-ordered reads, never a sort of all rows."""
+    rows: list[Ticket] = []
+    if after is None or after.due_at is not None:
+        with_deadline = statement.where(Ticket.due_at.is_not(None))
+        if after:
+            with_deadline = with_deadline.where(tuple_(Ticket.due_at, Ticket.id) > tuple_(as_utc(after.due_at), after.ticket_id))
+        rows = list(db.exec(with_deadline.order_by(Ticket.due_at, Ticket.id).limit(limit)).all())
+    if len(rows) < limit:
+        without = statement.where(Ticket.due_at.is_(None))
+        if after and after.due_at is None:
+            without = without.where(Ticket.id > after.ticket_id)
+        rows += list(db.exec(without.order_by(Ticket.id).limit(limit - len(rows))).all())
+    return rows
+
+
+def newer_than(db: Session, statement, since: int, limit: int = PAGE_SIZE) -> list[Ticket]:
+    """Tickets stored after ticket `since`, newest first (the queue's live updates)."""
+    return list(db.exec(statement.where(Ticket.id > since).order_by(Ticket.id.desc()).limit(limit)).all())
+
+
+def masked_phones(db: Session, tickets: list[Ticket]) -> dict[int, str]:
+    """contact id -> masked phone number, for a page of tickets in one query."""
+    contact_ids = {t.contact_id for t in tickets}
+    if not contact_ids:
+        return {}
+    rows = db.exec(select(ContactAddress.contact_id, ContactAddress.address)
+                   .where(ContactAddress.contact_id.in_(contact_ids), ContactAddress.kind == "phone")
+                   .order_by(ContactAddress.id.desc())).all()
+    return {contact_id: mask_phone(address) for contact_id, address in rows}  # the first number wins
+
+
+def is_overdue(ticket: Ticket, now: datetime) -> bool:
+    """Whether an open ticket is past its deadline."""
+    return ticket.status in OPEN_STATUSES and ticket.due_at is not None and as_utc(ticket.due_at) < as_utc(now)

@@ -1,0 +1,145 @@
+"""The map page and the CSV/GeoJSON exports: the queue's filters, the operator's departments, masked phones, safe cells."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.dashboard import export
+from bot.dashboard.export import defuse
+from desks import desk, seed_ticket  # noqa: F401 - desk is a fixture
+
+OBRAS = ["obras_publicas"]
+PHONE = "+5218112345678"
+
+
+def csv_rows(response) -> list[dict]:
+    assert response.status_code == 200, response.data[:300]
+    text = response.data.decode("utf-8")
+    assert text.startswith("\ufeff"), "Excel needs the BOM to read UTF-8"
+    return list(csv.DictReader(io.StringIO(text[1:])))
+
+
+def geojson(response) -> dict:
+    assert response.status_code == 200, response.data[:300]
+    assert response.mimetype == "application/geo+json"
+    return json.loads(response.data)
+
+
+def test_csv_exports_the_filtered_tickets_with_masked_phones(app, desk):
+    bache = seed_ticket(app, category="bache", phone=PHONE, summary="Bache en Juárez",
+                        created_at=datetime(2026, 4, 1, 12, 30, tzinfo=timezone.utc))
+    seed_ticket(app, category="handover")
+    response = desk("ana@x.mx", "operator", OBRAS).get("/dashboard/export.csv?category=bache&status=all")
+    assert response.is_streamed and response.mimetype == "text/csv"
+    disposition = response.headers["Content-Disposition"]
+    assert re.fullmatch(r'attachment; filename="ventanilla-tickets-\d{4}-\d{2}-\d{2}\.csv"', disposition)
+    rows = csv_rows(response)
+    assert [row["folio"] for row in rows] == [bache]
+    row = rows[0]
+    assert row["phone"] == "'+5218•••••5678"  # a leading + is a formula to a spreadsheet, even in a number
+    assert PHONE[3:] not in response.data.decode()
+    assert row["summary"] == "Bache en Juárez" and row["department"] == "Obras Públicas"
+    assert row["received_utc"] == "2026-04-01T12:30:00Z" and row["due_utc"] == "2026-04-03T12:30:00Z"
+    assert row["overdue"] == "yes" and float(row["longitude"]) == pytest.approx(-100.4024)
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\",\"y\")", "+52 81", "-1+1", "@SUM(A1)", "\tTAB", "\rCR"])
+def test_csv_cells_that_would_be_formulas_are_plain_text(app, desk, text):
+    seed_ticket(app, summary=text)
+    row = csv_rows(desk("ana@x.mx", "operator", OBRAS).get("/dashboard/export.csv"))[0]
+    assert row["summary"] == "'" + text
+    assert float(row["latitude"]) > 0 and row["longitude"].startswith("-")  # numbers stay numbers
+
+
+def test_defuse_leaves_plain_text_and_numbers_alone():
+    assert defuse("Bache = hoyo") == "Bache = hoyo" and defuse(-100.4) == -100.4 and defuse("") == ""
+
+
+def test_csv_reads_every_ticket_across_batches_in_order(app, desk, monkeypatch):
+    made = [seed_ticket(app) for _ in range(5)]
+    monkeypatch.setattr(export, "BATCH", 2)
+    rows = csv_rows(desk("ana@x.mx", "operator", OBRAS).get("/dashboard/export.csv"))
+    assert [row["folio"] for row in rows] == made[::-1]
+
+
+def test_geojson_is_a_feature_collection_of_located_tickets_lon_lat(app, desk):
+    located = seed_ticket(app, latitude=25.6573, longitude=-100.4024, phone=PHONE, summary="<b>hoyo</b>")
+    seed_ticket(app, latitude=None, longitude=None)
+    response = desk("ana@x.mx", "operator", OBRAS).get("/dashboard/export.geojson")
+    assert re.fullmatch(r'attachment; filename="ventanilla-tickets-[\d-]{10}\.geojson"', response.headers["Content-Disposition"])
+    collection = geojson(response)
+    assert collection["type"] == "FeatureCollection" and collection["capped"] is False
+    [feature] = collection["features"]
+    assert feature["type"] == "Feature" and feature["geometry"] == {"type": "Point", "coordinates": [-100.4024, 25.6573]}
+    properties = feature["properties"]
+    assert properties["folio"] == located and properties["url"] == f"/dashboard/tickets/{located}"
+    assert properties["summary"] == "<b>hoyo</b>" and properties["phone"] == "+5218•••••5678"
+    assert PHONE[3:] not in response.data.decode()
+
+
+def test_geojson_limit_keeps_the_newest_and_says_it_capped(app, desk):
+    made = [seed_ticket(app) for _ in range(3)]
+    ana = desk("ana@x.mx", "operator", OBRAS)
+    capped = geojson(ana.get("/dashboard/export.geojson?limit=2"))
+    assert [f["id"] for f in capped["features"]] == made[:0:-1] and capped["capped"] is True and capped["limit"] == 2
+    whole = geojson(ana.get("/dashboard/export.geojson?limit=3"))
+    assert len(whole["features"]) == 3 and whole["capped"] is False
+
+
+def test_exports_follow_the_queue_filters(app, desk):
+    resolved = seed_ticket(app, status="resolved", summary="Resuelto")
+    late = seed_ticket(app, created_at=datetime(2026, 1, 5, tzinfo=timezone.utc), summary="Atrasado en Hidalgo")
+    ana = desk("ana@x.mx", "operator", OBRAS)
+    assert [r["folio"] for r in csv_rows(ana.get("/dashboard/export.csv?overdue=1&q=hidalgo"))] == [late]
+    assert [f["id"] for f in geojson(ana.get("/dashboard/export.geojson?status=resolved"))["features"]] == [resolved]
+    assert len(csv_rows(ana.get("/dashboard/export.csv?status=all"))) == 2
+
+
+def test_parques_exports_and_map_data_never_hold_obras(app, desk):
+    obras = seed_ticket(app, summary="Bache secreto")
+    parques = seed_ticket(app, department="parques", category="areas_verdes")
+    pat = desk("pat@x.mx", "operator", ["parques"])
+    for query in ("", "?department=obras_publicas", f"?q={obras}", "?status=all&department=obras_publicas,parques"):
+        for path in ("/dashboard/export.csv", "/dashboard/export.geojson", "/dashboard/map"):
+            response = pat.get(path + query)
+            assert response.status_code == 200 and "secreto" not in response.data.decode(), path + query
+    assert [r["folio"] for r in csv_rows(pat.get("/dashboard/export.csv"))] == [parques]
+    assert [f["id"] for f in geojson(pat.get("/dashboard/export.geojson?limit=5000"))["features"]] == [parques]
+    assert csv_rows(pat.get("/dashboard/export.csv?department=obras_publicas")) == []
+
+
+def test_a_viewer_may_export_their_departments(app, desk):
+    mine = seed_ticket(app)
+    assert [r["folio"] for r in csv_rows(desk("vi@x.mx", "viewer", OBRAS).get("/dashboard/export.csv"))] == [mine]
+
+
+def test_bad_filters_on_exports_answer_400(app, desk):
+    ana = desk("ana@x.mx", "operator", OBRAS)
+    for path, message in [("/dashboard/export.csv?from=01/02/2026", "from: use YYYY-MM-DD"),
+                          ("/dashboard/export.geojson?limit=0", "limit: a whole number"),
+                          ("/dashboard/export.geojson?limit=ten", "limit: a whole number"),
+                          ("/dashboard/export.csv?status=nope", "status: unknown 'nope'")]:
+        response = ana.get(path)
+        assert response.status_code == 400 and message in response.json["error"], path
+    page = ana.get("/dashboard/map?sort=sideways")
+    assert page.status_code == 400 and "sort: use newest or urgent" in page.text
+
+
+def test_the_map_page_uses_local_leaflet_osm_tiles_and_the_filters(app, desk):
+    page = desk("ana@x.mx", "operator", OBRAS).get("/dashboard/map?category=bache&overdue=1")
+    assert page.status_code == 200
+    scripts = re.findall(r'<script src="([^"]+)"', page.text)
+    assert scripts == ["/static/vendor/leaflet/leaflet.js", "/static/dashboard/map.js"]
+    assert "/static/vendor/leaflet/leaflet.css" in page.text
+    assert 'data-tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in page.text
+    data_url = re.search(r'id="map" class="map" data-url="([^"]+)"', page.text)[1].replace("&amp;", "&")
+    assert data_url.startswith("/dashboard/export.geojson?") and "category=bache" in data_url
+    assert "overdue=1" in data_url and "limit=5000" in data_url
+    assert "5,000" in page.text  # the cap is said on the page
+    assert "OpenStreetMap" in app.test_client().get("/static/dashboard/map.js").text
