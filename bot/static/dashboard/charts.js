@@ -35,7 +35,7 @@
     if (spec.type === "doughnut") { return {}; }
     var value = { beginAtZero: true, stacked: !!spec.stacked };
     if (spec.max) { value.max = spec.max; }
-    var category = { stacked: !!spec.stacked, ticks: { autoSkip: true } };
+    var category = { stacked: !!spec.stacked, ticks: { autoSkip: !spec.horizontal } }; // every park's name on a bar chart lying down
     return spec.horizontal ? { x: value, y: category } : { x: category, y: value };
   }
 
@@ -62,7 +62,7 @@
     if (!source || typeof window.Chart === "undefined") { return; }
     var spec = JSON.parse(source.textContent);
     if (spec.horizontal) {
-      canvas.parentNode.style.height = Math.max(160, 60 + 26 * spec.labels.length) + "px";
+      canvas.parentNode.style.height = Math.max(160, 90 + 28 * spec.labels.length) + "px";
     }
     new window.Chart(canvas, config(spec));
   }
