@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 from flask import abort
@@ -10,7 +11,8 @@ from sqlmodel import Session, select
 
 from ..models import Operator, Ticket
 
-__all__ = ["me", "is_admin", "can_act", "department_scope", "visible", "ticket_or_404", "acting_required", "admin_required"]
+FOLIO_SHAPE = re.compile(r"[0-9A-Za-z-]{1,40}")
+__all__ = ["me", "is_admin", "can_act", "department_scope", "visible", "ticket_or_404", "is_folio_shaped", "acting_required", "admin_required"]
 
 
 def me() -> Operator:
@@ -40,8 +42,15 @@ def visible(statement, operator: Operator | None = None):
     return statement if scope is None else statement.where(Ticket.department.in_(scope))
 
 
+def is_folio_shaped(text: str) -> bool:
+    """Whether text could be a folio at all (letters, digits and dashes)."""
+    return bool(FOLIO_SHAPE.fullmatch(text.strip()))
+
+
 def ticket_or_404(session: Session, folio: str, operator: Operator | None = None) -> Ticket:
     """The ticket with this folio if the operator may see it; 404 otherwise, so a guess learns nothing."""
+    if not is_folio_shaped(folio):
+        abort(404)  # not even a folio (a NUL, say, which PostgreSQL refuses): nothing to look up
     ticket = session.exec(visible(select(Ticket).where(Ticket.folio == folio.strip().upper()), operator)).first()
     if ticket is None:
         abort(404)

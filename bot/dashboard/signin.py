@@ -8,7 +8,6 @@ from flask import Flask, jsonify, redirect, render_template, request, session, u
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from ..db import transaction
 from ..models import Operator
 from ..operators import session_operator
 from ..services import services

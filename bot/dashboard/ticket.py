@@ -3,10 +3,9 @@ audit trail and duplicates; the actions on it live in ticket_actions.py."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 
-from flask import abort, render_template
+from flask import render_template
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -23,7 +22,6 @@ TRANSCRIPT_LIMIT = 300  # its latest messages, at most
 AUDIT_LIMIT = 200
 VIEWS_SHOWN = 10
 DUPLICATES_SHOWN = 100
-FOLIO_SHAPE = re.compile(r"[0-9A-Za-z-]{1,40}")  # anything else is no folio (and a NUL would upset PostgreSQL)
 
 
 @bp.get("/tickets/<folio>")
@@ -43,15 +41,8 @@ def ticket(folio: str):
     )
 
 
-def is_folio_shaped(text: str) -> bool:
-    """Whether text could be a folio at all (letters, digits and dashes)."""
-    return bool(FOLIO_SHAPE.fullmatch(text.strip()))
-
-
 def visible_ticket(db: Session, folio: str) -> Ticket:
     """The ticket if the operator may see it; 404 otherwise, and at once for what cannot be a folio."""
-    if not is_folio_shaped(folio):
-        abort(404)
     return ticket_or_404(db, folio)
 
 

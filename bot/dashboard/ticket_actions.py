@@ -19,9 +19,9 @@ from ..models import Operator, Ticket
 from ..outbox import enqueue_after_commit
 from ..redelivery import RedeliveryError, retry_delivery
 from ..services import services
-from .access import acting_required, me, visible
+from .access import acting_required, is_folio_shaped, me, visible
 from .blueprint import bp
-from .ticket import is_folio_shaped, visible_ticket
+from .ticket import visible_ticket
 
 # An action: (session, flows, ticket, operator) -> (flash message, flash category)
 Action = Callable[[Session, Flows, Ticket, Operator], tuple[str, str]]

@@ -24,6 +24,6 @@ def _menu() -> dict:
 
     if not current_user.is_authenticated:
         return {"dashboard_nav": []}
-    admin = is_admin()
+    sees_all = is_admin()
     return {"dashboard_nav": [(endpoint, label) for endpoint, label, admins_only in NAV
-                              if endpoint in current_app.view_functions and (admin or not admins_only)]}
+                              if endpoint in current_app.view_functions and (sees_all or not admins_only)]}
