@@ -124,5 +124,8 @@ def _record_failure(svc, attempt: Attempt, error: str) -> str:
         if fail_attempt(session, attempt, error):
             ticket = session.get(Ticket, attempt.ticket_id)
             detail = {"error": error[:500], "attempts": attempt.number}
-            change_status(session, svc.flows, ticket, "delivery_failed", actor="system", detail=detail)
+            if ticket.status == "received":
+                change_status(session, svc.flows, ticket, "delivery_failed", actor="system", detail=detail)
+            else:  # an operator already moved it on (closed, merged, in progress): keep their status, record the failure
+                session.add(TicketEvent(ticket_id=ticket.id, kind="delivery_failed", actor="system", detail=detail))
     return f"attempt {attempt.number} failed" + (", delivery failed" if attempt.is_last else "")

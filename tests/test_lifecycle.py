@@ -14,6 +14,7 @@ from sqlmodel import select
 from bot.db import transaction
 from bot.delivery.webhook import SIGNATURE_HEADER, sign
 from bot.jobs import MAX_DELIVERY_ATTEMPTS
+from bot.lifecycle import change_status
 from bot.models import Message, Outbox, Ticket, TicketEvent
 from bot.outbox import relay
 from conftest import Resident, all_rows
@@ -137,3 +138,21 @@ def test_a_department_that_never_recovers_ends_in_delivery_failed_and_can_be_ret
     assert result.exit_code == 0, result.output
     run_worker()
     assert the_ticket(db).status == "delivered"
+
+
+def test_a_ticket_an_operator_closed_while_its_delivery_failed_stays_closed(app, client, run_worker, db, no_network):
+    no_network.add(responses.POST, OBRAS_URL, status=500)
+    file_report(client)
+    svc = app.extensions["ventanilla"]
+    folio = the_ticket(db).folio
+    with transaction(svc.engine, immediate=True) as session:
+        ticket = session.exec(select(Ticket).where(Ticket.folio == folio)).one()
+        change_status(session, svc.flows, ticket, "closed", actor="ana@sanpedro.gob.mx", reason="duplicate of 2611-AAAAAA")
+    for _ in range(MAX_DELIVERY_ATTEMPTS):
+        with transaction(svc.engine, immediate=True) as session:
+            for row in session.exec(select(Outbox)).all():
+                row.available_at = None
+        relay(svc.engine, svc.queue, timedelta(0))
+        run_worker()
+    assert the_ticket(db).status == "closed" and all_rows(db, Outbox)[0].status == "failed"  # given up, not retried forever
+    assert "delivery_failed" in [e.kind for e in all_rows(db, TicketEvent)]
