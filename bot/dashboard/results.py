@@ -124,19 +124,21 @@ def survey_charts(results) -> dict:
                               "datasets": [{"label": step_title(s.id), "data": [_average(row, s.id) for row in top]}
                                            for s in results.rating_steps]}
     for step in results.rating_steps:
-        low, high = step.scale
-        rows = top if results.subject_step else results.subjects
-        charts[f"rating-{step.id}"] = {
-            "type": "bar", "stacked": True, "horizontal": True, "title": f"{step_title(step.id)}: answers per score",
-            "labels": labels if results.subject_step else ["All"],
-            "datasets": [{"label": str(score), "scale": True,
-                          "data": [(row.ratings.get(step.id).distribution.get(score, 0) if row.ratings.get(step.id) else 0)
-                                   for row in rows]} for score in range(low, high + 1)],
-        }
+        charts[f"rating-{step.id}"] = _distribution_chart(step, top if results.subject_step else results.subjects)
     for step_id, counts in results.choices.items():
         charts[f"choice-{step_id}"] = {"type": "doughnut", "title": step_title(step_id), "labels": [label for label, _ in counts],
                                        "datasets": [{"label": step_title(step_id), "data": [n for _, n in counts]}]}
     return charts
+
+
+def _distribution_chart(step, rows) -> dict:
+    """A rating step's answers per score, one bar per subject, one colour per score."""
+    low, high = step.scale
+    summaries = [row.ratings.get(step.id) for row in rows]
+    return {"type": "bar", "stacked": True, "horizontal": True, "title": f"{step_title(step.id)}: answers per score",
+            "labels": [row.label or "All" for row in rows],
+            "datasets": [{"label": str(score), "scale": True, "data": [s.distribution.get(score, 0) if s else 0 for s in summaries]}
+                         for score in range(low, high + 1)]}
 
 
 def _average(row, step_id: str) -> float | None:

@@ -11,10 +11,11 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot.db import transaction
+from bot import create_app
+from bot.db import create_tables, transaction
 from bot.models import Contact, SurveyResponse
-from conftest import Resident
-from desks import desk  # noqa: F401 - a fixture
+from conftest import ROOT, Resident, app_settings
+from desks import Desk, add_operator, desk  # noqa: F401 - desk is a fixture
 
 PARKS = "/dashboard/surveys/park_evaluation"
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -198,3 +199,64 @@ def test_viewers_of_the_department_and_admins_see_the_survey_with_its_count(app,
 def test_a_survey_without_responses_says_so(app, desk):
     html = desk("ana@x.mx", "operator", ["parques"]).get(PARKS).text
     assert "No responses yet." in html and "No comments." in html and 'id="response-total">0<' in html
+
+
+BUS_SURVEYS = """
+  bus_rating:
+    title: {es: Calificar el camión, en: Rate the bus}
+    outcome: {kind: survey, department: servicios_publicos}
+    steps:
+      - id: route
+        kind: choice
+        prompt: {es: "¿Qué ruta?", en: "Which route?"}
+        options:
+          - {id: r1, label: {es: Ruta 1, en: Route 1}}
+          - {id: r2, label: {es: Ruta 2, en: Route 2}}
+      - id: how
+        kind: choice
+        prompt: {es: "¿Cómo llegaste?", en: "How did you get there?"}
+        options:
+          - {id: walk, label: {es: A pie, en: On foot}}
+          - {id: car, label: {es: En coche, en: By car}}
+      - id: note
+        kind: rating
+        scale: [0, 10]
+        prompt: {es: "Del 0 al 10", en: "From 0 to 10"}
+    done: {es: Gracias, en: Thanks}
+  bus_stop:
+    title: {es: Calificar la parada, en: Rate the stop}
+    outcome: {kind: survey, department: servicios_publicos}
+    steps:
+      - id: shade
+        kind: rating
+        prompt: {es: "¿Sombra?", en: "Shade?"}
+    done: {es: Gracias, en: Thanks}
+"""
+
+
+@pytest.fixture
+def bus_app(tmp_path, redis_url):
+    """The shipped flows plus two surveys of another shape: two choices and a 0..10 rating; one rating alone."""
+    text = (ROOT / "flows.yaml").read_text().replace("park_evaluation, city_info]", "park_evaluation, city_info, bus_rating, bus_stop]")
+    (tmp_path / "flows.yaml").write_text(text + BUS_SURVEYS)
+    (tmp_path / "parks.csv").write_text((ROOT / "parks.csv").read_text())
+    app = create_app(app_settings(tmp_path, redis_url, flows_path=str(tmp_path / "flows.yaml")))
+    create_tables(app.extensions["ventanilla"].engine)
+    yield app
+    app.extensions["ventanilla"].engine.dispose()
+
+
+def test_any_survey_shape_is_shown_grouped_by_its_first_choice_or_as_a_whole(bus_app):
+    add_responses(bus_app, {"route": "r1", "how": "walk", "note": 10}, {"route": "r1", "how": "car", "note": 0},
+                  {"route": "r2", "how": "walk", "note": 7}, flow="bus_rating")
+    add_responses(bus_app, {"shade": 2}, {"shade": 5}, flow="bus_stop")
+    desk = Desk(bus_app, add_operator(bus_app, "beto@x.mx", "viewer", ["servicios_publicos"])).login()
+    html = desk.get("/dashboard/surveys/bus_rating").text
+    tables = Tables(html)
+    assert tables["subjects-table"]["r1"] == ["Ruta 1", "2", "5.00"] and tables["note"]["r2"][8] == "1"  # a 7 for route 2
+    assert len(tables["note"]["r1"]) == 1 + 11 + 1  # scores 0..10 and the average
+    assert '<tr><td>A pie</td><td class="num">2</td></tr><tr><td>En coche</td><td class="num">1</td></tr>' in html
+    assert chart(html, "choice-how")["labels"] == ["A pie", "En coche"] and chart(html, "choice-how")["datasets"][0]["data"] == [2, 1]
+    stop = desk.get("/dashboard/surveys/bus_stop").text
+    assert Tables(stop)["shade"][""] == ["All", "0", "1", "0", "0", "1", "3.50"]
+    assert chart(stop, "rating-shade")["labels"] == ["All"] and "averages" not in stop and "No comments." in stop
