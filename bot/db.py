@@ -56,7 +56,7 @@ def _begin_sqlite(connection) -> None:
 
 
 def create_tables(engine: Engine) -> None:
-    """Create any missing tables, and add columns a newer version brought to tables that exist."""
+    """Create any missing tables, and add the columns and indexes a newer version brought to tables that exist."""
     SQLModel.metadata.create_all(engine)
     _add_missing_columns(engine)
 
@@ -72,6 +72,8 @@ def _add_missing_columns(engine: Engine) -> None:
                 if column.name not in present:
                     kind = column.type.compile(dialect=engine.dialect)
                     connection.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
+            for index in table.indexes:  # create_all makes indexes only with new tables
+                index.create(connection, checkfirst=True)
 
 
 @contextmanager
