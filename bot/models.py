@@ -69,11 +69,12 @@ class Message(SQLModel, table=True):
 class Ticket(SQLModel, table=True):
     """A resident's report for a department, known to everyone by its folio."""
 
-    # The dashboard's queue reads newest first (id) or most urgent first (due_at) within these filters.
+    # The dashboard's queue reads newest first (created_at, id) or most urgent first (due_at, id) within these
+    # filters; they also serve any lookup by department or status alone.
     __table_args__ = (
-        Index("ix_ticket_department_id", "department", "id"),
-        Index("ix_ticket_status_id", "status", "id"),
-        Index("ix_ticket_department_status_id", "department", "status", "id"),
+        Index("ix_ticket_department_created_at_id", "department", "created_at", "id"),
+        Index("ix_ticket_status_created_at_id", "status", "created_at", "id"),
+        Index("ix_ticket_department_status_created_at_id", "department", "status", "created_at", "id"),
         Index("ix_ticket_status_due_at_id", "status", "due_at", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -81,10 +82,10 @@ class Ticket(SQLModel, table=True):
     contact_id: int = Field(foreign_key="contact.id", index=True)
     channel: str
     flow: str
-    department: str = Field(index=True)
+    department: str
     category: str
     priority: str = "normal"
-    status: str = Field(default="received", index=True)
+    status: str = "received"
     summary: str = ""
     lang: str = "es"
     address: str | None = None
@@ -104,6 +105,8 @@ class Ticket(SQLModel, table=True):
 class TicketEvent(SQLModel, table=True):
     """One entry of a ticket's audit trail: what happened, who did it, when."""
 
+    __table_args__ = (Index("ix_ticketevent_kind_created_at", "kind", "created_at"),)  # the overview's median
+
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     kind: str
@@ -114,6 +117,8 @@ class TicketEvent(SQLModel, table=True):
 
 class SurveyResponse(SQLModel, table=True):
     """The answers of one completed survey flow (a park evaluation, say)."""
+
+    __table_args__ = (Index("ix_surveyresponse_flow_created_at", "flow", "created_at"),)  # results by date
 
     id: int | None = Field(default=None, primary_key=True)
     flow: str = Field(index=True)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import false, tuple_
+from sqlalchemy import false, literal, tuple_
 from sqlmodel import Session, select
 
 from ..lifecycle import OPEN_STATUSES, STATUSES
@@ -162,6 +162,8 @@ def filtered(filters: TicketFilters, now: datetime, operator=None):
 
 
 def _conditions(filters: TicketFilters, now: datetime) -> list:
+    if filters.folio:  # a typed folio finds its ticket whatever the other filters say (still only if visible)
+        return [Ticket.folio == filters.folio]
     conditions = _status_conditions(filters, now)
     conditions += [Ticket.category.in_(filters.categories)] if filters.categories else []
     conditions += [Ticket.department.in_(filters.departments)] if filters.departments else []
@@ -170,7 +172,7 @@ def _conditions(filters: TicketFilters, now: datetime) -> list:
         conditions.append(Ticket.created_at >= datetime.combine(filters.created_from, time(), timezone.utc))
     if filters.created_to:
         conditions.append(Ticket.created_at < datetime.combine(filters.created_to + timedelta(days=1), time(), timezone.utc))
-    return conditions + _search(filters)
+    return conditions + [Ticket.search_text.like(like_pattern(word), escape="\\") for word in filters.words]
 
 
 def _status_conditions(filters: TicketFilters, now: datetime) -> list:
@@ -181,12 +183,6 @@ def _status_conditions(filters: TicketFilters, now: datetime) -> list:
     return [Ticket.status.in_(statuses), Ticket.due_at < as_utc(now)] if statuses else [false()]
 
 
-def _search(filters: TicketFilters) -> list:
-    if filters.folio:
-        return [Ticket.folio == filters.folio]
-    return [Ticket.search_text.like(like_pattern(word), escape="\\") for word in filters.words]
-
-
 def as_utc(moment: datetime) -> datetime:
     """The moment in UTC with its zone (the columns take aware datetimes; a naive one is read as UTC)."""
     return moment.replace(tzinfo=timezone.utc) if moment.utcoffset() is None else moment.astimezone(timezone.utc)
@@ -194,16 +190,16 @@ def as_utc(moment: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where a page ends: the last row's sort key."""
+    """Where a page ends: the last row's sort key (received time or deadline, then id)."""
 
     sort: str
     ticket_id: int
-    due_at: datetime | None = None
+    at: datetime | None = None  # newest: created_at; urgent: due_at (None: among the tickets without one)
 
     def encode(self) -> str:
         """An opaque token for the `after` parameter."""
-        due = self.due_at.isoformat() if self.due_at else None
-        raw = json.dumps([self.sort, self.ticket_id, due], separators=(",", ":")).encode()
+        at = as_utc(self.at).isoformat() if self.at else None
+        raw = json.dumps([self.sort, self.ticket_id, at], separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -212,11 +208,13 @@ def parse_cursor(raw: str | None, sort: str) -> Cursor | None:
     if not raw:
         return None
     try:
-        kind, ticket_id, due = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-        if kind != sort or type(ticket_id) is not int or not 0 <= ticket_id < 2**63 or not isinstance(due, (str, type(None))):
+        kind, ticket_id, at = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        if kind != sort or type(ticket_id) is not int or not 0 <= ticket_id < 2**63:
             raise ValueError
-        return Cursor(kind, ticket_id, datetime.fromisoformat(due) if due else None)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        if not (isinstance(at, str) or (at is None and sort == "urgent")):
+            raise ValueError
+        return Cursor(kind, ticket_id, as_utc(datetime.fromisoformat(at)) if at else None)
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise FilterError("after: not a page of this list; start again from the first page") from None
 
 
@@ -237,26 +235,33 @@ def fetch_page(db: Session, statement, sort: str, after: Cursor | None = None, s
 
 
 def _cursor_after(sort: str, ticket: Ticket) -> Cursor:
-    return Cursor(sort, ticket.id, ticket.due_at if sort == "urgent" else None)
+    return Cursor(sort, ticket.id, ticket.created_at if sort == "newest" else ticket.due_at)
+
+
+def _beyond(column, after: Cursor, descending: bool = False):
+    """(column, id) past the cursor's in the page order: one row comparison an index on (..., column, id) answers."""
+    key, last = tuple_(column, Ticket.id), tuple_(literal(as_utc(after.at), column.type), after.ticket_id)
+    return key < last if descending else key > last
 
 
 def _newest(db: Session, statement, after: Cursor | None, limit: int) -> list[Ticket]:
+    """Latest received first (ties by id): the order an index on (department, created_at, id) keeps."""
     if after:
-        statement = statement.where(Ticket.id < after.ticket_id)
-    return list(db.exec(statement.order_by(Ticket.id.desc()).limit(limit)).all())
+        statement = statement.where(_beyond(Ticket.created_at, after, descending=True))
+    return list(db.exec(statement.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)).all())
 
 
 def _urgent(db: Session, statement, after: Cursor | None, limit: int) -> list[Ticket]:
     """Soonest deadline first, then tickets without one (by id): two index-ordered reads, never a sort of all rows."""
     rows: list[Ticket] = []
-    if after is None or after.due_at is not None:
+    if after is None or after.at is not None:
         with_deadline = statement.where(Ticket.due_at.is_not(None))
         if after:
-            with_deadline = with_deadline.where(tuple_(Ticket.due_at, Ticket.id) > tuple_(as_utc(after.due_at), after.ticket_id))
+            with_deadline = with_deadline.where(_beyond(Ticket.due_at, after))
         rows = list(db.exec(with_deadline.order_by(Ticket.due_at, Ticket.id).limit(limit)).all())
     if len(rows) < limit:
         without = statement.where(Ticket.due_at.is_(None))
-        if after and after.due_at is None:
+        if after and after.at is None:
             without = without.where(Ticket.id > after.ticket_id)
         rows += list(db.exec(without.order_by(Ticket.id).limit(limit - len(rows))).all())
     return rows
