@@ -132,7 +132,7 @@ def test_bad_filters_on_exports_answer_400(app, desk):
 
 
 def test_the_map_page_uses_local_leaflet_osm_tiles_and_the_filters(app, desk):
-    page = desk("ana@x.mx", "operator", OBRAS).get("/dashboard/map?category=bache&overdue=1")
+    page = desk("ana@x.mx", "operator", OBRAS).get("/dashboard/map?category=bache&overdue=1&sort=urgent")
     assert page.status_code == 200
     scripts = re.findall(r'<script src="([^"]+)"', page.text)
     assert scripts == ["/static/vendor/leaflet/leaflet.js", "/static/dashboard/map.js"]
@@ -140,6 +140,6 @@ def test_the_map_page_uses_local_leaflet_osm_tiles_and_the_filters(app, desk):
     assert 'data-tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in page.text
     data_url = re.search(r'id="map" class="map" data-url="([^"]+)"', page.text)[1].replace("&amp;", "&")
     assert data_url.startswith("/dashboard/export.geojson?") and "category=bache" in data_url
-    assert "overdue=1" in data_url and "limit=5000" in data_url
+    assert "overdue=1" in data_url and "limit=5000" in data_url and "sort=" not in data_url  # the newest 5,000
     assert "5,000" in page.text  # the cap is said on the page
     assert "OpenStreetMap" in app.test_client().get("/static/dashboard/map.js").text
