@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import datetime
 from typing import Iterator
 
@@ -54,7 +55,7 @@ def _limit() -> int | None:
     raw = request.args.get("limit", "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not re.fullmatch(r"[0-9]{1,6}", raw) or not 1 <= int(raw) <= MAX_LIMIT:
         raise FilterError(f"limit: a whole number from 1 to {MAX_LIMIT}")
     return int(raw)
 

@@ -7,6 +7,7 @@ a poll that finds nothing costs one indexed query (id > the newest shown).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from flask import jsonify, render_template, request, url_for
@@ -74,7 +75,7 @@ def queue_json():
 
 
 def _since(raw: str) -> int:
-    if not raw.strip().isdigit() or len(raw.strip()) > 18:
+    if not re.fullmatch(r"[0-9]{1,18}", raw.strip()):
         raise FilterError("since: a ticket id (a whole number)")
     return int(raw)
 

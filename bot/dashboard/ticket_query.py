@@ -123,9 +123,12 @@ def _date(args, name: str) -> date | None:
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
             raise ValueError
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise FilterError(f"{name}: use YYYY-MM-DD") from None
+    if not 2000 <= day.year <= 2999:
+        raise FilterError(f"{name}: a date between the years 2000 and 2999")
+    return day
 
 
 def _flag(args, name: str) -> bool:

@@ -124,6 +124,7 @@ def test_bad_filters_on_exports_answer_400(app, desk):
     for path, message in [("/dashboard/export.csv?from=01/02/2026", "from: use YYYY-MM-DD"),
                           ("/dashboard/export.geojson?limit=0", "limit: a whole number"),
                           ("/dashboard/export.geojson?limit=ten", "limit: a whole number"),
+                          ("/dashboard/export.geojson?limit=%C2%B2", "limit: a whole number"),
                           ("/dashboard/export.csv?status=nope", "status: unknown 'nope'")]:
         response = ana.get(path)
         assert response.status_code == 400 and message in response.json["error"], path

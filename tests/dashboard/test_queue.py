@@ -282,6 +282,7 @@ BAD = [
     ("/dashboard/?from=2026-13-01", "from: use YYYY-MM-DD"),
     ("/dashboard/?to=yesterday", "to: use YYYY-MM-DD"),
     ("/dashboard/?from=2026-05-02&to=2026-05-01", "from: the start date is after the end date"),
+    ("/dashboard/?to=9999-12-31", "to: a date between the years 2000 and 2999"),
     ("/dashboard/?overdue=maybe", "overdue: use 1 or 0"),
     ("/dashboard/?sort=oldest", "sort: use newest or urgent"),
     ("/dashboard/?category=%3Cscript%3E", "category: letters, digits"),
@@ -292,6 +293,7 @@ BAD = [
     ("/dashboard/?after=" + Cursor("newest", 10**30).encode(), "after: not a page of this list"),
     ("/dashboard/queue.json?since=abc", "since: a ticket id"),
     ("/dashboard/queue.json?since=", "since: a ticket id"),
+    ("/dashboard/queue.json?since=%C2%B2", "since: a ticket id"),  # '²' is a digit to str.isdigit, not to int
     ("/dashboard/queue.json?since=1&from=2026-02-30", "from: use YYYY-MM-DD"),
 ]
 
