@@ -44,7 +44,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.webhook import free_port, stop, wait_until_listening  # noqa: E402
-from bot.dashboard.ticket_search import search_text_of  # noqa: E402
+from bot.ticket_search import search_text_of  # noqa: E402
 from bot.embedded_redis import embedded_redis  # noqa: E402
 
 BIN = Path(sys.executable).parent

@@ -15,7 +15,7 @@ from .flowstore import FlowStore
 from .queue import connect_redis, make_queue
 from .ratelimit import init_limiter
 from .services import Services
-from . import api, dashboard, web
+from . import api, dashboard, ticket_search, web  # noqa: F401 - ticket_search keeps tickets' search text
 
 __all__ = ["create_app"]
 

@@ -56,9 +56,12 @@ def _begin_sqlite(connection) -> None:
 
 
 def create_tables(engine: Engine) -> None:
-    """Create any missing tables, and add the columns and indexes a newer version brought to tables that exist."""
+    """Create any missing tables, add the columns and indexes a newer version brought, and fill derived columns."""
+    from .ticket_search import backfill_search_text  # it writes through this module's transactions
+
     SQLModel.metadata.create_all(engine)
     _add_missing_columns(engine)
+    backfill_search_text(engine)  # tickets stored before the search column existed become searchable
 
 
 def _add_missing_columns(engine: Engine) -> None:

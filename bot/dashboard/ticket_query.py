@@ -21,7 +21,7 @@ from ..lifecycle import OPEN_STATUSES, STATUSES
 from ..models import ContactAddress, Ticket
 from ..phones import mask_phone
 from .access import visible
-from .ticket_search import like_pattern, normalise
+from ..ticket_search import like_pattern, normalise
 
 __all__ = [
     "FilterError", "TicketFilters", "Cursor", "Page", "parse_filters", "parse_cursor", "filtered", "fetch_page",

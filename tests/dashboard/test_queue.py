@@ -11,10 +11,10 @@ from sqlalchemy import update
 from sqlmodel import select
 from werkzeug.datastructures import MultiDict
 
-from bot.db import transaction
+from bot.db import create_tables, transaction
 from bot.models import Operator, Ticket
 from bot.dashboard.ticket_query import Cursor, fetch_page, filtered, parse_cursor, parse_filters
-from bot.dashboard.ticket_search import backfill_search_text, normalise
+from bot.ticket_search import backfill_search_text, normalise
 from desks import desk, read_ticket, seed_ticket  # noqa: F401 - desk is a fixture
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -179,6 +179,10 @@ def test_backfill_fills_tickets_stored_before_search_existed(app):
     with transaction(engine(app)) as db:
         db.exec(update(Ticket).values(search_text=None))
     assert backfill_search_text(engine(app), batch=1) == 1
+    assert "arbol caido" in read_ticket(app, folio).search_text
+    with transaction(engine(app)) as db:
+        db.exec(update(Ticket).values(search_text=None))
+    create_tables(engine(app))  # what `ventanilla init-db` and `make run` do on an upgraded database
     assert "arbol caido" in read_ticket(app, folio).search_text
 
 
