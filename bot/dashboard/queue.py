@@ -61,6 +61,9 @@ def queue():
     )
 
 
+LIVE_LOOKBACK = 20  # ids
+
+
 @bp.get("/queue.json")
 def queue_json():
     """Tickets newer than `since` (a ticket id) under the same filters: what the open queue adds at its top."""
@@ -68,10 +71,12 @@ def queue_json():
     since = _since(request.args.get("since", ""))
     now = utcnow()
     with transaction(services().engine) as db:
-        tickets = newer_than(db, filtered(filters, now), since)
+        # Ids are taken at INSERT, tickets seen at COMMIT: on PostgreSQL a lower id can commit after a higher
+        # one was shown. Looking a few ids back catches it; the page skips the ones it already shows.
+        tickets = newer_than(db, filtered(filters, now), max(0, since - LIVE_LOOKBACK), PAGE_SIZE + LIVE_LOOKBACK)
         rows = ticket_rows(db, tickets, now)
     latest = max([since] + [row["id"] for row in rows])
-    return jsonify(tickets=rows, latest=latest, more=len(rows) >= PAGE_SIZE)
+    return jsonify(tickets=rows, latest=latest, more=sum(row["id"] > since for row in rows) >= PAGE_SIZE)
 
 
 def _since(raw: str) -> int:
