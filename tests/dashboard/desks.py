@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from html.parser import HTMLParser
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -100,3 +101,49 @@ def read_ticket(app, folio: str) -> Ticket:
 
     with Session(app.extensions["ventanilla"].engine) as db:
         return db.exec(select(Ticket).where(Ticket.folio == folio)).one()
+
+
+class RowCells(HTMLParser):
+    """Collects the text of each cell (td/th) of the rows a subclass opens by setting self.row to a list."""
+
+    def __init__(self):
+        super().__init__()
+        self.row, self.cell = None, None
+
+    def handle_starttag(self, tag, attrs):
+        self.open_row(tag, dict(attrs))
+        if tag in ("td", "th") and self.row is not None:
+            self.cell = ""
+
+    def open_row(self, tag: str, attrs: dict) -> None:
+        """Set self.row to the list the cells of this row go to (on a <tr> that counts)."""
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.row is not None and self.cell is not None:
+            self.row.append(self.cell.strip())
+            self.cell = None
+        elif tag == "tr":
+            self.row = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell += data
+
+
+class Tables(RowCells):
+    """The cells of every table row carrying a data-subject (or data-*) attribute, by table and row key."""
+
+    def __init__(self, html: str, key: str = "data-subject"):
+        super().__init__()
+        self.key, self.tables, self.table = key, [], None
+        self.feed(html)
+
+    def open_row(self, tag: str, attrs: dict) -> None:
+        if tag == "table":
+            self.table = {}
+            self.tables.append((attrs.get("id") or attrs.get("data-step") or "", self.table))
+        elif tag == "tr" and self.key in attrs and self.table is not None:
+            self.row = self.table.setdefault(attrs[self.key], [])
+
+    def __getitem__(self, name: str) -> dict:
+        return next(table for table_name, table in self.tables if table_name == name)

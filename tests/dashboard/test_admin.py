@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from bot.models import Operator
 from desks import PASSWORD, Desk, add_operator, desk, seed_ticket  # noqa: F401 - desk is a fixture
-from test_results import Tables
+from desks import Tables
 
 OPERATORS = "/dashboard/operators"
 NEW_PASSWORD = "otra contraseña muy larga"

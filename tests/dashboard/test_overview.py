@@ -11,7 +11,7 @@ from sqlmodel import select
 from bot.db import transaction
 from bot.models import Ticket, TicketEvent
 from desks import desk, seed_ticket  # noqa: F401 - desk is a fixture
-from test_results import Tables
+from desks import Tables
 
 OVERVIEW = "/dashboard/overview"
 

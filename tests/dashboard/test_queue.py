@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, timezone
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import update
@@ -15,39 +14,25 @@ from bot.db import create_tables, transaction
 from bot.models import Operator, Ticket
 from bot.dashboard.ticket_query import Cursor, fetch_page, filtered, parse_cursor, parse_filters
 from bot.ticket_search import backfill_search_text, normalise
-from desks import desk, read_ticket, seed_ticket  # noqa: F401 - desk is a fixture
+from desks import RowCells, desk, read_ticket, seed_ticket  # noqa: F401 - desk is a fixture
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 OBRAS = ["obras_publicas"]
 
 
-class QueueRows(HTMLParser):
-    """The queue table's ticket rows: folio, the text of each cell, the row's classes."""
+class QueueRows(RowCells):
+    """The queue table's ticket rows: id, url, the row's classes, the text of each cell."""
 
     def __init__(self, html: str):
         super().__init__()
-        self.rows, self.row, self.cell = [], None, None
+        self.rows = []
         self.feed(html)
 
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
+    def open_row(self, tag: str, attrs: dict) -> None:
         if tag == "tr" and "data-id" in attrs:
-            self.row = {"id": int(attrs["data-id"]), "url": attrs["data-url"], "classes": (attrs.get("class") or "").split(),
-                        "cells": []}
-            self.rows.append(self.row)
-        elif tag == "td" and self.row is not None:
-            self.cell = ""
-
-    def handle_endtag(self, tag):
-        if tag == "td" and self.row is not None and self.cell is not None:
-            self.row["cells"].append(self.cell.strip())
-            self.cell = None
-        elif tag == "tr":
-            self.row = None
-
-    def handle_data(self, data):
-        if self.cell is not None:
-            self.cell += data
+            self.row = []
+            self.rows.append({"id": int(attrs["data-id"]), "url": attrs["data-url"],
+                              "classes": (attrs.get("class") or "").split(), "cells": self.row})
 
 
 def folios(response) -> list[str]:

@@ -7,7 +7,6 @@ import io
 import json
 import re
 from datetime import datetime, timedelta, timezone
-from html.parser import HTMLParser
 
 import pytest
 
@@ -15,43 +14,10 @@ from bot import create_app
 from bot.db import create_tables, transaction
 from bot.models import Contact, SurveyResponse
 from conftest import ROOT, Resident, app_settings
-from desks import Desk, add_operator, desk  # noqa: F401 - desk is a fixture
+from desks import Desk, Tables, add_operator, desk  # noqa: F401 - desk is a fixture
 
 PARKS = "/dashboard/surveys/park_evaluation"
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
-
-
-class Tables(HTMLParser):
-    """The cells of every table row carrying a data-subject (or data-*) attribute, by table and row key."""
-
-    def __init__(self, html: str, key: str = "data-subject"):
-        super().__init__()
-        self.key, self.tables, self.table, self.row, self.cell = key, [], None, None, None
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "table":
-            self.table = {}
-            self.tables.append((attrs.get("id") or attrs.get("data-step") or "", self.table))
-        elif tag == "tr" and self.key in attrs and self.table is not None:
-            self.row = self.table.setdefault(attrs[self.key], [])
-        elif tag in ("td", "th") and self.row is not None:
-            self.cell = ""
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self.row is not None and self.cell is not None:
-            self.row.append(self.cell.strip())
-            self.cell = None
-        elif tag == "tr":
-            self.row = None
-
-    def handle_data(self, data):
-        if self.cell is not None:
-            self.cell += data
-
-    def __getitem__(self, name: str) -> dict:
-        return next(table for table_name, table in self.tables if table_name == name)
 
 
 def add_responses(app, *answers: dict, at: datetime = NOW, flow: str = "park_evaluation") -> None:
