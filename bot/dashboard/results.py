@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, abort, render_template, request
-from werkzeug.exceptions import BadRequest
 
 from ..db import transaction
 from ..flows.model import Flow
@@ -14,18 +11,10 @@ from ..reports import Period, day_bounds, response_counts, survey_comments, surv
 from ..services import services
 from .access import department_scope
 from .blueprint import bp
+from .ticket_query import FilterError, parse_day
 
 COMMENTS_PER_PAGE = 20
 CHART_SUBJECTS = 15  # the most answered subjects in the charts; the tables list them all
-
-
-class FilterError(BadRequest):
-    """A filter in the query string cannot be read (shown to the operator as a 400 page)."""
-
-
-@bp.errorhandler(FilterError)
-def _bad_filter(error: FilterError):
-    return render_template("dashboard/error.html", title="Bad filter", message=error.description), 400
 
 
 def visible_survey(flow_id: str) -> Flow:
@@ -39,30 +28,17 @@ def visible_survey(flow_id: str) -> Flow:
 
 def period_from_args() -> Period:
     """The since/until days of the query string (YYYY-MM-DD, both included)."""
-    first, last = _day_arg("since"), _day_arg("until")
+    first, last = parse_day(request.args, "since"), parse_day(request.args, "until")
     if first and last and first > last:
-        raise FilterError("'since' must not be after 'until'.")
+        raise FilterError("since: the start date is after the end date")
     return day_bounds(first, last)
-
-
-def _day_arg(name: str) -> date | None:
-    text = request.args.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise FilterError(f"'{name}' must be a date like 2026-11-25.") from None
-    if not 2000 <= day.year <= 2999:
-        raise FilterError(f"'{name}' must be a date between the years 2000 and 2999.")
-    return day
 
 
 def page_from_args() -> int:
     """The comments page asked for (1 when absent)."""
     text = request.args.get("page", "1").strip() or "1"
     if not text.isdigit() or not 1 <= int(text) <= 100_000:
-        raise FilterError("'page' must be a positive whole number.")
+        raise FilterError("page: a positive whole number")
     return int(text)
 
 

@@ -78,7 +78,7 @@ class TicketFilters:
 
 def parse_filters(args) -> TicketFilters:
     """Read filters from request.args (a MultiDict); raise FilterError on a value that makes no sense."""
-    created_from, created_to = _date(args, "from"), _date(args, "to")
+    created_from, created_to = parse_day(args, "from"), parse_day(args, "to")
     if created_from and created_to and created_from > created_to:
         raise FilterError("from: the start date is after the end date")
     text = _text(args)
@@ -116,7 +116,8 @@ def _names(args, name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
 
-def _date(args, name: str) -> date | None:
+def parse_day(args, name: str) -> date | None:
+    """A YYYY-MM-DD day from the query string (None when absent); FilterError naming the parameter otherwise."""
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
