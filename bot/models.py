@@ -9,7 +9,7 @@ from sqlmodel import Field, SQLModel
 
 __all__ = [
     "Contact", "ContactAddress", "Conversation", "Message", "Ticket", "TicketEvent",
-    "SurveyResponse", "FlowVersion", "Outbox", "Operator", "OperatorSession", "utcnow",
+    "SurveyResponse", "FlowVersion", "Outbox", "Operator", "OperatorSession", "OperatorChange", "utcnow",
 ]
 
 
@@ -172,3 +172,12 @@ class OperatorSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_seen_at: datetime = Field(default_factory=utcnow)
     ended_at: datetime | None = None
+
+
+class OperatorChange(SQLModel, table=True):
+    """What an admin changed about an operator (added, role, departments, disabled, password), who and when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor: str
+    text: str
+    created_at: datetime = Field(default_factory=utcnow, index=True)

@@ -1,22 +1,20 @@
 """Admin pages: operators (add, edit role/departments/active, set a password) and the departments of flows.yaml.
 
 Only admins reach these routes (403 for anyone else). An admin cannot demote or disable
-themself, so the last admin cannot lock everyone out. Every change is logged and kept in a short
-list in Redis that the page shows (recent changes, not an audit record: Redis may be emptied).
+themself, so the last admin cannot lock everyone out. Every change is stored (OperatorChange, in the
+same transaction as the change itself) and the page lists the latest.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from redis.exceptions import RedisError
 from sqlalchemy import func
 from sqlmodel import select
 
 from ..db import transaction
-from ..models import Operator, OperatorSession, utcnow
+from ..models import Operator, OperatorChange, OperatorSession, utcnow
 from ..operators import ROLES, OperatorError, create_operator, end_all_sessions, set_password
 from ..reports import department_rows, format_duration
 from ..services import services
@@ -25,8 +23,7 @@ from .blueprint import bp
 
 log = logging.getLogger(__name__)
 
-CHANGES_KEY = "ventanilla:operator-changes"
-CHANGES_KEPT = 50
+CHANGES_SHOWN = 50
 
 
 @bp.get("/operators")
@@ -47,9 +44,9 @@ def add_operator():
             added = create_operator(db, form.get("email", ""), form.get("password", ""), role, departments,
                                     form.get("name", "").strip()[:120])
             email = added.email
+            record_change(db, f"added {email} as {role} of {', '.join(departments) or 'no department'}")
     except OperatorError as error:
         return operators_page(error=str(error), status=400)
-    record_change(f"added {email} as {role} of {', '.join(departments) or 'no department'}")
     flash(f"Added {email}.", "info")
     return redirect(url_for("dashboard.operators"))
 
@@ -71,9 +68,10 @@ def edit_operator(operator_id: int):
             if not active:
                 end_all_sessions(db, operator.id)
             email = operator.email
+            record_change(db, f"set {email} to {role} of {', '.join(departments) or 'no department'}, "
+                              f"{'active' if active else 'disabled'}")
     except OperatorError as error:
         return operators_page(error=str(error), status=400)
-    record_change(f"set {email} to {role} of {', '.join(departments) or 'no department'}, {'active' if active else 'disabled'}")
     flash(f"Saved {email}.", "info")
     return redirect(url_for("dashboard.operators"))
 
@@ -88,9 +86,9 @@ def operator_password(operator_id: int):
             operator = operator_or_404(db, operator_id)
             set_password(db, operator, request.form.get("password", ""))
             email = operator.email
+            record_change(db, f"set a new password for {email}")
     except OperatorError as error:
         return operators_page(error=str(error), status=400)
-    record_change(f"set a new password for {email}")
     flash(f"New password set for {email}; their sessions have ended.", "info")
     return redirect(url_for("dashboard.operators"))
 
@@ -136,21 +134,14 @@ def operators_page(error: str | None = None, status: int = 200):
     ), status
 
 
-def record_change(text: str) -> None:
-    """Log an admin's change and keep it in the recent changes list."""
-    actor = me().email
-    log.info("operators: %s %s", actor, text)
-    entry = json.dumps({"at": utcnow().strftime("%Y-%m-%d %H:%M UTC"), "actor": actor, "text": text})
-    try:
-        with services().redis.pipeline() as pipe:
-            pipe.lpush(CHANGES_KEY, entry).ltrim(CHANGES_KEY, 0, CHANGES_KEPT - 1).execute()
-    except RedisError:
-        log.warning("operators: could not keep the change in Redis; it is in this log only")
+def record_change(db, text: str) -> None:
+    """Log an admin's change and store it with the change itself."""
+    log.info("operators: %s %s", me().email, text)
+    db.add(OperatorChange(actor=me().email, text=text))
 
 
 def recent_changes() -> list[dict]:
-    """The latest operator changes, newest first (empty when Redis cannot be read)."""
-    try:
-        return [json.loads(entry) for entry in services().redis.lrange(CHANGES_KEY, 0, CHANGES_KEPT - 1)]
-    except (RedisError, ValueError):
-        return []
+    """The latest operator changes, newest first."""
+    with transaction(services().engine) as db:
+        rows = db.exec(select(OperatorChange).order_by(OperatorChange.id.desc()).limit(CHANGES_SHOWN)).all()
+    return [{"at": row.created_at.strftime("%Y-%m-%d %H:%M UTC"), "actor": row.actor, "text": row.text} for row in rows]

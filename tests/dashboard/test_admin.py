@@ -7,9 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import Session, select
 
-from bot.models import Operator
-from desks import PASSWORD, Desk, add_operator, desk, seed_ticket  # noqa: F401 - desk is a fixture
-from desks import Tables
+from bot.models import Operator, OperatorChange
+from desks import PASSWORD, Desk, Tables, add_operator, desk, seed_ticket  # noqa: F401 - desk is a fixture
 
 OPERATORS = "/dashboard/operators"
 NEW_PASSWORD = "otra contraseña muy larga"
@@ -72,6 +71,9 @@ def test_an_admin_adds_an_operator_who_can_sign_in_at_once(app, desk):
     page = admin.get(OPERATORS).text
     assert "Added carla@parques.gob.mx." in page
     assert "jefa@x.mx added carla@parques.gob.mx as operator of parques, servicios_publicos" in page  # recent changes
+    with Session(app.extensions["ventanilla"].engine) as db:  # kept in the database, not only shown
+        assert [(c.actor, c.text) for c in db.exec(select(OperatorChange))] == [
+            ("jefa@x.mx", "added carla@parques.gob.mx as operator of parques, servicios_publicos")]
 
 
 @pytest.mark.parametrize("form, problem", [
