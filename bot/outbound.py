@@ -84,7 +84,7 @@ def queue_message(
         return None
     row = Message(
         contact_id=contact_id, direction="out", channel=route.channel, provider=route.provider,
-        text=message.text, data={**message.as_data(), "kind": kind}, status="queued", created_at=now,
+        text=message.text, data={**message.as_data(), "kind": kind, **_about(values)}, status="queued", created_at=now,
     )
     if route.channel == "whatsapp" and now - (_last_whatsapp_at(session, contact_id) or route.last_inbound_at) > WHATSAPP_WINDOW:
         template = flows.template(kind, route.provider, lang or flows.default_language, values or {})
@@ -96,6 +96,11 @@ def queue_message(
     if row.status == "queued":
         session.add(Outbox(kind="send_messages", payload={"message_ids": [row.id]}))
     return row
+
+
+def _about(values: dict | None) -> dict:
+    """The folio a message is about, kept with it so the ticket's page shows it."""
+    return {"folio": values["folio"]} if values and values.get("folio") else {}
 
 
 def queue_messages(session: Session, message_ids: list[int]) -> Outbox:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from flask import render_template
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from ..db import transaction
@@ -17,7 +17,7 @@ from ..triage import MAX_NOTE, MAX_REASON, MAX_REPLY, OPERATOR_STATUSES, assigna
 from .access import can_act, me, ticket_or_404, visible
 from .blueprint import bp
 
-TRANSCRIPT_FROM = timedelta(hours=24)  # the conversation from a day before the ticket until now
+TRANSCRIPT_FROM = timedelta(hours=24)  # the conversation from at most a day before the ticket
 TRANSCRIPT_LIMIT = 300  # its latest messages, at most
 AUDIT_LIMIT = 200
 VIEWS_SHOWN = 10
@@ -76,9 +76,21 @@ def aware(moment: datetime) -> datetime:
 
 
 def conversation(db: Session, ticket: Ticket) -> tuple[list[Message], bool]:
-    """The contact's messages from a while before the ticket until now, oldest first; and whether older ones were cut."""
+    """The messages that made this ticket, oldest first, and whether older ones were cut.
+
+    After the contact's previous ticket (at most a day back) until this one: messages carry the time
+    their request arrived and a ticket the moment it was stored, so the folio's reply is inside and
+    what the resident wrote for another ticket (maybe another department's) is not. Replies and
+    notices written since about this folio are added.
+    """
+    created = aware(ticket.created_at)
+    previous = db.exec(select(Ticket.created_at).where(Ticket.contact_id == ticket.contact_id, Ticket.id < ticket.id)
+                       .order_by(Ticket.id.desc()).limit(1)).first()
+    start = max(created - TRANSCRIPT_FROM, aware(previous)) if previous else created - TRANSCRIPT_FROM
     rows = db.exec(
-        select(Message).where(Message.contact_id == ticket.contact_id, Message.created_at >= aware(ticket.created_at) - TRANSCRIPT_FROM)
+        select(Message).where(Message.contact_id == ticket.contact_id, or_(
+            and_(Message.created_at > start, Message.created_at <= created),
+            and_(Message.direction == "out", Message.created_at > created, Message.data["folio"].as_string() == ticket.folio)))
         .order_by(Message.id.desc()).limit(TRANSCRIPT_LIMIT + 1)
     ).all()
     return list(reversed(rows[:TRANSCRIPT_LIMIT])), len(rows) > TRANSCRIPT_LIMIT

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlmodel import Session, select
 
@@ -56,6 +56,9 @@ def with_failed_delivery(app, folio: str) -> None:
         db.add(Outbox(kind="deliver_ticket", ticket_id=ticket.id, status="failed", attempts=8, last_error="HTTP 500"))
 
 
+NOW = datetime.now(timezone.utc) - timedelta(minutes=5)  # the conversation that made the ticket
+
+
 def add_message(app, folio: str, **fields) -> None:
     """Store one more message of the ticket's resident."""
     with transaction(app.extensions["ventanilla"].engine) as db:
@@ -84,9 +87,10 @@ def said(response) -> str:
 
 def test_the_page_shows_summary_resident_transcript_photo_and_map(app, desk):
     photo = {"url": "https://api.twilio.com/media/ME1", "content_type": "image/jpeg", "stored": "a1b2c3.jpg"}
-    folio = seed_ticket(app, phone="+528112345678", texts=("hola", "bache"), media=[photo])
-    add_message(app, folio, direction="out", text="¿Dónde está el bache?", status="replied_inline")
-    add_message(app, folio, direction="in", text="", data={"media": [{"url": "u", "content_type": "image/jpeg", "stored": "d4e5f6.jpg"}]})
+    folio = seed_ticket(app, phone="+528112345678", texts=("hola", "bache"), media=[photo], created_at=NOW)
+    add_message(app, folio, direction="out", text="¿Dónde está el bache?", status="replied_inline", created_at=NOW)
+    add_message(app, folio, direction="in", text="", data={"media": [{"url": "u", "content_type": "image/jpeg", "stored": "d4e5f6.jpg"}]},
+                created_at=NOW)
     page = desk("ana@x.mx").get(f"/dashboard/tickets/{folio.lower()}")
     assert page.status_code == 200
     html = page.text

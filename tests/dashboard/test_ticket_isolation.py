@@ -95,3 +95,19 @@ def test_a_merge_target_of_another_department_is_not_found(app):
     response = pablo.post(f"/dashboard/tickets/{parques}/merge", {"original": obras_ticket})
     assert response.status_code == 400 and "among those you can see" in response.text
     assert database(app) == before
+
+
+def test_a_ticket_shows_only_its_own_conversation_not_the_residents_other_departments(app):
+    from conftest import Resident
+
+    resident = Resident(app.test_client())
+    for text in ("hola", "bache", "Morelos y 5 de Mayo", "omitir", "sí"):
+        resident.says(text)
+    for text in ("hola", "2", "1", "ayer", "Calle Allende 321, Centro", "omitir", "sí"):
+        resident.says(text)
+    with Session(app.extensions["ventanilla"].engine) as db:
+        pothole, trash = (t.folio for t in db.exec(select(Ticket).order_by(Ticket.id)))
+    services_page = signed_in(app, "sergio@x.mx", departments=("servicios_publicos",)).get(f"/dashboard/tickets/{trash}").text
+    assert "Calle Allende 321" in services_page and "Morelos y 5 de Mayo" not in services_page and pothole not in services_page
+    obras_page = signed_in(app, "ana@x.mx").get(f"/dashboard/tickets/{pothole}").text
+    assert "Morelos y 5 de Mayo" in obras_page and "Calle Allende" not in obras_page and trash not in obras_page
