@@ -27,13 +27,16 @@ def run() -> None:
 
 @main.command("init-db")
 def init_db() -> None:
-    """Create the database tables that are missing."""
+    """Create the tables, columns and indexes that are missing, and fill what earlier versions did not store."""
     from .config import Config
     from .db import create_tables, make_engine
+    from .sla import backfill_due_dates
 
     config = Config.from_env()
-    create_tables(make_engine(config.database_url))
-    click.echo(f"database ready: {config.database_url}")
+    engine = make_engine(config.database_url)
+    create_tables(engine)
+    dated = backfill_due_dates(engine, _load_or_exit(config.flows_path))
+    click.echo(f"database ready: {config.database_url}" + (f" ({dated} tickets given a due date)" if dated else ""))
 
 
 @main.group()

@@ -18,6 +18,7 @@ from .models import Operator
 from .operators import create_operator, set_password
 from .embedded_redis import embedded_redis
 from .flows.loader import FlowsInvalidError, load_flows
+from .sla import backfill_due_dates
 
 __all__ = ["run"]
 
@@ -32,7 +33,7 @@ def run(root: Path) -> int:
     env.setdefault("DEMO_INBOX_URL", f"http://127.0.0.1:{port}/demo/inbox")
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     try:
-        load_flows(env["FLOWS_PATH"], env)
+        flows = load_flows(env["FLOWS_PATH"], env)
     except FlowsInvalidError as exc:
         print(f"refusing to start, the flows file has errors:\n{exc}", file=sys.stderr)
         return 1
@@ -40,6 +41,7 @@ def run(root: Path) -> int:
     env.setdefault("DATABASE_URL", Config.from_env(env, instance).database_url)
     engine = make_engine(env["DATABASE_URL"])
     create_tables(engine)
+    backfill_due_dates(engine, flows)
     demo_login = ensure_demo_operator(engine, instance)
     with ExitStack() as stack:
         if not env.get("REDIS_URL"):  # a real Redis server, embedded, unless one is given

@@ -15,6 +15,7 @@ from .flows.model import render
 from .geo import degrees_around, distance_m
 from .lifecycle import OPEN_STATUSES
 from .models import Contact, Message, Outbox, SurveyResponse, Ticket, TicketEvent
+from .sla import due_at
 
 __all__ = ["EVENT_HANDLERS", "apply_event", "EventContext", "Applied"]
 
@@ -75,7 +76,7 @@ def _nearby_open_report(session: Session, flows: Flows, event: TicketOpened, tic
 def _link_duplicate(session: Session, ctx: EventContext, ticket: Ticket, original: Ticket, event: TicketOpened) -> Applied:
     """Keep the new report, linked to the open one: nothing new for the department, the resident told."""
     ticket.duplicate_of = original.id
-    ticket.due_at = ticket.created_at + ctx.flows.sla(ticket.flow, ticket.department)
+    ticket.due_at = due_at(ctx.flows, ticket.flow, ticket.department, ticket.created_at)
     session.add(ticket)
     session.flush()
     detail = {"channel": ctx.channel, "duplicate_of": original.folio}
@@ -112,7 +113,7 @@ def hand_over(session: Session, event: HandoverRequested, ctx: EventContext) -> 
 
 
 def _store_ticket(session: Session, ticket: Ticket, ctx: EventContext, detail: dict) -> Applied:
-    ticket.due_at = ticket.created_at + ctx.flows.sla(ticket.flow, ticket.department)
+    ticket.due_at = due_at(ctx.flows, ticket.flow, ticket.department, ticket.created_at)
     session.add(ticket)
     session.flush()
     session.add(TicketEvent(ticket_id=ticket.id, kind="received", actor="resident", detail=detail))

@@ -41,6 +41,7 @@ def create_operator(
         raise OperatorError(f"role must be one of {', '.join(ROLES)}")
     if session.exec(select(Operator).where(Operator.email == email)).first():
         raise OperatorError(f"an operator with email {email} exists already")
+    name = "".join(c for c in name if c.isprintable()).strip()[:120]
     operator = Operator(email=email, name=name or email.split("@")[0], role=role, departments=sorted(departments or []),
                         password_hash=hash_password(password))
     session.add(operator)
@@ -51,7 +52,7 @@ def create_operator(
 def normalise_email(email: str) -> str:
     """An email as stored: trimmed and lowercased; refused without an @."""
     email = email.strip().lower()
-    if "@" not in email or len(email) > 254:
+    if "@" not in email or len(email) > 254 or any(c.isspace() or not c.isprintable() for c in email):
         raise OperatorError("an email address is needed")
     return email
 
@@ -72,7 +73,11 @@ def set_password(session: Session, operator: Operator, password: str) -> None:
 
 def authenticate(session: Session, email: str, password: str) -> Operator | None:
     """The active operator with this email and password, else None (taking as long either way)."""
-    operator = session.exec(select(Operator).where(Operator.email == email.strip().lower())).first()
+    try:
+        email = normalise_email(email)
+    except OperatorError:
+        email = None
+    operator = session.exec(select(Operator).where(Operator.email == email)).first() if email else None
     if operator is None or not operator.active:
         _verify(_DUMMY_HASH, password)
         return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Response, abort, render_template, request
 
 from ..db import transaction
@@ -37,7 +39,7 @@ def period_from_args() -> Period:
 def page_from_args() -> int:
     """The comments page asked for (1 when absent)."""
     text = request.args.get("page", "1").strip() or "1"
-    if not text.isdigit() or not 1 <= int(text) <= 100_000:
+    if not re.fullmatch(r"[0-9]{1,6}", text) or not 1 <= int(text) <= 100_000:  # not isdigit(): "²" is a digit
         raise FilterError("page: a positive whole number")
     return int(text)
 

@@ -45,6 +45,7 @@ MENU_KEYS = {"prompt", "flows"}
 OUTCOME_KEYS = {"kind", "department", "category", "priority", "summary", "service_code", "duplicate_radius_m", "sla"}
 DEPARTMENT_KEYS = {"name", "delivery", "sla"}
 DEFAULT_SLA = timedelta(days=7)
+MAX_SLA = timedelta(days=365)
 SLA_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 OPTION_KEYS = {"id", "label", "words", "next"}  # longer option lists are matched by name, not listed in the prompt
 
@@ -142,10 +143,12 @@ class _Builder:
         if raw is None:
             return None
         match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([mhd]?)\s*", str(raw)) if not isinstance(raw, bool) else None
-        if not match or float(match[1]) <= 0:
-            self.error(_Where(section.key_pos.get(key, section.pos)), f"{what}: '{key}' must be a duration such as 48h, 3d or 90m")
+        duration = timedelta(**{SLA_UNITS[match[2] or "h"]: min(float(match[1]), 1e7)}) if match else None
+        if duration is None or not timedelta(0) < duration <= MAX_SLA:
+            self.error(_Where(section.key_pos.get(key, section.pos)),
+                       f"{what}: '{key}' must be a duration such as 48h, 3d or 90m, at most {MAX_SLA.days}d")
             return None
-        return timedelta(**{SLA_UNITS[match[2] or "h"]: float(match[1])})
+        return duration
 
     def build(self, data, source: str) -> Flows:
         if not isinstance(data, Mapping):

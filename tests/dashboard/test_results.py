@@ -118,6 +118,8 @@ def test_the_date_range_narrows_every_figure(app, desk):
     ("since=0001-01-01", "between the years 2000 and 2999"),
     ("page=abc", "page: a positive whole number"),
     ("page=0", "page: a positive whole number"),
+    ("page=%C2%B2", "page: a positive whole number"),
+    ("page=" + "9" * 5000, "page: a positive whole number"),
 ])
 def test_a_filter_that_cannot_be_read_is_a_clear_400(app, desk, query, problem):
     operator = desk("ana@x.mx", "operator", ["parques"])

@@ -178,3 +178,14 @@ def test_behind_a_trusted_proxy_limits_count_the_residents_address_not_the_proxy
     assert [attempt("203.0.113.7", f"a{n}@x.mx") for n in range(3)] == [401, 401, 429]
     assert attempt("198.51.100.9", "b@x.mx") == 401  # another operator's office is not locked out
     app.extensions["ventanilla"].engine.dispose()
+
+
+@pytest.mark.parametrize("email", ["ana\x00@sanpedro.gob.mx", "ana @sanpedro.gob.mx", "\u202eana@sanpedro.gob.mx"])
+def test_an_email_with_control_characters_is_a_failed_sign_in_not_a_500(app, email):
+    add_operator(app, "ana@sanpedro.gob.mx")
+    client = app.test_client()
+    page = client.get("/dashboard/login")
+    response = client.post("/dashboard/login", data={"email": email, "password": PASSWORD, "csrf_token": Desk.token_from(page)})
+    assert response.status_code == 401
+    with pytest.raises(OperatorError, match="email"), transaction(app.extensions["ventanilla"].engine) as db:
+        create_operator(db, email, PASSWORD, "operator", ["parques"])

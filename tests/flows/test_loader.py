@@ -159,6 +159,8 @@ def test_sla_is_the_flows_then_the_departments_then_the_default():
 @pytest.mark.parametrize("old, new, needle, message", [
     ("      sla: 48h", "      sla: dos dias", "sla: dos dias", "'sla' must be a duration such as 48h"),
     ("    sla: 3d", "    sla: -3d", "sla: -3d", "'sla' must be a duration"),
+    ("    sla: 3d", "    sla: 9999999999d", "sla: 9999999999d", "at most 365d"),
+    ("      sla: 48h", "      sla: 400d", "sla: 400d", "at most 365d"),
     ("default_sla: 7d", "default_sla: 0", "default_sla: 0", "'default_sla' must be a duration"),
     ("    sla: 5d\n    delivery:\n      kind: dashboard", "    sl: 5d\n    delivery:\n      kind: dashboard", "sl: 5d", "unknown key 'sl'"),
     ("      kind: survey\n      department: parques", "      kind: survey\n      department: jardines", "department: jardines",
