@@ -19,6 +19,16 @@ def _engine():
     return engine
 
 
+def _known_departments() -> list[str]:
+    """The departments of the flows file in use (FLOWS_PATH), which an operator's must be among."""
+    from .flows.loader import FlowsInvalidError, load_flows
+
+    try:
+        return list(load_flows(Config.from_env().flows_path).departments)
+    except FlowsInvalidError as exc:
+        raise click.ClickException(f"cannot read the departments:\n{exc}") from None
+
+
 def _password(prompt: str, password: str | None) -> str:
     return password or click.prompt(prompt, hide_input=True, confirmation_prompt=True)
 
@@ -38,6 +48,9 @@ def operators_add(email: str, role: str, departments: tuple[str, ...], name: str
     """Add an operator; `--role admin` for the first one."""
     if role != "admin" and not departments:
         raise click.UsageError("an operator or viewer needs at least one --department")
+    unknown = sorted(set(departments) - set(_known_departments())) if departments else []
+    if unknown:
+        raise click.UsageError(f"no department {', '.join(unknown)} in flows.yaml (known: {', '.join(_known_departments())})")
     try:
         with transaction(_engine(), immediate=True) as db:
             operator = create_operator(db, email, _password("Password", password), role, list(departments), name)

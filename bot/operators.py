@@ -103,11 +103,14 @@ def start_session(session: Session, operator: Operator) -> str:
     return token
 
 
-def session_operator(engine: Engine, token: str, idle: timedelta, now: datetime | None = None) -> Operator | None:
+def session_operator(
+    engine: Engine, token: str, idle: timedelta, now: datetime | None = None, touch: bool = True,
+) -> Operator | None:
     """The operator of a live session, touching it; None when it ended, idled out or the operator was disabled.
 
     Read first; the rare write (a touch once a minute, an idle session ended) takes its own short
-    write transaction, so signed-in page views do not queue behind SQLite's write lock.
+    write transaction, so signed-in page views do not queue behind SQLite's write lock. A request
+    the page makes by itself (touch=False: live updates) does not count as the operator being there.
     """
     now = now or utcnow()
     with transaction(engine) as session:
@@ -116,7 +119,7 @@ def session_operator(engine: Engine, token: str, idle: timedelta, now: datetime 
     if operator is None or not operator.active:
         return None
     idle_for = now - _aware(row.last_seen_at)
-    if idle_for > TOUCH_EVERY:
+    if idle_for > idle or (touch and idle_for > TOUCH_EVERY):
         with transaction(engine, immediate=True) as session:
             session.execute(
                 update(OperatorSession).where(OperatorSession.id == token, OperatorSession.ended_at.is_(None))

@@ -9,11 +9,11 @@ from bot.cli import main
 from bot.db import make_engine
 from bot.models import Operator, OperatorSession
 from bot.operators import authenticate
-from conftest import database_url
+from conftest import ROOT, database_url
 
 
 def run(tmp_path, *args, password: str | None = None):
-    env = {"DATABASE_URL": database_url(tmp_path), "SECRET_KEY": "test"}
+    env = {"DATABASE_URL": database_url(tmp_path), "SECRET_KEY": "test", "FLOWS_PATH": str(ROOT / "flows.yaml")}
     if password:
         env["VENTANILLA_PASSWORD"] = password
     return CliRunner().invoke(main, ["operators", *args], env=env)
@@ -41,6 +41,8 @@ def test_an_operator_needs_a_department_and_a_long_password(tmp_path):
     assert "needs at least one --department" in run(tmp_path, "add", "ana@x.mx", password="una clave bien larga").output
     short = run(tmp_path, "add", "ana@x.mx", "--department", "parques", password="corta")
     assert short.exit_code == 1 and "at least 10 characters" in short.output
+    typo = run(tmp_path, "add", "ana@x.mx", "--department", "parqes", password="una clave bien larga")
+    assert typo.exit_code == 2 and "no department parqes in flows.yaml" in typo.output
     assert stored(tmp_path) == []
 
 

@@ -94,8 +94,8 @@ def operator_password(operator_id: int):
 
 
 def operator_or_404(db, operator_id: int) -> Operator:
-    """The operator with this id, or a 404."""
-    operator = db.get(Operator, operator_id)
+    """The operator with this id, or a 404 (also for an id no database column could hold)."""
+    operator = db.get(Operator, operator_id) if 0 < operator_id < 2**31 else None
     if operator is None:
         abort(404)
     return operator

@@ -17,7 +17,8 @@ __all__ = ["SignedIn", "csrf", "login_manager", "init_signin", "PUBLIC_ENDPOINTS
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
-PUBLIC_ENDPOINTS = {"dashboard.login", "dashboard.static"}  # all else under /dashboard needs a signed-in operator
+PUBLIC_ENDPOINTS = {"dashboard.login", "dashboard.static"}
+BACKGROUND_ENDPOINTS = {"dashboard.queue_json"}  # what a page asks for by itself: it does not keep a session alive  # all else under /dashboard needs a signed-in operator
 
 
 class SignedIn(UserMixin):
@@ -57,7 +58,8 @@ def services_config(app: Flask):
 @login_manager.user_loader
 def _load(token: str) -> SignedIn | None:
     svc = services()
-    operator = session_operator(svc.engine, token, timedelta(minutes=svc.config.session_idle_minutes))
+    by_itself = request.endpoint in BACKGROUND_ENDPOINTS  # polling is not the operator at the desk
+    operator = session_operator(svc.engine, token, timedelta(minutes=svc.config.session_idle_minutes), touch=not by_itself)
     return SignedIn(operator, token) if operator else None
 
 

@@ -132,6 +132,7 @@ def test_editing_with_bad_input_is_a_400_and_an_unknown_operator_a_404(app, desk
     assert operator_row(app, "beto@x.mx").departments == ["obras_publicas"]
     assert edit(admin, 9999, "viewer", ["parques"]).status_code == 404
     assert admin.post(f"{OPERATORS}/9999/password", {"password": NEW_PASSWORD}).status_code == 404
+    assert edit(admin, 10**22, "viewer", ["parques"]).status_code == 404  # beyond any id the database can hold
 
 
 def test_a_new_password_ends_the_operators_sessions_and_replaces_the_old_one(app, desk):

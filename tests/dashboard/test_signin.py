@@ -189,3 +189,17 @@ def test_an_email_with_control_characters_is_a_failed_sign_in_not_a_500(app, ema
     assert response.status_code == 401
     with pytest.raises(OperatorError, match="email"), transaction(app.extensions["ventanilla"].engine) as db:
         create_operator(db, email, PASSWORD, "operator", ["parques"])
+
+
+def test_a_queue_left_open_polling_for_new_tickets_still_idles_out(app):
+    add_operator(app, "ana@sanpedro.gob.mx")
+    desk = Desk(app, "ana@sanpedro.gob.mx").login()
+    idle = timedelta(minutes=app.extensions["ventanilla"].config.session_idle_minutes)
+    last_seen_ago(app, idle - timedelta(minutes=2))
+    assert desk.get("/dashboard/queue.json?since=0").status_code == 200  # still signed in...
+    with Session(app.extensions["ventanilla"].engine) as db:
+        seen = db.exec(select(OperatorSession)).one().last_seen_at
+    assert utcnow().replace(tzinfo=None) - seen.replace(tzinfo=None) > idle - timedelta(minutes=3)  # ...but not kept alive
+    last_seen_ago(app, idle + timedelta(minutes=1))
+    assert desk.get("/dashboard/queue.json?since=0").status_code == 401
+    assert desk.get("/dashboard/").status_code == 302
