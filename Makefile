@@ -33,6 +33,7 @@ chromium:
 bench: install
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/webhook.py
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
