@@ -143,7 +143,7 @@ class Outbox(SQLModel, table=True):
     kind: str
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
     payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="pending", index=True)  # pending, done, failed
+    status: str = Field(default="pending", index=True)  # pending, done, failed, cancelled (a merged duplicate)
     attempts: int = 0
     available_at: datetime | None = Field(default=None, index=True)  # next try, when retrying (None: now)
     last_error: str = ""

@@ -15,7 +15,7 @@ from .flows import Flows
 from .flows.messages import OutboundMessage
 from .flows.model import render
 from .lifecycle import OPEN_STATUSES, change_status
-from .models import Contact, Message, Operator, Ticket, TicketEvent
+from .models import Contact, Message, Operator, Outbox, Ticket, TicketEvent
 from .outbound import queue_message
 
 __all__ = [
@@ -127,8 +127,17 @@ def merge(session: Session, flows: Flows, ticket: Ticket, operator: Operator, or
     for child in session.exec(select(Ticket).where(Ticket.duplicate_of == ticket.id)).all():
         _link(session, child, original, operator, via=ticket.folio)  # an original is never itself a duplicate
     event = _link(session, ticket, original, operator)
+    _cancel_pending_delivery(session, ticket, original)
     _tell_linked(session, flows, ticket, original)
     return event
+
+
+def _cancel_pending_delivery(session: Session, ticket: Ticket, original: Ticket) -> None:
+    """A duplicate not yet delivered is not sent at all (as an automatic link is not): the department has the original."""
+    for outbox in session.exec(select(Outbox).where(Outbox.ticket_id == ticket.id, Outbox.kind == "deliver_ticket",
+                                                    Outbox.status == "pending")):
+        outbox.status, outbox.last_error = "cancelled", f"merged into {original.folio}"
+        session.add(outbox)
 
 
 def _check_merge(ticket: Ticket, original: Ticket | None) -> None:

@@ -347,3 +347,19 @@ def test_a_residents_whatsapp_report_is_answered_from_the_dashboard(app, client,
     assert sent["To"] == "whatsapp:+528112345678"
     (reply,) = [m for m in rows(app, Message, direction="out") if m.data.get("kind") == "operator_reply"]
     assert reply.status == "sent" and reply.provider_id.startswith("SM")
+
+
+def test_a_merged_duplicate_not_yet_delivered_is_not_sent_to_the_department(app, run_worker, no_network):
+    original, copy = seed_ticket(app), seed_ticket(app)
+    with transaction(app.extensions["ventanilla"].engine) as db:
+        db.add(Outbox(kind="deliver_ticket", ticket_id=read_ticket(app, copy).id))  # still waiting (Redis was down, say)
+    signed_in(app, "ana@x.mx").post(f"/dashboard/tickets/{copy}/merge", {"original": original})
+    (outbox,) = [o for o in rows(app, Outbox) if o.kind == "deliver_ticket"]
+    assert (outbox.status, outbox.last_error) == ("cancelled", f"merged into {original}")
+    from bot.outbox import relay
+
+    svc = app.extensions["ventanilla"]
+    relay(svc.engine, svc.queue, timedelta(0))
+    run_worker()
+    assert len(no_network.calls) == 0  # nothing went to the department
+    assert read_ticket(app, copy).status == "closed"
