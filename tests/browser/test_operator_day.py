@@ -221,6 +221,13 @@ def test_an_operators_day(city, desk_page, no_network):
     events = query(city.database, "SELECT kind, actor FROM ticketevent WHERE kind IN ('viewed', 'status_changed', 'replied')")
     assert {("viewed", OPERATOR), ("status_changed", OPERATOR), ("replied", OPERATOR)} <= set(events)
 
+    # The map of open tickets works with no internet (tiles fail to load; markers and popups do not need them).
+    page.goto(city.base + "/dashboard/map")
+    expect(page.locator("#map-list li")).to_have_count(1)  # only the pin has coordinates
+    expect(page.locator("#map-status")).to_have_text("1 ticket with a location.")
+    page.locator("#map-list li button").first.click()
+    expect(page.locator(".leaflet-popup-content")).to_contain_text(pinned)
+
     # The hostile address is text on its ticket page too.
     page.goto(f"{city.base}/dashboard/tickets/{hostile}")
     expect(page.locator("main")).to_contain_text("<script>alert(1)</script>")
