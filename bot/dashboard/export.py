@@ -18,15 +18,15 @@ from flask import Response, request, stream_with_context
 from ..db import transaction
 from ..models import Ticket, utcnow
 from ..services import services
+from ..spreadsheets import defuse
 from .blueprint import bp
 from .queue import request_filters, ticket_path
 from .ticket_query import FilterError, fetch_page, filtered, is_overdue, masked_phones
 
-__all__ = ["export_csv", "export_geojson", "defuse", "MAX_LIMIT"]
+__all__ = ["export_csv", "export_geojson", "MAX_LIMIT"]
 
 BATCH = 1000
 MAX_LIMIT = 100_000
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = ("folio", "received_utc", "status", "department", "category", "channel", "priority", "phone",
                "summary", "address", "latitude", "longitude", "due_utc", "overdue")
 
@@ -93,13 +93,6 @@ def _record(ticket: Ticket, phone: str, departments: dict, now: datetime) -> dic
 
 def _iso(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
-
-
-def defuse(value) -> object:
-    """A text cell a spreadsheet would read as a formula, made plain text (OWASP: prefix with a quote)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _csv_chunks(records: Iterator[dict]) -> Iterator[str]:

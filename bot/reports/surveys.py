@@ -23,6 +23,7 @@ from ..flows import Flows
 from ..flows.model import Flow, Step
 from ..flows.steps import ANSWERLESS_KINDS
 from ..models import SurveyResponse
+from ..spreadsheets import defuse
 from .periods import Period, as_day, as_utc, timeline
 
 __all__ = [
@@ -30,7 +31,6 @@ __all__ = [
     "survey_comments", "survey_csv_lines", "csv_safe",
 ]
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_BATCH = 500
 
 
@@ -250,8 +250,7 @@ def _cell(value) -> str:
 
 def csv_safe(cell) -> str:
     """A cell a spreadsheet shows as text: a leading ' defuses formulas (= + - @, tab, CR)."""
-    text = str(cell)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return defuse(str(cell))
 
 
 def survey_csv_lines(session: Session, flow: Flow, period: Period, label_lang: str) -> Iterator[str]:
