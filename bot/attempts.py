@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from .db import transaction
-from .models import Outbox, utcnow
+from .models import Outbox, as_utc, utcnow
 
 __all__ = ["Attempt", "start_attempt", "finish_attempt", "fail_attempt", "BACKOFF_SECONDS", "MAX_ATTEMPTS"]
 
@@ -78,5 +78,4 @@ def backoff(attempt: int) -> timedelta:
 def _later(moment: datetime | None, now: datetime) -> bool:
     if moment is None:
         return False
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return moment > now + timedelta(seconds=1)
+    return as_utc(moment) > now + timedelta(seconds=1)

@@ -8,14 +8,13 @@ ticket is marked "delivery_failed" for operators to see and retry.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 from pathlib import Path
 
 from .attempts import MAX_ATTEMPTS, Attempt, fail_attempt, finish_attempt, start_attempt
 from .db import transaction
 from .delivery import DELIVERY, WAITS_FOR_OPERATORS, Delivery, DeliveryError
 from .lifecycle import change_status
-from .models import Outbox, Ticket, TicketEvent
+from .models import Outbox, Ticket, TicketEvent, as_utc
 from .outbox import enqueue_after_commit
 from .services import services
 
@@ -88,7 +87,7 @@ def ticket_payload(ticket: Ticket, department_name: str, public_url: str = "") -
         "location": {k: v for k, v in location.items() if v is not None},
         "media": [_public_media(m, public_url) for m in ticket.media],
         "answers": ticket.answers,
-        "created_at": _aware(ticket.created_at).isoformat(),
+        "created_at": as_utc(ticket.created_at).isoformat(),
     }
 
 
@@ -96,11 +95,6 @@ def _public_media(item: dict, public_url: str) -> dict:
     if item.get("stored") and public_url:
         return {**item, "public_url": f"{public_url}/media/{item['stored']}"}
     return item
-
-
-def _aware(moment: datetime) -> datetime:
-    """Return the moment as aware UTC (SQLite hands stored datetimes back naive)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _record_delivery(svc, outbox_id: int, ticket_id: int, department_id: str, kind: str, receipt: dict) -> None:

@@ -9,13 +9,18 @@ from sqlmodel import Field, SQLModel
 
 __all__ = [
     "Contact", "ContactAddress", "Conversation", "Message", "Ticket", "TicketEvent",
-    "SurveyResponse", "FlowVersion", "Outbox", "Operator", "OperatorSession", "OperatorChange", "utcnow",
+    "SurveyResponse", "FlowVersion", "Outbox", "Operator", "OperatorSession", "OperatorChange", "utcnow", "as_utc",
 ]
 
 
 def utcnow() -> datetime:
     """Return the current time in UTC (timezone-aware)."""
     return datetime.now(timezone.utc)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """The moment in UTC with its zone: databases hand stored timestamps back naive (they are UTC)."""
+    return moment.replace(tzinfo=timezone.utc) if moment.utcoffset() is None else moment.astimezone(timezone.utc)
 
 
 class Contact(SQLModel, table=True):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from .db import transaction
-from .models import Operator, OperatorSession, utcnow
+from .models import Operator, OperatorSession, as_utc, utcnow
 
 __all__ = [
     "ROLES", "OperatorError", "create_operator", "authenticate", "set_password",
@@ -118,7 +118,7 @@ def session_operator(
         operator = session.get(Operator, row.operator_id) if row is not None and row.ended_at is None else None
     if operator is None or not operator.active:
         return None
-    idle_for = now - _aware(row.last_seen_at)
+    idle_for = now - as_utc(row.last_seen_at)
     if idle_for > idle or (touch and idle_for > TOUCH_EVERY):
         with transaction(engine, immediate=True) as session:
             session.execute(
@@ -143,6 +143,3 @@ def end_all_sessions(session: Session, operator_id: int) -> None:
         row.ended_at = utcnow()
         session.add(row)
 
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
 from .conversation_rows import address_kind
 from .flows import Flows
 from .flows.messages import OutboundMessage
-from .models import Contact, ContactAddress, Conversation, Message, Outbox, utcnow
+from .models import Contact, ContactAddress, Conversation, Message, Outbox, as_utc, utcnow
 
 __all__ = ["Route", "route_for", "contact_address", "queue_message", "queue_messages", "contact_language", "WHATSAPP_WINDOW"]
 
@@ -37,7 +37,7 @@ def route_for(session: Session, contact_id: int) -> Route | None:
     ).first()
     if last is None:
         return None
-    return Route(last.channel, last.provider, contact_address(session, contact_id, last.channel), _aware(last.created_at))
+    return Route(last.channel, last.provider, contact_address(session, contact_id, last.channel), as_utc(last.created_at))
 
 
 def contact_address(session: Session, contact_id: int, channel: str) -> str | None:
@@ -60,11 +60,9 @@ def _last_whatsapp_at(session: Session, contact_id: int) -> datetime | None:
         .where(Message.contact_id == contact_id, Message.direction == "in", Message.channel == "whatsapp")
         .order_by(Message.id.desc())
     ).first()
-    return _aware(at) if at else None
+    return as_utc(at) if at else None
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def queue_message(

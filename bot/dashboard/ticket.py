@@ -3,19 +3,19 @@ audit trail and duplicates; the actions on it live in ticket_actions.py."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from flask import render_template
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from ..db import transaction
-from ..lifecycle import OPEN_STATUSES
-from ..models import ContactAddress, Contact, Message, Operator, Ticket, TicketEvent, utcnow
+from ..models import ContactAddress, Contact, Message, Operator, Ticket, TicketEvent, as_utc
 from ..services import services
 from ..triage import MAX_NOTE, MAX_REASON, MAX_REPLY, OPERATOR_STATUSES, assignable_operators, record_view
 from .access import can_act, me, ticket_or_404, visible
 from .blueprint import bp
+from .ticket_query import is_overdue
 
 TRANSCRIPT_FROM = timedelta(hours=24)  # the conversation from at most a day before the ticket
 TRANSCRIPT_LIMIT = 300  # its latest messages, at most
@@ -65,16 +65,6 @@ def action_choices(db: Session, ticket: Ticket) -> dict:
             "max_note": MAX_NOTE, "max_reply": MAX_REPLY, "max_reason": MAX_REASON}
 
 
-def is_overdue(ticket: Ticket, now: datetime | None = None) -> bool:
-    """Whether an open ticket is past its SLA deadline."""
-    return bool(ticket.due_at) and ticket.status in OPEN_STATUSES and aware(ticket.due_at) < (now or utcnow())
-
-
-def aware(moment: datetime) -> datetime:
-    """The moment as aware UTC (SQLite hands stored datetimes back naive)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def conversation(db: Session, ticket: Ticket) -> tuple[list[Message], bool]:
     """The messages that made this ticket, oldest first, and whether older ones were cut.
 
@@ -83,10 +73,10 @@ def conversation(db: Session, ticket: Ticket) -> tuple[list[Message], bool]:
     what the resident wrote for another ticket (maybe another department's) is not. Replies and
     notices written since about this folio are added.
     """
-    created = aware(ticket.created_at)
+    created = as_utc(ticket.created_at)
     previous = db.exec(select(Ticket.created_at).where(Ticket.contact_id == ticket.contact_id, Ticket.id < ticket.id)
                        .order_by(Ticket.id.desc()).limit(1)).first()
-    start = max(created - TRANSCRIPT_FROM, aware(previous)) if previous else created - TRANSCRIPT_FROM
+    start = max(created - TRANSCRIPT_FROM, as_utc(previous)) if previous else created - TRANSCRIPT_FROM
     rows = db.exec(
         select(Message).where(Message.contact_id == ticket.contact_id, or_(
             and_(Message.created_at > start, Message.created_at <= created),

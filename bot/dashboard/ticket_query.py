@@ -18,7 +18,7 @@ from sqlalchemy import false, literal, tuple_
 from sqlmodel import Session, select
 
 from ..lifecycle import OPEN_STATUSES, STATUSES
-from ..models import ContactAddress, Ticket
+from ..models import ContactAddress, Ticket, as_utc, utcnow
 from ..phones import mask_phone
 from .access import visible
 from ..ticket_search import like_pattern, normalise
@@ -187,9 +187,6 @@ def _status_conditions(filters: TicketFilters, now: datetime) -> list:
     return [Ticket.status.in_(statuses), Ticket.due_at < as_utc(now)] if statuses else [false()]
 
 
-def as_utc(moment: datetime) -> datetime:
-    """The moment in UTC with its zone (the columns take aware datetimes; a naive one is read as UTC)."""
-    return moment.replace(tzinfo=timezone.utc) if moment.utcoffset() is None else moment.astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -287,6 +284,6 @@ def masked_phones(db: Session, tickets: list[Ticket]) -> dict[int, str]:
     return {contact_id: mask_phone(address) for contact_id, address in rows}  # the first number wins
 
 
-def is_overdue(ticket: Ticket, now: datetime) -> bool:
+def is_overdue(ticket: Ticket, now: datetime | None = None) -> bool:
     """Whether an open ticket is past its deadline."""
-    return ticket.status in OPEN_STATUSES and ticket.due_at is not None and as_utc(ticket.due_at) < as_utc(now)
+    return ticket.status in OPEN_STATUSES and ticket.due_at is not None and as_utc(ticket.due_at) < as_utc(now or utcnow())

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-__all__ = ["Period", "day_bounds", "week_start", "as_day", "as_utc", "timeline", "DAILY_UP_TO_DAYS"]
+__all__ = ["Period", "day_bounds", "week_start", "as_day", "timeline", "DAILY_UP_TO_DAYS"]
 
 DAILY_UP_TO_DAYS = 92  # a longer span is shown per week, so a chart never has thousands of bars
 
@@ -46,9 +46,6 @@ def as_day(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def as_utc(moment: datetime) -> datetime:
-    """A stored timestamp (naive UTC on both databases) made timezone-aware."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def timeline(per_day: Counter) -> tuple[str, list[tuple[date, int]]]:

@@ -22,9 +22,9 @@ from sqlmodel import Session, select
 from ..flows import Flows
 from ..flows.model import Flow, Step
 from ..flows.steps import ANSWERLESS_KINDS
-from ..models import SurveyResponse
+from ..models import SurveyResponse, as_utc
 from ..spreadsheets import defuse
-from .periods import Period, as_day, as_utc, timeline
+from .periods import Period, as_day, timeline
 
 __all__ = [
     "RatingSummary", "SubjectRow", "SurveyResults", "Comment", "survey_flows", "response_counts", "survey_results",

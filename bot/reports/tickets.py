@@ -17,8 +17,8 @@ from sqlmodel import Session, select
 
 from ..flows import Flows
 from ..lifecycle import OPEN_STATUSES
-from ..models import Operator, Ticket, TicketEvent
-from .periods import as_day, as_utc, week_start
+from ..models import Operator, Ticket, TicketEvent, as_utc
+from .periods import as_day, week_start
 
 __all__ = ["Overview", "DepartmentRow", "overview", "department_rows", "format_duration", "RESOLVE_BATCH"]
 
