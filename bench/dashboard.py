@@ -30,12 +30,11 @@ import random
 import re
 import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -43,7 +42,7 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.webhook import free_port, stop, wait_until_listening  # noqa: E402
+from bench.webhook import free_port, gunicorn  # noqa: E402
 from bot.ticket_search import search_text_of  # noqa: E402
 from bot.embedded_redis import embedded_redis  # noqa: E402
 
@@ -183,6 +182,9 @@ def cases(keys: dict) -> list[tuple[str, str]]:
     ]
 
 
+PROCFILE_WEB = ("--worker-class", "gthread", "--threads", "16")  # our app and the bare one, as the Procfile runs the web
+
+
 def bare_app():
     """A Flask app that answers a fixed small page: the floor any request under this gunicorn pays."""
     from flask import Flask
@@ -288,22 +290,6 @@ def percentile_ms(latencies: list[float], p: float) -> float:
     return 1000 * ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else float("nan")
 
 
-# ---------------------------------------------------------------- processes
-
-@contextmanager
-def gunicorn(port: int, env: dict, log_path: Path):
-    """Our app and the bare one under the Procfile's gunicorn settings (gthread, 2 workers x 16 threads)."""
-    command = [str(BIN / "gunicorn"), "--workers", "2", "--worker-class", "gthread", "--threads", "16",
-               "--bind", f"127.0.0.1:{port}", "bench.dashboard:combined_app()"]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_until_listening(proc, port, log_path)
-        yield proc
-    finally:
-        stop(proc)
-
-
 # ---------------------------------------------------------------- query plans
 
 def print_plans(path: Path, keys: dict) -> None:
@@ -360,7 +346,7 @@ def run(args, tmp: Path, stack: ExitStack) -> int:
     print(f"{keys['count']:,} tickets; operator of {DEPARTMENT}; gunicorn gthread 2 workers x 16 threads; "
           f"{args.requests} requests per case from {args.concurrency} threads; {os.cpu_count()} CPUs", flush=True)
     failed = False
-    with gunicorn(port, env, tmp / "gunicorn.log"):
+    with gunicorn("bench.dashboard:combined_app()", port, env, tmp / "gunicorn.log", PROCFILE_WEB):
         cookie = sign_in(port)
         results = []
         for name, url in cases(keys):

@@ -243,9 +243,9 @@ def redis_server(tmp: Path):
 
 
 @contextmanager
-def gunicorn(app_path: str, port: int, env: dict, log_path: Path):
-    """Start gunicorn (2 sync workers) on 127.0.0.1:port; stop it on exit. Yields the Popen."""
-    command = [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", app_path]
+def gunicorn(app_path: str, port: int, env: dict, log_path: Path, options: tuple[str, ...] = ()):
+    """Start gunicorn (2 workers, sync unless options say otherwise) on 127.0.0.1:port; stop it on exit. Yields the Popen."""
+    command = [str(BIN / "gunicorn"), "--workers", "2", *options, "--bind", f"127.0.0.1:{port}", app_path]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
