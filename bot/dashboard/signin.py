@@ -17,8 +17,8 @@ __all__ = ["SignedIn", "csrf", "login_manager", "init_signin", "PUBLIC_ENDPOINTS
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
-PUBLIC_ENDPOINTS = {"dashboard.login", "dashboard.static"}
-BACKGROUND_ENDPOINTS = {"dashboard.queue_json"}  # what a page asks for by itself: it does not keep a session alive  # all else under /dashboard needs a signed-in operator
+PUBLIC_ENDPOINTS = {"dashboard.login", "dashboard.static"}  # all else under /dashboard needs a signed-in operator
+BACKGROUND_ENDPOINTS = {"dashboard.queue_json"}  # what a page asks for by itself: it does not keep a session alive
 
 
 class SignedIn(UserMixin):
