@@ -227,9 +227,32 @@ def test_a_reply_to_a_resident_who_opted_out_is_not_sent_and_the_operator_is_tol
     assert rows(app, Message, direction="out") == [] and events(app, folio, "replied") == []
 
 
-def test_a_whatsapp_reply_after_24_hours_is_kept_as_failed_and_the_operator_is_told(app):
+def test_a_whatsapp_reply_after_24_hours_goes_as_the_approved_template(app):
     from datetime import datetime, timezone
 
+    folio = seed_ticket(app, created_at=datetime.now(timezone.utc) - timedelta(hours=30))
+    response = signed_in(app, "ana@x.mx").post(f"/dashboard/tickets/{folio}/reply", {"text": "Ya vamos"}, follow_redirects=True)
+    assert "Reply queued to the resident." in flashed(response)
+    (reply,) = rows(app, Message, direction="out")
+    assert reply.status == "queued" and reply.data["template"] == {"twilio": "HX00000000000000000000000000000002",
+                                                                   "variables": [folio, "Ya vamos"]}
+
+
+def test_a_whatsapp_reply_after_24_hours_without_a_template_is_kept_as_failed_and_the_operator_is_told(tmp_path, redis_url):
+    from datetime import datetime, timezone
+
+    from bot import create_app
+    from bot.db import create_tables
+    from conftest import ROOT, app_settings
+
+    flows = (ROOT / "flows.yaml").read_text(encoding="utf-8")
+    start = flows.index("  operator_reply:\n")
+    flows = flows[:start] + flows[flows.index("\ndepartments:", start) + 1:]  # the template section's last entry
+    (tmp_path / "flows.yaml").write_text(flows, encoding="utf-8")
+    (tmp_path / "parks.csv").write_text((ROOT / "parks.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    app = create_app(app_settings(tmp_path, redis_url, flows_path=str(tmp_path / "flows.yaml")))
+    with app.app_context():
+        create_tables(app.extensions["ventanilla"].engine)
     folio = seed_ticket(app, created_at=datetime.now(timezone.utc) - timedelta(hours=30))
     response = signed_in(app, "ana@x.mx").post(f"/dashboard/tickets/{folio}/reply", {"text": "Hola"}, follow_redirects=True)
     assert "more than 24 hours passed" in flashed(response) and "'operator_reply' template" in flashed(response)
@@ -237,6 +260,7 @@ def test_a_whatsapp_reply_after_24_hours_is_kept_as_failed_and_the_operator_is_t
     assert reply.status == "failed" and rows(app, Outbox) == []
     assert events(app, folio, "replied")[0].detail["status"] == "failed"
     assert '<div class="msg-error">Not sent: outside WhatsApp' in response.text  # the failed reply shows in the conversation
+    app.extensions["ventanilla"].engine.dispose()
 
 
 def test_assign_to_me_to_a_colleague_and_to_nobody(app):
