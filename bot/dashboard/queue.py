@@ -14,12 +14,12 @@ from flask import jsonify, render_template, request, url_for
 
 from ..db import transaction
 from ..lifecycle import OPEN_STATUSES, STATUSES
-from ..models import Ticket, utcnow
+from ..models import Ticket, as_utc, utcnow
 from ..services import services
 from .access import department_scope
 from .blueprint import bp
 from .ticket_query import (
-    PAGE_SIZE, FilterError, TicketFilters, as_utc, fetch_page, filtered, is_overdue, masked_phones, newer_than, parse_cursor, parse_filters,
+    PAGE_SIZE, FilterError, TicketFilters, fetch_page, filtered, is_overdue, masked_phones, newer_than, parse_cursor, parse_filters,
 )
 
 __all__ = ["queue", "queue_json", "ticket_rows", "ticket_path", "request_filters", "filter_form", "url_args", "CHANNEL_CHOICES"]
@@ -111,8 +111,8 @@ def _row(ticket: Ticket, phone: str, departments: dict, now: datetime) -> dict:
         "id": ticket.id, "folio": ticket.folio, "url": ticket_path(ticket.folio),
         "category": ticket.category, "department": department.name if department else ticket.department,
         "channel": ticket.channel, "phone": phone, "status": ticket.status, "status_label": ticket.status.replace("_", " "),
-        "summary": ticket.summary, "received": ticket.created_at.isoformat(), "received_text": _stamp(ticket.created_at),
-        "due": ticket.due_at.isoformat() if ticket.due_at else None, "due_text": _due_text(ticket, now),
+        "summary": ticket.summary, "received": as_utc(ticket.created_at).isoformat(), "received_text": _stamp(ticket.created_at),
+        "due": as_utc(ticket.due_at).isoformat() if ticket.due_at else None, "due_text": _due_text(ticket, now),
         "overdue": is_overdue(ticket, now),
     }
 

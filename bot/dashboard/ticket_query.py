@@ -25,7 +25,7 @@ from ..ticket_search import like_pattern, normalise
 
 __all__ = [
     "FilterError", "TicketFilters", "Cursor", "Page", "parse_filters", "parse_cursor", "filtered", "fetch_page",
-    "newer_than", "masked_phones", "is_overdue", "as_utc", "PAGE_SIZE", "SORTS",
+    "newer_than", "masked_phones", "is_overdue", "parse_day", "PAGE_SIZE", "SORTS",
 ]
 
 PAGE_SIZE = 50

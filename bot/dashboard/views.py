@@ -6,6 +6,7 @@ from flask import current_app
 
 from . import admin, auth, export, mapview, overview, queue, results, ticket  # noqa: F401 - modules that add routes to bp
 from .blueprint import bp
+from ..models import as_utc
 from .access import is_admin
 
 # (endpoint, label, admins only) in menu order; a page appears once its module is imported above
@@ -16,6 +17,12 @@ NAV = (
     ("dashboard.surveys", "Surveys", False),
     ("dashboard.operators", "Operators", True),
 )
+
+
+@bp.app_template_filter("iso_utc")
+def _iso_utc(moment) -> str:
+    """A stored moment as ISO 8601 with its UTC offset, for <time datetime> (the browser shows it locally)."""
+    return as_utc(moment).isoformat()
 
 
 @bp.context_processor

@@ -14,6 +14,7 @@ import time
 import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from urllib.parse import parse_qs
 
@@ -147,7 +148,7 @@ def rate_park(city, sender: str, park: str, ratings: tuple[int, int, int], comme
 
 @pytest.fixture
 def desk_page(browser):
-    context = browser.new_context(viewport=DESK, locale="es-MX")
+    context = browser.new_context(viewport=DESK, locale="es-MX", timezone_id="America/Monterrey")
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.dialogs, page.errors = [], []
@@ -205,6 +206,10 @@ def test_an_operators_day(city, desk_page, no_network):
     assert page.evaluate("img => img.complete && img.naturalWidth > 0", photo.element_handle())
     expect(page.locator("#ticket-map .leaflet-marker-icon")).to_have_count(1)
     expect(page.locator("main")).to_contain_text("+528112345678")  # E.164, Mexico's old mobile "1" dropped
+    received = page.locator("dd time").first  # in the operator's zone: Monterrey is UTC-6 in November
+    utc = datetime.strptime(received.get_attribute("title"), "%Y-%m-%d %H:%M UTC")
+    local = utc - timedelta(hours=6)
+    assert received.text_content() == f"{local:%d/%m/%y}, {local.hour % 12 or 12}:{local:%M} {'a.m.' if local.hour < 12 else 'p.m.'}"
 
     # Change its status, with a reason, and reply to the resident.
     page.get_by_label("Status").select_option("in_progress")

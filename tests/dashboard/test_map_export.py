@@ -136,7 +136,7 @@ def test_the_map_page_uses_local_leaflet_osm_tiles_and_the_filters(app, desk):
     page = desk("ana@x.mx", "operator", OBRAS).get("/dashboard/map?category=bache&overdue=1&sort=urgent")
     assert page.status_code == 200
     scripts = re.findall(r'<script src="([^"]+)"', page.text)
-    assert scripts == ["/static/vendor/leaflet/leaflet.js", "/static/dashboard/map.js"]
+    assert scripts == ["/static/dashboard/local-time.js", "/static/vendor/leaflet/leaflet.js", "/static/dashboard/map.js"]
     assert "/static/vendor/leaflet/leaflet.css" in page.text
     assert 'data-tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in page.text
     data_url = re.search(r'id="map" class="map" data-url="([^"]+)"', page.text)[1].replace("&amp;", "&")

@@ -57,15 +57,7 @@
     if (row && row.dataset.url) { select(row); }
   });
 
-  function localTime(element) {
-    var moment = new Date(element.getAttribute("datetime"));
-    if (!isNaN(moment)) {
-      element.title = element.textContent;
-      element.textContent = moment.toLocaleString([], { dateStyle: "short", timeStyle: "short" });
-    }
-  }
-
-  Array.prototype.forEach.call(body.querySelectorAll("time[datetime]"), localTime);
+  var localTime = window.ventanillaLocalTime;  // local-time.js has shown the page's times already
 
   // ---- live updates: poll queue.json for tickets newer than the newest shown (first page, newest first only)
   var live = document.getElementById("queue-live");
