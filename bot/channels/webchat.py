@@ -23,7 +23,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_file, send_from_directory
+from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, send_file, send_from_directory
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from redis.exceptions import RedisError
 from sqlmodel import select
@@ -238,10 +238,28 @@ def _answer(session: str, msg: InboundMessage):
 def _sender_key() -> str:
     """Limits count per conversation (many residents share a mobile carrier's address), else per address."""
     try:
-        data = load_json(request.get_data(cache=True))
-        return "webchat:" + session_id(data.get("token") if isinstance(data, dict) else None)
-    except (PayloadError, ApiError, HTTPException):  # the view answers these itself
+        return "webchat:" + _message_session(_message_body())
+    except (ApiError, HTTPException):  # the view answers these itself
         return "address:" + (request.remote_addr or "")
+
+
+def _message_body() -> dict:
+    """The posted message's JSON object, parsed once per request (the rate limit's key reads it first)."""
+    if "webchat_body" not in g:
+        try:
+            g.webchat_body = load_json(request.get_data(cache=True))  # the widget sends text/plain: no CORS preflight
+        except PayloadError:
+            g.webchat_body = None
+    if not isinstance(g.webchat_body, dict):
+        raise ApiError(400, "bad_request", "the body must be a JSON object")
+    return g.webchat_body
+
+
+def _message_session(data: dict) -> str:
+    """The session the message's token names, verified once per request."""
+    if "webchat_session" not in g:
+        g.webchat_session = session_id(data.get("token"))
+    return g.webchat_session
 
 
 def _reply_data(reply: OutboundMessage) -> dict:
@@ -252,13 +270,8 @@ def _reply_data(reply: OutboundMessage) -> dict:
 @limiter.limit(lambda: services().config.webchat_message_limit, key_func=lambda: _sender_key())
 def post_message():
     """A resident's text, button press or shared location; answer with the bot's replies."""
-    try:
-        data = load_json(request.get_data())  # the widget sends text/plain: no CORS preflight
-    except PayloadError:
-        data = None
-    if not isinstance(data, dict):
-        raise ApiError(400, "bad_request", "the body must be a JSON object")
-    session = session_id(data.get("token"))
+    data = _message_body()
+    session = _message_session(data)
     client_id = _client_id(data.get("id"))
     text, payload = _string(data, "text", MAX_TEXT), _string(data, "payload", MAX_PAYLOAD)
     location = _location(data.get("location"))
