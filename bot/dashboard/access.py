@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from ..models import Operator, Ticket
 
 FOLIO_SHAPE = re.compile(r"[0-9A-Za-z-]{1,40}")
-__all__ = ["me", "is_admin", "can_act", "department_scope", "visible", "ticket_or_404", "is_folio_shaped", "acting_required", "admin_required"]
+__all__ = ["me", "is_admin", "can_act", "department_scope", "visible", "ticket_or_404", "visible_ticket", "is_folio_shaped", "acting_required", "admin_required"]
 
 
 def me() -> Operator:
@@ -47,11 +47,17 @@ def is_folio_shaped(text: str) -> bool:
     return bool(FOLIO_SHAPE.fullmatch(text.strip()))
 
 
+def visible_ticket(session: Session, folio: str, operator: Operator | None = None) -> Ticket | None:
+    """The ticket with this folio if the operator may see it; None otherwise, and at once for what is no folio
+    (a NUL, say, which PostgreSQL refuses)."""
+    if not is_folio_shaped(folio):
+        return None
+    return session.exec(visible(select(Ticket).where(Ticket.folio == folio.strip().upper()), operator)).first()
+
+
 def ticket_or_404(session: Session, folio: str, operator: Operator | None = None) -> Ticket:
     """The ticket with this folio if the operator may see it; 404 otherwise, so a guess learns nothing."""
-    if not is_folio_shaped(folio):
-        abort(404)  # not even a folio (a NUL, say, which PostgreSQL refuses): nothing to look up
-    ticket = session.exec(visible(select(Ticket).where(Ticket.folio == folio.strip().upper()), operator)).first()
+    ticket = visible_ticket(session, folio, operator)
     if ticket is None:
         abort(404)
     return ticket

@@ -29,7 +29,7 @@ def ticket(folio: str):
     """Show one ticket of the operator's departments; the view itself is an audit event."""
     svc, operator = services(), me()
     with transaction(svc.engine, immediate=True) as db:
-        found = visible_ticket(db, folio)
+        found = ticket_or_404(db, folio)
         record_view(db, found, operator)
     with transaction(svc.engine) as db:
         page = ticket_page(db, found)
@@ -39,11 +39,6 @@ def ticket(folio: str):
         "dashboard/ticket.html", title=found.folio, ticket=found, department=department.name if department else found.department,
         actions=actions, **page,
     )
-
-
-def visible_ticket(db: Session, folio: str) -> Ticket:
-    """The ticket if the operator may see it; 404 otherwise, and at once for what cannot be a folio."""
-    return ticket_or_404(db, folio)
 
 
 def ticket_page(db: Session, ticket: Ticket) -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from .. import triage
 from ..db import transaction
@@ -19,9 +19,8 @@ from ..models import Operator, Ticket
 from ..outbox import enqueue_after_commit
 from ..redelivery import RedeliveryError, retry_delivery
 from ..services import services
-from .access import acting_required, is_folio_shaped, me, visible
+from .access import acting_required, is_folio_shaped, me, ticket_or_404, visible_ticket
 from .blueprint import bp
-from .ticket import visible_ticket
 
 # An action: (session, flows, ticket, operator) -> (flash message, flash category)
 Action = Callable[[Session, Flows, Ticket, Operator], tuple[str, str]]
@@ -93,7 +92,7 @@ def ticket_retry(folio: str):
     """Deliver the ticket to its department again after a failed delivery."""
     svc, operator = services(), me()
     with transaction(svc.engine) as db:
-        ticket = visible_ticket(db, folio)
+        ticket = ticket_or_404(db, folio)
     try:
         retry_delivery(svc, ticket.folio, actor=operator.email)
     except RedeliveryError as exc:
@@ -108,7 +107,7 @@ def _act(folio: str, action: Action):
     try:
         with transaction(svc.engine, immediate=True) as db:
             enqueue_after_commit(db, svc.queue)
-            ticket = visible_ticket(db, folio)
+            ticket = ticket_or_404(db, folio)
             message, category = action(db, svc.flows, ticket, operator)
     except (triage.TriageError, TransitionError) as exc:
         return _refused(folio, str(exc))  # rolled back: the ticket row is not read again
@@ -123,7 +122,7 @@ def _original(db: Session, operator: Operator, text: str) -> Ticket:
         raise triage.TriageError("write the folio of the original ticket")
     if not is_folio_shaped(folio):
         raise triage.TriageError("that is not a folio (they look like 2611-7K3M9Q)")
-    found = db.exec(visible(select(Ticket).where(Ticket.folio == folio), operator)).first()
+    found = visible_ticket(db, folio, operator)
     if found is None:
         raise triage.TriageError(f"no ticket '{folio}' among those you can see")
     return found
