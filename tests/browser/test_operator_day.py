@@ -246,6 +246,13 @@ def test_an_operators_day(city, desk_page, no_network):
     page.wait_for_function("() => [...document.querySelectorAll('canvas')].every(c => c.width > 0)")
     page.screenshot(path=str(IMG / "dashboard-survey.png"), full_page=True)
 
+    # The overview of her departments: three potholes this week, all on WhatsApp, none overdue.
+    page.goto(city.base + "/dashboard/overview")
+    expect(page.locator("#overdue")).to_have_text("0")
+    expect(page.locator('#per-week tr[data-category="bache"] td').last).to_have_text("3")  # this week's total
+    page.wait_for_function("() => document.querySelectorAll('canvas').length >= 2 && "
+                           "[...document.querySelectorAll('canvas')].every(c => c.width > 0)")
+
     # The queue, for the README, then sign out: the page is gone for this browser.
     page.goto(city.base + "/dashboard/?status=all")
     page.screenshot(path=str(IMG / "dashboard-queue.png"))
