@@ -15,7 +15,7 @@ from rq import Worker
 
 from bot import create_app
 from bot.flows.loader import FlowsInvalidError
-from bot.outbox import relay
+from bot.jobs.outbox import relay
 from bot.services import services
 
 log = logging.getLogger("worker")
@@ -53,7 +53,7 @@ def _work(svc) -> bool:
         job_monitoring_interval=max(1, min(10, WORKER_TTL // 3)),
     )
     try:
-        worker.work()  # no RQ scheduler: retry timing lives in the database (bot.attempts)
+        worker.work()  # no RQ scheduler: retry timing lives in the database (bot.jobs.attempts)
     finally:
         # RQ leaves its handlers installed; while waiting for Redis, Ctrl-C and SIGTERM must stop us.
         signal.signal(signal.SIGINT, signal.default_int_handler)

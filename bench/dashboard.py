@@ -43,8 +43,8 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.webhook import free_port, gunicorn  # noqa: E402
-from bot.ticket_search import search_text_of  # noqa: E402
-from bot.embedded_redis import embedded_redis  # noqa: E402
+from bot.tickets.search import search_text_of  # noqa: E402
+from bot.cli.embedded_redis import embedded_redis  # noqa: E402
 
 BIN = Path(sys.executable).parent
 EMAIL, PASSWORD = "obras@bench.mx", "bench password that is long enough"
@@ -77,7 +77,7 @@ STAMP = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite
 
 def build_database(path: Path, tickets: int, seed: int = 6) -> None:
     """Create the schema our way, then bulk-insert contacts, their phones and tickets straight into SQLite."""
-    from bot.db import create_tables, make_engine
+    from bot.db.engine import create_tables, make_engine
 
     engine = make_engine(f"sqlite:///{path}")
     create_tables(engine)
@@ -138,7 +138,7 @@ def ticket_status(age: timedelta, rng: random.Random) -> str:
 
 def add_operator(path: Path) -> None:
     """An operator of one department, with the password the bench signs in with."""
-    from bot.db import make_engine, transaction
+    from bot.db.engine import make_engine, transaction
     from bot.operators import create_operator
 
     engine = make_engine(f"sqlite:///{path}")
@@ -301,8 +301,8 @@ def print_plans(path: Path, keys: dict) -> None:
     from werkzeug.datastructures import MultiDict
 
     from bot.dashboard.ticket_query import fetch_page, filtered, parse_cursor, parse_filters
-    from bot.db import make_engine
-    from bot.models import Operator
+    from bot.db.engine import make_engine
+    from bot.db.tables import Operator
 
     operator = Operator(email=EMAIL, password_hash="-", role="operator", departments=[DEPARTMENT])
     engine = make_engine(f"sqlite:///{path}")

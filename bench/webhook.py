@@ -44,7 +44,7 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bot.embedded_redis import embedded_redis  # noqa: E402
+from bot.cli.embedded_redis import embedded_redis  # noqa: E402
 BIN = Path(sys.executable).parent
 WEBHOOK_PATH = "/webhooks/twilio"
 AUTH_TOKEN = "bench-auth-token"
@@ -357,7 +357,7 @@ def profile(args, tmp: Path) -> None:
     import pstats
 
     from bot import create_app
-    from bot.db import create_tables
+    from bot.db.engine import create_tables
     from bot.services import services
 
     public_url = "http://127.0.0.1"

@@ -8,14 +8,16 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .channels import blueprints
-from .config import Config
-from .db import make_engine
-from .flowstore import FlowStore
-from .queue import connect_redis, make_queue
-from .ratelimit import init_limiter
-from .services import Services
-from . import api, dashboard, ticket_search, web  # noqa: F401 - ticket_search keeps tickets' search text
+from bot import dashboard
+from bot.channels import blueprints
+from bot.config import Config
+from bot.db.engine import make_engine
+from bot.flowstore import FlowStore
+from bot.jobs.connection import connect_redis, make_queue
+from bot.services import Services
+from bot.tickets import search as ticket_search  # noqa: F401 - keeps tickets' search text on every write
+from bot.web import api, pages
+from bot.web.ratelimit import init_limiter
 
 __all__ = ["create_app"]
 
@@ -41,7 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_limiter(app)
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
-    app.register_blueprint(web.bp)
+    app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     dashboard.init_app(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

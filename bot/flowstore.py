@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .flows import Flows, FlowsInvalidError, load_flows_text
+from bot.flows import Flows, FlowsInvalidError, load_flows_text
 
 __all__ = ["FlowStore"]
 

@@ -11,8 +11,8 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from .db import transaction
-from .models import Operator, OperatorSession, as_utc, utcnow
+from bot.db.engine import transaction
+from bot.db.tables import Operator, OperatorSession, as_utc, utcnow
 
 __all__ = [
     "ROLES", "OperatorError", "create_operator", "authenticate", "set_password",

@@ -9,9 +9,9 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy.engine import Engine
 
-from .config import Config
-from .flows.model import Flows
-from .flowstore import FlowStore
+from bot.config import Config
+from bot.flows.model import Flows
+from bot.flowstore import FlowStore
 
 __all__ = ["Services", "services"]
 

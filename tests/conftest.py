@@ -15,8 +15,8 @@ from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
 from bot import create_app
-from bot.db import create_tables
-from bot.embedded_redis import embedded_redis
+from bot.db.engine import create_tables
+from bot.cli.embedded_redis import embedded_redis
 from bot.services import services
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -195,9 +195,9 @@ def retry_now(app, run_worker):
     """Let every pending outbox row's next try happen now (as if its backoff had passed), then work."""
     from datetime import timedelta
 
-    from bot.db import transaction
-    from bot.models import Outbox
-    from bot.outbox import relay
+    from bot.db.engine import transaction
+    from bot.db.tables import Outbox
+    from bot.jobs.outbox import relay
 
     def run() -> int:
         svc = app.extensions["ventanilla"]

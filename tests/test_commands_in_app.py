@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.models import Contact, Outbox, Ticket
+from bot.db.tables import Contact, Outbox, Ticket
 from conftest import all_rows
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversation_rows import read_conversation
-from bot.conversations import ConversationMovedError, _decide, _write, handle_inbound
-from bot.db import connection_transaction
+from bot.conversation.rows import read_conversation
+from bot.conversation.handler import ConversationMovedError, _decide, _write, handle_inbound
+from bot.db.engine import connection_transaction
 from bot.flows import InboundMessage
-from bot.models import Conversation, Message, utcnow
+from bot.db.tables import Conversation, Message, utcnow
 from conftest import all_rows
 
 

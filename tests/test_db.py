@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from bot.db import BUSY_TIMEOUT_MS, make_engine, transaction
+from bot.db.engine import BUSY_TIMEOUT_MS, make_engine, transaction
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
@@ -36,7 +36,7 @@ def test_an_immediate_transaction_holds_the_write_lock_from_its_first_statement(
 def test_a_database_from_an_earlier_version_gets_the_new_columns_and_indexes(tmp_path):
     from sqlalchemy import inspect, text
 
-    from bot.db import create_tables, make_engine
+    from bot.db.engine import create_tables, make_engine
     from conftest import database_url
 
     url = database_url(tmp_path, "old.db")

@@ -41,10 +41,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.test import EnvironBuilder, encode_multipart
 
 from bot import create_app
-from bot.db import create_tables
+from bot.db.engine import create_tables
 from bot.delivery.webhook import SIGNATURE_HEADER, sign
-from bot.lifecycle import FINAL_STATUSES, STATUSES
-from bot.models import Contact, ContactAddress, Conversation, Message, Outbox, SurveyResponse, Ticket, TicketEvent
+from bot.tickets.lifecycle import FINAL_STATUSES, STATUSES
+from bot.db.tables import Contact, ContactAddress, Conversation, Message, Outbox, SurveyResponse, Ticket, TicketEvent
 from conftest import ACCOUNT_SID, PUBLIC_URL, WEBHOOK_PATH, app_settings, twilio_fixture, twilio_signature
 from garbage_payloads import (
     BAD_BYTES, CONTENT_TYPES, HOSTILE, TOKEN_CHARS, hostile_text, json_bytes, json_text, json_values, meta_batch, mutated,

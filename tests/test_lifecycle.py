@@ -11,12 +11,12 @@ import responses
 from click.testing import CliRunner
 from sqlmodel import select
 
-from bot.db import transaction
+from bot.db.engine import transaction
 from bot.delivery.webhook import SIGNATURE_HEADER, sign
-from bot.jobs import MAX_DELIVERY_ATTEMPTS
-from bot.lifecycle import change_status
-from bot.models import Message, Outbox, Ticket, TicketEvent
-from bot.outbox import relay
+from bot.jobs.ticket_jobs import MAX_DELIVERY_ATTEMPTS
+from bot.tickets.lifecycle import change_status
+from bot.db.tables import Message, Outbox, Ticket, TicketEvent
+from bot.jobs.outbox import relay
 from conftest import Resident, all_rows
 from test_outbound import TWILIO_MESSAGES, twilio_api
 from test_report_end_to_end import OBRAS_URL, SECRET, department_endpoint
@@ -129,7 +129,7 @@ def test_a_department_that_never_recovers_ends_in_delivery_failed_and_can_be_ret
     assert all_rows(db, Outbox)[0].attempts == MAX_DELIVERY_ATTEMPTS
 
     no_network.replace(responses.POST, OBRAS_URL, json={"ok": True})
-    from bot.cli import main
+    from bot.cli.main import main
 
     with app.app_context():
         runner = CliRunner()

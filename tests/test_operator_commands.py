@@ -5,9 +5,9 @@ from __future__ import annotations
 from click.testing import CliRunner
 from sqlmodel import Session, select
 
-from bot.cli import main
-from bot.db import make_engine
-from bot.models import Operator, OperatorSession
+from bot.cli.main import main
+from bot.db.engine import make_engine
+from bot.db.tables import Operator, OperatorSession
 from bot.operators import authenticate
 from conftest import ROOT, database_url
 

@@ -11,11 +11,11 @@ import pytest
 import responses
 from sqlmodel import select
 
-from bot.db import transaction
+from bot.db.engine import transaction
 from bot.flows.messages import OutboundMessage
-from bot.models import Message, Outbox, Ticket
-from bot.outbound import queue_message
-from bot.outbox import enqueue_after_commit
+from bot.db.tables import Message, Outbox, Ticket
+from bot.messaging.outbound import queue_message
+from bot.jobs.outbox import enqueue_after_commit
 from conftest import ACCOUNT_SID, PUBLIC_URL, all_rows, twilio_fixture, twilio_signature
 from test_report_end_to_end import PHOTO, twilio_media
 

@@ -8,9 +8,9 @@ import pytest
 import responses
 
 from bot import create_app
-from bot.db import create_tables
-from bot.models import Outbox, Ticket
-from bot.outbox import relay
+from bot.db.engine import create_tables
+from bot.db.tables import Outbox, Ticket
+from bot.jobs.outbox import relay
 from datetime import timedelta
 from conftest import AUTH_TOKEN, PUBLIC_URL, ROOT, Resident, all_rows, database_url
 from test_report_end_to_end import OBRAS_URL, department_endpoint
@@ -65,7 +65,7 @@ def test_a_job_run_twice_delivers_once(resident, app, run_worker, db, no_network
     for text in ("hola", "bache", "Morelos y 5 de Mayo", "omitir", "sí"):
         resident.says(text)
     run_worker()
-    from bot.jobs import deliver_ticket
+    from bot.jobs.ticket_jobs import deliver_ticket
 
     with app.app_context():
         assert deliver_ticket(all_rows(db, Outbox)[0].id) == "nothing to do"

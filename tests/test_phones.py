@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.phones import PhoneError, mask_phone, normalize_phone
+from bot.messaging.phones import PhoneError, mask_phone, normalize_phone
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 import responses
 
 from bot.delivery.webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
-from bot.models import Message, Outbox, SurveyResponse, Ticket, TicketEvent
+from bot.db.tables import Message, Outbox, SurveyResponse, Ticket, TicketEvent
 from conftest import all_rows, twilio_fixture
 
 OBRAS_URL = "http://127.0.0.1:5000/demo/inbox/obras_publicas"

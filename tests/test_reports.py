@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlmodel import Session
 
-from bot.db import transaction
+from bot.db.engine import transaction
 from bot.flows.model import Flow, Option, Outcome, Step, Text
-from bot.models import Contact, Operator, SurveyResponse, Ticket, TicketEvent
+from bot.db.tables import Contact, Operator, SurveyResponse, Ticket, TicketEvent
 from bot.reports import (
     Period, csv_safe, day_bounds, department_rows, format_duration, overview, response_counts, survey_comments,
     survey_csv_lines, survey_flows, survey_results,

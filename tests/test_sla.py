@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.models import Ticket
+from bot.db.tables import Ticket
 from conftest import all_rows
 from test_commands_in_app import file_pothole
 
@@ -27,8 +27,8 @@ def test_init_db_gives_tickets_from_before_due_dates_a_due_date(app, resident, d
     from click.testing import CliRunner
     from sqlalchemy import update
 
-    from bot.cli import main
-    from bot.db import transaction
+    from bot.cli.main import main
+    from bot.db.engine import transaction
 
     file_pothole(resident)
     svc = app.extensions["ventanilla"]

@@ -8,12 +8,12 @@ import itertools
 import pytest
 from sqlmodel import select
 
-from bot import triage
-from bot.db import transaction
-from bot.lifecycle import TransitionError
-from bot.folio import new_folio
-from bot.models import Contact, ContactAddress, Message, Operator, Ticket, TicketEvent, utcnow
-from bot.triage import TriageError
+from bot.tickets import triage
+from bot.db.engine import transaction
+from bot.tickets.lifecycle import TransitionError
+from bot.tickets.folio import new_folio
+from bot.db.tables import Contact, ContactAddress, Message, Operator, Ticket, TicketEvent, utcnow
+from bot.tickets.triage import TriageError
 from conftest import all_rows
 
 _numbers = itertools.count(1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from .errors import PayloadError
+from bot.channels.errors import PayloadError
 
 __all__ = ["load_json", "clean_text", "storable", "has_surrogates"]
 

@@ -18,15 +18,15 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from ..conversations import handle_inbound
-from ..media import read_limited
-from ..message_status import record_status
-from ..sending import Outgoing, SendError
-from ..flows.messages import InboundMessage, Location, Media, OutboundMessage
-from ..phones import PhoneError, normalize_phone
-from ..services import services
-from .errors import PayloadError
-from .payloads import clean_text, storable
+from bot.conversation.handler import handle_inbound
+from bot.messaging.media import read_limited
+from bot.messaging.statuses import record_status
+from bot.messaging.sending import Outgoing, SendError
+from bot.flows.messages import InboundMessage, Location, Media, OutboundMessage
+from bot.messaging.phones import PhoneError, normalize_phone
+from bot.services import services
+from bot.channels.errors import PayloadError
+from bot.channels.payloads import clean_text, storable
 
 __all__ = ["bp", "verify", "parse", "reply", "send", "fetch_media", "CHANNEL_PREFIX"]
 

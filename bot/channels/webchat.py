@@ -29,16 +29,16 @@ from redis.exceptions import RedisError
 from sqlmodel import select
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from ..conversations import handle_inbound
-from ..db import transaction
-from ..flows.messages import InboundMessage, Location, Media, OutboundMessage
-from ..media import media_path, store_media
-from ..models import Message, Ticket
-from ..ratelimit import limiter
-from ..sending import Outgoing, SendError
-from ..services import services
-from .errors import PayloadError
-from .payloads import has_surrogates, load_json, storable
+from bot.conversation.handler import handle_inbound
+from bot.db.engine import transaction
+from bot.flows.messages import InboundMessage, Location, Media, OutboundMessage
+from bot.messaging.media import media_path, store_media
+from bot.db.tables import Message, Ticket
+from bot.web.ratelimit import limiter
+from bot.messaging.sending import Outgoing, SendError
+from bot.services import services
+from bot.channels.errors import PayloadError
+from bot.channels.payloads import has_surrogates, load_json, storable
 
 __all__ = ["bp", "send", "make_token", "session_id", "channel_name", "MAX_TEXT"]
 

@@ -21,19 +21,19 @@ import requests
 from flask import Blueprint, Response, abort, jsonify, request
 from sqlmodel import select
 
-from ..conversations import handle_inbound
-from ..db import transaction
-from ..flows.messages import InboundMessage, Location, Media, OutboundMessage
-from ..media import read_limited
-from ..message_status import record_status
-from ..models import ContactAddress, Message, utcnow
-from ..outbound import WHATSAPP_WINDOW, contact_language, queue_message, route_for
-from ..outbox import enqueue_after_commit
-from ..phones import PhoneError, normalize_phone
-from ..sending import Outgoing, SendError
-from ..services import services
-from .errors import PayloadError
-from .payloads import load_json
+from bot.conversation.handler import handle_inbound
+from bot.db.engine import transaction
+from bot.flows.messages import InboundMessage, Location, Media, OutboundMessage
+from bot.messaging.media import read_limited
+from bot.messaging.statuses import record_status
+from bot.db.tables import ContactAddress, Message, utcnow
+from bot.messaging.outbound import WHATSAPP_WINDOW, contact_language, queue_message, route_for
+from bot.jobs.outbox import enqueue_after_commit
+from bot.messaging.phones import PhoneError, normalize_phone
+from bot.messaging.sending import Outgoing, SendError
+from bot.services import services
+from bot.channels.errors import PayloadError
+from bot.channels.payloads import load_json
 
 __all__ = ["bp", "verify", "parse", "send", "message_body", "fetch_media", "PROVIDER", "MEDIA_PREFIX"]
 

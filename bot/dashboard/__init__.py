@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import views  # noqa: F401 - the modules that add routes to bp
-from .blueprint import bp
-from .signin import init_signin
+from bot.dashboard import views  # noqa: F401 - the modules that add routes to bp
+from bot.dashboard.blueprint import bp
+from bot.dashboard.signin import init_signin
 
 __all__ = ["bp", "init_app"]
 

@@ -9,7 +9,7 @@ from flask import abort
 from flask_login import current_user
 from sqlmodel import Session, select
 
-from ..models import Operator, Ticket
+from bot.db.tables import Operator, Ticket
 
 FOLIO_SHAPE = re.compile(r"[0-9A-Za-z-]{1,40}")
 __all__ = ["me", "is_admin", "can_act", "department_scope", "visible", "ticket_or_404", "visible_ticket", "is_folio_shaped", "acting_required", "admin_required"]

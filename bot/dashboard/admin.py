@@ -13,13 +13,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func
 from sqlmodel import select
 
-from ..db import transaction
-from ..models import Operator, OperatorChange, OperatorSession, utcnow
-from ..operators import ROLES, OperatorError, create_operator, end_all_sessions, set_password
-from ..reports import department_rows, format_duration
-from ..services import services
-from .access import admin_required, me
-from .blueprint import bp
+from bot.db.engine import transaction
+from bot.db.tables import Operator, OperatorChange, OperatorSession, utcnow
+from bot.operators import ROLES, OperatorError, create_operator, end_all_sessions, set_password
+from bot.reports import department_rows, format_duration
+from bot.services import services
+from bot.dashboard.access import admin_required, me
+from bot.dashboard.blueprint import bp
 
 log = logging.getLogger(__name__)
 

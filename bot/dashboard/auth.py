@@ -11,12 +11,12 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from ..db import transaction
-from ..operators import authenticate, end_session, start_session
-from ..services import services
-from .blueprint import bp
-from ..ratelimit import limiter
-from .signin import SignedIn
+from bot.db.engine import transaction
+from bot.operators import authenticate, end_session, start_session
+from bot.services import services
+from bot.dashboard.blueprint import bp
+from bot.web.ratelimit import limiter
+from bot.dashboard.signin import SignedIn
 
 log = logging.getLogger(__name__)
 

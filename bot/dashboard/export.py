@@ -15,13 +15,13 @@ from typing import Iterator
 
 from flask import Response, request, stream_with_context
 
-from ..db import transaction
-from ..models import Ticket, utcnow
-from ..services import services
-from ..spreadsheets import defuse
-from .blueprint import bp
-from .queue import request_filters, ticket_path
-from .ticket_query import FilterError, fetch_page, filtered, is_overdue, masked_phones
+from bot.db.engine import transaction
+from bot.db.tables import Ticket, utcnow
+from bot.services import services
+from bot.reports.spreadsheets import defuse
+from bot.dashboard.blueprint import bp
+from bot.dashboard.queue import request_filters, ticket_path
+from bot.dashboard.ticket_query import FilterError, fetch_page, filtered, is_overdue, masked_phones
 
 __all__ = ["export_csv", "export_geojson", "MAX_LIMIT"]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import render_template, url_for
 
-from .blueprint import bp
-from .queue import filter_form, request_filters, url_args
+from bot.dashboard.blueprint import bp
+from bot.dashboard.queue import filter_form, request_filters, url_args
 
 __all__ = ["map_view", "MAP_LIMIT"]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import render_template
 
-from ..db import transaction
-from ..models import utcnow
-from ..reports import Overview, format_duration, overview as overview_figures
-from ..services import services
-from .access import department_scope
-from .blueprint import bp
+from bot.db.engine import transaction
+from bot.db.tables import utcnow
+from bot.reports import Overview, format_duration, overview as overview_figures
+from bot.services import services
+from bot.dashboard.access import department_scope
+from bot.dashboard.blueprint import bp
 
 WEEKS = 12
 

@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 
 from flask import jsonify, render_template, request, url_for
 
-from ..db import transaction
-from ..lifecycle import OPEN_STATUSES, STATUSES
-from ..models import Ticket, as_utc, utcnow
-from ..services import services
-from .access import department_scope
-from .blueprint import bp
-from .ticket_query import (
+from bot.db.engine import transaction
+from bot.tickets.lifecycle import OPEN_STATUSES, STATUSES
+from bot.db.tables import Ticket, as_utc, utcnow
+from bot.services import services
+from bot.dashboard.access import department_scope
+from bot.dashboard.blueprint import bp
+from bot.dashboard.ticket_query import (
     PAGE_SIZE, FilterError, TicketFilters, fetch_page, filtered, is_overdue, masked_phones, newer_than, parse_cursor, parse_filters,
 )
 

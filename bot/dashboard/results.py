@@ -6,14 +6,14 @@ import re
 
 from flask import Response, abort, render_template, request
 
-from ..db import transaction
-from ..flows.model import Flow
-from ..models import utcnow
-from ..reports import Period, day_bounds, response_counts, survey_comments, survey_csv_lines, survey_flows, survey_results
-from ..services import services
-from .access import department_scope
-from .blueprint import bp
-from .ticket_query import FilterError, parse_day
+from bot.db.engine import transaction
+from bot.flows.model import Flow
+from bot.db.tables import utcnow
+from bot.reports import Period, day_bounds, response_counts, survey_comments, survey_csv_lines, survey_flows, survey_results
+from bot.services import services
+from bot.dashboard.access import department_scope
+from bot.dashboard.blueprint import bp
+from bot.dashboard.ticket_query import FilterError, parse_day
 
 COMMENTS_PER_PAGE = 20
 CHART_SUBJECTS = 15  # the most answered subjects in the charts; the tables list them all

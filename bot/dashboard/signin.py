@@ -8,10 +8,10 @@ from flask import Flask, jsonify, redirect, render_template, request, session, u
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from ..models import Operator
-from ..operators import session_operator
-from ..services import services
-from .blueprint import bp
+from bot.db.tables import Operator
+from bot.operators import session_operator
+from bot.services import services
+from bot.dashboard.blueprint import bp
 
 __all__ = ["SignedIn", "csrf", "login_manager", "init_signin", "PUBLIC_ENDPOINTS"]
 

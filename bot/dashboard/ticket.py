@@ -9,13 +9,13 @@ from flask import render_template
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
-from ..db import transaction
-from ..models import ContactAddress, Contact, Message, Operator, Ticket, TicketEvent, as_utc
-from ..services import services
-from ..triage import MAX_NOTE, MAX_REASON, MAX_REPLY, OPERATOR_STATUSES, assignable_operators, record_view
-from .access import can_act, me, ticket_or_404, visible
-from .blueprint import bp
-from .ticket_query import is_overdue
+from bot.db.engine import transaction
+from bot.db.tables import ContactAddress, Contact, Message, Operator, Ticket, TicketEvent, as_utc
+from bot.services import services
+from bot.tickets.triage import MAX_NOTE, MAX_REASON, MAX_REPLY, OPERATOR_STATUSES, assignable_operators, record_view
+from bot.dashboard.access import can_act, me, ticket_or_404, visible
+from bot.dashboard.blueprint import bp
+from bot.dashboard.ticket_query import is_overdue
 
 TRANSCRIPT_FROM = timedelta(hours=24)  # the conversation from at most a day before the ticket
 TRANSCRIPT_LIMIT = 300  # its latest messages, at most
@@ -113,4 +113,4 @@ def duplicates(db: Session, ticket: Ticket) -> dict:
     return {"original": original, "copies": copies, "openable": openable}
 
 
-from . import ticket_actions  # noqa: E402,F401 - the action routes of this page
+from bot.dashboard import ticket_actions  # noqa: E402,F401 - the action routes of this page

@@ -1,6 +1,6 @@
 """The actions on a ticket: one POST form each, refused to viewers (403) and outside the operator's departments (404).
 
-Each runs a use case of bot/triage.py in one transaction, then redirects back to the ticket with a flash
+Each runs a use case of bot/tickets/triage.py in one transaction, then redirects back to the ticket with a flash
 message; bad input answers 400 with what to fix, and changes nothing.
 """
 
@@ -11,16 +11,16 @@ from typing import Callable
 from flask import flash, redirect, render_template, request, url_for
 from sqlmodel import Session
 
-from .. import triage
-from ..db import transaction
-from ..flows import Flows
-from ..lifecycle import TransitionError
-from ..models import Operator, Ticket
-from ..outbox import enqueue_after_commit
-from ..redelivery import RedeliveryError, retry_delivery
-from ..services import services
-from .access import acting_required, is_folio_shaped, me, ticket_or_404, visible_ticket
-from .blueprint import bp
+from bot.tickets import triage
+from bot.db.engine import transaction
+from bot.flows import Flows
+from bot.tickets.lifecycle import TransitionError
+from bot.db.tables import Operator, Ticket
+from bot.jobs.outbox import enqueue_after_commit
+from bot.tickets.redelivery import RedeliveryError, retry_delivery
+from bot.services import services
+from bot.dashboard.access import acting_required, is_folio_shaped, me, ticket_or_404, visible_ticket
+from bot.dashboard.blueprint import bp
 
 # An action: (session, flows, ticket, operator) -> (flash message, flash category)
 Action = Callable[[Session, Flows, Ticket, Operator], tuple[str, str]]

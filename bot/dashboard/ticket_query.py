@@ -17,11 +17,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import false, literal, tuple_
 from sqlmodel import Session, select
 
-from ..lifecycle import OPEN_STATUSES, STATUSES
-from ..models import ContactAddress, Ticket, as_utc, utcnow
-from ..phones import mask_phone
-from .access import visible
-from ..ticket_search import like_pattern, normalise
+from bot.tickets.lifecycle import OPEN_STATUSES, STATUSES
+from bot.db.tables import ContactAddress, Ticket, as_utc, utcnow
+from bot.messaging.phones import mask_phone
+from bot.dashboard.access import visible
+from bot.tickets.search import like_pattern, normalise
 
 __all__ = [
     "FilterError", "TicketFilters", "Cursor", "Page", "parse_filters", "parse_cursor", "filtered", "fetch_page",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import current_app
 
-from . import admin, auth, export, mapview, overview, queue, results, ticket  # noqa: F401 - modules that add routes to bp
-from .blueprint import bp
-from ..models import as_utc
-from .access import is_admin
+from bot.dashboard import admin, auth, export, mapview, overview, queue, results, ticket  # noqa: F401 - modules that add routes to bp
+from bot.dashboard.blueprint import bp
+from bot.db.tables import as_utc
+from bot.dashboard.access import is_admin
 
 # (endpoint, label, admins only) in menu order; a page appears once its module is imported above
 NAV = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import email, open311, webhook
-from .base import Delivery, DeliveryError
+from bot.delivery import email, open311, webhook
+from bot.delivery.base import Delivery, DeliveryError
 
 __all__ = ["DELIVERY", "Delivery", "DeliveryError", "WAITS_FOR_OPERATORS"]
 

@@ -17,7 +17,7 @@ class Delivery:
     """One ticket on its way to a department."""
 
     target: dict  # the department's delivery settings from flows.yaml (secrets already filled in)
-    ticket: dict  # the ticket as departments receive it (bot.jobs.ticket_payload)
+    ticket: dict  # the ticket as departments receive it (bot.jobs.ticket_jobs.ticket_payload)
     folio: str  # also the idempotency key
     options: dict = field(default_factory=dict)  # per-flow settings from the outcome (e.g. service_code)
     progress: dict = field(default_factory=dict)  # what earlier attempts of this delivery recorded

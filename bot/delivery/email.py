@@ -7,7 +7,7 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from .base import Delivery, DeliveryError
+from bot.delivery.base import Delivery, DeliveryError
 
 __all__ = ["deliver", "compose"]
 

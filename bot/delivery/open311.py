@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import requests
 
-from .base import Delivery, DeliveryError
+from bot.delivery.base import Delivery, DeliveryError
 
 __all__ = ["deliver"]
 

@@ -8,7 +8,7 @@ import json
 
 import requests
 
-from .base import Delivery, DeliveryError
+from bot.delivery.base import Delivery, DeliveryError
 
 __all__ = ["deliver", "sign", "SIGNATURE_HEADER", "IDEMPOTENCY_HEADER", "DeliveryError"]
 

@@ -1,12 +1,12 @@
 """The pure core: flow model, loader, matching, step kinds and the engine (no I/O but reading flows)."""
 
-from .engine import advance
-from .events import HandoverRequested, OptedIn, OptedOut, StatusRequested, SurveyCompleted, TicketOpened
-from .loader import FlowError, FlowsInvalidError, load_flows, load_flows_text
-from .messages import InboundMessage, Location, Media, OutboundMessage
-from .model import Flows
-from .state import State
-from .turn import Turn
+from bot.flows.engine import advance
+from bot.flows.events import HandoverRequested, OptedIn, OptedOut, StatusRequested, SurveyCompleted, TicketOpened
+from bot.flows.loader import FlowError, FlowsInvalidError, load_flows, load_flows_text
+from bot.flows.messages import InboundMessage, Location, Media, OutboundMessage
+from bot.flows.model import Flows
+from bot.flows.state import State
+from bot.flows.turn import Turn
 
 __all__ = [
     "advance", "State", "Turn", "Flows",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .model import END, Flow, Step
+from bot.flows.model import END, Flow, Step
 
 __all__ = ["check_translations", "check_flow_graph"]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from .events import OptedIn, OptedOut, StatusRequested
-from .matching import normalize
-from .messages import OutboundMessage
-from .state import State
-from .turn import Context, Turn
+from bot.flows.events import OptedIn, OptedOut, StatusRequested
+from bot.flows.matching import normalize
+from bot.flows.messages import OutboundMessage
+from bot.flows.state import State
+from bot.flows.turn import Context, Turn
 
 __all__ = ["COMMANDS", "KNOWN_COMMANDS", "find_command"]
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from .commands import COMMANDS, find_command
-from .events import HandoverRequested, OptedIn, SurveyCompleted, TicketOpened
-from .matching import Candidate, ChoiceIndex, normalize
-from .messages import InboundMessage, OutboundMessage
-from .model import END, Flow, Flows, Step, render
-from .state import State
-from .steps import INVALID, STEP_KINDS, Ask, StepContext, display
-from .turn import Context, Turn
+from bot.flows.commands import COMMANDS, find_command
+from bot.flows.events import HandoverRequested, OptedIn, SurveyCompleted, TicketOpened
+from bot.flows.matching import Candidate, ChoiceIndex, normalize
+from bot.flows.messages import InboundMessage, OutboundMessage
+from bot.flows.model import END, Flow, Flows, Step, render
+from bot.flows.state import State
+from bot.flows.steps import INVALID, STEP_KINDS, Ask, StepContext, display
+from bot.flows.turn import Context, Turn
 
 __all__ = ["State", "Turn", "advance", "detect_language"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .model import END, Flow, Step
+from bot.flows.model import END, Flow, Step
 
 __all__ = ["mermaid"]
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import yaml
 
-from .checks import check_flow_graph, check_translations
-from .conditions import ConditionError, parse_condition
-from .matching import Candidate, ChoiceIndex
-from .model import Department, Flow, Flows, Menu, Option, Outcome, Step, Text
-from .optionfiles import OptionsFileError, read_options
-from .steps import STEP_KINDS
-from .yamlsource import Mapping, Position, interpolate, parse
+from bot.flows.checks import check_flow_graph, check_translations
+from bot.flows.conditions import ConditionError, parse_condition
+from bot.flows.matching import Candidate, ChoiceIndex
+from bot.flows.model import Department, Flow, Flows, Menu, Option, Outcome, Step, Text
+from bot.flows.optionfiles import OptionsFileError, read_options
+from bot.flows.steps import STEP_KINDS
+from bot.flows.yamlsource import Mapping, Position, interpolate, parse
 
 __all__ = ["FlowError", "FlowsInvalidError", "load_flows", "load_flows_text"]
 
@@ -213,7 +213,7 @@ class _Builder:
         return {str(lang): self.words_list(ws) for lang, ws in value.items()}
 
     def commands(self, section: Mapping) -> dict:
-        from .commands import KNOWN_COMMANDS, LANGUAGE_PREFIX
+        from bot.flows.commands import KNOWN_COMMANDS, LANGUAGE_PREFIX
 
         for key in section:
             lang = str(key).removeprefix(LANGUAGE_PREFIX)

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from .conditions import Condition
-from .matching import ChoiceIndex
+from bot.flows.conditions import Condition
+from bot.flows.matching import ChoiceIndex
 
 __all__ = ["Text", "Option", "Step", "Outcome", "Flow", "Department", "Menu", "Flows", "render", "END"]
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
-from .matching import Match, normalize
-from .messages import InboundMessage
+from bot.flows.matching import Match, normalize
+from bot.flows.messages import InboundMessage
 
 __all__ = ["INVALID", "Ask", "StepContext", "STEP_KINDS", "ANSWERLESS_KINDS", "display", "says_one_of"]
 

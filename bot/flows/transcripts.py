@@ -34,14 +34,14 @@ from pathlib import Path
 
 import yaml
 
-from .engine import advance
-from .events import HandoverRequested, OptedIn, OptedOut, StatusRequested, SurveyCompleted, TicketOpened
-from .loader import FlowError
-from .matching import normalize
-from .messages import InboundMessage, Location, Media
-from .model import Flows
-from .state import State
-from .yamlsource import Mapping, Position, Scalar, Sequence, _Loader
+from bot.flows.engine import advance
+from bot.flows.events import HandoverRequested, OptedIn, OptedOut, StatusRequested, SurveyCompleted, TicketOpened
+from bot.flows.loader import FlowError
+from bot.flows.matching import normalize
+from bot.flows.messages import InboundMessage, Location, Media
+from bot.flows.model import Flows
+from bot.flows.state import State
+from bot.flows.yamlsource import Mapping, Position, Scalar, Sequence, _Loader
 
 __all__ = [
     "NOW", "FOLIO", "Transcript", "Exchange", "Failure", "Report", "TranscriptsInvalidError",

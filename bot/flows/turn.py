@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .messages import OutboundMessage
-from .model import Flows
-from .state import State
+from bot.flows.messages import OutboundMessage
+from bot.flows.model import Flows
+from bot.flows.state import State
 
 __all__ = ["Turn", "Context"]
 

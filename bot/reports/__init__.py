@@ -5,12 +5,12 @@ operators, which become JSON_EXTRACT on SQLite and ->> on PostgreSQL); Python on
 grouped rows and takes medians over the window's resolved tickets.
 """
 
-from .periods import Period, day_bounds, week_start
-from .surveys import (
+from bot.reports.periods import Period, day_bounds, week_start
+from bot.reports.surveys import (
     RatingSummary, SubjectRow, SurveyResults, Comment, survey_flows, response_counts, survey_results,
     survey_comments, survey_csv_lines, csv_safe,
 )
-from .tickets import Overview, DepartmentRow, overview, department_rows, format_duration
+from bot.reports.tickets import Overview, DepartmentRow, overview, department_rows, format_duration
 
 __all__ = [
     "Period", "day_bounds", "week_start",

@@ -19,12 +19,12 @@ from typing import Iterable, Iterator
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
-from ..flows import Flows
-from ..flows.model import Flow, Step
-from ..flows.steps import ANSWERLESS_KINDS
-from ..models import SurveyResponse, as_utc
-from ..spreadsheets import defuse
-from .periods import Period, as_day, timeline
+from bot.flows import Flows
+from bot.flows.model import Flow, Step
+from bot.flows.steps import ANSWERLESS_KINDS
+from bot.db.tables import SurveyResponse, as_utc
+from bot.reports.spreadsheets import defuse
+from bot.reports.periods import Period, as_day, timeline
 
 __all__ = [
     "RatingSummary", "SubjectRow", "SurveyResults", "Comment", "survey_flows", "response_counts", "survey_results",

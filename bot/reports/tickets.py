@@ -15,10 +15,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ..flows import Flows
-from ..lifecycle import OPEN_STATUSES
-from ..models import Operator, Ticket, TicketEvent, as_utc
-from .periods import as_day, week_start
+from bot.flows import Flows
+from bot.tickets.lifecycle import OPEN_STATUSES
+from bot.db.tables import Operator, Ticket, TicketEvent, as_utc
+from bot.reports.periods import as_day, week_start
 
 __all__ = ["Overview", "DepartmentRow", "overview", "department_rows", "format_duration", "RESOLVE_BATCH"]
 

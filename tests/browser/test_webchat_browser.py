@@ -19,7 +19,7 @@ import redis
 
 from bot.channels import webchat
 from bot.flows.messages import OutboundMessage
-from bot.sending import Outgoing
+from bot.messaging.sending import Outgoing
 from conftest import ROOT, database_url, query
 from processes import free_port, http_get, wait_until
 

@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 
 from bot.channels.errors import PayloadError
 from bot.channels.twilio import parse
-from bot.models import Message, Ticket
+from bot.db.tables import Message, Ticket
 from conftest import PUBLIC_URL, WEBHOOK_PATH, all_rows, reply_text, twilio_fixture, twilio_signature
 
 
@@ -142,7 +142,7 @@ def test_unset_auth_token_refuses_everything(app, client, db):
 
 
 def test_sms_and_whatsapp_from_one_number_are_one_resident(client, db):
-    from bot.models import Contact
+    from bot.db.tables import Contact
     from conftest import Resident
 
     on_whatsapp = Resident(client, From="whatsapp:+5218112345678")  # WhatsApp keeps Mexico's old "1"

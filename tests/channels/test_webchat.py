@@ -16,12 +16,12 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlmodel import select
 
 from bot.channels import webchat
-from bot.db import transaction
+from bot.db.engine import transaction
 from bot.flows.messages import OutboundMessage
-from bot.models import ContactAddress, Message, Ticket
-from bot.outbound import queue_message
-from bot.outbox import enqueue_after_commit
-from bot.sending import Outgoing, SendError
+from bot.db.tables import ContactAddress, Message, Ticket
+from bot.messaging.outbound import queue_message
+from bot.jobs.outbox import enqueue_after_commit
+from bot.messaging.sending import Outgoing, SendError
 from conftest import all_rows
 
 PHOTO = b"\xff\xd8\xff\xe0 a JPEG from a resident's phone"
@@ -439,7 +439,7 @@ def test_an_unknown_page_language_is_ignored(client):
 @pytest.fixture
 def limited_app(tmp_path, redis_url):
     from bot import create_app
-    from bot.db import create_tables
+    from bot.db.engine import create_tables
     from conftest import app_settings
 
     app = create_app(app_settings(tmp_path, redis_url, webchat_message_limit="3 per minute", webchat_session_limit="2 per minute"))
@@ -450,7 +450,7 @@ def limited_app(tmp_path, redis_url):
 
 
 def test_a_flood_from_one_conversation_is_slowed_and_others_go_on(limited_app):
-    from bot.models import Message
+    from bot.db.tables import Message
 
     flooding, neighbour = Chat(limited_app.test_client()), Chat(limited_app.test_client())
     for text in ("hola", "bache", "Morelos y 5 de Mayo"):

@@ -12,10 +12,10 @@ import responses
 
 from bot.channels.errors import PayloadError
 from bot.channels.whatsapp import fetch_media, message_body, parse, send
-from bot.db import create_tables
+from bot.db.engine import create_tables
 from bot.flows.messages import Location, Media, OutboundMessage
-from bot.models import Contact, Message, Outbox, Ticket
-from bot.sending import Outgoing, SendError
+from bot.db.tables import Contact, Message, Outbox, Ticket
+from bot.messaging.sending import Outgoing, SendError
 from conftest import Resident, all_rows
 from test_report_end_to_end import OBRAS_URL, PHOTO, department_endpoint
 from whatsapp_helpers import (
@@ -386,7 +386,7 @@ def test_graph_429_is_retried_and_delivered_once(app, lupita, run_worker, retry_
     assert outbox.status == "pending" and outbox.available_at is not None
 
     assert retry_now() == 1
-    from bot.messaging_jobs import send_messages
+    from bot.jobs.message_jobs import send_messages
 
     with app.app_context():
         assert send_messages(outbox.id) == "nothing to do"  # run twice: nothing sent twice

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import Session
 
-from bot.db import transaction
-from bot.folio import new_folio
-from bot.models import Contact, ContactAddress, Message, Ticket, TicketEvent
+from bot.db.engine import transaction
+from bot.tickets.folio import new_folio
+from bot.db.tables import Contact, ContactAddress, Message, Ticket, TicketEvent
 from bot.operators import create_operator
 
 PASSWORD = "correct horse battery staple"

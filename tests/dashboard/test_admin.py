@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import Session, select
 
-from bot.models import Operator, OperatorChange
+from bot.db.tables import Operator, OperatorChange
 from desks import PASSWORD, Desk, Tables, add_operator, desk, seed_ticket  # noqa: F401 - desk is a fixture
 
 OPERATORS = "/dashboard/operators"

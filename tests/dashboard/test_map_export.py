@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import pytest
 
 from bot.dashboard import export
-from bot.spreadsheets import defuse
+from bot.reports.spreadsheets import defuse
 from desks import desk, seed_ticket  # noqa: F401 - desk is a fixture
 
 OBRAS = ["obras_publicas"]

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import select
 
-from bot.db import transaction
-from bot.models import Ticket, TicketEvent
+from bot.db.engine import transaction
+from bot.db.tables import Ticket, TicketEvent
 from desks import desk, seed_ticket  # noqa: F401 - desk is a fixture
 from desks import Tables
 

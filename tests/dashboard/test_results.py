@@ -11,8 +11,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot import create_app
-from bot.db import create_tables, transaction
-from bot.models import Contact, SurveyResponse
+from bot.db.engine import create_tables, transaction
+from bot.db.tables import Contact, SurveyResponse
 from conftest import ROOT, Resident, app_settings
 from desks import Desk, Tables, add_operator, desk  # noqa: F401 - desk is a fixture
 

@@ -9,8 +9,8 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot import create_app
-from bot.db import create_tables, transaction
-from bot.models import Operator, OperatorSession, utcnow
+from bot.db.engine import create_tables, transaction
+from bot.db.tables import Operator, OperatorSession, utcnow
 from bot.operators import OperatorError, authenticate, create_operator
 from conftest import app_settings
 from desks import PASSWORD, Desk, add_operator, desk  # noqa: F401 - desk is a fixture

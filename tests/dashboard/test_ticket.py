@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import Session, select
 
-from bot.db import transaction
-from bot.models import Contact, Message, Operator, Outbox, Ticket, TicketEvent
+from bot.db.engine import transaction
+from bot.db.tables import Contact, Message, Operator, Outbox, Ticket, TicketEvent
 from bot.operators import start_session
 from conftest import Resident, twilio_fixture
 from desks import Desk, desk, read_ticket, seed_ticket  # noqa: F401 - desk is a fixture
@@ -242,7 +242,7 @@ def test_a_whatsapp_reply_after_24_hours_without_a_template_is_kept_as_failed_an
     from datetime import datetime, timezone
 
     from bot import create_app
-    from bot.db import create_tables
+    from bot.db.engine import create_tables
     from conftest import ROOT, app_settings
 
     flows = (ROOT / "flows.yaml").read_text(encoding="utf-8")
@@ -380,7 +380,7 @@ def test_a_merged_duplicate_not_yet_delivered_is_not_sent_to_the_department(app,
     signed_in(app, "ana@x.mx").post(f"/dashboard/tickets/{copy}/merge", {"original": original})
     (outbox,) = [o for o in rows(app, Outbox) if o.kind == "deliver_ticket"]
     assert (outbox.status, outbox.last_error) == ("cancelled", f"merged into {original}")
-    from bot.outbox import relay
+    from bot.jobs.outbox import relay
 
     svc = app.extensions["ventanilla"]
     relay(svc.engine, svc.queue, timedelta(0))

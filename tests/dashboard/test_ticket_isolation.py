@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from bot.models import Contact, Message, Outbox, Ticket, TicketEvent
+from bot.db.tables import Contact, Message, Outbox, Ticket, TicketEvent
 from desks import seed_ticket
 from test_ticket import signed_in, with_failed_delivery
 

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from bot import create_app
-from bot.db import create_tables
+from bot.db.engine import create_tables
 from conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, ROOT, database_url
 
 

@@ -9,7 +9,7 @@ import pytest
 import responses
 from aiosmtpd.controller import Controller
 
-from bot.models import Ticket
+from bot.db.tables import Ticket
 from conftest import all_rows, twilio_fixture
 from departments import app_with_departments  # noqa: F401 - a fixture
 from processes import free_port
@@ -73,7 +73,7 @@ def test_the_department_inbox_gets_the_ticket_with_map_link_and_photo(app_with_d
 @pytest.mark.parametrize("app_with_departments", [EMAIL_BLOCK.replace(str(SMTP_PORT), str(free_port()))], indirect=True)
 def test_an_unreachable_mail_server_is_retried_later(app_with_departments, no_network):
     from conftest import Resident
-    from bot.models import Outbox
+    from bot.db.tables import Outbox
 
     app = app_with_departments
     resident = Resident(app.test_client())

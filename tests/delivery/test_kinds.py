@@ -11,7 +11,7 @@ from rq import SimpleWorker
 
 from bot.delivery.base import Delivery
 from bot.delivery.open311 import deliver as open311_deliver
-from bot.models import Outbox, Ticket, TicketEvent
+from bot.db.tables import Outbox, Ticket, TicketEvent
 from bot.services import services
 from conftest import Resident, all_rows
 from departments import app_with_departments  # noqa: F401 - a fixture
@@ -97,8 +97,8 @@ def make_due(app) -> None:
     """Let the next try happen now (as if the backoff had passed) and relay it."""
     from datetime import timedelta
 
-    from bot.db import transaction
-    from bot.outbox import relay
+    from bot.db.engine import transaction
+    from bot.jobs.outbox import relay
 
     svc = app.extensions["ventanilla"]
     with transaction(svc.engine, immediate=True) as session:

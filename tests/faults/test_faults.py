@@ -74,7 +74,7 @@ def test_a_department_that_never_recovers_ends_in_delivery_failed(stack, departm
     stack.start("redis", "web", "worker", "relay")
     stack.report_pothole(1)
     wait_until(lambda: stack.tickets()[0][1] == "delivery_failed", timeout=90)
-    from bot.attempts import MAX_ATTEMPTS
+    from bot.jobs.attempts import MAX_ATTEMPTS
 
     assert len(department.requests) == MAX_ATTEMPTS and department.accepted == set()
 

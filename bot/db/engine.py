@@ -12,7 +12,7 @@ from sqlalchemy.pool import NullPool
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
-from . import models  # noqa: F401 - registers the tables
+from bot.db import tables  # noqa: F401 - registers the tables
 
 __all__ = ["make_engine", "create_tables", "transaction", "connection_transaction"]
 
@@ -57,7 +57,7 @@ def _begin_sqlite(connection) -> None:
 
 def create_tables(engine: Engine) -> None:
     """Create any missing tables, add the columns and indexes a newer version brought, and fill derived columns."""
-    from .ticket_search import backfill_search_text  # it writes through this module's transactions
+    from bot.tickets.search import backfill_search_text  # it writes through this module's transactions
 
     SQLModel.metadata.create_all(engine)
     _add_missing_columns(engine)

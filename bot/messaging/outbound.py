@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from .conversation_rows import address_kind
-from .flows import Flows
-from .flows.messages import OutboundMessage
-from .models import Contact, ContactAddress, Conversation, Message, Outbox, as_utc, utcnow
+from bot.conversation.rows import address_kind
+from bot.flows import Flows
+from bot.flows.messages import OutboundMessage
+from bot.db.tables import Contact, ContactAddress, Conversation, Message, Outbox, as_utc, utcnow
 
 __all__ = ["Route", "route_for", "contact_address", "queue_message", "queue_messages", "contact_language", "WHATSAPP_WINDOW"]
 

@@ -13,13 +13,13 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Callable, Iterable, TextIO
 
-from .flows import (
+from bot.flows import (
     Flows, HandoverRequested, InboundMessage, Location, Media, OptedIn, OptedOut, State, StatusRequested,
     SurveyCompleted, TicketOpened, advance,
 )
-from .flows.engine import begin
-from .flows.turn import Context, Turn
-from .folio import new_folio
+from bot.flows.engine import begin
+from bot.flows.turn import Context, Turn
+from bot.tickets.folio import new_folio
 
 __all__ = ["Simulator", "chat", "DEFAULT_PHOTO_URL"]
 

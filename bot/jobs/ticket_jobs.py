@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .attempts import MAX_ATTEMPTS, Attempt, fail_attempt, finish_attempt, start_attempt
-from .db import transaction
-from .delivery import DELIVERY, WAITS_FOR_OPERATORS, Delivery, DeliveryError
-from .lifecycle import change_status
-from .models import Outbox, Ticket, TicketEvent, as_utc
-from .outbox import enqueue_after_commit
-from .services import services
+from bot.jobs.attempts import MAX_ATTEMPTS, Attempt, fail_attempt, finish_attempt, start_attempt
+from bot.db.engine import transaction
+from bot.delivery import DELIVERY, WAITS_FOR_OPERATORS, Delivery, DeliveryError
+from bot.tickets.lifecycle import change_status
+from bot.db.tables import Outbox, Ticket, TicketEvent, as_utc
+from bot.jobs.outbox import enqueue_after_commit
+from bot.services import services
 
 __all__ = ["deliver_ticket", "ticket_payload", "MAX_DELIVERY_ATTEMPTS"]
 

@@ -8,14 +8,14 @@ from typing import Callable
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from .flows import (
+from bot.flows import (
     Flows, HandoverRequested, OptedIn, OptedOut, OutboundMessage, StatusRequested, SurveyCompleted, TicketOpened,
 )
-from .flows.model import render
-from .geo import degrees_around, distance_m
-from .lifecycle import OPEN_STATUSES
-from .models import Contact, Message, Outbox, SurveyResponse, Ticket, TicketEvent
-from .sla import due_at
+from bot.flows.model import render
+from bot.tickets.geo import degrees_around, distance_m
+from bot.tickets.lifecycle import OPEN_STATUSES
+from bot.db.tables import Contact, Message, Outbox, SurveyResponse, Ticket, TicketEvent
+from bot.tickets.sla import due_at
 
 __all__ = ["EVENT_HANDLERS", "apply_event", "EventContext", "Applied"]
 

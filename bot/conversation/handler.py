@@ -8,20 +8,20 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from .channels import MEDIA_FETCHERS
-from .conversation_rows import (
+from bot.channels import MEDIA_FETCHERS
+from bot.conversation.rows import (
     Snapshot, create_contact, move_conversation, previous_replies, read_conversation, remember_version,
     queue_work, store_inbound, store_replies, version_text,
 )
-from .db import connection_transaction
-from .events import EventContext, apply_event
-from .flows import State, advance
-from .flows.messages import InboundMessage, OutboundMessage
-from .folio import new_folio
-from .models import utcnow
-from .outbox import enqueue
-from .sending import INLINE_REPLY_PROVIDERS
-from .services import Services
+from bot.db.engine import connection_transaction
+from bot.conversation.event_handlers import EventContext, apply_event
+from bot.flows import State, advance
+from bot.flows.messages import InboundMessage, OutboundMessage
+from bot.tickets.folio import new_folio
+from bot.db.tables import utcnow
+from bot.jobs.outbox import enqueue
+from bot.messaging.sending import INLINE_REPLY_PROVIDERS
+from bot.services import Services
 
 __all__ = ["Handled", "handle_inbound"]
 

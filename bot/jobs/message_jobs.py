@@ -6,17 +6,17 @@ import logging
 
 from sqlmodel import select
 
-from .channels import media_fetcher, sender
-from .db import transaction
-from .flows.messages import OutboundMessage
-from .media import MediaRefusedError, store_media
-from .attempts import Attempt, fail_attempt, finish_attempt, start_attempt
-from .models import Message, Ticket
-from .outbound import contact_address, contact_language, queue_message
-from .outbox import enqueue_after_commit
-from .pacing import interval_for, wait_for_turn
-from .sending import Outgoing, SendError
-from .services import services
+from bot.channels import media_fetcher, sender
+from bot.db.engine import transaction
+from bot.flows.messages import OutboundMessage
+from bot.messaging.media import MediaRefusedError, store_media
+from bot.jobs.attempts import Attempt, fail_attempt, finish_attempt, start_attempt
+from bot.db.tables import Message, Ticket
+from bot.messaging.outbound import contact_address, contact_language, queue_message
+from bot.jobs.outbox import enqueue_after_commit
+from bot.messaging.pacing import interval_for, wait_for_turn
+from bot.messaging.sending import Outgoing, SendError
+from bot.services import services
 
 __all__ = ["send_messages", "download_media"]
 

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
-from .db import transaction
-from .flows import Flows
-from .models import Ticket
+from bot.db.engine import transaction
+from bot.flows import Flows
+from bot.db.tables import Ticket
 
 __all__ = ["due_at", "backfill_due_dates"]
 

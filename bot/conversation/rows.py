@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
-from .flows.messages import InboundMessage, OutboundMessage
-from .models import Contact, ContactAddress, Conversation, FlowVersion, Message, Outbox, utcnow
+from bot.flows.messages import InboundMessage, OutboundMessage
+from bot.db.tables import Contact, ContactAddress, Conversation, FlowVersion, Message, Outbox, utcnow
 
 __all__ = [
     "Snapshot", "address_kind", "previous_replies", "read_conversation", "create_contact",

@@ -15,8 +15,8 @@ from sqlalchemy import event, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from .db import transaction
-from .models import Outbox, utcnow
+from bot.db.engine import transaction
+from bot.db.tables import Outbox, utcnow
 
 __all__ = ["enqueue", "enqueue_after_commit", "relay", "relay_forever", "job_id", "JOBS"]
 
@@ -24,9 +24,9 @@ log = logging.getLogger(__name__)
 
 # Outbox kind -> dotted path of the job that carries it out.
 JOBS = {
-    "deliver_ticket": "bot.jobs.deliver_ticket",
-    "send_messages": "bot.messaging_jobs.send_messages",
-    "download_media": "bot.messaging_jobs.download_media",
+    "deliver_ticket": "bot.jobs.ticket_jobs.deliver_ticket",
+    "send_messages": "bot.jobs.message_jobs.send_messages",
+    "download_media": "bot.jobs.message_jobs.download_media",
 }
 JOB_TIMEOUT = 60
 RESULT_TTL = 3600  # bounded, so Redis memory stays flat
@@ -46,7 +46,7 @@ def enqueue(queue: Queue, rows: list[tuple[int, str]], skip_live: bool = False) 
         try:
             if skip_live and _is_live(queue, job_id(row_id)):
                 continue
-            # No RQ retry: every job counts its tries in the database (bot.attempts) and the relay re-enqueues.
+            # No RQ retry: every job counts its tries in the database (bot.jobs.attempts) and the relay re-enqueues.
             queue.enqueue(
                 JOBS[kind], row_id, job_id=job_id(row_id), job_timeout=JOB_TIMEOUT,
                 result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,

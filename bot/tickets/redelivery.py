@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from .db import transaction
-from .lifecycle import change_status
-from .models import Outbox, Ticket, TicketEvent
-from .outbox import enqueue_after_commit
+from bot.db.engine import transaction
+from bot.tickets.lifecycle import change_status
+from bot.db.tables import Outbox, Ticket, TicketEvent
+from bot.jobs.outbox import enqueue_after_commit
 
 __all__ = ["retry_delivery", "RedeliveryError"]
 

@@ -7,8 +7,8 @@ import logging
 from sqlalchemy import update
 from sqlmodel import select
 
-from .db import transaction
-from .models import Message
+from bot.db.engine import transaction
+from bot.db.tables import Message
 
 __all__ = ["record_status", "STATUS_ORDER"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .flows.messages import OutboundMessage
+from bot.flows.messages import OutboundMessage
 
 __all__ = ["Outgoing", "SendError", "INLINE_REPLY_PROVIDERS"]
 

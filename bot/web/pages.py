@@ -7,11 +7,11 @@ import logging
 
 from flask import Blueprint, abort, jsonify, render_template_string, request, send_file, url_for
 
-from .channels.errors import PayloadError
-from .channels.payloads import load_json
-from .delivery.webhook import SIGNATURE_HEADER, sign
-from .media import media_path
-from .services import services
+from bot.channels.errors import PayloadError
+from bot.channels.payloads import load_json
+from bot.delivery.webhook import SIGNATURE_HEADER, sign
+from bot.messaging.media import media_path
+from bot.services import services
 
 __all__ = ["bp"]
 

@@ -7,14 +7,14 @@ import hmac
 from flask import Blueprint, abort, jsonify, request
 from sqlmodel import select
 
-from .channels.errors import PayloadError
-from .channels.payloads import load_json
-from .db import transaction
-from .delivery.webhook import SIGNATURE_HEADER, sign
-from .lifecycle import STATUSES, TransitionError, change_status
-from .models import Ticket
-from .outbox import enqueue_after_commit
-from .services import services
+from bot.channels.errors import PayloadError
+from bot.channels.payloads import load_json
+from bot.db.engine import transaction
+from bot.delivery.webhook import SIGNATURE_HEADER, sign
+from bot.tickets.lifecycle import STATUSES, TransitionError, change_status
+from bot.db.tables import Ticket
+from bot.jobs.outbox import enqueue_after_commit
+from bot.services import services
 
 __all__ = ["bp"]
 

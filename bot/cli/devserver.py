@@ -12,13 +12,13 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from .config import Config
-from .db import create_tables, make_engine, transaction
-from .models import Operator
-from .operators import create_operator, set_password
-from .embedded_redis import embedded_redis
-from .flows.loader import FlowsInvalidError, load_flows
-from .sla import backfill_due_dates
+from bot.config import Config
+from bot.db.engine import create_tables, make_engine, transaction
+from bot.db.tables import Operator
+from bot.operators import create_operator, set_password
+from bot.cli.embedded_redis import embedded_redis
+from bot.flows.loader import FlowsInvalidError, load_flows
+from bot.tickets.sla import backfill_due_dates
 
 __all__ = ["run"]
 

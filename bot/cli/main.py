@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .operator_commands import operators
+from bot.cli.operator_commands import operators
 
 __all__ = ["main"]
 
@@ -20,7 +20,7 @@ def main() -> None:
 @main.command()
 def run() -> None:
     """Start web, worker and an embedded Redis (what `make run` does)."""
-    from .devserver import run as run_all
+    from bot.cli.devserver import run as run_all
 
     sys.exit(run_all(Path.cwd()))
 
@@ -28,9 +28,9 @@ def run() -> None:
 @main.command("init-db")
 def init_db() -> None:
     """Create the tables, columns and indexes that are missing, and fill what earlier versions did not store."""
-    from .config import Config
-    from .db import create_tables, make_engine
-    from .sla import backfill_due_dates
+    from bot.config import Config
+    from bot.db.engine import create_tables, make_engine
+    from bot.tickets.sla import backfill_due_dates
 
     config = Config.from_env()
     engine = make_engine(config.database_url)
@@ -46,14 +46,14 @@ def flows() -> None:
 
 def _flows_path(path: str | None) -> str:
     """The flows file: the option given, else FLOWS_PATH, else flows.yaml."""
-    from .config import Config
+    from bot.config import Config
 
     return path or Config.from_env().flows_path
 
 
 def _load_or_exit(path: str):
     """Load a flows file, or print its errors as PATH:LINE:COL: message and exit 1."""
-    from .flows.loader import FlowsInvalidError, load_flows
+    from bot.flows.loader import FlowsInvalidError, load_flows
 
     try:
         return load_flows(path)
@@ -87,7 +87,7 @@ def flows_test(files: tuple[str, ...], flows_path: str | None) -> None:
     Prints FILE:LINE: transcript 'name': expected ..., bot said ... for every difference,
     then a summary; exits 1 if any transcript failed.
     """
-    from .flows.transcripts import find_transcripts, run_files
+    from bot.flows.transcripts import find_transcripts, run_files
 
     path = _flows_path(flows_path)
     loaded = _load_or_exit(path)
@@ -116,7 +116,7 @@ def flows_test(files: tuple[str, ...], flows_path: str | None) -> None:
 @FLOWS_OPTION
 def flows_graph(name: str, lang: str | None, flows_path: str | None) -> None:
     """Print one flow as a Mermaid flowchart (paste it into any Mermaid viewer)."""
-    from .flows.graph import mermaid
+    from bot.flows.graph import mermaid
 
     loaded = _load_or_exit(_flows_path(flows_path))
     if name not in loaded.flows:
@@ -152,9 +152,9 @@ def chat(flow_id: str | None, lang: str | None, flows_path: str | None) -> None:
     Type messages; /location LAT,LNG [label] shares a pin, /photo [URL] sends a photo, /quit ends.
     Input may be piped: `printf 'hola\\nbache\\n' | ventanilla chat`.
     """
-    from .flows.loader import FlowsInvalidError
-    from .flowstore import FlowStore
-    from .simulator import chat as run_chat
+    from bot.flows.loader import FlowsInvalidError
+    from bot.flowstore import FlowStore
+    from bot.cli.simulator import chat as run_chat
 
     path = _flows_path(flows_path)
     try:
@@ -186,9 +186,9 @@ def outbox_relay(every: float, grace: float) -> None:
     """Enqueue committed work that has not reached RQ yet, or whose retry is due."""
     from datetime import timedelta
 
-    from . import create_app
-    from .outbox import relay, relay_forever
-    from .services import services
+    from bot import create_app
+    from bot.jobs.outbox import relay, relay_forever
+    from bot.services import services
 
     with create_app().app_context():
         svc = services()
@@ -208,9 +208,9 @@ def tickets() -> None:
 @click.argument("folio")
 def tickets_retry(folio: str) -> None:
     """Deliver a ticket again (after "delivery failed", once the department is back)."""
-    from . import create_app
-    from .redelivery import RedeliveryError, retry_delivery
-    from .services import services
+    from bot import create_app
+    from bot.tickets.redelivery import RedeliveryError, retry_delivery
+    from bot.services import services
 
     with create_app().app_context():
         try:

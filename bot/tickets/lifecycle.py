@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from .flows import Flows
-from .flows.messages import OutboundMessage
-from .flows.model import render
-from .models import Ticket, TicketEvent, utcnow
-from .outbound import queue_message
+from bot.flows import Flows
+from bot.flows.messages import OutboundMessage
+from bot.flows.model import render
+from bot.db.tables import Ticket, TicketEvent, utcnow
+from bot.messaging.outbound import queue_message
 
 __all__ = ["STATUSES", "OPEN_STATUSES", "TransitionError", "change_status"]
 

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from .flows import Flows
-from .flows.messages import OutboundMessage
-from .flows.model import render
-from .lifecycle import OPEN_STATUSES, change_status
-from .models import Contact, Message, Operator, Outbox, Ticket, TicketEvent
-from .outbound import queue_message
+from bot.flows import Flows
+from bot.flows.messages import OutboundMessage
+from bot.flows.model import render
+from bot.tickets.lifecycle import OPEN_STATUSES, change_status
+from bot.db.tables import Contact, Message, Operator, Outbox, Ticket, TicketEvent
+from bot.messaging.outbound import queue_message
 
 __all__ = [
     "TriageError", "OPERATOR_STATUSES", "MAX_NOTE", "MAX_REPLY", "MAX_REASON", "REPLY_KIND", "Reply",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 from sqlmodel import select
 
-from .config import Config
-from .db import create_tables, make_engine, transaction
-from .models import Operator
-from .operators import ROLES, OperatorError, create_operator, end_all_sessions, normalise_email, set_password
+from bot.config import Config
+from bot.db.engine import create_tables, make_engine, transaction
+from bot.db.tables import Operator
+from bot.operators import ROLES, OperatorError, create_operator, end_all_sessions, normalise_email, set_password
 
 __all__ = ["operators"]
 
@@ -21,7 +21,7 @@ def _engine():
 
 def _known_departments() -> list[str]:
     """The departments of the flows file in use (FLOWS_PATH), which an operator's must be among."""
-    from .flows.loader import FlowsInvalidError, load_flows
+    from bot.flows.loader import FlowsInvalidError, load_flows
 
     try:
         return list(load_flows(Config.from_env().flows_path).departments)

@@ -12,8 +12,8 @@ import unicodedata
 from sqlalchemy import event, select, update
 from sqlalchemy.engine import Engine
 
-from .db import transaction
-from .models import Ticket
+from bot.db.engine import transaction
+from bot.db.tables import Ticket
 
 __all__ = ["normalise", "search_text_of", "like_pattern", "backfill_search_text", "MAX_SEARCH_TEXT"]
 

@@ -6,7 +6,7 @@ import hashlib
 import mimetypes
 from pathlib import Path
 
-from .config import Config
+from bot.config import Config
 
 __all__ = ["store_media", "media_path", "MediaRefusedError", "check_media", "read_limited"]
 

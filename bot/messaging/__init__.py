@@ -1,0 +1,1 @@
+"""Writing to residents: outbound messages, sending, statuses, media, pacing, phone numbers."""

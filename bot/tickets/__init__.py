@@ -1,0 +1,1 @@
+"""A ticket's life: folios, statuses, triage, SLAs, search, duplicates, redelivery."""

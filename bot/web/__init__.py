@@ -1,0 +1,1 @@
+"""Public HTTP: the landing pages, the departments' API, request limits."""
