@@ -23,9 +23,17 @@ import responses
 from rq import SimpleWorker
 
 from bot import create_app
-from conftest import ACCOUNT_SID, AUTH_TOKEN, ROOT, database_url, query, twilio_fixture, twilio_signature
-from processes import free_port, http_get, wait_until
-from test_webchat_browser import BIN, CHROMIUM_ARGS, browser, expect, playwright, small_jpeg  # noqa: F401 - fixtures
+from tests.support.app import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    ROOT,
+    database_url,
+    query,
+    twilio_fixture,
+    twilio_signature,
+)
+from tests.support.browser import BIN, expect, small_jpeg
+from tests.support.processes import free_port, http_get, wait_until
 
 IMG = ROOT / "docs" / "img"
 DEPARTMENT_HOOK = "https://obras.example.mx/ventanilla"

@@ -10,8 +10,6 @@ import json
 import os
 import re
 import subprocess
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -20,15 +18,10 @@ import redis
 from bot.channels import webchat
 from bot.flows.messages import OutboundMessage
 from bot.messaging.sending import Outgoing
-from conftest import ROOT, database_url, query
-from processes import free_port, http_get, wait_until
+from tests.support.app import ROOT, database_url, query
+from tests.support.browser import BIN, expect, small_jpeg
+from tests.support.processes import free_port, http_get, wait_until
 
-BIN = Path(sys.executable).parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 SCREENSHOT = ROOT / "docs" / "img" / "webchat.png"
 PHONE = {"width": 390, "height": 844}
 WHERE = {"latitude": 25.6581, "longitude": -100.4025}
@@ -36,23 +29,8 @@ FOLIO = re.compile(r"\b\d{4}-[0-9A-Z]{6}\b")
 SECRET_KEY = "browser-test-secret"
 
 
-@pytest.fixture(scope="module")
-def playwright():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's Chromium (apt-get install -y chromium)", pytrace=False)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("the playwright package is missing: pip install -e '.[test]'", pytrace=False)
-    with sync_playwright() as p:
-        yield p
 
 
-@pytest.fixture(scope="module")
-def browser(playwright):
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-    yield browser
-    browser.close()
 
 
 @pytest.fixture
@@ -97,10 +75,6 @@ def page(browser, server):
     context.close()
 
 
-def expect(locator):
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(locator)
 
 
 def focused_in_widget(page) -> str:
@@ -121,16 +95,6 @@ def tab_to_launcher(page) -> None:
     raise AssertionError("the chat button cannot be reached with Tab")
 
 
-def small_jpeg(page) -> bytes:
-    """A small JPEG drawn by the browser itself: a brown road with a dark hole."""
-    data = page.evaluate("""() => new Promise(resolve => {
-        const c = document.createElement('canvas'); c.width = 160; c.height = 120;
-        const g = c.getContext('2d');
-        g.fillStyle = '#6b6b6b'; g.fillRect(0, 0, 160, 120);
-        g.fillStyle = '#2b2118'; g.beginPath(); g.ellipse(80, 64, 46, 24, 0, 0, 7); g.fill();
-        c.toBlob(b => b.arrayBuffer().then(a => resolve(Array.from(new Uint8Array(a)))), 'image/jpeg', 0.8);
-    })""")
-    return bytes(data)
 
 
 def rows(database: str, sql: str) -> list[tuple]:

@@ -8,7 +8,14 @@ from werkzeug.datastructures import MultiDict
 from bot.channels.errors import PayloadError
 from bot.channels.twilio import parse
 from bot.db.tables import Message, Ticket
-from conftest import PUBLIC_URL, WEBHOOK_PATH, all_rows, reply_text, twilio_fixture, twilio_signature
+from tests.support.app import (
+    PUBLIC_URL,
+    WEBHOOK_PATH,
+    all_rows,
+    reply_text,
+    twilio_fixture,
+    twilio_signature,
+)
 
 
 @pytest.mark.parametrize(
@@ -143,7 +150,7 @@ def test_unset_auth_token_refuses_everything(app, client, db):
 
 def test_sms_and_whatsapp_from_one_number_are_one_resident(client, db):
     from bot.db.tables import Contact
-    from conftest import Resident
+    from tests.support.app import Resident
 
     on_whatsapp = Resident(client, From="whatsapp:+5218112345678")  # WhatsApp keeps Mexico's old "1"
     on_sms = Resident(client, "sms_text", From="+528112345678")

@@ -17,12 +17,12 @@ from sqlmodel import select
 
 from bot.channels import webchat
 from bot.db.engine import transaction
-from bot.flows.messages import OutboundMessage
 from bot.db.tables import ContactAddress, Message, Ticket
-from bot.messaging.outbound import queue_message
+from bot.flows.messages import OutboundMessage
 from bot.jobs.outbox import enqueue_after_commit
+from bot.messaging.outbound import queue_message
 from bot.messaging.sending import Outgoing, SendError
-from conftest import all_rows
+from tests.support.app import all_rows
 
 PHOTO = b"\xff\xd8\xff\xe0 a JPEG from a resident's phone"
 PNG = b"\x89PNG\r\n\x1a\n the rest of a PNG"
@@ -440,7 +440,7 @@ def test_an_unknown_page_language_is_ignored(client):
 def limited_app(tmp_path, redis_url):
     from bot import create_app
     from bot.db.engine import create_tables
-    from conftest import app_settings
+    from tests.support.app import app_settings
 
     app = create_app(app_settings(tmp_path, redis_url, webchat_message_limit="3 per minute", webchat_session_limit="2 per minute"))
     with app.app_context():

@@ -13,14 +13,26 @@ import responses
 from bot.channels.errors import PayloadError
 from bot.channels.whatsapp import fetch_media, message_body, parse, send
 from bot.db.engine import create_tables
-from bot.flows.messages import Location, Media, OutboundMessage
 from bot.db.tables import Contact, Message, Outbox, Ticket
+from bot.flows.messages import Location, Media, OutboundMessage
 from bot.messaging.sending import Outgoing, SendError
-from conftest import Resident, all_rows
-from test_report_end_to_end import OBRAS_URL, PHOTO, department_endpoint
-from whatsapp_helpers import (
-    ACCESS_TOKEN, GRAPH, MESSAGES_URL, VERIFY_TOKEN, WEBHOOK_PATH, GraphAPI, MetaResident,
-    first_message, graph_media, make_app, meta_signature, post, whatsapp_fixture,
+from tests.support.app import Resident, all_rows
+from tests.support.departments import OBRAS_URL, department_endpoint
+from tests.support.twilio_api import PHOTO
+from tests.support.whatsapp import (
+    ACCESS_TOKEN,
+    GRAPH,
+    MESSAGES_URL,
+    VERIFY_TOKEN,
+    WEBHOOK_PATH,
+    GraphAPI,
+    MetaResident,
+    first_message,
+    graph_media,
+    make_app,
+    meta_signature,
+    post,
+    whatsapp_fixture,
 )
 
 OUR_WAMID = whatsapp_fixture("status_sent")["entry"][0]["changes"][0]["value"]["statuses"][0]["id"]

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.db.tables import Operator, OperatorChange
-from desks import PASSWORD, Desk, Tables, add_operator, desk, seed_ticket  # noqa: F401 - desk is a fixture
+from tests.support.desks import PASSWORD, Desk, Tables, add_operator, seed_ticket
 
 OPERATORS = "/dashboard/operators"
 NEW_PASSWORD = "otra contraseña muy larga"

@@ -12,7 +12,7 @@ import pytest
 
 from bot.dashboard import export
 from bot.reports.spreadsheets import defuse
-from desks import desk, seed_ticket  # noqa: F401 - desk is a fixture
+from tests.support.desks import seed_ticket
 
 OBRAS = ["obras_publicas"]
 PHONE = "+5218112345678"

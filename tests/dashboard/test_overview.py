@@ -10,8 +10,7 @@ from sqlmodel import select
 
 from bot.db.engine import transaction
 from bot.db.tables import Ticket, TicketEvent
-from desks import desk, seed_ticket  # noqa: F401 - desk is a fixture
-from desks import Tables
+from tests.support.desks import Tables, seed_ticket
 
 OVERVIEW = "/dashboard/overview"
 

@@ -10,11 +10,17 @@ from sqlalchemy import update
 from sqlmodel import select
 from werkzeug.datastructures import MultiDict
 
+from bot.dashboard.ticket_query import (
+    Cursor,
+    fetch_page,
+    filtered,
+    parse_cursor,
+    parse_filters,
+)
 from bot.db.engine import create_tables, transaction
 from bot.db.tables import Operator, Ticket
-from bot.dashboard.ticket_query import Cursor, fetch_page, filtered, parse_cursor, parse_filters
 from bot.tickets.search import backfill_search_text, normalise
-from desks import RowCells, desk, read_ticket, seed_ticket  # noqa: F401 - desk is a fixture
+from tests.support.desks import RowCells, read_ticket, seed_ticket
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 OBRAS = ["obras_publicas"]

@@ -13,8 +13,8 @@ import pytest
 from bot import create_app
 from bot.db.engine import create_tables, transaction
 from bot.db.tables import Contact, SurveyResponse
-from conftest import ROOT, Resident, app_settings
-from desks import Desk, Tables, add_operator, desk  # noqa: F401 - desk is a fixture
+from tests.support.app import ROOT, Resident, app_settings
+from tests.support.desks import Desk, Tables, add_operator
 
 PARKS = "/dashboard/surveys/park_evaluation"
 NOW = datetime.now(timezone.utc).replace(microsecond=0)

@@ -12,8 +12,8 @@ from bot import create_app
 from bot.db.engine import create_tables, transaction
 from bot.db.tables import Operator, OperatorSession, utcnow
 from bot.operators import OperatorError, authenticate, create_operator
-from conftest import app_settings
-from desks import PASSWORD, Desk, add_operator, desk  # noqa: F401 - desk is a fixture
+from tests.support.app import app_settings
+from tests.support.desks import PASSWORD, Desk, add_operator
 
 
 def test_a_password_is_stored_as_argon2id_and_checked(app):

@@ -4,35 +4,26 @@ audited) and the actions on it: assign, status, note, reply, merge, retry a fail
 from __future__ import annotations
 
 import re
-from html import unescape
 from datetime import datetime, timedelta, timezone
+from html import unescape
 
 from sqlmodel import Session, select
 
 from bot.db.engine import transaction
 from bot.db.tables import Contact, Message, Operator, Outbox, Ticket, TicketEvent
-from bot.operators import start_session
-from conftest import Resident, twilio_fixture
-from desks import Desk, desk, read_ticket, seed_ticket  # noqa: F401 - desk is a fixture
-from test_outbound import twilio_api
-from test_report_end_to_end import OBRAS_URL, department_endpoint, twilio_media
+from tests.support.app import Resident, twilio_fixture
+from tests.support.departments import OBRAS_URL, department_endpoint
+from tests.support.desks import (
+    read_ticket,
+    seed_ticket,
+    signed_in,
+    with_failed_delivery,
+)
+from tests.support.twilio_api import twilio_api, twilio_media
 
 SCRIPT = "<script>alert(1)</script>"
 
 
-def signed_in(app, email: str, role: str = "operator", departments=("obras_publicas",)) -> Desk:
-    """A signed-in Desk without the password round trip (argon2 costs ~0.2 s a desk; login has its own tests)."""
-    with transaction(app.extensions["ventanilla"].engine) as db:
-        operator = Operator(email=email, name=email.split("@")[0], role=role, password_hash="!unusable",
-                            departments=list(departments) if role != "admin" else [])
-        db.add(operator)
-        db.flush()
-        token = start_session(db, operator)
-    desk_ = Desk(app, email)
-    with desk_.client.session_transaction() as cookie:
-        cookie["_user_id"], cookie["_fresh"] = token, True
-    desk_.csrf = Desk.token_from(desk_.client.get("/dashboard/"))
-    return desk_
 
 
 def rows(app, model, **where) -> list:
@@ -49,11 +40,6 @@ def events(app, folio: str, kind: str | None = None) -> list[TicketEvent]:
     return [e for e in rows(app, TicketEvent, ticket_id=ticket.id) if kind is None or e.kind == kind]
 
 
-def with_failed_delivery(app, folio: str) -> None:
-    """Give a seeded ticket the outbox row a delivery that ran out of tries leaves behind."""
-    with transaction(app.extensions["ventanilla"].engine) as db:
-        ticket = db.exec(select(Ticket).where(Ticket.folio == folio)).one()
-        db.add(Outbox(kind="deliver_ticket", ticket_id=ticket.id, status="failed", attempts=8, last_error="HTTP 500"))
 
 
 NOW = datetime.now(timezone.utc) - timedelta(minutes=5)  # the conversation that made the ticket
@@ -243,7 +229,7 @@ def test_a_whatsapp_reply_after_24_hours_without_a_template_is_kept_as_failed_an
 
     from bot import create_app
     from bot.db.engine import create_tables
-    from conftest import ROOT, app_settings
+    from tests.support.app import ROOT, app_settings
 
     flows = (ROOT / "flows.yaml").read_text(encoding="utf-8")
     start = flows.index("  operator_reply:\n")

@@ -8,8 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.db.tables import Contact, Message, Outbox, Ticket, TicketEvent
-from desks import seed_ticket
-from test_ticket import signed_in, with_failed_delivery
+from tests.support.desks import seed_ticket, signed_in, with_failed_delivery
 
 # action -> its form, given the folio of another open Obras Públicas ticket (for a merge)
 ACTIONS = {
@@ -98,7 +97,7 @@ def test_a_merge_target_of_another_department_is_not_found(app):
 
 
 def test_a_ticket_shows_only_its_own_conversation_not_the_residents_other_departments(app):
-    from conftest import Resident
+    from tests.support.app import Resident
 
     resident = Resident(app.test_client())
     for text in ("hola", "bache", "Morelos y 5 de Mayo", "omitir", "sí"):

@@ -6,15 +6,13 @@ import email
 import email.policy
 
 import pytest
-import responses
 from aiosmtpd.controller import Controller
 
 from bot.db.tables import Ticket
-from conftest import all_rows, twilio_fixture
-from departments import app_with_departments  # noqa: F401 - a fixture
-from processes import free_port
-from test_kinds import session_of, work
-from test_report_end_to_end import PHOTO, twilio_media
+from tests.support.app import all_rows, twilio_fixture
+from tests.support.departments import session_of, work
+from tests.support.processes import free_port
+from tests.support.twilio_api import PHOTO, twilio_media
 
 
 class Inbox:
@@ -48,7 +46,7 @@ EMAIL_BLOCK = (
 
 @pytest.mark.parametrize("app_with_departments", [EMAIL_BLOCK], indirect=True)
 def test_the_department_inbox_gets_the_ticket_with_map_link_and_photo(app_with_departments, smtp_server, no_network):
-    from conftest import Resident
+    from tests.support.app import Resident
 
     app = app_with_departments
     twilio_media(no_network, twilio_fixture("whatsapp_image")["MediaUrl0"])
@@ -72,8 +70,8 @@ def test_the_department_inbox_gets_the_ticket_with_map_link_and_photo(app_with_d
 
 @pytest.mark.parametrize("app_with_departments", [EMAIL_BLOCK.replace(str(SMTP_PORT), str(free_port()))], indirect=True)
 def test_an_unreachable_mail_server_is_retried_later(app_with_departments, no_network):
-    from conftest import Resident
     from bot.db.tables import Outbox
+    from tests.support.app import Resident
 
     app = app_with_departments
     resident = Resident(app.test_client())

@@ -7,14 +7,12 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 import responses
-from rq import SimpleWorker
 
+from bot.db.tables import Outbox, Ticket, TicketEvent
 from bot.delivery.base import Delivery
 from bot.delivery.open311 import deliver as open311_deliver
-from bot.db.tables import Outbox, Ticket, TicketEvent
-from bot.services import services
-from conftest import Resident, all_rows
-from departments import app_with_departments  # noqa: F401 - a fixture
+from tests.support.app import Resident, all_rows
+from tests.support.departments import session_of, work
 
 OPEN311 = "https://311.example.mx/open311/v2"
 OPEN311_BLOCK = f"      kind: open311\n      endpoint: {OPEN311}\n      api_key: llave-311\n      jurisdiction: sanpedro.gob.mx\n"
@@ -28,16 +26,8 @@ def report_pothole(app) -> None:
     assert "folio" in resident.says("sí")
 
 
-def work(app) -> None:
-    with app.app_context():
-        svc = services()
-        SimpleWorker([svc.queue], connection=svc.redis).work(burst=True)
 
 
-def session_of(app):
-    from sqlmodel import Session
-
-    return Session(app.extensions["ventanilla"].engine)
 
 
 @pytest.mark.parametrize("app_with_departments", [OPEN311_BLOCK], indirect=True)

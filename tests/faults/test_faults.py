@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from processes import wait_until
-from stack import Department, Stack
+from tests.support.processes import wait_until
+from tests.support.stack import Department, Stack
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_sends_to_residents_keep_the_pace_and_a_429_is_retried_not_dropped(tmp_p
     import json
     import urllib.request
 
-    from stack import FakeGraph
+    from tests.support.stack import FakeGraph
 
     graph = FakeGraph(throttle_first=2)
     stack = Stack(tmp_path, department)

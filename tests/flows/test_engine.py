@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from pathlib import Path
-
 import pytest
 
-from bot.flows import HandoverRequested, InboundMessage, Location, Media, State, SurveyCompleted, TicketOpened, advance, load_flows
+from bot.flows import (
+    HandoverRequested,
+    Location,
+    Media,
+    State,
+    SurveyCompleted,
+    TicketOpened,
+)
 from bot.flows.matching import Candidate, ChoiceIndex, normalize
-
-FLOWS = load_flows(Path(__file__).parent.parent.parent / "flows.yaml", environ={})
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
-
-
-class Chat:
-    """Drive the engine like a resident: say something, get the replies' text."""
-
-    def __init__(self, state: State | None = None):
-        self.state, self.events = state or State(), []
-
-    def say(self, text: str = "", **fields) -> str:
-        turn = advance(FLOWS, self.state, InboundMessage("sms", "+528112345678", text=text, **fields), NOW, "2611-TEST01")
-        self.state = turn.state
-        self.events.extend(turn.events)
-        return "\n".join(r.text + "".join(f"\n{o}" for o in r.options) for r in turn.replies)
+from tests.support.chat import Chat
 
 
 @pytest.mark.parametrize("text", ["bache", "1", "vache", "Bache", "BACHE!!", "hay un bache enorme en Morelos", "la opción 1 porfa", "reportar un bache"])

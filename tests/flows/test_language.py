@@ -6,9 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.flows import OptedIn, OptedOut, State, StatusRequested, advance
-from bot.flows import InboundMessage
-from test_engine import FLOWS, NOW, Chat
+from bot.flows import InboundMessage, OptedIn, OptedOut, State, StatusRequested, advance
+from tests.support.chat import FLOWS, NOW, Chat
 
 
 def test_did_you_mean_then_yes_takes_the_suggestion():

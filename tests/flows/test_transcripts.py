@@ -8,7 +8,13 @@ import pytest
 
 from bot.flows import load_flows
 from bot.flows.transcripts import (
-    FOLIO, NOW, TranscriptsInvalidError, find_transcripts, load_transcripts, load_transcripts_text, run_files,
+    FOLIO,
+    NOW,
+    TranscriptsInvalidError,
+    find_transcripts,
+    load_transcripts,
+    load_transcripts_text,
+    run_files,
     run_transcript,
 )
 

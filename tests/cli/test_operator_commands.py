@@ -1,0 +1,63 @@
+"""`ventanilla operators`: the first admin from the terminal, then list, password and disable."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+from sqlmodel import Session, select
+
+from bot.cli.main import main
+from bot.db.engine import make_engine
+from bot.db.tables import Operator, OperatorSession
+from bot.operators import authenticate
+from tests.support.app import ROOT, database_url
+
+
+def run(tmp_path, *args, password: str | None = None):
+    env = {"DATABASE_URL": database_url(tmp_path), "SECRET_KEY": "test", "FLOWS_PATH": str(ROOT / "flows.yaml")}
+    if password:
+        env["VENTANILLA_PASSWORD"] = password
+    return CliRunner().invoke(main, ["operators", *args], env=env)
+
+
+def stored(tmp_path) -> list[Operator]:
+    engine = make_engine(database_url(tmp_path))
+    with Session(engine) as db:
+        rows = list(db.exec(select(Operator).order_by(Operator.email)))
+    engine.dispose()
+    return rows
+
+
+def test_the_first_admin_is_added_with_a_password_asked_twice(tmp_path):
+    result = CliRunner().invoke(main, ["operators", "add", "Alcaldia@SanPedro.gob.mx", "--role", "admin"],
+                                input="una clave bien larga\nuna clave bien larga\n",
+                                env={"DATABASE_URL": database_url(tmp_path), "SECRET_KEY": "test"})
+    assert result.exit_code == 0, result.output
+    assert "added alcaldia@sanpedro.gob.mx (admin)" in result.output
+    (admin,) = stored(tmp_path)
+    assert admin.role == "admin" and admin.password_hash.startswith("$argon2id$")
+
+
+def test_an_operator_needs_a_department_and_a_long_password(tmp_path):
+    assert "needs at least one --department" in run(tmp_path, "add", "ana@x.mx", password="una clave bien larga").output
+    short = run(tmp_path, "add", "ana@x.mx", "--department", "parques", password="corta")
+    assert short.exit_code == 1 and "at least 10 characters" in short.output
+    typo = run(tmp_path, "add", "ana@x.mx", "--department", "parqes", password="una clave bien larga")
+    assert typo.exit_code == 2 and "no department parqes in flows.yaml" in typo.output
+    assert stored(tmp_path) == []
+
+
+def test_list_password_and_disable(tmp_path):
+    assert run(tmp_path, "add", "ana@x.mx", "--department", "parques", "--department", "obras_publicas",
+               password="una clave bien larga").exit_code == 0
+    assert "ana@x.mx" in run(tmp_path, "list").output and "obras_publicas,parques" in run(tmp_path, "list").output
+    assert run(tmp_path, "password", "ana@x.mx", password="otra clave bien larga").exit_code == 0
+    engine = make_engine(database_url(tmp_path))
+    with Session(engine) as db:
+        assert authenticate(db, "ana@x.mx", "otra clave bien larga") is not None
+    assert run(tmp_path, "disable", "ana@x.mx").exit_code == 0
+    assert "(disabled)" in run(tmp_path, "list").output
+    with Session(engine) as db:
+        assert authenticate(db, "ana@x.mx", "otra clave bien larga") is None
+        assert db.exec(select(OperatorSession).where(OperatorSession.ended_at.is_(None))).all() == []
+    engine.dispose()
+    assert run(tmp_path, "disable", "nadie@x.mx").exit_code == 1

@@ -1,0 +1,52 @@
+"""The SQLite settings the guarantees rest on."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from bot.db.engine import BUSY_TIMEOUT_MS, make_engine, transaction
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'x' / 'db.sqlite'}")
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == BUSY_TIMEOUT_MS
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_an_immediate_transaction_holds_the_write_lock_from_its_first_statement(tmp_path):
+    import sqlite3
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+    with transaction(engine, immediate=True) as session:
+        session.execute(text("SELECT count(*) FROM t"))  # only a read so far
+        other = sqlite3.connect(tmp_path / "db.sqlite", timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            raise AssertionError("a second writer got the lock")
+        except sqlite3.OperationalError as exc:
+            assert "locked" in str(exc)
+        finally:
+            other.close()
+
+
+def test_a_database_from_an_earlier_version_gets_the_new_columns_and_indexes(tmp_path):
+    from sqlalchemy import inspect, text
+
+    from bot.db.engine import create_tables, make_engine
+    from tests.support.app import database_url
+
+    url = database_url(tmp_path, "old.db")
+    engine = make_engine(url)
+    create_tables(engine)
+    with engine.begin() as connection:  # as the previous version left it: no due date, no queue index
+        connection.execute(text('DROP INDEX ix_ticket_status_due_at_id'))
+        connection.execute(text('ALTER TABLE ticket DROP COLUMN due_at'))
+    create_tables(engine)
+    inspector = inspect(engine)
+    assert "due_at" in {c["name"] for c in inspector.get_columns("ticket")}
+    assert "ix_ticket_status_due_at_id" in {i["name"] for i in inspector.get_indexes("ticket")}
+    engine.dispose()

@@ -1,0 +1,124 @@
+"""The app as tests build it: settings, signed Twilio residents, reading what was stored."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from pathlib import Path
+
+from sqlmodel import Session, select
+from twilio.request_validator import RequestValidator
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+ROOT = Path(__file__).parent.parent.parent
+
+
+AUTH_TOKEN = "test-auth-token"
+
+
+ACCOUNT_SID = "AC00000000000000000000000000000000"
+
+
+PUBLIC_URL = "https://ventanilla.example.mx"
+
+
+WEBHOOK_PATH = "/webhooks/twilio"
+
+
+_sids = itertools.count(1)
+
+
+TEST_DATABASE_URL = os.environ.get(
+    "TEST_DATABASE_URL", ""
+)  # set: the suite runs on PostgreSQL
+
+
+def database_url(tmp_path: Path, name: str = "test.db") -> str:
+    """The database a test's app uses: a fresh SQLite file, or the PostgreSQL database reset for the test."""
+    return TEST_DATABASE_URL or f"sqlite:///{tmp_path / name}"
+
+
+def query(url: str, sql: str, **params) -> list[tuple]:
+    """Read the database another process writes (a real server's), whichever database it is."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+def twilio_fixture(name: str) -> dict:
+    """Return a captured Twilio webhook payload."""
+    return json.loads((FIXTURES / "twilio" / f"{name}.json").read_text())
+
+
+def twilio_signature(url: str, form: dict, token: str = AUTH_TOKEN) -> str:
+    """Sign form fields the way Twilio does."""
+    return RequestValidator(token).compute_signature(url, form)
+
+
+def app_settings(tmp_path: Path, redis_url: str, **overrides) -> dict:
+    """The settings every test app starts from (a fresh database, the shipped flows, Twilio's test account)."""
+    return {
+        "database_url": database_url(tmp_path),
+        "redis_url": redis_url,
+        "flows_path": str(ROOT / "flows.yaml"),
+        "public_url": PUBLIC_URL,
+        "twilio_auth_token": AUTH_TOKEN,
+        "twilio_account_sid": ACCOUNT_SID,
+        "twilio_sms_from": "+528187654321",
+        "twilio_whatsapp_from": "whatsapp:+5218187654321",
+        "media_dir": str(tmp_path / "media"),
+        # limits have tests of their own; elsewhere many requests in a minute from one address are the test
+        "login_rate_limit": "1000 per minute",
+        "webchat_message_limit": "10000 per minute",
+        "webchat_session_limit": "10000 per minute",
+        **overrides,
+    }
+
+
+class Resident:
+    """A resident texting the bot through Twilio: push a message in, read the replies."""
+
+    def __init__(self, client, fixture: str = "whatsapp_text", **fields):
+        self.client, self.base = client, {**twilio_fixture(fixture), **fields}
+
+    def send(self, fixture: str | None = None, **fields):
+        form = {**self.base, **(twilio_fixture(fixture) if fixture else {})}
+        form.update({"From": self.base["From"], "To": self.base["To"], **fields})
+        form.setdefault("MessageSid", "")
+        if "MessageSid" not in fields:
+            form["MessageSid"] = form["SmsMessageSid"] = form["SmsSid"] = (
+                f"SM{next(_sids):032x}"
+            )
+        headers = {
+            "X-Twilio-Signature": twilio_signature(PUBLIC_URL + WEBHOOK_PATH, form)
+        }
+        return self.client.post(WEBHOOK_PATH, data=form, headers=headers)
+
+    def says(self, text: str = "", **fields) -> str:
+        """Send a text (or other fields) and return the bot's reply as text."""
+        response = self.send(Body=text, **fields)
+        assert response.status_code == 200, response.data
+        return reply_text(response.data)
+
+
+def reply_text(twiml: bytes) -> str:
+    """Return the text of every <Message> in a TwiML answer."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(twiml)
+    return "\n".join("".join(m.itertext()) for m in root.iter("Message"))
+
+
+def all_rows(session: Session, model) -> list:
+    """Return every row of a table, freshly read."""
+    session.rollback()  # end the read transaction: WAL readers see a snapshot
+    return list(session.exec(select(model)).all())

@@ -1,0 +1,92 @@
+"""Departments that receive tickets another way: Open311 and email flows.yaml variants."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import responses
+from rq import SimpleWorker
+
+from bot import create_app
+from bot.db.engine import create_tables
+from bot.delivery.webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
+from bot.services import services
+from tests.support.app import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    PUBLIC_URL,
+    ROOT,
+    database_url,
+)
+
+
+@pytest.fixture
+def app_with_departments(tmp_path, redis_url, request):
+    """An app whose Obras Públicas delivers the way the test asks (a replacement delivery block)."""
+    delivery = request.param
+    for name in ("flows.yaml", "parks.csv"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    flows = tmp_path / "flows.yaml"
+    text = flows.read_text()
+    old = text[
+        text.index("  obras_publicas:\n") : text.index("  servicios_publicos:\n")
+    ]
+    flows.write_text(
+        text.replace(
+            old,
+            "  obras_publicas:\n    name: Obras Públicas\n    delivery:\n" + delivery,
+        )
+    )
+    app = create_app(
+        {
+            "database_url": database_url(tmp_path),
+            "redis_url": redis_url,
+            "flows_path": str(flows),
+            "public_url": PUBLIC_URL,
+            "twilio_auth_token": AUTH_TOKEN,
+            "twilio_account_sid": ACCOUNT_SID,
+            "media_dir": str(tmp_path / "media"),
+        }
+    )
+    create_tables(app.extensions["ventanilla"].engine)
+    return app
+
+
+OBRAS_URL = "http://127.0.0.1:5000/demo/inbox/obras_publicas"
+
+
+SERVICIOS_URL = "http://127.0.0.1:5000/demo/inbox/servicios_publicos"
+
+
+SECRET = "dev-secret-change-me"
+
+
+def department_endpoint(no_network, url: str) -> list:
+    """Mock a department's webhook that checks the signature; return the list of bodies it got."""
+    received = []
+
+    def accept(request):
+        body = (
+            request.body if isinstance(request.body, bytes) else request.body.encode()
+        )
+        if request.headers[SIGNATURE_HEADER] != sign(SECRET, body):
+            return (401, {}, "bad signature")
+        received.append((request.headers[IDEMPOTENCY_HEADER], json.loads(body)))
+        return (201, {}, '{"ok": true}')
+
+    no_network.add_callback(responses.POST, url, callback=accept)
+    return received
+
+
+def work(app) -> None:
+    with app.app_context():
+        svc = services()
+        SimpleWorker([svc.queue], connection=svc.redis).work(burst=True)
+
+
+def session_of(app):
+    from sqlmodel import Session
+
+    return Session(app.extensions["ventanilla"].engine)
