@@ -16,7 +16,7 @@ from bot.db.engine import transaction
 from bot.flows import Flows
 from bot.tickets.lifecycle import TransitionError
 from bot.db.tables import Operator, Ticket
-from bot.jobs.outbox import enqueue_after_commit
+from bot.jobs.outbox import unit_of_work
 from bot.tickets.redelivery import RedeliveryError, retry_delivery
 from bot.services import services
 from bot.dashboard.access import acting_required, is_folio_shaped, me, ticket_or_404, visible_ticket
@@ -105,8 +105,7 @@ def _act(folio: str, action: Action):
     """Run an action on a visible ticket in one transaction; its notices go to the queue after commit."""
     svc, operator = services(), me()
     try:
-        with transaction(svc.engine, immediate=True) as db:
-            enqueue_after_commit(db, svc.queue)
+        with unit_of_work(svc) as db:
             ticket = ticket_or_404(db, folio)
             message, category = action(db, svc.flows, ticket, operator)
     except (triage.TriageError, TransitionError) as exc:

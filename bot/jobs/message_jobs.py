@@ -13,7 +13,8 @@ from bot.messaging.media import MediaRefusedError, store_media
 from bot.jobs.attempts import Attempt, fail_attempt, finish_attempt, start_attempt
 from bot.db.tables import Message, Ticket
 from bot.messaging.outbound import contact_address, contact_language, queue_message
-from bot.jobs.outbox import enqueue_after_commit
+from bot.jobs.outbox import unit_of_work
+from bot.jobs.registry import job
 from bot.messaging.pacing import interval_for, wait_for_turn
 from bot.messaging.sending import Outgoing, SendError
 from bot.services import services
@@ -23,6 +24,7 @@ __all__ = ["send_messages", "download_media"]
 log = logging.getLogger(__name__)
 
 
+@job("send_messages")
 def send_messages(outbox_id: int) -> str:
     """Send the outbox row's messages in order; each one already sent is passed over (safe to run twice).
 
@@ -97,6 +99,7 @@ def _record_send_error(engine, message_id: int, exc: SendError) -> None:
         session.add(row)
 
 
+@job("download_media")
 def download_media(outbox_id: int) -> str:
     """Copy a message's media from the provider into our media store (provider URLs expire)."""
     svc = services()
@@ -113,8 +116,7 @@ def download_media(outbox_id: int) -> str:
         with transaction(svc.engine, immediate=True) as session:
             fail_attempt(session, attempt, str(exc))
         return f"attempt {attempt.number}: {exc}"
-    with transaction(svc.engine, immediate=True) as session:
-        enqueue_after_commit(session, svc.queue)
+    with unit_of_work(svc) as session:
         message = session.get(Message, message_id)
         message.data = {**message.data, "media": stored}
         session.add(message)

@@ -3,31 +3,27 @@
 from __future__ import annotations
 
 import logging
+import time
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import Iterator
 
 from redis.exceptions import RedisError
-from rq import Queue
+from rq import Queue, Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-import time
-
 from sqlalchemy import event, or_
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot.db.engine import transaction
 from bot.db.tables import Outbox, utcnow
+from bot.jobs.registry import job_for
 
-__all__ = ["enqueue", "enqueue_after_commit", "relay", "relay_forever", "job_id", "JOBS"]
+__all__ = ["enqueue", "enqueue_after_commit", "unit_of_work", "relay", "relay_forever", "job_id"]
 
 log = logging.getLogger(__name__)
 
-# Outbox kind -> dotted path of the job that carries it out.
-JOBS = {
-    "deliver_ticket": "bot.jobs.ticket_jobs.deliver_ticket",
-    "send_messages": "bot.jobs.message_jobs.send_messages",
-    "download_media": "bot.jobs.message_jobs.download_media",
-}
 JOB_TIMEOUT = 60
 RESULT_TTL = 3600  # bounded, so Redis memory stays flat
 FAILURE_TTL = 7 * 24 * 3600
@@ -48,7 +44,7 @@ def enqueue(queue: Queue, rows: list[tuple[int, str]], skip_live: bool = False) 
                 continue
             # No RQ retry: every job counts its tries in the database (bot.jobs.attempts) and the relay re-enqueues.
             queue.enqueue(
-                JOBS[kind], row_id, job_id=job_id(row_id), job_timeout=JOB_TIMEOUT,
+                job_for(kind), row_id, job_id=job_id(row_id), job_timeout=JOB_TIMEOUT,
                 result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
             )
             count += 1
@@ -66,7 +62,8 @@ def _is_live(queue: Queue, jid: str) -> bool:
         return False
     status = job.get_status()
     if status == JobStatus.STARTED and job.worker_name:
-        return bool(queue.connection.exists(f"rq:worker:{job.worker_name}"))  # its heartbeat key expires with it
+        worker_key = Worker.redis_worker_namespace_prefix + job.worker_name  # its heartbeat key expires with it
+        return bool(queue.connection.exists(worker_key))
     return status in LIVE_STATUSES
 
 
@@ -113,3 +110,11 @@ def enqueue_after_commit(session, queue: Queue) -> None:
     event.listen(session, "before_flush", lambda s, ctx, instances: collect(s, ctx))
     event.listen(session, "after_commit", relay_added)
     event.listen(session, "after_rollback", lambda s: added.clear())
+
+
+@contextmanager
+def unit_of_work(svc) -> Iterator[Session]:
+    """Yield a session in one write transaction whose new outbox rows reach RQ after it commits."""
+    with transaction(svc.engine, immediate=True) as session:
+        enqueue_after_commit(session, svc.queue)
+        yield session

@@ -15,7 +15,8 @@ from bot.db.engine import transaction
 from bot.delivery import DELIVERY, WAITS_FOR_OPERATORS, Delivery, DeliveryError
 from bot.tickets.lifecycle import change_status
 from bot.db.tables import Outbox, Ticket, TicketEvent, as_utc
-from bot.jobs.outbox import enqueue_after_commit
+from bot.jobs.outbox import unit_of_work
+from bot.jobs.registry import job
 from bot.services import services
 
 __all__ = ["deliver_ticket", "ticket_payload", "MAX_DELIVERY_ATTEMPTS"]
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 MAX_DELIVERY_ATTEMPTS = MAX_ATTEMPTS
 
 
+@job("deliver_ticket")
 def deliver_ticket(outbox_id: int) -> str:
     """Deliver a ticket to its department once; a no-op when done, or not due yet."""
     svc = services()
@@ -98,8 +100,7 @@ def _public_media(item: dict, public_url: str) -> dict:
 
 
 def _record_delivery(svc, outbox_id: int, ticket_id: int, department_id: str, kind: str, receipt: dict) -> None:
-    with transaction(svc.engine, immediate=True) as session:
-        enqueue_after_commit(session, svc.queue)
+    with unit_of_work(svc) as session:
         finish_attempt(session, outbox_id)
         ticket = session.get(Ticket, ticket_id)
         ticket.external_id = receipt.get("external_id") or ticket.external_id

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.db.engine import transaction
 from bot.tickets.lifecycle import change_status
 from bot.db.tables import Outbox, Ticket, TicketEvent
-from bot.jobs.outbox import enqueue_after_commit
+from bot.jobs.outbox import unit_of_work
 
 __all__ = ["retry_delivery", "RedeliveryError"]
 
@@ -18,8 +17,7 @@ class RedeliveryError(ValueError):
 
 def retry_delivery(svc, folio: str, actor: str) -> int:
     """Put a failed (or stuck) delivery back in the outbox with fresh attempts; return the outbox id."""
-    with transaction(svc.engine, immediate=True) as session:
-        enqueue_after_commit(session, svc.queue)
+    with unit_of_work(svc) as session:
         ticket = session.exec(select(Ticket).where(Ticket.folio == folio.upper())).first()
         if ticket is None:
             raise RedeliveryError(f"no ticket {folio}")

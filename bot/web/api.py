@@ -9,11 +9,10 @@ from sqlmodel import select
 
 from bot.channels.errors import PayloadError
 from bot.channels.payloads import load_json
-from bot.db.engine import transaction
 from bot.delivery.webhook import SIGNATURE_HEADER, sign
 from bot.tickets.lifecycle import STATUSES, TransitionError, change_status
 from bot.db.tables import Ticket
-from bot.jobs.outbox import enqueue_after_commit
+from bot.jobs.outbox import unit_of_work
 from bot.services import services
 
 __all__ = ["bp"]
@@ -27,8 +26,7 @@ def update_status(folio: str):
     """Move a ticket to a new status: {"status": "resolved", "reason": "...", "actor": "cuadrilla 3"}."""
     svc = services()
     body = request.get_data()
-    with transaction(svc.engine, immediate=True) as session:
-        enqueue_after_commit(session, svc.queue)
+    with unit_of_work(svc) as session:
         ticket = session.exec(select(Ticket).where(Ticket.folio == folio.upper())).first()
         department = svc.flows.departments.get(ticket.department) if ticket else None
         secret = (department.delivery.get("secret") if department else "") or ""

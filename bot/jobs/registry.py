@@ -1,0 +1,40 @@
+"""Jobs by outbox kind: each job registers itself with @job("kind"), and the outbox looks it up by kind."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+__all__ = ["job", "job_for", "load_jobs", "JOBS", "JobRegistryError"]
+
+Job = Callable[[int], str]  # takes an outbox id, returns what it did
+
+JOBS: dict[str, Job] = {}
+
+
+class JobRegistryError(LookupError):
+    """A kind registered twice, or an outbox kind no job carries out."""
+
+
+def job(kind: str) -> Callable[[Job], Job]:
+    """Register the decorated function as the job that carries out outbox rows of this kind."""
+    def register(func: Job) -> Job:
+        if kind in JOBS and JOBS[kind] is not func:
+            raise JobRegistryError(f"outbox kind {kind!r} already has a job: {JOBS[kind].__qualname__}")
+        JOBS[kind] = func
+        return func
+    return register
+
+
+def job_for(kind: str) -> Job:
+    """Return the job that carries out an outbox kind."""
+    try:
+        return load_jobs()[kind]
+    except KeyError:
+        raise JobRegistryError(f"no job carries out outbox kind {kind!r}") from None
+
+
+def load_jobs() -> dict[str, Job]:
+    """Import every job module, which registers its jobs; return the registry."""
+    # Imported here, not at the top: the job modules import the outbox, which imports this module.
+    from bot.jobs import message_jobs, ticket_jobs  # noqa: F401
+    return JOBS
