@@ -15,6 +15,7 @@ from bot.flows.model import render
 from bot.tickets.geo import degrees_around, distance_m
 from bot.tickets.lifecycle import OPEN_STATUSES
 from bot.db.tables import Contact, Message, Outbox, SurveyResponse, Ticket, TicketEvent
+from bot.tickets.notices import duplicate_linked_notice, status_label
 from bot.tickets.sla import due_at
 
 __all__ = ["EVENT_HANDLERS", "apply_event", "EventContext", "Applied"]
@@ -82,9 +83,8 @@ def _link_duplicate(session: Session, ctx: EventContext, ticket: Ticket, origina
     detail = {"channel": ctx.channel, "duplicate_of": original.folio}
     session.add(TicketEvent(ticket_id=ticket.id, kind="received", actor="resident", detail=detail))
     session.add(TicketEvent(ticket_id=original.id, kind="duplicate_linked", actor="system", detail={"folio": ticket.folio}))
-    text = ctx.flows.message("duplicate_linked", event.lang) if "duplicate_linked" in ctx.flows.messages else ""
-    replies = (OutboundMessage(render(text, {"original": original.folio, "folio": ticket.folio})),) if text else ()
-    return Applied(replies=replies)
+    notice = duplicate_linked_notice(ctx.flows, event.lang, ticket.folio, original.folio)
+    return Applied(replies=(notice,) if notice else ())
 
 
 def _with_stored_copies(session: Session, contact_id: int, media: list[dict]) -> list[dict]:
@@ -137,9 +137,7 @@ def answer_status(session: Session, event: StatusRequested, ctx: EventContext) -
     flows, lang = ctx.flows, event.lang
     if ticket is None:
         return Applied(replies=(OutboundMessage(render(flows.message("status_unknown", lang), {"folio": event.folio})),))
-    status_key = f"status_{ticket.status}"
-    status = flows.message(status_key, lang) if status_key in flows.messages else ticket.status
-    values = {"folio": ticket.folio, "summary": ticket.summary, "status": status}
+    values = {"folio": ticket.folio, "summary": ticket.summary, "status": status_label(flows, ticket.status, lang)}
     return Applied(replies=(OutboundMessage(render(flows.message("status_reply", lang), values)),))
 
 

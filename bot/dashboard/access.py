@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from functools import wraps
 
 from flask import abort
 from flask_login import current_user
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.db.tables import Operator, Ticket
+from bot.tickets.folio import is_folio_shaped, select_by_folio
 
-FOLIO_SHAPE = re.compile(r"[0-9A-Za-z-]{1,40}")
-__all__ = ["me", "is_admin", "can_act", "department_scope", "visible", "ticket_or_404", "visible_ticket", "is_folio_shaped", "acting_required", "admin_required"]
+__all__ = ["me", "is_admin", "can_act", "department_scope", "visible", "ticket_or_404", "visible_ticket", "acting_required", "admin_required"]
 
 
 def me() -> Operator:
@@ -42,17 +41,12 @@ def visible(statement, operator: Operator | None = None):
     return statement if scope is None else statement.where(Ticket.department.in_(scope))
 
 
-def is_folio_shaped(text: str) -> bool:
-    """Whether text could be a folio at all (letters, digits and dashes)."""
-    return bool(FOLIO_SHAPE.fullmatch(text.strip()))
-
-
 def visible_ticket(session: Session, folio: str, operator: Operator | None = None) -> Ticket | None:
     """The ticket with this folio if the operator may see it; None otherwise, and at once for what is no folio
     (a NUL, say, which PostgreSQL refuses)."""
     if not is_folio_shaped(folio):
         return None
-    return session.exec(visible(select(Ticket).where(Ticket.folio == folio.strip().upper()), operator)).first()
+    return session.exec(visible(select_by_folio(folio), operator)).first()
 
 
 def ticket_or_404(session: Session, folio: str, operator: Operator | None = None) -> Ticket:

@@ -19,7 +19,8 @@ from bot.db.tables import Operator, Ticket
 from bot.jobs.outbox import unit_of_work
 from bot.tickets.redelivery import RedeliveryError, retry_delivery
 from bot.services import services
-from bot.dashboard.access import acting_required, is_folio_shaped, me, ticket_or_404, visible_ticket
+from bot.tickets.folio import is_folio_shaped
+from bot.dashboard.access import acting_required, me, ticket_or_404, visible_ticket
 from bot.dashboard.blueprint import bp
 
 # An action: (session, flows, ticket, operator) -> (flash message, flash category)

@@ -9,6 +9,7 @@ from bot.flows.messages import OutboundMessage
 from bot.flows.model import render
 from bot.db.tables import Ticket, TicketEvent, utcnow
 from bot.messaging.outbound import queue_message
+from bot.tickets.notices import status_label
 
 __all__ = ["STATUSES", "OPEN_STATUSES", "TransitionError", "change_status"]
 
@@ -63,7 +64,6 @@ def _tell_resident(session: Session, flows: Flows, told: Ticket, original: Ticke
     key = TOLD_STATUSES[status]
     if key not in flows.messages:
         return
-    status_word = flows.message(f"status_{status}", told.lang) if f"status_{status}" in flows.messages else status
-    values = {"folio": told.folio, "summary": original.summary, "reason": reason, "status": status_word}
+    values = {"folio": told.folio, "summary": original.summary, "reason": reason, "status": status_label(flows, status, told.lang)}
     text = render(flows.message(key, told.lang), values)
     queue_message(session, flows, told.contact_id, "ticket_update", OutboundMessage(text), values, told.lang)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.tickets.lifecycle import change_status
-from bot.db.tables import Outbox, Ticket, TicketEvent
+from bot.db.tables import Outbox, TicketEvent
+from bot.tickets.folio import ticket_by_folio
 from bot.jobs.outbox import unit_of_work
 
 __all__ = ["retry_delivery", "RedeliveryError"]
@@ -18,7 +19,7 @@ class RedeliveryError(ValueError):
 def retry_delivery(svc, folio: str, actor: str) -> int:
     """Put a failed (or stuck) delivery back in the outbox with fresh attempts; return the outbox id."""
     with unit_of_work(svc) as session:
-        ticket = session.exec(select(Ticket).where(Ticket.folio == folio.upper())).first()
+        ticket = ticket_by_folio(session, folio)
         if ticket is None:
             raise RedeliveryError(f"no ticket {folio}")
         outbox = session.exec(

@@ -13,10 +13,10 @@ from sqlmodel import Session, select
 
 from bot.flows import Flows
 from bot.flows.messages import OutboundMessage
-from bot.flows.model import render
 from bot.tickets.lifecycle import OPEN_STATUSES, change_status
 from bot.db.tables import Contact, Message, Operator, Outbox, Ticket, TicketEvent
 from bot.messaging.outbound import queue_message
+from bot.tickets.notices import duplicate_linked_notice, status_label
 
 __all__ = [
     "TriageError", "OPERATOR_STATUSES", "MAX_NOTE", "MAX_REPLY", "MAX_REASON", "REPLY_KIND", "Reply",
@@ -164,13 +164,11 @@ def _link(session: Session, duplicate: Ticket, original: Ticket, operator: Opera
 
 def _tell_linked(session: Session, flows: Flows, ticket: Ticket, original: Ticket) -> None:
     """The same words an automatic link sends: which report theirs joined, and that they will hear when it is fixed."""
-    if "duplicate_linked" not in flows.messages:
+    notice = duplicate_linked_notice(flows, ticket.lang, ticket.folio, original.folio)
+    if notice is None:
         return
-    text = render(flows.message("duplicate_linked", ticket.lang), {"original": original.folio, "folio": ticket.folio})
-    status_key = f"status_{original.status}"
-    status = flows.message(status_key, ticket.lang) if status_key in flows.messages else original.status
-    queue_message(session, flows, ticket.contact_id, "ticket_update", OutboundMessage(text),
-                  {"folio": ticket.folio, "status": status}, ticket.lang)
+    values = {"folio": ticket.folio, "status": status_label(flows, original.status, ticket.lang)}
+    queue_message(session, flows, ticket.contact_id, "ticket_update", notice, values, ticket.lang)
 
 
 def _text(value: str | None, what: str, limit: int, required: bool = True) -> str:

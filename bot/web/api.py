@@ -5,13 +5,12 @@ from __future__ import annotations
 import hmac
 
 from flask import Blueprint, abort, jsonify, request
-from sqlmodel import select
 
 from bot.channels.errors import PayloadError
 from bot.channels.payloads import load_json
 from bot.delivery.webhook import SIGNATURE_HEADER, sign
 from bot.tickets.lifecycle import STATUSES, TransitionError, change_status
-from bot.db.tables import Ticket
+from bot.tickets.folio import ticket_by_folio
 from bot.jobs.outbox import unit_of_work
 from bot.services import services
 
@@ -27,7 +26,7 @@ def update_status(folio: str):
     svc = services()
     body = request.get_data()
     with unit_of_work(svc) as session:
-        ticket = session.exec(select(Ticket).where(Ticket.folio == folio.upper())).first()
+        ticket = ticket_by_folio(session, folio)
         department = svc.flows.departments.get(ticket.department) if ticket else None
         secret = (department.delivery.get("secret") if department else "") or ""
         # Unknown folios and bad signatures answer alike, so folios cannot be probed.

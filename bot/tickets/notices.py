@@ -1,0 +1,22 @@
+"""What a resident is told about their tickets, in the words of flows.yaml."""
+
+from __future__ import annotations
+
+from bot.flows import Flows
+from bot.flows.messages import OutboundMessage
+from bot.flows.model import render
+
+__all__ = ["status_label", "duplicate_linked_notice"]
+
+
+def status_label(flows: Flows, status: str, lang: str) -> str:
+    """Return a status in the resident's words (flows.yaml status_<status>), or as stored when it has none."""
+    key = f"status_{status}"
+    return flows.message(key, lang) if key in flows.messages else status
+
+
+def duplicate_linked_notice(flows: Flows, lang: str, folio: str, original_folio: str) -> OutboundMessage | None:
+    """Tell a resident which open report theirs joined; None when flows.yaml has no duplicate_linked message."""
+    if "duplicate_linked" not in flows.messages:
+        return None
+    return OutboundMessage(render(flows.message("duplicate_linked", lang), {"original": original_folio, "folio": folio}))
