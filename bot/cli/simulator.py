@@ -17,6 +17,7 @@ from bot.flows import (
     Flows, HandoverRequested, InboundMessage, Location, Media, OptedIn, OptedOut, State, StatusRequested,
     SurveyCompleted, TicketOpened, advance,
 )
+from bot.flows.events import describe_event as describe_event_in_words
 from bot.flows.engine import begin
 from bot.flows.turn import Context, Turn
 from bot.tickets.folio import new_folio
@@ -31,6 +32,13 @@ HELP = (
     "Write as a resident would. Also: /location LAT,LNG [label words]  /photo [URL]  "
     "/state  /reset  /help  /quit"
 )
+ICONS = {
+    TicketOpened: "🎫", SurveyCompleted: "📊", HandoverRequested: "🙋", StatusRequested: "🔎", OptedOut: "🔕", OptedIn: "🔔",
+}
+NOTES = {  # what the real app would do that a terminal cannot
+    StatusRequested: " (the app would look it up and answer; no database here)",
+    OptedOut: ": the bot stays silent until the resident opts back in (ALTA / START)",
+}
 _LOCATION = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*(.*)$")
 
 
@@ -127,29 +135,8 @@ class Simulator:
 
 def describe_event(event, flows: Flows | None = None) -> str:
     """One line saying what the app would do with an event."""
-    if isinstance(event, TicketOpened):
-        department = flows.departments.get(event.department) if flows else None
-        named = f" ({department.name})" if department and department.name != event.department else ""
-        extras = ""
-        if event.location:
-            extras += f", location {json.dumps(event.location, ensure_ascii=False)}"
-        if event.media:
-            extras += f", {len(event.media)} photo(s)"
-        return (f"🎫 ticket opened: folio {event.folio}, department {event.department}{named}, "
-                f"category {event.category}, priority {event.priority}, summary {event.summary!r}{extras}")
-    if isinstance(event, SurveyCompleted):
-        answers = ", ".join(f"{k}={v}" for k, v in event.shown.items())
-        return f"📊 survey completed: {event.flow}: {answers}"
-    if isinstance(event, HandoverRequested):
-        return (f"🙋 handover requested: folio {event.folio}, department {event.department}, "
-                f"flow {event.flow}, summary {event.summary!r}")
-    if isinstance(event, StatusRequested):
-        return f"🔎 status requested for folio {event.folio} (the app would look it up and answer; no database here)"
-    if isinstance(event, OptedOut):
-        return "🔕 opted out: the bot stays silent until the resident opts back in (ALTA / START)"
-    if isinstance(event, OptedIn):
-        return "🔔 opted in again"
-    return f"• {type(event).__name__}"
+    names = {key: department.name for key, department in flows.departments.items()} if flows else {}
+    return f"{ICONS.get(type(event), '•')} {describe_event_in_words(event, names)}{NOTES.get(type(event), '')}"
 
 
 def chat(flows: Flows | Callable[[], Flows], lines: Iterable[str] | None, out: TextIO, flow: str | None = None,

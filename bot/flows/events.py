@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Callable, Mapping
 
-__all__ = ["TicketOpened", "SurveyCompleted", "HandoverRequested", "StatusRequested", "OptedOut", "OptedIn"]
+__all__ = [
+    "TicketOpened", "SurveyCompleted", "HandoverRequested", "StatusRequested", "OptedOut", "OptedIn", "describe_event",
+]
 
 
 @dataclass(frozen=True)
@@ -62,3 +66,41 @@ class OptedOut:
 @dataclass(frozen=True)
 class OptedIn:
     """The resident asked to be written to again."""
+
+
+def describe_event(event, department_names: Mapping[str, str] | None = None) -> str:
+    """Say in words what an event records; departments are also named when their names are given."""
+    describe = _DESCRIPTIONS.get(type(event))
+    return describe(event, department_names or {}) if describe else type(event).__name__
+
+
+def _ticket_opened(event: TicketOpened, names: Mapping[str, str]) -> str:
+    extras = f", location {json.dumps(event.location, ensure_ascii=False)}" if event.location else ""
+    extras += f", {len(event.media)} photo(s)" if event.media else ""
+    return (f"ticket opened: folio {event.folio}, flow {event.flow}, "
+            f"department {_department(event.department, names)}, category {event.category}, priority {event.priority}, summary {event.summary!r}{extras}")
+
+
+def _survey_completed(event: SurveyCompleted, names: Mapping[str, str]) -> str:
+    answers = ", ".join(f"{k}={v}" for k, v in event.shown.items())
+    return f"survey completed: {event.flow}: {answers}"
+
+
+def _handover_requested(event: HandoverRequested, names: Mapping[str, str]) -> str:
+    return (f"handover requested: folio {event.folio}, department {_department(event.department, names)}, "
+            f"flow {event.flow}, summary {event.summary!r}")
+
+
+def _department(department: str, names: Mapping[str, str]) -> str:
+    name = names.get(department, department)
+    return department if name == department else f"{department} ({name})"
+
+
+_DESCRIPTIONS: dict[type, Callable[..., str]] = {
+    TicketOpened: _ticket_opened,
+    SurveyCompleted: _survey_completed,
+    HandoverRequested: _handover_requested,
+    StatusRequested: lambda event, names: f"status requested for folio {event.folio}",
+    OptedOut: lambda event, names: "opted out",
+    OptedIn: lambda event, names: "opted in again",
+}

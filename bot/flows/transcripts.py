@@ -35,7 +35,9 @@ from pathlib import Path
 import yaml
 
 from bot.flows.engine import advance
-from bot.flows.events import HandoverRequested, OptedIn, OptedOut, StatusRequested, SurveyCompleted, TicketOpened
+from bot.flows.events import (
+    HandoverRequested, OptedIn, OptedOut, StatusRequested, SurveyCompleted, TicketOpened, describe_event,
+)
 from bot.flows.loader import FlowError
 from bot.flows.matching import normalize
 from bot.flows.messages import InboundMessage, Location, Media
@@ -509,13 +511,7 @@ def _describe_spec(spec: EventSpec) -> str:
 
 
 def _describe_events(events) -> str:
-    return "[" + ", ".join(_describe_event(e) for e in events) + "]" if events else "none"
-
-
-def _describe_event(event) -> str:
-    keys = [k for k in ("folio", "flow", "department", "category", "summary") if hasattr(event, k)]
-    shown = ", ".join(f"{k}={_quote(getattr(event, k))}" for k in keys)
-    return f"{type(event).__name__}({shown})" if shown else type(event).__name__
+    return "[" + "; ".join(describe_event(e) for e in events) + "]" if events else "none"
 
 
 def _describe_outcome(spec: OutcomeSpec, event) -> str:

@@ -19,4 +19,5 @@ def duplicate_linked_notice(flows: Flows, lang: str, folio: str, original_folio:
     """Tell a resident which open report theirs joined; None when flows.yaml has no duplicate_linked message."""
     if "duplicate_linked" not in flows.messages:
         return None
-    return OutboundMessage(render(flows.message("duplicate_linked", lang), {"original": original_folio, "folio": folio}))
+    values = {"original": original_folio, "folio": folio}
+    return OutboundMessage(render(flows.message("duplicate_linked", lang), values))
