@@ -1,11 +1,7 @@
-"""Channel adapters: one module per provider, each with the same small set of names.
+"""Channel adapters: one module per provider, each a Provider (bot/channels/provider.py).
 
-    bp            the Flask blueprint with its webhooks
-    parse(...)    provider payload -> InboundMessage(s)
-    send(svc, outgoing: Outgoing) -> provider message id   (raise sending.SendError)
-    fetch_media(svc, media: dict) -> (bytes, content_type) (for providers whose media must be downloaded)
-
-Adding a channel is one new module and one line in each dict below (docs/adding-a-channel.md).
+Adding a channel is one new module and one register(...) line below (docs/adding-a-channel.md).
+Modules are imported when first asked for: they import the conversation handler, which asks us.
 """
 
 from __future__ import annotations
@@ -15,32 +11,57 @@ from typing import Callable
 
 from flask import Blueprint
 
-__all__ = ["CHANNELS", "SENDERS", "MEDIA_FETCHERS", "blueprints", "sender", "media_fetcher"]
+from bot.channels.provider import Capabilities, Provider
 
-# provider -> module under bot/channels
-CHANNELS: dict[str, str] = {
-    "twilio": "twilio",
-    "meta": "whatsapp",
-    "webchat": "webchat",
-}
-SENDERS = CHANNELS  # every channel sends
-MEDIA_FETCHERS: dict[str, str] = {"twilio": "twilio", "meta": "whatsapp"}
+__all__ = [
+    "CHANNELS", "Capabilities", "Provider", "register", "provider", "blueprints", "sender", "media_fetcher",
+    "replies_inline", "downloads_media",
+]
+
+# provider name (Message.provider) -> module under bot/channels
+CHANNELS: dict[str, str] = {}
 
 
-def _module(name: str):
-    return import_module(f"{__name__}.{name}")
+def register(name: str, module: str) -> None:
+    """Add a channel; registering a name twice is an error."""
+    if name in CHANNELS:
+        raise ValueError(f"channel {name!r} is already registered (bot.channels.{CHANNELS[name]})")
+    CHANNELS[name] = module
+
+
+register("twilio", "twilio")
+register("meta", "whatsapp")
+register("webchat", "webchat")
+
+
+def provider(name: str) -> Provider:
+    """The channel module registered under name; KeyError for an unknown one."""
+    module = import_module(f"{__name__}.{CHANNELS[name]}")
+    if module.NAME != name:
+        raise ValueError(f"bot.channels.{CHANNELS[name]} calls itself {module.NAME!r}, registered as {name!r}")
+    return module
 
 
 def blueprints() -> list[Blueprint]:
     """Every channel's webhooks."""
-    return [_module(name).bp for name in CHANNELS.values()]
+    return [provider(name).bp for name in CHANNELS]
 
 
-def sender(provider: str) -> Callable:
+def sender(name: str) -> Callable:
     """The send function of a provider."""
-    return _module(SENDERS[provider]).send
+    return provider(name).send
 
 
-def media_fetcher(provider: str) -> Callable:
+def media_fetcher(name: str) -> Callable:
     """The media download function of a provider."""
-    return _module(MEDIA_FETCHERS[provider]).fetch_media
+    return provider(name).fetch_media
+
+
+def replies_inline(name: str) -> bool:
+    """Tell whether the provider's webhook answer carries the replies (unknown providers do not)."""
+    return name in CHANNELS and provider(name).CAPABILITIES.inline_replies
+
+
+def downloads_media(name: str) -> bool:
+    """Tell whether the provider's attachments are downloaded by a job."""
+    return name in CHANNELS and provider(name).CAPABILITIES.downloads_media

@@ -6,11 +6,10 @@ import json
 import re
 
 from bot.channels.errors import PayloadError
+from bot.messaging.text import without_controls
 
 __all__ = ["load_json", "clean_text", "storable", "has_surrogates"]
 
-# XML 1.0 (TwiML) and sane storage allow tab, newline and carriage return among the control characters.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
@@ -38,7 +37,7 @@ def has_surrogates(value) -> bool:
 
 def clean_text(text: str) -> str:
     """What a resident typed, minus control characters and lone surrogates (unstorable, unechoable)."""
-    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
+    return _SURROGATE.sub("\ufffd", without_controls(text))
 
 
 def storable(text: str) -> str:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, request
 import json
 
 import requests
+from flask import Blueprint, Request, Response, abort, request
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
@@ -21,26 +21,40 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.conversation.handler import handle_inbound
 from bot.messaging.media import read_limited
 from bot.messaging.statuses import record_status
-from bot.messaging.sending import Outgoing, SendError
-from bot.flows.messages import InboundMessage, Location, Media, OutboundMessage
+from bot.messaging.sending import Outgoing, SendError, is_retryable_status, network_error
+from bot.flows.messages import InboundMessage, Location, Media, OutboundMessage, is_on_earth
 from bot.messaging.phones import PhoneError, normalize_phone
 from bot.services import services
 from bot.channels.errors import PayloadError
 from bot.channels.payloads import clean_text, storable
+from bot.channels.provider import Capabilities
 
-__all__ = ["bp", "verify", "parse", "reply", "send", "fetch_media", "CHANNEL_PREFIX"]
+__all__ = ["bp", "NAME", "CAPABILITIES", "verify", "parse", "parse_request", "reply", "send", "fetch_media", "CHANNEL_PREFIX"]
 
 log = logging.getLogger(__name__)
 bp = Blueprint("twilio", __name__)
+NAME = "twilio"
+# TwiML answers inline; WhatsApp via Twilio shows options as numbered text (no content template per question).
+CAPABILITIES = Capabilities(inline_replies=True, max_text=1600, downloads_media=True)
 CHANNEL_PREFIX = "whatsapp:"
 MAX_MEDIA = 10
 
 
-def verify(token: str, url: str, form: dict, signature: str) -> bool:
+def verify(config, request: Request) -> bool:
     """Tell whether Twilio signed this request with our auth token."""
+    return is_signed(config.twilio_auth_token, _signed_url(config, request), _form_fields(request), request.headers.get("X-Twilio-Signature", ""))
+
+
+def is_signed(token: str, url: str, form: dict, signature: str) -> bool:
+    """Tell whether signature is Twilio's for this URL and these fields with our auth token."""
     if not token or not signature:
         return False
     return RequestValidator(token).validate(url, form, signature)
+
+
+def parse_request(request: Request) -> list[InboundMessage]:
+    """The one message a Twilio webhook carries; PayloadError when it does not fit."""
+    return [parse(_storable_fields(request))]
 
 
 def parse(form) -> InboundMessage:
@@ -75,7 +89,7 @@ def _location(form) -> Location | None:
         lat, lng = float(form["Latitude"]), float(form["Longitude"])
     except (KeyError, ValueError):
         raise PayloadError("Latitude and Longitude must be numbers") from None
-    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+    if not is_on_earth(lat, lng):
         raise PayloadError("Latitude or Longitude out of range")
     return Location(lat, lng, storable(form.get("Address", "")) or None, storable(form.get("Label", "")) or None)
 
@@ -101,9 +115,9 @@ def reply(replies: tuple[OutboundMessage, ...]) -> str:
     return str(response)
 
 
-def _signed_url() -> str:
+def _signed_url(config, request: Request) -> str:
     """The URL Twilio signed: the public one when the app sits behind a proxy."""
-    public_url = services().config.public_url
+    public_url = config.public_url
     if not public_url:
         return request.url
     query = request.query_string.decode("utf-8", "replace")  # Twilio sends UTF-8; anything else fails the signature
@@ -114,31 +128,36 @@ def _signed_url() -> str:
 def webhook():
     """Receive one message from Twilio and answer it inline."""
     svc = services()
-    form = _verified_form()
+    _refuse_unsigned(svc.config)
     try:
-        msg = parse(form)
+        (msg,) = parse_request(request)
     except PayloadError as exc:
         abort(400, str(exc))
     handled = handle_inbound(svc, msg)
     return Response(reply(handled.replies), mimetype="application/xml")
 
 
-def _verified_form():
-    """Abort with 403 unless Twilio signed this request; return its form fields."""
-    svc = services()
-    if not svc.config.twilio_auth_token:
+def _refuse_unsigned(config) -> None:
+    """Abort with 403 unless Twilio signed this request."""
+    if not config.twilio_auth_token:
         log.error("TWILIO_AUTH_TOKEN is not set: refusing every Twilio webhook")
-    signature = request.headers.get("X-Twilio-Signature", "")
-    fields = {key or "": value for key, value in request.form.to_dict().items()}  # an empty name parses as None
-    if not verify(svc.config.twilio_auth_token, _signed_url(), fields, signature):
+    if not verify(config, request):
         abort(403, "invalid Twilio signature")
-    return {key: storable(value) for key, value in fields.items()}  # signed, but still stored: no NUL
+
+
+def _form_fields(request: Request) -> dict:
+    return {key or "": value for key, value in request.form.to_dict().items()}  # an empty name parses as None
+
+
+def _storable_fields(request: Request) -> dict:
+    return {key: storable(value) for key, value in _form_fields(request).items()}  # signed, but still stored: no NUL
 
 
 @bp.post("/webhooks/twilio/status")
 def status_callback():
     """Record a sent message's status (queued, sent, delivered, read, failed, undelivered)."""
-    form = _verified_form()
+    _refuse_unsigned(services().config)
+    form = _storable_fields(request)
     sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
     if not sid or not status:
         abort(400, "MessageSid and MessageStatus are required")
@@ -146,7 +165,6 @@ def status_callback():
     return Response(status=204)
 
 
-RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
 TIMEOUT_SECONDS = 15
 
 
@@ -159,9 +177,9 @@ def send(svc, outgoing: Outgoing) -> str:
     try:
         message = client.messages.create(**_create_arguments(config, outgoing))
     except TwilioRestException as exc:
-        raise SendError(exc.msg, retryable=exc.status in RETRYABLE_STATUSES, code=str(exc.code or exc.status)) from exc
+        raise SendError(exc.msg, retryable=is_retryable_status(exc.status), code=str(exc.code or exc.status)) from exc
     except requests.RequestException as exc:
-        raise SendError(f"{type(exc).__name__}: {exc}", retryable=True, code="network") from exc
+        raise network_error(exc) from exc
     return message.sid
 
 
@@ -192,9 +210,10 @@ def fetch_media(svc, media: dict) -> tuple[bytes, str]:
             stream=True,
         )
     except requests.RequestException as exc:
-        raise SendError(f"{type(exc).__name__}: {exc}", retryable=True, code="network") from exc
+        raise network_error(exc) from exc
     if response.status_code != 200:
-        raise SendError(f"HTTP {response.status_code} fetching media", retryable=response.status_code in RETRYABLE_STATUSES or response.status_code == 404)
+        retryable = is_retryable_status(response.status_code) or response.status_code == 404
+        raise SendError(f"HTTP {response.status_code} fetching media", retryable=retryable)
     content = read_limited(response, config.media_max_bytes)
     return content, response.headers.get("Content-Type", media.get("content_type", ""))
 

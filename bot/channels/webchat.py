@@ -23,28 +23,31 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, send_file, send_from_directory
+from flask import Blueprint, Request, Response, abort, current_app, g, jsonify, render_template, request, send_file, send_from_directory
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from redis.exceptions import RedisError
-from sqlmodel import select
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from bot.conversation.handler import handle_inbound
-from bot.db.engine import transaction
-from bot.flows.messages import InboundMessage, Location, Media, OutboundMessage
+from bot.flows.messages import InboundMessage, Location, Media, OutboundMessage, is_on_earth
 from bot.messaging.media import media_path, store_media
-from bot.db.tables import Message, Ticket
+from bot.messaging.stored_media import record_stored_media
 from bot.web.ratelimit import limiter
 from bot.messaging.sending import Outgoing, SendError
 from bot.services import services
 from bot.channels.errors import PayloadError
 from bot.channels.payloads import has_surrogates, load_json, storable
+from bot.channels.provider import Capabilities
 
-__all__ = ["bp", "send", "make_token", "session_id", "channel_name", "MAX_TEXT"]
+__all__ = [
+    "bp", "NAME", "CAPABILITIES", "verify", "parse_request", "reply", "send", "fetch_media", "make_token", "session_id",
+    "channel_name", "MAX_TEXT",
+]
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webchat", __name__)
 
+NAME = "webchat"
 SALT = "webchat"
 DEFAULT_MAX_AGE = timedelta(hours=2)
 MAX_TEXT = 2000
@@ -65,6 +68,8 @@ _MAGIC = {
     "image/gif": lambda b: b[:6] in (b"GIF87a", b"GIF89a"),
 }
 MULTIPART_SLACK = 64 * 1024  # the form fields and boundaries around the photo
+# Replies travel in the answer's JSON; the widget draws options as buttons. Photos are stored on arrival.
+CAPABILITIES = Capabilities(inline_replies=True, buttons=True, max_text=MAX_TEXT)
 
 
 class ApiError(Exception):
@@ -202,10 +207,10 @@ def _client_id(value) -> str:
     return value
 
 
-def _number(value, low: float, high: float, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-        raise ApiError(400, "bad_request", f"{name} must be a number from {low} to {high}")
-    return float(value)
+def _number(value, name: str) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ApiError(400, "bad_request", f"{name} must be a number")
+    return value  # not float() yet: an integer of 400 digits would overflow before the range check
 
 
 def _location(value) -> Location | None:
@@ -213,10 +218,10 @@ def _location(value) -> Location | None:
         return None
     if not isinstance(value, dict):
         raise ApiError(400, "bad_request", "location must be an object")
-    return Location(
-        _number(value.get("latitude"), -90, 90, "latitude"), _number(value.get("longitude"), -180, 180, "longitude"),
-        _string(value, "address", 300) or None, _string(value, "label", 300) or None,
-    )
+    latitude, longitude = _number(value.get("latitude"), "latitude"), _number(value.get("longitude"), "longitude")
+    if not is_on_earth(latitude, longitude):
+        raise ApiError(400, "bad_request", "latitude must be within ±90 and longitude within ±180")
+    return Location(float(latitude), float(longitude), _string(value, "address", 300) or None, _string(value, "label", 300) or None)
 
 
 def _inbound(session: str, client_id: str, **fields) -> InboundMessage:
@@ -229,7 +234,7 @@ def _inbound(session: str, client_id: str, **fields) -> InboundMessage:
 def _answer(session: str, msg: InboundMessage):
     handled = handle_inbound(services(), msg)
     return jsonify({
-        "replies": [_reply_data(reply) for reply in handled.replies],
+        "replies": reply(handled.replies),
         "duplicate": handled.duplicate,
         **_session_answer(session),  # a fresh token: the session lasts while the resident writes
     })
@@ -262,14 +267,26 @@ def _message_session(data: dict) -> str:
     return g.webchat_session
 
 
-def _reply_data(reply: OutboundMessage) -> dict:
-    return {"text": reply.text, "options": list(reply.options), "option_ids": list(reply.option_ids)}
+def _reply_data(message: OutboundMessage) -> dict:
+    return {"text": message.text, "options": list(message.options), "option_ids": list(message.option_ids)}
 
 
-@bp.post("/webchat/api/messages")
-@limiter.limit(lambda: services().config.webchat_message_limit, key_func=lambda: _sender_key())
-def post_message():
-    """A resident's text, button press or shared location; answer with the bot's replies."""
+def reply(replies: tuple[OutboundMessage, ...]) -> list[dict]:
+    """The replies as the widget reads them in the answer's JSON."""
+    return [_reply_data(message) for message in replies]
+
+
+def verify(config, request: Request) -> bool:
+    """Tell whether the posted message carries a valid session token (the widget's only credential)."""
+    try:
+        _message_session(_message_body())
+    except ApiError:
+        return False
+    return True
+
+
+def parse_request(request: Request) -> list[InboundMessage]:
+    """The posted message (text, button press or shared location); ApiError (a 4xx) when it does not fit."""
     data = _message_body()
     session = _message_session(data)
     client_id = _client_id(data.get("id"))
@@ -278,7 +295,15 @@ def post_message():
     if not (text.strip() or payload or location):
         raise ApiError(400, "empty", "send text, a payload or a location")
     lang_hint = _string(data, "lang", MAX_LANG)  # the page's language, for a first message that shows none
-    return _answer(session, _inbound(session, client_id, text=text, payload=payload, location=location, lang_hint=lang_hint))
+    return [_inbound(session, client_id, text=text, payload=payload, location=location, lang_hint=lang_hint)]
+
+
+@bp.post("/webchat/api/messages")
+@limiter.limit(lambda: services().config.webchat_message_limit, key_func=lambda: _sender_key())
+def post_message():
+    """A resident's text, button press or shared location; answer with the bot's replies."""
+    (msg,) = parse_request(request)
+    return _answer(msg.sender, msg)
 
 
 @bp.post("/webchat/api/photo")
@@ -309,31 +334,14 @@ def post_photo():
     msg = _inbound(session, client_id, text=text,
                    media=(Media(url=f"/webchat/media/{name}", content_type=content_type),))
     answer = _answer(session, msg)
-    _mark_stored(msg, name, len(content))
+    stored = {"url": msg.media[0].url, "content_type": content_type, "stored": name, "size": len(content)}
+    record_stored_media(services().engine, msg.provider, msg.provider_id, stored)  # what other channels' download job records
     return answer
 
 
 def _too_large(config) -> ApiError:
     megabytes = config.media_max_bytes / (1024 * 1024)
     return ApiError(413, "too_large", f"photos can be up to {megabytes:g} MB")
-
-
-def _mark_stored(msg: InboundMessage, name: str, size: int) -> None:
-    """Say what other channels' download job says: our copy's name, on the message and its tickets."""
-    url = msg.media[0].url
-    stored = {"url": url, "content_type": msg.media[0].content_type, "stored": name, "size": size}
-    with transaction(services().engine, immediate=True) as session:
-        message = session.exec(
-            select(Message).where(Message.provider == msg.provider, Message.provider_id == msg.provider_id)
-        ).first()
-        if message is None:
-            return
-        message.data = {**message.data, "media": [stored if m.get("url") == url else m for m in message.data.get("media", [])]}
-        session.add(message)
-        for ticket in session.exec(select(Ticket).where(Ticket.contact_id == message.contact_id)).all():
-            if any(m.get("url") == url and not m.get("stored") for m in ticket.media):
-                ticket.media = [stored if m.get("url") == url else m for m in ticket.media]
-                session.add(ticket)
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -373,6 +381,15 @@ def send(svc, outgoing: Outgoing) -> str:
     except RedisError as exc:
         raise SendError(f"{type(exc).__name__}: {exc}", retryable=True, code="redis") from exc
     return message_id
+
+
+def fetch_media(svc, media: dict) -> tuple[bytes, str]:
+    """Read a photo the widget uploaded: it is in our media store already (SendError when it is not)."""
+    name = str(media.get("url", "")).removeprefix("/webchat/media/")
+    path = media_path(svc.config, name)
+    if path is None:
+        raise SendError(f"no stored web chat photo {media.get('url')!r}", retryable=False, code="media")
+    return path.read_bytes(), media.get("content_type", "")
 
 
 def _event(data: str) -> str:

@@ -11,36 +11,39 @@ those use httpx, which the tests' `responses` mocks cannot intercept.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import re
 from datetime import datetime, timezone
 
 import requests
-from flask import Blueprint, Response, abort, jsonify, request
-from sqlmodel import select
+from flask import Blueprint, Request, Response, abort, jsonify, request
 
 from bot.conversation.handler import handle_inbound
-from bot.db.engine import transaction
-from bot.flows.messages import InboundMessage, Location, Media, OutboundMessage
+from bot.flows.messages import InboundMessage, Location, Media, OutboundMessage, is_on_earth
 from bot.messaging.media import read_limited
 from bot.messaging.statuses import record_status
-from bot.db.tables import ContactAddress, Message, utcnow
-from bot.messaging.outbound import WHATSAPP_WINDOW, contact_language, queue_message, route_for
-from bot.jobs.outbox import enqueue_after_commit
 from bot.messaging.phones import PhoneError, normalize_phone
-from bot.messaging.sending import Outgoing, SendError
+from bot.messaging.sending import Outgoing, SendError, is_retryable_status, network_error
+from bot.messaging.signing import is_signed
+from bot.messaging.unsupported import tell_unsupported
 from bot.services import services
 from bot.channels.errors import PayloadError
 from bot.channels.payloads import load_json
+from bot.channels.provider import Capabilities
+from bot.channels.whatsapp_payload import (
+    ContactCard, ContactCards, Envelope, Interactive, LocationBody, MediaBody, Message, TextBody, ButtonBody, Value, read,
+)
 
-__all__ = ["bp", "verify", "parse", "send", "message_body", "fetch_media", "PROVIDER", "MEDIA_PREFIX"]
+__all__ = [
+    "bp", "NAME", "CAPABILITIES", "verify", "parse", "parse_request", "reply", "send", "message_body", "fetch_media",
+    "PROVIDER", "MEDIA_PREFIX",
+]
 
 log = logging.getLogger(__name__)
 bp = Blueprint("whatsapp", __name__)
 
-PROVIDER = "meta"
+NAME = PROVIDER = "meta"
 MEDIA_PREFIX = "meta:"  # Media.url of an attachment: "meta:<media id>", fetched with the token
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 MEDIA_TYPES = ("image", "document", "audio", "video", "sticker")
@@ -53,9 +56,10 @@ INTERACTIVE_BODY_MAX = 1024
 MAX_BUTTONS, BUTTON_TITLE_MAX = 3, 20
 MAX_ROWS, ROW_TITLE_MAX, ROW_DESCRIPTION_MAX = 10, 24, 72
 LIST_BUTTON = "Ver opciones"
+# The Cloud API has no inline reply: the send_messages job sends them.
+CAPABILITIES = Capabilities(inline_replies=False, buttons=True, lists=True, max_text=TEXT_MAX, downloads_media=True)
 
 TIMEOUT_SECONDS = 15
-RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
 # Graph error codes worth trying again later: throttling and Meta's own transient failures.
 RETRYABLE_CODES = {"4", "80007", "130429", "131000", "131016", "131056", "133004"}
 
@@ -63,12 +67,19 @@ RETRYABLE_CODES = {"4", "80007", "130429", "131000", "131016", "131056", "133004
 # --- webhook -----------------------------------------------------------------------------------
 
 
-def verify(app_secret: str, body: bytes, signature: str) -> bool:
-    """Tell whether Meta signed this raw body with our app secret ("sha256=<hex>")."""
-    if not app_secret or not signature.startswith("sha256="):
-        return False
-    expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode(), signature.removeprefix("sha256=").strip().lower().encode())
+def verify(config, request: Request) -> bool:
+    """Tell whether Meta signed this request's raw body with our app secret ("sha256=<hex>")."""
+    return is_signed(config.whatsapp_app_secret, request.get_data(), request.headers.get(SIGNATURE_HEADER, ""))
+
+
+def parse_request(request: Request) -> list[InboundMessage]:
+    """The messages of a webhook body, oldest first (its statuses are parse's second half)."""
+    return parse(load_json(request.get_data()))[0]
+
+
+def reply(replies: tuple[OutboundMessage, ...]) -> dict:
+    """The webhook's answer: an acknowledgement only, the replies go out through the send job."""
+    return {"ok": True}
 
 
 @bp.get("/webhooks/whatsapp")
@@ -85,55 +96,27 @@ def subscribe():
 def webhook():
     """Receive a batch of messages and statuses from Meta; acknowledge it once all are handled."""
     svc = services()
-    body = request.get_data()  # the raw bytes Meta signed, before anything parses them
     if not svc.config.whatsapp_app_secret:
         log.error("WHATSAPP_APP_SECRET is not set: refusing every WhatsApp webhook")
-    if not verify(svc.config.whatsapp_app_secret, body, request.headers.get(SIGNATURE_HEADER, "")):
+    if not verify(svc.config, request):  # the raw bytes Meta signed, before anything parses them
         abort(403, "invalid X-Hub-Signature-256")
     try:
-        messages, statuses = parse(load_json(body))
+        messages, statuses = parse(load_json(request.get_data()))
     except (ValueError, RecursionError) as exc:  # PayloadError, JSON or UTF-8 that does not decode
         abort(400, str(exc)[:200])
     for msg in messages:
         if msg.raw.get("unsupported"):
-            _say_unsupported(svc, msg)
+            tell_unsupported(svc, msg)
         handle_inbound(svc, msg)  # replies are queued; the send_messages job sends them
     for status in statuses:
         record_status(svc.engine, PROVIDER, status["id"], status["status"], _status_error(status))
-    return jsonify(ok=True)
+    return jsonify(reply(()))
 
 
 def _status_error(status: dict) -> str:
     errors = status.get("errors") or []
     first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
     return f"{first.get('code', '')} {first.get('title', '')}".strip()
-
-
-def _say_unsupported(svc, msg: InboundMessage) -> None:
-    """Before the engine re-asks, say which kinds of message the bot reads (flows.yaml unsupported_message).
-
-    Only for a known resident whose last message came over Meta within WhatsApp's window;
-    a first-time sender just gets the menu, and a redelivered message is not told twice.
-    """
-    flows = svc.flows
-    if "unsupported_message" not in flows.messages:
-        return
-    with transaction(svc.engine, immediate=True) as session:
-        enqueue_after_commit(session, svc.queue)
-        seen = session.exec(
-            select(Message.id).where(Message.provider == PROVIDER, Message.provider_id == msg.provider_id)
-        ).first()
-        contact_id = session.exec(
-            select(ContactAddress.contact_id).where(ContactAddress.kind == "phone", ContactAddress.address == msg.sender)
-        ).first()
-        if seen is not None or contact_id is None:
-            return
-        route = route_for(session, contact_id)
-        if route is None or route.provider != PROVIDER or utcnow() - route.last_inbound_at > WHATSAPP_WINDOW:
-            return
-        lang = contact_language(session, contact_id) or flows.default_language
-        notice = OutboundMessage(flows.message("unsupported_message", lang))
-        queue_message(session, flows, contact_id, "unsupported_message", notice, lang=lang)
 
 
 # --- parsing -----------------------------------------------------------------------------------
@@ -144,121 +127,79 @@ def parse(payload) -> tuple[list[InboundMessage], list[dict]]:
 
     Reactions and system notices are dropped, other change fields are logged and ignored.
     """
-    if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
-        raise PayloadError('object must be "whatsapp_business_account"')
+    envelope = read(Envelope, payload, "the webhook body")
     messages, statuses = [], []
-    for entry in _list(payload, "entry", required=True):
-        for change in _list(_dict(entry, "entry"), "changes"):
-            change = _dict(change, "change")
-            if change.get("field") != "messages":
-                log.info("WhatsApp change %r ignored", change.get("field"))
-                continue
-            value = _dict(change.get("value"), "change value")
-            messages += _messages(value)
-            statuses += [_status(s) for s in _list(value, "statuses")]
-            if not value.get("messages") and not value.get("statuses"):
-                log.info("WhatsApp messages change without messages or statuses ignored: %s", list(value))
+    for change in (c for entry in envelope.entry for c in entry.changes or ()):
+        if change.field != "messages":
+            log.info("WhatsApp change %r ignored", change.field)
+            continue
+        value = read(Value, change.value, "a messages change")
+        messages += _messages(value)
+        statuses += [status.model_dump() for status in value.statuses or ()]
+        if not value.messages and not value.statuses:
+            log.info("WhatsApp messages change without messages or statuses ignored: %s", list(change.value))
     messages.sort(key=lambda m: m.received_at or datetime.min.replace(tzinfo=timezone.utc))  # stable
     return messages, statuses
 
 
-def _list(container: dict, key: str, required: bool = False) -> list:
-    value = container.get(key)
-    if value is None and not required:
-        return []
-    if not isinstance(value, list):
-        raise PayloadError(f"{key} must be a list")
-    return value
-
-
-def _dict(value, what: str) -> dict:
-    if not isinstance(value, dict):
-        raise PayloadError(f"{what} must be an object")
-    return value
-
-
-def _text(container: dict, key: str, what: str) -> str:
-    value = container.get(key)
-    if not isinstance(value, str) or not value:
-        raise PayloadError(f"{what} needs {key}")
-    return value
-
-
-def _optional_text(container, key: str) -> str | None:
-    """A string field that may be missing; anything but a string is malformed."""
-    value = container.get(key) if isinstance(container, dict) else None
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise PayloadError(f"{key} must be text")
-    return value
-
-
-def _status(status) -> dict:
-    status = _dict(status, "status")
-    _text(status, "id", "a status")
-    _text(status, "status", "a status")
-    return status
-
-
-def _messages(value: dict) -> list[InboundMessage]:
-    metadata = value.get("metadata") or {}
-    recipient = str(metadata.get("display_phone_number", "")) if isinstance(metadata, dict) else ""
+def _messages(value: Value) -> list[InboundMessage]:
+    metadata = value.metadata if isinstance(value.metadata, dict) else {}
+    recipient = str(metadata.get("display_phone_number", ""))
     names = {
         str(c.get("wa_id", "")): str((c.get("profile") or {}).get("name") or "")
-        for c in _list(value, "contacts") if isinstance(c, dict) and isinstance(c.get("profile") or {}, dict)
+        for c in value.contacts or () if isinstance(c, dict) and isinstance(c.get("profile") or {}, dict)
     }
-    parsed = []
-    for message in _list(value, "messages"):
-        msg = _message(_dict(message, "message"), recipient, names)
-        if msg is not None:
-            parsed.append(msg)
-    return parsed
+    parsed = [_message(message, recipient, names) for message in value.messages or ()]
+    return [msg for msg in parsed if msg is not None]
 
 
-def _message(message: dict, recipient: str, names: dict) -> InboundMessage | None:
-    wamid, sender, kind = _text(message, "id", "a message"), _text(message, "from", "a message"), _text(message, "type", "a message")
-    if kind in IGNORED_TYPES:
-        log.info("WhatsApp %s %s ignored", kind, wamid)
+def _message(message: Message, recipient: str, names: dict) -> InboundMessage | None:
+    if message.type in IGNORED_TYPES:
+        log.info("WhatsApp %s %s ignored", message.type, message.id)
         return None
     try:
-        number = normalize_phone(sender)
+        number = normalize_phone(message.sender)
     except PhoneError as exc:
         raise PayloadError(str(exc)) from None
-    fields = _content(kind, message)
     return InboundMessage(
-        channel="whatsapp", sender=number, recipient=recipient, provider=PROVIDER, provider_id=wamid,
-        profile_name=names.get(sender, ""), received_at=_timestamp(message.get("timestamp")), **fields,
+        channel="whatsapp", sender=number, recipient=recipient, provider=PROVIDER, provider_id=message.id,
+        profile_name=names.get(message.sender, ""), received_at=_timestamp(message.timestamp), **_content(message),
     )
 
 
-def _content(kind: str, message: dict) -> dict:
+def _content(message: Message) -> dict:
     """text, payload, location, media and raw of one message, by its type."""
-    body = message.get(kind)
+    kind, body = message.type, message.body()
     if kind == "text":
-        return {"text": _text(_dict(body, "text"), "body", "a text message"), "raw": {"type": kind}}
+        return {"text": read(TextBody, body, "a text message").body, "raw": {"type": kind}}
     if kind == "interactive":
-        body = _dict(body, "interactive")
-        if body.get("type") not in ("button_reply", "list_reply"):
-            return _unsupported(f"interactive.{body.get('type')}")
-        reply = _dict(body.get(body["type"]), body["type"])
-        return {"text": str(reply.get("title", "")), "payload": _text(reply, "id", "an interactive reply"), "raw": {"type": body["type"]}}
+        return _interactive_reply(read(Interactive, body, "an interactive message"))
     if kind == "button":
-        body = _dict(body, "button")
-        return {"text": str(body.get("text", "")), "payload": str(body.get("payload", "")), "raw": {"type": kind}}
+        button = read(ButtonBody, body, "a button message")
+        return {"text": str(button.text), "payload": str(button.payload), "raw": {"type": kind}}
     if kind == "location":
-        return {"location": _location(_dict(body, "location")), "raw": {"type": kind}}
+        return {"location": _location(read(LocationBody, body, "a location message")), "raw": {"type": kind}}
     if kind in MEDIA_TYPES:
-        body = _dict(body, kind)
-        media_id = _text(body, "id", f"an {kind} message")
-        if not _MEDIA_ID.fullmatch(media_id):
-            raise PayloadError(f"unexpected media id {media_id!r}")
-        media = Media(MEDIA_PREFIX + media_id, str(body.get("mime_type", "")))
-        raw = {"type": kind, **({"filename": body["filename"]} if body.get("filename") else {}), **({"voice": True} if body.get("voice") else {})}
-        return {"text": str(body.get("caption", "")), "media": (media,), "raw": raw}
+        return _media(kind, read(MediaBody, body, f"an {kind} message"))
     if kind == "contacts":
-        return {"text": _contacts_text(_list(message, "contacts", required=True)), "raw": {"type": kind}}
+        cards = read(ContactCards, message.model_extra.get("contacts"), "a contacts message")
+        return {"text": _contacts_text(cards.root), "raw": {"type": kind}}
     return _unsupported(kind)
+
+
+def _interactive_reply(body: Interactive) -> dict:
+    reply = {"button_reply": body.button_reply, "list_reply": body.list_reply}.get(body.type) if isinstance(body.type, str) else None
+    if body.type not in ("button_reply", "list_reply"):
+        return _unsupported(f"interactive.{body.type}")
+    if reply is None:
+        raise PayloadError(f"an interactive message needs {body.type}")
+    return {"text": str(reply.title), "payload": reply.id, "raw": {"type": body.type}}
+
+
+def _media(kind: str, body: MediaBody) -> dict:
+    media = Media(MEDIA_PREFIX + body.id, str(body.mime_type))
+    raw = {"type": kind, **({"filename": body.filename} if body.filename else {}), **({"voice": True} if body.voice else {})}
+    return {"text": str(body.caption), "media": (media,), "raw": raw}
 
 
 def _unsupported(kind: str) -> dict:
@@ -267,25 +208,19 @@ def _unsupported(kind: str) -> dict:
     return {"text": "", "raw": {"unsupported": kind}}
 
 
-def _location(body: dict) -> Location:
-    try:
-        lat, lng = float(body["latitude"]), float(body["longitude"])
-    except (KeyError, TypeError, ValueError):
-        raise PayloadError("latitude and longitude must be numbers") from None
-    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+def _location(body: LocationBody) -> Location:
+    if not is_on_earth(body.latitude, body.longitude):
         raise PayloadError("latitude or longitude out of range")
-    return Location(lat, lng, _optional_text(body, "address"), _optional_text(body, "name"))
+    return Location(body.latitude, body.longitude, body.address or None, body.name or None)
 
 
-def _contacts_text(contacts: list) -> str:
+def _contacts_text(cards: list[ContactCard]) -> str:
     """A shared contact card as a line a person can read: "👤 Juan Pérez: +52 1 81 1234 5678"."""
     lines = []
-    for card in contacts:
-        card = _dict(card, "contact")
-        name = _optional_text(card.get("name"), "formatted_name") or ""
-        cards = card.get("phones") if isinstance(card.get("phones"), list) else []
-        phones = ", ".join(str(p.get("phone") or p.get("wa_id") or "") for p in cards if isinstance(p, dict))
-        lines.append("👤 " + ": ".join(part for part in (name, phones) if part))
+    for card in cards:
+        phones = card.phones if isinstance(card.phones, list) else []
+        numbers = ", ".join(str(p.get("phone") or p.get("wa_id") or "") for p in phones if isinstance(p, dict))
+        lines.append("👤 " + ": ".join(part for part in (card.formatted_name(), numbers) if part))
     return "\n".join(lines)
 
 
@@ -308,7 +243,7 @@ def send(svc, outgoing: Outgoing) -> str:
     try:
         response = requests.post(url, json=message_body(outgoing), headers=_auth(config), timeout=TIMEOUT_SECONDS)
     except requests.RequestException as exc:
-        raise SendError(f"{type(exc).__name__}: {exc}", retryable=True, code="network") from exc
+        raise network_error(exc) from exc
     if response.status_code != 200:
         raise _graph_error(response, "sending")
     try:
@@ -375,7 +310,7 @@ def _graph_error(response, doing: str) -> SendError:
         error = {}
     code = str(error.get("code") or "") if isinstance(error, dict) else ""
     message = (error.get("message") if isinstance(error, dict) else "") or response.text[:200]
-    retryable = response.status_code in RETRYABLE_STATUSES or code in RETRYABLE_CODES
+    retryable = is_retryable_status(response.status_code) or code in RETRYABLE_CODES
     return SendError(f"HTTP {response.status_code} {doing}: {message}", retryable=retryable, code=code or str(response.status_code))
 
 
@@ -406,7 +341,7 @@ def _get(url: str, config, doing: str, stream: bool = False):
     try:
         response = requests.get(url, headers=_auth(config), timeout=TIMEOUT_SECONDS, stream=stream)
     except requests.RequestException as exc:
-        raise SendError(f"{type(exc).__name__}: {exc}", retryable=True, code="network") from exc
+        raise network_error(exc) from exc
     if response.status_code != 200:
         raise _graph_error(response, doing)
     return response

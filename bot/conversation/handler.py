@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.channels import MEDIA_FETCHERS
+from bot.channels import downloads_media, replies_inline
 from bot.conversation.rows import (
     Snapshot, create_contact, move_conversation, previous_replies, read_conversation, remember_version,
     queue_work, store_inbound, store_replies, version_text,
@@ -20,7 +20,6 @@ from bot.flows.messages import InboundMessage, OutboundMessage
 from bot.tickets.folio import new_folio
 from bot.db.tables import utcnow
 from bot.jobs.outbox import enqueue
-from bot.messaging.sending import INLINE_REPLY_PROVIDERS
 from bot.services import Services
 
 __all__ = ["Handled", "handle_inbound"]
@@ -107,12 +106,12 @@ def _write(svc: Services, connection: Connection, msg: InboundMessage, snapshot:
     remember_version(connection, flows.version, svc.flow_store.texts[flows.version], svc.saved_versions)
     applied = _apply_events(connection, turn.events, EventContext(contact_id, msg.channel, flows))
     replies = turn.replies + tuple(r for a in applied for r in a.replies)
-    inline = msg.provider in INLINE_REPLY_PROVIDERS
+    inline = replies_inline(msg.provider)
     to_send = store_replies(connection, contact_id, inbound_id, msg, replies, now, inline)
     work = [(row.id, row.kind) for a in applied for row in a.outbox]
     if to_send:
         work.append(queue_work(connection, "send_messages", {"message_ids": to_send}, now))
-    if msg.media and msg.provider in MEDIA_FETCHERS:
+    if msg.media and downloads_media(msg.provider):
         work.append(queue_work(connection, "download_media", {"message_id": inbound_id}, now))
     return Handled(replies), work
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 import requests
 
 from bot.delivery.base import Delivery, DeliveryError
+from bot.messaging.sending import describe_failure
 
 __all__ = ["deliver"]
 
@@ -29,7 +30,7 @@ def deliver(delivery: Delivery) -> dict:
     try:
         response = requests.post(_url(delivery, "requests.json"), data=_form(delivery), timeout=TIMEOUT)
     except requests.RequestException as exc:
-        raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+        raise DeliveryError(describe_failure(exc)) from exc
     if not response.ok:
         raise DeliveryError(f"HTTP {response.status_code}: {response.text[:200]}")
     return {"external_id": _request_id(response)}

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 
 import requests
 
 from bot.delivery.base import Delivery, DeliveryError
+from bot.messaging.sending import describe_failure
+from bot.messaging.signing import sign
 
 __all__ = ["deliver", "sign", "SIGNATURE_HEADER", "IDEMPOTENCY_HEADER", "DeliveryError"]
 
 SIGNATURE_HEADER = "X-Ventanilla-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 TIMEOUT = (5, 20)  # connect, read (seconds)
-
-
-def sign(secret: str, body: bytes) -> str:
-    """Return the signature header value for a body: sha256=<hex digest>."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def deliver(delivery: Delivery) -> dict:
@@ -38,7 +33,7 @@ def deliver(delivery: Delivery) -> dict:
         timeout = (TIMEOUT[0], float(delivery.target["timeout"])) if delivery.target.get("timeout") else TIMEOUT
         response = requests.post(delivery.target["url"], data=body, headers=headers, timeout=timeout)
     except requests.RequestException as exc:
-        raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+        raise DeliveryError(describe_failure(exc)) from exc
     if not response.ok:
         raise DeliveryError(f"HTTP {response.status_code}: {response.text[:200]}")
     return {"status_code": response.status_code}

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-__all__ = ["Location", "Media", "InboundMessage", "OutboundMessage"]
+__all__ = ["Location", "Media", "InboundMessage", "OutboundMessage", "is_on_earth"]
+
+
+def is_on_earth(latitude: float, longitude: float) -> bool:
+    """Tell whether a pin's coordinates exist: latitude within ±90, longitude within ±180."""
+    return -90 <= latitude <= 90 and -180 <= longitude <= 180
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 
 from bot.flows.messages import OutboundMessage
 
-__all__ = ["Outgoing", "SendError", "INLINE_REPLY_PROVIDERS"]
+__all__ = ["Outgoing", "SendError", "RETRYABLE_STATUSES", "is_retryable_status", "network_error", "describe_failure"]
 
-# Providers whose webhook answers carry the replies (TwiML, the web chat's JSON);
-# for the others (Meta's Cloud API) replies are sent afterwards by a job.
-INLINE_REPLY_PROVIDERS = frozenset({"twilio", "webchat"})
+# HTTP statuses worth trying again later: throttled, or the other side's passing failure.
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -30,3 +29,18 @@ class SendError(Exception):
     def __init__(self, reason: str, retryable: bool, code: str = ""):
         super().__init__(reason)
         self.retryable, self.code = retryable, code
+
+
+def is_retryable_status(status: int | None) -> bool:
+    """Tell whether an HTTP status means "try again later" (429, 5xx gateway and server errors)."""
+    return status in RETRYABLE_STATUSES
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A failure as one line for logs and stored errors: its kind and its message."""
+    return f"{type(exc).__name__}: {exc}"
+
+
+def network_error(exc: BaseException, code: str = "network") -> SendError:
+    """A connection error or timeout as a SendError: the provider never answered, so it is retryable."""
+    return SendError(describe_failure(exc), retryable=True, code=code)
