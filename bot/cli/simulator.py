@@ -9,20 +9,31 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime, timezone
-from typing import Callable, Iterable, TextIO
+from datetime import UTC, datetime
+from typing import TextIO
 
 from bot.flows import (
-    Flows, HandoverRequested, InboundMessage, Location, Media, OptedIn, OptedOut, State, StatusRequested,
-    SurveyCompleted, TicketOpened, advance,
+    Flows,
+    HandoverRequested,
+    InboundMessage,
+    Location,
+    Media,
+    OptedIn,
+    OptedOut,
+    State,
+    StatusRequested,
+    SurveyCompleted,
+    TicketOpened,
+    advance,
 )
-from bot.flows.events import describe_event as describe_event_in_words
 from bot.flows.engine import begin
+from bot.flows.events import describe_event as describe_event_in_words
 from bot.flows.turn import Context, Turn
 from bot.tickets.folio import new_folio
 
-__all__ = ["Simulator", "chat", "DEFAULT_PHOTO_URL"]
+__all__ = ["DEFAULT_PHOTO_URL", "Simulator", "chat"]
 
 DEFAULT_PHOTO_URL = "https://example.mx/simulador/foto.jpg"
 SENDER = "+5218100000000"
@@ -49,7 +60,7 @@ class Simulator:
                  clock: Callable[[], datetime] | None = None, folio: Callable[[datetime], str] = new_folio,
                  echo: bool = False):
         self.latest = flows if callable(flows) else (lambda: flows)
-        self.out, self.clock, self.folio, self.echo = out, clock or (lambda: datetime.now(timezone.utc)), folio, echo
+        self.out, self.clock, self.folio, self.echo = out, clock or (lambda: datetime.now(UTC)), folio, echo
         self.flows = self.latest()
         self.lang = lang
         self.state = State(lang=lang)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 __all__ = [
-    "TicketOpened", "SurveyCompleted", "HandoverRequested", "StatusRequested", "OptedOut", "OptedIn", "describe_event",
+    "HandoverRequested",
+    "OptedIn",
+    "OptedOut",
+    "StatusRequested",
+    "SurveyCompleted",
+    "TicketOpened",
+    "describe_event",
 ]
 
 

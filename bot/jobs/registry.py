@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-__all__ = ["job", "job_for", "load_jobs", "JOBS", "JobRegistryError"]
+__all__ = ["JOBS", "JobRegistryError", "job", "job_for", "load_jobs"]
 
 Job = Callable[[int], str]  # takes an outbox id, returns what it did
 

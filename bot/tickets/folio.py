@@ -11,7 +11,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.db.tables import Ticket
 
-__all__ = ["new_folio", "is_folio_shaped", "select_by_folio", "ticket_by_folio"]
+__all__ = ["is_folio_shaped", "new_folio", "select_by_folio", "ticket_by_folio"]
 
 # Crockford's base32: no I, L, O or U, so nothing is misread or rude.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -6,7 +6,7 @@ from bot.flows import Flows
 from bot.flows.messages import OutboundMessage
 from bot.flows.model import render
 
-__all__ = ["status_label", "duplicate_linked_notice"]
+__all__ = ["duplicate_linked_notice", "status_label"]
 
 
 def status_label(flows: Flows, status: str, lang: str) -> str:
