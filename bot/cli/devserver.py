@@ -1,4 +1,4 @@
-"""`make run`: an embedded Redis, the database, then every Procfile process under honcho."""
+"""`make run`: an embedded Redis, the database migrated, then every Procfile process under honcho."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from pathlib import Path
 from sqlmodel import select
 
 from bot.config import Config
-from bot.db.engine import create_tables, make_engine, transaction
+from bot.db.engine import make_engine, transaction
+from bot.db.migrate import upgrade
 from bot.db.tables import Operator
 from bot.operators import create_operator, set_password
 from bot.cli.embedded_redis import embedded_redis
 from bot.flows.loader import FlowsInvalidError, load_flows
-from bot.tickets.sla import backfill_due_dates
 
 __all__ = ["run"]
 
@@ -40,8 +40,7 @@ def run(root: Path) -> int:
     instance = root / "instance"
     env.setdefault("DATABASE_URL", Config.from_env(env, instance).database_url)
     engine = make_engine(env["DATABASE_URL"])
-    create_tables(engine)
-    backfill_due_dates(engine, flows)
+    upgrade(engine, flows=flows)  # what `ventanilla db upgrade` does
     demo_login = ensure_demo_operator(engine, instance)
     with ExitStack() as stack:
         if not env.get("REDIS_URL"):  # a real Redis server, embedded, unless one is given

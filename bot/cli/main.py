@@ -25,18 +25,52 @@ def run() -> None:
     sys.exit(run_all(Path.cwd()))
 
 
-@main.command("init-db")
-def init_db() -> None:
-    """Create the tables, columns and indexes that are missing, and fill what earlier versions did not store."""
+@main.group()
+def db() -> None:
+    """The database's schema, through migrations (bot/db/migrations)."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database to the newest schema and fill what earlier versions did not store; safe to run again."""
     from bot.config import Config
-    from bot.db.engine import create_tables, make_engine
-    from bot.tickets.sla import backfill_due_dates
+    from bot.db.engine import make_engine
+    from bot.db.migrate import upgrade
 
     config = Config.from_env()
     engine = make_engine(config.database_url)
-    create_tables(engine)
-    dated = backfill_due_dates(engine, _load_or_exit(config.flows_path))
-    click.echo(f"database ready: {config.database_url}" + (f" ({dated} tickets given a due date)" if dated else ""))
+    done = upgrade(engine, flows=_load_or_exit(config.flows_path))  # the flows' SLAs date older tickets
+    moved = f"{done.before or 'empty'} -> {done.after}" if done.before != done.after else f"already at {done.after}"
+    click.echo(f"database ready: {config.database_url} ({moved})")
+    engine.dispose()
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the database's revision and the newest one."""
+    from bot.config import Config
+    from bot.db.migrate import current, head
+
+    revision = current(Config.from_env().database_url)
+    click.echo(f"{revision or 'none (empty, or made before migrations)'} (head: {head()})")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration changes, in a few words.")
+@click.option("--empty", is_flag=True, help="Write an empty script instead of comparing the models with the database.")
+def db_revision(message: str, empty: bool) -> None:
+    """Write a new migration: what the models have and the database (at head, DATABASE_URL) lacks."""
+    from bot.config import Config
+    from bot.db.migrate import revision
+
+    click.echo(revision(message, autogenerate=not empty, engine_or_url=Config.from_env().database_url))
+
+
+@main.command("init-db")
+@click.pass_context
+def init_db(context: click.Context) -> None:
+    """Same as `ventanilla db upgrade`."""
+    context.invoke(db_upgrade)
 
 
 @main.group()

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event
 from sqlalchemy.pool import NullPool
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
@@ -56,27 +56,8 @@ def _begin_sqlite(connection) -> None:
 
 
 def create_tables(engine: Engine) -> None:
-    """Create any missing tables, add the columns and indexes a newer version brought, and fill derived columns."""
-    from bot.tickets.search import backfill_search_text  # it writes through this module's transactions
-
+    """Create the missing tables straight from the models: the tests' quick fixture; real databases use `ventanilla db upgrade`."""
     SQLModel.metadata.create_all(engine)
-    _add_missing_columns(engine)
-    backfill_search_text(engine)  # tickets stored before the search column existed become searchable
-
-
-def _add_missing_columns(engine: Engine) -> None:
-    # A database from an earlier version keeps its data: new columns are nullable or defaulted,
-    # so ALTER TABLE ADD COLUMN is all they need (no migration tool for that).
-    inspector = inspect(engine)
-    with engine.begin() as connection:
-        for table in SQLModel.metadata.sorted_tables:
-            present = {c["name"] for c in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in present:
-                    kind = column.type.compile(dialect=engine.dialect)
-                    connection.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
-            for index in table.indexes:  # create_all makes indexes only with new tables
-                index.create(connection, checkfirst=True)
 
 
 @contextmanager

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import unicodedata
 
-from sqlalchemy import event, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import event
 
-from bot.db.engine import transaction
 from bot.db.tables import Ticket
 
-__all__ = ["normalise", "search_text_of", "like_pattern", "backfill_search_text", "MAX_SEARCH_TEXT"]
+__all__ = ["normalise", "search_text_of", "like_pattern", "MAX_SEARCH_TEXT"]
 
 MAX_SEARCH_TEXT = 2000  # characters kept per ticket: a long story still matches on its beginning
 
@@ -56,18 +54,3 @@ def like_pattern(word: str) -> str:
 def _fill_search_text(_mapper, _connection, ticket: Ticket) -> None:
     # Every path that writes a ticket (conversations, hand-overs, imports, edits) keeps its search text current.
     ticket.search_text = search_text_of(ticket)
-
-
-def backfill_search_text(engine: Engine, batch: int = 1000) -> int:
-    """Fill the search text of tickets stored before the column existed; return how many were filled."""
-    filled = 0
-    while True:
-        with transaction(engine, immediate=True) as db:
-            rows = db.execute(select(Ticket.id, Ticket.folio, Ticket.address, Ticket.summary, Ticket.answers)
-                              .where(Ticket.search_text.is_(None)).limit(batch)).all()
-            for row in rows:
-                text = search_text_of(Ticket(folio=row.folio, address=row.address, summary=row.summary, answers=row.answers))
-                db.execute(update(Ticket).where(Ticket.id == row.id).values(search_text=text))
-        filled += len(rows)
-        if len(rows) < batch:
-            return filled

@@ -17,9 +17,9 @@ from bot.dashboard.ticket_query import (
     parse_cursor,
     parse_filters,
 )
-from bot.db.engine import create_tables, transaction
+from bot.db.engine import transaction
 from bot.db.tables import Operator, Ticket
-from bot.tickets.search import backfill_search_text, normalise
+from bot.tickets.search import normalise
 from tests.support.desks import RowCells, read_ticket, seed_ticket
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -163,18 +163,6 @@ def test_tickets_from_a_conversation_are_searchable(app, resident, desk):
     folio = re.search(r"\d{4}-[0-9A-Z]{6}", reply)[0]
     assert read_ticket(app, folio).search_text
     assert folios(desk("ana@x.mx", "operator", OBRAS).get("/dashboard/?q=morelos")) == [folio]
-
-
-def test_backfill_fills_tickets_stored_before_search_existed(app):
-    folio = seed_ticket(app, summary="Árbol caído")
-    with transaction(engine(app)) as db:
-        db.exec(update(Ticket).values(search_text=None))
-    assert backfill_search_text(engine(app), batch=1) == 1
-    assert "arbol caido" in read_ticket(app, folio).search_text
-    with transaction(engine(app)) as db:
-        db.exec(update(Ticket).values(search_text=None))
-    create_tables(engine(app))  # what `ventanilla init-db` and `make run` do on an upgraded database
-    assert "arbol caido" in read_ticket(app, folio).search_text
 
 
 def test_normalise_strips_accents_case_and_controls():

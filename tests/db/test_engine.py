@@ -31,22 +31,3 @@ def test_an_immediate_transaction_holds_the_write_lock_from_its_first_statement(
             assert "locked" in str(exc)
         finally:
             other.close()
-
-
-def test_a_database_from_an_earlier_version_gets_the_new_columns_and_indexes(tmp_path):
-    from sqlalchemy import inspect, text
-
-    from bot.db.engine import create_tables, make_engine
-    from tests.support.app import database_url
-
-    url = database_url(tmp_path, "old.db")
-    engine = make_engine(url)
-    create_tables(engine)
-    with engine.begin() as connection:  # as the previous version left it: no due date, no queue index
-        connection.execute(text('DROP INDEX ix_ticket_status_due_at_id'))
-        connection.execute(text('ALTER TABLE ticket DROP COLUMN due_at'))
-    create_tables(engine)
-    inspector = inspect(engine)
-    assert "due_at" in {c["name"] for c in inspector.get_columns("ticket")}
-    assert "ix_ticket_status_due_at_id" in {i["name"] for i in inspector.get_indexes("ticket")}
-    engine.dispose()

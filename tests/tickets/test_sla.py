@@ -21,21 +21,3 @@ def test_trash_is_due_when_its_department_says(resident, db):
     assert "folio" in resident.says("sí")
     (ticket,) = all_rows(db, Ticket)
     assert ticket.department == "servicios_publicos" and ticket.due_at - ticket.created_at == timedelta(days=3)
-
-
-def test_init_db_gives_tickets_from_before_due_dates_a_due_date(app, resident, db):
-    from click.testing import CliRunner
-    from sqlalchemy import update
-
-    from bot.cli.main import main
-    from bot.db.engine import transaction
-
-    file_pothole(resident)
-    svc = app.extensions["ventanilla"]
-    with transaction(svc.engine, immediate=True) as session:
-        session.execute(update(Ticket).values(due_at=None))  # as the previous version stored it
-    env = {"DATABASE_URL": svc.config.database_url, "FLOWS_PATH": svc.config.flows_path, "SECRET_KEY": "test"}
-    result = CliRunner().invoke(main, ["init-db"], env=env)
-    assert result.exit_code == 0 and "(1 tickets given a due date)" in result.output, result.output
-    (ticket,) = all_rows(db, Ticket)
-    assert ticket.due_at - ticket.created_at == timedelta(hours=48)
