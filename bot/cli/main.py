@@ -112,6 +112,14 @@ def flows_check(path: str | None, flows_path: str | None) -> None:
     click.echo(f"{path}: ok, {len(loaded.flows)} flows, {steps} steps, {len(loaded.departments)} departments")
 
 
+@flows.command("schema")
+def flows_schema() -> None:
+    """Print flows.schema.json as the models in bot/flows/schema.py generate it (redirect it into the file)."""
+    from bot.flows.schema import render
+
+    click.echo(render(), nl=False)
+
+
 @flows.command("test")
 @click.argument("files", nargs=-1, type=click.Path())
 @FLOWS_OPTION

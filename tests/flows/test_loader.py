@@ -32,11 +32,20 @@ def test_shipped_flows_load():
 
 
 def test_department_values_come_from_the_environment():
-    flows = load_flows_text(SHIPPED, environ={"OBRAS_PUBLICAS_WEBHOOK_URL": "https://obras.example.mx/hook", "OBRAS_PUBLICAS_WEBHOOK_SECRET": "s3cret"})
+    flows = load_flows_text(
+        SHIPPED,
+        environ={
+            "OBRAS_PUBLICAS_WEBHOOK_URL": "https://obras.example.mx/hook",
+            "OBRAS_PUBLICAS_WEBHOOK_SECRET": "s3cret",
+        },
+    )
     assert flows.departments["obras_publicas"].delivery["url"] == "https://obras.example.mx/hook"
     assert flows.departments["obras_publicas"].delivery["secret"] == "s3cret"
     nested = load_flows_text(SHIPPED, environ={"DEMO_INBOX_URL": "http://127.0.0.1:8000/demo/inbox"})
-    assert nested.departments["servicios_publicos"].delivery["url"] == "http://127.0.0.1:8000/demo/inbox/servicios_publicos"
+    assert (
+        nested.departments["servicios_publicos"].delivery["url"]
+        == "http://127.0.0.1:8000/demo/inbox/servicios_publicos"
+    )
 
 
 def test_unset_variable_without_default_is_an_error_with_its_line():
@@ -49,10 +58,25 @@ def test_unset_variable_without_default_is_an_error_with_its_line():
 @pytest.mark.parametrize(
     "old, new, needle, message",
     [
-        ("kind: location\n        prefill: true\n        prompt:\n          es: \"¿Dónde está", "kind: lugar\n        prefill: true\n        prompt:\n          es: \"¿Dónde está", "kind: lugar", "unknown step kind 'lugar'"),
+        (
+            'kind: location\n        prefill: true\n        prompt:\n          es: "¿Dónde está',
+            'kind: lugar\n        prefill: true\n        prompt:\n          es: "¿Dónde está',
+            "kind: lugar",
+            "unknown step kind 'lugar'",
+        ),
         ("department: obras_publicas", "department: obras", "department: obras", "department 'obras' is not defined"),
-        ("flows: [pothole, trash, streetlight", "flows: [pothole, trash, parks", "flows: [pothole, trash, parks", "menu offers 'parks'"),
-        ("      - id: photo\n        kind: photo\n        optional: true\n        prompt:\n          es: \"Si puedes", "      - id: location\n        kind: photo\n        optional: true\n        prompt:\n          es: \"Si puedes", "kind: photo", "duplicate step id 'location'"),
+        (
+            "flows: [pothole, trash, streetlight",
+            "flows: [pothole, trash, parks",
+            "flows: [pothole, trash, parks",
+            "menu offers 'parks'",
+        ),
+        (
+            '      - id: photo\n        kind: photo\n        optional: true\n        prompt:\n          es: "Si puedes',
+            '      - id: location\n        kind: photo\n        optional: true\n        prompt:\n          es: "Si puedes',
+            "kind: photo",
+            "duplicate step id 'location'",
+        ),
     ],
 )
 def test_each_error_kind_reports_its_line(old, new, needle, message):
@@ -92,7 +116,9 @@ def test_next_to_nowhere_and_missing_translation():
 
 
 def test_several_errors_are_reported_at_once_in_line_order():
-    broken = SHIPPED.replace("department: obras_publicas", "department: obras").replace("kind: rating", "kind: stars", 1)
+    broken = SHIPPED.replace("department: obras_publicas", "department: obras").replace(
+        "kind: rating", "kind: stars", 1
+    )
     errors = errors_of(broken)
     assert len(errors) == 2
     assert [int(e.split(":")[1]) for e in errors] == sorted(int(e.split(":")[1]) for e in errors)
@@ -112,9 +138,17 @@ def test_unreadable_file(tmp_path):
 @pytest.mark.parametrize(
     "old, new, message",
     [
-        ("        prefill: true\n        prompt:\n          es: \"¿Dónde está", "        prefil: true\n        prompt:\n          es: \"¿Dónde está", "unknown key 'prefil'"),
+        (
+            '        prefill: true\n        prompt:\n          es: "¿Dónde está',
+            '        prefil: true\n        prompt:\n          es: "¿Dónde está',
+            "unknown key 'prefil'",
+        ),
         ('when: problem == "missed_collection"', 'when: problem = "missed_collection"', "condition does not parse"),
-        ('when: problem == "missed_collection"', 'when: confirm == true', "condition uses 'confirm', which is not an earlier step"),
+        (
+            'when: problem == "missed_collection"',
+            "when: confirm == true",
+            "condition uses 'confirm', which is not an earlier step",
+        ),
         ('es: "Bache en {location}"', 'es: "Bache en {lugar}"', "uses {lugar}"),
         ('en: "Pothole at {location}"', "", "missing the 'en' translation"),
         ("fallback: handover", "fallback: operator", "fallback must be one of"),
@@ -133,12 +167,12 @@ def test_more_error_kinds(old, new, message):
 
 def test_a_step_nobody_can_reach_is_reported():
     broken = SHIPPED.replace(
-        "      - id: photo\n        kind: photo\n        optional: true\n        prompt:\n          es: \"Si puedes",
-        "      - id: photo\n        kind: photo\n        optional: true\n        next: confirm\n        prompt:\n          es: \"Si puedes",
+        '      - id: photo\n        kind: photo\n        optional: true\n        prompt:\n          es: "Si puedes',
+        '      - id: photo\n        kind: photo\n        optional: true\n        next: confirm\n        prompt:\n          es: "Si puedes',
         1,
     ).replace(
-        "      - id: confirm\n        kind: confirm\n        prompt:\n          es: \"Voy a reportar un bache",
-        "      - id: orphan\n        kind: text\n        prompt: {es: nadie, en: nobody}\n      - id: confirm\n        kind: confirm\n        prompt:\n          es: \"Voy a reportar un bache",
+        '      - id: confirm\n        kind: confirm\n        prompt:\n          es: "Voy a reportar un bache',
+        '      - id: orphan\n        kind: text\n        prompt: {es: nadie, en: nobody}\n      - id: confirm\n        kind: confirm\n        prompt:\n          es: "Voy a reportar un bache',
         1,
     )
     errors = errors_of(broken)
@@ -151,23 +185,76 @@ def test_sla_is_the_flows_then_the_departments_then_the_default():
     flows = load_flows_text(SHIPPED, "flows.yaml", {})
     assert flows.sla("pothole", "obras_publicas") == timedelta(hours=48)  # the flow's outcome
     assert flows.sla("trash", "servicios_publicos") == timedelta(days=3)  # its department's
-    plain = load_flows_text(SHIPPED.replace("    sla: 3d\n", "", 1).replace("default_sla: 7d", "default_sla: 90m"), "flows.yaml", {})
+    plain = load_flows_text(
+        SHIPPED.replace("    sla: 3d\n", "", 1).replace("default_sla: 7d", "default_sla: 90m"), "flows.yaml", {}
+    )
     assert plain.sla("trash", "servicios_publicos") == timedelta(minutes=90)  # the file's default
     assert load_flows_text(SHIPPED.replace("default_sla: 7d\n", ""), "flows.yaml", {}).default_sla == timedelta(days=7)
 
 
-@pytest.mark.parametrize("old, new, needle, message", [
-    ("      sla: 48h", "      sla: dos dias", "sla: dos dias", "'sla' must be a duration such as 48h"),
-    ("    sla: 3d", "    sla: -3d", "sla: -3d", "'sla' must be a duration"),
-    ("    sla: 3d", "    sla: 9999999999d", "sla: 9999999999d", "at most 365d"),
-    ("      sla: 48h", "      sla: 400d", "sla: 400d", "at most 365d"),
-    ("default_sla: 7d", "default_sla: 0", "default_sla: 0", "'default_sla' must be a duration"),
-    ("    sla: 5d\n    delivery:\n      kind: dashboard", "    sl: 5d\n    delivery:\n      kind: dashboard", "sl: 5d", "unknown key 'sl'"),
-    ("      kind: survey\n      department: parques", "      kind: survey\n      department: jardines", "department: jardines",
-     "department 'jardines' is not defined"),
-])
+@pytest.mark.parametrize(
+    "old, new, needle, message",
+    [
+        ("      sla: 48h", "      sla: dos dias", "sla: dos dias", "'sla' must be a duration such as 48h"),
+        ("    sla: 3d", "    sla: -3d", "sla: -3d", "'sla' must be a duration"),
+        ("    sla: 3d", "    sla: 9999999999d", "sla: 9999999999d", "at most 365d"),
+        ("      sla: 48h", "      sla: 400d", "sla: 400d", "at most 365d"),
+        ("default_sla: 7d", "default_sla: 0", "default_sla: 0", "'default_sla' must be a duration"),
+        (
+            "    sla: 5d\n    delivery:\n      kind: dashboard",
+            "    sl: 5d\n    delivery:\n      kind: dashboard",
+            "sl: 5d",
+            "unknown key 'sl'",
+        ),
+        (
+            "      kind: survey\n      department: parques",
+            "      kind: survey\n      department: jardines",
+            "department: jardines",
+            "department 'jardines' is not defined",
+        ),
+    ],
+)
 def test_a_bad_sla_or_survey_department_is_reported_with_its_line(old, new, needle, message):
     assert old in SHIPPED, old
     broken = SHIPPED.replace(old, new, 1)
     (error,) = [e for e in errors_of(broken) if message in e]
     assert int(error.split(":")[1]) == line_of(broken, needle), error
+
+
+@pytest.mark.parametrize(
+    "old, new, needle, message",
+    [
+        ("max_attempts: 3", "max_attempts: tres", "max_attempts: tres", "'max_attempts' must be a whole number"),
+        ('  "yes":', "  yes:", "  yes:", "words: 'yes' is missing"),
+        ('  "yes":', "  yes:", "  yes:", "a key is true, false or a number: quote keys such as yes, no, on and off"),
+        (
+            "      kind: webhook",
+            "      kind: fax",
+            "kind: fax",
+            "department 'obras_publicas', delivery: kind must be one of webhook, open311, email, dashboard",
+        ),
+        ("column: nombre, id_column", "colum: nombre, id_column", "colum: nombre", "options_from: 'column' is missing"),
+        (
+            "      - id: location\n",
+            "      - id: mi-lugar\n",
+            "id: mi-lugar",
+            "flow 'pothole', step 'mi-lugar': 'id' must be letters, digits and _",
+        ),
+        ("        optional: true\n", "        optional: si\n", "optional: si", "'optional' must be true or false"),
+    ],
+)
+def test_a_wrong_shape_is_reported_in_words_with_its_line(old, new, needle, message):
+    """The models in schema.py find these; their errors read like the loader's own."""
+    assert old in SHIPPED, old
+    broken = SHIPPED.replace(old, new, 1)
+    (error,) = [e for e in errors_of(broken) if message in e]
+    assert int(error.split(":")[1]) == line_of(broken, needle), error
+
+
+def test_a_choice_without_options_is_reported_with_the_steps_other_errors():
+    broken = SHIPPED.replace(
+        "        options_from: {file: parks.csv, column: nombre, id_column: id}\n", "        optinos: []\n", 1
+    )
+    errors = errors_of(broken)
+    assert any("step 'park': a choice step needs 'options' or 'options_from'" in e for e in errors), errors
+    assert any("unknown key 'optinos'" in e for e in errors), errors

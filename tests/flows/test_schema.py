@@ -1,5 +1,6 @@
 """flows.schema.json: editors validate flows.yaml with it, so it must accept the shipped file,
-reject the mistakes the loader rejects, and list exactly what the loader knows."""
+reject the mistakes the loader rejects, and be exactly what the models in bot/flows/schema.py
+(which the loader validates with) generate."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from bot.flows import loader
+from bot.flows import loader, schema
 from bot.flows.commands import KNOWN_COMMANDS
 from bot.flows.steps import ANSWERLESS_KINDS, STEP_KINDS
 
@@ -93,6 +94,11 @@ def describe(found) -> str:
     return "\n".join(f"{'/'.join(map(str, path))}: {message}" for path, _, message in found)
 
 
+def test_the_committed_schema_is_what_the_models_generate():
+    committed = (ROOT / "flows.schema.json").read_text(encoding="utf-8")
+    assert committed == schema.render(), "flows.schema.json is stale: run `ventanilla flows schema > flows.schema.json`"
+
+
 def test_the_schema_is_a_valid_2020_12_schema():
     assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
@@ -100,7 +106,10 @@ def test_the_schema_is_a_valid_2020_12_schema():
 
 def test_the_shipped_flows_validate():
     found = errors(shipped())
-    assert not found, "flows.yaml does not match flows.schema.json (quote yes/no/on/off: YAML reads them as booleans):\n" + describe(found)
+    assert not found, (
+        "flows.yaml does not match flows.schema.json (quote yes/no/on/off: YAML reads them as booleans):\n"
+        + describe(found)
+    )
 
 
 def test_the_minimal_file_satisfies_schema_and_loader_alike():
@@ -144,15 +153,53 @@ def test_a_misspelt_step_key_fails():
         (lambda d: d["flows"]["banqueta"]["steps"][0].update(id="mi-lugar"), ("flows", "banqueta", "steps", 0, "id")),
         (lambda d: d["messages"].pop("help"), ("messages",)),
         (lambda d: d["commands"].update(ayuda={"es": ["ayuda"]}), ("commands",)),
-        (lambda d: d["departments"]["obras"]["delivery"].update(kind="fax"), ("departments", "obras", "delivery", "kind")),
+        (
+            lambda d: d["departments"]["obras"]["delivery"].update(kind="fax"),
+            ("departments", "obras", "delivery", "kind"),
+        ),
     ],
-    ids=["unknown-flow-key", "fallback", "outcome-kind", "ticket-without-department", "choice-without-options",
-         "step-id-with-hyphen", "required-message", "unknown-command", "delivery-kind"],
+    ids=[
+        "unknown-flow-key",
+        "fallback",
+        "outcome-kind",
+        "ticket-without-department",
+        "choice-without-options",
+        "step-id-with-hyphen",
+        "required-message",
+        "unknown-command",
+        "delivery-kind",
+    ],
 )
 def test_other_mistakes_fail_where_they_are(change, path):
     document = minimal()
     change(document)
     assert path in {p for p, _, _ in errors(document)}, describe(errors(document))
+    with pytest.raises(loader.FlowsInvalidError):
+        loader.load_flows_text(yaml.safe_dump(document, allow_unicode=True), environ={})
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        (),
+        ("menu",),
+        ("departments", "obras"),
+        ("departments", "obras", "delivery"),
+        ("flows", "banqueta"),
+        ("flows", "banqueta", "outcome"),
+        ("flows", "banqueta", "steps", 0),
+    ],
+)
+def test_an_unknown_key_fails_in_the_schema_and_the_loader_alike(path):
+    document = minimal()
+    place = document
+    for key in path:
+        place = place[key]
+    place["bogus"] = 1
+    assert (path, "additionalProperties") in {(p, k) for p, k, _ in errors(document)}
+    with pytest.raises(loader.FlowsInvalidError) as info:
+        loader.load_flows_text(yaml.safe_dump(document, allow_unicode=True), environ={})
+    assert "unknown key 'bogus'" in str(info.value)
 
 
 def test_unquoted_yes_and_no_are_caught():
@@ -175,37 +222,48 @@ def test_step_kinds_match_the_engine():
     assert set(DEFS["step"]["properties"]["kind"]["enum"]) == set(STEP_KINDS)
 
 
-def test_top_level_keys_match_the_loader():
-    assert set(SCHEMA["properties"]) == loader.TOP_KEYS
-
-
-def test_flow_and_step_keys_match_the_loader():
-    assert set(DEFS["flow"]["properties"]) == loader.FLOW_KEYS
-    assert set(DEFS["step"]["properties"]) == loader.STEP_KEYS
-
-
-def test_required_and_enumerated_values_match_the_loader():
-    assert set(SCHEMA["properties"]["messages"]["required"]) == set(loader.REQUIRED_MESSAGES)
-    assert set(SCHEMA["properties"]["words"]["required"]) == set(loader.REQUIRED_WORDS)
-    assert set(DEFS["outcome"]["properties"]["kind"]["enum"]) == set(loader.OUTCOME_KINDS)
-    assert set(DEFS["flow"]["properties"]["fallback"]["enum"]) == set(loader.FALLBACKS)
-    assert set(DEFS["delivery"]["properties"]["kind"]["enum"]) == set(loader.DELIVERY_KINDS)
-    assert set(SCHEMA["properties"]["commands"]["properties"]) == set(KNOWN_COMMANDS)
+def test_required_and_enumerated_values_are_the_engines():
+    assert set(DEFS["messages"]["required"]) == {
+        "invalid",
+        "too_many_attempts",
+        "cancelled",
+        "confirm_declined",
+        "did_you_mean",
+        "which_one",
+        "help",
+        "expired",
+        "opted_out",
+        "opted_in",
+        "status_usage",
+        "status_unknown",
+        "status_reply",
+        "handover",
+        "handover_summary",
+        "language_changed",
+    }
+    assert set(DEFS["words"]["required"]) == {"yes", "no", "skip"}
+    assert DEFS["outcome"]["properties"]["kind"]["enum"] == ["ticket", "survey", "info"]
+    assert DEFS["flow"]["properties"]["fallback"]["enum"] == ["menu", "handover"]
+    assert DEFS["delivery"]["properties"]["kind"]["enum"] == ["webhook", "open311", "email", "dashboard"]
+    assert set(DEFS["commands"]["properties"]) == set(KNOWN_COMMANDS)
 
 
 def test_every_step_kind_has_its_invalid_message_described():
-    described = {k for k in SCHEMA["properties"]["messages"]["properties"] if k.startswith("invalid_")}
+    described = {k for k in DEFS["messages"]["properties"] if k.startswith("invalid_")}
     assert described == {f"invalid_{kind}" for kind in STEP_KINDS if kind not in ANSWERLESS_KINDS}
 
 
 def test_every_property_is_described():
-    """Autocomplete shows the description: every key a file may hold has one."""
+    """Autocomplete shows the description (its own, or its definition's): every key a file may hold has one."""
     missing = []
+
+    def described(sub):
+        return "description" in sub or "description" in DEFS.get(sub.get("$ref", "").rsplit("/", 1)[-1], {})
 
     def walk(node, path):
         if isinstance(node, dict):
             for key, sub in (node.get("properties") or {}).items():
-                if "description" not in sub:
+                if not described(sub):
                     missing.append(f"{path}/{key}")
             for key, sub in node.items():
                 if key != "if":  # conditions select, they describe nothing

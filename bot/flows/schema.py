@@ -1,0 +1,485 @@
+"""The shape of flows.yaml, written once: the loader validates with these models, and
+flows.schema.json (what editors validate with) is generated from them.
+
+Regenerate the schema after changing a model: `ventanilla flows schema > flows.schema.json`.
+Rules that need more than one place of the file (graph, translations, references between flows,
+departments and languages, option files) are in checks.py and loader.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import ConfigDict, Field, create_model
+from pydantic.json_schema import GenerateJsonSchema
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from bot.flows.commands import KNOWN_COMMANDS, LANGUAGE_PREFIX
+from bot.flows.schematypes import (
+    LANGUAGE_CODE,
+    Duration,
+    Identifier,
+    LanguageCode,
+    Section,
+    StepKind,
+    Text,
+    WordList,
+    WordsByLanguage,
+    omittable,
+    parse_duration,
+)
+from bot.flows.steps import ANSWERLESS_KINDS, STEP_KINDS
+
+__all__ = ["FlowsFile", "json_schema", "parse_duration", "render"]
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+COMMAND_PATTERN = f"^{LANGUAGE_PREFIX}{LANGUAGE_CODE[1:]}"
+
+
+class Commands(Section):
+    """Words that work at any point of a conversation, per language. The whole message must be the word (status takes a folio after it)."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, WordsByLanguage]
+    menu: WordsByLanguage = omittable("Go back to the main menu (drops the flow under way).")
+    cancel: WordsByLanguage = omittable("Cancel the flow under way; says `cancelled`, then the menu.")
+    help: WordsByLanguage = omittable("Say `help`, then repeat the current question.")
+    back: WordsByLanguage = omittable("Go back one question and forget its answer.")
+    status: WordsByLanguage = omittable("Ask how a report goes: the word followed by the folio (estado 2611-7K3M9Q).")
+    opt_out: WordsByLanguage = omittable("Stop all messages to this resident (BAJA, STOP).")
+    opt_in: WordsByLanguage = omittable("Resume messages after opting out (ALTA, START).")
+
+    @classmethod
+    def problems(cls, data: dict) -> list[InitErrorDetails]:
+        unknown = [key for key in data if key not in KNOWN_COMMANDS and not re.match(COMMAND_PATTERN, str(key))]
+        message = "unknown command '{key}' (known: " + ", ".join(KNOWN_COMMANDS) + ", language_<code>)"
+        return [
+            {"type": PydanticCustomError("command", message, {"key": str(key)}), "loc": (key,), "input": data[key]}
+            for key in unknown
+        ]
+
+    @classmethod
+    def adjust_schema(cls, schema: dict) -> None:
+        schema["patternProperties"] = {
+            COMMAND_PATTERN: {
+                **schema["additionalProperties"],
+                "description": "language_<code>: switch the conversation to that language (the code must be under `languages`).",
+                "examples": [{"es": ["ingles", "english"], "en": ["english"]}],
+            }
+        }
+        schema["additionalProperties"] = False
+
+
+class Words(Section):
+    """Vocabulary the step kinds understand, per language. Keys must be strings: quote "yes" and "no"."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, WordsByLanguage]
+    yes: WordsByLanguage = Field(
+        description='Words for yes (yes_no and confirm steps, "did you mean"). Quote the key: "yes".'
+    )
+    no: WordsByLanguage = Field(description='Words for no. Quote the key: "no".')
+    skip: WordsByLanguage = Field(description="Words that skip an optional step (omitir).")
+    location_markers: WordsByLanguage = omittable(
+        'Words before an address in a first message ("bache *en* Morelos y 5 de Mayo"), for prefill.'
+    )
+    today: WordsByLanguage = omittable("Words for today (date steps).")
+    yesterday: WordsByLanguage = omittable("Words for yesterday (date steps).")
+    day_before_yesterday: WordsByLanguage = omittable("Words for the day before yesterday (date steps).")
+    months: WordsByLanguage = omittable('Month names, January to December in order (date steps: "25 de noviembre").')
+
+
+class _Messages(Section):
+    """Texts the bot says outside any flow's steps. Keys listed as required must be present; invalid_<kind> and status_<status> are optional refinements."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, Text]
+    invalid: Text = Field(
+        description="Said when an answer does not fit the step (unless the step has `reprompt` or there is an invalid_<kind> message); the question follows."
+    )
+    too_many_attempts: Text = Field(
+        description="Said after max_attempts answers that do not fit, before the menu (fallback: menu)."
+    )
+    cancelled: Text = Field(description="Said when the resident cancels a flow.")
+    confirm_declined: Text = Field(description="Said when the resident answers no to a confirm step; nothing is sent.")
+    did_you_mean: Text = Field(description="Asks about one close match. Uses {option}.")
+    which_one: Text = Field(description="Asks which of several close matches; they follow as a numbered list.")
+    help: Text = Field(description="The answer to the help command; the current question follows.")
+    expired: Text = Field(description="Said when a conversation idle for expire_after_minutes starts again.")
+    opted_out: Text = Field(
+        description="Said once when the resident opts out (BAJA / STOP); nothing more is sent until they opt in."
+    )
+    opted_in: Text = Field(description="Said when the resident opts back in; the menu follows.")
+    status_usage: Text = Field(description="Said for the status command without a folio.")
+    status_unknown: Text = Field(description="Said when the folio is not one of the resident's. Uses {folio}.")
+    status_reply: Text = Field(description="The answer to `status FOLIO`. Uses {folio}, {summary}, {status}.")
+    handover: Text = Field(
+        description="Said when a person takes over (fallback: handover). Uses {folio}, {flow}, {step_id}."
+    )
+    handover_summary: Text = Field(
+        description="The handover ticket's summary for the department. Uses {flow}, {step_id}."
+    )
+    language_changed: Text = Field(description="Said after a language_xx command, in the new language.")
+    status_received: Text = omittable(
+        "How the status `received` reads in status replies (status_<status> for any ticket status)."
+    )
+    status_delivered: Text = omittable("How the status `delivered` reads in status replies.")
+
+
+if TYPE_CHECKING:
+    Messages = _Messages
+else:
+    Messages = create_model(  # an invalid_<kind> message for every step kind that takes an answer
+        "Messages",
+        __base__=_Messages,
+        __doc__=_Messages.__doc__,
+        **{
+            f"invalid_{kind}": (
+                Text,
+                omittable(f"Said instead of `invalid` when an answer to a {kind} step does not fit."),
+            )
+            for kind in STEP_KINDS
+            if kind not in ANSWERLESS_KINDS
+        },
+    )
+
+
+class Delivery(Section):
+    """How the department receives tickets. Values may use ${VAR} or ${VAR:-default} from the environment."""
+
+    noun = "delivery"
+    needs = {"webhook": (("url",), ("secret",)), "open311": (("endpoint",),), "email": (("to",),)}
+    kind: Literal["webhook", "open311", "email", "dashboard"] = Field(
+        description=(
+            "webhook: a signed JSON POST of each ticket; open311: a GeoReport v2 service request to the department's 311 system; "
+            "email: an SMTP message to the department's inbox; dashboard: no sending, the ticket waits in the operators' queue."
+        )
+    )
+    url: str = omittable(
+        "Where the webhook POSTs.", examples=["${OBRAS_PUBLICAS_WEBHOOK_URL}", "https://obras.example.mx/ventanilla"]
+    )
+    secret: str = omittable(
+        "Shared secret for the X-Ventanilla-Signature HMAC. Keep it in the environment: ${VAR}.",
+        examples=["${OBRAS_PUBLICAS_WEBHOOK_SECRET}"],
+    )
+    endpoint: str = omittable(
+        "open311: the GeoReport v2 base URL (requests.json is POSTed under it).",
+        examples=["${OBRAS_OPEN311_ENDPOINT}", "https://311.example.mx/open311/v2"],
+    )
+    api_key: str = omittable("open311: the API key the 311 system issued. Keep it in the environment: ${VAR}.")
+    jurisdiction: str = omittable("open311: the jurisdiction_id, where the 311 system serves several.")
+    to: str = omittable("email: the department's inbox.", examples=["obras.publicas@example.gob.mx"])
+    sender: str = omittable("email: the sender address (default SMTP_FROM).", alias="from")
+    smtp_host: str = omittable("email: the SMTP server (default SMTP_HOST).")
+    smtp_port: str | int = omittable("email: the SMTP port (default SMTP_PORT, 25).")
+    smtp_user: str = omittable("email: SMTP login (default SMTP_USER).")
+    smtp_password: str = omittable("email: SMTP password (default SMTP_PASSWORD). Keep it in the environment: ${VAR}.")
+    smtp_starttls: str | bool = omittable("email: use STARTTLS (default SMTP_STARTTLS).")
+
+
+class Department(Section):
+    """A department that receives tickets."""
+
+    name: str = omittable("Its name, as people read it.", examples=["Obras Públicas"])
+    delivery: Delivery = Field(description="How tickets reach the department.")
+    sla: Duration = omittable(
+        "How long this department's tickets may stay open before they are overdue (a flow's outcome.sla wins for its category)."
+    )
+
+
+class Menu(Section):
+    """The main menu: shown to new residents, after a flow, and for `menu`."""
+
+    prompt: Text = Field(description="The menu's text; the flows' titles follow as a numbered list. May use {name}.")
+    flows: list[str] = Field(
+        description="Flow ids offered, in order (their number is what residents type).", examples=[["pothole", "trash"]]
+    )
+
+
+class MetaTemplate(Section):
+    """The template's name and language code."""
+
+    name: str = Field(description="The approved template's name.")
+    language: str = Field(description="Its language code, e.g. es_MX.")
+
+
+class Template(Section):
+    """One kind of message (e.g. ticket_update)."""
+
+    variables: list[str] = omittable(
+        "Names of the values that fill the template's {{1}}, {{2}}, ... in order (e.g. folio, status)."
+    )
+    twilio: dict[str, str] = omittable(
+        "Twilio Content SIDs by language (HX...). ${VAR} and ${VAR:-default} are read from the environment."
+    )
+    meta: dict[str, MetaTemplate] = omittable("Meta Cloud API templates by language.")
+
+
+class OptionsFrom(Section):
+    """Read the options from a CSV file next to flows.yaml (UTF-8, with a header row). Long lists are not shown as a numbered list: residents type a name, typos included, and are asked "did you mean …?" when unsure."""
+
+    schema_extra = {"examples": [{"file": "parks.csv", "column": "nombre", "id_column": "id"}]}
+    file: str = Field(description="CSV file, relative to flows.yaml.", examples=["parks.csv"])
+    column: str = Field(description="Column holding the names residents read and type.", examples=["nombre"])
+    id_column: str = omittable("Column holding the stored id (default: the same as `column`).", examples=["id"])
+
+
+NEXT = "Where to go {when}: the id of a step of the same flow, or `end` to finish the flow now (its outcome and `done` text follow)."
+
+
+class Option(Section):
+    """One answer of a choice step. Residents may answer with its number, its label, one of its words, or a typo of them."""
+
+    schema_extra = {
+        "defaultSnippets": [
+            {
+                "label": "option",
+                "body": {"id": "$1", "label": {"es": "$2", "en": "$3"}, "words": {"es": ["$4"], "en": ["$5"]}},
+            }
+        ]
+    }
+    id: Annotated[str, Field(min_length=1)] = Field(
+        description='The option\'s id: what the answer stores, what `when:` conditions compare with (problem == "illegal_dumping").'
+    )
+    label: Text = Field(description="What residents read in the numbered list (and in {step_id} templates).")
+    words: WordsByLanguage = omittable(
+        "Synonyms per language that also pick this option.",
+        examples=[{"es": ["tiradero", "escombro"], "en": ["dumping"]}],
+    )
+    next: Identifier = omittable(
+        NEXT.format(when="when this option is chosen (overrides the step's `next`)"), examples=["end", "location"]
+    )
+
+
+class Step(Section):
+    """One question (or, for kind `message`, one statement) of a flow. Steps run in file order unless `next` says otherwise."""
+
+    noun = "step"
+    needs = {"choice": (("options", "options_from"),)}
+    schema_extra = {
+        "defaultSnippets": [
+            {"label": "step", "body": {"id": "$1", "kind": "$2", "prompt": {"es": "$3", "en": "$4"}}},
+            {
+                "label": "choice step",
+                "body": {
+                    "id": "$1",
+                    "kind": "choice",
+                    "prompt": {"es": "$2", "en": "$3"},
+                    "options": [{"id": "$4", "label": {"es": "$5", "en": "$6"}}],
+                },
+            },
+        ]
+    }
+    id: Identifier = Field(
+        description="The step's id, unique in its flow: letters, digits and _, not starting with a digit. The answer is stored under it and shown by {id} in later texts and `when:` conditions.",
+        examples=["location", "photo", "confirm"],
+    )
+    kind: StepKind = Field(
+        description="What the step asks for: text, choice (one of options), rating (1-5, ⭐, words), number, yes_no, confirm (yes sends, no cancels), location (pin or typed address), photo, media (any attachment), date (hoy, ayer, 25/11), message (just says something, no answer)."
+    )
+    prompt: Text = Field(
+        description="The question (or, for kind message, the statement). May use {earlier_step_id}, {name}, {folio}, {flow}."
+    )
+    options: list[Option] = omittable("The answers of a choice step (up to 10 are listed with numbers).", min_length=1)
+    options_from: OptionsFrom = omittable(
+        "choice: read the options from a CSV file instead of listing them (for hundreds of parks, say)."
+    )
+    optional: bool = Field(
+        False,
+        description="Residents may skip the step with a `skip` word (omitir); the answer is then empty. For photo and media a `no` word also skips.",
+    )
+    scale: list[int] = Field(
+        [1, 5],
+        min_length=2,
+        max_length=2,
+        description="rating: lowest and highest value, [low, high]. Words under `ratings:` are for a 1-5 scale.",
+        examples=[[1, 5], [0, 10]],
+    )
+    min: float = omittable("number: the smallest accepted value.", examples=[0])
+    max: float = omittable("number: the largest accepted value.", examples=[100])
+    min_length: int = Field(1, ge=0, description="text: fewest characters accepted.")
+    max_length: int = Field(1000, ge=1, description="text: most characters accepted.")
+    allow_future: bool = Field(
+        False, description="date: accept dates after today (off by default: reports are about the past)."
+    )
+    prefill: bool = Field(
+        False,
+        description='location: take the address from the message that started the flow ("hay un bache en Morelos y 5 de Mayo") and skip the question.',
+    )
+    when: str = omittable(
+        'Ask this step only when the condition holds; otherwise it is passed over. Names are earlier step ids; literals "text", numbers, true, false, null, [lists]; operators == != < <= > >= in, not in, and, or, not, ( ).',
+        examples=[
+            'problem == "missed_collection"',
+            "cleanliness <= 2 and not (safety >= 4)",
+            'problem in ["missed_collection", "illegal_dumping"]',
+            "photo != null",
+        ],
+    )
+    next: Identifier = omittable(
+        NEXT.format(when="after this step instead of the following one"), examples=["end", "location"]
+    )
+    reprompt: Text = omittable("What to say when the answer does not fit, instead of the general `invalid…` message.")
+
+
+class Outcome(Section):
+    """What finishing the flow produces."""
+
+    noun = "outcome"
+    needs = {"ticket": (("department",), ("summary",))}
+    schema_extra = {
+        "examples": [
+            {
+                "kind": "ticket",
+                "department": "obras_publicas",
+                "category": "bache",
+                "summary": {"es": "Bache en {location}", "en": "Pothole at {location}"},
+            },
+            {"kind": "survey"},
+            {"kind": "info"},
+        ]
+    }
+    kind: Literal["ticket", "survey", "info"] = Field(
+        description="ticket: a report sent to a department with a folio; survey: the answers are stored as a response; info: nothing is stored."
+    )
+    department: str = omittable(
+        "ticket: the department (a key under `departments`) that receives it. survey: the department whose operators and viewers see the results (admins see all).",
+        examples=["obras_publicas"],
+    )
+    category: str = omittable(
+        "ticket: the category the department sees (default: the flow's id).", examples=["bache", "basura", "alumbrado"]
+    )
+    priority: str = Field(
+        "normal", description="ticket: its priority (default normal; handovers are high).", examples=["normal", "high"]
+    )
+    summary: Text = omittable(
+        "ticket: one line for the department and for `status` replies. May use {step_id}.",
+        examples=[{"es": "Bache en {location}", "en": "Pothole at {location}"}],
+    )
+    service_code: str = omittable(
+        "ticket, open311 departments: the service_code of this kind of request in the department's 311 system.",
+        examples=["pothole"],
+    )
+    duplicate_radius_m: float = omittable(
+        "ticket: a new report of this category within this many meters of an open one is linked to it instead of sent again; its resident is told and notified too.",
+        ge=0,
+        examples=[30, 50],
+    )
+    sla: Duration = omittable(
+        "ticket: how long tickets of this category may stay open before they are overdue (default: the department's sla, then default_sla)."
+    )
+
+
+class Flow(Section):
+    """One conversation, such as reporting a pothole or rating a park."""
+
+    title: Text = Field(description="Its name in the menu (residents may also type it).")
+    keywords: WordsByLanguage = omittable(
+        "Words that start this flow from the menu or the first message (typos allowed).",
+        examples=[{"es": ["bache", "hoyo"], "en": ["pothole"]}],
+    )
+    outcome: Outcome = Field(
+        description="What finishing the flow produces: a ticket, a survey response, or nothing (info)."
+    )
+    steps: list[Step] = Field(
+        min_length=1, description="The questions, asked in order (see `next` and `when` for branching)."
+    )
+    done: Text = Field(
+        description="Said when the flow finishes. May use {folio} and {step_id}.",
+        examples=[{"es": "✅ ¡Gracias! Tu folio es *{folio}*.", "en": "✅ Thank you! Your folio is *{folio}*."}],
+    )
+    fallback: Literal["menu", "handover"] = Field(
+        "menu",
+        description="After max_attempts answers that do not fit: menu (start again) or handover (a person of the outcome's department takes over; needs a ticket outcome).",
+    )
+
+
+class FlowsFile(Section):
+    """Conversations residents have with the city over WhatsApp and SMS. Check with `ventanilla flows check`; guide: docs/flows.md."""
+
+    model_config = ConfigDict(title="Ventanilla flows.yaml")
+    default_language: LanguageCode = Field(
+        "es",
+        description="The language used until a resident's own is known, and for texts given as a plain string. Must be one of `languages`.",
+        examples=["es"],
+    )
+    languages: dict[LanguageCode, WordList] = Field(
+        min_length=1,
+        description="The languages every text must have, each with words (greetings mostly) that tell a resident writes in it.",
+        examples=[{"es": ["hola", "buenas"], "en": ["hi", "hello"]}],
+    )
+    max_attempts: int = Field(
+        3, ge=1, description="Answers that do not fit a step before the flow's fallback (menu or handover)."
+    )
+    expire_after_minutes: float = omittable(
+        "A conversation idle this long starts again (with the `expired` message). Leave out or 0: never.",
+        ge=0,
+        examples=[120],
+    )
+    commands: Commands = Field(description=Commands.__doc__)
+    words: Words = Field(description=Words.__doc__)
+    ratings: dict[LanguageCode, dict[str, int]] = omittable(
+        "Words and emoji a rating step understands, per language, with their value on a 1-5 scale.",
+        examples=[{"es": {"malo": 2, "regular": 3, "excelente": 5, "😍": 5}}],
+    )
+    messages: Messages = Field(description=Messages.__doc__)
+    departments: dict[Identifier, Department] = Field(
+        description="Who receives tickets, by id (used by `outcome.department`)."
+    )
+    menu: Menu = Field(description=Menu.__doc__)
+    flows: dict[Identifier, Flow] = Field(min_length=1, description="The conversations, by id.")
+    templates: dict[str, Template] = omittable(
+        "Approved WhatsApp templates per kind of message, used when writing to a resident more than 24 hours after their last message (outside WhatsApp's customer-service window)."
+    )
+    default_sla: Duration = omittable(
+        "How long a ticket may stay open when neither its flow nor its department sets an `sla` (default 7d). Operators see tickets past it as overdue."
+    )
+
+
+class _InWrittenOrder(GenerateJsonSchema):
+    """Keeps keys as written (pydantic sorts them), so examples read es before en."""
+
+    def sort(self, value, parent_key=None):
+        return value
+
+
+def json_schema() -> dict:
+    """Returns flows.schema.json as a dict: the models' schema, tidied for editors."""
+    generated = FlowsFile.model_json_schema(schema_generator=_InWrittenOrder)
+    names = {name: name[0].lower() + name[1:] for name in generated["$defs"]}
+    tidy = _tidy(generated, names)
+    return {"$schema": DIALECT, "title": generated["title"], "description": tidy.pop("description"), **tidy}
+
+
+def render() -> str:
+    """Returns flows.schema.json's text, as committed."""
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+DATA_KEYWORDS = {"examples", "default", "defaultSnippets", "const", "enum"}  # hold values, not schemas
+NAMED_SCHEMAS = {"properties", "patternProperties", "$defs"}  # map names to schemas
+
+
+def _tidy(node, names: dict[str, str]):
+    """Drops generated titles and null defaults, renames $defs to camelCase, and turns a dict's key
+    pattern into propertyNames so unknown keys are errors."""
+    if isinstance(node, list):
+        return [_tidy(item, names) for item in node]
+    if not isinstance(node, dict):
+        return node
+    result = {}
+    for key, value in node.items():
+        if key in DATA_KEYWORDS:
+            if not (key == "default" and value is None):
+                result[key] = value
+        elif key in NAMED_SCHEMAS:
+            result[key] = {names.get(k, k) if key == "$defs" else k: _tidy(v, names) for k, v in value.items()}
+        elif key == "$ref":
+            result[key] = "#/$defs/" + names[value.rsplit("/", 1)[1]]
+        elif key != "title" or not isinstance(value, str):
+            result[key] = _tidy(value, names)
+    if "patternProperties" in result and "properties" not in result and "additionalProperties" not in result:
+        ((pattern, values),) = result.pop("patternProperties").items()
+        result.update(propertyNames={"pattern": pattern}, additionalProperties=values)
+    return result
