@@ -1,0 +1,189 @@
+"""The shape of one flow of flows.yaml (its steps, their options, its outcome), as models of schema.py."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from bot.flows.schematypes import Duration, Identifier, Section, StepKind, Text, WordsByLanguage, omittable
+
+__all__ = ["Flow", "Option", "OptionsFrom", "Outcome", "Step"]
+
+
+class OptionsFrom(Section):
+    """Read the options from a CSV file next to flows.yaml (UTF-8, with a header row). Long lists are not shown as a numbered list: residents type a name, typos included, and are asked "did you mean …?" when unsure."""
+
+    schema_extra = {"examples": [{"file": "parks.csv", "column": "nombre", "id_column": "id"}]}
+    file: str = Field(description="CSV file, relative to flows.yaml.", examples=["parks.csv"])
+    column: str = Field(description="Column holding the names residents read and type.", examples=["nombre"])
+    id_column: str = omittable("Column holding the stored id (default: the same as `column`).", examples=["id"])
+
+
+NEXT = "Where to go {when}: the id of a step of the same flow, or `end` to finish the flow now (its outcome and `done` text follow)."
+
+
+class Option(Section):
+    """One answer of a choice step. Residents may answer with its number, its label, one of its words, or a typo of them."""
+
+    schema_extra = {
+        "defaultSnippets": [
+            {
+                "label": "option",
+                "body": {"id": "$1", "label": {"es": "$2", "en": "$3"}, "words": {"es": ["$4"], "en": ["$5"]}},
+            }
+        ]
+    }
+    id: Annotated[str, Field(min_length=1)] = Field(
+        description='The option\'s id: what the answer stores, what `when:` conditions compare with (problem == "illegal_dumping").'
+    )
+    label: Text = Field(description="What residents read in the numbered list (and in {step_id} templates).")
+    words: WordsByLanguage = omittable(
+        "Synonyms per language that also pick this option.",
+        examples=[{"es": ["tiradero", "escombro"], "en": ["dumping"]}],
+    )
+    next: Identifier = omittable(
+        NEXT.format(when="when this option is chosen (overrides the step's `next`)"), examples=["end", "location"]
+    )
+
+
+class Step(Section):
+    """One question (or, for kind `message`, one statement) of a flow. Steps run in file order unless `next` says otherwise."""
+
+    noun = "step"
+    needs = {"choice": (("options", "options_from"),)}
+    schema_extra = {
+        "defaultSnippets": [
+            {"label": "step", "body": {"id": "$1", "kind": "$2", "prompt": {"es": "$3", "en": "$4"}}},
+            {
+                "label": "choice step",
+                "body": {
+                    "id": "$1",
+                    "kind": "choice",
+                    "prompt": {"es": "$2", "en": "$3"},
+                    "options": [{"id": "$4", "label": {"es": "$5", "en": "$6"}}],
+                },
+            },
+        ]
+    }
+    id: Identifier = Field(
+        description="The step's id, unique in its flow: letters, digits and _, not starting with a digit. The answer is stored under it and shown by {id} in later texts and `when:` conditions.",
+        examples=["location", "photo", "confirm"],
+    )
+    kind: StepKind = Field(
+        description="What the step asks for: text, choice (one of options), rating (1-5, ⭐, words), number, yes_no, confirm (yes sends, no cancels), location (pin or typed address), photo, media (any attachment), date (hoy, ayer, 25/11), message (just says something, no answer)."
+    )
+    prompt: Text = Field(
+        description="The question (or, for kind message, the statement). May use {earlier_step_id}, {name}, {folio}, {flow}."
+    )
+    options: list[Option] = omittable("The answers of a choice step (up to 10 are listed with numbers).", min_length=1)
+    options_from: OptionsFrom = omittable(
+        "choice: read the options from a CSV file instead of listing them (for hundreds of parks, say)."
+    )
+    optional: bool = Field(
+        False,
+        description="Residents may skip the step with a `skip` word (omitir); the answer is then empty. For photo and media a `no` word also skips.",
+    )
+    scale: list[int] = Field(
+        [1, 5],
+        min_length=2,
+        max_length=2,
+        description="rating: lowest and highest value, [low, high]. Words under `ratings:` are for a 1-5 scale.",
+        examples=[[1, 5], [0, 10]],
+    )
+    min: float = omittable("number: the smallest accepted value.", examples=[0])
+    max: float = omittable("number: the largest accepted value.", examples=[100])
+    min_length: int = Field(1, ge=0, description="text: fewest characters accepted.")
+    max_length: int = Field(1000, ge=1, description="text: most characters accepted.")
+    allow_future: bool = Field(
+        False, description="date: accept dates after today (off by default: reports are about the past)."
+    )
+    prefill: bool = Field(
+        False,
+        description='location: take the address from the message that started the flow ("hay un bache en Morelos y 5 de Mayo") and skip the question.',
+    )
+    when: str = omittable(
+        'Ask this step only when the condition holds; otherwise it is passed over. Names are earlier step ids; literals "text", numbers, true, false, null, [lists]; operators == != < <= > >= in, not in, and, or, not, ( ).',
+        examples=[
+            'problem == "missed_collection"',
+            "cleanliness <= 2 and not (safety >= 4)",
+            'problem in ["missed_collection", "illegal_dumping"]',
+            "photo != null",
+        ],
+    )
+    next: Identifier = omittable(
+        NEXT.format(when="after this step instead of the following one"), examples=["end", "location"]
+    )
+    reprompt: Text = omittable("What to say when the answer does not fit, instead of the general `invalid…` message.")
+
+
+class Outcome(Section):
+    """What finishing the flow produces."""
+
+    noun = "outcome"
+    needs = {"ticket": (("department",), ("summary",))}
+    schema_extra = {
+        "examples": [
+            {
+                "kind": "ticket",
+                "department": "obras_publicas",
+                "category": "bache",
+                "summary": {"es": "Bache en {location}", "en": "Pothole at {location}"},
+            },
+            {"kind": "survey"},
+            {"kind": "info"},
+        ]
+    }
+    kind: Literal["ticket", "survey", "info"] = Field(
+        description="ticket: a report sent to a department with a folio; survey: the answers are stored as a response; info: nothing is stored."
+    )
+    department: str = omittable(
+        "ticket: the department (a key under `departments`) that receives it. survey: the department whose operators and viewers see the results (admins see all).",
+        examples=["obras_publicas"],
+    )
+    category: str = omittable(
+        "ticket: the category the department sees (default: the flow's id).", examples=["bache", "basura", "alumbrado"]
+    )
+    priority: str = Field(
+        "normal", description="ticket: its priority (default normal; handovers are high).", examples=["normal", "high"]
+    )
+    summary: Text = omittable(
+        "ticket: one line for the department and for `status` replies. May use {step_id}.",
+        examples=[{"es": "Bache en {location}", "en": "Pothole at {location}"}],
+    )
+    service_code: str = omittable(
+        "ticket, open311 departments: the service_code of this kind of request in the department's 311 system.",
+        examples=["pothole"],
+    )
+    duplicate_radius_m: float = omittable(
+        "ticket: a new report of this category within this many meters of an open one is linked to it instead of sent again; its resident is told and notified too.",
+        ge=0,
+        examples=[30, 50],
+    )
+    sla: Duration = omittable(
+        "ticket: how long tickets of this category may stay open before they are overdue (default: the department's sla, then default_sla)."
+    )
+
+
+class Flow(Section):
+    """One conversation, such as reporting a pothole or rating a park."""
+
+    title: Text = Field(description="Its name in the menu (residents may also type it).")
+    keywords: WordsByLanguage = omittable(
+        "Words that start this flow from the menu or the first message (typos allowed).",
+        examples=[{"es": ["bache", "hoyo"], "en": ["pothole"]}],
+    )
+    outcome: Outcome = Field(
+        description="What finishing the flow produces: a ticket, a survey response, or nothing (info)."
+    )
+    steps: list[Step] = Field(
+        min_length=1, description="The questions, asked in order (see `next` and `when` for branching)."
+    )
+    done: Text = Field(
+        description="Said when the flow finishes. May use {folio} and {step_id}.",
+        examples=[{"es": "✅ ¡Gracias! Tu folio es *{folio}*.", "en": "✅ Thank you! Your folio is *{folio}*."}],
+    )
+    fallback: Literal["menu", "handover"] = Field(
+        "menu",
+        description="After max_attempts answers that do not fit: menu (start again) or handover (a person of the outcome's department takes over; needs a ticket outcome).",
+    )
