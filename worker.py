@@ -5,34 +5,34 @@ one starts as soon as Redis answers again (the relay re-enqueues what Redis lost
 """
 
 import logging
-import os
 import signal
-import sys
 import time
 
 from redis.exceptions import RedisError
 from rq import Worker
 
-from bot import create_app
-from bot.flows.loader import FlowsInvalidError
+from bot import create_app_or_exit
 from bot.jobs.outbox import relay
 from bot.services import services
 
 log = logging.getLogger("worker")
-# A worker killed mid-job is noticed within a minute or two, not RQ's default quarter hour:
-# its heartbeat key expires after WORKER_TTL and maintenance runs every MAINTENANCE_INTERVAL.
-WORKER_TTL = int(os.environ.get("WORKER_TTL") or 60)
-MAINTENANCE_INTERVAL = int(os.environ.get("WORKER_MAINTENANCE_INTERVAL") or 60)
 RECONNECT_SECONDS = 2
+
+
+class StoppableWorker(Worker):
+    """RQ's worker, remembering whether it was asked to stop (SIGINT, SIGTERM or `rq shutdown`)."""
+
+    stop_was_requested = False
+
+    def request_stop(self, signum, frame):
+        """Note the request, then stop as RQ does (after the job under way)."""
+        self.stop_was_requested = True  # before RQ's handler, which raises to leave its loop
+        super().request_stop(signum, frame)
 
 
 def main() -> None:
     """Run RQ workers one after another until stopped (Ctrl-C or SIGTERM)."""
-    try:
-        app = create_app()
-    except FlowsInvalidError as exc:
-        print(f"refusing to start, the flows file has errors:\n{exc}", file=sys.stderr)
-        raise SystemExit(1) from None
+    app = create_app_or_exit()
     with app.app_context():
         svc = services()
         while True:
@@ -48,9 +48,15 @@ def main() -> None:
 
 def _work(svc) -> bool:
     """Run one RQ worker; tell whether it stopped on purpose (rather than losing Redis)."""
-    worker = Worker(
-        [svc.queue], connection=svc.redis, worker_ttl=WORKER_TTL, maintenance_interval=MAINTENANCE_INTERVAL,
-        job_monitoring_interval=max(1, min(10, WORKER_TTL // 3)),
+    # A worker killed mid-job is noticed within a minute or two, not RQ's default quarter hour:
+    # its heartbeat key expires after worker_ttl and maintenance runs every worker_maintenance_interval.
+    ttl = svc.config.worker_ttl
+    worker = StoppableWorker(
+        [svc.queue],
+        connection=svc.redis,
+        worker_ttl=ttl,
+        maintenance_interval=svc.config.worker_maintenance_interval,
+        job_monitoring_interval=max(1, min(10, ttl // 3)),
     )
     try:
         worker.work()  # no RQ scheduler: retry timing lives in the database (bot.jobs.attempts)
@@ -58,7 +64,7 @@ def _work(svc) -> bool:
         # RQ leaves its handlers installed; while waiting for Redis, Ctrl-C and SIGTERM must stop us.
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    return worker._shutdown_requested_date is not None  # set by its SIGINT/SIGTERM handler
+    return worker.stop_was_requested
 
 
 if __name__ == "__main__":

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
+import sys
+from typing import NoReturn
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import dashboard
 from bot.channels import blueprints
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.db.engine import make_engine
+from bot.flows.loader import FlowsInvalidError
 from bot.flowstore import FlowStore
 from bot.jobs.connection import connect_redis, make_queue
 from bot.services import Services
@@ -19,7 +21,7 @@ from bot.tickets import search as ticket_search  # noqa: F401 - keeps tickets' s
 from bot.web import api, pages
 from bot.web.ratelimit import init_limiter
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_app_or_exit", "refuse_to_start"]
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -27,7 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     config = Config.from_env(instance_path=app.instance_path)
     if test_config:
-        config = dataclasses.replace(config, **test_config)
+        config = config.replace(**test_config)
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=1024 * 1024)
     if config.trusted_proxies:  # behind a balancer: the client's address (login limits) and scheme come from it
         n = config.trusted_proxies
@@ -48,3 +50,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     dashboard.init_app(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app
+
+
+def create_app_or_exit() -> Flask:
+    """Build the web app for a process (wsgi.py, worker.py), or exit 1 saying what is wrong with its settings or flows."""
+    try:
+        return create_app()
+    except (FlowsInvalidError, ConfigError) as exc:
+        refuse_to_start(exc)
+
+
+def refuse_to_start(exc: FlowsInvalidError | ConfigError) -> NoReturn:
+    """Print why the process will not start (a bad flows file or setting) and exit with status 1."""
+    reason = "the flows file has errors:\n" if isinstance(exc, FlowsInvalidError) else "a setting is wrong: "
+    print(f"refusing to start, {reason}{exc}", file=sys.stderr)
+    raise SystemExit(1)

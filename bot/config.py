@@ -1,81 +1,171 @@
-"""Configuration from environment variables, with defaults that are safe on a laptop."""
+"""Settings read once at start from environment variables, with defaults that are safe on a laptop.
+
+Each setting is declared once, below: its variable is its name in upper case (unless it says
+otherwise), and `python -m bot.config` prints the README's Configuration table from these lines.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated, Any
 
-__all__ = ["Config"]
+from pydantic import Field, ValidationError, field_validator
+from pydantic.config import JsonDict
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
 
-DEFAULT_GRAPH_URL = "https://graph.facebook.com/v21.0"
-DEFAULT_LOGIN_LIMIT = "10 per minute;50 per hour"  # per address and per account
-DEFAULT_MEDIA_TYPES = "image/jpeg,image/png,image/webp,audio/ogg,audio/mpeg,audio/amr,audio/mp4,application/pdf"
+__all__ = ["Config", "ConfigError", "readme_table"]
+
+MEDIA_TYPES = (
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "audio/ogg",
+    "audio/mpeg",
+    "audio/amr",
+    "audio/mp4",
+    "application/pdf",
+)
 
 
-@dataclass(frozen=True)
-class Config:
+class ConfigError(ValueError):
+    """An environment variable holds a value its setting cannot take."""
+
+
+def setting(default: Any, description: str, shown: str | None = None, env: str | None = None, **limits) -> Any:
+    """Declare a setting: its default, what it does, the default as the README shows it, and its variable if not NAME."""
+    extra: JsonDict | None = {"shown": shown} if shown else None
+    return Field(default, description=description, validation_alias=env, json_schema_extra=extra, **limits)
+
+
+class Config(BaseSettings):
     """Settings read once at start; see the README's Configuration table."""
 
-    database_url: str
-    redis_url: str
-    flows_path: str
-    public_url: str
-    twilio_auth_token: str
-    secret_key: str
-    demo_inbox: bool
-    twilio_account_sid: str = ""
-    twilio_sms_from: str = ""
-    twilio_whatsapp_from: str = ""
-    twilio_messaging_service_sid: str = ""
-    whatsapp_app_secret: str = ""
-    whatsapp_verify_token: str = ""
-    whatsapp_token: str = ""
-    whatsapp_phone_number_id: str = ""
-    whatsapp_graph_url: str = DEFAULT_GRAPH_URL
-    media_dir: str = "instance/media"
-    media_max_bytes: int = 10 * 1024 * 1024
-    media_types: tuple[str, ...] = tuple(DEFAULT_MEDIA_TYPES.split(","))
-    session_idle_minutes: int = 30
-    session_cookie_secure: bool = True
-    login_rate_limit: str = DEFAULT_LOGIN_LIMIT
-    trusted_proxies: int = 0
-    webchat_message_limit: str = "30 per minute"
-    webchat_session_limit: str = "60 per minute"
+    # An empty variable means the default, as `VAR= make run` always did; unknown test overrides are errors.
+    model_config = SettingsConfigDict(frozen=True, env_ignore_empty=True, extra="forbid", validate_by_name=True)
+
+    flows_path: str = setting("flows.yaml", "the flows file")
+    database_url: str = setting("", "SQLAlchemy URL; SQLite runs in WAL mode", "`sqlite:///instance/ventanilla.db`")
+    redis_url: str = setting(
+        "redis://localhost:6379/0", "Redis for RQ", "embedded Redis under `make run`; else `redis://localhost:6379/0`"
+    )
+    twilio_auth_token: str = setting("", "verifies `X-Twilio-Signature`", "unset: Twilio webhooks refused")
+    public_url: str = setting(
+        "", "public base URL Twilio signs (set it behind a proxy or tunnel)", "the request's own URL"
+    )
+    secret_key: str = setting(
+        "", "signs web chat sessions; set the same value on every host", "generated once into `instance/secret_key`"
+    )
+    whatsapp_app_secret: str = setting("", "verifies `X-Hub-Signature-256`", "unset: Meta webhooks refused")
+    whatsapp_verify_token: str = setting("", "answers Meta's webhook verification", "unset: handshake refused")
+    whatsapp_token: str = setting(
+        "", "sends messages and downloads media via the Graph API", "unset: nothing sent through Meta"
+    )
+    whatsapp_phone_number_id: str = setting(
+        "", "the WhatsApp number Meta sends from", "unset: nothing sent through Meta"
+    )
+    whatsapp_graph_url: str = setting("https://graph.facebook.com/v21.0", "Graph API base URL, version included")
+    twilio_account_sid: str = setting(
+        "", "with `TWILIO_AUTH_TOKEN`, sends messages and downloads media", "unset: nothing sent through Twilio"
+    )
+    twilio_sms_from: str = setting("", "the sender for SMS (`+52…`)", "unset")
+    twilio_whatsapp_from: str = setting("", "the sender for WhatsApp (`whatsapp:+52…`)", "unset")
+    twilio_messaging_service_sid: str = setting(
+        "", "sends through a Messaging Service instead of the numbers above", "unset"
+    )
+    media_dir: str = setting("", "where photos and voice notes are kept", "`instance/media`")
+    media_max_bytes: int = setting(10 * 1024 * 1024, "the largest file kept", "`10485760` (10 MB)", gt=0)
+    media_types: Annotated[tuple[str, ...], NoDecode] = setting(
+        MEDIA_TYPES, "the content types kept (comma-separated)", "JPEG, PNG, WebP, Ogg/MP3/AMR/M4A audio, PDF"
+    )
+    session_idle_minutes: int = setting(
+        30, "a dashboard session with no request for this long ends (on the server)", gt=0
+    )
+    session_cookie_secure: bool = setting(
+        True, "the session cookie only travels over HTTPS; `0` for plain http on a laptop", "`1` (`0` under `make run`)"
+    )
+    login_rate_limit: str = setting(
+        "10 per minute;50 per hour",
+        "sign-in attempts allowed per address and per account (Flask-Limiter syntax), counted in Redis",
+    )
+    trusted_proxies: int = setting(
+        0,
+        "how many proxies/balancers sit in front; their `X-Forwarded-For/-Proto/-Host` then give the client's"
+        " address (login limits) and URL",
+        ge=0,
+    )
+    webchat_message_limit: str = setting(
+        "30 per minute", "messages (and photos) one web chat conversation may send; photos count per address"
+    )
+    webchat_session_limit: str = setting(
+        "60 per minute", "new web chat sessions per address (many residents share a mobile carrier's address)"
+    )
+    worker_ttl: int = setting(60, "seconds until a killed worker's heartbeat expires (and its job is noticed)", gt=0)
+    worker_maintenance_interval: int = setting(
+        60, "seconds between a worker's maintenance runs, which requeue a killed worker's job", gt=0
+    )
+    demo_inbox: bool = setting(
+        False, "enables `POST /demo/inbox/<department>`", "`1` under `make run`, else off", env="VENTANILLA_DEMO_INBOX"
+    )
+
+    @field_validator("public_url", "whatsapp_graph_url")
+    @classmethod
+    def _without_trailing_slash(cls, url: str) -> str:
+        return url.rstrip("/")
+
+    @field_validator("media_types", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @classmethod
-    def from_env(cls, environ=None, instance_path: str | Path = "instance") -> "Config":
-        """Read settings from the environment (os.environ by default)."""
-        env = os.environ if environ is None else environ
+    def from_env(cls, environ: Mapping[str, str] | None = None, instance_path: str | Path = "instance") -> Config:
+        """Read settings from the environment (os.environ by default); ConfigError names a bad variable."""
         instance = Path(instance_path).resolve()
-        return cls(
-            database_url=env.get("DATABASE_URL") or f"sqlite:///{instance / 'ventanilla.db'}",
-            redis_url=env.get("REDIS_URL") or "redis://localhost:6379/0",
-            flows_path=env.get("FLOWS_PATH") or "flows.yaml",
-            public_url=(env.get("PUBLIC_URL") or "").rstrip("/"),
-            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or "",
-            secret_key=env.get("SECRET_KEY") or _instance_secret(instance),
-            demo_inbox=env.get("VENTANILLA_DEMO_INBOX", "") == "1",
-            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or "",
-            twilio_sms_from=env.get("TWILIO_SMS_FROM") or "",
-            twilio_whatsapp_from=env.get("TWILIO_WHATSAPP_FROM") or "",
-            twilio_messaging_service_sid=env.get("TWILIO_MESSAGING_SERVICE_SID") or "",
-            whatsapp_app_secret=env.get("WHATSAPP_APP_SECRET") or "",
-            whatsapp_verify_token=env.get("WHATSAPP_VERIFY_TOKEN") or "",
-            whatsapp_token=env.get("WHATSAPP_TOKEN") or "",
-            whatsapp_phone_number_id=env.get("WHATSAPP_PHONE_NUMBER_ID") or "",
-            whatsapp_graph_url=(env.get("WHATSAPP_GRAPH_URL") or DEFAULT_GRAPH_URL).rstrip("/"),
-            media_dir=env.get("MEDIA_DIR") or str(instance / "media"),
-            media_max_bytes=int(env.get("MEDIA_MAX_BYTES") or 10 * 1024 * 1024),
-            media_types=tuple((env.get("MEDIA_TYPES") or DEFAULT_MEDIA_TYPES).split(",")),
-            session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES") or 30),
-            session_cookie_secure=env.get("SESSION_COOKIE_SECURE", "1") != "0",
-            login_rate_limit=env.get("LOGIN_RATE_LIMIT") or DEFAULT_LOGIN_LIMIT,
-            trusted_proxies=int(env.get("TRUSTED_PROXIES") or 0),
-            webchat_message_limit=env.get("WEBCHAT_MESSAGE_LIMIT") or "30 per minute",
-            webchat_session_limit=env.get("WEBCHAT_SESSION_LIMIT") or "60 per minute",
-        )
+        source = _Environ(cls, os.environ if environ is None else environ)
+        try:
+            # _build_sources is BaseSettings' (underscored like _env_file) way to read from given sources;
+            # mypy sees only the fields in the model's signature
+            config = cls(_build_sources=((source,), {}))  # type: ignore[call-arg]
+        except ValidationError as exc:
+            raise ConfigError(describe(exc)) from None
+        return config.model_copy(update=_instance_defaults(config, instance))
+
+    def replace(self, **changes: Any) -> Config:
+        """Return a copy with some settings changed, checked as if they came from the environment."""
+        try:
+            return self.model_validate({**self.model_dump(), **changes})
+        except ValidationError as exc:
+            raise ConfigError(describe(exc)) from None
+
+
+class _Environ(EnvSettingsSource):
+    """Environment variables from a given mapping: `make run` reads the environment it hands its processes."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]):
+        self.environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        # pydantic-settings' hook for where variables come from (its .env file source overrides it too);
+        # names match in any case and empty values are left out, as the model's config asks
+        return {name.lower(): value for name, value in self.environ.items() if value}
+
+
+def _instance_defaults(config: Config, instance: Path) -> dict[str, str]:
+    """The defaults that live in the app's instance folder, for the settings left unset."""
+    defaults = {}
+    if not config.database_url:
+        defaults["database_url"] = f"sqlite:///{instance / 'ventanilla.db'}"
+    if not config.media_dir:
+        defaults["media_dir"] = str(instance / "media")
+    if not config.secret_key:
+        defaults["secret_key"] = _instance_secret(instance)
+    return defaults
 
 
 def _instance_secret(instance: Path) -> str:
@@ -92,3 +182,35 @@ def _instance_secret(instance: Path) -> str:
         return key
     except OSError:
         return secrets.token_hex(32)
+
+
+def variable(name: str) -> str:
+    """The environment variable a setting is read from."""
+    alias = Config.model_fields[name].validation_alias
+    return alias if isinstance(alias, str) else name.upper()
+
+
+def describe(exc: ValidationError) -> str:
+    """One line naming each bad variable, its value and what is wrong with it."""
+    return "; ".join(f"{_variable_of(error['loc'])}={error['input']!r}: {error['msg']}" for error in exc.errors())
+
+
+def _variable_of(loc: tuple) -> str:
+    """The variable an error's location points at: a setting's name or its variable, in any case."""
+    key = str(loc[0]).lower() if loc else ""
+    names = [name for name in Config.model_fields if key in (name, variable(name).lower())]
+    return variable(names[0]) if names else key
+
+
+def readme_table() -> str:
+    """The README's Configuration table, one row per setting."""
+    rows = ["| variable | default | what it does |", "| --- | --- | --- |"]
+    for name, field in Config.model_fields.items():
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        shown = extra.get("shown") or f"`{field.default}`"
+        rows.append(f"| `{variable(name)}` | {shown} | {field.description} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(readme_table(), end="")

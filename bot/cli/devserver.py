@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from bot import refuse_to_start
 from bot.config import Config
 from bot.db.engine import make_engine, transaction
 from bot.db.migrate import upgrade
@@ -35,8 +36,7 @@ def run(root: Path) -> int:
     try:
         flows = load_flows(env["FLOWS_PATH"], env)
     except FlowsInvalidError as exc:
-        print(f"refusing to start, the flows file has errors:\n{exc}", file=sys.stderr)
-        return 1
+        refuse_to_start(exc)
     instance = root / "instance"
     env.setdefault("DATABASE_URL", Config.from_env(env, instance).database_url)
     engine = make_engine(env["DATABASE_URL"])

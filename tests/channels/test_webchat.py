@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import time
@@ -215,7 +214,7 @@ def test_a_text_plain_body_works_too(client):
 
 def _small_limit(app, limit: int) -> None:
     svc = app.extensions["ventanilla"]
-    svc.config = dataclasses.replace(svc.config, media_max_bytes=limit)
+    svc.config = svc.config.replace(media_max_bytes=limit)
 
 
 @pytest.mark.parametrize("size", [1001, 200_000])  # just over (read and refused), far over (Content-Length)

@@ -81,10 +81,8 @@ def test_subscription_handshake(client, args, status):
 
 
 def test_unset_verify_token_refuses_the_handshake(app, client):
-    import dataclasses
-
     svc = app.extensions["ventanilla"]
-    svc.config = dataclasses.replace(svc.config, whatsapp_verify_token="")
+    svc.config = svc.config.replace(whatsapp_verify_token="")
     response = client.get(WEBHOOK_PATH, query_string={"hub.mode": "subscribe", "hub.verify_token": "", "hub.challenge": "1"})
     assert response.status_code == 403
 
@@ -121,10 +119,8 @@ def test_signature_is_checked_on_the_raw_bytes(client, db):
 
 
 def test_unset_app_secret_refuses_everything(app, client, db):
-    import dataclasses
-
     svc = app.extensions["ventanilla"]
-    svc.config = dataclasses.replace(svc.config, whatsapp_app_secret="")
+    svc.config = svc.config.replace(whatsapp_app_secret="")
     assert post(client, TEXT_BODY, signature=meta_signature(TEXT_BODY, secret="")).status_code == 403
     assert all_rows(db, Message) == []
 
@@ -575,9 +571,7 @@ def test_send_errors(svc, no_network, answer, retryable, code):
 
 
 def test_send_without_credentials_is_a_final_error(svc):
-    import dataclasses
-
-    svc.config = dataclasses.replace(svc.config, whatsapp_token="")
+    svc.config = svc.config.replace(whatsapp_token="")
     with pytest.raises(SendError) as caught:
         send(svc, _outgoing("Hola"))
     assert (caught.value.retryable, caught.value.code) == (False, "config")
@@ -593,9 +587,7 @@ def test_fetch_media_in_two_steps(svc, no_network):
 
 
 def test_fetch_media_stops_reading_past_the_limit(svc, no_network):
-    import dataclasses
-
-    svc.config = dataclasses.replace(svc.config, media_max_bytes=1000)
+    svc.config = svc.config.replace(media_max_bytes=1000)
     graph_media(no_network, "1479537139650973", b"\xff" * 200_000)
     content, _ = fetch_media(svc, {"url": "meta:1479537139650973"})
     assert 1000 < len(content) < 200_000  # enough to refuse it, not the whole file

@@ -166,10 +166,8 @@ def test_media_downloaded_after_the_ticket_updates_the_ticket(app, resident, run
     ids=["too-large", "wrong-type"],
 )
 def test_refused_media_is_not_kept_and_the_resident_is_told(app, resident, run_worker, db, no_network, content_type, body):
-    import dataclasses
-
     svc = app.extensions["ventanilla"]
-    svc.config = dataclasses.replace(svc.config, media_max_bytes=1024)
+    svc.config = svc.config.replace(media_max_bytes=1024)
     calls = twilio_api(no_network)
     url = twilio_fixture("whatsapp_image")["MediaUrl0"]
     no_network.add(responses.GET, url, body=body, content_type=content_type)
