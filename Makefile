@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-sqlite bench clean chromium
+.PHONY: install run test test-sqlite lint format bench clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,19 @@ install: $(STAMP)
 run: install
 	$(BIN)/ventanilla run
 
+# ruff (lint and format check) and mypy over the whole tree; `make test` runs it first.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# Rewrites files: ruff's safe fixes and its formatter.
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
 # The whole suite, on SQLite and then on PostgreSQL (a private server on loopback, see scripts/with-postgres).
-test: install
+test: lint
 	$(BIN)/pytest -q
 	scripts/with-postgres $(BIN)/pytest -q
 

@@ -35,7 +35,7 @@ import tempfile
 import threading
 import time
 from contextlib import ExitStack
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlencode
@@ -43,30 +43,80 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.webhook import free_port, gunicorn  # noqa: E402
-from bot.tickets.search import search_text_of  # noqa: E402
 from bot.cli.embedded_redis import embedded_redis  # noqa: E402
+from bot.tickets.search import search_text_of  # noqa: E402
 
 BIN = Path(sys.executable).parent
 EMAIL, PASSWORD = "obras@bench.mx", "bench password that is long enough"
 DEPARTMENT = "obras_publicas"
-NOW = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)  # naive UTC, as stored
+NOW = datetime.now(UTC).replace(tzinfo=None, microsecond=0)  # naive UTC, as stored
 YEARS = 3
 REQUEST_TIMEOUT_S = 30
 
 # department -> (share of tickets, SLA, [(category, flow, summary template)])
 DEPARTMENTS = {
-    "obras_publicas": (0.45, timedelta(days=5), [("bache", "pothole", "Bache en {street} y {cross}"),
-                                                 ("handover", "pothole", "Quiere hablar con una persona")]),
-    "servicios_publicos": (0.40, timedelta(days=3), [("basura", "trash", "Basura sin recoger en {street}"),
-                                                     ("alumbrado", "streetlight", "Lámpara apagada en {street}")]),
+    "obras_publicas": (
+        0.45,
+        timedelta(days=5),
+        [("bache", "pothole", "Bache en {street} y {cross}"), ("handover", "pothole", "Quiere hablar con una persona")],
+    ),
+    "servicios_publicos": (
+        0.40,
+        timedelta(days=3),
+        [
+            ("basura", "trash", "Basura sin recoger en {street}"),
+            ("alumbrado", "streetlight", "Lámpara apagada en {street}"),
+        ],
+    ),
     "parques": (0.15, timedelta(days=5), [("areas_verdes", "park_report", "Árbol caído en {street}")]),
 }
-STREETS = ("Morelos", "5 de Mayo", "Hidalgo", "Juárez", "Zaragoza", "Padre Mier", "Constitución", "Insurgentes",
-           "Allende", "Matamoros", "Guerrero", "Ocampo", "Escobedo", "Aramberri", "Washington", "Colón",
-           "Félix U. Gómez", "Madero", "Pino Suárez", "Venustiano Carranza", "Gonzalitos", "Lincoln",
-           "Ruiz Cortines", "Fidel Velázquez", "Garza Sada", "Revolución", "Lázaro Cárdenas", "Vasconcelos")
-COLONIAS = ("Centro", "Mitras", "Obispado", "Del Valle", "Cumbres", "Contry", "San Jerónimo", "Linda Vista",
-            "Anáhuac", "Tecnológico", "Roma", "Chepevera", "Vista Hermosa", "Moderna", "Independencia")
+STREETS = (
+    "Morelos",
+    "5 de Mayo",
+    "Hidalgo",
+    "Juárez",
+    "Zaragoza",
+    "Padre Mier",
+    "Constitución",
+    "Insurgentes",
+    "Allende",
+    "Matamoros",
+    "Guerrero",
+    "Ocampo",
+    "Escobedo",
+    "Aramberri",
+    "Washington",
+    "Colón",
+    "Félix U. Gómez",
+    "Madero",
+    "Pino Suárez",
+    "Venustiano Carranza",
+    "Gonzalitos",
+    "Lincoln",
+    "Ruiz Cortines",
+    "Fidel Velázquez",
+    "Garza Sada",
+    "Revolución",
+    "Lázaro Cárdenas",
+    "Vasconcelos",
+)
+COLONIAS = (
+    "Centro",
+    "Mitras",
+    "Obispado",
+    "Del Valle",
+    "Cumbres",
+    "Contry",
+    "San Jerónimo",
+    "Linda Vista",
+    "Anáhuac",
+    "Tecnológico",
+    "Roma",
+    "Chepevera",
+    "Vista Hermosa",
+    "Moderna",
+    "Independencia",
+)
 OPEN = ("received", "delivered", "delivery_failed", "acknowledged", "in_progress")
 DONE = ("resolved", "closed", "rejected")
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -74,6 +124,7 @@ STAMP = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite
 
 
 # ---------------------------------------------------------------- the database
+
 
 def build_database(path: Path, tickets: int, seed: int = 6) -> None:
     """Create the schema our way, then bulk-insert contacts, their phones and tickets straight into SQLite."""
@@ -85,16 +136,21 @@ def build_database(path: Path, tickets: int, seed: int = 6) -> None:
     rng = random.Random(seed)
     connection = sqlite3.connect(path, isolation_level=None)
     connection.executescript("PRAGMA synchronous=OFF; PRAGMA cache_size=-400000; PRAGMA temp_store=MEMORY;")
-    indexes = connection.execute("SELECT sql FROM sqlite_master WHERE type='index' AND tbl_name='ticket' "
-                                 "AND sql IS NOT NULL").fetchall()
+    indexes = connection.execute(
+        "SELECT sql FROM sqlite_master WHERE type='index' AND tbl_name='ticket' AND sql IS NOT NULL"
+    ).fetchall()
     connection.execute("BEGIN")
     for (ddl,) in indexes:  # building an index once at the end beats updating it a million times
         connection.execute("DROP INDEX " + re.search(r"INDEX (\S+)", ddl)[1])
     contacts = max(1, tickets // 4)
-    connection.executemany("INSERT INTO contact (id, name, opted_out, created_at) VALUES (?, 'Vecino', 0, ?)",
-                           ((n, NOW.strftime(STAMP)) for n in range(1, contacts + 1)))
-    connection.executemany("INSERT INTO contactaddress (contact_id, kind, address) VALUES (?, 'phone', ?)",
-                           ((n, f"+52181{n:08d}") for n in range(1, contacts + 1)))
+    connection.executemany(
+        "INSERT INTO contact (id, name, opted_out, created_at) VALUES (?, 'Vecino', 0, ?)",
+        ((n, NOW.strftime(STAMP)) for n in range(1, contacts + 1)),
+    )
+    connection.executemany(
+        "INSERT INTO contactaddress (contact_id, kind, address) VALUES (?, 'phone', ?)",
+        ((n, f"+52181{n:08d}") for n in range(1, contacts + 1)),
+    )
     connection.executemany(TICKET_INSERT, (ticket_row(n, tickets, contacts, rng) for n in range(1, tickets + 1)))
     for (ddl,) in indexes:
         connection.execute(ddl)
@@ -103,9 +159,28 @@ def build_database(path: Path, tickets: int, seed: int = 6) -> None:
     connection.close()
 
 
-TICKET_COLUMNS = ("id", "folio", "contact_id", "channel", "flow", "department", "category", "priority", "status",
-                  "summary", "lang", "address", "latitude", "longitude", "answers", "media", "due_at", "created_at",
-                  "updated_at", "search_text")
+TICKET_COLUMNS = (
+    "id",
+    "folio",
+    "contact_id",
+    "channel",
+    "flow",
+    "department",
+    "category",
+    "priority",
+    "status",
+    "summary",
+    "lang",
+    "address",
+    "latitude",
+    "longitude",
+    "answers",
+    "media",
+    "due_at",
+    "created_at",
+    "updated_at",
+    "search_text",
+)
 TICKET_INSERT = f"INSERT INTO ticket ({', '.join(TICKET_COLUMNS)}) VALUES ({', '.join('?' * len(TICKET_COLUMNS))})"
 
 
@@ -123,11 +198,28 @@ def ticket_row(n: int, total: int, contacts: int, rng: random.Random) -> tuple:
     answers = {"location": address, "description": summary}
     located = rng.random() < 0.8
     search_text = search_text_of(SimpleNamespace(folio=folio, address=address, summary=summary, answers=answers))
-    return (n, folio, rng.randrange(1, contacts + 1), rng.choices(("whatsapp", "sms", "webchat"), (7, 2, 1))[0], flow,
-            department, category, "normal", status, summary, "es", address,
-            25.67 + rng.uniform(-0.08, 0.08) if located else None, -100.31 + rng.uniform(-0.1, 0.1) if located else None,
-            json.dumps(answers, ensure_ascii=False), "[]", (created + sla).strftime(STAMP), created.strftime(STAMP),
-            created.strftime(STAMP), search_text)
+    return (
+        n,
+        folio,
+        rng.randrange(1, contacts + 1),
+        rng.choices(("whatsapp", "sms", "webchat"), (7, 2, 1))[0],
+        flow,
+        department,
+        category,
+        "normal",
+        status,
+        summary,
+        "es",
+        address,
+        25.67 + rng.uniform(-0.08, 0.08) if located else None,
+        -100.31 + rng.uniform(-0.1, 0.1) if located else None,
+        json.dumps(answers, ensure_ascii=False),
+        "[]",
+        (created + sla).strftime(STAMP),
+        created.strftime(STAMP),
+        created.strftime(STAMP),
+        search_text,
+    )
 
 
 def ticket_status(age: timedelta, rng: random.Random) -> str:
@@ -155,13 +247,15 @@ def sample_keys(path: Path) -> dict:
     newest, count = connection.execute("SELECT max(id), count(*) FROM ticket").fetchone()
     deep_id, deep_at, folio = connection.execute(
         "SELECT id, created_at, folio FROM ticket WHERE department = ? AND id <= ? ORDER BY id DESC LIMIT 1",
-        (DEPARTMENT, max(1, newest // 10))).fetchone()
+        (DEPARTMENT, max(1, newest // 10)),
+    ).fetchone()
     connection.close()
-    deep = Cursor("newest", deep_id, datetime.fromisoformat(deep_at).replace(tzinfo=timezone.utc))
+    deep = Cursor("newest", deep_id, datetime.fromisoformat(deep_at).replace(tzinfo=UTC))
     return {"newest": newest, "folio": folio, "count": count, "deep": deep.encode()}
 
 
 # ---------------------------------------------------------------- what is measured
+
 
 def cases(keys: dict) -> list[tuple[str, str]]:
     """(name, path) of every measured request, the bare endpoint last."""
@@ -182,7 +276,12 @@ def cases(keys: dict) -> list[tuple[str, str]]:
     ]
 
 
-PROCFILE_WEB = ("--worker-class", "gthread", "--threads", "16")  # our app and the bare one, as the Procfile runs the web
+PROCFILE_WEB = (
+    "--worker-class",
+    "gthread",
+    "--threads",
+    "16",
+)  # our app and the bare one, as the Procfile runs the web
 
 
 def bare_app():
@@ -206,6 +305,7 @@ def combined_app():
 
 
 # ---------------------------------------------------------------- http
+
 
 class Browser:
     """One keep-alive connection carrying the operator's session cookie."""
@@ -236,8 +336,9 @@ def sign_in(port: int) -> str:
     browser = Browser(port)
     _, _, page = browser.request("GET", "/dashboard/login")
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
-    status, _, body = browser.request("POST", "/dashboard/login",
-                                      urlencode({"email": EMAIL, "password": PASSWORD, "csrf_token": token}))
+    status, _, body = browser.request(
+        "POST", "/dashboard/login", urlencode({"email": EMAIL, "password": PASSWORD, "csrf_token": token})
+    )
     if status != 302:
         raise RuntimeError(f"sign-in answered {status}: {body[:300]}")
     browser.close()
@@ -292,6 +393,7 @@ def percentile_ms(latencies: list[float], p: float) -> float:
 
 # ---------------------------------------------------------------- query plans
 
+
 def print_plans(path: Path, keys: dict) -> None:
     """SQLite's plan for every ticket query each queue case runs, as the operator of DEPARTMENT runs it."""
     from urllib.parse import parse_qsl, urlsplit
@@ -317,16 +419,24 @@ def print_plans(path: Path, keys: dict) -> None:
         filters = parse_filters(args)
         executed.clear()
         with Session(engine) as db:
-            fetch_page(db, filtered(filters, datetime.now(timezone.utc), operator), filters.sort,
-                       parse_cursor(args.get("after"), filters.sort))
+            fetch_page(
+                db,
+                filtered(filters, datetime.now(UTC), operator),
+                filters.sort,
+                parse_cursor(args.get("after"), filters.sort),
+            )
             connection = db.connection().connection.dbapi_connection
-            plans = [" ; ".join(row[3] for row in connection.execute("EXPLAIN QUERY PLAN " + sql, params))
-                     for sql, params in executed if sql.lstrip().upper().startswith("SELECT")]
+            plans = [
+                " ; ".join(row[3] for row in connection.execute("EXPLAIN QUERY PLAN " + sql, params))
+                for sql, params in executed
+                if sql.lstrip().upper().startswith("SELECT")
+            ]
         print(f"  {name:<38} {' || '.join(plans)}")
     engine.dispose()
 
 
 # ---------------------------------------------------------------- main
+
 
 def run(args, tmp: Path, stack: ExitStack) -> int:
     path = Path(args.keep) if args.keep else tmp / "queue.db"
@@ -334,17 +444,29 @@ def run(args, tmp: Path, stack: ExitStack) -> int:
         started = time.monotonic()
         build_database(path, args.tickets)
         add_operator(path)
-        print(f"built {args.tickets:,} tickets in {time.monotonic() - started:.0f} s "
-              f"({path.stat().st_size / 2**20:.0f} MiB)", flush=True)
+        print(
+            f"built {args.tickets:,} tickets in {time.monotonic() - started:.0f} s "
+            f"({path.stat().st_size / 2**20:.0f} MiB)",
+            flush=True,
+        )
     keys = sample_keys(path)
     redis_url = stack.enter_context(embedded_redis(tmp / "bench.rdb", save=False))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("GUNICORN_CMD_ARGS", "WEB_CONCURRENCY")}
-    env |= {"DATABASE_URL": f"sqlite:///{path}", "REDIS_URL": redis_url, "FLOWS_PATH": str(ROOT / "flows.yaml"),
-            "SECRET_KEY": "bench-secret", "SESSION_COOKIE_SECURE": "0", "PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "SESSION_IDLE_MINUTES": "600"}
-    print(f"{keys['count']:,} tickets; operator of {DEPARTMENT}; gunicorn gthread 2 workers x 16 threads; "
-          f"{args.requests} requests per case from {args.concurrency} threads; {os.cpu_count()} CPUs", flush=True)
+    env |= {
+        "DATABASE_URL": f"sqlite:///{path}",
+        "REDIS_URL": redis_url,
+        "FLOWS_PATH": str(ROOT / "flows.yaml"),
+        "SECRET_KEY": "bench-secret",
+        "SESSION_COOKIE_SECURE": "0",
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "SESSION_IDLE_MINUTES": "600",
+    }
+    print(
+        f"{keys['count']:,} tickets; operator of {DEPARTMENT}; gunicorn gthread 2 workers x 16 threads; "
+        f"{args.requests} requests per case from {args.concurrency} threads; {os.cpu_count()} CPUs",
+        flush=True,
+    )
     failed = False
     with gunicorn("bench.dashboard:combined_app()", port, env, tmp / "gunicorn.log", PROCFILE_WEB):
         cookie = sign_in(port)

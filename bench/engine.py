@@ -30,24 +30,34 @@ import statistics
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.flows import (  # noqa: E402
-    InboundMessage, Location, Media, State, SurveyCompleted, TicketOpened, advance, load_flows,
+    InboundMessage,
+    Location,
+    Media,
+    State,
+    SurveyCompleted,
+    TicketOpened,
+    advance,
+    load_flows,
 )
 from bot.flows.matching import Candidate, ChoiceIndex  # noqa: E402
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 FOLIO = "2611-BENCH1"
 SENDER = "whatsapp:+5218112345678"
 PHOTO = Media("https://example.mx/foto.jpg", "image/jpeg")
 EXPECTED = {
-    "pothole": TicketOpened, "trash": TicketOpened, "streetlight": TicketOpened,
-    "park_evaluation": SurveyCompleted, "city_info": None,
+    "pothole": TicketOpened,
+    "trash": TicketOpened,
+    "streetlight": TicketOpened,
+    "park_evaluation": SurveyCompleted,
+    "city_info": None,
 }
 
 # --- (a) whole conversations ------------------------------------------------------------------
@@ -57,20 +67,37 @@ def conversations(i: int) -> dict[str, list[dict]]:
     """One conversation per shipped flow, as InboundMessage fields; i varies the free text."""
     return {
         "pothole": [
-            {"text": "hola"}, {"text": "bache"}, {"text": f"Morelos {100 + i % 900} y 5 de Mayo"},
-            {"text": "omitir"}, {"text": "sí"},
+            {"text": "hola"},
+            {"text": "bache"},
+            {"text": f"Morelos {100 + i % 900} y 5 de Mayo"},
+            {"text": "omitir"},
+            {"text": "sí"},
         ],
         "trash": [
-            {"text": "hola"}, {"text": "basura"}, {"text": "no pasó el camión"}, {"text": "ayer"},
-            {"text": f"Hidalgo {1 + i % 900}, Centro"}, {"media": (PHOTO,)}, {"text": "si"},
+            {"text": "hola"},
+            {"text": "basura"},
+            {"text": "no pasó el camión"},
+            {"text": "ayer"},
+            {"text": f"Hidalgo {1 + i % 900}, Centro"},
+            {"media": (PHOTO,)},
+            {"text": "si"},
         ],
         "streetlight": [
-            {"text": "hola"}, {"text": "luminaria"}, {"text": "parpadea"},
-            {"location": Location(25.67 + (i % 100) / 1e4, -100.31, label="Poste 1234")}, {"text": "sí"},
+            {"text": "hola"},
+            {"text": "luminaria"},
+            {"text": "parpadea"},
+            {"location": Location(25.67 + (i % 100) / 1e4, -100.31, label="Poste 1234")},
+            {"text": "sí"},
         ],
         "park_evaluation": [
-            {"text": "hola"}, {"text": "quiero evaluar un parque"}, {"text": "misisipi"}, {"text": "sí"},
-            {"text": "4"}, {"text": "⭐⭐⭐"}, {"text": "excelente"}, {"text": f"Faltan botes de basura ({i})"},
+            {"text": "hola"},
+            {"text": "quiero evaluar un parque"},
+            {"text": "misisipi"},
+            {"text": "sí"},
+            {"text": "4"},
+            {"text": "⭐⭐⭐"},
+            {"text": "excelente"},
+            {"text": f"Faltan botes de basura ({i})"},
         ],
         "city_info": [{"text": "hola"}, {"text": "horarios"}, {"text": "horario"}],
     }
@@ -117,25 +144,92 @@ def bench_engine(flows, seconds: float) -> None:
         turns, elapsed = time_flow(flows, name, seconds)
         total_turns, total_time = total_turns + turns, total_time + elapsed
         print(f"    {name:<17}{turns:>9}{turns / elapsed:>11,.0f}{elapsed / turns * 1e6:>10.1f}")
-    print(f"    {'overall':<17}{total_turns:>9}{total_turns / total_time:>11,.0f}{total_time / total_turns * 1e6:>10.1f}")
+    print(
+        f"    {'overall':<17}{total_turns:>9}{total_turns / total_time:>11,.0f}{total_time / total_turns * 1e6:>10.1f}"
+    )
 
 
 # --- (b) matching among many names --------------------------------------------------------------
 
 PREFIXES = ("Parque", "Plaza", "Jardín", "Área verde")
 PLACES = (
-    "Del Valle", "Cumbres", "Mitras Centro", "Anáhuac", "Contry", "Linda Vista", "Obispado", "Chapultepec",
-    "Independencia", "Moderna", "Buenos Aires", "Tecnológico", "Vista Hermosa", "San Jerónimo", "Valle Oriente",
-    "La Fe", "Los Altos", "Las Brisas", "Fierro", "Bella Vista", "Topo Chico", "Niño Artillero", "Sierra Ventana",
-    "Jardines del Cerro", "Los Naranjos", "El Mirador", "Arboledas", "Hacienda Los Morales", "San Bernabé",
-    "La Alianza", "Cerro de la Silla", "Mederos", "Pedregal", "Nuevo Repueblo", "Lagos del Bosque",
-    "Camino Real", "Rincón de la Primavera", "Puerta de Hierro", "Santa Catarina", "Villa de Santiago",
-    "Las Puentes", "Residencial Anáhuac", "Colinas de San Jerónimo", "Balcones del Carmen", "Paseo Residencial",
-    "Lomas de Valle Alto", "Satélite", "Contry Sol", "Roma", "Altavista", "Burócratas", "Unidad Modelo",
-    "Fomerrey", "Ciudad Solidaridad", "Valle Verde", "Torres de Lindavista", "San Genaro", "Barrio Antiguo",
-    "Caracol", "Garza Nieto", "Tierra Propia", "Provileón", "Santa Rosa", "Los Cristales", "Loma Linda",
-    "Praderas", "Francisco Villa", "Emiliano Zapata", "Benito Juárez", "Lázaro Cárdenas", "Margarita Maza",
-    "Josefa Ortiz", "Miguel Hidalgo", "Vicente Guerrero", "Ignacio Zaragoza", "Niños Héroes", "Constituyentes",
+    "Del Valle",
+    "Cumbres",
+    "Mitras Centro",
+    "Anáhuac",
+    "Contry",
+    "Linda Vista",
+    "Obispado",
+    "Chapultepec",
+    "Independencia",
+    "Moderna",
+    "Buenos Aires",
+    "Tecnológico",
+    "Vista Hermosa",
+    "San Jerónimo",
+    "Valle Oriente",
+    "La Fe",
+    "Los Altos",
+    "Las Brisas",
+    "Fierro",
+    "Bella Vista",
+    "Topo Chico",
+    "Niño Artillero",
+    "Sierra Ventana",
+    "Jardines del Cerro",
+    "Los Naranjos",
+    "El Mirador",
+    "Arboledas",
+    "Hacienda Los Morales",
+    "San Bernabé",
+    "La Alianza",
+    "Cerro de la Silla",
+    "Mederos",
+    "Pedregal",
+    "Nuevo Repueblo",
+    "Lagos del Bosque",
+    "Camino Real",
+    "Rincón de la Primavera",
+    "Puerta de Hierro",
+    "Santa Catarina",
+    "Villa de Santiago",
+    "Las Puentes",
+    "Residencial Anáhuac",
+    "Colinas de San Jerónimo",
+    "Balcones del Carmen",
+    "Paseo Residencial",
+    "Lomas de Valle Alto",
+    "Satélite",
+    "Contry Sol",
+    "Roma",
+    "Altavista",
+    "Burócratas",
+    "Unidad Modelo",
+    "Fomerrey",
+    "Ciudad Solidaridad",
+    "Valle Verde",
+    "Torres de Lindavista",
+    "San Genaro",
+    "Barrio Antiguo",
+    "Caracol",
+    "Garza Nieto",
+    "Tierra Propia",
+    "Provileón",
+    "Santa Rosa",
+    "Los Cristales",
+    "Loma Linda",
+    "Praderas",
+    "Francisco Villa",
+    "Emiliano Zapata",
+    "Benito Juárez",
+    "Lázaro Cárdenas",
+    "Margarita Maza",
+    "Josefa Ortiz",
+    "Miguel Hidalgo",
+    "Vicente Guerrero",
+    "Ignacio Zaragoza",
+    "Niños Héroes",
+    "Constituyentes",
 )
 NEIGHBOURHOODS = ("Norte", "Sur", "Oriente", "Poniente", "Centro", "Segundo Sector", "Tercer Sector", "Ampliación")
 
@@ -166,13 +260,13 @@ def typo(name: str, rng: random.Random) -> str:
     spot = rng.randrange(1, len(word) - 1) if len(word) > 2 else 0
     slip = rng.choice(("drop", "double", "swap", "replace"))
     if slip == "drop":
-        word = word[:spot] + word[spot + 1:]
+        word = word[:spot] + word[spot + 1 :]
     elif slip == "double":
         word = word[:spot] + word[spot] + word[spot:]
     elif slip == "swap" and spot + 1 < len(word):
-        word = word[:spot] + word[spot + 1] + word[spot] + word[spot + 2:]
+        word = word[:spot] + word[spot + 1] + word[spot] + word[spot + 2 :]
     else:
-        word = word[:spot] + rng.choice("aeiousnrl") + word[spot + 1:]
+        word = word[:spot] + rng.choice("aeiousnrl") + word[spot + 1 :]
     words[at] = word
     return " ".join(words).lower()
 
@@ -181,7 +275,7 @@ def partial(name: str) -> str:
     """What residents often type: the name without "Parque"/"Plaza"/… ("cumbres sur")."""
     for prefix in sorted(PREFIXES, key=len, reverse=True):
         if name.startswith(prefix + " "):
-            return name[len(prefix) + 1:].lower()
+            return name[len(prefix) + 1 :].lower()
     return name.lower()
 
 
@@ -229,16 +323,20 @@ def print_match_table(results) -> None:
         rows = [r for r in results if kind in ("all", r[0])]
         micros = [r[3] for r in rows]
         shown = "" if kind == "all" else ", ".join(f"{o} {n}" for o, n in Counter(r[2] for r in rows).most_common())
-        print(f"    {kind:<9}{len(rows):>6}{statistics.median(micros):>11.0f}{percentile(micros, 0.99):>10.0f}   {shown}")
+        print(
+            f"    {kind:<9}{len(rows):>6}{statistics.median(micros):>11.0f}{percentile(micros, 0.99):>10.0f}   {shown}"
+        )
 
 
 def print_match_summary(results) -> None:
     total = Counter(r[2] for r in results)
     count = lambda prefix: sum(n for outcome, n in total.items() if outcome.startswith(prefix))  # noqa: E731
     wrong_with_digit = sum(1 for r in results if r[2] == "taken, WRONG" and any(c.isdigit() for c in r[1]))
-    print(f"    taken {count('taken')} ({total['taken, WRONG']} wrong, {wrong_with_digit} of them names with a number), "
-          f"suggested {count('did you mean') + count('which one')} (did you mean {count('did you mean')}, "
-          f"which one {count('which one')}), re-asked {total['re-asked']}")
+    print(
+        f"    taken {count('taken')} ({total['taken, WRONG']} wrong, {wrong_with_digit} of them names with a number), "
+        f"suggested {count('did you mean') + count('which one')} (did you mean {count('did you mean')}, "
+        f"which one {count('which one')}), re-asked {total['re-asked']}"
+    )
 
 
 def bench_matching(name_count: int, query_count: int) -> None:
@@ -251,8 +349,10 @@ def bench_matching(name_count: int, query_count: int) -> None:
     queries = make_queries(names, query_count)
     index.match("calentamiento")  # warm up rapidfuzz
     results = time_matches(index, keys, queries)
-    print(f"\n(b) matching: {len(names):,} synthetic park names (index built in {built * 1000:.0f} ms), "
-          f"{len(queries):,} queries; names like {names[0]!r}, {names[3]!r}")
+    print(
+        f"\n(b) matching: {len(names):,} synthetic park names (index built in {built * 1000:.0f} ms), "
+        f"{len(queries):,} queries; names like {names[0]!r}, {names[3]!r}"
+    )
     print_match_table(results)
     print_match_summary(results)
 

@@ -45,6 +45,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bot.cli.embedded_redis import embedded_redis  # noqa: E402
+
 BIN = Path(sys.executable).parent
 WEBHOOK_PATH = "/webhooks/twilio"
 AUTH_TOKEN = "bench-auth-token"
@@ -53,12 +54,18 @@ POTHOLE_WALK = ("hola", "bache", "Morelos y 5 de Mayo", "omitir", "sí")
 REQUEST_TIMEOUT_S = 10
 GOAL_RATIO, GOAL_P99_MS = 0.5, 50.0
 # Distinct phone ranges per phase, so no two phases share a resident.
-PHONES = {"warmup-ours": 10_000_000, "ours": 20_000_000, "warmup-bare": 30_000_000, "bare": 40_000_000,
-          "profile": 50_000_000}
+PHONES = {
+    "warmup-ours": 10_000_000,
+    "ours": 20_000_000,
+    "warmup-bare": 30_000_000,
+    "bare": 40_000_000,
+    "profile": 50_000_000,
+}
 LOG_PATTERNS = re.compile(r"Traceback|database is locked|ERROR|CRITICAL|WORKER TIMEOUT|Exception", re.I)
 
 
 # ---------------------------------------------------------------- requests a resident sends
+
 
 @lru_cache(maxsize=1)
 def _fixture() -> dict:
@@ -73,10 +80,21 @@ def signed_walk(public_url: str, phone_index: int) -> list[tuple[bytes, dict]]:
     walk = []
     for text in POTHOLE_WALK:
         sid = "SM" + uuid.uuid4().hex
-        form = {**base, "Body": text, "From": f"whatsapp:+{digits}", "WaId": digits, "ProfileName": "Bench",
-                "MessageSid": sid, "SmsMessageSid": sid, "SmsSid": sid}
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "Connection": "close",
-                   "X-Twilio-Signature": _signature(url, form)}
+        form = {
+            **base,
+            "Body": text,
+            "From": f"whatsapp:+{digits}",
+            "WaId": digits,
+            "ProfileName": "Bench",
+            "MessageSid": sid,
+            "SmsMessageSid": sid,
+            "SmsSid": sid,
+        }
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Connection": "close",
+            "X-Twilio-Signature": _signature(url, form),
+        }
         walk.append((urlencode(form).encode(), headers))
     return walk
 
@@ -100,6 +118,7 @@ def post(port: int, body: bytes, headers: dict) -> tuple[int, bytes]:
 
 # ---------------------------------------------------------------- load: client processes of threads
 
+
 @dataclass(frozen=True)
 class LoadSpec:
     """What every client process needs to know (picklable)."""
@@ -107,11 +126,11 @@ class LoadSpec:
     port: int
     public_url: str
     phone_base: int
-    residents: int        # total residents to walk, over all threads
+    residents: int  # total residents to walk, over all threads
     processes: int
-    threads: int          # per process
-    duration: float       # no new walk starts after this many seconds
-    expect_folio: bool    # our app must answer the last message with a folio
+    threads: int  # per process
+    duration: float  # no new walk starts after this many seconds
+    expect_folio: bool  # our app must answer the last message with a folio
 
 
 @dataclass
@@ -122,7 +141,7 @@ class Tally:
     errors: list = field(default_factory=list)
     walks: int = 0
 
-    def merge(self, other: "Tally") -> None:
+    def merge(self, other: Tally) -> None:
         self.latencies += other.latencies
         self.errors += other.errors
         self.walks += other.walks
@@ -162,9 +181,12 @@ def client_process(spec: LoadSpec, index: int, barrier, results) -> None:
     barrier.wait(timeout=60)
     start = time.monotonic()
     tallies = [Tally() for _ in range(spec.threads)]
-    threads = [threading.Thread(target=walk_residents, args=(spec, index * spec.threads + t, start + spec.duration,
-                                                             tallies[t]), daemon=True)
-               for t in range(spec.threads)]
+    threads = [
+        threading.Thread(
+            target=walk_residents, args=(spec, index * spec.threads + t, start + spec.duration, tallies[t]), daemon=True
+        )
+        for t in range(spec.threads)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -204,8 +226,9 @@ def run_load(spec: LoadSpec) -> LoadResult:
     """Run spec.processes client processes at once; return what they measured together."""
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(spec.processes), ctx.Queue()
-    procs = [ctx.Process(target=client_process, args=(spec, i, barrier, results), daemon=True)
-             for i in range(spec.processes)]
+    procs = [
+        ctx.Process(target=client_process, args=(spec, i, barrier, results), daemon=True) for i in range(spec.processes)
+    ]
     try:
         for proc in procs:
             proc.start()
@@ -228,6 +251,7 @@ def run_load(spec: LoadSpec) -> LoadResult:
 
 
 # ---------------------------------------------------------------- processes: redis, gunicorn
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -297,39 +321,51 @@ def workers_cpu_seconds(master_pid: int) -> float:
 
 # ---------------------------------------------------------------- one target, end to end
 
+
 def bench_target(name: str, app_path: str, env: dict, args, tmp: Path) -> tuple[LoadResult, list[str]]:
     """Start one app under gunicorn, warm it up, measure it; return the result and notable log lines."""
     port = free_port()
     public_url = f"http://127.0.0.1:{port}"
     env = {**env, "PUBLIC_URL": public_url}
     log_path = tmp / f"gunicorn-{name}.log"
-    common = dict(port=port, public_url=public_url, processes=args.processes,
-                  threads=max(1, args.concurrency // args.processes), expect_folio=(name == "ours"))
+    common = dict(
+        port=port,
+        public_url=public_url,
+        processes=args.processes,
+        threads=max(1, args.concurrency // args.processes),
+        expect_folio=(name == "ours"),
+    )
     with gunicorn(app_path, port, env, log_path) as proc:
-        run_load(LoadSpec(phone_base=PHONES[f"warmup-{name}"], residents=args.warmup_residents,
-                          duration=args.duration, **common))
+        run_load(
+            LoadSpec(
+                phone_base=PHONES[f"warmup-{name}"], residents=args.warmup_residents, duration=args.duration, **common
+            )
+        )
         cpu_before = workers_cpu_seconds(proc.pid)
-        result = run_load(LoadSpec(phone_base=PHONES[name], residents=args.residents,
-                                   duration=args.duration, **common))
+        result = run_load(LoadSpec(phone_base=PHONES[name], residents=args.residents, duration=args.duration, **common))
         result.server_cpu = workers_cpu_seconds(proc.pid) - cpu_before
     notable = [line for line in log_path.read_text(errors="replace").splitlines() if LOG_PATTERNS.search(line)]
     return result, notable
 
 
 def init_db(env: dict) -> None:
-    subprocess.run([str(BIN / "ventanilla"), "init-db"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL, timeout=60)
+    subprocess.run(
+        [str(BIN / "ventanilla"), "init-db"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, timeout=60
+    )
 
 
 # ---------------------------------------------------------------- report
 
+
 def print_result(name: str, result: LoadResult, notable: list[str]) -> None:
     tally = result.tally
     per_msg = 1000 * result.server_cpu / result.messages if result.messages else float("nan")
-    print(f"{name:>5}: {result.rate:8.1f} messages/s   p50 {result.percentile_ms(50):6.1f} ms   "
-          f"p99 {result.percentile_ms(99):6.1f} ms   errors {len(tally.errors)}   "
-          f"({result.messages} messages, {tally.walks} residents in {result.seconds:.1f} s; "
-          f"server CPU {per_msg:.2f} ms/message, client CPU {result.client_cpu:.1f} s)")
+    print(
+        f"{name:>5}: {result.rate:8.1f} messages/s   p50 {result.percentile_ms(50):6.1f} ms   "
+        f"p99 {result.percentile_ms(99):6.1f} ms   errors {len(tally.errors)}   "
+        f"({result.messages} messages, {tally.walks} residents in {result.seconds:.1f} s; "
+        f"server CPU {per_msg:.2f} ms/message, client CPU {result.client_cpu:.1f} s)"
+    )
     for error in tally.errors[:10]:
         print(f"       error: {error}")
     if len(tally.errors) > 10:
@@ -345,11 +381,14 @@ def print_verdict(ours: LoadResult, bare: LoadResult) -> None:
     ratio = ours.rate / bare.rate if bare.rate else float("nan")
     p99 = ours.percentile_ms(99)
     print(f"ratio ours/bare messages/s: {ratio:.2f}")
-    print(f"goal: ratio >= {GOAL_RATIO} and our p99 < {GOAL_P99_MS:.0f} ms -> "
-          f"ratio {'MET' if ratio >= GOAL_RATIO else 'NOT MET'}, p99 {'MET' if p99 < GOAL_P99_MS else 'NOT MET'}")
+    print(
+        f"goal: ratio >= {GOAL_RATIO} and our p99 < {GOAL_P99_MS:.0f} ms -> "
+        f"ratio {'MET' if ratio >= GOAL_RATIO else 'NOT MET'}, p99 {'MET' if p99 < GOAL_P99_MS else 'NOT MET'}"
+    )
 
 
 # ---------------------------------------------------------------- --profile: in-process cProfile
+
 
 def profile(args, tmp: Path) -> None:
     """Walk N residents through our app in-process with Flask's test client, under cProfile."""
@@ -362,9 +401,15 @@ def profile(args, tmp: Path) -> None:
 
     public_url = "http://127.0.0.1"
     with redis_server(tmp) as redis_url:
-        app = create_app({"database_url": f"sqlite:///{tmp / 'profile.db'}", "redis_url": redis_url,
-                          "flows_path": str(ROOT / "flows.yaml"), "public_url": public_url,
-                          "twilio_auth_token": AUTH_TOKEN})
+        app = create_app(
+            {
+                "database_url": f"sqlite:///{tmp / 'profile.db'}",
+                "redis_url": redis_url,
+                "flows_path": str(ROOT / "flows.yaml"),
+                "public_url": public_url,
+                "twilio_auth_token": AUTH_TOKEN,
+            }
+        )
         with app.app_context():
             create_tables(services().engine)
         client = app.test_client()
@@ -380,8 +425,10 @@ def profile(args, tmp: Path) -> None:
         elapsed = time.perf_counter() - started
         app.extensions["ventanilla"].engine.dispose()
     messages = len(walks) * len(POTHOLE_WALK)
-    print(f"profile: {args.profile_residents} residents, {messages} messages in {elapsed:.2f} s "
-          f"({1000 * elapsed / messages:.2f} ms/message in-process, under cProfile)")
+    print(
+        f"profile: {args.profile_residents} residents, {messages} messages in {elapsed:.2f} s "
+        f"({1000 * elapsed / messages:.2f} ms/message in-process, under cProfile)"
+    )
     stats = pstats.Stats(profiler, stream=sys.stdout).strip_dirs()
     stats.sort_stats("cumulative").print_stats(25)
     print("The same run by own time (where the CPU goes, below the call chain):")
@@ -401,6 +448,7 @@ def send_walk(client, walk) -> None:
 
 
 # ---------------------------------------------------------------- main
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -426,13 +474,20 @@ def main(argv=None) -> int:
             return 0
         redis_url = stack.enter_context(redis_server(tmp))
         env = {k: v for k, v in os.environ.items() if k not in ("GUNICORN_CMD_ARGS", "WEB_CONCURRENCY")}
-        env |= {"DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}", "REDIS_URL": redis_url,
-                "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "FLOWS_PATH": str(ROOT / "flows.yaml")}
+        env |= {
+            "DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
+            "REDIS_URL": redis_url,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "FLOWS_PATH": str(ROOT / "flows.yaml"),
+        }
         init_db(env)
         threads = max(1, args.concurrency // args.processes)
-        print(f"load: {args.processes} client processes x {threads} threads, up to {args.residents} residents "
-              f"x {len(POTHOLE_WALK)} messages or {args.duration:.0f} s per target; gunicorn --workers 2; "
-              f"{os.cpu_count()} CPUs", flush=True)
+        print(
+            f"load: {args.processes} client processes x {threads} threads, up to {args.residents} residents "
+            f"x {len(POTHOLE_WALK)} messages or {args.duration:.0f} s per target; gunicorn --workers 2; "
+            f"{os.cpu_count()} CPUs",
+            flush=True,
+        )
         ours, ours_notable = bench_target("ours", "wsgi:app", env, args, tmp)
         print_result("ours", ours, ours_notable)
         bare, bare_notable = bench_target("bare", "bench.bare_app:app", env, args, tmp)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from bot.flows import Flows, FlowsInvalidError, load_flows_text
 

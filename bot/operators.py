@@ -15,8 +15,15 @@ from bot.db.engine import transaction
 from bot.db.tables import Operator, OperatorSession, as_utc, utcnow
 
 __all__ = [
-    "ROLES", "OperatorError", "create_operator", "authenticate", "set_password",
-    "start_session", "session_operator", "end_session", "end_all_sessions",
+    "ROLES",
+    "OperatorError",
+    "create_operator",
+    "authenticate",
+    "set_password",
+    "start_session",
+    "session_operator",
+    "end_session",
+    "end_all_sessions",
 ]
 
 ROLES = ("admin", "operator", "viewer")
@@ -33,7 +40,12 @@ class OperatorError(ValueError):
 
 
 def create_operator(
-    session: Session, email: str, password: str, role: str = "operator", departments: list[str] | None = None, name: str = "",
+    session: Session,
+    email: str,
+    password: str,
+    role: str = "operator",
+    departments: list[str] | None = None,
+    name: str = "",
 ) -> Operator:
     """Add an operator with a hashed password."""
     email = normalise_email(email)
@@ -42,8 +54,13 @@ def create_operator(
     if session.exec(select(Operator).where(Operator.email == email)).first():
         raise OperatorError(f"an operator with email {email} exists already")
     name = "".join(c for c in name if c.isprintable()).strip()[:120]
-    operator = Operator(email=email, name=name or email.split("@")[0], role=role, departments=sorted(departments or []),
-                        password_hash=hash_password(password))
+    operator = Operator(
+        email=email,
+        name=name or email.split("@")[0],
+        role=role,
+        departments=sorted(departments or []),
+        password_hash=hash_password(password),
+    )
     session.add(operator)
     session.flush()
     return operator
@@ -104,7 +121,11 @@ def start_session(session: Session, operator: Operator) -> str:
 
 
 def session_operator(
-    engine: Engine, token: str, idle: timedelta, now: datetime | None = None, touch: bool = True,
+    engine: Engine,
+    token: str,
+    idle: timedelta,
+    now: datetime | None = None,
+    touch: bool = True,
 ) -> Operator | None:
     """The operator of a live session, touching it; None when it ended, idled out or the operator was disabled.
 
@@ -122,7 +143,8 @@ def session_operator(
     if idle_for > idle or (touch and idle_for > TOUCH_EVERY):
         with transaction(engine, immediate=True) as session:
             session.execute(
-                update(OperatorSession).where(OperatorSession.id == token, OperatorSession.ended_at.is_(None))
+                update(OperatorSession)
+                .where(OperatorSession.id == token, OperatorSession.ended_at.is_(None))
                 .values(**({"ended_at": now} if idle_for > idle else {"last_seen_at": now}))
             )
     return operator if idle_for <= idle else None
@@ -138,8 +160,8 @@ def end_session(session: Session, token: str) -> None:
 
 def end_all_sessions(session: Session, operator_id: int) -> None:
     """End every session of an operator (password changed, account disabled)."""
-    for row in session.exec(select(OperatorSession).where(OperatorSession.operator_id == operator_id,
-                                                         OperatorSession.ended_at.is_(None))):
+    for row in session.exec(
+        select(OperatorSession).where(OperatorSession.operator_id == operator_id, OperatorSession.ended_at.is_(None))
+    ):
         row.ended_at = utcnow()
         session.add(row)
-

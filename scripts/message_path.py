@@ -8,7 +8,6 @@ and forth. Run with the project's virtualenv: .venv/bin/python scripts/message_p
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import hmac
 import importlib
@@ -43,17 +42,25 @@ def _first(*names: str):
 
 def _payload(n: int, message: dict) -> bytes:
     message = {"from": PHONE, "id": f"wamid.PATH{n:06d}", "timestamp": str(int(time.time())), **message}
-    value = {"messaging_product": "whatsapp", "metadata": {"display_phone_number": "15550001111", "phone_number_id": "1"},
-             "contacts": [{"profile": {"name": "Lupita"}, "wa_id": PHONE}], "messages": [message]}
-    body = {"object": "whatsapp_business_account", "entry": [{"id": "0", "changes": [{"field": "messages", "value": value}]}]}
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550001111", "phone_number_id": "1"},
+        "contacts": [{"profile": {"name": "Lupita"}, "wa_id": PHONE}],
+        "messages": [message],
+    }
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "0", "changes": [{"field": "messages", "value": value}]}],
+    }
     return json.dumps(body).encode()
 
 
 def _post(client, n: int, message: dict):
     body = _payload(n, message)
     signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    response = client.post("/webhooks/whatsapp", data=body, content_type="application/json",
-                           headers={"X-Hub-Signature-256": signature})
+    response = client.post(
+        "/webhooks/whatsapp", data=body, content_type="application/json", headers={"X-Hub-Signature-256": signature}
+    )
     assert response.status_code == 200, response.data
 
 
@@ -83,24 +90,42 @@ def main() -> None:
     embedded = _first("bot.cli.main.embedded_redis", "bot.cli.embedded_redis").embedded_redis
     create_tables = _first("bot.db.engine.engine", "bot.db.engine").create_tables
     tmp = Path(tempfile.mkdtemp())
-    with embedded(tmp / "redis.rdb", save=False) as redis_url, responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+    with (
+        embedded(tmp / "redis.rdb", save=False) as redis_url,
+        responses.RequestsMock(assert_all_requests_are_fired=False) as mock,
+    ):
         sent = iter(range(1, 1000))
-        mock.add_callback(responses.POST, re.compile(r"https?://.*"), content_type="application/json",
-                          callback=lambda request: (200, {}, json.dumps({"messages": [{"id": f"wamid.OUT{next(sent)}"}]})))
-        app = bot.create_app({
-            "database_url": f"sqlite:///{tmp / 'path.db'}", "redis_url": redis_url,
-            "flows_path": str(ROOT / "flows.yaml"), "public_url": "https://ventanilla.example.mx",
-            "twilio_auth_token": "x", "media_dir": str(tmp / "media"),
-            "whatsapp_app_secret": SECRET, "whatsapp_verify_token": "v", "whatsapp_token": "t",
-            "whatsapp_phone_number_id": "1", "whatsapp_graph_url": GRAPH,
-        })
+        mock.add_callback(
+            responses.POST,
+            re.compile(r"https?://.*"),
+            content_type="application/json",
+            callback=lambda request: (200, {}, json.dumps({"messages": [{"id": f"wamid.OUT{next(sent)}"}]})),
+        )
+        app = bot.create_app(
+            {
+                "database_url": f"sqlite:///{tmp / 'path.db'}",
+                "redis_url": redis_url,
+                "flows_path": str(ROOT / "flows.yaml"),
+                "public_url": "https://ventanilla.example.mx",
+                "twilio_auth_token": "x",
+                "media_dir": str(tmp / "media"),
+                "whatsapp_app_secret": SECRET,
+                "whatsapp_verify_token": "v",
+                "whatsapp_token": "t",
+                "whatsapp_phone_number_id": "1",
+                "whatsapp_graph_url": GRAPH,
+            }
+        )
         svc = app.extensions["ventanilla"]
         with app.app_context():
             create_tables(svc.engine)
         client = app.test_client()
-        steps = [{"type": "text", "text": {"body": "hola"}}, {"type": "text", "text": {"body": "bache"}},
-                 {"type": "location", "location": {"latitude": 25.6573, "longitude": -100.4020}},
-                 {"type": "text", "text": {"body": "omitir"}}]
+        steps = [
+            {"type": "text", "text": {"body": "hola"}},
+            {"type": "text", "text": {"body": "bache"}},
+            {"type": "location", "location": {"latitude": 25.6573, "longitude": -100.4020}},
+            {"type": "text", "text": {"body": "omitir"}},
+        ]
         for n, message in enumerate(steps, 1):
             _post(client, n, message)
         with app.app_context():

@@ -28,10 +28,15 @@ def flows_copy(tmp_path):
 
 
 def make_app(tmp_path, redis_url, flows_path):
-    app = create_app({
-        "database_url": database_url(tmp_path), "redis_url": redis_url,
-        "flows_path": str(flows_path), "public_url": PUBLIC_URL, "twilio_auth_token": AUTH_TOKEN,
-    })
+    app = create_app(
+        {
+            "database_url": database_url(tmp_path),
+            "redis_url": redis_url,
+            "flows_path": str(flows_path),
+            "public_url": PUBLIC_URL,
+            "twilio_auth_token": AUTH_TOKEN,
+        }
+    )
     create_tables(app.extensions["ventanilla"].engine)
     app.extensions["ventanilla"].flow_store.check_every = 0  # look at the file on every message
     return app
@@ -83,8 +88,12 @@ def test_the_app_refuses_to_start_on_a_broken_file(tmp_path, flows_copy):
     with pytest.raises(FlowsInvalidError):
         make_app(tmp_path, "redis://127.0.0.1:1/0", flows_copy)
     result = subprocess.run(
-        [sys.executable, "-c", "import wsgi"], cwd=ROOT, capture_output=True, text=True,
-        env={**os.environ, "FLOWS_PATH": str(flows_copy)}, timeout=60,
+        [sys.executable, "-c", "import wsgi"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "FLOWS_PATH": str(flows_copy)},
+        timeout=60,
     )
     assert result.returncode == 1
     assert f"{flows_copy}:" in result.stderr and "department 'obras' is not defined" in result.stderr

@@ -6,16 +6,24 @@ Modules are imported when first asked for: they import the conversation handler,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
-from typing import Callable
 
 from flask import Blueprint
 
 from bot.channels.provider import Capabilities, Provider
 
 __all__ = [
-    "CHANNELS", "Capabilities", "Provider", "register", "provider", "blueprints", "sender", "media_fetcher",
-    "replies_inline", "downloads_media",
+    "CHANNELS",
+    "Capabilities",
+    "Provider",
+    "register",
+    "provider",
+    "blueprints",
+    "sender",
+    "media_fetcher",
+    "replies_inline",
+    "downloads_media",
 ]
 
 # provider name (Message.provider) -> module under bot/channels
@@ -37,7 +45,7 @@ register("webchat", "webchat")
 def provider(name: str) -> Provider:
     """The channel module registered under name; KeyError for an unknown one."""
     module = import_module(f"{__name__}.{CHANNELS[name]}")
-    if module.NAME != name:
+    if name != module.NAME:
         raise ValueError(f"bot.channels.{CHANNELS[name]} calls itself {module.NAME!r}, registered as {name!r}")
     return module
 

@@ -6,9 +6,8 @@ Twilio posts form-encoded fields and signs them with the account's auth token
 
 from __future__ import annotations
 
-import logging
-
 import json
+import logging
 
 import requests
 from flask import Blueprint, Request, Response, abort, request
@@ -18,18 +17,29 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.conversation.handler import handle_inbound
-from bot.messaging.media import read_limited
-from bot.messaging.statuses import record_status
-from bot.messaging.sending import Outgoing, SendError, is_retryable_status, network_error
-from bot.flows.messages import InboundMessage, Location, Media, OutboundMessage, is_on_earth
-from bot.messaging.phones import PhoneError, normalize_phone
-from bot.services import services
 from bot.channels.errors import PayloadError
 from bot.channels.payloads import clean_text, storable
 from bot.channels.provider import Capabilities
+from bot.conversation.handler import handle_inbound
+from bot.flows.messages import InboundMessage, Location, Media, OutboundMessage, is_on_earth
+from bot.messaging.media import read_limited
+from bot.messaging.phones import PhoneError, normalize_phone
+from bot.messaging.sending import Outgoing, SendError, is_retryable_status, network_error
+from bot.messaging.statuses import record_status
+from bot.services import services
 
-__all__ = ["bp", "NAME", "CAPABILITIES", "verify", "parse", "parse_request", "reply", "send", "fetch_media", "CHANNEL_PREFIX"]
+__all__ = [
+    "bp",
+    "NAME",
+    "CAPABILITIES",
+    "verify",
+    "parse",
+    "parse_request",
+    "reply",
+    "send",
+    "fetch_media",
+    "CHANNEL_PREFIX",
+]
 
 log = logging.getLogger(__name__)
 bp = Blueprint("twilio", __name__)
@@ -42,7 +52,12 @@ MAX_MEDIA = 10
 
 def verify(config, request: Request) -> bool:
     """Tell whether Twilio signed this request with our auth token."""
-    return is_signed(config.twilio_auth_token, _signed_url(config, request), _form_fields(request), request.headers.get("X-Twilio-Signature", ""))
+    return is_signed(
+        config.twilio_auth_token,
+        _signed_url(config, request),
+        _form_fields(request),
+        request.headers.get("X-Twilio-Signature", ""),
+    )
 
 
 def is_signed(token: str, url: str, form: dict, signature: str) -> bool:
@@ -173,7 +188,9 @@ def send(svc, outgoing: Outgoing) -> str:
     config = svc.config
     if not (config.twilio_account_sid and config.twilio_auth_token):
         raise SendError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are needed to send", retryable=False, code="config")
-    client = Client(config.twilio_account_sid, config.twilio_auth_token, http_client=TwilioHttpClient(timeout=TIMEOUT_SECONDS))
+    client = Client(
+        config.twilio_account_sid, config.twilio_auth_token, http_client=TwilioHttpClient(timeout=TIMEOUT_SECONDS)
+    )
     try:
         message = client.messages.create(**_create_arguments(config, outgoing))
     except TwilioRestException as exc:
@@ -206,7 +223,9 @@ def fetch_media(svc, media: dict) -> tuple[bytes, str]:
     config = svc.config
     try:
         response = requests.get(
-            media["url"], auth=(config.twilio_account_sid, config.twilio_auth_token), timeout=TIMEOUT_SECONDS,
+            media["url"],
+            auth=(config.twilio_account_sid, config.twilio_auth_token),
+            timeout=TIMEOUT_SECONDS,
             stream=True,
         )
     except requests.RequestException as exc:
@@ -216,4 +235,3 @@ def fetch_media(svc, media: dict) -> tuple[bytes, str]:
         raise SendError(f"HTTP {response.status_code} fetching media", retryable=retryable)
     content = read_limited(response, config.media_max_bytes)
     return content, response.headers.get("Content-Type", media.get("content_type", ""))
-

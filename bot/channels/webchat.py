@@ -23,25 +23,47 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Blueprint, Request, Response, abort, current_app, g, jsonify, render_template, request, send_file, send_from_directory
+from flask import (
+    Blueprint,
+    Request,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+)
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from bot.conversation.handler import handle_inbound
-from bot.flows.messages import InboundMessage, Location, Media, OutboundMessage, is_on_earth
-from bot.messaging.media import media_path, store_media
-from bot.messaging.stored_media import record_stored_media
-from bot.web.ratelimit import limiter
-from bot.messaging.sending import Outgoing, SendError
-from bot.services import services
 from bot.channels.errors import PayloadError
 from bot.channels.payloads import has_surrogates, load_json, storable
 from bot.channels.provider import Capabilities
+from bot.conversation.handler import handle_inbound
+from bot.flows.messages import InboundMessage, Location, Media, OutboundMessage, is_on_earth
+from bot.messaging.media import media_path, store_media
+from bot.messaging.sending import Outgoing, SendError
+from bot.messaging.stored_media import record_stored_media
+from bot.services import services
+from bot.web.ratelimit import limiter
 
 __all__ = [
-    "bp", "NAME", "CAPABILITIES", "verify", "parse_request", "reply", "send", "fetch_media", "make_token", "session_id",
-    "channel_name", "MAX_TEXT",
+    "bp",
+    "NAME",
+    "CAPABILITIES",
+    "verify",
+    "parse_request",
+    "reply",
+    "send",
+    "fetch_media",
+    "make_token",
+    "session_id",
+    "channel_name",
+    "MAX_TEXT",
 ]
 
 log = logging.getLogger(__name__)
@@ -221,7 +243,9 @@ def _location(value) -> Location | None:
     latitude, longitude = _number(value.get("latitude"), "latitude"), _number(value.get("longitude"), "longitude")
     if not is_on_earth(latitude, longitude):
         raise ApiError(400, "bad_request", "latitude must be within ±90 and longitude within ±180")
-    return Location(float(latitude), float(longitude), _string(value, "address", 300) or None, _string(value, "label", 300) or None)
+    return Location(
+        float(latitude), float(longitude), _string(value, "address", 300) or None, _string(value, "label", 300) or None
+    )
 
 
 def _inbound(session: str, client_id: str, **fields) -> InboundMessage:
@@ -233,11 +257,13 @@ def _inbound(session: str, client_id: str, **fields) -> InboundMessage:
 
 def _answer(session: str, msg: InboundMessage):
     handled = handle_inbound(services(), msg)
-    return jsonify({
-        "replies": reply(handled.replies),
-        "duplicate": handled.duplicate,
-        **_session_answer(session),  # a fresh token: the session lasts while the resident writes
-    })
+    return jsonify(
+        {
+            "replies": reply(handled.replies),
+            "duplicate": handled.duplicate,
+            **_session_answer(session),  # a fresh token: the session lasts while the resident writes
+        }
+    )
 
 
 def _sender_key() -> str:
@@ -331,11 +357,14 @@ def post_photo():
         raise ApiError(415, "unsupported_type", f"the file is not a {content_type} picture")
     text = _string(form, "text", MAX_TEXT)  # every check before the file is kept: a 400 leaves nothing behind
     name = store_media(config, content, content_type)
-    msg = _inbound(session, client_id, text=text,
-                   media=(Media(url=f"/webchat/media/{name}", content_type=content_type),))
+    msg = _inbound(
+        session, client_id, text=text, media=(Media(url=f"/webchat/media/{name}", content_type=content_type),)
+    )
     answer = _answer(session, msg)
     stored = {"url": msg.media[0].url, "content_type": content_type, "stored": name, "size": len(content)}
-    record_stored_media(services().engine, msg.provider, msg.provider_id, stored)  # what other channels' download job records
+    record_stored_media(
+        services().engine, msg.provider, msg.provider_id, stored
+    )  # what other channels' download job records
     return answer
 
 
@@ -417,7 +446,11 @@ def stream():
             beat = time.monotonic()
             while (left := deadline - time.monotonic()) > 0:
                 message = pubsub.get_message(timeout=min(1.0, left))
-                if message and message["type"] == "message" and _seq(json.loads(_text(message["data"])).get("seq")) > last:
+                if (
+                    message
+                    and message["type"] == "message"
+                    and _seq(json.loads(_text(message["data"])).get("seq")) > last
+                ):
                     last, beat = _seq(json.loads(_text(message["data"])).get("seq")), time.monotonic()
                     yield _event(_text(message["data"]))
                 elif time.monotonic() - beat >= HEARTBEAT_SECONDS:

@@ -14,30 +14,50 @@ from __future__ import annotations
 import hmac
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import requests
 from flask import Blueprint, Request, Response, abort, jsonify, request
 
-from bot.conversation.handler import handle_inbound
-from bot.flows.messages import InboundMessage, Location, Media, OutboundMessage, is_on_earth
-from bot.messaging.media import read_limited
-from bot.messaging.statuses import record_status
-from bot.messaging.phones import PhoneError, normalize_phone
-from bot.messaging.sending import Outgoing, SendError, is_retryable_status, network_error
-from bot.messaging.signing import is_signed
-from bot.messaging.unsupported import tell_unsupported
-from bot.services import services
 from bot.channels.errors import PayloadError
 from bot.channels.payloads import load_json
 from bot.channels.provider import Capabilities
 from bot.channels.whatsapp_payload import (
-    ContactCard, ContactCards, Envelope, Interactive, LocationBody, MediaBody, Message, TextBody, ButtonBody, Value, read,
+    ButtonBody,
+    ContactCard,
+    ContactCards,
+    Envelope,
+    Interactive,
+    LocationBody,
+    MediaBody,
+    Message,
+    TextBody,
+    Value,
+    read,
 )
+from bot.conversation.handler import handle_inbound
+from bot.flows.messages import InboundMessage, Location, Media, OutboundMessage, is_on_earth
+from bot.messaging.media import read_limited
+from bot.messaging.phones import PhoneError, normalize_phone
+from bot.messaging.sending import Outgoing, SendError, is_retryable_status, network_error
+from bot.messaging.signing import is_signed
+from bot.messaging.statuses import record_status
+from bot.messaging.unsupported import tell_unsupported
+from bot.services import services
 
 __all__ = [
-    "bp", "NAME", "CAPABILITIES", "verify", "parse", "parse_request", "reply", "send", "message_body", "fetch_media",
-    "PROVIDER", "MEDIA_PREFIX",
+    "bp",
+    "NAME",
+    "CAPABILITIES",
+    "verify",
+    "parse",
+    "parse_request",
+    "reply",
+    "send",
+    "message_body",
+    "fetch_media",
+    "PROVIDER",
+    "MEDIA_PREFIX",
 ]
 
 log = logging.getLogger(__name__)
@@ -138,7 +158,7 @@ def parse(payload) -> tuple[list[InboundMessage], list[dict]]:
         statuses += [status.model_dump() for status in value.statuses or ()]
         if not value.messages and not value.statuses:
             log.info("WhatsApp messages change without messages or statuses ignored: %s", list(change.value))
-    messages.sort(key=lambda m: m.received_at or datetime.min.replace(tzinfo=timezone.utc))  # stable
+    messages.sort(key=lambda m: m.received_at or datetime.min.replace(tzinfo=UTC))  # stable
     return messages, statuses
 
 
@@ -147,7 +167,8 @@ def _messages(value: Value) -> list[InboundMessage]:
     recipient = str(metadata.get("display_phone_number", ""))
     names = {
         str(c.get("wa_id", "")): str((c.get("profile") or {}).get("name") or "")
-        for c in value.contacts or () if isinstance(c, dict) and isinstance(c.get("profile") or {}, dict)
+        for c in value.contacts or ()
+        if isinstance(c, dict) and isinstance(c.get("profile") or {}, dict)
     }
     parsed = [_message(message, recipient, names) for message in value.messages or ()]
     return [msg for msg in parsed if msg is not None]
@@ -162,8 +183,14 @@ def _message(message: Message, recipient: str, names: dict) -> InboundMessage | 
     except PhoneError as exc:
         raise PayloadError(str(exc)) from None
     return InboundMessage(
-        channel="whatsapp", sender=number, recipient=recipient, provider=PROVIDER, provider_id=message.id,
-        profile_name=names.get(message.sender, ""), received_at=_timestamp(message.timestamp), **_content(message),
+        channel="whatsapp",
+        sender=number,
+        recipient=recipient,
+        provider=PROVIDER,
+        provider_id=message.id,
+        profile_name=names.get(message.sender, ""),
+        received_at=_timestamp(message.timestamp),
+        **_content(message),
     )
 
 
@@ -188,7 +215,11 @@ def _content(message: Message) -> dict:
 
 
 def _interactive_reply(body: Interactive) -> dict:
-    reply = {"button_reply": body.button_reply, "list_reply": body.list_reply}.get(body.type) if isinstance(body.type, str) else None
+    reply = (
+        {"button_reply": body.button_reply, "list_reply": body.list_reply}.get(body.type)
+        if isinstance(body.type, str)
+        else None
+    )
     if body.type not in ("button_reply", "list_reply"):
         return _unsupported(f"interactive.{body.type}")
     if reply is None:
@@ -198,7 +229,11 @@ def _interactive_reply(body: Interactive) -> dict:
 
 def _media(kind: str, body: MediaBody) -> dict:
     media = Media(MEDIA_PREFIX + body.id, str(body.mime_type))
-    raw = {"type": kind, **({"filename": body.filename} if body.filename else {}), **({"voice": True} if body.voice else {})}
+    raw = {
+        "type": kind,
+        **({"filename": body.filename} if body.filename else {}),
+        **({"voice": True} if body.voice else {}),
+    }
     return {"text": str(body.caption), "media": (media,), "raw": raw}
 
 
@@ -226,7 +261,7 @@ def _contacts_text(cards: list[ContactCard]) -> str:
 
 def _timestamp(raw) -> datetime | None:
     try:
-        return datetime.fromtimestamp(int(raw), tz=timezone.utc)
+        return datetime.fromtimestamp(int(raw), tz=UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         return None
 
@@ -238,7 +273,9 @@ def send(svc, outgoing: Outgoing) -> str:
     """Send one message through the Graph API; return its wamid."""
     config = svc.config
     if not (config.whatsapp_token and config.whatsapp_phone_number_id):
-        raise SendError("WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID are needed to send", retryable=False, code="config")
+        raise SendError(
+            "WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID are needed to send", retryable=False, code="config"
+        )
     url = f"{config.whatsapp_graph_url}/{config.whatsapp_phone_number_id}/messages"
     try:
         response = requests.post(url, json=message_body(outgoing), headers=_auth(config), timeout=TIMEOUT_SECONDS)
@@ -262,7 +299,11 @@ def message_body(outgoing: Outgoing) -> dict:
     interactive = _interactive(outgoing.message)
     if interactive:
         return {**body, "type": "interactive", "interactive": interactive}
-    return {**body, "type": "text", "text": {"body": _clip(outgoing.message.as_numbered_text(), TEXT_MAX), "preview_url": False}}
+    return {
+        **body,
+        "type": "text",
+        "text": {"body": _clip(outgoing.message.as_numbered_text(), TEXT_MAX), "preview_url": False},
+    }
 
 
 def _template(meta: dict, variables: list) -> dict:
@@ -277,7 +318,11 @@ def _interactive(message: OutboundMessage) -> dict | None:
     options, ids = message.options, message.option_ids
     if not options or len(ids) != len(options) or not message.text.strip() or len(message.text) > INTERACTIVE_BODY_MAX:
         return None
-    if len(options) <= MAX_BUTTONS and all(len(o) <= BUTTON_TITLE_MAX for o in options) and len(set(options)) == len(options):
+    if (
+        len(options) <= MAX_BUTTONS
+        and all(len(o) <= BUTTON_TITLE_MAX for o in options)
+        and len(set(options)) == len(options)
+    ):
         buttons = [{"type": "reply", "reply": {"id": i, "title": o}} for i, o in zip(ids, options)]
         return {"type": "button", "body": {"text": message.text}, "action": {"buttons": buttons}}
     if len(options) > MAX_ROWS:
@@ -285,7 +330,11 @@ def _interactive(message: OutboundMessage) -> dict | None:
     rows = [_row(i, o) for i, o in zip(ids, options)]
     if len({r["title"] for r in rows}) != len(rows):
         return None  # clipped titles would look alike
-    return {"type": "list", "body": {"text": message.text}, "action": {"button": LIST_BUTTON, "sections": [{"rows": rows}]}}
+    return {
+        "type": "list",
+        "body": {"text": message.text},
+        "action": {"button": LIST_BUTTON, "sections": [{"rows": rows}]},
+    }
 
 
 def _row(option_id: str, label: str) -> dict:
@@ -311,7 +360,9 @@ def _graph_error(response, doing: str) -> SendError:
     code = str(error.get("code") or "") if isinstance(error, dict) else ""
     message = (error.get("message") if isinstance(error, dict) else "") or response.text[:200]
     retryable = is_retryable_status(response.status_code) or code in RETRYABLE_CODES
-    return SendError(f"HTTP {response.status_code} {doing}: {message}", retryable=retryable, code=code or str(response.status_code))
+    return SendError(
+        f"HTTP {response.status_code} {doing}: {message}", retryable=retryable, code=code or str(response.status_code)
+    )
 
 
 # --- media -------------------------------------------------------------------------------------
@@ -345,4 +396,3 @@ def _get(url: str, config, doing: str, stream: bool = False):
     if response.status_code != 200:
         raise _graph_error(response, doing)
     return response
-

@@ -13,8 +13,19 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints,
 from bot.channels.errors import PayloadError
 
 __all__ = [
-    "Envelope", "Value", "Message", "Status", "TextBody", "Interactive", "Reply", "ButtonBody", "LocationBody",
-    "MediaBody", "ContactCard", "ContactCards", "read",
+    "Envelope",
+    "Value",
+    "Message",
+    "Status",
+    "TextBody",
+    "Interactive",
+    "Reply",
+    "ButtonBody",
+    "LocationBody",
+    "MediaBody",
+    "ContactCard",
+    "ContactCards",
+    "read",
 ]
 
 Text = Annotated[str, StringConstraints(min_length=1, strict=True)]  # present, a string, not empty

@@ -5,21 +5,21 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-from contextlib import ExitStack
 import subprocess
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 from sqlmodel import select
 
 from bot import refuse_to_start
+from bot.cli.embedded_redis import embedded_redis
 from bot.config import Config
 from bot.db.engine import make_engine, transaction
 from bot.db.migrate import upgrade
 from bot.db.tables import Operator
-from bot.operators import create_operator, set_password
-from bot.cli.embedded_redis import embedded_redis
 from bot.flows.loader import FlowsInvalidError, load_flows
+from bot.operators import create_operator, set_password
 
 __all__ = ["run"]
 
@@ -79,7 +79,8 @@ DEMO_EMAIL = "demo@ventanilla.local"
 
 def _print_urls(port: str, env: dict, demo_login: tuple[str, str]) -> None:
     base = f"http://127.0.0.1:{port}"
-    print(f"""
+    print(
+        f"""
 Ventanilla is starting:
   Home page          {base}/
   Web chat demo      {base}/webchat/
@@ -87,10 +88,12 @@ Ventanilla is starting:
   Twilio webhook     {base}/webhooks/twilio   (point "A message comes in" here; set PUBLIC_URL behind a tunnel)
   Meta WhatsApp      {base}/webhooks/whatsapp
   Health check       {base}/healthz
-  Demo dept. inbox   {env['DEMO_INBOX_URL']}/<department>
-  Redis              {env['REDIS_URL']}
-  Database           {env['DATABASE_URL']}
+  Demo dept. inbox   {env["DEMO_INBOX_URL"]}/<department>
+  Redis              {env["REDIS_URL"]}
+  Database           {env["DATABASE_URL"]}
 Press Ctrl-C to stop everything.
-""", flush=True)
+""",
+        flush=True,
+    )
     if not env.get("TWILIO_AUTH_TOKEN"):
         print("note: TWILIO_AUTH_TOKEN is not set, so Twilio webhooks are refused (403).", flush=True)

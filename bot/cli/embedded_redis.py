@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 __all__ = ["embedded_redis"]
 
@@ -33,10 +34,8 @@ def _stop(server, pid: int, redis_dir: str, save: bool) -> None:
     from redis.retry import Retry
 
     server.set_retry(Retry(NoBackoff(), 0))  # else redis-py retries SHUTDOWN's dropped connection for seconds
-    try:
+    with contextlib.suppress(RedisError):  # already gone: a Ctrl-C in the terminal reaches it too
         server.shutdown(save=save, nosave=not save)
-    except RedisError:
-        pass  # already gone: a Ctrl-C in the terminal reaches it too
     deadline = time.monotonic() + 10
     while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -194,9 +194,9 @@ def chat(flow_id: str | None, lang: str | None, flows_path: str | None) -> None:
     Type messages; /location LAT,LNG [label] shares a pin, /photo [URL] sends a photo, /quit ends.
     Input may be piped: `printf 'hola\\nbache\\n' | ventanilla chat`.
     """
+    from bot.cli.simulator import chat as run_chat
     from bot.flows.loader import FlowsInvalidError
     from bot.flowstore import FlowStore
-    from bot.cli.simulator import chat as run_chat
 
     path = _flows_path(flows_path)
     try:
@@ -211,7 +211,9 @@ def chat(flow_id: str | None, lang: str | None, flows_path: str | None) -> None:
     if flow_id and flow_id not in flows_.flows:
         raise click.BadParameter(f"no flow named '{flow_id}' (flows: {', '.join(flows_.flows)})", param_hint="--flow")
     if lang and lang not in flows_.languages:
-        raise click.BadParameter(f"'{lang}' is not among the languages ({', '.join(flows_.languages)})", param_hint="--lang")
+        raise click.BadParameter(
+            f"'{lang}' is not among the languages ({', '.join(flows_.languages)})", param_hint="--lang"
+        )
     banner = f"Ventanilla chat: {path}, version {flows_.version}, flows: {', '.join(flows_.flows)}"
     run_chat(store.latest, sys.stdin, sys.stdout, flow_id, lang, interactive=sys.stdin.isatty(), banner=banner)
 
@@ -251,8 +253,8 @@ def tickets() -> None:
 def tickets_retry(folio: str) -> None:
     """Deliver a ticket again (after "delivery failed", once the department is back)."""
     from bot import create_app
-    from bot.tickets.redelivery import RedeliveryError, retry_delivery
     from bot.services import services
+    from bot.tickets.redelivery import RedeliveryError, retry_delivery
 
     with create_app().app_context():
         try:
@@ -260,5 +262,6 @@ def tickets_retry(folio: str) -> None:
         except RedeliveryError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"{folio.upper()}: delivery queued again (outbox {outbox_id})")
+
 
 main.add_command(operators)

@@ -41,7 +41,9 @@ def operators() -> None:
 @operators.command("add")
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), default="operator", show_default=True)
-@click.option("--department", "departments", multiple=True, metavar="ID", help="A department they work for (repeat for more).")
+@click.option(
+    "--department", "departments", multiple=True, metavar="ID", help="A department they work for (repeat for more)."
+)
 @click.option("--name", default="", help="How the dashboard names them (default: the email's user part).")
 @click.option("--password", envvar="VENTANILLA_PASSWORD", help="Asked for when not given (or set VENTANILLA_PASSWORD).")
 def operators_add(email: str, role: str, departments: tuple[str, ...], name: str, password: str | None) -> None:
@@ -50,13 +52,17 @@ def operators_add(email: str, role: str, departments: tuple[str, ...], name: str
         raise click.UsageError("an operator or viewer needs at least one --department")
     unknown = sorted(set(departments) - set(_known_departments())) if departments else []
     if unknown:
-        raise click.UsageError(f"no department {', '.join(unknown)} in flows.yaml (known: {', '.join(_known_departments())})")
+        raise click.UsageError(
+            f"no department {', '.join(unknown)} in flows.yaml (known: {', '.join(_known_departments())})"
+        )
     try:
         with transaction(_engine(), immediate=True) as db:
             operator = create_operator(db, email, _password("Password", password), role, list(departments), name)
     except OperatorError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"added {operator.email} ({operator.role}{', ' + ', '.join(operator.departments) if operator.departments else ''})")
+    click.echo(
+        f"added {operator.email} ({operator.role}{', ' + ', '.join(operator.departments) if operator.departments else ''})"
+    )
 
 
 @operators.command("list")

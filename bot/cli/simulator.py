@@ -7,6 +7,7 @@ chatting: the next message uses the new version.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -39,12 +40,14 @@ DEFAULT_PHOTO_URL = "https://example.mx/simulador/foto.jpg"
 SENDER = "+5218100000000"
 BOT = "🤖 "
 INDENT = " " * 3
-HELP = (
-    "Write as a resident would. Also: /location LAT,LNG [label words]  /photo [URL]  "
-    "/state  /reset  /help  /quit"
-)
+HELP = "Write as a resident would. Also: /location LAT,LNG [label words]  /photo [URL]  /state  /reset  /help  /quit"
 ICONS = {
-    TicketOpened: "🎫", SurveyCompleted: "📊", HandoverRequested: "🙋", StatusRequested: "🔎", OptedOut: "🔕", OptedIn: "🔔",
+    TicketOpened: "🎫",
+    SurveyCompleted: "📊",
+    HandoverRequested: "🙋",
+    StatusRequested: "🔎",
+    OptedOut: "🔕",
+    OptedIn: "🔔",
 }
 NOTES = {  # what the real app would do that a terminal cannot
     StatusRequested: " (the app would look it up and answer; no database here)",
@@ -56,9 +59,15 @@ _LOCATION = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*(.*)$")
 class Simulator:
     """One resident's conversation with the engine: state kept between lines, output to a stream."""
 
-    def __init__(self, flows: Flows | Callable[[], Flows], out: TextIO, lang: str | None = None,
-                 clock: Callable[[], datetime] | None = None, folio: Callable[[datetime], str] = new_folio,
-                 echo: bool = False):
+    def __init__(
+        self,
+        flows: Flows | Callable[[], Flows],
+        out: TextIO,
+        lang: str | None = None,
+        clock: Callable[[], datetime] | None = None,
+        folio: Callable[[datetime], str] = new_folio,
+        echo: bool = False,
+    ):
         self.latest = flows if callable(flows) else (lambda: flows)
         self.out, self.clock, self.folio, self.echo = out, clock or (lambda: datetime.now(UTC)), folio, echo
         self.flows = self.latest()
@@ -150,8 +159,15 @@ def describe_event(event, flows: Flows | None = None) -> str:
     return f"{ICONS.get(type(event), '•')} {describe_event_in_words(event, names)}{NOTES.get(type(event), '')}"
 
 
-def chat(flows: Flows | Callable[[], Flows], lines: Iterable[str] | None, out: TextIO, flow: str | None = None,
-         lang: str | None = None, interactive: bool = False, banner: str = "") -> None:
+def chat(
+    flows: Flows | Callable[[], Flows],
+    lines: Iterable[str] | None,
+    out: TextIO,
+    flow: str | None = None,
+    lang: str | None = None,
+    interactive: bool = False,
+    banner: str = "",
+) -> None:
     """Run a chat: lines from an iterable (a pipe), or from input() when interactive."""
     simulator = Simulator(flows, out, lang, echo=not interactive)
     if banner:
@@ -165,10 +181,8 @@ def chat(flows: Flows | Callable[[], Flows], lines: Iterable[str] | None, out: T
 
 
 def _prompted():
-    try:
+    with contextlib.suppress(ImportError):  # not on every platform
         import readline  # noqa: F401 - line editing and history for input()
-    except ImportError:  # pragma: no cover - not on every platform
-        pass
     while True:
         try:
             yield input("> ")

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from bot.db.tables import Contact, Message, Outbox, SurveyResponse, Ticket, TicketEvent
 from bot.flows import (
-    Flows, HandoverRequested, OptedIn, OptedOut, OutboundMessage, StatusRequested, SurveyCompleted, TicketOpened,
+    Flows,
+    HandoverRequested,
+    OptedIn,
+    OptedOut,
+    OutboundMessage,
+    StatusRequested,
+    SurveyCompleted,
+    TicketOpened,
 )
 from bot.flows.model import render
 from bot.tickets.geo import degrees_around, distance_m
 from bot.tickets.lifecycle import OPEN_STATUSES
-from bot.db.tables import Contact, Message, Outbox, SurveyResponse, Ticket, TicketEvent
 from bot.tickets.notices import duplicate_linked_notice, status_label
 from bot.tickets.sla import due_at
 
@@ -42,12 +49,20 @@ def open_ticket(session: Session, event: TicketOpened, ctx: EventContext) -> App
     """Store the ticket, its first audit entry and its delivery in the outbox."""
     location = event.location or {}
     ticket = Ticket(
-        folio=event.folio, contact_id=ctx.contact_id, channel=ctx.channel, flow=event.flow,
-        department=event.department, category=event.category, priority=event.priority,
-        summary=event.summary, lang=event.lang, answers=event.answers,
+        folio=event.folio,
+        contact_id=ctx.contact_id,
+        channel=ctx.channel,
+        flow=event.flow,
+        department=event.department,
+        category=event.category,
+        priority=event.priority,
+        summary=event.summary,
+        lang=event.lang,
+        answers=event.answers,
         media=_with_stored_copies(session, ctx.contact_id, list(event.media)),
         address=location.get("address") or location.get("label"),
-        latitude=location.get("latitude"), longitude=location.get("longitude"),
+        latitude=location.get("latitude"),
+        longitude=location.get("longitude"),
     )
     original = _nearby_open_report(session, ctx.flows, event, ticket)
     if original is None:
@@ -64,7 +79,9 @@ def _nearby_open_report(session: Session, flows: Flows, event: TicketOpened, tic
     dlat, dlng = degrees_around(ticket.latitude, radius)
     candidates = session.exec(
         select(Ticket).where(
-            Ticket.category == ticket.category, Ticket.status.in_(OPEN_STATUSES), Ticket.duplicate_of.is_(None),
+            Ticket.category == ticket.category,
+            Ticket.status.in_(OPEN_STATUSES),
+            Ticket.duplicate_of.is_(None),
             Ticket.latitude.between(ticket.latitude - dlat, ticket.latitude + dlat),
             Ticket.longitude.between(ticket.longitude - dlng, ticket.longitude + dlng),
         )
@@ -74,7 +91,9 @@ def _nearby_open_report(session: Session, flows: Flows, event: TicketOpened, tic
     return min(near)[2] if near else None
 
 
-def _link_duplicate(session: Session, ctx: EventContext, ticket: Ticket, original: Ticket, event: TicketOpened) -> Applied:
+def _link_duplicate(
+    session: Session, ctx: EventContext, ticket: Ticket, original: Ticket, event: TicketOpened
+) -> Applied:
     """Keep the new report, linked to the open one: nothing new for the department, the resident told."""
     ticket.duplicate_of = original.id
     ticket.due_at = due_at(ctx.flows, ticket.flow, ticket.department, ticket.created_at)
@@ -82,7 +101,9 @@ def _link_duplicate(session: Session, ctx: EventContext, ticket: Ticket, origina
     session.flush()
     detail = {"channel": ctx.channel, "duplicate_of": original.folio}
     session.add(TicketEvent(ticket_id=ticket.id, kind="received", actor="resident", detail=detail))
-    session.add(TicketEvent(ticket_id=original.id, kind="duplicate_linked", actor="system", detail={"folio": ticket.folio}))
+    session.add(
+        TicketEvent(ticket_id=original.id, kind="duplicate_linked", actor="system", detail={"folio": ticket.folio})
+    )
     notice = duplicate_linked_notice(ctx.flows, event.lang, ticket.folio, original.folio)
     return Applied(replies=(notice,) if notice else ())
 
@@ -92,8 +113,10 @@ def _with_stored_copies(session: Session, contact_id: int, media: list[dict]) ->
     if not media:
         return media
     recent = session.exec(
-        select(Message.data).where(Message.contact_id == contact_id, Message.direction == "in")
-        .order_by(Message.id.desc()).limit(RECENT_MESSAGES)
+        select(Message.data)
+        .where(Message.contact_id == contact_id, Message.direction == "in")
+        .order_by(Message.id.desc())
+        .limit(RECENT_MESSAGES)
     ).all()
     stored = {m["url"]: m for data in recent for m in data.get("media", []) if m.get("stored")}
     return [stored.get(m.get("url"), m) for m in media]
@@ -105,9 +128,16 @@ RECENT_MESSAGES = 50
 def hand_over(session: Session, event: HandoverRequested, ctx: EventContext) -> Applied:
     """Open a ticket asking a person of the department to take the conversation over."""
     ticket = Ticket(
-        folio=event.folio, contact_id=ctx.contact_id, channel=ctx.channel, flow=event.flow,
-        department=event.department, category="handover", priority="high", summary=event.summary,
-        lang=event.lang, answers=event.answers,
+        folio=event.folio,
+        contact_id=ctx.contact_id,
+        channel=ctx.channel,
+        flow=event.flow,
+        department=event.department,
+        category="handover",
+        priority="high",
+        summary=event.summary,
+        lang=event.lang,
+        answers=event.answers,
     )
     return _store_ticket(session, ticket, ctx, {"channel": ctx.channel, "reason": "too many failed answers"})
 
@@ -136,7 +166,9 @@ def answer_status(session: Session, event: StatusRequested, ctx: EventContext) -
     ).first()
     flows, lang = ctx.flows, event.lang
     if ticket is None:
-        return Applied(replies=(OutboundMessage(render(flows.message("status_unknown", lang), {"folio": event.folio})),))
+        return Applied(
+            replies=(OutboundMessage(render(flows.message("status_unknown", lang), {"folio": event.folio})),)
+        )
     values = {"folio": ticket.folio, "summary": ticket.summary, "status": status_label(flows, ticket.status, lang)}
     return Applied(replies=(OutboundMessage(render(flows.message("status_reply", lang), values)),))
 

@@ -9,21 +9,28 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.channels import downloads_media, replies_inline
+from bot.conversation.event_handlers import EventContext, apply_event
 from bot.conversation.rows import (
-    Snapshot, create_contact, move_conversation, previous_replies, read_conversation, remember_version,
-    queue_work, store_inbound, store_replies, version_text,
+    Snapshot,
+    create_contact,
+    move_conversation,
+    previous_replies,
+    queue_work,
+    read_conversation,
+    remember_version,
+    store_inbound,
+    store_replies,
+    version_text,
 )
 from bot.db.engine import connection_transaction
-from bot.conversation.event_handlers import EventContext, apply_event
+from bot.db.tables import utcnow
 from bot.flows import State, advance
 from bot.flows.messages import InboundMessage, OutboundMessage
-from bot.tickets.folio import new_folio
-from bot.db.tables import utcnow
 from bot.jobs.outbox import enqueue
 from bot.services import Services
+from bot.tickets.folio import new_folio
 
 __all__ = ["Handled", "handle_inbound"]
-
 
 
 @dataclass(frozen=True)

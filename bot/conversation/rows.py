@@ -7,12 +7,21 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
-from bot.flows.messages import InboundMessage, OutboundMessage
 from bot.db.tables import Contact, ContactAddress, Conversation, FlowVersion, Message, Outbox, utcnow
+from bot.flows.messages import InboundMessage, OutboundMessage
 
 __all__ = [
-    "Snapshot", "address_kind", "previous_replies", "read_conversation", "create_contact",
-    "move_conversation", "store_inbound", "store_replies", "queue_work", "version_text", "remember_version",
+    "Snapshot",
+    "address_kind",
+    "previous_replies",
+    "read_conversation",
+    "create_contact",
+    "move_conversation",
+    "store_inbound",
+    "store_replies",
+    "queue_work",
+    "version_text",
+    "remember_version",
 ]
 
 MESSAGE, CONVERSATION, ADDRESS = Message.__table__, Conversation.__table__, ContactAddress.__table__
@@ -22,7 +31,9 @@ _FIND_MESSAGE = select(MESSAGE.c.id).where(
     MESSAGE.c.provider == bindparam("provider"), MESSAGE.c.provider_id == bindparam("provider_id")
 )
 _FIND_REPLIES = (
-    select(MESSAGE.c.text, MESSAGE.c.data).where(MESSAGE.c.reply_to_id == bindparam("reply_to_id")).order_by(MESSAGE.c.id)
+    select(MESSAGE.c.text, MESSAGE.c.data)
+    .where(MESSAGE.c.reply_to_id == bindparam("reply_to_id"))
+    .order_by(MESSAGE.c.id)
 )
 _FIND_CONVERSATION = (
     select(CONVERSATION.c.contact_id, CONVERSATION.c.id, CONVERSATION.c.seq, CONVERSATION.c.state)
@@ -78,7 +89,9 @@ def create_contact(connection: Connection, msg: InboundMessage, now) -> tuple[in
     contact_id = connection.execute(
         insert(CONTACT).values(name=msg.profile_name, lang=None, opted_out=False, created_at=now)
     ).inserted_primary_key[0]
-    connection.execute(insert(ADDRESS).values(contact_id=contact_id, kind=address_kind(msg.channel), address=msg.sender))
+    connection.execute(
+        insert(ADDRESS).values(contact_id=contact_id, kind=address_kind(msg.channel), address=msg.sender)
+    )
     conversation_id = connection.execute(
         insert(CONVERSATION).values(contact_id=contact_id, state={}, seq=0, updated_at=now)
     ).inserted_primary_key[0]
@@ -87,10 +100,16 @@ def create_contact(connection: Connection, msg: InboundMessage, now) -> tuple[in
 
 def move_conversation(connection: Connection, snapshot: Snapshot, conversation_id: int, state: dict, now) -> bool:
     """Write the new state if nobody moved the conversation since the snapshot; tell whether it was written."""
-    result = connection.execute(_MOVE_CONVERSATION, {
-        "conversation_id": conversation_id, "read_seq": snapshot.seq,
-        "new_state": state, "new_seq": snapshot.seq + 1, "now": now,
-    })
+    result = connection.execute(
+        _MOVE_CONVERSATION,
+        {
+            "conversation_id": conversation_id,
+            "read_seq": snapshot.seq,
+            "new_state": state,
+            "new_seq": snapshot.seq + 1,
+            "now": now,
+        },
+    )
     return result.rowcount == 1
 
 
@@ -101,11 +120,22 @@ def store_inbound(connection: Connection, contact_id: int, msg: InboundMessage, 
         data["location"] = msg.location.as_dict()
     if msg.media:
         data["media"] = [{"url": m.url, "content_type": m.content_type} for m in msg.media]
-    result = connection.execute(_INSERT_MESSAGE, dict(
-        contact_id=contact_id, direction="in", channel=msg.channel, provider=msg.provider,
-        provider_id=msg.provider_id or None, reply_to_id=None, text=msg.text, data=data,
-        status="received", error="", created_at=now,
-    ))
+    result = connection.execute(
+        _INSERT_MESSAGE,
+        dict(
+            contact_id=contact_id,
+            direction="in",
+            channel=msg.channel,
+            provider=msg.provider,
+            provider_id=msg.provider_id or None,
+            reply_to_id=None,
+            text=msg.text,
+            data=data,
+            status="received",
+            error="",
+            created_at=now,
+        ),
+    )
     return result.inserted_primary_key[0]
 
 
@@ -115,9 +145,17 @@ def store_replies(
     """Store the replies to a message, in order; return their ids when they still have to be sent."""
     rows = [
         dict(
-            contact_id=contact_id, direction="out", channel=msg.channel, provider=msg.provider, provider_id=None,
-            reply_to_id=inbound_id, text=reply.text, data=reply.as_data(),
-            status="replied_inline" if inline else "queued", error="", created_at=now,
+            contact_id=contact_id,
+            direction="out",
+            channel=msg.channel,
+            provider=msg.provider,
+            provider_id=None,
+            reply_to_id=inbound_id,
+            text=reply.text,
+            data=reply.as_data(),
+            status="replied_inline" if inline else "queued",
+            error="",
+            created_at=now,
         )
         for reply in replies
     ]

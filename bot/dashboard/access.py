@@ -11,7 +11,17 @@ from sqlmodel import Session
 from bot.db.tables import Operator, Ticket
 from bot.tickets.folio import is_folio_shaped, select_by_folio
 
-__all__ = ["me", "is_admin", "can_act", "department_scope", "visible", "ticket_or_404", "visible_ticket", "acting_required", "admin_required"]
+__all__ = [
+    "me",
+    "is_admin",
+    "can_act",
+    "department_scope",
+    "visible",
+    "ticket_or_404",
+    "visible_ticket",
+    "acting_required",
+    "admin_required",
+]
 
 
 def me() -> Operator:
@@ -59,19 +69,23 @@ def ticket_or_404(session: Session, folio: str, operator: Operator | None = None
 
 def acting_required(view):
     """Refuse a change (403) to a viewer."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not can_act():
             abort(403)
         return view(*args, **kwargs)
+
     return wrapper
 
 
 def admin_required(view):
     """Refuse (403) anyone but an admin."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not is_admin():
             abort(403)
         return view(*args, **kwargs)
+
     return wrapper

@@ -13,13 +13,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func
 from sqlmodel import select
 
+from bot.dashboard.access import admin_required, me
+from bot.dashboard.blueprint import bp
 from bot.db.engine import transaction
 from bot.db.tables import Operator, OperatorChange, OperatorSession, utcnow
 from bot.operators import ROLES, OperatorError, create_operator, end_all_sessions, set_password
 from bot.reports import department_rows, format_duration
 from bot.services import services
-from bot.dashboard.access import admin_required, me
-from bot.dashboard.blueprint import bp
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,14 @@ def add_operator():
     try:
         role, departments = chosen_role(form), chosen_departments(form)
         with transaction(svc.engine, immediate=True) as db:
-            added = create_operator(db, form.get("email", ""), form.get("password", ""), role, departments,
-                                    form.get("name", "").strip()[:120])
+            added = create_operator(
+                db,
+                form.get("email", ""),
+                form.get("password", ""),
+                role,
+                departments,
+                form.get("name", "").strip()[:120],
+            )
             email = added.email
             record_change(db, f"added {email} as {role} of {', '.join(departments) or 'no department'}")
     except OperatorError as error:
@@ -68,8 +74,11 @@ def edit_operator(operator_id: int):
             if not active:
                 end_all_sessions(db, operator.id)
             email = operator.email
-            record_change(db, f"set {email} to {role} of {', '.join(departments) or 'no department'}, "
-                              f"{'active' if active else 'disabled'}")
+            record_change(
+                db,
+                f"set {email} to {role} of {', '.join(departments) or 'no department'}, "
+                f"{'active' if active else 'disabled'}",
+            )
     except OperatorError as error:
         return operators_page(error=str(error), status=400)
     flash(f"Saved {email}.", "info")
@@ -124,12 +133,25 @@ def operators_page(error: str | None = None, status: int = 200):
     svc = services()
     with transaction(svc.engine) as db:
         people = db.exec(select(Operator).order_by(Operator.email)).all()
-        last_seen = dict(db.exec(select(OperatorSession.operator_id, func.max(OperatorSession.last_seen_at))
-                                 .group_by(OperatorSession.operator_id)).all())
+        last_seen = dict(
+            db.exec(
+                select(OperatorSession.operator_id, func.max(OperatorSession.last_seen_at)).group_by(
+                    OperatorSession.operator_id
+                )
+            ).all()
+        )
         departments = department_rows(db, svc.flows, utcnow())
     return render_template(
-        "dashboard/operators.html", title="Operators", operators=people, last_seen=last_seen, departments=departments,
-        roles=ROLES, me_id=me().id, error=error, changes=recent_changes(), format_duration=format_duration,
+        "dashboard/operators.html",
+        title="Operators",
+        operators=people,
+        last_seen=last_seen,
+        departments=departments,
+        roles=ROLES,
+        me_id=me().id,
+        error=error,
+        changes=recent_changes(),
+        format_duration=format_duration,
         default_sla=svc.flows.default_sla,
     ), status
 

@@ -6,17 +6,17 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_login import login_user, logout_user, current_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from bot.dashboard.blueprint import bp
+from bot.dashboard.signin import SignedIn
 from bot.db.engine import transaction
 from bot.operators import authenticate, end_session, start_session
 from bot.services import services
-from bot.dashboard.blueprint import bp
 from bot.web.ratelimit import limiter
-from bot.dashboard.signin import SignedIn
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,9 @@ def _account_key() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"], error_message="Too many sign-in attempts; wait a minute.")
-@limiter.limit(_login_limit, methods=["POST"], key_func=_account_key, error_message="Too many sign-in attempts; wait a minute.")
+@limiter.limit(
+    _login_limit, methods=["POST"], key_func=_account_key, error_message="Too many sign-in attempts; wait a minute."
+)
 def login():
     """Show the sign-in form; on good credentials open a server-side session and go to the queue."""
     if current_user.is_authenticated:

@@ -10,25 +10,39 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Iterator
 
 from flask import Response, request, stream_with_context
 
-from bot.db.engine import transaction
-from bot.db.tables import Ticket, utcnow
-from bot.services import services
-from bot.reports.spreadsheets import defuse
 from bot.dashboard.blueprint import bp
 from bot.dashboard.queue import request_filters, ticket_path
 from bot.dashboard.ticket_query import FilterError, fetch_page, filtered, is_overdue, masked_phones
+from bot.db.engine import transaction
+from bot.db.tables import Ticket, utcnow
+from bot.reports.spreadsheets import defuse
+from bot.services import services
 
 __all__ = ["export_csv", "export_geojson", "MAX_LIMIT"]
 
 BATCH = 1000
 MAX_LIMIT = 100_000
-CSV_COLUMNS = ("folio", "received_utc", "status", "department", "category", "channel", "priority", "phone",
-               "summary", "address", "latitude", "longitude", "due_utc", "overdue")
+CSV_COLUMNS = (
+    "folio",
+    "received_utc",
+    "status",
+    "department",
+    "category",
+    "channel",
+    "priority",
+    "phone",
+    "summary",
+    "address",
+    "latitude",
+    "longitude",
+    "due_utc",
+    "overdue",
+)
 
 
 @bp.get("/export.csv")
@@ -36,8 +50,11 @@ def export_csv():
     """The filtered tickets as a spreadsheet (UTF-8 with BOM), newest first unless sorted by urgency."""
     filters, now = request_filters(), utcnow()
     records = _records(filtered(filters, now), filters.sort, now, _limit())
-    return Response(stream_with_context(_csv_chunks(records)), mimetype="text/csv",
-                    headers=_attachment(f"ventanilla-tickets-{now:%Y-%m-%d}.csv"))
+    return Response(
+        stream_with_context(_csv_chunks(records)),
+        mimetype="text/csv",
+        headers=_attachment(f"ventanilla-tickets-{now:%Y-%m-%d}.csv"),
+    )
 
 
 @bp.get("/export.geojson")
@@ -46,8 +63,11 @@ def export_geojson():
     filters, now, limit = request_filters(), utcnow(), _limit()
     statement = filtered(filters, now).where(Ticket.latitude.is_not(None), Ticket.longitude.is_not(None))
     records = _records(statement, filters.sort, now, limit + 1 if limit else None)
-    return Response(stream_with_context(_geojson_chunks(records, limit)), mimetype="application/geo+json",
-                    headers=_attachment(f"ventanilla-tickets-{now:%Y-%m-%d}.geojson"))
+    return Response(
+        stream_with_context(_geojson_chunks(records, limit)),
+        mimetype="application/geo+json",
+        headers=_attachment(f"ventanilla-tickets-{now:%Y-%m-%d}.geojson"),
+    )
 
 
 def _limit() -> int | None:
@@ -82,11 +102,20 @@ def _records(statement, sort: str, now: datetime, limit: int | None) -> Iterator
 def _record(ticket: Ticket, phone: str, departments: dict, now: datetime) -> dict:
     department = departments.get(ticket.department)
     return {
-        "folio": ticket.folio, "received_utc": _iso(ticket.created_at), "status": ticket.status,
-        "department": department.name if department else ticket.department, "category": ticket.category,
-        "channel": ticket.channel, "priority": ticket.priority, "phone": phone, "summary": ticket.summary,
-        "address": ticket.address or "", "latitude": ticket.latitude, "longitude": ticket.longitude,
-        "due_utc": _iso(ticket.due_at), "overdue": is_overdue(ticket, now),
+        "folio": ticket.folio,
+        "received_utc": _iso(ticket.created_at),
+        "status": ticket.status,
+        "department": department.name if department else ticket.department,
+        "category": ticket.category,
+        "channel": ticket.channel,
+        "priority": ticket.priority,
+        "phone": phone,
+        "summary": ticket.summary,
+        "address": ticket.address or "",
+        "latitude": ticket.latitude,
+        "longitude": ticket.longitude,
+        "due_utc": _iso(ticket.due_at),
+        "overdue": is_overdue(ticket, now),
         "url": ticket_path(ticket.folio),
     }
 
@@ -133,6 +162,9 @@ def _geojson_chunks(records: Iterator[dict], limit: int | None) -> Iterator[str]
 
 def _feature(record: dict) -> dict:
     properties = {key: value for key, value in record.items() if key not in ("latitude", "longitude")}
-    return {"type": "Feature", "id": record["folio"],
-            "geometry": {"type": "Point", "coordinates": [record["longitude"], record["latitude"]]},
-            "properties": properties}
+    return {
+        "type": "Feature",
+        "id": record["folio"],
+        "geometry": {"type": "Point", "coordinates": [record["longitude"], record["latitude"]]},
+        "properties": properties,
+    }

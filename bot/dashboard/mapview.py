@@ -23,7 +23,11 @@ def map_view():
     args = filters.as_args()
     newest = [(name, value) for name, value in args if name != "sort"]  # the cap keeps the newest, whatever the sort
     return render_template(
-        "dashboard/map.html", title="Map", filters=filters, form=filter_form(filters), limit=MAP_LIMIT,
+        "dashboard/map.html",
+        title="Map",
+        filters=filters,
+        form=filter_form(filters),
+        limit=MAP_LIMIT,
         data_url=url_for("dashboard.export_geojson", **url_args(newest + [("limit", str(MAP_LIMIT))])),
         queue_url=url_for("dashboard.queue", **url_args(args)),
     )

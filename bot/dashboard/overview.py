@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import render_template
 
-from bot.db.engine import transaction
-from bot.db.tables import utcnow
-from bot.reports import Overview, format_duration, overview as overview_figures
-from bot.services import services
 from bot.dashboard.access import department_scope
 from bot.dashboard.blueprint import bp
+from bot.db.engine import transaction
+from bot.db.tables import utcnow
+from bot.reports import Overview, format_duration
+from bot.reports import overview as overview_figures
+from bot.services import services
 
 WEEKS = 12
 
@@ -20,20 +21,42 @@ def overview():
     svc = services()
     with transaction(svc.engine) as db:
         figures = overview_figures(db, department_scope(), utcnow(), WEEKS)
-    return render_template("dashboard/overview.html", title="Overview", figures=figures, charts=overview_charts(figures),
-                           format_duration=format_duration, weeks=WEEKS)
+    return render_template(
+        "dashboard/overview.html",
+        title="Overview",
+        figures=figures,
+        charts=overview_charts(figures),
+        format_duration=format_duration,
+        weeks=WEEKS,
+    )
 
 
 def overview_charts(figures: Overview) -> dict:
     """The charts' data, rendered as JSON blocks that charts.js draws."""
     return {
-        "per-week": {"type": "bar", "stacked": True, "title": "Tickets per category per week",
-                     "labels": [monday.isoformat() for monday in figures.weeks],
-                     "datasets": [{"label": category, "data": counts} for category, counts in figures.per_category_week.items()]},
-        "resolve": {"type": "bar", "horizontal": True, "title": "Median time to resolve (hours)",
-                    "labels": list(figures.median_resolve),
-                    "datasets": [{"label": "Hours", "data": [round(median.total_seconds() / 3600, 1)
-                                                              for median, _ in figures.median_resolve.values()]}]},
-        "channels": {"type": "doughnut", "title": "Tickets per channel", "labels": [channel for channel, _ in figures.channels],
-                     "datasets": [{"label": "Tickets", "data": [count for _, count in figures.channels]}]},
+        "per-week": {
+            "type": "bar",
+            "stacked": True,
+            "title": "Tickets per category per week",
+            "labels": [monday.isoformat() for monday in figures.weeks],
+            "datasets": [{"label": category, "data": counts} for category, counts in figures.per_category_week.items()],
+        },
+        "resolve": {
+            "type": "bar",
+            "horizontal": True,
+            "title": "Median time to resolve (hours)",
+            "labels": list(figures.median_resolve),
+            "datasets": [
+                {
+                    "label": "Hours",
+                    "data": [round(median.total_seconds() / 3600, 1) for median, _ in figures.median_resolve.values()],
+                }
+            ],
+        },
+        "channels": {
+            "type": "doughnut",
+            "title": "Tickets per channel",
+            "labels": [channel for channel, _ in figures.channels],
+            "datasets": [{"label": "Tickets", "data": [count for _, count in figures.channels]}],
+        },
     }

@@ -12,17 +12,35 @@ from datetime import datetime, timedelta
 
 from flask import jsonify, render_template, request, url_for
 
-from bot.db.engine import transaction
-from bot.tickets.lifecycle import OPEN_STATUSES, STATUSES
-from bot.db.tables import Ticket, as_utc, utcnow
-from bot.services import services
 from bot.dashboard.access import department_scope
 from bot.dashboard.blueprint import bp
 from bot.dashboard.ticket_query import (
-    PAGE_SIZE, FilterError, TicketFilters, fetch_page, filtered, is_overdue, masked_phones, newer_than, parse_cursor, parse_filters,
+    PAGE_SIZE,
+    FilterError,
+    TicketFilters,
+    fetch_page,
+    filtered,
+    is_overdue,
+    masked_phones,
+    newer_than,
+    parse_cursor,
+    parse_filters,
 )
+from bot.db.engine import transaction
+from bot.db.tables import Ticket, as_utc, utcnow
+from bot.services import services
+from bot.tickets.lifecycle import OPEN_STATUSES, STATUSES
 
-__all__ = ["queue", "queue_json", "ticket_rows", "ticket_path", "request_filters", "filter_form", "url_args", "CHANNEL_CHOICES"]
+__all__ = [
+    "queue",
+    "queue_json",
+    "ticket_rows",
+    "ticket_path",
+    "request_filters",
+    "filter_form",
+    "url_args",
+    "CHANNEL_CHOICES",
+]
 
 CHANNEL_CHOICES = ("whatsapp", "sms", "webchat")
 POLL_SECONDS = 5
@@ -52,12 +70,20 @@ def queue():
         rows = ticket_rows(db, page.tickets, now)
     args = filters.as_args()
     return render_template(
-        "dashboard/queue.html", title="Queue", rows=rows, filters=filters, form=filter_form(filters),
-        next_url=url_for("dashboard.queue", **url_args(args + [("after", page.next_cursor.encode())])) if page.next_cursor else None,
+        "dashboard/queue.html",
+        title="Queue",
+        rows=rows,
+        filters=filters,
+        form=filter_form(filters),
+        next_url=url_for("dashboard.queue", **url_args(args + [("after", page.next_cursor.encode())]))
+        if page.next_cursor
+        else None,
         first_url=url_for("dashboard.queue", **url_args(args)) if after else None,
         live_url=_live_url(args, rows) if after is None and filters.sort == "newest" else None,
-        export_csv=url_for("dashboard.export_csv", **url_args(args)), export_geojson=url_for("dashboard.export_geojson", **url_args(args)),
-        map_url=url_for("dashboard.map_view", **url_args(args)), poll_seconds=POLL_SECONDS,
+        export_csv=url_for("dashboard.export_csv", **url_args(args)),
+        export_geojson=url_for("dashboard.export_geojson", **url_args(args)),
+        map_url=url_for("dashboard.map_view", **url_args(args)),
+        poll_seconds=POLL_SECONDS,
     )
 
 
@@ -108,11 +134,20 @@ def ticket_rows(db, tickets: list[Ticket], now: datetime) -> list[dict]:
 def _row(ticket: Ticket, phone: str, departments: dict, now: datetime) -> dict:
     department = departments.get(ticket.department)
     return {
-        "id": ticket.id, "folio": ticket.folio, "url": ticket_path(ticket.folio),
-        "category": ticket.category, "department": department.name if department else ticket.department,
-        "channel": ticket.channel, "phone": phone, "status": ticket.status, "status_label": ticket.status.replace("_", " "),
-        "summary": ticket.summary, "received": as_utc(ticket.created_at).isoformat(), "received_text": _stamp(ticket.created_at),
-        "due": as_utc(ticket.due_at).isoformat() if ticket.due_at else None, "due_text": _due_text(ticket, now),
+        "id": ticket.id,
+        "folio": ticket.folio,
+        "url": ticket_path(ticket.folio),
+        "category": ticket.category,
+        "department": department.name if department else ticket.department,
+        "channel": ticket.channel,
+        "phone": phone,
+        "status": ticket.status,
+        "status_label": ticket.status.replace("_", " "),
+        "summary": ticket.summary,
+        "received": as_utc(ticket.created_at).isoformat(),
+        "received_text": _stamp(ticket.created_at),
+        "due": as_utc(ticket.due_at).isoformat() if ticket.due_at else None,
+        "due_text": _due_text(ticket, now),
         "overdue": is_overdue(ticket, now),
     }
 
@@ -145,10 +180,15 @@ def filter_form(filters: TicketFilters) -> dict:
     scope = department_scope()
     departments = [(d.id, d.name) for d in flows.departments.values() if scope is None or d.id in scope]
     categories = sorted({f.outcome.category for f in flows.flows.values() if f.outcome.category} | {"handover"})
-    status_value = "open" if filters.statuses == OPEN_STATUSES else "all" if not filters.statuses else ",".join(filters.statuses)
+    status_value = (
+        "open" if filters.statuses == OPEN_STATUSES else "all" if not filters.statuses else ",".join(filters.statuses)
+    )
     return {
-        "statuses": [("open", "Open"), ("all", "All")] + [(s, s.replace("_", " ")) for s in STATUSES]
+        "statuses": [("open", "Open"), ("all", "All")]
+        + [(s, s.replace("_", " ")) for s in STATUSES]
         + ([(status_value, status_value.replace(",", ", "))] if "," in status_value else []),
-        "status": status_value, "categories": sorted(set(categories) | set(filters.categories)),
-        "departments": departments, "channels": CHANNEL_CHOICES,
+        "status": status_value,
+        "categories": sorted(set(categories) | set(filters.categories)),
+        "departments": departments,
+        "channels": CHANNEL_CHOICES,
     }

@@ -6,14 +6,22 @@ import re
 
 from flask import Response, abort, render_template, request
 
-from bot.db.engine import transaction
-from bot.flows.model import Flow
-from bot.db.tables import utcnow
-from bot.reports import Period, day_bounds, response_counts, survey_comments, survey_csv_lines, survey_flows, survey_results
-from bot.services import services
 from bot.dashboard.access import department_scope
 from bot.dashboard.blueprint import bp
 from bot.dashboard.ticket_query import FilterError, parse_day
+from bot.db.engine import transaction
+from bot.db.tables import utcnow
+from bot.flows.model import Flow
+from bot.reports import (
+    Period,
+    day_bounds,
+    response_counts,
+    survey_comments,
+    survey_csv_lines,
+    survey_flows,
+    survey_results,
+)
+from bot.services import services
 
 COMMENTS_PER_PAGE = 20
 CHART_SUBJECTS = 15  # the most answered subjects in the charts; the tables list them all
@@ -52,8 +60,15 @@ def surveys():
     with transaction(svc.engine) as db:
         counts = response_counts(db, [f.id for f in flows])
     lang = svc.flows.default_language
-    rows = [(f, f.title.get(lang, lang), svc.flows.departments[f.outcome.department].name if f.outcome.department else "",
-             counts[f.id]) for f in flows]
+    rows = [
+        (
+            f,
+            f.title.get(lang, lang),
+            svc.flows.departments[f.outcome.department].name if f.outcome.department else "",
+            counts[f.id],
+        )
+        for f in flows
+    ]
     return render_template("dashboard/surveys.html", rows=rows, title="Surveys")
 
 
@@ -68,9 +83,18 @@ def survey(flow_id: str):
         results = survey_results(db, flow, period, lang)
         comments, comment_count = survey_comments(db, flow, period, lang, page, COMMENTS_PER_PAGE)
     return render_template(
-        "dashboard/survey.html", title=flow.title.get(lang, lang), flow=flow, results=results, comments=comments,
-        comment_count=comment_count, page=page, pages=max(1, -(-comment_count // COMMENTS_PER_PAGE)),
-        charts=survey_charts(results), filters=filters, query={k: v for k, v in filters.items() if v}, step_title=step_title,
+        "dashboard/survey.html",
+        title=flow.title.get(lang, lang),
+        flow=flow,
+        results=results,
+        comments=comments,
+        comment_count=comment_count,
+        page=page,
+        pages=max(1, -(-comment_count // COMMENTS_PER_PAGE)),
+        charts=survey_charts(results),
+        filters=filters,
+        query={k: v for k, v in filters.items() if v},
+        step_title=step_title,
     )
 
 
@@ -87,25 +111,42 @@ def survey_csv(flow_id: str):
             yield from survey_csv_lines(db, flow, period, lang)
 
     filename = f"{flow.id}-{utcnow():%Y%m%d}.csv"
-    return Response(stream(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        stream(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 def survey_charts(results) -> dict:
     """The charts' data (rendered as JSON blocks that charts.js draws): responses over time, averages, distributions."""
     top = results.subjects[:CHART_SUBJECTS]
     labels = [row.label for row in top]
-    charts = {"timeline": {"type": "bar", "title": f"Responses per {results.timeline_unit}",
-                           "labels": [day.isoformat() for day, _ in results.timeline],
-                           "datasets": [{"label": "Responses", "data": [count for _, count in results.timeline]}]}}
+    charts = {
+        "timeline": {
+            "type": "bar",
+            "title": f"Responses per {results.timeline_unit}",
+            "labels": [day.isoformat() for day, _ in results.timeline],
+            "datasets": [{"label": "Responses", "data": [count for _, count in results.timeline]}],
+        }
+    }
     if results.rating_steps and results.subject_step:
-        charts["averages"] = {"type": "bar", "title": "Average rating", "labels": labels, "max": results.rating_steps[0].scale[1],
-                              "datasets": [{"label": step_title(s.id), "data": [_average(row, s.id) for row in top]}
-                                           for s in results.rating_steps]}
+        charts["averages"] = {
+            "type": "bar",
+            "title": "Average rating",
+            "labels": labels,
+            "max": results.rating_steps[0].scale[1],
+            "datasets": [
+                {"label": step_title(s.id), "data": [_average(row, s.id) for row in top]} for s in results.rating_steps
+            ],
+        }
     for step in results.rating_steps:
         charts[f"rating-{step.id}"] = _distribution_chart(step, top if results.subject_step else results.subjects)
     for step_id, counts in results.choices.items():
-        charts[f"choice-{step_id}"] = {"type": "doughnut", "title": step_title(step_id), "labels": [label for label, _ in counts],
-                                       "datasets": [{"label": step_title(step_id), "data": [n for _, n in counts]}]}
+        charts[f"choice-{step_id}"] = {
+            "type": "doughnut",
+            "title": step_title(step_id),
+            "labels": [label for label, _ in counts],
+            "datasets": [{"label": step_title(step_id), "data": [n for _, n in counts]}],
+        }
     return charts
 
 
@@ -113,10 +154,17 @@ def _distribution_chart(step, rows) -> dict:
     """A rating step's answers per score, one bar per subject, one colour per score."""
     low, high = step.scale
     summaries = [row.ratings.get(step.id) for row in rows]
-    return {"type": "bar", "stacked": True, "horizontal": True, "title": f"{step_title(step.id)}: answers per score",
-            "labels": [row.label or "All" for row in rows],
-            "datasets": [{"label": str(score), "scale": True, "data": [s.distribution.get(score, 0) if s else 0 for s in summaries]}
-                         for score in range(low, high + 1)]}
+    return {
+        "type": "bar",
+        "stacked": True,
+        "horizontal": True,
+        "title": f"{step_title(step.id)}: answers per score",
+        "labels": [row.label or "All" for row in rows],
+        "datasets": [
+            {"label": str(score), "scale": True, "data": [s.distribution.get(score, 0) if s else 0 for s in summaries]}
+            for score in range(low, high + 1)
+        ],
+    }
 
 
 def _average(row, step_id: str) -> float | None:

@@ -8,10 +8,10 @@ from flask import Flask, jsonify, redirect, render_template, request, session, u
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from bot.dashboard.blueprint import bp
 from bot.db.tables import Operator
 from bot.operators import session_operator
 from bot.services import services
-from bot.dashboard.blueprint import bp
 
 __all__ = ["SignedIn", "csrf", "login_manager", "init_signin", "PUBLIC_ENDPOINTS"]
 
@@ -39,8 +39,11 @@ def init_signin(app: Flask) -> None:
     """Configure cookies, Flask-Login and CSRF for the app, and guard every dashboard view."""
     config = services_config(app)
     app.config.update(
-        SESSION_COOKIE_SECURE=config.session_cookie_secure, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_NAME="ventanilla_session", REMEMBER_COOKIE_DURATION=timedelta(0),
+        SESSION_COOKIE_SECURE=config.session_cookie_secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="ventanilla_session",
+        REMEMBER_COOKIE_DURATION=timedelta(0),
         WTF_CSRF_CHECK_DEFAULT=False,  # webhooks are signed by providers; only dashboard forms carry tokens
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the (idle-limited) session
     )
@@ -59,7 +62,9 @@ def services_config(app: Flask):
 def _load(token: str) -> SignedIn | None:
     svc = services()
     by_itself = request.endpoint in BACKGROUND_ENDPOINTS  # polling is not the operator at the desk
-    operator = session_operator(svc.engine, token, timedelta(minutes=svc.config.session_idle_minutes), touch=not by_itself)
+    operator = session_operator(
+        svc.engine, token, timedelta(minutes=svc.config.session_idle_minutes), touch=not by_itself
+    )
     return SignedIn(operator, token) if operator else None
 
 

@@ -9,13 +9,13 @@ from flask import render_template
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
-from bot.db.engine import transaction
-from bot.db.tables import ContactAddress, Contact, Message, Operator, Ticket, TicketEvent, as_utc
-from bot.services import services
-from bot.tickets.triage import MAX_NOTE, MAX_REASON, MAX_REPLY, OPERATOR_STATUSES, assignable_operators, record_view
 from bot.dashboard.access import can_act, me, ticket_or_404, visible
 from bot.dashboard.blueprint import bp
 from bot.dashboard.ticket_query import is_overdue
+from bot.db.engine import transaction
+from bot.db.tables import Contact, ContactAddress, Message, Operator, Ticket, TicketEvent, as_utc
+from bot.services import services
+from bot.tickets.triage import MAX_NOTE, MAX_REASON, MAX_REPLY, OPERATOR_STATUSES, assignable_operators, record_view
 
 TRANSCRIPT_FROM = timedelta(hours=24)  # the conversation from at most a day before the ticket
 TRANSCRIPT_LIMIT = 300  # its latest messages, at most
@@ -36,8 +36,12 @@ def ticket(folio: str):
         actions = action_choices(db, found) if can_act(operator) else None
     department = svc.flows.departments.get(found.department)
     return render_template(
-        "dashboard/ticket.html", title=found.folio, ticket=found, department=department.name if department else found.department,
-        actions=actions, **page,
+        "dashboard/ticket.html",
+        title=found.folio,
+        ticket=found,
+        department=department.name if department else found.department,
+        actions=actions,
+        **page,
     )
 
 
@@ -46,18 +50,30 @@ def ticket_page(db: Session, ticket: Ticket) -> dict:
     transcript, cut = conversation(db, ticket)
     return {
         "contact": db.get(Contact, ticket.contact_id),
-        "phones": db.exec(select(ContactAddress.address).where(
-            ContactAddress.contact_id == ticket.contact_id, ContactAddress.kind == "phone")).all(),
+        "phones": db.exec(
+            select(ContactAddress.address).where(
+                ContactAddress.contact_id == ticket.contact_id, ContactAddress.kind == "phone"
+            )
+        ).all(),
         "assignee": db.get(Operator, ticket.assignee_id) if ticket.assignee_id else None,
-        "overdue": is_overdue(ticket), "transcript": transcript, "transcript_cut": cut,
-        "photos": photos(ticket, transcript), **audit(db, ticket), **duplicates(db, ticket),
+        "overdue": is_overdue(ticket),
+        "transcript": transcript,
+        "transcript_cut": cut,
+        "photos": photos(ticket, transcript),
+        **audit(db, ticket),
+        **duplicates(db, ticket),
     }
 
 
 def action_choices(db: Session, ticket: Ticket) -> dict:
     """What the action forms offer: colleagues to assign, statuses to set, text limits."""
-    return {"colleagues": assignable_operators(db, ticket.department), "statuses": OPERATOR_STATUSES,
-            "max_note": MAX_NOTE, "max_reply": MAX_REPLY, "max_reason": MAX_REASON}
+    return {
+        "colleagues": assignable_operators(db, ticket.department),
+        "statuses": OPERATOR_STATUSES,
+        "max_note": MAX_NOTE,
+        "max_reply": MAX_REPLY,
+        "max_reason": MAX_REASON,
+    }
 
 
 def conversation(db: Session, ticket: Ticket) -> tuple[list[Message], bool]:
@@ -69,14 +85,28 @@ def conversation(db: Session, ticket: Ticket) -> tuple[list[Message], bool]:
     notices written since about this folio are added.
     """
     created = as_utc(ticket.created_at)
-    previous = db.exec(select(Ticket.created_at).where(Ticket.contact_id == ticket.contact_id, Ticket.id < ticket.id)
-                       .order_by(Ticket.id.desc()).limit(1)).first()
+    previous = db.exec(
+        select(Ticket.created_at)
+        .where(Ticket.contact_id == ticket.contact_id, Ticket.id < ticket.id)
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    ).first()
     start = max(created - TRANSCRIPT_FROM, as_utc(previous)) if previous else created - TRANSCRIPT_FROM
     rows = db.exec(
-        select(Message).where(Message.contact_id == ticket.contact_id, or_(
-            and_(Message.created_at > start, Message.created_at <= created),
-            and_(Message.direction == "out", Message.created_at > created, Message.data["folio"].as_string() == ticket.folio)))
-        .order_by(Message.id.desc()).limit(TRANSCRIPT_LIMIT + 1)
+        select(Message)
+        .where(
+            Message.contact_id == ticket.contact_id,
+            or_(
+                and_(Message.created_at > start, Message.created_at <= created),
+                and_(
+                    Message.direction == "out",
+                    Message.created_at > created,
+                    Message.data["folio"].as_string() == ticket.folio,
+                ),
+            ),
+        )
+        .order_by(Message.id.desc())
+        .limit(TRANSCRIPT_LIMIT + 1)
     ).all()
     return list(reversed(rows[:TRANSCRIPT_LIMIT])), len(rows) > TRANSCRIPT_LIMIT
 
@@ -95,19 +125,32 @@ def photos(ticket: Ticket, transcript: list[Message]) -> list[dict]:
 
 def audit(db: Session, ticket: Ticket) -> dict:
     """The audit trail newest first (views apart: they would bury the rest), and the latest views."""
-    events = db.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind != "viewed")
-                     .order_by(TicketEvent.id.desc()).limit(AUDIT_LIMIT)).all()
-    views = db.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "viewed")
-                    .order_by(TicketEvent.id.desc()).limit(VIEWS_SHOWN)).all()
-    view_count = db.exec(select(func.count()).select_from(TicketEvent)
-                         .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "viewed")).one()
+    events = db.exec(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind != "viewed")
+        .order_by(TicketEvent.id.desc())
+        .limit(AUDIT_LIMIT)
+    ).all()
+    views = db.exec(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "viewed")
+        .order_by(TicketEvent.id.desc())
+        .limit(VIEWS_SHOWN)
+    ).all()
+    view_count = db.exec(
+        select(func.count())
+        .select_from(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "viewed")
+    ).one()
     return {"events": events, "views": views, "view_count": view_count}
 
 
 def duplicates(db: Session, ticket: Ticket) -> dict:
     """The ticket this one duplicates and those that duplicate it; folios the operator may not open carry no link."""
     original = db.get(Ticket, ticket.duplicate_of) if ticket.duplicate_of else None
-    copies = db.exec(select(Ticket).where(Ticket.duplicate_of == ticket.id).order_by(Ticket.id).limit(DUPLICATES_SHOWN)).all()
+    copies = db.exec(
+        select(Ticket).where(Ticket.duplicate_of == ticket.id).order_by(Ticket.id).limit(DUPLICATES_SHOWN)
+    ).all()
     linked = [t.id for t in ([original] if original else []) + list(copies)]
     openable = set(db.exec(visible(select(Ticket.id).where(Ticket.id.in_(linked))))) if linked else set()
     return {"original": original, "copies": copies, "openable": openable}

@@ -6,22 +6,22 @@ message; bad input answers 400 with what to fix, and changes nothing.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask import flash, redirect, render_template, request, url_for
 from sqlmodel import Session
 
-from bot.tickets import triage
-from bot.db.engine import transaction
-from bot.flows import Flows
-from bot.tickets.lifecycle import TransitionError
-from bot.db.tables import Operator, Ticket
-from bot.jobs.outbox import unit_of_work
-from bot.tickets.redelivery import RedeliveryError, retry_delivery
-from bot.services import services
-from bot.tickets.folio import is_folio_shaped
 from bot.dashboard.access import acting_required, me, ticket_or_404, visible_ticket
 from bot.dashboard.blueprint import bp
+from bot.db.engine import transaction
+from bot.db.tables import Operator, Ticket
+from bot.flows import Flows
+from bot.jobs.outbox import unit_of_work
+from bot.services import services
+from bot.tickets import triage
+from bot.tickets.folio import is_folio_shaped
+from bot.tickets.lifecycle import TransitionError
+from bot.tickets.redelivery import RedeliveryError, retry_delivery
 
 # An action: (session, flows, ticket, operator) -> (flash message, flash category)
 Action = Callable[[Session, Flows, Ticket, Operator], tuple[str, str]]
@@ -31,11 +31,13 @@ Action = Callable[[Session, Flows, Ticket, Operator], tuple[str, str]]
 @acting_required
 def ticket_assign(folio: str):
     """Assign the ticket to me, to a colleague, or to nobody."""
+
     def action(db, flows, ticket, operator):
         assignee = triage.assignee_for(db, ticket, operator, _field("assignee"))
         if triage.assign(db, ticket, operator, assignee) is None:
             return "Nothing changed: it was already so.", "info"
         return (f"Assigned to {assignee.name or assignee.email}." if assignee else "Unassigned."), "info"
+
     return _act(folio, action)
 
 
@@ -43,12 +45,14 @@ def ticket_assign(folio: str):
 @acting_required
 def ticket_status(folio: str):
     """Move the ticket to another status, with a reason (the resident hears of resolved and rejected)."""
+
     def action(db, flows, ticket, operator):
         status = _field("status")
         if triage.set_status(db, flows, ticket, operator, status, _field("reason")) is None:
             return f"It was already {status}.", "info"
         told = " The resident will be told." if status in ("resolved", "rejected") else ""
         return f"Status changed to {status}.{told}", "info"
+
     return _act(folio, action)
 
 
@@ -56,9 +60,11 @@ def ticket_status(folio: str):
 @acting_required
 def ticket_note(folio: str):
     """Keep an internal note (the resident never sees it)."""
+
     def action(db, flows, ticket, operator):
         triage.add_note(db, ticket, operator, _field("text"))
         return "Note added.", "info"
+
     return _act(folio, action)
 
 
@@ -66,6 +72,7 @@ def ticket_note(folio: str):
 @acting_required
 def ticket_reply(folio: str):
     """Write to the resident on their channel; say so when it cannot go out."""
+
     def action(db, flows, ticket, operator):
         outcome = triage.reply(db, flows, ticket, operator, _field("text"))
         if outcome.message is None:
@@ -73,6 +80,7 @@ def ticket_reply(folio: str):
         if outcome.message.status == "failed":
             return f"Not sent: {outcome.reason}. The reply is kept in the conversation.", "error"
         return "Reply queued to the resident.", "info"
+
     return _act(folio, action)
 
 
@@ -80,10 +88,12 @@ def ticket_reply(folio: str):
 @acting_required
 def ticket_merge(folio: str):
     """Close the ticket as a duplicate of another (open, visible) ticket."""
+
     def action(db, flows, ticket, operator):
         found = _original(db, operator, _field("original"))
         triage.merge(db, flows, ticket, operator, found)
         return f"Closed as a duplicate of {found.folio}.", "info"
+
     return _act(folio, action)
 
 

@@ -12,20 +12,32 @@ import binascii
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import false, literal, tuple_
 from sqlmodel import Session, select
 
-from bot.tickets.lifecycle import OPEN_STATUSES, STATUSES
+from bot.dashboard.access import visible
 from bot.db.tables import ContactAddress, Ticket, as_utc, utcnow
 from bot.messaging.phones import mask_phone
-from bot.dashboard.access import visible
+from bot.tickets.lifecycle import OPEN_STATUSES, STATUSES
 from bot.tickets.search import like_pattern, normalise
 
 __all__ = [
-    "FilterError", "TicketFilters", "Cursor", "Page", "parse_filters", "parse_cursor", "filtered", "fetch_page",
-    "newer_than", "masked_phones", "is_overdue", "parse_day", "PAGE_SIZE", "SORTS",
+    "FilterError",
+    "TicketFilters",
+    "Cursor",
+    "Page",
+    "parse_filters",
+    "parse_cursor",
+    "filtered",
+    "fetch_page",
+    "newer_than",
+    "masked_phones",
+    "is_overdue",
+    "parse_day",
+    "PAGE_SIZE",
+    "SORTS",
 ]
 
 PAGE_SIZE = 50
@@ -83,9 +95,16 @@ def parse_filters(args) -> TicketFilters:
         raise FilterError("from: the start date is after the end date")
     text = _text(args)
     return TicketFilters(
-        statuses=_statuses(args), categories=_names(args, "category"), departments=_names(args, "department"),
-        channels=_names(args, "channel"), created_from=created_from, created_to=created_to,
-        overdue=_flag(args, "overdue"), text=text, sort=_choice(args, "sort", SORTS), words=_words(text),
+        statuses=_statuses(args),
+        categories=_names(args, "category"),
+        departments=_names(args, "department"),
+        channels=_names(args, "channel"),
+        created_from=created_from,
+        created_to=created_to,
+        overdue=_flag(args, "overdue"),
+        text=text,
+        sort=_choice(args, "sort", SORTS),
+        words=_words(text),
     )
 
 
@@ -173,9 +192,9 @@ def _conditions(filters: TicketFilters, now: datetime) -> list:
     conditions += [Ticket.department.in_(filters.departments)] if filters.departments else []
     conditions += [Ticket.channel.in_(filters.channels)] if filters.channels else []
     if filters.created_from:
-        conditions.append(Ticket.created_at >= datetime.combine(filters.created_from, time(), timezone.utc))
+        conditions.append(Ticket.created_at >= datetime.combine(filters.created_from, time(), UTC))
     if filters.created_to:
-        conditions.append(Ticket.created_at < datetime.combine(filters.created_to + timedelta(days=1), time(), timezone.utc))
+        conditions.append(Ticket.created_at < datetime.combine(filters.created_to + timedelta(days=1), time(), UTC))
     return conditions + [Ticket.search_text.like(like_pattern(word), escape="\\") for word in filters.words]
 
 
@@ -185,8 +204,6 @@ def _status_conditions(filters: TicketFilters, now: datetime) -> list:
         return [Ticket.status.in_(filters.statuses)] if filters.statuses else []
     statuses = [s for s in (filters.statuses or OPEN_STATUSES) if s in OPEN_STATUSES]
     return [Ticket.status.in_(statuses), Ticket.due_at < as_utc(now)] if statuses else [false()]
-
-
 
 
 @dataclass(frozen=True)
@@ -278,12 +295,16 @@ def masked_phones(db: Session, tickets: list[Ticket]) -> dict[int, str]:
     contact_ids = {t.contact_id for t in tickets}
     if not contact_ids:
         return {}
-    rows = db.exec(select(ContactAddress.contact_id, ContactAddress.address)
-                   .where(ContactAddress.contact_id.in_(contact_ids), ContactAddress.kind == "phone")
-                   .order_by(ContactAddress.id.desc())).all()
+    rows = db.exec(
+        select(ContactAddress.contact_id, ContactAddress.address)
+        .where(ContactAddress.contact_id.in_(contact_ids), ContactAddress.kind == "phone")
+        .order_by(ContactAddress.id.desc())
+    ).all()
     return {contact_id: mask_phone(address) for contact_id, address in rows}  # the first number wins
 
 
 def is_overdue(ticket: Ticket, now: datetime | None = None) -> bool:
     """Whether an open ticket is past its deadline."""
-    return ticket.status in OPEN_STATUSES and ticket.due_at is not None and as_utc(ticket.due_at) < as_utc(now or utcnow())
+    return (
+        ticket.status in OPEN_STATUSES and ticket.due_at is not None and as_utc(ticket.due_at) < as_utc(now or utcnow())
+    )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import current_app
 
 from bot.dashboard import admin, auth, export, mapview, overview, queue, results, ticket  # noqa: F401 - modules that add routes to bp
+from bot.dashboard.access import is_admin
 from bot.dashboard.blueprint import bp
 from bot.db.tables import as_utc
-from bot.dashboard.access import is_admin
 
 # (endpoint, label, admins only) in menu order; a page appears once its module is imported above
 NAV = (
@@ -32,5 +32,10 @@ def _menu() -> dict:
     if not current_user.is_authenticated:
         return {"dashboard_nav": []}
     sees_all = is_admin()
-    return {"dashboard_nav": [(endpoint, label) for endpoint, label, admins_only in NAV
-                              if endpoint in current_app.view_functions and (sees_all or not admins_only)]}
+    return {
+        "dashboard_nav": [
+            (endpoint, label)
+            for endpoint, label, admins_only in NAV
+            if endpoint in current_app.view_functions and (sees_all or not admins_only)
+        ]
+    }

@@ -85,8 +85,11 @@ def _adopt_unversioned(engine: Engine) -> str | None:
     # A database older still may lack whole tables (the operators' came later): add them as 0001 makes them.
     first.SCHEMA.create_all(engine, checkfirst=True)
     stamp(engine, matched)
-    log.warning("database made before migrations: stamped revision %s (%s), upgrading from there",
-                matched, "later columns present" if matched == "0002" else "later columns missing")
+    log.warning(
+        "database made before migrations: stamped revision %s (%s), upgrading from there",
+        matched,
+        "later columns present" if matched == "0002" else "later columns missing",
+    )
     return matched
 
 
@@ -104,8 +107,7 @@ def _revision_module(revision_id: str):
 def revision(message: str, autogenerate: bool = True, engine_or_url: Engine | str | None = None) -> str:
     """Write a new migration script (compared against the database when autogenerating); return its path."""
     engine = _engine(engine_or_url) if engine_or_url is not None else None
-    script = command.revision(alembic_config(engine), message=message, autogenerate=autogenerate,
-                              rev_id=_next_id())
+    script = command.revision(alembic_config(engine), message=message, autogenerate=autogenerate, rev_id=_next_id())
     return script.path
 
 

@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 __all__ = [
-    "Contact", "ContactAddress", "Conversation", "Message", "Ticket", "TicketEvent",
-    "SurveyResponse", "FlowVersion", "Outbox", "Operator", "OperatorSession", "OperatorChange", "utcnow", "as_utc",
+    "Contact",
+    "ContactAddress",
+    "Conversation",
+    "Message",
+    "Ticket",
+    "TicketEvent",
+    "SurveyResponse",
+    "FlowVersion",
+    "Outbox",
+    "Operator",
+    "OperatorSession",
+    "OperatorChange",
+    "utcnow",
+    "as_utc",
 ]
 
 
 def utcnow() -> datetime:
     """Return the current time in UTC (timezone-aware)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def as_utc(moment: datetime) -> datetime:
     """The moment in UTC with its zone: databases hand stored timestamps back naive (they are UTC)."""
-    return moment.replace(tzinfo=timezone.utc) if moment.utcoffset() is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.utcoffset() is None else moment.astimezone(UTC)
 
 
 class Contact(SQLModel, table=True):
@@ -104,7 +116,9 @@ class Ticket(SQLModel, table=True):
     due_at: datetime | None = None  # created_at plus the SLA of its department/category, when one is set
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
-    search_text: str | None = None  # folio, address, summary, answers: lowercase, no accents (dashboard/ticket_search.py)
+    search_text: str | None = (
+        None  # folio, address, summary, answers: lowercase, no accents (dashboard/ticket_search.py)
+    )
 
 
 class TicketEvent(SQLModel, table=True):

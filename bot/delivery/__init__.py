@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from bot.delivery import email, open311, webhook
 from bot.delivery.base import Delivery, DeliveryError

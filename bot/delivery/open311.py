@@ -7,7 +7,7 @@ request up before posting again.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import requests
 
@@ -26,7 +26,7 @@ def deliver(delivery: Delivery) -> dict:
         found = _look_up(delivery)
         if found:
             return {"external_id": found, "found_by_lookup": True}
-    delivery.note({"posted_at": datetime.now(timezone.utc).isoformat()})
+    delivery.note({"posted_at": datetime.now(UTC).isoformat()})
     try:
         response = requests.post(_url(delivery, "requests.json"), data=_form(delivery), timeout=TIMEOUT)
     except requests.RequestException as exc:

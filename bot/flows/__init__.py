@@ -9,8 +9,22 @@ from bot.flows.state import State
 from bot.flows.turn import Turn
 
 __all__ = [
-    "advance", "State", "Turn", "Flows",
-    "TicketOpened", "SurveyCompleted", "HandoverRequested", "StatusRequested", "OptedOut", "OptedIn",
-    "FlowError", "FlowsInvalidError", "load_flows", "load_flows_text",
-    "InboundMessage", "Location", "Media", "OutboundMessage",
+    "advance",
+    "State",
+    "Turn",
+    "Flows",
+    "TicketOpened",
+    "SurveyCompleted",
+    "HandoverRequested",
+    "StatusRequested",
+    "OptedOut",
+    "OptedIn",
+    "FlowError",
+    "FlowsInvalidError",
+    "load_flows",
+    "load_flows_text",
+    "InboundMessage",
+    "Location",
+    "Media",
+    "OutboundMessage",
 ]

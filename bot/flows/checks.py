@@ -33,7 +33,10 @@ def check_flow_graph(report, flow: Flow, raw_flow) -> None:
                 report.error(raw, f"flow '{flow.id}': step '{step.id}' goes to '{target}', which is not a step")
         if step.when:
             for name in sorted(step.when.names - set(ids[:index])):
-                report.error(raw.get("when", raw), f"flow '{flow.id}', step '{step.id}': condition uses '{name}', which is not an earlier step")
+                report.error(
+                    raw.get("when", raw),
+                    f"flow '{flow.id}', step '{step.id}': condition uses '{name}', which is not an earlier step",
+                )
         _check_placeholders(report, flow, step.prompt, raw.get("prompt", raw), set(ids[:index]))
     if flow.steps and len(set(ids)) == len(ids):
         for step_id in sorted(set(ids) - _reachable(flow), key=ids.index):
@@ -71,5 +74,7 @@ def _check_placeholders(report, flow: Flow, text, raw, known: set[str]) -> None:
     for template in text.by_lang.values():
         for name in _PLACEHOLDER.findall(template):
             if name not in known and name not in BUILTIN_VALUES:
-                report.error(raw, f"flow '{flow.id}': the text uses {{{name}}}, which is not an earlier step or a built-in value")
+                report.error(
+                    raw, f"flow '{flow.id}': the text uses {{{name}}}, which is not an earlier step or a built-in value"
+                )
                 return

@@ -122,7 +122,11 @@ class _Parser:
         if self.at("keyword", "in"):
             self.take()
             return ("in", left, self.value())
-        if self.at("keyword", "not") and self.index + 1 < len(self.tokens) and self.tokens[self.index + 1] == ("keyword", "in"):
+        if (
+            self.at("keyword", "not")
+            and self.index + 1 < len(self.tokens)
+            and self.tokens[self.index + 1] == ("keyword", "in")
+        ):
             self.index += 2
             return ("not", ("in", left, self.value()))
         return left

@@ -108,7 +108,7 @@ def begin(ctx: Context, flow: Flow, text: str = "") -> Turn:
 
 
 def _prefill(ctx: Context, flow: Flow, text: str) -> dict:
-    """"hay un bache en Morelos y 5 de Mayo": the words after "en" fill a location step marked prefill."""
+    """ "hay un bache en Morelos y 5 de Mayo": the words after "en" fill a location step marked prefill."""
     step = next((s for s in flow.steps if s.prefill and s.kind == "location"), None)
     if step is None or not text:
         return {}
@@ -174,7 +174,9 @@ def _reask(ctx: Context, flow: Flow, step: Step, state: State) -> Turn:
     if attempts >= ctx.flows.max_attempts:
         return _fall_back(ctx, flow, state)
     key = f"invalid_{step.kind}" if f"invalid_{step.kind}" in ctx.flows.messages else "invalid"
-    hint = step.reprompt.get(ctx.lang, ctx.flows.default_language) if step.reprompt else ctx.flows.message(key, ctx.lang)
+    hint = (
+        step.reprompt.get(ctx.lang, ctx.flows.default_language) if step.reprompt else ctx.flows.message(key, ctx.lang)
+    )
     replies = (OutboundMessage(hint), prompt(ctx, flow, step, state.answers))
     return Turn(replace(state, attempts=attempts, pending=()), replies)
 
@@ -185,10 +187,16 @@ def _fall_back(ctx: Context, flow: Flow, state: State) -> Turn:
         return Turn(State(lang=ctx.lang), (ctx.say("too_many_attempts"), menu(ctx)))
     values = template_values(ctx, flow, state.answers)
     event = HandoverRequested(
-        folio=ctx.folio, flow=flow.id, department=flow.outcome.department, lang=ctx.lang,
-        summary=render(ctx.flows.message("handover_summary", ctx.lang), values), answers=state.answers,
+        folio=ctx.folio,
+        flow=flow.id,
+        department=flow.outcome.department,
+        lang=ctx.lang,
+        summary=render(ctx.flows.message("handover_summary", ctx.lang), values),
+        answers=state.answers,
     )
-    return Turn(State(lang=ctx.lang), (OutboundMessage(render(ctx.flows.message("handover", ctx.lang), values)),), (event,))
+    return Turn(
+        State(lang=ctx.lang), (OutboundMessage(render(ctx.flows.message("handover", ctx.lang), values)),), (event,)
+    )
 
 
 def _ask_which(ctx: Context, state: State, keys: tuple[str, ...], label) -> Turn:
@@ -221,7 +229,7 @@ def _resolve_pending(ctx: Context, state: State, msg: InboundMessage) -> Turn:
 
 
 def _starts_with(text: str, words: tuple[str, ...]) -> bool:
-    """"si", "sí, ese", "no gracias": the answer opens with one of the words."""
+    """ "si", "sí, ese", "no gracias": the answer opens with one of the words."""
     norm = normalize(text)
     return any(norm == w or norm.startswith(w + " ") for w in (normalize(w) for w in words) if w)
 
@@ -267,9 +275,17 @@ def _ticket_opened(ctx: Context, flow: Flow, answers: dict, summary: str, shown:
     media = [m for s in flow.steps if s.kind in ("photo", "media") and answers.get(s.id) for m in answers[s.id]]
     outcome = flow.outcome
     return TicketOpened(
-        folio=ctx.folio, flow=flow.id, department=outcome.department, category=outcome.category,
-        priority=outcome.priority, summary=summary, lang=ctx.lang, answers=answers,
-        location=location, media=tuple(media), shown=shown,
+        folio=ctx.folio,
+        flow=flow.id,
+        department=outcome.department,
+        category=outcome.category,
+        priority=outcome.priority,
+        summary=summary,
+        lang=ctx.lang,
+        answers=answers,
+        location=location,
+        media=tuple(media),
+        shown=shown,
     )
 
 

@@ -83,8 +83,10 @@ def describe_event(event, department_names: Mapping[str, str] | None = None) -> 
 def _ticket_opened(event: TicketOpened, names: Mapping[str, str]) -> str:
     extras = f", location {json.dumps(event.location, ensure_ascii=False)}" if event.location else ""
     extras += f", {len(event.media)} photo(s)" if event.media else ""
-    return (f"ticket opened: folio {event.folio}, flow {event.flow}, "
-            f"department {_department(event.department, names)}, category {event.category}, priority {event.priority}, summary {event.summary!r}{extras}")
+    return (
+        f"ticket opened: folio {event.folio}, flow {event.flow}, "
+        f"department {_department(event.department, names)}, category {event.category}, priority {event.priority}, summary {event.summary!r}{extras}"
+    )
 
 
 def _survey_completed(event: SurveyCompleted, names: Mapping[str, str]) -> str:
@@ -93,8 +95,10 @@ def _survey_completed(event: SurveyCompleted, names: Mapping[str, str]) -> str:
 
 
 def _handover_requested(event: HandoverRequested, names: Mapping[str, str]) -> str:
-    return (f"handover requested: folio {event.folio}, department {_department(event.department, names)}, "
-            f"flow {event.flow}, summary {event.summary!r}")
+    return (
+        f"handover requested: folio {event.folio}, department {_department(event.department, names)}, "
+        f"flow {event.flow}, summary {event.summary!r}"
+    )
 
 
 def _department(department: str, names: Mapping[str, str]) -> str:

@@ -17,8 +17,18 @@ PROMPT_CHARS = 40  # a node shows this much of its prompt's first line
 _ID_CHARS = re.compile(r"[^A-Za-z0-9_]")
 # Characters Mermaid reads as syntax inside labels, written as its #code; entities instead.
 _ESCAPES = {
-    "#": "#35;", '"': "#quot;", "[": "#91;", "]": "#93;", "(": "#40;", ")": "#41;",
-    "{": "#123;", "}": "#125;", "|": "#124;", "<": "#lt;", ">": "#gt;", "`": "#96;",
+    "#": "#35;",
+    '"': "#quot;",
+    "[": "#91;",
+    "]": "#93;",
+    "(": "#40;",
+    ")": "#41;",
+    "{": "#123;",
+    "}": "#125;",
+    "|": "#124;",
+    "<": "#lt;",
+    ">": "#gt;",
+    "`": "#96;",
 }
 START_NODE, END_NODE = "flow_start", "flow_end"
 

@@ -25,6 +25,8 @@ LENGTH_TIEBREAK = 0.01  # orders equal part-matches by length, far inside the ti
 MIN_PART_LENGTH = 3  # "de", "la", "el" say nothing about which name
 EXACT_SCORE = 100.0 + TIE_MARGIN + 1  # beyond the tie margin: an exact name is never "which one?"
 PART_WEIGHT = 0.95  # "clouthier" for "Parque Clouthier": a good, not a perfect match
+
+
 @lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """Lower-case, strip accents and punctuation, keep emoji as words, collapse spaces (cached)."""
@@ -151,7 +153,9 @@ class ChoiceIndex:
         for token in wanted:
             best: dict[int, float] = {}
             cutoff = SUGGEST_SCORE if len(token) >= MIN_FUZZY_LENGTH else 100
-            for _, score, position in process.extract_iter(token, self.phrase_tokens, scorer=fuzz.ratio, score_cutoff=cutoff):
+            for _, score, position in process.extract_iter(
+                token, self.phrase_tokens, scorer=fuzz.ratio, score_cutoff=cutoff
+            ):
                 for index in self.phrase_token_owners[position]:
                     best[index] = max(best.get(index, 0.0), score)
             for index, score in best.items():

@@ -84,6 +84,6 @@ class OutboundMessage:
         return {"options": list(self.options), "option_ids": list(self.option_ids)} if self.options else {}
 
     @classmethod
-    def from_stored(cls, text: str, data: dict) -> "OutboundMessage":
+    def from_stored(cls, text: str, data: dict) -> OutboundMessage:
         """Rebuild a stored reply."""
         return cls(text, tuple(data.get("options", ())), tuple(data.get("option_ids", ())))

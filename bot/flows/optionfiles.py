@@ -24,7 +24,9 @@ def read_options(base_dir: Path, spec) -> list[tuple[str, str]]:
         raise OptionsFileError(f"cannot read options file {spec['file']}: {exc.strerror}") from None
     column, id_column = str(spec["column"]), str(spec.get("id_column") or spec["column"])
     if rows and (column not in rows[0] or id_column not in rows[0]):
-        raise OptionsFileError(f"options file {spec['file']} has no column '{column if column not in rows[0] else id_column}'")
+        raise OptionsFileError(
+            f"options file {spec['file']} has no column '{column if column not in rows[0] else id_column}'"
+        )
     options = [(row[id_column].strip(), row[column].strip()) for row in rows if row.get(column, "").strip()]
     if not options:
         raise OptionsFileError(f"options file {spec['file']} has no options")

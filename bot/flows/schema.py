@@ -168,6 +168,9 @@ class Delivery(Section):
         "open311: the GeoReport v2 base URL (requests.json is POSTed under it).",
         examples=["${OBRAS_OPEN311_ENDPOINT}", "https://311.example.mx/open311/v2"],
     )
+    timeout: str | float = omittable(
+        "webhook: seconds to wait for the department's answer before trying again later (default 20).", examples=[30]
+    )
     api_key: str = omittable("open311: the API key the 311 system issued. Keep it in the environment: ${VAR}.")
     jurisdiction: str = omittable("open311: the jurisdiction_id, where the 311 system serves several.")
     to: str = omittable("email: the department's inbox.", examples=["obras.publicas@example.gob.mx"])

@@ -29,7 +29,7 @@ class State:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "State":
+    def from_dict(cls, data: dict | None) -> State:
         """Rebuild a state stored by to_dict (unknown keys are ignored)."""
         known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
         for key in ("pending", "history"):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from bot.flows.matching import Match, normalize
 from bot.flows.messages import InboundMessage
@@ -159,7 +160,7 @@ def parse_date(step, msg: InboundMessage, ctx: StepContext):
 
 
 def _relative_day(text: str, ctx: StepContext) -> date | None:
-    """"hoy", "ayer", "antier", or a weekday name: the latest such day, today included."""
+    """ "hoy", "ayer", "antier", or a weekday name: the latest such day, today included."""
     norm, today = normalize(text), ctx.now.date()
     for key, offset in (("today", 0), ("yesterday", 1), ("day_before_yesterday", 2)):
         if norm in {normalize(w) for w in ctx.words(key)}:
@@ -189,7 +190,7 @@ def _numeric_date(text: str, today: date) -> date | None:
 
 
 def _named_date(text: str, ctx: StepContext) -> date | None:
-    """"25 de noviembre", "november 25", "25 nov 2026"."""
+    """ "25 de noviembre", "november 25", "25 nov 2026"."""
     tokens = normalize(text).split()
     months = [normalize(m) for m in ctx.words("months")]
     month = next((i + 1 for i, name in enumerate(months) for t in tokens if len(t) >= 3 and name.startswith(t)), None)

@@ -57,10 +57,22 @@ SENDER = "+5218100000000"
 DEFAULT_PHOTO = "https://example.mx/foto.jpg"
 TRANSCRIPTS_DIR = "transcripts"
 
-TRANSCRIPT_KEYS = {"name", "lang", "channel", "profile_name", "conversation", "ticket", "survey", "handover", "no_outcome"}
+TRANSCRIPT_KEYS = {
+    "name",
+    "lang",
+    "channel",
+    "profile_name",
+    "conversation",
+    "ticket",
+    "survey",
+    "handover",
+    "no_outcome",
+}
 TURN_KEYS = {"resident", "bot", "bot_not", "silent", "events", "after_minutes"}
 RESIDENT_KEYS = {"text", "location", "label", "address", "photo", "media", "content_type", "payload"}
-EVENTS = {cls.__name__: cls for cls in (TicketOpened, SurveyCompleted, HandoverRequested, StatusRequested, OptedOut, OptedIn)}
+EVENTS = {
+    cls.__name__: cls for cls in (TicketOpened, SurveyCompleted, HandoverRequested, StatusRequested, OptedOut, OptedIn)
+}
 OUTCOMES = {"ticket": TicketOpened, "survey": SurveyCompleted, "handover": HandoverRequested}
 TRUE_WORDS, FALSE_WORDS = {"true", "yes", "y", "on", "si"}, {"false", "no", "n", "off"}
 
@@ -125,8 +137,6 @@ class Transcript:
     lang: str | None = None
 
 
-
-
 class _TranscriptLoader(_Loader):
     """Positions as for flows.yaml, but `no`, `yes`, `1`, `2026-11-24` stay what was typed (strings)."""
 
@@ -163,7 +173,9 @@ def load_transcripts_text(text: str, source: str = "transcripts.yaml") -> list[T
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         pos = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise TranscriptsInvalidError(source, [FlowError(pos, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+        raise TranscriptsInvalidError(
+            source, [FlowError(pos, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+        ) from None
     reader = _Reader(source)
     items = [data] if isinstance(data, Mapping) else data if isinstance(data, Sequence) else None
     if items is None:
@@ -192,7 +204,9 @@ class _Reader:
     def unknown_keys(self, section: Mapping, allowed: set, what: str) -> None:
         for key in section:
             if key not in allowed:
-                self.error(section.key_pos[key], f"unknown key '{key}' in {what} (allowed: {', '.join(sorted(allowed))})")
+                self.error(
+                    section.key_pos[key], f"unknown key '{key}' in {what} (allowed: {', '.join(sorted(allowed))})"
+                )
 
     def transcript(self, raw, number: int) -> Transcript | None:
         if not isinstance(raw, Mapping):
@@ -204,7 +218,10 @@ class _Reader:
         self.unknown_keys(raw, TRANSCRIPT_KEYS, f"transcript '{name}'")
         turns = raw.get("conversation")
         if not isinstance(turns, Sequence) or not turns:
-            self.error(raw.key_pos.get("conversation", raw.pos), f"transcript '{name}': 'conversation' must be a list of turns (- resident: ...)")
+            self.error(
+                raw.key_pos.get("conversation", raw.pos),
+                f"transcript '{name}': 'conversation' must be a list of turns (- resident: ...)",
+            )
             turns = []
         channel, profile = str(raw.get("channel") or "whatsapp"), str(raw.get("profile_name") or "")
         exchanges = tuple(e for e in (self.exchange(t, name, channel, profile) for t in turns) if e)
@@ -226,13 +243,19 @@ class _Reader:
                 known = {f.name for f in fields(kind)}
                 for field_name in spec:
                     if field_name not in known:
-                        self.error(spec.key_pos[field_name], f"transcript '{name}': a {key} has no field '{field_name}' (fields: {', '.join(sorted(known))})")
+                        self.error(
+                            spec.key_pos[field_name],
+                            f"transcript '{name}': a {key} has no field '{field_name}' (fields: {', '.join(sorted(known))})",
+                        )
             found.append(OutcomeSpec(key, dict(spec), raw.key_pos[key][0]))
         if "no_outcome" in raw:
             if _flag(raw["no_outcome"]):
                 found.append(OutcomeSpec("none", {}, raw.key_pos["no_outcome"][0]))
             if len(found) > 1:
-                self.error(raw.key_pos["no_outcome"], f"transcript '{name}': no_outcome contradicts the outcome it also expects")
+                self.error(
+                    raw.key_pos["no_outcome"],
+                    f"transcript '{name}': no_outcome contradicts the outcome it also expects",
+                )
         return tuple(found)
 
     def exchange(self, raw, name: str, channel: str, profile: str) -> Exchange | None:
@@ -271,7 +294,10 @@ class _Reader:
         pieces = []
         for item in items:
             if not isinstance(item, str):
-                self.error(_pos(item, key_pos or (1, 1)), f"transcript '{name}': write what the bot says as text, or a list of texts")
+                self.error(
+                    _pos(item, key_pos or (1, 1)),
+                    f"transcript '{name}': write what the bot says as text, or a list of texts",
+                )
                 continue
             pieces.append(Piece(str(item), _pos(item, key_pos or (1, 1))[0]))
         return tuple(pieces)
@@ -281,7 +307,10 @@ class _Reader:
         if isinstance(raw, str):
             return InboundMessage(text=str(raw), **base)
         if not isinstance(raw, Mapping):
-            self.error(_pos(raw, pos), f"transcript '{name}': 'resident' is a text, or a mapping such as {{location: [lat, lng]}} or {{photo: URL}}")
+            self.error(
+                _pos(raw, pos),
+                f"transcript '{name}': 'resident' is a text, or a mapping such as {{location: [lat, lng]}} or {{photo: URL}}",
+            )
             return None
         self.unknown_keys(raw, RESIDENT_KEYS, f"what the resident sends in transcript '{name}'")
         location = self.location(raw, name) if "location" in raw else None
@@ -306,7 +335,9 @@ class _Reader:
         try:
             latitude, longitude = (float(v) for v in spot)
         except (TypeError, ValueError):
-            self.error(_pos(spot, pos), f"transcript '{name}': a location is [latitude, longitude], like [25.6581, -100.4025]")
+            self.error(
+                _pos(spot, pos), f"transcript '{name}': a location is [latitude, longitude], like [25.6581, -100.4025]"
+            )
             return None
         if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
             self.error(_pos(spot, pos), f"transcript '{name}': latitude must be within ±90 and longitude within ±180")
@@ -321,7 +352,9 @@ class _Reader:
             url = item.get("url") if isinstance(item, Mapping) else item
             kind = str(item.get("content_type") or content_type) if isinstance(item, Mapping) else content_type
             if not isinstance(url, str) or "://" not in url:
-                self.error(_pos(item, pos), f"transcript '{name}': a photo or media is a URL, like https://example.mx/foto.jpg")
+                self.error(
+                    _pos(item, pos), f"transcript '{name}': a photo or media is a URL, like https://example.mx/foto.jpg"
+                )
                 continue
             result.append(Media(str(url), kind or mimetypes.guess_type(str(url))[0] or "application/octet-stream"))
         return tuple(result)
@@ -331,20 +364,27 @@ class _Reader:
         specs = []
         for item in items:
             if isinstance(item, Mapping) and len(item) == 1:
-                (event_name, wanted), = item.items()
+                ((event_name, wanted),) = item.items()
             else:
                 event_name, wanted = item, None
             kind = _event_class(event_name)
             if kind is None:
-                self.error(_pos(item, pos), f"transcript '{name}': unknown event '{event_name}' (known: {', '.join(EVENTS)})")
+                self.error(
+                    _pos(item, pos), f"transcript '{name}': unknown event '{event_name}' (known: {', '.join(EVENTS)})"
+                )
                 continue
             if wanted is not None and not isinstance(wanted, Mapping):
-                self.error(_pos(item, pos), f"transcript '{name}': the fields of event {kind.__name__} must be a mapping")
+                self.error(
+                    _pos(item, pos), f"transcript '{name}': the fields of event {kind.__name__} must be a mapping"
+                )
                 continue
             known = {f.name for f in fields(kind)}
             for field_name in wanted or {}:
                 if field_name not in known:
-                    self.error(wanted.key_pos[field_name], f"transcript '{name}': event {kind.__name__} has no field '{field_name}'")
+                    self.error(
+                        wanted.key_pos[field_name],
+                        f"transcript '{name}': event {kind.__name__} has no field '{field_name}'",
+                    )
             specs.append(EventSpec(kind, dict(wanted or {})))
         return tuple(specs)
 

@@ -81,7 +81,9 @@ class Report:
         return not self.failures and not self.errors
 
     def summary(self) -> str:
-        broken = f", {self.broken_files} unreadable file{'s' if self.broken_files != 1 else ''}" if self.broken_files else ""
+        broken = (
+            f", {self.broken_files} unreadable file{'s' if self.broken_files != 1 else ''}" if self.broken_files else ""
+        )
         return f"{self.transcripts} transcripts, {self.failed} failed{broken}"
 
 
@@ -98,11 +100,16 @@ def says(reply: str, piece: str) -> bool:
 
 def run_transcript(flows: Flows, transcript: Transcript, now: datetime = NOW, folio: str = FOLIO) -> list[Failure]:
     """Replay a transcript through the engine; return where it went differently (empty: it passed)."""
+
     def failure(line: int, expected: str, actual: str, verb: str = "bot said") -> Failure:
         return Failure(transcript.name, transcript.source, line, expected, actual, verb)
 
     if transcript.lang and transcript.lang not in flows.languages:
-        return [failure(transcript.line, f"a language of the flows ({', '.join(flows.languages)})", repr(transcript.lang), "got")]
+        return [
+            failure(
+                transcript.line, f"a language of the flows ({', '.join(flows.languages)})", repr(transcript.lang), "got"
+            )
+        ]
     state, seen = State(lang=transcript.lang), []
     for exchange in transcript.exchanges:
         now += exchange.after
@@ -126,7 +133,11 @@ def _check_exchange(exchange: Exchange, reply: str, events: tuple, failure) -> l
         problems.append(failure(exchange.silent_line, "no reply", shown))
     if exchange.events is not None and not _events_match(exchange.events, events):
         wanted = "[" + ", ".join(_describe_spec(s) for s in exchange.events) + "]"
-        problems.append(failure(exchange.events_line, f"events {wanted}", f"events {_describe_events(events)} (bot said {shown})", "got"))
+        problems.append(
+            failure(
+                exchange.events_line, f"events {wanted}", f"events {_describe_events(events)} (bot said {shown})", "got"
+            )
+        )
     return problems
 
 
@@ -149,7 +160,10 @@ def _check_outcomes(transcript: Transcript, events: list, failure) -> list[Failu
         produced = [e for e in events if isinstance(e, kind)]
         if not any(_outcome_matches(spec, e) for e in produced):
             wanted = ", ".join(f"{k} {_quote(_plain(v))}" for k, v in spec.fields.items())
-            actual = "; ".join(_describe_outcome(spec, e) for e in produced) or f"no {spec.kind} (events: {_describe_events(events)})"
+            actual = (
+                "; ".join(_describe_outcome(spec, e) for e in produced)
+                or f"no {spec.kind} (events: {_describe_events(events)})"
+            )
             problems.append(failure(spec.line, f"a {spec.kind}{' with ' + wanted if wanted else ''}", actual, "got"))
     return problems
 
@@ -167,7 +181,9 @@ def _matches(expected, actual) -> bool:
     if isinstance(expected, dict):
         return isinstance(actual, dict) and all(k in actual and _matches(v, actual[k]) for k, v in expected.items())
     if isinstance(expected, list):
-        return isinstance(actual, (list, tuple)) and len(expected) == len(actual) and all(map(_matches, expected, actual))
+        return (
+            isinstance(actual, (list, tuple)) and len(expected) == len(actual) and all(map(_matches, expected, actual))
+        )
     if isinstance(actual, bool):
         return normalize(str(expected)) in (TRUE_WORDS if actual else FALSE_WORDS)
     if isinstance(actual, (int, float)):
@@ -206,7 +222,10 @@ def _describe_outcome(spec: OutcomeSpec, event) -> str:
     if spec.kind == "survey":
         return f"a survey with {_quote(event.answers)}"
     wrong = {k: getattr(event, k, None) for k, v in spec.fields.items() if not _matches(v, getattr(event, k, None))}
-    return f"a {spec.kind} with " + ", ".join(f"{k} {_quote(v) if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)}" for k, v in wrong.items())
+    return f"a {spec.kind} with " + ", ".join(
+        f"{k} {_quote(v) if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)}"
+        for k, v in wrong.items()
+    )
 
 
 def run_files(flows: Flows, paths, now: datetime = NOW) -> Report:

@@ -8,13 +8,13 @@ from sqlmodel import select
 
 from bot.channels import media_fetcher, sender
 from bot.db.engine import transaction
-from bot.flows.messages import OutboundMessage
-from bot.messaging.media import MediaRefusedError, store_media
-from bot.jobs.attempts import Attempt, fail_attempt, finish_attempt, start_attempt
 from bot.db.tables import Message, Ticket
-from bot.messaging.outbound import contact_address, contact_language, queue_message
+from bot.flows.messages import OutboundMessage
+from bot.jobs.attempts import Attempt, fail_attempt, finish_attempt, start_attempt
 from bot.jobs.outbox import unit_of_work
 from bot.jobs.registry import job
+from bot.messaging.media import MediaRefusedError, store_media
+from bot.messaging.outbound import contact_address, contact_language, queue_message
 from bot.messaging.pacing import interval_for, wait_for_turn
 from bot.messaging.sending import Outgoing, SendError
 from bot.services import services
@@ -52,8 +52,11 @@ def _send_one(svc, message_id: int) -> None:
         if row is None or row.provider_id or row.status not in ("queued",):
             return
         outgoing = Outgoing(
-            channel=row.channel, to=contact_address(session, row.contact_id, row.channel), message=OutboundMessage.from_stored(row.text, row.data),
-            template=row.data.get("template"), message_id=row.id,
+            channel=row.channel,
+            to=contact_address(session, row.contact_id, row.channel),
+            message=OutboundMessage.from_stored(row.text, row.data),
+            template=row.data.get("template"),
+            message_id=row.id,
         )
         provider = row.provider
     wait_for_turn(svc.redis, _sender_key(svc.config, provider, outgoing.channel), interval_for(outgoing.channel))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Iterator
 
 from redis.exceptions import RedisError
 from rq import Queue, Worker
@@ -44,8 +44,12 @@ def enqueue(queue: Queue, rows: list[tuple[int, str]], skip_live: bool = False) 
                 continue
             # No RQ retry: every job counts its tries in the database (bot.jobs.attempts) and the relay re-enqueues.
             queue.enqueue(
-                job_for(kind), row_id, job_id=job_id(row_id), job_timeout=JOB_TIMEOUT,
-                result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
+                job_for(kind),
+                row_id,
+                job_id=job_id(row_id),
+                job_timeout=JOB_TIMEOUT,
+                result_ttl=RESULT_TTL,
+                failure_ttl=FAILURE_TTL,
             )
             count += 1
         except RedisError as exc:
@@ -73,11 +77,13 @@ def relay(engine: Engine, queue: Queue, older_than: timedelta = timedelta(second
     now = utcnow()
     with transaction(engine) as session:
         rows = session.exec(
-            select(Outbox.id, Outbox.kind).where(
+            select(Outbox.id, Outbox.kind)
+            .where(
                 Outbox.status == "pending",
                 Outbox.created_at <= now - older_than,
                 or_(Outbox.available_at.is_(None), Outbox.available_at <= now),
-            ).order_by(Outbox.id)
+            )
+            .order_by(Outbox.id)
         ).all()
     return enqueue(queue, [tuple(r) for r in rows], skip_live=True)
 
@@ -89,7 +95,7 @@ def relay_forever(engine: Engine, queue: Queue, every: float, older_than: timede
             count = relay(engine, queue, older_than)
             if count:
                 log.info("relay enqueued %s outbox rows", count)
-        except Exception:  # noqa: BLE001 - a relay outlives a database or Redis hiccup
+        except Exception:
             log.exception("relay failed; trying again in %s s", every)
         time.sleep(every)
 

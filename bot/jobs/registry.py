@@ -17,11 +17,13 @@ class JobRegistryError(LookupError):
 
 def job(kind: str) -> Callable[[Job], Job]:
     """Register the decorated function as the job that carries out outbox rows of this kind."""
+
     def register(func: Job) -> Job:
         if kind in JOBS and JOBS[kind] is not func:
             raise JobRegistryError(f"outbox kind {kind!r} already has a job: {JOBS[kind].__qualname__}")
         JOBS[kind] = func
         return func
+
     return register
 
 
@@ -37,4 +39,5 @@ def load_jobs() -> dict[str, Job]:
     """Import every job module, which registers its jobs; return the registry."""
     # Imported here, not at the top: the job modules import the outbox, which imports this module.
     from bot.jobs import message_jobs, ticket_jobs  # noqa: F401
+
     return JOBS

@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from bot.jobs.attempts import MAX_ATTEMPTS, Attempt, fail_attempt, finish_attempt, start_attempt
 from bot.db.engine import transaction
-from bot.delivery import DELIVERY, WAITS_FOR_OPERATORS, Delivery, DeliveryError
-from bot.tickets.lifecycle import change_status
 from bot.db.tables import Outbox, Ticket, TicketEvent, as_utc
+from bot.delivery import DELIVERY, WAITS_FOR_OPERATORS, Delivery, DeliveryError
+from bot.jobs.attempts import MAX_ATTEMPTS, Attempt, fail_attempt, finish_attempt, start_attempt
 from bot.jobs.outbox import unit_of_work
 from bot.jobs.registry import job
 from bot.services import services
+from bot.tickets.lifecycle import change_status
 
 __all__ = ["deliver_ticket", "ticket_payload", "MAX_DELIVERY_ATTEMPTS"]
 
@@ -49,9 +49,13 @@ def _prepare(svc, ticket_id: int, outbox_id: int, progress: dict) -> tuple[Deliv
     flow = flows.flows.get(ticket.flow)
     options = {"service_code": flow.outcome.service_code} if flow and flow.outcome.service_code else {}
     delivery = Delivery(
-        target=department.delivery, ticket=ticket_payload(ticket, department.name, svc.config.public_url),
-        folio=ticket.folio, options=options, progress=progress,
-        note=lambda step: _note(svc.engine, outbox_id, step), media_files=_media_files(svc.config, ticket),
+        target=department.delivery,
+        ticket=ticket_payload(ticket, department.name, svc.config.public_url),
+        folio=ticket.folio,
+        options=options,
+        progress=progress,
+        note=lambda step: _note(svc.engine, outbox_id, step),
+        media_files=_media_files(svc.config, ticket),
     )
     return delivery, department.delivery["kind"], department.id
 
@@ -113,8 +117,13 @@ def _record_delivery(svc, outbox_id: int, ticket_id: int, department_id: str, ki
 
 
 def _record_failure(svc, attempt: Attempt, error: str) -> str:
-    log.warning("delivery of outbox %s failed (attempt %s%s): %s", attempt.outbox_id, attempt.number,
-                ", giving up" if attempt.is_last else "", error)
+    log.warning(
+        "delivery of outbox %s failed (attempt %s%s): %s",
+        attempt.outbox_id,
+        attempt.number,
+        ", giving up" if attempt.is_last else "",
+        error,
+    )
     with transaction(svc.engine, immediate=True) as session:
         if fail_attempt(session, attempt, error):
             ticket = session.get(Ticket, attempt.ticket_id)

@@ -10,11 +10,19 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from bot.conversation.rows import address_kind
+from bot.db.tables import Contact, ContactAddress, Conversation, Message, Outbox, as_utc, utcnow
 from bot.flows import Flows
 from bot.flows.messages import OutboundMessage
-from bot.db.tables import Contact, ContactAddress, Conversation, Message, Outbox, as_utc, utcnow
 
-__all__ = ["Route", "route_for", "contact_address", "queue_message", "queue_messages", "contact_language", "WHATSAPP_WINDOW"]
+__all__ = [
+    "Route",
+    "route_for",
+    "contact_address",
+    "queue_message",
+    "queue_messages",
+    "contact_language",
+    "WHATSAPP_WINDOW",
+]
 
 log = logging.getLogger(__name__)
 WHATSAPP_WINDOW = timedelta(hours=24)
@@ -37,14 +45,17 @@ def route_for(session: Session, contact_id: int) -> Route | None:
     ).first()
     if last is None:
         return None
-    return Route(last.channel, last.provider, contact_address(session, contact_id, last.channel), as_utc(last.created_at))
+    return Route(
+        last.channel, last.provider, contact_address(session, contact_id, last.channel), as_utc(last.created_at)
+    )
 
 
 def contact_address(session: Session, contact_id: int, channel: str) -> str | None:
     """Where to reach the contact on a channel: their number, or their web chat session."""
     return session.exec(
-        select(ContactAddress.address)
-        .where(ContactAddress.contact_id == contact_id, ContactAddress.kind == address_kind(channel))
+        select(ContactAddress.address).where(
+            ContactAddress.contact_id == contact_id, ContactAddress.kind == address_kind(channel)
+        )
     ).first()
 
 
@@ -63,11 +74,15 @@ def _last_whatsapp_at(session: Session, contact_id: int) -> datetime | None:
     return as_utc(at) if at else None
 
 
-
-
 def queue_message(
-    session: Session, flows: Flows, contact_id: int, kind: str, message: OutboundMessage,
-    values: dict | None = None, lang: str | None = None, now: datetime | None = None,
+    session: Session,
+    flows: Flows,
+    contact_id: int,
+    kind: str,
+    message: OutboundMessage,
+    values: dict | None = None,
+    lang: str | None = None,
+    now: datetime | None = None,
 ) -> Message | None:
     """Store a message for a resident and its sending in the outbox; None when they opted out or never wrote.
 
@@ -78,16 +93,30 @@ def queue_message(
     contact = session.get(Contact, contact_id)
     route = route_for(session, contact_id)
     if contact is None or contact.opted_out or route is None:
-        log.info("not writing to contact %s (%s)", contact_id, "opted out" if contact and contact.opted_out else "no channel")
+        log.info(
+            "not writing to contact %s (%s)", contact_id, "opted out" if contact and contact.opted_out else "no channel"
+        )
         return None
     row = Message(
-        contact_id=contact_id, direction="out", channel=route.channel, provider=route.provider,
-        text=message.text, data={**message.as_data(), "kind": kind, **_about(values)}, status="queued", created_at=now,
+        contact_id=contact_id,
+        direction="out",
+        channel=route.channel,
+        provider=route.provider,
+        text=message.text,
+        data={**message.as_data(), "kind": kind, **_about(values)},
+        status="queued",
+        created_at=now,
     )
-    if route.channel == "whatsapp" and now - (_last_whatsapp_at(session, contact_id) or route.last_inbound_at) > WHATSAPP_WINDOW:
+    if (
+        route.channel == "whatsapp"
+        and now - (_last_whatsapp_at(session, contact_id) or route.last_inbound_at) > WHATSAPP_WINDOW
+    ):
         template = flows.template(kind, route.provider, lang or flows.default_language, values or {})
         if template is None:
-            row.status, row.error = "failed", f"outside WhatsApp's 24-hour window and no '{kind}' template for {route.provider}"
+            row.status, row.error = (
+                "failed",
+                f"outside WhatsApp's 24-hour window and no '{kind}' template for {route.provider}",
+            )
         row.data = {**row.data, "template": template}
     session.add(row)
     session.flush()

@@ -14,7 +14,16 @@ __all__ = ["record_status", "STATUS_ORDER"]
 
 log = logging.getLogger(__name__)
 # A late "sent" must not overwrite "read": statuses only move forward (failed always wins).
-STATUS_ORDER = {"queued": 0, "accepted": 1, "sending": 1, "sent": 2, "delivered": 3, "read": 4, "failed": 9, "undelivered": 9}
+STATUS_ORDER = {
+    "queued": 0,
+    "accepted": 1,
+    "sending": 1,
+    "sent": 2,
+    "delivered": 3,
+    "read": 4,
+    "failed": 9,
+    "undelivered": 9,
+}
 
 
 def record_status(engine, provider: str, provider_id: str, status: str, error: str = "") -> bool:
@@ -23,12 +32,17 @@ def record_status(engine, provider: str, provider_id: str, status: str, error: s
     earlier = [s for s, r in STATUS_ORDER.items() if r < rank] + ["replied_inline"]
     with transaction(engine, immediate=True) as session:
         known = session.execute(
-            update(Message).where(Message.provider == provider, Message.provider_id == provider_id)
-            .where(Message.status.in_(earlier)).values(status=status, error=error[:500])
+            update(Message)
+            .where(Message.provider == provider, Message.provider_id == provider_id)
+            .where(Message.status.in_(earlier))
+            .values(status=status, error=error[:500])
         ).rowcount
-        exists = known or session.exec(
-            select(Message.id).where(Message.provider == provider, Message.provider_id == provider_id)
-        ).first()
+        exists = (
+            known
+            or session.exec(
+                select(Message.id).where(Message.provider == provider, Message.provider_id == provider_id)
+            ).first()
+        )
     if not exists:
         log.info("status %s for unknown %s message %s ignored", status, provider, provider_id)
     return bool(exists)

@@ -19,7 +19,10 @@ def record_stored_media(engine, provider: str, provider_id: str, stored: dict) -
         ).first()
         if message is None:
             return False
-        message.data = {**message.data, "media": [stored if m.get("url") == url else m for m in message.data.get("media", [])]}
+        message.data = {
+            **message.data,
+            "media": [stored if m.get("url") == url else m for m in message.data.get("media", [])],
+        }
         session.add(message)
         for ticket in session.exec(select(Ticket).where(Ticket.contact_id == message.contact_id)).all():
             if any(m.get("url") == url and not m.get("stored") for m in ticket.media):

@@ -7,14 +7,36 @@ grouped rows and takes medians over the window's resolved tickets.
 
 from bot.reports.periods import Period, day_bounds, week_start
 from bot.reports.surveys import (
-    RatingSummary, SubjectRow, SurveyResults, Comment, survey_flows, response_counts, survey_results,
-    survey_comments, survey_csv_lines, csv_safe,
+    Comment,
+    RatingSummary,
+    SubjectRow,
+    SurveyResults,
+    csv_safe,
+    response_counts,
+    survey_comments,
+    survey_csv_lines,
+    survey_flows,
+    survey_results,
 )
-from bot.reports.tickets import Overview, DepartmentRow, overview, department_rows, format_duration
+from bot.reports.tickets import DepartmentRow, Overview, department_rows, format_duration, overview
 
 __all__ = [
-    "Period", "day_bounds", "week_start",
-    "RatingSummary", "SubjectRow", "SurveyResults", "Comment", "survey_flows", "response_counts", "survey_results",
-    "survey_comments", "survey_csv_lines", "csv_safe",
-    "Overview", "DepartmentRow", "overview", "department_rows", "format_duration",
+    "Period",
+    "day_bounds",
+    "week_start",
+    "RatingSummary",
+    "SubjectRow",
+    "SurveyResults",
+    "Comment",
+    "survey_flows",
+    "response_counts",
+    "survey_results",
+    "survey_comments",
+    "survey_csv_lines",
+    "csv_safe",
+    "Overview",
+    "DepartmentRow",
+    "overview",
+    "department_rows",
+    "format_duration",
 ]

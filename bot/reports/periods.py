@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 __all__ = ["Period", "day_bounds", "week_start", "as_day", "timeline", "DAILY_UP_TO_DAYS"]
 
@@ -29,8 +29,8 @@ class Period:
 
 def day_bounds(first: date | None, last: date | None) -> Period:
     """The period from the start of the first day to the end of the last one (UTC), both included."""
-    since = datetime.combine(first, time(), timezone.utc) if first else None
-    until = datetime.combine(last + timedelta(days=1), time(), timezone.utc) if last else None
+    since = datetime.combine(first, time(), UTC) if first else None
+    until = datetime.combine(last + timedelta(days=1), time(), UTC) if last else None
     return Period(since, until)
 
 
@@ -46,8 +46,6 @@ def as_day(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-
-
 def timeline(per_day: Counter) -> tuple[str, list[tuple[date, int]]]:
     """Counts from the first day with data to the last, per day or (over a long span) per week, gaps as zeros.
 
@@ -57,10 +55,14 @@ def timeline(per_day: Counter) -> tuple[str, list[tuple[date, int]]]:
         return "day", []
     first, last = min(per_day), max(per_day)
     if (last - first).days + 1 <= DAILY_UP_TO_DAYS:
-        return "day", [(first + timedelta(days=n), per_day.get(first + timedelta(days=n), 0))
-                       for n in range((last - first).days + 1)]
+        return "day", [
+            (first + timedelta(days=n), per_day.get(first + timedelta(days=n), 0))
+            for n in range((last - first).days + 1)
+        ]
     per_week = Counter()
     for day, count in per_day.items():
         per_week[week_start(day)] += count
-    mondays = [week_start(first) + timedelta(days=n) for n in range(0, (week_start(last) - week_start(first)).days + 1, 7)]
+    mondays = [
+        week_start(first) + timedelta(days=n) for n in range(0, (week_start(last) - week_start(first)).days + 1, 7)
+    ]
     return "week", [(monday, per_week.get(monday, 0)) for monday in mondays]

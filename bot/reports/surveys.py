@@ -12,23 +12,31 @@ import csv
 import io
 import json
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Iterable, Iterator
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
+from bot.db.tables import SurveyResponse, as_utc
 from bot.flows import Flows
 from bot.flows.model import Flow, Step
 from bot.flows.steps import ANSWERLESS_KINDS
-from bot.db.tables import SurveyResponse, as_utc
-from bot.reports.spreadsheets import defuse
 from bot.reports.periods import Period, as_day, timeline
+from bot.reports.spreadsheets import defuse
 
 __all__ = [
-    "RatingSummary", "SubjectRow", "SurveyResults", "Comment", "survey_flows", "response_counts", "survey_results",
-    "survey_comments", "survey_csv_lines", "csv_safe",
+    "RatingSummary",
+    "SubjectRow",
+    "SurveyResults",
+    "Comment",
+    "survey_flows",
+    "response_counts",
+    "survey_results",
+    "survey_comments",
+    "survey_csv_lines",
+    "csv_safe",
 ]
 
 CSV_BATCH = 500
@@ -95,16 +103,20 @@ class Comment:
 
 def survey_flows(flows: Flows, scope: list[str] | None) -> list[Flow]:
     """The survey flows of the departments in scope (None: all), in file order."""
-    return [f for f in flows.flows.values()
-            if f.outcome.kind == "survey" and (scope is None or f.outcome.department in scope)]
+    return [
+        f
+        for f in flows.flows.values()
+        if f.outcome.kind == "survey" and (scope is None or f.outcome.department in scope)
+    ]
 
 
 def response_counts(session: Session, flow_ids: Iterable[str]) -> dict[str, int]:
     """How many responses each flow has."""
     flow_ids = list(flow_ids)
-    rows = session.exec(select(SurveyResponse.flow, func.count()).where(SurveyResponse.flow.in_(flow_ids))
-                        .group_by(SurveyResponse.flow)).all()
-    return {flow_id: 0 for flow_id in flow_ids} | {flow_id: count for flow_id, count in rows}
+    rows = session.exec(
+        select(SurveyResponse.flow, func.count()).where(SurveyResponse.flow.in_(flow_ids)).group_by(SurveyResponse.flow)
+    ).all()
+    return dict.fromkeys(flow_ids, 0) | dict(rows)
 
 
 def answer(step_id: str):
@@ -147,10 +159,15 @@ def survey_results(session: Session, flow: Flow, period: Period, lang: str) -> S
         per_day[as_day(day)] += count
     unit, rows = timeline(per_day)
     return SurveyResults(
-        flow=flow, total=sum(per_day.values()), subject_step=subject_step, rating_steps=rating_steps,
-        subjects=sorted(subjects.values(), key=lambda row: (-row.count, row.label)), overall=overall,
+        flow=flow,
+        total=sum(per_day.values()),
+        subject_step=subject_step,
+        rating_steps=rating_steps,
+        subjects=sorted(subjects.values(), key=lambda row: (-row.count, row.label)),
+        overall=overall,
         choices={s.id: _choice_counts(session, flow, period, s, lang) for s in choice_steps[1:]},
-        timeline_unit=unit, timeline=rows,
+        timeline_unit=unit,
+        timeline=rows,
     )
 
 
@@ -164,7 +181,9 @@ def _subjects(session: Session, flow: Flow, period: Period, step: Step | None, l
     return {value: SubjectRow(value, option_label(step, value, shown, lang), count) for value, shown, count in rows}
 
 
-def _add_ratings(session, flow, period, step: Step, subject_step: Step | None, subjects: dict, overall: RatingSummary) -> None:
+def _add_ratings(
+    session, flow, period, step: Step, subject_step: Step | None, subjects: dict, overall: RatingSummary
+) -> None:
     """Fill one rating step's distribution per subject and overall."""
     columns = {"score": answer(step.id), **({"subject": answer(subject_step.id)} if subject_step else {})}
     for found in _grouped(session, flow, period, **columns):
@@ -192,16 +211,23 @@ def _choice_counts(session: Session, flow: Flow, period: Period, step: Step, lan
     return counts.most_common()
 
 
-def survey_comments(session: Session, flow: Flow, period: Period, lang: str, page: int = 1, per_page: int = 20) -> tuple[list[Comment], int]:
+def survey_comments(
+    session: Session, flow: Flow, period: Period, lang: str, page: int = 1, per_page: int = 20
+) -> tuple[list[Comment], int]:
     """One page of the responses with text answers, newest first, and how many there are in all."""
     text_steps = [s for s in flow.steps if s.kind == "text"]
     if not text_steps:
         return [], 0
     said = or_(*(and_(answer(s.id).is_not(None), answer(s.id) != "") for s in text_steps))
-    statement = period.narrow(select(SurveyResponse).where(SurveyResponse.flow == flow.id, said), SurveyResponse.created_at)
+    statement = period.narrow(
+        select(SurveyResponse).where(SurveyResponse.flow == flow.id, said), SurveyResponse.created_at
+    )
     total = session.exec(select(func.count()).select_from(statement.subquery())).one()
-    page_rows = session.exec(statement.order_by(SurveyResponse.created_at.desc(), SurveyResponse.id.desc())
-                             .offset((page - 1) * per_page).limit(per_page)).all()
+    page_rows = session.exec(
+        statement.order_by(SurveyResponse.created_at.desc(), SurveyResponse.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
     subject_step = next((s for s in flow.steps if s.kind == "choice"), None)
     return [_comment(row, text_steps, subject_step, lang) for row in page_rows], total
 
@@ -209,7 +235,9 @@ def survey_comments(session: Session, flow: Flow, period: Period, lang: str, pag
 def _comment(row: SurveyResponse, text_steps: list[Step], subject_step: Step | None, lang: str) -> Comment:
     subject = ""
     if subject_step is not None:
-        subject = option_label(subject_step, row.answers.get(subject_step.id), row.answers.get(f"{subject_step.id}_label"), lang)
+        subject = option_label(
+            subject_step, row.answers.get(subject_step.id), row.answers.get(f"{subject_step.id}_label"), lang
+        )
     texts = tuple((s.id, str(row.answers[s.id])) for s in text_steps if row.answers.get(s.id))
     return Comment(as_utc(row.created_at), subject, texts)
 
@@ -265,7 +293,11 @@ def survey_csv_lines(session: Session, flow: Flow, period: Period, label_lang: s
         return buffer.getvalue()
 
     yield line(csv_header(flow))
-    statement = select(SurveyResponse.created_at, SurveyResponse.lang, SurveyResponse.answers).where(SurveyResponse.flow == flow.id)
-    statement = period.narrow(statement, SurveyResponse.created_at).order_by(SurveyResponse.created_at, SurveyResponse.id)
+    statement = select(SurveyResponse.created_at, SurveyResponse.lang, SurveyResponse.answers).where(
+        SurveyResponse.flow == flow.id
+    )
+    statement = period.narrow(statement, SurveyResponse.created_at).order_by(
+        SurveyResponse.created_at, SurveyResponse.id
+    )
     for created_at, lang, answers in session.execute(statement.execution_options(yield_per=CSV_BATCH)):
         yield line(csv_row(flow, created_at, lang, answers or {}, label_lang))

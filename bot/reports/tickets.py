@@ -10,15 +10,15 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bot.flows import Flows
-from bot.tickets.lifecycle import OPEN_STATUSES
 from bot.db.tables import Operator, Ticket, TicketEvent, as_utc
+from bot.flows import Flows
 from bot.reports.periods import as_day, week_start
+from bot.tickets.lifecycle import OPEN_STATUSES
 
 __all__ = ["Overview", "DepartmentRow", "overview", "department_rows", "format_duration", "RESOLVE_BATCH"]
 
@@ -62,20 +62,28 @@ def _scoped(statement, scope: list[str] | None):
 def overview(session: Session, scope: list[str] | None, now: datetime, weeks: int = 12) -> Overview:
     """Tickets of the departments in scope (None: all) created in the last `weeks` weeks, this one included."""
     mondays = [week_start(now.date()) - timedelta(weeks=n) for n in reversed(range(weeks))]
-    since = datetime.combine(mondays[0], time(), timezone.utc)
+    since = datetime.combine(mondays[0], time(), UTC)
     return Overview(
-        weeks=mondays, per_category_week=_per_category_week(session, scope, since, mondays),
-        median_resolve=_median_resolve(session, scope, since), channels=_channels(session, scope, since),
-        overdue=overdue_count(session, scope, now), since=since,
+        weeks=mondays,
+        per_category_week=_per_category_week(session, scope, since, mondays),
+        median_resolve=_median_resolve(session, scope, since),
+        channels=_channels(session, scope, since),
+        overdue=overdue_count(session, scope, now),
+        since=since,
     )
 
 
 def _per_category_week(session: Session, scope, since: datetime, mondays: list[date]) -> dict[str, list[int]]:
-    inner = _scoped(select(Ticket.category.label("category"), func.date(Ticket.created_at).label("day"))
-                    .where(Ticket.created_at >= since), scope).subquery()
+    inner = _scoped(
+        select(Ticket.category.label("category"), func.date(Ticket.created_at).label("day")).where(
+            Ticket.created_at >= since
+        ),
+        scope,
+    ).subquery()
     counts: dict[str, Counter] = defaultdict(Counter)
-    for category, day, count in session.exec(select(inner.c.category, inner.c.day, func.count())
-                                             .group_by(inner.c.category, inner.c.day)).all():
+    for category, day, count in session.exec(
+        select(inner.c.category, inner.c.day, func.count()).group_by(inner.c.category, inner.c.day)
+    ).all():
         counts[category][week_start(as_day(day))] += count
     return {category: [per_week.get(monday, 0) for monday in mondays] for category, per_week in sorted(counts.items())}
 
@@ -85,16 +93,22 @@ def _median_resolve(session: Session, scope, since: datetime) -> dict[str, tuple
     first_resolved = (
         select(TicketEvent.ticket_id, func.min(TicketEvent.created_at).label("resolved_at"))
         .where(TicketEvent.kind == "status_changed", TicketEvent.detail["to"].as_string() == "resolved")
-        .group_by(TicketEvent.ticket_id).subquery()
+        .group_by(TicketEvent.ticket_id)
+        .subquery()
     )
-    statement = _scoped(select(Ticket.category, Ticket.created_at, first_resolved.c.resolved_at)
-                        .join(first_resolved, first_resolved.c.ticket_id == Ticket.id)
-                        .where(first_resolved.c.resolved_at >= since), scope)
+    statement = _scoped(
+        select(Ticket.category, Ticket.created_at, first_resolved.c.resolved_at)
+        .join(first_resolved, first_resolved.c.ticket_id == Ticket.id)
+        .where(first_resolved.c.resolved_at >= since),
+        scope,
+    )
     durations: dict[str, list[float]] = defaultdict(list)
     for category, created_at, resolved_at in session.execute(statement.execution_options(yield_per=RESOLVE_BATCH)):
         durations[category].append((as_utc(resolved_at) - as_utc(created_at)).total_seconds())
-    return {category: (timedelta(seconds=statistics.median(seconds)), len(seconds))
-            for category, seconds in sorted(durations.items())}
+    return {
+        category: (timedelta(seconds=statistics.median(seconds)), len(seconds))
+        for category, seconds in sorted(durations.items())
+    }
 
 
 def _channels(session: Session, scope, since: datetime) -> list[tuple[str, int]]:
@@ -111,17 +125,28 @@ def overdue_count(session: Session, scope: list[str] | None, now: datetime) -> i
 
 def department_rows(session: Session, flows: Flows, now: datetime) -> list[DepartmentRow]:
     """Every department of flows.yaml with its SLAs, open and overdue tickets, and active operators."""
-    open_rows = session.exec(select(Ticket.department, func.count()).where(Ticket.status.in_(OPEN_STATUSES))
-                             .group_by(Ticket.department)).all()
-    overdue_rows = session.exec(select(Ticket.department, func.count()).where(Ticket.status.in_(OPEN_STATUSES), Ticket.due_at < now)
-                                .group_by(Ticket.department)).all()
+    open_rows = session.exec(
+        select(Ticket.department, func.count()).where(Ticket.status.in_(OPEN_STATUSES)).group_by(Ticket.department)
+    ).all()
+    overdue_rows = session.exec(
+        select(Ticket.department, func.count())
+        .where(Ticket.status.in_(OPEN_STATUSES), Ticket.due_at < now)
+        .group_by(Ticket.department)
+    ).all()
     open_, overdue = dict(open_rows), dict(overdue_rows)
     staffed = Counter(d for op in session.exec(select(Operator).where(Operator.active)).all() for d in op.departments)
     return [
         DepartmentRow(
-            id=d.id, name=d.name, delivery=str(d.delivery.get("kind", "")), sla=d.sla or flows.default_sla,
-            flow_slas=[(f.id, f.outcome.sla) for f in flows.flows.values() if f.outcome.department == d.id and f.outcome.sla],
-            open=open_.get(d.id, 0), overdue=overdue.get(d.id, 0), operators=staffed[d.id],
+            id=d.id,
+            name=d.name,
+            delivery=str(d.delivery.get("kind", "")),
+            sla=d.sla or flows.default_sla,
+            flow_slas=[
+                (f.id, f.outcome.sla) for f in flows.flows.values() if f.outcome.department == d.id and f.outcome.sla
+            ],
+            open=open_.get(d.id, 0),
+            overdue=overdue.get(d.id, 0),
+            operators=staffed[d.id],
         )
         for d in flows.departments.values()
     ]

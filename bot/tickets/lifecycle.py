@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from bot.db.tables import Ticket, TicketEvent, utcnow
 from bot.flows import Flows
 from bot.flows.messages import OutboundMessage
 from bot.flows.model import render
-from bot.db.tables import Ticket, TicketEvent, utcnow
 from bot.messaging.outbound import queue_message
 from bot.tickets.notices import status_label
 
 __all__ = ["STATUSES", "OPEN_STATUSES", "TransitionError", "change_status"]
 
 STATUSES = (
-    "received", "delivered", "delivery_failed", "acknowledged", "in_progress", "resolved", "closed", "rejected",
+    "received",
+    "delivered",
+    "delivery_failed",
+    "acknowledged",
+    "in_progress",
+    "resolved",
+    "closed",
+    "rejected",
 )
 OPEN_STATUSES = ("received", "delivered", "delivery_failed", "acknowledged", "in_progress")
 FINAL_STATUSES = ("closed", "rejected")
@@ -26,7 +33,13 @@ class TransitionError(ValueError):
 
 
 def change_status(
-    session: Session, flows: Flows, ticket: Ticket, status: str, actor: str, reason: str = "", detail: dict | None = None,
+    session: Session,
+    flows: Flows,
+    ticket: Ticket,
+    status: str,
+    actor: str,
+    reason: str = "",
+    detail: dict | None = None,
 ) -> TicketEvent | None:
     """Move a ticket to status, audit it, and tell the resident (and those of linked duplicates) when it ends.
 
@@ -36,7 +49,9 @@ def change_status(
     if ticket.status == status:
         return None
     event = TicketEvent(
-        ticket_id=ticket.id, kind="status_changed", actor=actor,
+        ticket_id=ticket.id,
+        kind="status_changed",
+        actor=actor,
         detail={"from": ticket.status, "to": status, **({"reason": reason} if reason else {}), **(detail or {})},
     )
     ticket.status, ticket.updated_at = status, utcnow()
@@ -64,6 +79,11 @@ def _tell_resident(session: Session, flows: Flows, told: Ticket, original: Ticke
     key = TOLD_STATUSES[status]
     if key not in flows.messages:
         return
-    values = {"folio": told.folio, "summary": original.summary, "reason": reason, "status": status_label(flows, status, told.lang)}
+    values = {
+        "folio": told.folio,
+        "summary": original.summary,
+        "reason": reason,
+        "status": status_label(flows, status, told.lang),
+    }
     text = render(flows.message(key, told.lang), values)
     queue_message(session, flows, told.contact_id, "ticket_update", OutboundMessage(text), values, told.lang)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.tickets.lifecycle import change_status
 from bot.db.tables import Outbox, TicketEvent
-from bot.tickets.folio import ticket_by_folio
 from bot.jobs.outbox import unit_of_work
+from bot.tickets.folio import ticket_by_folio
+from bot.tickets.lifecycle import change_status
 
 __all__ = ["retry_delivery", "RedeliveryError"]
 
@@ -23,7 +23,9 @@ def retry_delivery(svc, folio: str, actor: str) -> int:
         if ticket is None:
             raise RedeliveryError(f"no ticket {folio}")
         outbox = session.exec(
-            select(Outbox).where(Outbox.ticket_id == ticket.id, Outbox.kind == "deliver_ticket").order_by(Outbox.id.desc())
+            select(Outbox)
+            .where(Outbox.ticket_id == ticket.id, Outbox.kind == "deliver_ticket")
+            .order_by(Outbox.id.desc())
         ).first()
         if outbox is None or outbox.status == "done":
             raise RedeliveryError(f"{ticket.folio} has no delivery to retry (status {ticket.status})")

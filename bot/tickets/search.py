@@ -21,7 +21,9 @@ MAX_SEARCH_TEXT = 2000  # characters kept per ticket: a long story still matches
 def normalise(text: str) -> str:
     """Lowercase, accents and controls stripped, whitespace collapsed: the form search compares."""
     decomposed = unicodedata.normalize("NFKD", text)
-    kept = "".join(" " if unicodedata.category(c).startswith("C") else c for c in decomposed if not unicodedata.combining(c))
+    kept = "".join(
+        " " if unicodedata.category(c).startswith("C") else c for c in decomposed if not unicodedata.combining(c)
+    )
     return " ".join(kept.casefold().split())
 
 

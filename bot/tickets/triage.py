@@ -11,17 +11,30 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from bot.db.tables import Contact, Message, Operator, Outbox, Ticket, TicketEvent
 from bot.flows import Flows
 from bot.flows.messages import OutboundMessage
-from bot.tickets.lifecycle import OPEN_STATUSES, change_status
-from bot.db.tables import Contact, Message, Operator, Outbox, Ticket, TicketEvent
 from bot.messaging.outbound import queue_message
+from bot.tickets.lifecycle import OPEN_STATUSES, change_status
 from bot.tickets.notices import duplicate_linked_notice, status_label
 
 __all__ = [
-    "TriageError", "OPERATOR_STATUSES", "MAX_NOTE", "MAX_REPLY", "MAX_REASON", "REPLY_KIND", "Reply",
-    "record", "record_view", "assignable_operators", "assignee_for", "assign", "set_status", "add_note",
-    "reply", "merge",
+    "TriageError",
+    "OPERATOR_STATUSES",
+    "MAX_NOTE",
+    "MAX_REPLY",
+    "MAX_REASON",
+    "REPLY_KIND",
+    "Reply",
+    "record",
+    "record_view",
+    "assignable_operators",
+    "assignee_for",
+    "assign",
+    "set_status",
+    "add_note",
+    "reply",
+    "merge",
 ]
 
 OPERATOR_STATUSES = ("acknowledged", "in_progress", "resolved", "closed", "rejected")  # the others are the system's
@@ -82,11 +95,18 @@ def assign(session: Session, ticket: Ticket, operator: Operator, assignee: Opera
     before = session.get(Operator, ticket.assignee_id) if ticket.assignee_id else None
     ticket.assignee_id = assignee.id if assignee else None
     session.add(ticket)
-    return record(session, ticket, "assigned", operator, **{"from": before.email if before else None,
-                                                           "to": assignee.email if assignee else None})
+    return record(
+        session,
+        ticket,
+        "assigned",
+        operator,
+        **{"from": before.email if before else None, "to": assignee.email if assignee else None},
+    )
 
 
-def set_status(session: Session, flows: Flows, ticket: Ticket, operator: Operator, status: str, reason: str) -> TicketEvent | None:
+def set_status(
+    session: Session, flows: Flows, ticket: Ticket, operator: Operator, status: str, reason: str
+) -> TicketEvent | None:
     """Move the ticket to a status an operator may set (the resident is told of resolved/rejected)."""
     if status not in OPERATOR_STATUSES:
         raise TriageError(f"choose a status among {', '.join(OPERATOR_STATUSES)}")
@@ -106,17 +126,31 @@ def reply(session: Session, flows: Flows, ticket: Ticket, operator: Operator, te
     message = queue_message(session, flows, ticket.contact_id, REPLY_KIND, OutboundMessage(text), values, ticket.lang)
     if message is None:
         contact = session.get(Contact, ticket.contact_id)
-        why = "the resident opted out of messages" if contact and contact.opted_out else "the resident has no channel to write to"
+        why = (
+            "the resident opted out of messages"
+            if contact and contact.opted_out
+            else "the resident has no channel to write to"
+        )
         return Reply(None, why)
-    record(session, ticket, "replied", operator, text=text, message_id=message.id, status=message.status,
-           **({"error": message.error} if message.error else {}))
+    record(
+        session,
+        ticket,
+        "replied",
+        operator,
+        text=text,
+        message_id=message.id,
+        status=message.status,
+        **({"error": message.error} if message.error else {}),
+    )
     return Reply(message, _why_failed(message.error))
 
 
 def _why_failed(error: str) -> str:
     if "24-hour window" in error:
-        return (f"more than 24 hours passed since the resident last wrote on WhatsApp, and flows.yaml has no approved "
-                f"'{REPLY_KIND}' template for writing outside that window")
+        return (
+            f"more than 24 hours passed since the resident last wrote on WhatsApp, and flows.yaml has no approved "
+            f"'{REPLY_KIND}' template for writing outside that window"
+        )
     return error
 
 
@@ -134,8 +168,9 @@ def merge(session: Session, flows: Flows, ticket: Ticket, operator: Operator, or
 
 def _cancel_pending_delivery(session: Session, ticket: Ticket, original: Ticket) -> None:
     """A duplicate not yet delivered is not sent at all (as an automatic link is not): the department has the original."""
-    for outbox in session.exec(select(Outbox).where(Outbox.ticket_id == ticket.id, Outbox.kind == "deliver_ticket",
-                                                    Outbox.status == "pending")):
+    for outbox in session.exec(
+        select(Outbox).where(Outbox.ticket_id == ticket.id, Outbox.kind == "deliver_ticket", Outbox.status == "pending")
+    ):
         outbox.status, outbox.last_error = "cancelled", f"merged into {original.folio}"
         session.add(outbox)
 
@@ -155,7 +190,9 @@ def _check_merge(ticket: Ticket, original: Ticket | None) -> None:
         raise TriageError(f"{ticket.folio} is rejected; it cannot be closed as a duplicate")
 
 
-def _link(session: Session, duplicate: Ticket, original: Ticket, operator: Operator, via: str | None = None) -> TicketEvent:
+def _link(
+    session: Session, duplicate: Ticket, original: Ticket, operator: Operator, via: str | None = None
+) -> TicketEvent:
     duplicate.duplicate_of = original.id
     session.add(duplicate)
     record(session, original, "duplicate_linked", operator, folio=duplicate.folio)

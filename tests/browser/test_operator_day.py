@@ -45,12 +45,19 @@ MEDIA_URL = re.compile(r"https://api\.twilio\.com/2010-04-01/Accounts/\w+/Messag
 
 def server_env(tmp_path, redis_url, port: int) -> dict:
     return {
-        **os.environ, "DATABASE_URL": database_url(tmp_path, "app.db"), "REDIS_URL": redis_url,
-        "PUBLIC_URL": f"http://127.0.0.1:{port}", "FLOWS_PATH": str(ROOT / "flows.yaml"),
-        "MEDIA_DIR": str(tmp_path / "media"), "SECRET_KEY": "operator-day-secret",
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_WHATSAPP_FROM": "whatsapp:+5218187654321", "TWILIO_SMS_FROM": "+528187654321",
-        "OBRAS_PUBLICAS_WEBHOOK_URL": DEPARTMENT_HOOK, "OBRAS_PUBLICAS_WEBHOOK_SECRET": "obras-secret",
+        **os.environ,
+        "DATABASE_URL": database_url(tmp_path, "app.db"),
+        "REDIS_URL": redis_url,
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "FLOWS_PATH": str(ROOT / "flows.yaml"),
+        "MEDIA_DIR": str(tmp_path / "media"),
+        "SECRET_KEY": "operator-day-secret",
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_WHATSAPP_FROM": "whatsapp:+5218187654321",
+        "TWILIO_SMS_FROM": "+528187654321",
+        "OBRAS_PUBLICAS_WEBHOOK_URL": DEPARTMENT_HOOK,
+        "OBRAS_PUBLICAS_WEBHOOK_SECRET": "obras-secret",
         "SESSION_COOKIE_SECURE": "0",  # the test server speaks plain http on loopback
     }
 
@@ -61,26 +68,66 @@ def city(tmp_path, redis_url, monkeypatch):
     port = free_port()
     env = server_env(tmp_path, redis_url, port)
     subprocess.run([BIN / "ventanilla", "init-db"], env=env, check=True, capture_output=True)
-    subprocess.run([BIN / "ventanilla", "operators", "add", OPERATOR, "--name", "Ana", "--department", "obras_publicas",
-                    "--department", "parques"], env={**env, "VENTANILLA_PASSWORD": PASSWORD}, check=True, capture_output=True)
+    subprocess.run(
+        [
+            BIN / "ventanilla",
+            "operators",
+            "add",
+            OPERATOR,
+            "--name",
+            "Ana",
+            "--department",
+            "obras_publicas",
+            "--department",
+            "parques",
+        ],
+        env={**env, "VENTANILLA_PASSWORD": PASSWORD},
+        check=True,
+        capture_output=True,
+    )
     log = open(tmp_path / "gunicorn.log", "w")
     process = subprocess.Popen(
-        [BIN / "gunicorn", "--workers", "2", "--worker-class", "gthread", "--threads", "4",
-         "--graceful-timeout", "3", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            BIN / "gunicorn",
+            "--workers",
+            "2",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--graceful-timeout",
+            "3",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     for name in ("OBRAS_PUBLICAS_WEBHOOK_URL", "OBRAS_PUBLICAS_WEBHOOK_SECRET"):  # flows.yaml reads them
         monkeypatch.setenv(name, env[name])
-    worker_app = create_app({
-        "database_url": env["DATABASE_URL"], "redis_url": redis_url, "flows_path": env["FLOWS_PATH"],
-        "public_url": env["PUBLIC_URL"], "twilio_auth_token": AUTH_TOKEN, "twilio_account_sid": ACCOUNT_SID,
-        "twilio_whatsapp_from": env["TWILIO_WHATSAPP_FROM"], "twilio_sms_from": env["TWILIO_SMS_FROM"],
-        "media_dir": env["MEDIA_DIR"], "secret_key": env["SECRET_KEY"],
-    })
+    worker_app = create_app(
+        {
+            "database_url": env["DATABASE_URL"],
+            "redis_url": redis_url,
+            "flows_path": env["FLOWS_PATH"],
+            "public_url": env["PUBLIC_URL"],
+            "twilio_auth_token": AUTH_TOKEN,
+            "twilio_account_sid": ACCOUNT_SID,
+            "twilio_whatsapp_from": env["TWILIO_WHATSAPP_FROM"],
+            "twilio_sms_from": env["TWILIO_SMS_FROM"],
+            "media_dir": env["MEDIA_DIR"],
+            "secret_key": env["SECRET_KEY"],
+        }
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: http_get(base + "/healthz")[0] == 200)
-        yield SimpleNamespace(base=base, database=env["DATABASE_URL"], worker_app=worker_app, log=tmp_path / "gunicorn.log")
+        yield SimpleNamespace(
+            base=base, database=env["DATABASE_URL"], worker_app=worker_app, log=tmp_path / "gunicorn.log"
+        )
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -117,8 +164,15 @@ def work(city) -> None:
 def resident_sends(city, sender: str, fixture: str = "whatsapp_text", **fields) -> str:
     """One message as Twilio posts it (signed); return the bot's reply text."""
     sid = f"SM{time.time_ns():032x}"[:34]
-    form = {**twilio_fixture(fixture), "From": f"whatsapp:{sender}", "WaId": sender.lstrip("+"),
-            "MessageSid": sid, "SmsMessageSid": sid, "SmsSid": sid, **fields}
+    form = {
+        **twilio_fixture(fixture),
+        "From": f"whatsapp:{sender}",
+        "WaId": sender.lstrip("+"),
+        "MessageSid": sid,
+        "SmsMessageSid": sid,
+        "SmsSid": sid,
+        **fields,
+    }
     url = city.base + "/webhooks/twilio"
     request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(), method="POST")
     request.add_header("X-Twilio-Signature", twilio_signature(url, form))
@@ -135,7 +189,9 @@ def report_pothole(city, sender: str, where: str, photo: bool) -> str:
     else:
         resident_sends(city, sender, Body="omitir")
     reply = resident_sends(city, sender, Body="sí")
-    folio = next(word.strip("*.,") for word in reply.split() if len(word.strip("*.,")) == 11 and word.strip("*.,")[4] == "-")
+    folio = next(
+        word.strip("*.,") for word in reply.split() if len(word.strip("*.,")) == 11 and word.strip("*.,")[4] == "-"
+    )
     return folio
 
 
@@ -146,7 +202,9 @@ def pin_pothole(city, sender: str) -> str:
     resident_sends(city, sender, "whatsapp_location")
     resident_sends(city, sender, "whatsapp_image")
     reply = resident_sends(city, sender, Body="sí")
-    return next(word.strip("*.,") for word in reply.split() if len(word.strip("*.,")) == 11 and word.strip("*.,")[4] == "-")
+    return next(
+        word.strip("*.,") for word in reply.split() if len(word.strip("*.,")) == 11 and word.strip("*.,")[4] == "-"
+    )
 
 
 def rate_park(city, sender: str, park: str, ratings: tuple[int, int, int], comment: str) -> None:
@@ -175,7 +233,9 @@ def test_an_operators_day(city, desk_page, no_network):
     # one reports trash (another department's); three rate parks.
     pinned = pin_pothole(city, "+5218112345678")
     hostile = report_pothole(city, "+5218119990001", "<script>alert(1)</script> Morelos y Padre Mier", photo=False)
-    for n, (park, ratings) in enumerate([("rufino", (4, 5, 3)), ("parke clutier", (2, 3, 1)), ("rufino tamayo", (5, 4, 4))]):
+    for n, (park, ratings) in enumerate(
+        [("rufino", (4, 5, 3)), ("parke clutier", (2, 3, 1)), ("rufino tamayo", (5, 4, 4))]
+    ):
         rate_park(city, f"+521811777000{n}", park, ratings, ["Faltan botes de basura", "omitir", "Muy bonito"][n])
     work(city)  # deliveries to Obras Públicas, the photo copied from Twilio
     assert len(outside.delivered) == 2
@@ -217,7 +277,10 @@ def test_an_operators_day(city, desk_page, no_network):
     received = page.locator("dd time").first  # in the operator's zone: Monterrey is UTC-6 in November
     utc = datetime.strptime(received.get_attribute("title"), "%Y-%m-%d %H:%M UTC")
     local = utc - timedelta(hours=6)
-    assert received.text_content() == f"{local:%d/%m/%y}, {local.hour % 12 or 12}:{local:%M} {'a.m.' if local.hour < 12 else 'p.m.'}"
+    assert (
+        received.text_content()
+        == f"{local:%d/%m/%y}, {local.hour % 12 or 12}:{local:%M} {'a.m.' if local.hour < 12 else 'p.m.'}"
+    )
 
     # Change its status, with a reason, and reply to the resident.
     page.get_by_label("Status").select_option("in_progress")
@@ -231,7 +294,9 @@ def test_an_operators_day(city, desk_page, no_network):
     work(city)
     reply = [m for m in outside.sent if "cuadrilla" in m.get("Body", "")]
     assert reply and reply[0]["To"] in ("whatsapp:+5218112345678", "whatsapp:+528112345678")
-    events = query(city.database, "SELECT kind, actor FROM ticketevent WHERE kind IN ('viewed', 'status_changed', 'replied')")
+    events = query(
+        city.database, "SELECT kind, actor FROM ticketevent WHERE kind IN ('viewed', 'status_changed', 'replied')"
+    )
     assert {("viewed", OPERATOR), ("status_changed", OPERATOR), ("replied", OPERATOR)} <= set(events)
 
     # The map of open tickets works with no internet (tiles fail to load; markers and popups do not need them).
@@ -258,8 +323,10 @@ def test_an_operators_day(city, desk_page, no_network):
     page.goto(city.base + "/dashboard/overview")
     expect(page.locator("#overdue")).to_have_text("0")
     expect(page.locator('#per-week tr[data-category="bache"] td').last).to_have_text("3")  # this week's total
-    page.wait_for_function("() => document.querySelectorAll('canvas').length >= 2 && "
-                           "[...document.querySelectorAll('canvas')].every(c => c.width > 0)")
+    page.wait_for_function(
+        "() => document.querySelectorAll('canvas').length >= 2 && "
+        "[...document.querySelectorAll('canvas')].every(c => c.width > 0)"
+    )
 
     # The queue, for the README, then sign out: the page is gone for this browser.
     page.goto(city.base + "/dashboard/?status=all")

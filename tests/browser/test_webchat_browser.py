@@ -29,31 +29,51 @@ FOLIO = re.compile(r"\b\d{4}-[0-9A-Z]{6}\b")
 SECRET_KEY = "browser-test-secret"
 
 
-
-
-
-
 @pytest.fixture
 def server(tmp_path, redis_url):
     """Our app under gunicorn with threaded workers (a server-sent events stream holds a thread)."""
     port = free_port()
     env = {
-        **os.environ, "DATABASE_URL": database_url(tmp_path, "app.db"), "REDIS_URL": redis_url,
-        "PUBLIC_URL": f"http://127.0.0.1:{port}", "FLOWS_PATH": str(ROOT / "flows.yaml"),
-        "MEDIA_DIR": str(tmp_path / "media"), "SECRET_KEY": SECRET_KEY,
+        **os.environ,
+        "DATABASE_URL": database_url(tmp_path, "app.db"),
+        "REDIS_URL": redis_url,
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "FLOWS_PATH": str(ROOT / "flows.yaml"),
+        "MEDIA_DIR": str(tmp_path / "media"),
+        "SECRET_KEY": SECRET_KEY,
     }
     subprocess.run([BIN / "ventanilla", "init-db"], env=env, check=True, capture_output=True)
     log = open(tmp_path / "gunicorn.log", "w")
     process = subprocess.Popen(
-        [BIN / "gunicorn", "--workers", "2", "--worker-class", "gthread", "--threads", "8",
-         "--graceful-timeout", "3", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            BIN / "gunicorn",
+            "--workers",
+            "2",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "8",
+            "--graceful-timeout",
+            "3",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: http_get(base + "/healthz")[0] == 200)
-        yield SimpleNamespace(base=base, database=env["DATABASE_URL"], media=tmp_path / "media",
-                              log=tmp_path / "gunicorn.log", redis_url=redis_url)
+        yield SimpleNamespace(
+            base=base,
+            database=env["DATABASE_URL"],
+            media=tmp_path / "media",
+            log=tmp_path / "gunicorn.log",
+            redis_url=redis_url,
+        )
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -63,7 +83,11 @@ def server(tmp_path, redis_url):
 @pytest.fixture
 def page(browser, server):
     context = browser.new_context(
-        viewport=PHONE, device_scale_factor=2, locale="es-MX", geolocation=WHERE, permissions=["geolocation"],
+        viewport=PHONE,
+        device_scale_factor=2,
+        locale="es-MX",
+        geolocation=WHERE,
+        permissions=["geolocation"],
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -73,8 +97,6 @@ def page(browser, server):
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     yield page
     context.close()
-
-
 
 
 def focused_in_widget(page) -> str:
@@ -93,8 +115,6 @@ def tab_to_launcher(page) -> None:
         if focused_in_widget(page).startswith("Abrir chat"):
             return
     raise AssertionError("the chat button cannot be reached with Tab")
-
-
 
 
 def rows(database: str, sql: str) -> list[tuple]:
@@ -130,7 +150,9 @@ def test_a_resident_reports_a_pothole_from_the_city_site(page, server):
     expect(chat_log(page).get_by_text("Ubicación compartida (25.65810, -100.40250)")).to_be_visible()
     expect(chat_log(page).get_by_text("Si puedes, mándanos una foto")).to_be_visible()
 
-    page.locator("input[type=file]").set_input_files({"name": "bache.jpg", "mimeType": "image/jpeg", "buffer": small_jpeg(page)})
+    page.locator("input[type=file]").set_input_files(
+        {"name": "bache.jpg", "mimeType": "image/jpeg", "buffer": small_jpeg(page)}
+    )
     expect(page.get_by_alt_text("Tu foto")).to_be_visible()
     expect(chat_log(page).get_by_text("¿Lo envío?")).to_be_visible()
     send_text(page, "sí")
@@ -166,7 +188,9 @@ def test_the_session_survives_a_reload_and_text_never_runs(page, server):
     page.get_by_role("button", name="Abrir chat con el municipio").click()
     send_text(page, "bache")
     expect(chat_log(page).get_by_text("¿Dónde está el bache?")).to_be_visible()
-    token = page.evaluate("() => JSON.parse(Object.entries(localStorage).find(([k]) => k.startsWith('ventanilla-webchat'))[1]).token")
+    token = page.evaluate(
+        "() => JSON.parse(Object.entries(localStorage).find(([k]) => k.startsWith('ventanilla-webchat'))[1]).token"
+    )
     assert token
 
     page.reload()
@@ -193,7 +217,9 @@ def test_a_later_message_arrives_over_the_stream(page, server):
     ((session,),) = rows(server.database, "SELECT address FROM contactaddress WHERE kind = 'webchat'")
 
     svc = SimpleNamespace(redis=redis.Redis.from_url(server.redis_url), flows=SimpleNamespace(expire_after=None))
-    notice = OutboundMessage("Hola, soy Lupita de Obras Públicas. ¿<b>Sigue</b> ahí el bache?", ("Sí", "Ya no"), ("yes", "no"))
+    notice = OutboundMessage(
+        "Hola, soy Lupita de Obras Públicas. ¿<b>Sigue</b> ahí el bache?", ("Sí", "Ya no"), ("yes", "no")
+    )
 
     webchat.send(svc, Outgoing(channel="webchat", to=session, message=notice))  # kept, should the stream not listen yet
     expect(chat_log(page).get_by_text("¿<b>Sigue</b> ahí el bache?")).to_be_visible()
@@ -214,7 +240,9 @@ def test_the_widget_speaks_english_on_an_english_page(page, server):
     expect(page.get_by_role("dialog", name="Ventanilla · City reports")).to_be_visible()
     expect(page.get_by_role("button", name="📍 Share location")).to_be_visible()
     expect(page.get_by_role("button", name="📷 Photo")).to_be_visible()
-    page.locator("input[type=file]").set_input_files({"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"})
+    page.locator("input[type=file]").set_input_files(
+        {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"}
+    )
     expect(page.get_by_role("alert")).to_have_text("That file isn't a photo we can take (JPG, PNG or WebP).")
     assert rows(server.database, "SELECT count(*) FROM message") == [(0,)]
 

@@ -56,13 +56,15 @@ from bot.db.tables import (
 from bot.delivery.webhook import SIGNATURE_HEADER, sign
 from bot.tickets.lifecycle import FINAL_STATUSES, STATUSES
 from tests.support.app import (
-    FIXTURES as FIXTURE_DIR,
     ACCOUNT_SID,
     PUBLIC_URL,
     WEBHOOK_PATH,
     app_settings,
     twilio_fixture,
     twilio_signature,
+)
+from tests.support.app import (
+    FIXTURES as FIXTURE_DIR,
 )
 from tests.support.garbage import (
     BAD_BYTES,
@@ -104,20 +106,40 @@ def fuzz(examples: int):
     if ON_POSTGRESQL:
         examples = max(10, examples // 3)
     return settings(
-        max_examples=examples, deadline=None, derandomize=True, database=None, print_blob=True, phases=PHASES,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large,
-                               HealthCheck.filter_too_much, HealthCheck.large_base_example],
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        print_blob=True,
+        phases=PHASES,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+            HealthCheck.large_base_example,
+        ],
     )
 
 
 @pytest.fixture
 def app(tmp_path, redis_url):
     """conftest's app with Meta's settings and the demo inbox too: every endpoint in one app."""
-    app = create_app(app_settings(
-        tmp_path, redis_url, whatsapp_app_secret=APP_SECRET, whatsapp_verify_token=VERIFY_TOKEN, whatsapp_token="EAAgarbage",
-        whatsapp_phone_number_id="112233445566778", whatsapp_graph_url="https://graph.example.test/v21.0", demo_inbox=True,
-    ))
-    app.config["PROPAGATE_EXCEPTIONS"] = True  # a 5xx surfaces as its own exception and traceback: hypothesis tells bugs apart
+    app = create_app(
+        app_settings(
+            tmp_path,
+            redis_url,
+            whatsapp_app_secret=APP_SECRET,
+            whatsapp_verify_token=VERIFY_TOKEN,
+            whatsapp_token="EAAgarbage",
+            whatsapp_phone_number_id="112233445566778",
+            whatsapp_graph_url="https://graph.example.test/v21.0",
+            demo_inbox=True,
+        )
+    )
+    app.config["PROPAGATE_EXCEPTIONS"] = (
+        True  # a 5xx surfaces as its own exception and traceback: hypothesis tells bugs apart
+    )
     create_tables(app.extensions["ventanilla"].engine)
     yield app
     app.extensions["ventanilla"].engine.dispose()
@@ -136,27 +158,20 @@ def counts(app) -> dict[str, int]:
 
 
 _BROKEN = {
-    "message without its contact":
-        "SELECT m.id FROM message m LEFT JOIN contact c ON c.id = m.contact_id WHERE c.id IS NULL",
+    "message without its contact": "SELECT m.id FROM message m LEFT JOIN contact c ON c.id = m.contact_id WHERE c.id IS NULL",
     "message neither in nor out": "SELECT id FROM message WHERE direction NOT IN ('in', 'out')",
-    "contact without its conversation or address":
-        "SELECT c.id FROM contact c WHERE NOT EXISTS (SELECT 1 FROM conversation v WHERE v.contact_id = c.id)"
-        " OR NOT EXISTS (SELECT 1 FROM contactaddress a WHERE a.contact_id = c.id)",
-    "conversation seq not bumped once per inbound message":
-        "SELECT v.contact_id, v.seq, (SELECT count(*) FROM message m WHERE m.contact_id = v.contact_id AND m.direction = 'in')"
-        " AS n FROM conversation v WHERE v.seq != (SELECT count(*) FROM message m WHERE m.contact_id = v.contact_id"
-        " AND m.direction = 'in')",
+    "contact without its conversation or address": "SELECT c.id FROM contact c WHERE NOT EXISTS (SELECT 1 FROM conversation v WHERE v.contact_id = c.id)"
+    " OR NOT EXISTS (SELECT 1 FROM contactaddress a WHERE a.contact_id = c.id)",
+    "conversation seq not bumped once per inbound message": "SELECT v.contact_id, v.seq, (SELECT count(*) FROM message m WHERE m.contact_id = v.contact_id AND m.direction = 'in')"
+    " AS n FROM conversation v WHERE v.seq != (SELECT count(*) FROM message m WHERE m.contact_id = v.contact_id"
+    " AND m.direction = 'in')",
     "inbound message with a reply_to": "SELECT id FROM message WHERE direction = 'in' AND reply_to_id IS NOT NULL",
-    "reply not to an inbound message of the same contact":
-        "SELECT o.id FROM message o LEFT JOIN message i ON i.id = o.reply_to_id WHERE o.reply_to_id IS NOT NULL"
-        " AND (o.direction != 'out' OR i.id IS NULL OR i.direction != 'in' OR i.contact_id != o.contact_id)",
-    "ticket without its contact":
-        "SELECT t.id FROM ticket t LEFT JOIN contact c ON c.id = t.contact_id WHERE c.id IS NULL",
-    "ticket without its 'received' event":
-        "SELECT t.id FROM ticket t WHERE NOT EXISTS (SELECT 1 FROM ticketevent e WHERE e.ticket_id = t.id AND e.kind = 'received')",
-    "ticket (not a linked duplicate) without its deliver_ticket outbox row":
-        "SELECT t.id FROM ticket t WHERE t.duplicate_of IS NULL AND NOT EXISTS"
-        " (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id AND o.kind = 'deliver_ticket')",
+    "reply not to an inbound message of the same contact": "SELECT o.id FROM message o LEFT JOIN message i ON i.id = o.reply_to_id WHERE o.reply_to_id IS NOT NULL"
+    " AND (o.direction != 'out' OR i.id IS NULL OR i.direction != 'in' OR i.contact_id != o.contact_id)",
+    "ticket without its contact": "SELECT t.id FROM ticket t LEFT JOIN contact c ON c.id = t.contact_id WHERE c.id IS NULL",
+    "ticket without its 'received' event": "SELECT t.id FROM ticket t WHERE NOT EXISTS (SELECT 1 FROM ticketevent e WHERE e.ticket_id = t.id AND e.kind = 'received')",
+    "ticket (not a linked duplicate) without its deliver_ticket outbox row": "SELECT t.id FROM ticket t WHERE t.duplicate_of IS NULL AND NOT EXISTS"
+    " (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id AND o.kind = 'deliver_ticket')",
     "event of no ticket": "SELECT e.id FROM ticketevent e LEFT JOIN ticket t ON t.id = e.ticket_id WHERE t.id IS NULL",
 }
 
@@ -170,19 +185,34 @@ def assert_whole_records(app) -> None:
             if rows:
                 broken[what] = [tuple(r) for r in rows[:5]]
         queued_ids = set()
-        for (payload,) in connection.execute(select(Outbox.__table__.c.payload).where(Outbox.__table__.c.kind == "send_messages")):
+        for (payload,) in connection.execute(
+            select(Outbox.__table__.c.payload).where(Outbox.__table__.c.kind == "send_messages")
+        ):
             queued_ids.update(payload.get("message_ids", []))
-        messages = {row.id: row for row in connection.execute(
-            select(Message.__table__.c.id, Message.__table__.c.direction, Message.__table__.c.reply_to_id, Message.__table__.c.status)
-        )}
+        messages = {
+            row.id: row
+            for row in connection.execute(
+                select(
+                    Message.__table__.c.id,
+                    Message.__table__.c.direction,
+                    Message.__table__.c.reply_to_id,
+                    Message.__table__.c.status,
+                )
+            )
+        }
     missing = sorted(queued_ids - set(messages))
     if missing:
         broken["outbox naming messages that do not exist"] = missing[:5]
-    orphans = [m.id for m in messages.values() if m.direction == "out" and m.reply_to_id is None
-               and m.status != "failed" and m.id not in queued_ids]
+    orphans = [
+        m.id
+        for m in messages.values()
+        if m.direction == "out" and m.reply_to_id is None and m.status != "failed" and m.id not in queued_ids
+    ]
     if orphans:
         broken["outbound message neither a reply, nor queued in the outbox, nor failed"] = orphans[:5]
-    unsent = [m.id for m in messages.values() if m.direction == "out" and m.status == "queued" and m.id not in queued_ids]
+    unsent = [
+        m.id for m in messages.values() if m.direction == "out" and m.status == "queued" and m.id not in queued_ids
+    ]
     if unsent:
         broken["queued outbound message with no outbox row to send it"] = unsent[:5]
     assert not broken, broken
@@ -197,7 +227,11 @@ def stored_replies(app, provider: str, provider_id: str) -> list[str] | None:
         ).scalar()
         if found is None:
             return None
-        return list(connection.execute(text("SELECT text FROM message WHERE reply_to_id = :id ORDER BY id"), {"id": found}).scalars())
+        return list(
+            connection.execute(
+                text("SELECT text FROM message WHERE reply_to_id = :id ORDER BY id"), {"id": found}
+            ).scalars()
+        )
 
 
 def inbound_text(app, provider: str, provider_id: str) -> str:
@@ -240,8 +274,14 @@ def fresh_sid() -> str:
 def seen_form(path: str, body: bytes, content_type: str, query: str) -> dict:
     """The form fields the app will read from this body (what it checks the signature against)."""
     headers = {"Content-Type": content_type} if content_type else {}
-    environ = EnvironBuilder(path=path, method="POST", input_stream=io.BytesIO(body), content_length=len(body), headers=headers,
-                             query_string=query).get_environ()
+    environ = EnvironBuilder(
+        path=path,
+        method="POST",
+        input_stream=io.BytesIO(body),
+        content_length=len(body),
+        headers=headers,
+        query_string=query,
+    ).get_environ()
     try:
         return Request(environ).form.to_dict()
     except RequestEntityTooLarge:  # a field over Flask's MAX_FORM_MEMORY_SIZE: the app answers 413
@@ -251,13 +291,24 @@ def seen_form(path: str, body: bytes, content_type: str, query: str) -> dict:
 @st.composite
 def form_body(draw, pairs: list[tuple[str, str]]) -> tuple[bytes, str]:
     """Fields on the wire: urlencoded (UTF-8 or latin-1), broken bytes, truncated, multipart, JSON, empty, huge."""
-    how = draw(st.sampled_from(["form"] * 6 + ["latin1", "bad_bytes", "truncated", "multipart", "multipart", "json", "empty",
-                                               "huge", "no_type"]))
+    how = draw(
+        st.sampled_from(
+            ["form"] * 6
+            + ["latin1", "bad_bytes", "truncated", "multipart", "multipart", "json", "empty", "huge", "no_type"]
+        )
+    )
     encoded = urlencode(pairs).encode()
-    form_type = draw(st.sampled_from(["application/x-www-form-urlencoded"] * 4 + [
-        "application/x-www-form-urlencoded; charset=latin-1", "application/x-www-form-urlencoded; charset=\x00", "text/plain",
-        "application/json",
-    ]))
+    form_type = draw(
+        st.sampled_from(
+            ["application/x-www-form-urlencoded"] * 4
+            + [
+                "application/x-www-form-urlencoded; charset=latin-1",
+                "application/x-www-form-urlencoded; charset=\x00",
+                "text/plain",
+                "application/json",
+            ]
+        )
+    )
     if how == "form":
         return encoded, form_type
     if how == "latin1":
@@ -270,7 +321,11 @@ def form_body(draw, pairs: list[tuple[str, str]]) -> tuple[bytes, str]:
     if how == "multipart":
         boundary, body = encode_multipart(MultiDict(pairs), boundary="garbage-boundary-0123456789")
         if draw(st.booleans()):  # a part without a name
-            body = body.replace(b"--\r\n", b"\r\nContent-Disposition: form-data\r\n\r\nnameless\r\n--" + boundary.encode() + b"--\r\n", 1)
+            body = body.replace(
+                b"--\r\n",
+                b"\r\nContent-Disposition: form-data\r\n\r\nnameless\r\n--" + boundary.encode() + b"--\r\n",
+                1,
+            )
         return body, f"multipart/form-data; boundary={boundary}"
     if how == "json":
         return json.dumps(dict(pairs)).encode(), "application/json"
@@ -282,13 +337,18 @@ def form_body(draw, pairs: list[tuple[str, str]]) -> tuple[bytes, str]:
 
 
 queries = st.one_of(
-    st.just(""), st.just(""), st.just(""),
+    st.just(""),
+    st.just(""),
+    st.just(""),
     st.builds(lambda a: urlencode({"a": a}), hostile_text(30)),
-    st.just("bodySHA256=abc"), st.just("%ff%fe"),
+    st.just("bodySHA256=abc"),
+    st.just("%ff%fe"),
 )
 
 
-def twilio_post(client, path: str, body: bytes, content_type: str, signature: str | None, query: str = "", environ=None):
+def twilio_post(
+    client, path: str, body: bytes, content_type: str, signature: str | None, query: str = "", environ=None
+):
     headers = {"Content-Type": content_type} if content_type else {}
     if signature is not None:
         headers["X-Twilio-Signature"] = signature
@@ -313,13 +373,23 @@ def says(client, sender: str, text_: str) -> bytes:
     """A well-formed, signed message from a resident; returns the TwiML answer."""
     form = {**twilio_fixture("whatsapp_text"), "From": f"whatsapp:{sender}", "Body": text_}
     form["MessageSid"] = form["SmsMessageSid"] = form["SmsSid"] = fresh_sid()
-    response = client.post(WEBHOOK_PATH, data=form, headers={"X-Twilio-Signature": twilio_signature(PUBLIC_URL + WEBHOOK_PATH, form)})
+    response = client.post(
+        WEBHOOK_PATH, data=form, headers={"X-Twilio-Signature": twilio_signature(PUBLIC_URL + WEBHOOK_PATH, form)}
+    )
     assert response.status_code == 200, response.data
     return response.data
 
 
-PRELUDES = [[], ["hola"], ["bache"], ["bache", "Morelos y 5 de Mayo"], ["bache", "Morelos y 5 de Mayo", "omitir"],
-            ["basura"], ["estado 2611-ABCDEF"], ["parque"]]
+PRELUDES = [
+    [],
+    ["hola"],
+    ["bache"],
+    ["bache", "Morelos y 5 de Mayo"],
+    ["bache", "Morelos y 5 de Mayo", "omitir"],
+    ["basura"],
+    ["estado 2611-ABCDEF"],
+    ["parque"],
+]
 FIXTURES = ["whatsapp_text", "sms_text", "whatsapp_location", "whatsapp_image"]
 
 
@@ -342,7 +412,9 @@ def test_signed_garbage_to_the_twilio_webhook_is_never_a_5xx_nor_half_stored(app
     form = seen_form(WEBHOOK_PATH, body, content_type, query)
     before = counts(app)
 
-    response = twilio_post(client, WEBHOOK_PATH, body, content_type, twilio_sign(WEBHOOK_PATH, body, content_type, query), query)
+    response = twilio_post(
+        client, WEBHOOK_PATH, body, content_type, twilio_sign(WEBHOOK_PATH, body, content_type, query), query
+    )
 
     assert_status(response, {"2xx"} | SIGNED_OK | ({403} if nameless(form) else set()), "signed Twilio garbage")
     after = counts(app)
@@ -359,7 +431,16 @@ def test_signed_garbage_to_the_twilio_webhook_is_never_a_5xx_nor_half_stored(app
     assert_whole_records(app)
 
 
-BAD_TWILIO_SIGNATURES = ["missing", "empty", "garbage", "other_form", "other_token", "internal_url", "other_query", "tampered"]
+BAD_TWILIO_SIGNATURES = [
+    "missing",
+    "empty",
+    "garbage",
+    "other_form",
+    "other_token",
+    "internal_url",
+    "other_query",
+    "tampered",
+]
 
 
 @fuzz(60)
@@ -380,10 +461,13 @@ def test_unsigned_or_badly_signed_twilio_posts_are_403_and_store_nothing(app, cl
     elif how == "empty":
         signature = ""
     elif how == "garbage":
-        signature = data.draw(st.one_of(
-            hostile_text(60).filter(lambda s: s.isascii() and "\n" not in s and "\r" not in s),
-            st.binary(min_size=1, max_size=40).map(lambda b: base64.b64encode(b).decode()),
-        ), label="garbage signature")
+        signature = data.draw(
+            st.one_of(
+                hostile_text(60).filter(lambda s: s.isascii() and "\n" not in s and "\r" not in s),
+                st.binary(min_size=1, max_size=40).map(lambda b: base64.b64encode(b).decode()),
+            ),
+            label="garbage signature",
+        )
     elif how == "other_form":
         signature = twilio_signature(url, {**form, "Body": form.get("Body", "") + "!"})
     elif how == "other_token":
@@ -410,21 +494,33 @@ def test_a_raw_non_utf8_query_string_is_refused_not_a_crash(app, client, path, r
     """Servers hand the query string over as it came on the wire (WSGI: latin-1): it need not be UTF-8."""
     before = counts(app)
     query = "a=" + raw.decode("latin-1")
-    response = twilio_post(client, path, urlencode(twilio_fixture("whatsapp_text")).encode(),
-                           "application/x-www-form-urlencoded", "bm90IGEgc2lnbmF0dXJl", environ={"QUERY_STRING": query})
+    response = twilio_post(
+        client,
+        path,
+        urlencode(twilio_fixture("whatsapp_text")).encode(),
+        "application/x-www-form-urlencoded",
+        "bm90IGEgc2lnbmF0dXJl",
+        environ={"QUERY_STRING": query},
+    )
     assert_status(response, {400, 403}, f"unsigned Twilio post to {path}?{query!r}")
     assert_unchanged(app, before, "a refused Twilio post")
 
 
 @pytest.mark.parametrize("path", [WEBHOOK_PATH, STATUS_PATH])
 @fuzz(10)
-@given(signature=st.one_of(st.just("bm90IGEgc2lnbmF0dXJl"), st.text(string.ascii_letters + string.digits + "+/=", min_size=1, max_size=40)),
-       name=st.sampled_from([None, ""]))
+@given(
+    signature=st.one_of(
+        st.just("bm90IGEgc2lnbmF0dXJl"), st.text(string.ascii_letters + string.digits + "+/=", min_size=1, max_size=40)
+    ),
+    name=st.sampled_from([None, ""]),
+)
 def test_a_multipart_part_without_a_name_is_refused_not_a_crash(app, client, path, signature, name):
     """Content-Disposition: form-data with no name (or an empty one): Flask files the value under None."""
     disposition = "form-data" if name is None else f'form-data; name="{name}"'
-    body = (f"--b\r\nContent-Disposition: form-data; name=\"From\"\r\n\r\nwhatsapp:{fresh_phone()}\r\n"
-            f"--b\r\nContent-Disposition: {disposition}\r\n\r\nx\r\n--b--\r\n").encode()
+    body = (
+        f'--b\r\nContent-Disposition: form-data; name="From"\r\n\r\nwhatsapp:{fresh_phone()}\r\n'
+        f"--b\r\nContent-Disposition: {disposition}\r\n\r\nx\r\n--b--\r\n"
+    ).encode()
     before = counts(app)
     response = twilio_post(client, path, body, "multipart/form-data; boundary=b", signature)
     assert_status(response, {400, 403}, f"unsigned multipart post to {path} with a nameless part")
@@ -436,19 +532,30 @@ def test_a_multipart_part_without_a_name_is_refused_not_a_crash(app, client, pat
 def test_signed_garbage_to_the_twilio_status_callback(app, client, data):
     sender, sid = fresh_phone(), fresh_sid()
     says(client, sender, "hola")
-    base = {"MessageSid": data.draw(st.sampled_from([sid, fresh_sid(), "SM" + "0" * 32])), "MessageStatus": "delivered",
-            "ErrorCode": "", "AccountSid": ACCOUNT_SID, "To": f"whatsapp:{sender}"}
+    base = {
+        "MessageSid": data.draw(st.sampled_from([sid, fresh_sid(), "SM" + "0" * 32])),
+        "MessageStatus": "delivered",
+        "ErrorCode": "",
+        "AccountSid": ACCOUNT_SID,
+        "To": f"whatsapp:{sender}",
+    }
     pairs = data.draw(twilio_form(base, f"whatsapp:{sender}", base["MessageSid"]), label="form")
-    for key in data.draw(st.lists(st.sampled_from(["MessageStatus", "ErrorCode", "MessageSid"]), max_size=2, unique=True)):
+    for key in data.draw(
+        st.lists(st.sampled_from(["MessageStatus", "ErrorCode", "MessageSid"]), max_size=2, unique=True)
+    ):
         pairs = [(k, v) for k, v in pairs if k != key] + [(key, data.draw(hostile_text(), label=key))]
     body, content_type = data.draw(form_body(pairs), label="body")
     query = data.draw(queries, label="query")
     before = counts(app)
 
-    response = twilio_post(client, STATUS_PATH, body, content_type, twilio_sign(STATUS_PATH, body, content_type, query), query)
+    response = twilio_post(
+        client, STATUS_PATH, body, content_type, twilio_sign(STATUS_PATH, body, content_type, query), query
+    )
 
     form = seen_form(STATUS_PATH, body, content_type, query)
-    assert_status(response, {"2xx"} | SIGNED_OK | ({403} if nameless(form) else set()), "signed garbage status callback")
+    assert_status(
+        response, {"2xx"} | SIGNED_OK | ({403} if nameless(form) else set()), "signed garbage status callback"
+    )
     assert_unchanged(app, before, "a status callback")  # it updates statuses, it never adds a row
     assert_whole_records(app)
 
@@ -487,7 +594,9 @@ def _address_roundtrip(app, client, address: str, verbatim: bool = True) -> tupl
     says(client, sender, "bache")
     form = {**twilio_fixture("whatsapp_text"), "From": f"whatsapp:{sender}", "Body": address}
     form["MessageSid"] = form["SmsMessageSid"] = form["SmsSid"] = sid = fresh_sid()
-    response = client.post(WEBHOOK_PATH, data=form, headers={"X-Twilio-Signature": twilio_signature(PUBLIC_URL + WEBHOOK_PATH, form)})
+    response = client.post(
+        WEBHOOK_PATH, data=form, headers={"X-Twilio-Signature": twilio_signature(PUBLIC_URL + WEBHOOK_PATH, form)}
+    )
     assert response.status_code == 200, response.data
     stored = inbound_text(app, "twilio", sid)
     if verbatim:
@@ -543,11 +652,33 @@ def meta_post(client, body: bytes, signature: str | None, content_type: str = "a
 
 def meta_says(client, wa_id: str, body_text: str, refusable: bool = False) -> bool:
     """A well-formed, signed text from a resident; tells whether it was taken (a 400 only when refusable)."""
-    payload = {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
-        "messaging_product": "whatsapp", "metadata": {"display_phone_number": "5218187654321"},
-        "contacts": [{"profile": {"name": "Lupita"}, "wa_id": wa_id}],
-        "messages": [{"from": wa_id, "id": next(_wamids), "timestamp": str(int(time.time())), "type": "text", "text": {"body": body_text}}],
-    }}]}]}
+    payload = {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "1",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {"display_phone_number": "5218187654321"},
+                            "contacts": [{"profile": {"name": "Lupita"}, "wa_id": wa_id}],
+                            "messages": [
+                                {
+                                    "from": wa_id,
+                                    "id": next(_wamids),
+                                    "timestamp": str(int(time.time())),
+                                    "type": "text",
+                                    "text": {"body": body_text},
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
+    }
     body = json.dumps(payload).encode()
     response = meta_post(client, body, meta_signature(body))
     assert response.status_code == 200 or (refusable and response.status_code == 400), response.data
@@ -617,9 +748,15 @@ def test_a_wrong_type_at_every_level_of_every_whatsapp_payload_is_never_a_5xx(ap
         original = json.loads((FIXTURE_DIR / "whatsapp" / f"{fixture}.json").read_text())
         paths = list(_nodes(original))[1:]
         if fixture != "text":  # the envelope is the same in every payload: sweep it once
-            paths = [p for p in paths if len(p) > 7 and p[:6] == ("entry", 0, "changes", 0, "value", p[5]) and p[5] in ("messages", "statuses", "contacts")]
+            paths = [
+                p
+                for p in paths
+                if len(p) > 7
+                and p[:6] == ("entry", 0, "changes", 0, "value", p[5])
+                and p[5] in ("messages", "statuses", "contacts")
+            ]
         for path in paths:
-            for wrong in (["\x00", 7] if ON_POSTGRESQL else WRONG_TYPES):
+            for wrong in ["\x00", 7] if ON_POSTGRESQL else WRONG_TYPES:
                 payload = json.loads(json.dumps(original))
                 wa_id = fresh_wa_id()
                 for change in payload["entry"][0]["changes"]:
@@ -637,7 +774,7 @@ def test_a_wrong_type_at_every_level_of_every_whatsapp_payload_is_never_a_5xx(ap
                 before = counts(app)
                 try:
                     response = meta_post(client, body, meta_signature(body))
-                except Exception as exc:  # noqa: BLE001 - PROPAGATE_EXCEPTIONS: what would have been a 500
+                except Exception as exc:
                     failures.append((fixture, path, wrong, f"{type(exc).__name__}: {exc}"))
                     continue
                 if response.status_code not in (200, 400):
@@ -646,23 +783,36 @@ def test_a_wrong_type_at_every_level_of_every_whatsapp_payload_is_never_a_5xx(ap
                     failures.append((fixture, path, wrong, "400 but stored something"))
     assert_whole_records(app)
     assert not failures, f"{len(failures)} payloads crashed or half-stored:\n" + "\n".join(
-        f"  {fixture}: {'.'.join(map(str, path))} = {wrong!r} -> {what}" for fixture, path, wrong, what in failures)
+        f"  {fixture}: {'.'.join(map(str, path))} = {wrong!r} -> {what}" for fixture, path, wrong, what in failures
+    )
 
 
 @fuzz(60)
 @given(data=st.data())
 def test_unsigned_or_badly_signed_whatsapp_posts_are_403_and_store_nothing(app, client, data):
     wa_id = fresh_wa_id()
-    payload = data.draw(st.one_of(meta_payload(wa_id), st.just(json.loads((FIXTURE_DIR / "whatsapp" / "text.json").read_text()))))
+    payload = data.draw(
+        st.one_of(meta_payload(wa_id), st.just(json.loads((FIXTURE_DIR / "whatsapp" / "text.json").read_text())))
+    )
     body = data.draw(json_bytes(payload), label="body")
     good = meta_signature(body)
-    signature = data.draw(st.one_of(
-        st.none(), st.just(""), st.just("sha256="), st.just(good.replace("sha256=", "sha1=")),
-        st.just(meta_signature(body, secret="another-app")), st.just(meta_signature(body + b" ")),
-        st.just(good[:-1] + ("0" if good[-1] != "0" else "1")), st.just("sha256=" + "0" * 64),
-        hostile_text(80).filter(lambda s: s.isascii() and "\n" not in s and "\r" not in s),
-    ), label="signature")
-    accepted = (signature or "").startswith("sha256=") and signature.removeprefix("sha256=").strip().lower() == good.removeprefix("sha256=")
+    signature = data.draw(
+        st.one_of(
+            st.none(),
+            st.just(""),
+            st.just("sha256="),
+            st.just(good.replace("sha256=", "sha1=")),
+            st.just(meta_signature(body, secret="another-app")),
+            st.just(meta_signature(body + b" ")),
+            st.just(good[:-1] + ("0" if good[-1] != "0" else "1")),
+            st.just("sha256=" + "0" * 64),
+            hostile_text(80).filter(lambda s: s.isascii() and "\n" not in s and "\r" not in s),
+        ),
+        label="signature",
+    )
+    accepted = (signature or "").startswith("sha256=") and signature.removeprefix(
+        "sha256="
+    ).strip().lower() == good.removeprefix("sha256=")
     assume(not accepted)
     before = counts(app)
 
@@ -687,9 +837,13 @@ def test_whatsapp_text_is_stored_and_echoed_in_the_queued_reply(app, client, tex
         return
     meta_says(client, wa_id, "omitir")
     with app.extensions["ventanilla"].engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT m.direction, m.text FROM message m JOIN contactaddress a ON a.contact_id = m.contact_id"
-            " WHERE a.address = :phone ORDER BY m.id"), {"phone": "+5281" + wa_id[5:]}).all()
+        rows = connection.execute(
+            text(
+                "SELECT m.direction, m.text FROM message m JOIN contactaddress a ON a.contact_id = m.contact_id"
+                " WHERE a.address = :phone ORDER BY m.id"
+            ),
+            {"phone": "+5281" + wa_id[5:]},
+        ).all()
     inbound = [t for d, t in rows if d == "in"]
     assert inbound[0::2] == ["bache", "omitir"] and without_controls(inbound[1]) == without_controls(address)
     if not any(c in CONTROLS for c in address):
@@ -715,15 +869,21 @@ def test_web_chat_text_is_stored_and_echoed_in_the_json_replies(app, client, tex
     assert without_controls(stored) == without_controls(address)
     if not any(c in CONTROLS for c in address):
         assert stored == address
-    response = client.post("/webchat/api/messages", json={"token": response.json["token"], "id": uuid.uuid4().hex, "text": "omitir"})
+    response = client.post(
+        "/webchat/api/messages", json={"token": response.json["token"], "id": uuid.uuid4().hex, "text": "omitir"}
+    )
     assert response.status_code == 200, response.data
     assert f"*{stored.strip()}*" in " ".join(r["text"] for r in response.json["replies"])
     assert_whole_records(app)
 
 
 @fuzz(30)
-@given(args=st.dictionaries(st.sampled_from(["hub.mode", "hub.verify_token", "hub.challenge", "x"]),
-                            st.one_of(hostile_text(40), st.just(VERIFY_TOKEN), st.just("subscribe"))))
+@given(
+    args=st.dictionaries(
+        st.sampled_from(["hub.mode", "hub.verify_token", "hub.challenge", "x"]),
+        st.one_of(hostile_text(40), st.just(VERIFY_TOKEN), st.just("subscribe")),
+    )
+)
 def test_the_whatsapp_verification_handshake_with_garbage_arguments(client, args):
     response = client.get(META_PATH, query_string=args)
     ok = args.get("hub.mode") == "subscribe" and args.get("hub.verify_token") == VERIFY_TOKEN
@@ -758,14 +918,30 @@ def loads_like_flask(body: bytes):
 @st.composite
 def chat_body(draw, token: str):
     fields = {
-        "id": draw(st.one_of(st.just(uuid.uuid4().hex), st.text(TOKEN_CHARS, min_size=1, max_size=64), json_values,
-                             st.sampled_from(["", "a" * 65, "abc\n", "a b", "ñ", "../x"]))),
+        "id": draw(
+            st.one_of(
+                st.just(uuid.uuid4().hex),
+                st.text(TOKEN_CHARS, min_size=1, max_size=64),
+                json_values,
+                st.sampled_from(["", "a" * 65, "abc\n", "a b", "ñ", "../x"]),
+            )
+        ),
         "text": draw(st.one_of(json_text(), st.just("bache"), st.just("x" * 2001), json_values)),
         "payload": draw(st.one_of(st.none(), json_text(40), st.just("pothole"), st.just("p" * 201), json_values)),
-        "location": draw(st.one_of(st.none(), json_values, st.fixed_dictionaries({
-            "latitude": st.one_of(st.floats(), st.integers(), json_values), "longitude": st.one_of(st.floats(), json_values),
-            "address": st.one_of(hostile_text(), json_values), "label": hostile_text(400),
-        }))),
+        "location": draw(
+            st.one_of(
+                st.none(),
+                json_values,
+                st.fixed_dictionaries(
+                    {
+                        "latitude": st.one_of(st.floats(), st.integers(), json_values),
+                        "longitude": st.one_of(st.floats(), json_values),
+                        "address": st.one_of(hostile_text(), json_values),
+                        "label": hostile_text(400),
+                    }
+                ),
+            )
+        ),
     }
     fields = {k: v for k, v in fields.items() if v is not None or draw(st.booleans())}
     if draw(st.booleans()):
@@ -817,14 +993,20 @@ def _tampered(token: str) -> str:
 @st.composite
 def bad_tokens(draw, app, good: str):
     key = app.extensions["ventanilla"].config.secret_key
-    return draw(st.one_of(
-        json_values, json_text(60), st.just(""), st.just(_tampered(good)), st.just(good + "x"),
-        st.just(URLSafeTimedSerializer("another-key", salt="webchat").dumps(uuid.uuid4().hex)),
-        st.just(URLSafeTimedSerializer(key, salt="other-salt").dumps(uuid.uuid4().hex)),
-        st.just(URLSafeTimedSerializer(key, salt="webchat").dumps({"sid": "x"})),
-        st.just(URLSafeTimedSerializer(key, salt="webchat").dumps("../../etc")),
-        st.just("x" * 5000),
-    ))
+    return draw(
+        st.one_of(
+            json_values,
+            json_text(60),
+            st.just(""),
+            st.just(_tampered(good)),
+            st.just(good + "x"),
+            st.just(URLSafeTimedSerializer("another-key", salt="webchat").dumps(uuid.uuid4().hex)),
+            st.just(URLSafeTimedSerializer(key, salt="other-salt").dumps(uuid.uuid4().hex)),
+            st.just(URLSafeTimedSerializer(key, salt="webchat").dumps({"sid": "x"})),
+            st.just(URLSafeTimedSerializer(key, salt="webchat").dumps("../../etc")),
+            st.just("x" * 5000),
+        )
+    )
 
 
 @fuzz(60)
@@ -841,7 +1023,9 @@ def test_a_bad_session_token_is_refused_and_stores_nothing(app, client, data):
 
     assert_status(response, {400, 401, 413}, f"web chat message with token {bad!r:.80}")
     assert_unchanged(app, before, "a refused web chat message")
-    if isinstance(bad, str) and len(bad) < 2000 and bad.encode("utf-8", "replace").decode() == bad:  # a URL cannot carry a lone surrogate
+    if (
+        isinstance(bad, str) and len(bad) < 2000 and bad.encode("utf-8", "replace").decode() == bad
+    ):  # a URL cannot carry a lone surrogate
         stream = client.get("/webchat/api/stream", query_string={"token": bad})
         code = stream.status_code
         stream.close()  # never read a stream that was opened: it lasts minutes
@@ -849,8 +1033,10 @@ def test_a_bad_session_token_is_refused_and_stores_nothing(app, client, data):
 
 
 @fuzz(30)
-@given(body=st.one_of(st.binary(max_size=300), json_values.map(lambda v: json.dumps(v).encode()), st.just(b"[" * 50_000)),
-       content_type=st.sampled_from(CONTENT_TYPES))
+@given(
+    body=st.one_of(st.binary(max_size=300), json_values.map(lambda v: json.dumps(v).encode()), st.just(b"[" * 50_000)),
+    content_type=st.sampled_from(CONTENT_TYPES),
+)
 def test_starting_a_session_ignores_any_body(app, client, body, content_type):
     before = counts(app)
     response = raw_post(client, "/webchat/api/session", body, content_type)
@@ -867,22 +1053,47 @@ def media_files(app) -> set[str]:
     return {p.name for p in folder.iterdir()} if folder.exists() else set()
 
 
-PHOTO_FAULTS = ["no_file", "bad_type", "bad_magic", "empty_file", "huge_file", "long_text", "huge_text", "bad_id", "no_id",
-                "extra_fields", "second_token", "hostile_filename", "truncated", "no_boundary", "other_boundary", "bad_bytes",
-                "as_json"]
+PHOTO_FAULTS = [
+    "no_file",
+    "bad_type",
+    "bad_magic",
+    "empty_file",
+    "huge_file",
+    "long_text",
+    "huge_text",
+    "bad_id",
+    "no_id",
+    "extra_fields",
+    "second_token",
+    "hostile_filename",
+    "truncated",
+    "no_boundary",
+    "other_boundary",
+    "bad_bytes",
+    "as_json",
+]
 
 
 @st.composite
 def photo_body(draw, token: str) -> tuple[bytes, str]:
     """A well-formed photo post (token, id, text, a JPEG or a PNG) with up to two faults."""
     faults = draw(st.sets(st.sampled_from(PHOTO_FAULTS), max_size=2), label="faults")
-    content, file_type = draw(st.sampled_from([(JPEG, "image/jpeg"), (PNG, "image/png"), (JPEG, "IMAGE/JPEG"),
-                                               (JPEG, "image/jpeg; charset=utf-8")]))
+    content, file_type = draw(
+        st.sampled_from(
+            [(JPEG, "image/jpeg"), (PNG, "image/png"), (JPEG, "IMAGE/JPEG"), (JPEG, "image/jpeg; charset=utf-8")]
+        )
+    )
     content += draw(st.binary(max_size=100))
     if "bad_type" in faults:
-        file_type = draw(st.sampled_from(["image/webp", "image/gif", "image/svg+xml", "text/html", "application/octet-stream", ""]))
+        file_type = draw(
+            st.sampled_from(["image/webp", "image/gif", "image/svg+xml", "text/html", "application/octet-stream", ""])
+        )
     if "bad_magic" in faults:
-        content = draw(st.sampled_from([b"GIF89a", b"RIFF\x00\x00\x00\x00WEBP", b"<svg onload=alert(1)>", b"\x00" * 10, b"\xff\xd8"]))
+        content = draw(
+            st.sampled_from(
+                [b"GIF89a", b"RIFF\x00\x00\x00\x00WEBP", b"<svg onload=alert(1)>", b"\x00" * 10, b"\xff\xd8"]
+            )
+        )
     if "empty_file" in faults:
         content = b""
     if "huge_file" in faults:
@@ -899,7 +1110,9 @@ def photo_body(draw, token: str) -> tuple[bytes, str]:
     if "no_id" in faults:
         fields.pop("id")
     if "extra_fields" in faults:
-        for key, value in draw(st.lists(st.tuples(st.sampled_from(["id", "text", "x", "file"]), hostile_text()), min_size=1, max_size=3)):
+        for key, value in draw(
+            st.lists(st.tuples(st.sampled_from(["id", "text", "x", "file"]), hostile_text()), min_size=1, max_size=3)
+        ):
             fields.add(key, value)
     if "second_token" in faults:
         fields.add("token", draw(hostile_text(60)))
@@ -918,7 +1131,10 @@ def photo_body(draw, token: str) -> tuple[bytes, str]:
         at = draw(st.integers(0, len(body)))
         body = body[:at] + draw(st.sampled_from(BAD_BYTES)) + body[at:]
     if "as_json" in faults:
-        body, content_type = json.dumps({"token": token, "id": "p1", "file": "data:image/jpeg;base64,/9j/"}).encode(), "application/json"
+        body, content_type = (
+            json.dumps({"token": token, "id": "p1", "file": "data:image/jpeg;base64,/9j/"}).encode(),
+            "application/json",
+        )
     return body, content_type
 
 
@@ -929,7 +1145,14 @@ def test_garbage_photos_to_the_web_chat_are_never_a_5xx_nor_half_stored(app, cli
     for line in data.draw(st.sampled_from([[], ["bache", "Morelos y 5 de Mayo"]]), label="prelude"):
         token = chat_says(client, token, line)
     valid = data.draw(st.booleans(), label="valid token")
-    sent_token = token if valid else data.draw(bad_tokens(app, token).filter(lambda t: isinstance(t, str) and t.encode("utf-8", "replace").decode() == t), label="token")
+    sent_token = (
+        token
+        if valid
+        else data.draw(
+            bad_tokens(app, token).filter(lambda t: isinstance(t, str) and t.encode("utf-8", "replace").decode() == t),
+            label="token",
+        )
+    )
     body, content_type = data.draw(photo_body(sent_token), label="body")
     token_arrives = seen_form("/webchat/api/photo", body, content_type, "").get("token") == token
     before, files_before = counts(app), media_files(app)
@@ -957,10 +1180,18 @@ def file_ticket(client) -> str:
     sender = fresh_phone()
     says(client, sender, "bache")
     n = next(_positions)
-    location = {**twilio_fixture("whatsapp_location"), "From": f"whatsapp:{sender}",
-                "Latitude": f"{20 + n * 0.01:.4f}", "Longitude": f"{-100 + n * 0.01:.4f}"}
+    location = {
+        **twilio_fixture("whatsapp_location"),
+        "From": f"whatsapp:{sender}",
+        "Latitude": f"{20 + n * 0.01:.4f}",
+        "Longitude": f"{-100 + n * 0.01:.4f}",
+    }
     location["MessageSid"] = location["SmsMessageSid"] = location["SmsSid"] = fresh_sid()
-    response = client.post(WEBHOOK_PATH, data=location, headers={"X-Twilio-Signature": twilio_signature(PUBLIC_URL + WEBHOOK_PATH, location)})
+    response = client.post(
+        WEBHOOK_PATH,
+        data=location,
+        headers={"X-Twilio-Signature": twilio_signature(PUBLIC_URL + WEBHOOK_PATH, location)},
+    )
     assert response.status_code == 200, response.data
     says(client, sender, "omitir")
     done = " ".join(twiml_messages(says(client, sender, "sí")))
@@ -970,7 +1201,9 @@ def file_ticket(client) -> str:
 def ticket_row(app, folio: str):
     with app.extensions["ventanilla"].engine.connect() as connection:
         ticket = connection.execute(select(Ticket.__table__).where(Ticket.__table__.c.folio == folio)).one()
-        events = connection.execute(text("SELECT count(*) FROM ticketevent WHERE ticket_id = :id"), {"id": ticket.id}).scalar()
+        events = connection.execute(
+            text("SELECT count(*) FROM ticketevent WHERE ticket_id = :id"), {"id": ticket.id}
+        ).scalar()
     return ticket, events
 
 
@@ -985,7 +1218,11 @@ def open_folio(app, client) -> str:
 @st.composite
 def status_update(draw):
     fields = {
-        "status": draw(st.one_of(st.sampled_from(STATUSES), st.sampled_from(STATUSES).map(str.upper), hostile_text(30), json_values)),
+        "status": draw(
+            st.one_of(
+                st.sampled_from(STATUSES), st.sampled_from(STATUSES).map(str.upper), hostile_text(30), json_values
+            )
+        ),
         "reason": draw(st.one_of(st.just(""), json_text(), st.just("r" * 1001), json_values)),
         "actor": draw(st.one_of(json_text(40), st.just("a" * 101), json_values)),
     }
@@ -1029,19 +1266,34 @@ def test_signed_garbage_to_the_status_api_is_never_a_5xx(app, client, data):
 @given(data=st.data())
 def test_unsigned_or_badly_signed_status_updates_are_403_and_change_nothing(app, client, data):
     folio = open_folio(app, client)
-    sent_folio = data.draw(st.one_of(
-        st.sampled_from([folio, folio.lower(), "2611-NOPE00"]),
-        st.text(st.characters(exclude_categories=("Cs",), exclude_characters="/\\?#."), min_size=1, max_size=30),
-    ), label="folio")
+    sent_folio = data.draw(
+        st.one_of(
+            st.sampled_from([folio, folio.lower(), "2611-NOPE00"]),
+            st.text(st.characters(exclude_categories=("Cs",), exclude_characters="/\\?#."), min_size=1, max_size=30),
+        ),
+        label="folio",
+    )
     assume(sent_folio.strip())
-    body = data.draw(st.one_of(json_bytes(data.draw(status_update(), label="update")),
-                               st.just(json.dumps({"status": "resolved"}).encode())), label="body")
+    body = data.draw(
+        st.one_of(
+            json_bytes(data.draw(status_update(), label="update")), st.just(json.dumps({"status": "resolved"}).encode())
+        ),
+        label="body",
+    )
     good = sign(DEPARTMENT_SECRET, body)
-    signature = data.draw(st.one_of(
-        st.none(), st.just(""), st.just(sign("otro", body)), st.just(sign(DEPARTMENT_SECRET, body + b" ")),
-        st.just(good[:-1] + ("0" if good[-1] != "0" else "1")), st.just(good.removeprefix("sha256=")), st.just("sha1=" + good[7:]),
-        hostile_text(80).filter(lambda s: s.isascii() and "\n" not in s and "\r" not in s),
-    ), label="signature")
+    signature = data.draw(
+        st.one_of(
+            st.none(),
+            st.just(""),
+            st.just(sign("otro", body)),
+            st.just(sign(DEPARTMENT_SECRET, body + b" ")),
+            st.just(good[:-1] + ("0" if good[-1] != "0" else "1")),
+            st.just(good.removeprefix("sha256=")),
+            st.just("sha1=" + good[7:]),
+            hostile_text(80).filter(lambda s: s.isascii() and "\n" not in s and "\r" not in s),
+        ),
+        label="signature",
+    )
     assume(signature != good)
     ticket, events = ticket_row(app, folio)
     before = counts(app)
@@ -1060,10 +1312,18 @@ def test_unsigned_or_badly_signed_status_updates_are_403_and_change_nothing(app,
 @given(data=st.data())
 def test_the_demo_inbox_answers_any_signed_body_without_a_5xx(app, client, data):
     department = data.draw(st.sampled_from(["obras_publicas", "servicios_publicos"]), label="department")
-    body = data.draw(json_bytes(data.draw(st.one_of(json_values, st.just({"folio": "2611-ABCDEF", "summary": "<b>x</b>"})),
-                                          label="ticket")), label="body")
+    body = data.draw(
+        json_bytes(
+            data.draw(st.one_of(json_values, st.just({"folio": "2611-ABCDEF", "summary": "<b>x</b>"})), label="ticket")
+        ),
+        label="body",
+    )
     signed = data.draw(st.booleans(), label="signed")
-    signature = sign(DEPARTMENT_SECRET, body) if signed else data.draw(st.sampled_from(["", "sha256=" + "0" * 64, sign("otro", body)]))
+    signature = (
+        sign(DEPARTMENT_SECRET, body)
+        if signed
+        else data.draw(st.sampled_from(["", "sha256=" + "0" * 64, sign("otro", body)]))
+    )
     before = counts(app)
 
     response = raw_post(client, f"/demo/inbox/{department}", body, "application/json", {SIGNATURE_HEADER: signature})

@@ -7,14 +7,14 @@ import pytest
 from bot import channels
 from bot.channels.provider import Capabilities, Provider
 
-MEMBERS = [name for name in Provider.__annotations__] + ["verify", "parse_request", "reply", "send", "fetch_media"]
+MEMBERS = list(Provider.__annotations__) + ["verify", "parse_request", "reply", "send", "fetch_media"]
 
 
 @pytest.mark.parametrize("name", sorted(channels.CHANNELS))
 def test_every_channel_has_the_providers_names(name):
     module = channels.provider(name)
     assert [m for m in MEMBERS if not hasattr(module, m)] == []
-    assert module.NAME == name and isinstance(module.CAPABILITIES, Capabilities)
+    assert name == module.NAME and isinstance(module.CAPABILITIES, Capabilities)
 
 
 def test_registering_a_name_twice_is_an_error():

@@ -99,7 +99,9 @@ def test_missing_fields_are_400_and_store_nothing(client, db):
 def test_signed_garbage_body_is_400(client, db):
     url = PUBLIC_URL + WEBHOOK_PATH
     response = client.post(
-        WEBHOOK_PATH, data=b"\x00\xff{not a form", content_type="application/octet-stream",
+        WEBHOOK_PATH,
+        data=b"\x00\xff{not a form",
+        content_type="application/octet-stream",
         headers={"X-Twilio-Signature": twilio_signature(url, {})},
     )
     assert response.status_code == 400
@@ -130,7 +132,9 @@ def test_replies_are_twiml_with_numbered_options(resident):
     response = resident.send(Body="hola")
     assert response.mimetype == "application/xml"
     assert response.data.startswith(b'<?xml version="1.0" encoding="UTF-8"?><Response><Message>')
-    assert "1. Reportar un bache\n2. Recolección de basura\n3. Luminaria apagada\n4. Evaluar un parque" in reply_text(response.data)
+    assert "1. Reportar un bache\n2. Recolección de basura\n3. Luminaria apagada\n4. Evaluar un parque" in reply_text(
+        response.data
+    )
 
 
 def test_resident_text_is_escaped_in_twiml(resident):
@@ -142,7 +146,11 @@ def test_resident_text_is_escaped_in_twiml(resident):
 def test_unset_auth_token_refuses_everything(app, client, db):
     svc = app.extensions["ventanilla"]
     svc.config = svc.config.replace(twilio_auth_token="")
-    response = post(client, twilio_fixture("whatsapp_text"), signature=twilio_signature(PUBLIC_URL + WEBHOOK_PATH, twilio_fixture("whatsapp_text"), token=""))
+    response = post(
+        client,
+        twilio_fixture("whatsapp_text"),
+        signature=twilio_signature(PUBLIC_URL + WEBHOOK_PATH, twilio_fixture("whatsapp_text"), token=""),
+    )
     assert response.status_code == 403
 
 

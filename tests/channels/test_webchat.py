@@ -79,8 +79,11 @@ def test_a_session_token_names_a_session_and_comes_back_fresh(app, chat):
     first = chat.token
     replies = chat.says(text="hola")
     assert replies and session_of(app, chat.token) == session
-    assert chat.limits == {"max_text": 2000, "max_photo_bytes": 10 * 1024 * 1024,
-                           "photo_types": ["image/jpeg", "image/png", "image/webp"]}
+    assert chat.limits == {
+        "max_text": 2000,
+        "max_photo_bytes": 10 * 1024 * 1024,
+        "photo_types": ["image/jpeg", "image/png", "image/webp"],
+    }
     assert session_of(app, first) == session  # the old one still works until it expires
 
 
@@ -93,12 +96,15 @@ class _SignedLongAgo(TimestampSigner):
         return int(time.time()) - 3 * 3600
 
 
-@pytest.mark.parametrize("token", [
-    "not-a-token",
-    URLSafeTimedSerializer("another-key", salt="webchat").dumps("0" * 32),  # someone else's key
-    "EXPIRED",
-    "NOT_A_SESSION",
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not-a-token",
+        URLSafeTimedSerializer("another-key", salt="webchat").dumps("0" * 32),  # someone else's key
+        "EXPIRED",
+        "NOT_A_SESSION",
+    ],
+)
 def test_a_bad_or_expired_token_is_401(app, client, token):
     key = app.extensions["ventanilla"].config.secret_key
     if token == "EXPIRED":
@@ -140,8 +146,12 @@ def test_a_pothole_report_through_the_json_api(app, chat, db):
     assert (ticket.latitude, ticket.longitude) == (25.6581, -100.4025)
     (photo,) = ticket.media
     (stored,) = media_files(app)
-    assert photo == {"url": f"/webchat/media/{stored.name}", "content_type": "image/jpeg",
-                     "stored": stored.name, "size": len(PHOTO)}
+    assert photo == {
+        "url": f"/webchat/media/{stored.name}",
+        "content_type": "image/jpeg",
+        "stored": stored.name,
+        "size": len(PHOTO),
+    }
     assert stored.read_bytes() == PHOTO
     (address,) = all_rows(db, ContactAddress)
     assert (address.kind, address.address) == ("webchat", session_of(app, chat.token))
@@ -170,26 +180,29 @@ def test_message_ids_belong_to_their_session(client, db):
 # --- refusals ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("body", [
-    b"{not json",
-    b"[1, 2]",
-    b'"hola"',
-    json.dumps({"id": "m1", "text": 5}).encode(),
-    json.dumps({"id": "m1", "text": ["hola"]}).encode(),
-    json.dumps({"id": "m1", "text": "x" * 2001}).encode(),
-    json.dumps({"id": "m1", "payload": {"a": 1}}).encode(),
-    json.dumps({"id": "m1", "location": "Morelos y 5 de Mayo"}).encode(),
-    json.dumps({"id": "m1", "location": {"latitude": "25.6", "longitude": -100.4}}).encode(),
-    json.dumps({"id": "m1", "location": {"latitude": True, "longitude": -100.4}}).encode(),
-    json.dumps({"id": "m1", "location": {"latitude": 95, "longitude": -100.4}}).encode(),
-    json.dumps({"id": "m1", "location": {"latitude": 25.6}}).encode(),
-    json.dumps({"id": 7, "text": "hola"}).encode(),
-    json.dumps({"id": "", "text": "hola"}).encode(),
-    json.dumps({"id": "a/b", "text": "hola"}).encode(),
-    json.dumps({"text": "hola"}).encode(),
-    json.dumps({"id": "m1", "text": "   "}).encode(),
-    json.dumps({"id": "m1", "token": 12, "text": "hola"}).encode(),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"[1, 2]",
+        b'"hola"',
+        json.dumps({"id": "m1", "text": 5}).encode(),
+        json.dumps({"id": "m1", "text": ["hola"]}).encode(),
+        json.dumps({"id": "m1", "text": "x" * 2001}).encode(),
+        json.dumps({"id": "m1", "payload": {"a": 1}}).encode(),
+        json.dumps({"id": "m1", "location": "Morelos y 5 de Mayo"}).encode(),
+        json.dumps({"id": "m1", "location": {"latitude": "25.6", "longitude": -100.4}}).encode(),
+        json.dumps({"id": "m1", "location": {"latitude": True, "longitude": -100.4}}).encode(),
+        json.dumps({"id": "m1", "location": {"latitude": 95, "longitude": -100.4}}).encode(),
+        json.dumps({"id": "m1", "location": {"latitude": 25.6}}).encode(),
+        json.dumps({"id": 7, "text": "hola"}).encode(),
+        json.dumps({"id": "", "text": "hola"}).encode(),
+        json.dumps({"id": "a/b", "text": "hola"}).encode(),
+        json.dumps({"text": "hola"}).encode(),
+        json.dumps({"id": "m1", "text": "   "}).encode(),
+        json.dumps({"id": "m1", "token": 12, "text": "hola"}).encode(),
+    ],
+)
 def test_malformed_messages_are_400_never_500(app, client, body):
     token = Chat(client).token
     if body.startswith(b"{") and b'"token"' not in body and body != b"{not json":
@@ -231,14 +244,17 @@ def test_a_photo_at_the_limit_is_fine(app, chat):
     assert chat.photo(PHOTO + b"0" * (1000 - len(PHOTO))).status_code == 200
 
 
-@pytest.mark.parametrize("content, content_type", [
-    (b"<html><script>alert(1)</script>", "text/html"),
-    (b"<svg onload=alert(1)>", "image/svg+xml"),
-    (b"%PDF-1.7", "application/pdf"),
-    (b"<html><script>alert(1)</script>", "image/jpeg"),  # says JPEG, is not
-    (PNG, "image/jpeg"),
-    (PHOTO, "application/octet-stream"),
-])
+@pytest.mark.parametrize(
+    "content, content_type",
+    [
+        (b"<html><script>alert(1)</script>", "text/html"),
+        (b"<svg onload=alert(1)>", "image/svg+xml"),
+        (b"%PDF-1.7", "application/pdf"),
+        (b"<html><script>alert(1)</script>", "image/jpeg"),  # says JPEG, is not
+        (PNG, "image/jpeg"),
+        (PHOTO, "application/octet-stream"),
+    ],
+)
 def test_a_file_that_is_not_an_accepted_photo_is_415_and_nothing_is_stored(app, chat, content, content_type):
     response = chat.photo(content, content_type)
     assert response.status_code == 415 and response.json["error"] == "unsupported_type"
@@ -254,7 +270,9 @@ def test_a_png_is_a_photo_too(app, chat):
 def test_photo_refusals(app, chat, client):
     assert chat.photo(token="forged").status_code == 401
     assert chat.photo(id="../x").status_code == 400
-    no_file = client.post("/webchat/api/photo", data={"token": chat.token, "id": "p1"}, content_type="multipart/form-data")
+    no_file = client.post(
+        "/webchat/api/photo", data={"token": chat.token, "id": "p1"}, content_type="multipart/form-data"
+    )
     assert no_file.status_code == 400 and no_file.json["error"] == "bad_request"
     assert media_files(app) == []
 
@@ -288,10 +306,14 @@ def test_the_demo_page_embeds_the_widget_with_one_script_tag(client):
 
 
 def test_the_api_answers_other_origins(client):
-    preflight = client.options("/webchat/api/messages", headers={
-        "Origin": "https://www.municipio.gob.mx", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type",
-    })
+    preflight = client.options(
+        "/webchat/api/messages",
+        headers={
+            "Origin": "https://www.municipio.gob.mx",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert preflight.status_code == 200
     assert preflight.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
@@ -328,14 +350,22 @@ def test_send_publishes_on_the_session_channel(app, redis_url):
         second_id = webchat.send(svc, Outgoing(channel="webchat", to=session, message=OutboundMessage("Otro")))
     assert sent_id.startswith("webchat-") and second_id != sent_id
     first = _next_message(pubsub)
-    assert first == {"seq": 1, "id": sent_id, "text": message.text, "options": ["Sí", "No"], "option_ids": ["yes", "no"]}
+    assert first == {
+        "seq": 1,
+        "id": sent_id,
+        "text": message.text,
+        "options": ["Sí", "No"],
+        "option_ids": ["yes", "no"],
+    }
     assert _next_message(pubsub)["seq"] == 2
     pubsub.close()
 
 
 def test_send_refuses_what_is_not_a_session(app):
     with pytest.raises(SendError) as refused:
-        webchat.send(app.extensions["ventanilla"], Outgoing(channel="webchat", to="+528112345678", message=OutboundMessage("x")))
+        webchat.send(
+            app.extensions["ventanilla"], Outgoing(channel="webchat", to="+528112345678", message=OutboundMessage("x"))
+        )
     assert refused.value.retryable is False
 
 
@@ -347,7 +377,9 @@ def test_a_notice_queued_for_a_web_chat_resident_is_published(app, chat, db, run
     (address,) = all_rows(db, ContactAddress)
     with transaction(svc.engine, immediate=True) as session_:
         enqueue_after_commit(session_, svc.queue)
-        queued = queue_message(session_, svc.flows, address.contact_id, "ticket_update", OutboundMessage("✅ Quedó atendido."))
+        queued = queue_message(
+            session_, svc.flows, address.contact_id, "ticket_update", OutboundMessage("✅ Quedó atendido.")
+        )
     run_worker()
     assert _next_message(pubsub)["text"] == "✅ Quedó atendido."
     sent = next(m for m in all_rows(db, Message) if m.id == queued.id)
@@ -376,7 +408,7 @@ def _chunks(response):
 
 
 def _events(text: str) -> list[dict]:
-    return [json.loads(line[len("data: "):]) for line in text.splitlines() if line.startswith("data: {\"")]
+    return [json.loads(line[len("data: ") :]) for line in text.splitlines() if line.startswith('data: {"')]
 
 
 def test_the_stream_sends_a_published_message(app, client, chat, short_streams):
@@ -386,7 +418,10 @@ def test_the_stream_sends_a_published_message(app, client, chat, short_streams):
     assert response.headers["Cache-Control"] == "no-cache"
     chunks = _chunks(response)
     assert next(chunks).startswith("retry: ")  # subscribed by now
-    webchat.send(app.extensions["ventanilla"], Outgoing(channel="webchat", to=session, message=OutboundMessage("Hola de una persona", ("A",), ("a",))))
+    webchat.send(
+        app.extensions["ventanilla"],
+        Outgoing(channel="webchat", to=session, message=OutboundMessage("Hola de una persona", ("A",), ("a",))),
+    )
     rest = ""
     for chunk in chunks:
         rest += chunk
@@ -406,13 +441,18 @@ def test_the_stream_replays_what_came_while_nobody_listened_then_beats_and_ends(
     body = "".join(_chunks(client.get(f"/webchat/api/stream?token={chat.token}&after=1", buffered=False)))
     assert [e["text"] for e in _events(body)] == ["dos", "tres"]
     assert ": heartbeat" in body and body.endswith("event: bye\ndata: {}\n\n")
-    resumed = client.get(f"/webchat/api/stream?token={chat.token}&after=1", headers={"Last-Event-ID": "2"}, buffered=False)
+    resumed = client.get(
+        f"/webchat/api/stream?token={chat.token}&after=1", headers={"Last-Event-ID": "2"}, buffered=False
+    )
     assert [e["text"] for e in _events("".join(_chunks(resumed)))] == ["tres"]
 
 
 def test_streams_are_per_session(app, client, short_streams):
     alice, bob = Chat(client), Chat(client)
-    webchat.send(app.extensions["ventanilla"], Outgoing(channel="webchat", to=session_of(app, alice.token), message=OutboundMessage("para Alice")))
+    webchat.send(
+        app.extensions["ventanilla"],
+        Outgoing(channel="webchat", to=session_of(app, alice.token), message=OutboundMessage("para Alice")),
+    )
     body = "".join(_chunks(client.get(f"/webchat/api/stream?token={bob.token}", buffered=False)))
     assert _events(body) == []
 
@@ -441,7 +481,9 @@ def limited_app(tmp_path, redis_url):
     from bot.db.engine import create_tables
     from tests.support.app import app_settings
 
-    app = create_app(app_settings(tmp_path, redis_url, webchat_message_limit="3 per minute", webchat_session_limit="2 per minute"))
+    app = create_app(
+        app_settings(tmp_path, redis_url, webchat_message_limit="3 per minute", webchat_session_limit="2 per minute")
+    )
     with app.app_context():
         create_tables(app.extensions["ventanilla"].engine)
     yield app

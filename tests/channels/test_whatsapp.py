@@ -83,7 +83,9 @@ def test_subscription_handshake(client, args, status):
 def test_unset_verify_token_refuses_the_handshake(app, client):
     svc = app.extensions["ventanilla"]
     svc.config = svc.config.replace(whatsapp_verify_token="")
-    response = client.get(WEBHOOK_PATH, query_string={"hub.mode": "subscribe", "hub.verify_token": "", "hub.challenge": "1"})
+    response = client.get(
+        WEBHOOK_PATH, query_string={"hub.mode": "subscribe", "hub.verify_token": "", "hub.challenge": "1"}
+    )
     assert response.status_code == 403
 
 
@@ -149,13 +151,31 @@ def _broken(change):
         _broken(lambda p: first_message(p).update(type="location", location={"latitude": 95, "longitude": -100.4})),
         _broken(lambda p: first_message(p).update(type="image", image={"mime_type": "image/jpeg"})),
         _broken(lambda p: first_message(p).update(type="image", image={"id": "../../me"})),
-        _broken(lambda p: first_message(p).update(type="interactive", interactive={"type": "button_reply", "button_reply": {"title": "Sí"}})),
+        _broken(
+            lambda p: first_message(p).update(
+                type="interactive", interactive={"type": "button_reply", "button_reply": {"title": "Sí"}}
+            )
+        ),
         _broken(lambda p: p["entry"][0]["changes"][0]["value"].update(statuses=[{"status": "read"}])),
     ],
     ids=[
-        "not-json", "empty", "a-list", "not-whatsapp", "entry-not-list", "changes-not-list", "value-not-object",
-        "no-id", "no-from", "empty-text", "sender-not-phone", "latitude-word", "latitude-range", "media-without-id",
-        "media-id-path", "reply-without-id", "status-without-id",
+        "not-json",
+        "empty",
+        "a-list",
+        "not-whatsapp",
+        "entry-not-list",
+        "changes-not-list",
+        "value-not-object",
+        "no-id",
+        "no-from",
+        "empty-text",
+        "sender-not-phone",
+        "latitude-word",
+        "latitude-range",
+        "media-without-id",
+        "media-id-path",
+        "reply-without-id",
+        "status-without-id",
     ],
 )
 def test_signed_malformed_body_is_400_and_stores_nothing(client, db, body):
@@ -165,11 +185,26 @@ def test_signed_malformed_body_is_400_and_stores_nothing(client, db, body):
 
 
 def test_other_change_fields_and_empty_changes_are_acknowledged(client, db):
-    payload = {"object": "whatsapp_business_account", "entry": [{"id": "104455667788990", "changes": [
-        {"field": "message_template_status_update", "value": {"event": "APPROVED", "message_template_name": "ticket_update"}},
-        {"field": "account_update", "value": {"phone_number": "5218187654321", "event": "VERIFIED_ACCOUNT"}},
-        {"field": "messages", "value": {"messaging_product": "whatsapp", "metadata": {}}},
-    ]}, {"id": "104455667788990"}]}
+    payload = {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "104455667788990",
+                "changes": [
+                    {
+                        "field": "message_template_status_update",
+                        "value": {"event": "APPROVED", "message_template_name": "ticket_update"},
+                    },
+                    {
+                        "field": "account_update",
+                        "value": {"phone_number": "5218187654321", "event": "VERIFIED_ACCOUNT"},
+                    },
+                    {"field": "messages", "value": {"messaging_product": "whatsapp", "metadata": {}}},
+                ],
+            },
+            {"id": "104455667788990"},
+        ],
+    }
     response = post(client, payload)
     assert response.status_code == 200 and response.get_json() == {"ok": True}
     assert all_rows(db, Message) == []
@@ -187,9 +222,22 @@ LUPITA_E164 = "+528112345678"
         ("interactive_button_reply", {"text": "Tiradero de basura", "payload": "illegal_dumping"}),
         ("interactive_list_reply", {"text": "Reportar un bache", "payload": "pothole"}),
         ("button", {"text": "Ver estado", "payload": "status"}),
-        ("location", {"text": "", "location": Location(
-            25.6581, -100.4025, "Av. José Vasconcelos 356, Del Valle, San Pedro Garza García, N.L.", "Parque Clouthier")}),
-        ("image", {"text": "Está enorme, frente a la tienda", "media": (Media("meta:1479537139650973", "image/jpeg"),)}),
+        (
+            "location",
+            {
+                "text": "",
+                "location": Location(
+                    25.6581,
+                    -100.4025,
+                    "Av. José Vasconcelos 356, Del Valle, San Pedro Garza García, N.L.",
+                    "Parque Clouthier",
+                ),
+            },
+        ),
+        (
+            "image",
+            {"text": "Está enorme, frente a la tienda", "media": (Media("meta:1479537139650973", "image/jpeg"),)},
+        ),
         ("document", {"text": "Mi reporte anterior", "media": (Media("meta:1034574378163425", "application/pdf"),)}),
         ("audio_voice", {"text": "", "media": (Media("meta:1003383421387256", "audio/ogg; codecs=opus"),)}),
         ("video", {"text": "Así se ve de noche", "media": (Media("meta:1684364868844417", "video/mp4"),)}),
@@ -225,7 +273,10 @@ def test_parse_ignores_reactions():
     assert parse(whatsapp_fixture("reaction")) == ([], [])
 
 
-@pytest.mark.parametrize("fixture, status", [("status_sent", "sent"), ("status_delivered", "delivered"), ("status_read", "read"), ("status_failed", "failed")])
+@pytest.mark.parametrize(
+    "fixture, status",
+    [("status_sent", "sent"), ("status_delivered", "delivered"), ("status_read", "read"), ("status_failed", "failed")],
+)
 def test_parse_statuses(fixture, status):
     messages, (parsed,) = parse(whatsapp_fixture(fixture))
     assert messages == [] and (parsed["id"], parsed["status"]) == (OUR_WAMID, status)
@@ -306,7 +357,8 @@ def test_two_options_arrive_as_buttons_and_a_tap_answers(lupita, run_worker, db,
     assert question["interactive"]["type"] == "button"
     buttons = question["interactive"]["action"]["buttons"]
     assert [(b["reply"]["id"], b["reply"]["title"]) for b in buttons] == [
-        ("missed_collection", "No pasó el camión"), ("illegal_dumping", "Tiradero de basura"),
+        ("missed_collection", "No pasó el camión"),
+        ("illegal_dumping", "Tiradero de basura"),
     ]
     lupita.taps("illegal_dumping", "Tiradero de basura")
     run_worker()
@@ -332,7 +384,7 @@ def test_statuses_move_forward_only(lupita, client, run_worker, no_network, db):
     seen = []
     for fixture in ("status_delivered", "status_read", "status_sent", "status_delivered"):
         assert post(client, whatsapp_fixture(fixture)).status_code == 200
-        seen.append([m.status for m in all_rows(db, Message) if m.direction == "out"][0])
+        seen.append(next(m.status for m in all_rows(db, Message) if m.direction == "out"))
     assert seen == ["delivered", "read", "read", "read"]  # a late "sent" or "delivered" does not go back
 
 
@@ -375,11 +427,13 @@ def test_a_batch_for_two_residents_is_handled_whole(lupita, client, run_worker, 
     by_resident = {}
     for body in graph.sent:
         by_resident.setdefault(body["to"], []).append(body)
-    lupita_texts = [b.get("text", {}).get("body") or b["interactive"]["body"]["text"] for b in by_resident["528112345678"]]
+    lupita_texts = [
+        b.get("text", {}).get("body") or b["interactive"]["body"]["text"] for b in by_resident["528112345678"]
+    ]
     assert "¿Dónde está el bache?" in lupita_texts[1] and "foto" in lupita_texts[2]
     beto = by_resident["525512345678"]
     assert beto[0]["interactive"]["type"] == "list" and beto[1]["interactive"]["type"] == "button"
-    first_out = [m for m in all_rows(db, Message) if m.provider_id == OUR_WAMID][0]
+    first_out = next(m for m in all_rows(db, Message) if m.provider_id == OUR_WAMID)
     assert first_out.status == "delivered"  # the batch's status was recorded too
 
 
@@ -404,10 +458,17 @@ def test_graph_429_is_retried_and_delivered_once(app, lupita, run_worker, retry_
 
 
 def test_outside_the_24_hour_window_fails_without_retry(app, lupita, run_worker, no_network, db):
-    reengagement = {"error": {
-        "message": "(#131047) Re-engagement message", "type": "OAuthException", "code": 131047,
-        "error_data": {"messaging_product": "whatsapp", "details": "More than 24 hours have passed since the recipient last replied."},
-    }}
+    reengagement = {
+        "error": {
+            "message": "(#131047) Re-engagement message",
+            "type": "OAuthException",
+            "code": 131047,
+            "error_data": {
+                "messaging_product": "whatsapp",
+                "details": "More than 24 hours have passed since the recipient last replied.",
+            },
+        }
+    }
     graph = GraphAPI(no_network, fail_first=[(400, reengagement)])
     lupita.says("hola")
     run_worker()
@@ -429,7 +490,9 @@ def test_sms_and_meta_whatsapp_from_one_number_are_one_resident(client, lupita, 
     assert "foto" in on_sms.says("Morelos y 5 de Mayo")  # the same conversation, one step on
     assert len(all_rows(db, Contact)) == 1
     assert [(m.channel, m.provider) for m in all_rows(db, Message) if m.direction == "in"] == [
-        ("whatsapp", "meta"), ("whatsapp", "meta"), ("sms", "twilio"),
+        ("whatsapp", "meta"),
+        ("whatsapp", "meta"),
+        ("sms", "twilio"),
     ]
 
 
@@ -477,8 +540,13 @@ def _outgoing(text="¿Qué pasó?", options=(), ids=None, template=None, to="+52
 
 def test_body_of_plain_text():
     body = message_body(_outgoing("Hola"))
-    assert body == {"messaging_product": "whatsapp", "recipient_type": "individual", "to": "528112345678",
-                    "type": "text", "text": {"body": "Hola", "preview_url": False}}
+    assert body == {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": "528112345678",
+        "type": "text",
+        "text": {"body": "Hola", "preview_url": False},
+    }
 
 
 @pytest.mark.parametrize(
@@ -536,11 +604,21 @@ def test_long_text_is_clipped_to_whatsapps_limit():
 
 
 def test_template_body():
-    template = {"meta": {"name": "ticket_update", "language": "es_MX"}, "twilio": "HX0", "variables": ["2611-7K3M9Q", "atendido"]}
+    template = {
+        "meta": {"name": "ticket_update", "language": "es_MX"},
+        "twilio": "HX0",
+        "variables": ["2611-7K3M9Q", "atendido"],
+    }
     body = message_body(_outgoing("Tu reporte…", template=template))
     assert body["type"] == "template" and body["template"] == {
-        "name": "ticket_update", "language": {"code": "es_MX"},
-        "components": [{"type": "body", "parameters": [{"type": "text", "text": "2611-7K3M9Q"}, {"type": "text", "text": "atendido"}]}],
+        "name": "ticket_update",
+        "language": {"code": "es_MX"},
+        "components": [
+            {
+                "type": "body",
+                "parameters": [{"type": "text", "text": "2611-7K3M9Q"}, {"type": "text", "text": "atendido"}],
+            }
+        ],
     }
 
 
@@ -564,7 +642,12 @@ def test_send_errors(svc, no_network, answer, retryable, code):
         no_network.add(responses.POST, MESSAGES_URL, body=answer)
     else:
         status, data = answer
-        no_network.add(responses.POST, MESSAGES_URL, status=status, **({"json": data} if isinstance(data, dict) else {"body": data}))
+        no_network.add(
+            responses.POST,
+            MESSAGES_URL,
+            status=status,
+            **({"json": data} if isinstance(data, dict) else {"body": data}),
+        )
     with pytest.raises(SendError) as caught:
         send(svc, _outgoing("Hola"))
     assert (caught.value.retryable, caught.value.code) == (retryable, code)
@@ -582,7 +665,10 @@ def test_send_without_credentials_is_a_final_error(svc):
 
 def test_fetch_media_in_two_steps(svc, no_network):
     fetched = graph_media(no_network, "1003383421387256", b"OggS voice", "audio/ogg")
-    assert fetch_media(svc, {"url": "meta:1003383421387256", "content_type": "audio/ogg; codecs=opus"}) == (b"OggS voice", "audio/ogg")
+    assert fetch_media(svc, {"url": "meta:1003383421387256", "content_type": "audio/ogg; codecs=opus"}) == (
+        b"OggS voice",
+        "audio/ogg",
+    )
     assert len(fetched) == 2
 
 

@@ -34,15 +34,21 @@ def gunicorn(tmp_path, redis_url):
     """Our app under gunicorn with 3 worker processes sharing one SQLite file."""
     port = free_port()
     env = {
-        **os.environ, "DATABASE_URL": database_url(tmp_path, "app.db"), "REDIS_URL": redis_url,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "PUBLIC_URL": f"http://127.0.0.1:{port}",
+        **os.environ,
+        "DATABASE_URL": database_url(tmp_path, "app.db"),
+        "REDIS_URL": redis_url,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "FLOWS_PATH": str(ROOT / "flows.yaml"),
     }
     subprocess.run([BIN / "ventanilla", "init-db"], env=env, check=True, capture_output=True)
     log = open(tmp_path / "gunicorn.log", "w")
     process = subprocess.Popen(
         [BIN / "gunicorn", "--workers", "3", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     wait_until(lambda: http_get(base + "/healthz")[0] == 200)
@@ -104,7 +110,11 @@ def test_make_run_serves_delivers_and_stops_on_ctrl_c(tmp_path):
     log_path = tmp_path / "run.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [BIN / "ventanilla", "run"], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [BIN / "ventanilla", "run"],
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"

@@ -49,7 +49,11 @@ def test_flows_check_broken_lists_path_line_col(runner, copy):
     line = break_file(copy)
     result = runner.invoke(main, ["flows", "check", str(copy)])
     assert result.exit_code == 1
-    assert re.search(rf"^{re.escape(str(copy))}:{line}:15: flow 'pothole', step 'confirm': unknown step kind 'confirmar'", result.output, re.M)
+    assert re.search(
+        rf"^{re.escape(str(copy))}:{line}:15: flow 'pothole', step 'confirm': unknown step kind 'confirmar'",
+        result.output,
+        re.M,
+    )
 
 
 def test_flows_check_reads_flows_path_from_the_environment(runner, copy):
@@ -67,16 +71,15 @@ def test_flows_test_passes_on_the_shipped_transcripts(runner):
 def test_flows_test_fails_on_a_broken_transcript(runner, copy):
     wrong = copy.parent / "transcripts" / "wrong.yaml"
     wrong.write_text(
-        "- name: menú equivocado\n"
-        "  conversation:\n"
-        "    - resident: hola\n"
-        "      bot: 7. Pagar el predial\n",
+        "- name: menú equivocado\n  conversation:\n    - resident: hola\n      bot: 7. Pagar el predial\n",
         encoding="utf-8",
     )
     result = runner.invoke(main, ["flows", "test", "--flows", str(copy)])
     assert result.exit_code == 1
     first, summary = result.output.splitlines()
-    assert first.startswith(f"{wrong}:4: transcript 'menú equivocado': expected \"7. Pagar el predial\", bot said \"¡Hola! 👋 Soy Ventanilla")
+    assert first.startswith(
+        f'{wrong}:4: transcript \'menú equivocado\': expected "7. Pagar el predial", bot said "¡Hola! 👋 Soy Ventanilla'
+    )
     assert re.fullmatch(r"\d+ transcripts, 1 failed", summary)
 
 
@@ -87,7 +90,9 @@ def test_flows_test_runs_only_the_files_given(runner, copy):
 
 
 def test_flows_test_reports_an_unreadable_transcript_file(runner, copy):
-    (copy.parent / "transcripts" / "bad.yaml").write_text("- name: x\n  conversation:\n    - bot: hola\n", encoding="utf-8")
+    (copy.parent / "transcripts" / "bad.yaml").write_text(
+        "- name: x\n  conversation:\n    - bot: hola\n", encoding="utf-8"
+    )
     result = runner.invoke(main, ["flows", "test", "--flows", str(copy)])
     assert result.exit_code == 1
     assert "bad.yaml:3:7: transcript 'x': each turn starts with 'resident:'" in result.output
@@ -130,7 +135,8 @@ def test_flows_reload_touches_a_valid_file_and_prints_its_version(runner, copy):
 
 def test_chat_reports_a_pothole(runner):
     result = runner.invoke(
-        main, ["chat", "--flows", str(FLOWS)],
+        main,
+        ["chat", "--flows", str(FLOWS)],
         input="hola\nbache\n/location 25.65,-100.40 Esquina\n/photo\nsí\n/quit\n",
     )
     assert result.exit_code == 0, result.output
@@ -146,7 +152,8 @@ def test_chat_reports_a_pothole(runner):
 
 def test_chat_starts_in_a_flow_in_english_and_shows_events(runner):
     result = runner.invoke(
-        main, ["chat", "--flow", "trash", "--lang", "en", "--flows", str(FLOWS)],
+        main,
+        ["chat", "--flow", "trash", "--lang", "en", "--flows", str(FLOWS)],
         input="xyz\nxyz\nxyz\nstatus 2611-abc123\nSTOP\nhello\n",
     )
     assert result.exit_code == 0, result.output

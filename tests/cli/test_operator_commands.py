@@ -28,9 +28,12 @@ def stored(tmp_path) -> list[Operator]:
 
 
 def test_the_first_admin_is_added_with_a_password_asked_twice(tmp_path):
-    result = CliRunner().invoke(main, ["operators", "add", "Alcaldia@SanPedro.gob.mx", "--role", "admin"],
-                                input="una clave bien larga\nuna clave bien larga\n",
-                                env={"DATABASE_URL": database_url(tmp_path), "SECRET_KEY": "test"})
+    result = CliRunner().invoke(
+        main,
+        ["operators", "add", "Alcaldia@SanPedro.gob.mx", "--role", "admin"],
+        input="una clave bien larga\nuna clave bien larga\n",
+        env={"DATABASE_URL": database_url(tmp_path), "SECRET_KEY": "test"},
+    )
     assert result.exit_code == 0, result.output
     assert "added alcaldia@sanpedro.gob.mx (admin)" in result.output
     (admin,) = stored(tmp_path)
@@ -47,8 +50,19 @@ def test_an_operator_needs_a_department_and_a_long_password(tmp_path):
 
 
 def test_list_password_and_disable(tmp_path):
-    assert run(tmp_path, "add", "ana@x.mx", "--department", "parques", "--department", "obras_publicas",
-               password="una clave bien larga").exit_code == 0
+    assert (
+        run(
+            tmp_path,
+            "add",
+            "ana@x.mx",
+            "--department",
+            "parques",
+            "--department",
+            "obras_publicas",
+            password="una clave bien larga",
+        ).exit_code
+        == 0
+    )
     assert "ana@x.mx" in run(tmp_path, "list").output and "obras_publicas,parques" in run(tmp_path, "list").output
     assert run(tmp_path, "password", "ana@x.mx", password="otra clave bien larga").exit_code == 0
     engine = make_engine(database_url(tmp_path))

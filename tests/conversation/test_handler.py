@@ -29,9 +29,8 @@ def test_a_write_based_on_a_stale_read_is_refused_and_nothing_is_stored(app, db)
         snapshot = read_conversation(connection, first)
         flows, turn = _decide(svc, connection, snapshot, first, utcnow())
     handle_inbound(svc, whatsapp("basura", "SM3"))  # slips in between the read and the write
-    with pytest.raises(ConversationMovedError):
-        with connection_transaction(svc.engine, immediate=True) as connection:
-            _write(svc, connection, first, snapshot, flows, turn, utcnow())
+    with pytest.raises(ConversationMovedError), connection_transaction(svc.engine, immediate=True) as connection:
+        _write(svc, connection, first, snapshot, flows, turn, utcnow())
     assert [m.provider_id for m in all_rows(db, Message) if m.direction == "in"] == ["SM1", "SM3"]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -20,8 +20,11 @@ def operator_row(app, email: str) -> Operator:
 
 
 def admin_rules(app) -> list:
-    return [rule for rule in app.url_map.iter_rules()
-            if app.view_functions[rule.endpoint].__module__ == "bot.dashboard.admin"]
+    return [
+        rule
+        for rule in app.url_map.iter_rules()
+        if app.view_functions[rule.endpoint].__module__ == "bot.dashboard.admin"
+    ]
 
 
 def path_of(rule, operator_id: int) -> str:
@@ -39,12 +42,18 @@ def test_only_admins_reach_any_admin_route(app, desk, role):
     target = operator_row(app, "beto@x.mx").id
     someone = desk("ana@x.mx", role, ["obras_publicas", "parques"])
     rules = admin_rules(app)
-    assert {r.endpoint for r in rules} >= {"dashboard.operators", "dashboard.add_operator", "dashboard.edit_operator",
-                                           "dashboard.operator_password"}
+    assert {r.endpoint for r in rules} >= {
+        "dashboard.operators",
+        "dashboard.add_operator",
+        "dashboard.edit_operator",
+        "dashboard.operator_password",
+    }
     data = {"email": "nuevo@x.mx", "password": NEW_PASSWORD, "role": "admin", "active": "1"}
     for rule in rules:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            response = someone.get(path_of(rule, target)) if method == "GET" else someone.post(path_of(rule, target), data)
+            response = (
+                someone.get(path_of(rule, target)) if method == "GET" else someone.post(path_of(rule, target), data)
+            )
             assert response.status_code == 403, f"{method} {rule.rule}"
     assert operator_row(app, "beto@x.mx").role == "operator" and Desk(app, "beto@x.mx").login()  # password unchanged
     with Session(app.extensions["ventanilla"].engine) as db:
@@ -57,32 +66,54 @@ def test_the_list_shows_each_operator_with_role_departments_and_last_seen(app, d
     admin = desk("jefa@x.mx", "admin", [])
     rows = Tables(admin.get(OPERATORS).text, "data-operator")["operators"]
     assert rows["beto@x.mx"][:6] == ["beto@x.mx", "beto", "viewer", "parques", "yes", "never"]
-    assert rows["jefa@x.mx"][2:4] == ["admin", "all"] and rows["jefa@x.mx"][5].startswith(datetime.now(timezone.utc).strftime("%Y-%m-%d"))
+    assert rows["jefa@x.mx"][2:4] == ["admin", "all"] and rows["jefa@x.mx"][5].startswith(
+        datetime.now(UTC).strftime("%Y-%m-%d")
+    )
 
 
 def test_an_admin_adds_an_operator_who_can_sign_in_at_once(app, desk):
     admin = desk("jefa@x.mx", "admin", [])
-    response = admin.post(OPERATORS, {"email": " Carla@Parques.gob.mx ", "name": "Carla Ruiz", "role": "operator",
-                                      "password": NEW_PASSWORD, "departments": ["parques", "servicios_publicos"]})
+    response = admin.post(
+        OPERATORS,
+        {
+            "email": " Carla@Parques.gob.mx ",
+            "name": "Carla Ruiz",
+            "role": "operator",
+            "password": NEW_PASSWORD,
+            "departments": ["parques", "servicios_publicos"],
+        },
+    )
     assert response.status_code == 302
     added = operator_row(app, "carla@parques.gob.mx")
-    assert (added.name, added.role, added.departments, added.active) == ("Carla Ruiz", "operator", ["parques", "servicios_publicos"], True)
-    assert Desk(app, "carla@parques.gob.mx", NEW_PASSWORD).login().get("/dashboard/surveys/park_evaluation").status_code == 200
+    assert (added.name, added.role, added.departments, added.active) == (
+        "Carla Ruiz",
+        "operator",
+        ["parques", "servicios_publicos"],
+        True,
+    )
+    assert (
+        Desk(app, "carla@parques.gob.mx", NEW_PASSWORD).login().get("/dashboard/surveys/park_evaluation").status_code
+        == 200
+    )
     page = admin.get(OPERATORS).text
     assert "Added carla@parques.gob.mx." in page
     assert "jefa@x.mx added carla@parques.gob.mx as operator of parques, servicios_publicos" in page  # recent changes
     with Session(app.extensions["ventanilla"].engine) as db:  # kept in the database, not only shown
         assert [(c.actor, c.text) for c in db.exec(select(OperatorChange))] == [
-            ("jefa@x.mx", "added carla@parques.gob.mx as operator of parques, servicios_publicos")]
+            ("jefa@x.mx", "added carla@parques.gob.mx as operator of parques, servicios_publicos")
+        ]
 
 
-@pytest.mark.parametrize("form, problem", [
-    ({"email": "nuevo@x.mx", "password": "corta"}, "a password needs at least 10 characters"),
-    ({"email": "jefa@x.mx"}, "an operator with email jefa@x.mx exists already"),
-    ({"email": "sin-arroba"}, "an email address is needed"),
-    ({"email": "nuevo@x.mx", "role": "superuser"}, "Role must be one of admin, operator, viewer."),
-    ({"email": "nuevo@x.mx", "departments": ["parques", "bomberos"]}, "Unknown department: bomberos"),
-])
+@pytest.mark.parametrize(
+    "form, problem",
+    [
+        ({"email": "nuevo@x.mx", "password": "corta"}, "a password needs at least 10 characters"),
+        ({"email": "jefa@x.mx"}, "an operator with email jefa@x.mx exists already"),
+        ({"email": "sin-arroba"}, "an email address is needed"),
+        ({"email": "nuevo@x.mx", "role": "superuser"}, "Role must be one of admin, operator, viewer."),
+        ({"email": "nuevo@x.mx", "departments": ["parques", "bomberos"]}, "Unknown department: bomberos"),
+    ],
+)
 def test_adding_with_bad_input_is_a_clear_400_and_adds_nothing(app, desk, form, problem):
     admin = desk("jefa@x.mx", "admin", [])
     response = admin.post(OPERATORS, {"role": "operator", "password": NEW_PASSWORD, **form})
@@ -104,11 +135,19 @@ def test_a_new_department_takes_effect_on_the_operators_next_page(app, desk):
 def test_disabling_an_operator_signs_them_out_at_once(app, desk):
     works = desk("beto@x.mx", "operator", ["obras_publicas"])
     admin = desk("jefa@x.mx", "admin", [])
-    assert edit(admin, operator_row(app, "beto@x.mx").id, "operator", ["obras_publicas"], active=False).status_code == 302
+    assert (
+        edit(admin, operator_row(app, "beto@x.mx").id, "operator", ["obras_publicas"], active=False).status_code == 302
+    )
     response = works.get("/dashboard/overview")
     assert response.status_code == 302 and response.location.startswith("/dashboard/login")
-    refused = works.client.post("/dashboard/login", data={"email": "beto@x.mx", "password": PASSWORD,
-                                                          "csrf_token": Desk.token_from(works.client.get("/dashboard/login"))})
+    refused = works.client.post(
+        "/dashboard/login",
+        data={
+            "email": "beto@x.mx",
+            "password": PASSWORD,
+            "csrf_token": Desk.token_from(works.client.get("/dashboard/login")),
+        },
+    )
     assert refused.status_code == 401
     rows = Tables(admin.get(OPERATORS).text, "data-operator")["operators"]
     assert rows["beto@x.mx"][4] == "no"
@@ -150,14 +189,23 @@ def test_a_new_password_ends_the_operators_sessions_and_replaces_the_old_one(app
 
 
 def test_departments_come_from_flows_yaml_with_slas_tickets_and_operators(app, desk):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     seed_ticket(app, created_at=now - timedelta(days=3))  # overdue after 48h
     seed_ticket(app)
     seed_ticket(app, status="resolved")
     add_operator(app, "beto@x.mx", "operator", ["obras_publicas", "parques"])
     html = desk("jefa@x.mx", "admin", []).get(OPERATORS).text
     departments = Tables(html, "data-department")["departments"]
-    assert departments["obras_publicas"] == ["obras_publicas", "Obras Públicas", "webhook", "5d", "pothole: 2d", "2", "1", "1"]
+    assert departments["obras_publicas"] == [
+        "obras_publicas",
+        "Obras Públicas",
+        "webhook",
+        "5d",
+        "pothole: 2d",
+        "2",
+        "1",
+        "1",
+    ]
     assert departments["parques"] == ["parques", "Parques y Jardines", "dashboard", "5d", "—", "0", "0", "1"]
     assert departments["servicios_publicos"][3:] == ["3d", "—", "0", "0", "0"]
     assert "edited in flows.yaml" in html or "change them there" in html

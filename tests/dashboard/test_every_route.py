@@ -44,8 +44,11 @@ def test_every_dashboard_route_sends_a_stranger_to_sign_in(app, client):
 
 
 def test_every_route_outside_the_dashboard_is_public_on_purpose(app):
-    unexpected = {r.endpoint for r in app.url_map.iter_rules() if not r.rule.startswith("/dashboard")
-                  and r.endpoint not in PUBLIC and not r.endpoint.startswith("webchat.")}  # the web chat: session tokens
+    unexpected = {
+        r.endpoint
+        for r in app.url_map.iter_rules()
+        if not r.rule.startswith("/dashboard") and r.endpoint not in PUBLIC and not r.endpoint.startswith("webchat.")
+    }  # the web chat: session tokens
     assert not unexpected, f"routes that are public without a reason here: {unexpected}"
 
 

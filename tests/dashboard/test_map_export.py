@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -32,8 +32,13 @@ def geojson(response) -> dict:
 
 
 def test_csv_exports_the_filtered_tickets_with_masked_phones(app, desk):
-    bache = seed_ticket(app, category="bache", phone=PHONE, summary="Bache en Juárez",
-                        created_at=datetime(2026, 4, 1, 12, 30, tzinfo=timezone.utc))
+    bache = seed_ticket(
+        app,
+        category="bache",
+        phone=PHONE,
+        summary="Bache en Juárez",
+        created_at=datetime(2026, 4, 1, 12, 30, tzinfo=UTC),
+    )
     seed_ticket(app, category="handover")
     response = desk("ana@x.mx", "operator", OBRAS).get("/dashboard/export.csv?category=bache&status=all")
     assert response.is_streamed and response.mimetype == "text/csv"
@@ -49,7 +54,7 @@ def test_csv_exports_the_filtered_tickets_with_masked_phones(app, desk):
     assert row["overdue"] == "yes" and float(row["longitude"]) == pytest.approx(-100.4024)
 
 
-@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\",\"y\")", "+52 81", "-1+1", "@SUM(A1)", "\tTAB", "\rCR"])
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x","y")', "+52 81", "-1+1", "@SUM(A1)", "\tTAB", "\rCR"])
 def test_csv_cells_that_would_be_formulas_are_plain_text(app, desk, text):
     seed_ticket(app, summary=text)
     row = csv_rows(desk("ana@x.mx", "operator", OBRAS).get("/dashboard/export.csv"))[0]
@@ -72,11 +77,16 @@ def test_geojson_is_a_feature_collection_of_located_tickets_lon_lat(app, desk):
     located = seed_ticket(app, latitude=25.6573, longitude=-100.4024, phone=PHONE, summary="<b>hoyo</b>")
     seed_ticket(app, latitude=None, longitude=None)
     response = desk("ana@x.mx", "operator", OBRAS).get("/dashboard/export.geojson")
-    assert re.fullmatch(r'attachment; filename="ventanilla-tickets-[\d-]{10}\.geojson"', response.headers["Content-Disposition"])
+    assert re.fullmatch(
+        r'attachment; filename="ventanilla-tickets-[\d-]{10}\.geojson"', response.headers["Content-Disposition"]
+    )
     collection = geojson(response)
     assert collection["type"] == "FeatureCollection" and collection["capped"] is False
     [feature] = collection["features"]
-    assert feature["type"] == "Feature" and feature["geometry"] == {"type": "Point", "coordinates": [-100.4024, 25.6573]}
+    assert feature["type"] == "Feature" and feature["geometry"] == {
+        "type": "Point",
+        "coordinates": [-100.4024, 25.6573],
+    }
     properties = feature["properties"]
     assert properties["folio"] == located and properties["url"] == f"/dashboard/tickets/{located}"
     assert properties["summary"] == "<b>hoyo</b>" and properties["phone"] == "+5218•••••5678"
@@ -94,7 +104,7 @@ def test_geojson_limit_keeps_the_newest_and_says_it_capped(app, desk):
 
 def test_exports_follow_the_queue_filters(app, desk):
     resolved = seed_ticket(app, status="resolved", summary="Resuelto")
-    late = seed_ticket(app, created_at=datetime(2026, 1, 5, tzinfo=timezone.utc), summary="Atrasado en Hidalgo")
+    late = seed_ticket(app, created_at=datetime(2026, 1, 5, tzinfo=UTC), summary="Atrasado en Hidalgo")
     ana = desk("ana@x.mx", "operator", OBRAS)
     assert [r["folio"] for r in csv_rows(ana.get("/dashboard/export.csv?overdue=1&q=hidalgo"))] == [late]
     assert [f["id"] for f in geojson(ana.get("/dashboard/export.geojson?status=resolved"))["features"]] == [resolved]
@@ -121,11 +131,13 @@ def test_a_viewer_may_export_their_departments(app, desk):
 
 def test_bad_filters_on_exports_answer_400(app, desk):
     ana = desk("ana@x.mx", "operator", OBRAS)
-    for path, message in [("/dashboard/export.csv?from=01/02/2026", "from: use YYYY-MM-DD"),
-                          ("/dashboard/export.geojson?limit=0", "limit: a whole number"),
-                          ("/dashboard/export.geojson?limit=ten", "limit: a whole number"),
-                          ("/dashboard/export.geojson?limit=%C2%B2", "limit: a whole number"),
-                          ("/dashboard/export.csv?status=nope", "status: unknown 'nope'")]:
+    for path, message in [
+        ("/dashboard/export.csv?from=01/02/2026", "from: use YYYY-MM-DD"),
+        ("/dashboard/export.geojson?limit=0", "limit: a whole number"),
+        ("/dashboard/export.geojson?limit=ten", "limit: a whole number"),
+        ("/dashboard/export.geojson?limit=%C2%B2", "limit: a whole number"),
+        ("/dashboard/export.csv?status=nope", "status: unknown 'nope'"),
+    ]:
         response = ana.get(path)
         assert response.status_code == 400 and message in response.json["error"], path
     page = ana.get("/dashboard/map?sort=sideways")
@@ -136,7 +148,11 @@ def test_the_map_page_uses_local_leaflet_osm_tiles_and_the_filters(app, desk):
     page = desk("ana@x.mx", "operator", OBRAS).get("/dashboard/map?category=bache&overdue=1&sort=urgent")
     assert page.status_code == 200
     scripts = re.findall(r'<script src="([^"]+)"', page.text)
-    assert scripts == ["/static/dashboard/local-time.js", "/static/vendor/leaflet/leaflet.js", "/static/dashboard/map.js"]
+    assert scripts == [
+        "/static/dashboard/local-time.js",
+        "/static/vendor/leaflet/leaflet.js",
+        "/static/dashboard/map.js",
+    ]
     assert "/static/vendor/leaflet/leaflet.css" in page.text
     assert 'data-tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in page.text
     data_url = re.search(r'id="map" class="map" data-url="([^"]+)"', page.text)[1].replace("&amp;", "&")

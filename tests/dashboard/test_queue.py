@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -22,7 +22,7 @@ from bot.db.tables import Operator, Ticket
 from bot.tickets.search import normalise
 from tests.support.desks import RowCells, read_ticket, seed_ticket
 
-NOW = datetime.now(timezone.utc).replace(microsecond=0)
+NOW = datetime.now(UTC).replace(microsecond=0)
 OBRAS = ["obras_publicas"]
 
 
@@ -37,8 +37,14 @@ class QueueRows(RowCells):
     def open_row(self, tag: str, attrs: dict) -> None:
         if tag == "tr" and "data-id" in attrs:
             self.row = []
-            self.rows.append({"id": int(attrs["data-id"]), "url": attrs["data-url"],
-                              "classes": (attrs.get("class") or "").split(), "cells": self.row})
+            self.rows.append(
+                {
+                    "id": int(attrs["data-id"]),
+                    "url": attrs["data-url"],
+                    "classes": (attrs.get("class") or "").split(),
+                    "cells": self.row,
+                }
+            )
 
 
 def folios(response) -> list[str]:
@@ -101,10 +107,10 @@ def test_category_department_and_channel_filters(app, desk):
 
 
 def test_date_range_includes_both_days(app, desk):
-    seed_ticket(app, created_at=datetime(2026, 3, 31, 23, 59, tzinfo=timezone.utc))
-    first = seed_ticket(app, created_at=datetime(2026, 4, 1, 0, 0, tzinfo=timezone.utc))
-    last = seed_ticket(app, created_at=datetime(2026, 4, 30, 23, 59, tzinfo=timezone.utc))
-    seed_ticket(app, created_at=datetime(2026, 5, 1, 0, 0, tzinfo=timezone.utc))
+    seed_ticket(app, created_at=datetime(2026, 3, 31, 23, 59, tzinfo=UTC))
+    first = seed_ticket(app, created_at=datetime(2026, 4, 1, 0, 0, tzinfo=UTC))
+    last = seed_ticket(app, created_at=datetime(2026, 4, 30, 23, 59, tzinfo=UTC))
+    seed_ticket(app, created_at=datetime(2026, 5, 1, 0, 0, tzinfo=UTC))
     ana = desk("ana@x.mx", "operator", OBRAS)
     assert folios(ana.get("/dashboard/?from=2026-04-01&to=2026-04-30")) == [last, first]
     assert len(folios(ana.get("/dashboard/?from=2026-04-01"))) == 3
@@ -261,8 +267,13 @@ def test_parques_never_sees_obras_even_when_asking(app, desk):
     obras = seed_ticket(app, summary="Bache secreto")
     parques = seed_ticket(app, department="parques", category="areas_verdes")
     pat = desk("pat@x.mx", "operator", ["parques"])
-    for path in ("/dashboard/", "/dashboard/?department=obras_publicas", f"/dashboard/?q={obras}",
-                 "/dashboard/?q=secreto&status=all", "/dashboard/?sort=urgent&department=obras_publicas,parques"):
+    for path in (
+        "/dashboard/",
+        "/dashboard/?department=obras_publicas",
+        f"/dashboard/?q={obras}",
+        "/dashboard/?q=secreto&status=all",
+        "/dashboard/?sort=urgent&department=obras_publicas,parques",
+    ):
         response = pat.get(path)
         assert obras not in folios(response) and "Bache secreto" not in response.text, path
     assert folios(pat.get("/dashboard/?department=obras_publicas,parques")) == [parques]
@@ -311,9 +322,20 @@ def test_the_page_offers_keys_exports_and_the_map_with_its_filters(app, desk):
 
 
 def test_filters_round_trip_through_their_query_string():
-    args = MultiDict([("status", "received"), ("status", "resolved"), ("category", "bache"), ("department", "parques"),
-                      ("channel", "sms"), ("from", "2026-01-01"), ("to", "2026-01-31"), ("overdue", "1"),
-                      ("q", "  Juárez   5 "), ("sort", "urgent")])
+    args = MultiDict(
+        [
+            ("status", "received"),
+            ("status", "resolved"),
+            ("category", "bache"),
+            ("department", "parques"),
+            ("channel", "sms"),
+            ("from", "2026-01-01"),
+            ("to", "2026-01-31"),
+            ("overdue", "1"),
+            ("q", "  Juárez   5 "),
+            ("sort", "urgent"),
+        ]
+    )
     filters = parse_filters(args)
     assert filters.created_to == date(2026, 1, 31) and filters.words == ("juarez", "5")
     assert parse_filters(MultiDict(filters.as_args())) == filters

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,7 +17,7 @@ from tests.support.app import ROOT, Resident, app_settings
 from tests.support.desks import Desk, Tables, add_operator
 
 PARKS = "/dashboard/surveys/park_evaluation"
-NOW = datetime.now(timezone.utc).replace(microsecond=0)
+NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def add_responses(app, *answers: dict, at: datetime = NOW, flow: str = "park_evaluation") -> None:
@@ -26,12 +26,22 @@ def add_responses(app, *answers: dict, at: datetime = NOW, flow: str = "park_eva
         db.add(contact)
         db.flush()
         for n, given in enumerate(answers):
-            db.add(SurveyResponse(flow=flow, contact_id=contact.id, answers=given, created_at=at - timedelta(seconds=n)))
+            db.add(
+                SurveyResponse(flow=flow, contact_id=contact.id, answers=given, created_at=at - timedelta(seconds=n))
+            )
 
 
-def park(park_id: str, cleanliness: int, safety: int, lighting: int, comment: str | None = None, label: str = "") -> dict:
-    return {"park": park_id, "park_label": label or park_id, "cleanliness": cleanliness, "safety": safety,
-            "lighting": lighting, "comment": comment}
+def park(
+    park_id: str, cleanliness: int, safety: int, lighting: int, comment: str | None = None, label: str = ""
+) -> dict:
+    return {
+        "park": park_id,
+        "park_label": label or park_id,
+        "cleanliness": cleanliness,
+        "safety": safety,
+        "lighting": lighting,
+        "comment": comment,
+    }
 
 
 def chart(html: str, name: str) -> dict:
@@ -66,7 +76,13 @@ def test_each_park_shows_its_count_averages_and_distribution_in_tables_and_chart
     assert averages["labels"] == ["Parque Rufino Tamayo", "Parque Clouthier"]
     assert [d["data"] for d in averages["datasets"]] == [[3.67, 1.0], [4.67, 1.0], [2.33, 1.0]]
     cleanliness = chart(html, "rating-cleanliness")
-    assert [d["data"] for d in cleanliness["datasets"]] == [[0, 1], [1, 0], [0, 0], [1, 0], [1, 0]]  # scores 1..5 per park
+    assert [d["data"] for d in cleanliness["datasets"]] == [
+        [0, 1],
+        [1, 0],
+        [0, 0],
+        [1, 0],
+        [1, 0],
+    ]  # scores 1..5 per park
     assert chart(html, "timeline")["datasets"][0]["data"] == [4]
 
 
@@ -93,7 +109,7 @@ def test_comments_are_newest_first_with_park_and_date_and_paged(app, desk):
     first = operator.get(PARKS).text
     comments = re.findall(r'<td class="comment">(.*?)</td>', first)
     assert comments[:2] == ["comentario 00", "comentario 01"] and len(comments) == 20
-    assert "Comments <span class=\"muted\">(25)</span>" in first and "Page 1 of 2" in first
+    assert 'Comments <span class="muted">(25)</span>' in first and "Page 1 of 2" in first
     assert "Parque Clouthier" in first and NOW.strftime("%Y-%m-%d") in first
     second = operator.get(PARKS + "?page=2").text
     assert re.findall(r'<td class="comment">(.*?)</td>', second) == [f"comentario {n}" for n in range(20, 25)]
@@ -105,22 +121,29 @@ def test_the_date_range_narrows_every_figure(app, desk):
     operator = desk("ana@x.mx", "operator", ["parques"])
     day = (NOW - timedelta(days=10)).date().isoformat()
     html = operator.get(f"{PARKS}?since={day}&until={day}").text
-    assert Tables(html)["subjects-table"]["P002"][1:3] == ["1", "1.00"] and "hace diez días" in html and ">hoy<" not in html
+    assert (
+        Tables(html)["subjects-table"]["P002"][1:3] == ["1", "1.00"]
+        and "hace diez días" in html
+        and ">hoy<" not in html
+    )
     assert f'href="/dashboard/surveys/park_evaluation.csv?since={day}&amp;until={day}"' in html
     everything = Tables(operator.get(PARKS).text)["subjects-table"]["P002"]
     assert everything[1:3] == ["2", "3.00"]
 
 
-@pytest.mark.parametrize("query, problem", [
-    ("since=25/11/2026", "since: use YYYY-MM-DD"),
-    ("until=2026-02-30", "until: use YYYY-MM-DD"),
-    ("since=2026-11-20&until=2026-11-10", "since: the start date is after the end date"),
-    ("since=0001-01-01", "between the years 2000 and 2999"),
-    ("page=abc", "page: a positive whole number"),
-    ("page=0", "page: a positive whole number"),
-    ("page=%C2%B2", "page: a positive whole number"),
-    ("page=" + "9" * 5000, "page: a positive whole number"),
-])
+@pytest.mark.parametrize(
+    "query, problem",
+    [
+        ("since=25/11/2026", "since: use YYYY-MM-DD"),
+        ("until=2026-02-30", "until: use YYYY-MM-DD"),
+        ("since=2026-11-20&until=2026-11-10", "since: the start date is after the end date"),
+        ("since=0001-01-01", "between the years 2000 and 2999"),
+        ("page=abc", "page: a positive whole number"),
+        ("page=0", "page: a positive whole number"),
+        ("page=%C2%B2", "page: a positive whole number"),
+        ("page=" + "9" * 5000, "page: a positive whole number"),
+    ],
+)
 def test_a_filter_that_cannot_be_read_is_a_clear_400(app, desk, query, problem):
     operator = desk("ana@x.mx", "operator", ["parques"])
     for path in (PARKS, PARKS + ".csv") if "page" not in query else (PARKS,):  # the CSV has no pages
@@ -130,9 +153,11 @@ def test_a_filter_that_cannot_be_read_is_a_clear_400(app, desk, query, problem):
 
 def test_the_csv_has_a_row_a_response_labels_no_phone_and_defused_formulas(app, desk):
     resident = Resident(app.test_client())
-    for said in ("hola", "4", "rufino", "4", "5", "3", "=HYPERLINK(\"http://evil\",\"ver\")"):
+    for said in ("hola", "4", "rufino", "4", "5", "3", '=HYPERLINK("http://evil","ver")'):
         resident.says(said)
-    add_responses(app, park("P001", 1, 2, 3, "+52 81 1234 5678 -- llamen", label="Parque Clouthier"), at=NOW - timedelta(days=1))
+    add_responses(
+        app, park("P001", 1, 2, 3, "+52 81 1234 5678 -- llamen", label="Parque Clouthier"), at=NOW - timedelta(days=1)
+    )
     response = desk("ana@x.mx", "viewer", ["parques"]).get(PARKS + ".csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="park_evaluation-')
@@ -141,7 +166,7 @@ def test_the_csv_has_a_row_a_response_labels_no_phone_and_defused_formulas(app, 
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert rows[0] == ["date", "language", "park", "park_label", "cleanliness", "safety", "lighting", "comment"]
     assert rows[1][1:] == ["es", "P001", "Parque Clouthier", "1", "2", "3", "'+52 81 1234 5678 -- llamen"]
-    assert rows[2][1:] == ["es", "P002", "Parque Rufino Tamayo", "4", "5", "3", "'=HYPERLINK(\"http://evil\",\"ver\")"]
+    assert rows[2][1:] == ["es", "P002", "Parque Rufino Tamayo", "4", "5", "3", '\'=HYPERLINK("http://evil","ver")']
     assert len(rows) == 3 and "8112345678" not in body and "whatsapp" not in body
 
 
@@ -161,7 +186,9 @@ def test_viewers_of_the_department_and_admins_see_the_survey_with_its_count(app,
         listing = operator.get("/dashboard/surveys").text
         assert 'href="/dashboard/surveys/park_evaluation"' in listing and 'data-flow="park_evaluation">2<' in listing
         assert operator.get(PARKS).status_code == 200
-    assert desk("jefe@x.mx", "admin", []).get("/dashboard/surveys/pothole").status_code == 404  # a ticket flow, not a survey
+    assert (
+        desk("jefe@x.mx", "admin", []).get("/dashboard/surveys/pothole").status_code == 404
+    )  # a ticket flow, not a survey
 
 
 def test_a_survey_without_responses_says_so(app, desk):
@@ -205,7 +232,11 @@ BUS_SURVEYS = """
 @pytest.fixture
 def bus_app(tmp_path, redis_url):
     """The shipped flows plus two surveys of another shape: two choices and a 0..10 rating; one rating alone."""
-    text = (ROOT / "flows.yaml").read_text().replace("park_evaluation, city_info]", "park_evaluation, city_info, bus_rating, bus_stop]")
+    text = (
+        (ROOT / "flows.yaml")
+        .read_text()
+        .replace("park_evaluation, city_info]", "park_evaluation, city_info, bus_rating, bus_stop]")
+    )
     (tmp_path / "flows.yaml").write_text(text + BUS_SURVEYS)
     (tmp_path / "parks.csv").write_text((ROOT / "parks.csv").read_text())
     app = create_app(app_settings(tmp_path, redis_url, flows_path=str(tmp_path / "flows.yaml")))
@@ -215,16 +246,25 @@ def bus_app(tmp_path, redis_url):
 
 
 def test_any_survey_shape_is_shown_grouped_by_its_first_choice_or_as_a_whole(bus_app):
-    add_responses(bus_app, {"route": "r1", "how": "walk", "note": 10}, {"route": "r1", "how": "car", "note": 0},
-                  {"route": "r2", "how": "walk", "note": 7}, flow="bus_rating")
+    add_responses(
+        bus_app,
+        {"route": "r1", "how": "walk", "note": 10},
+        {"route": "r1", "how": "car", "note": 0},
+        {"route": "r2", "how": "walk", "note": 7},
+        flow="bus_rating",
+    )
     add_responses(bus_app, {"shade": 2}, {"shade": 5}, flow="bus_stop")
     desk = Desk(bus_app, add_operator(bus_app, "beto@x.mx", "viewer", ["servicios_publicos"])).login()
     html = desk.get("/dashboard/surveys/bus_rating").text
     tables = Tables(html)
-    assert tables["subjects-table"]["r1"] == ["Ruta 1", "2", "5.00"] and tables["note"]["r2"][8] == "1"  # a 7 for route 2
+    assert (
+        tables["subjects-table"]["r1"] == ["Ruta 1", "2", "5.00"] and tables["note"]["r2"][8] == "1"
+    )  # a 7 for route 2
     assert len(tables["note"]["r1"]) == 1 + 11 + 1  # scores 0..10 and the average
     assert '<tr><td>A pie</td><td class="num">2</td></tr><tr><td>En coche</td><td class="num">1</td></tr>' in html
-    assert chart(html, "choice-how")["labels"] == ["A pie", "En coche"] and chart(html, "choice-how")["datasets"][0]["data"] == [2, 1]
+    assert chart(html, "choice-how")["labels"] == ["A pie", "En coche"] and chart(html, "choice-how")["datasets"][0][
+        "data"
+    ] == [2, 1]
     stop = desk.get("/dashboard/surveys/bus_stop").text
     assert Tables(stop)["shade"][""] == ["All", "0", "1", "0", "0", "1", "3.50"]
     assert chart(stop, "rating-shade")["labels"] == ["All"] and "averages" not in stop and "No comments." in stop

@@ -27,11 +27,14 @@ def test_a_password_is_stored_as_argon2id_and_checked(app):
         assert authenticate(db, "nadie@sanpedro.gob.mx", PASSWORD) is None
 
 
-@pytest.mark.parametrize("email, password, role, problem", [
-    ("ana@x.mx", "short", "operator", "at least 10"),
-    ("not-an-email", PASSWORD, "operator", "email"),
-    ("ana@x.mx", PASSWORD, "superuser", "role"),
-])
+@pytest.mark.parametrize(
+    "email, password, role, problem",
+    [
+        ("ana@x.mx", "short", "operator", "at least 10"),
+        ("not-an-email", PASSWORD, "operator", "email"),
+        ("ana@x.mx", PASSWORD, "superuser", "role"),
+    ],
+)
 def test_an_operator_is_refused_with_a_reason(app, email, password, role, problem):
     with pytest.raises(OperatorError, match=problem), transaction(app.extensions["ventanilla"].engine) as db:
         create_operator(db, email, password, role, ["obras_publicas"])
@@ -41,8 +44,10 @@ def test_signing_in_opens_the_queue_and_a_wrong_password_does_not(app):
     add_operator(app, "ana@sanpedro.gob.mx")
     stranger = Desk(app, "ana@sanpedro.gob.mx", "wrong password!")
     page = stranger.client.get("/dashboard/login")
-    response = stranger.client.post("/dashboard/login", data={"email": stranger.email, "password": stranger.password,
-                                                               "csrf_token": Desk.token_from(page)})
+    response = stranger.client.post(
+        "/dashboard/login",
+        data={"email": stranger.email, "password": stranger.password, "csrf_token": Desk.token_from(page)},
+    )
     assert response.status_code == 401 and "Wrong email or password" in response.text
     assert stranger.client.get("/dashboard/").status_code == 302
 
@@ -55,7 +60,9 @@ def test_the_session_cookie_is_secure_httponly_and_samesite(app):
     add_operator(app, "ana@sanpedro.gob.mx")
     desk = Desk(app, "ana@sanpedro.gob.mx")
     page = desk.client.get("/dashboard/login")
-    response = desk.client.post("/dashboard/login", data={"email": desk.email, "password": PASSWORD, "csrf_token": Desk.token_from(page)})
+    response = desk.client.post(
+        "/dashboard/login", data={"email": desk.email, "password": PASSWORD, "csrf_token": Desk.token_from(page)}
+    )
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Expires" not in cookie  # a browser-session cookie; idleness is judged on the server
@@ -116,18 +123,24 @@ def test_a_disabled_operator_is_signed_out_at_once(app):
     assert desk.get("/dashboard/").status_code == 302
 
 
-@pytest.mark.parametrize("target, lands", [
-    ("/dashboard/?status=received", "/dashboard/?status=received"),
-    ("https://evil.example/dashboard/", "/dashboard/"),
-    ("//evil.example/dashboard/", "/dashboard/"),
-    ("/\\evil.example", "/dashboard/"),
-])
+@pytest.mark.parametrize(
+    "target, lands",
+    [
+        ("/dashboard/?status=received", "/dashboard/?status=received"),
+        ("https://evil.example/dashboard/", "/dashboard/"),
+        ("//evil.example/dashboard/", "/dashboard/"),
+        ("/\\evil.example", "/dashboard/"),
+    ],
+)
 def test_after_signing_in_only_a_dashboard_page_is_followed(app, target, lands):
     add_operator(app, "ana@sanpedro.gob.mx")
     client = app.test_client()
     page = client.get("/dashboard/login")
-    response = client.post("/dashboard/login", query_string={"next": target},
-                           data={"email": "ana@sanpedro.gob.mx", "password": PASSWORD, "csrf_token": Desk.token_from(page)})
+    response = client.post(
+        "/dashboard/login",
+        query_string={"next": target},
+        data={"email": "ana@sanpedro.gob.mx", "password": PASSWORD, "csrf_token": Desk.token_from(page)},
+    )
     assert response.status_code == 302 and response.location == lands
 
 
@@ -142,13 +155,17 @@ def strict_app(tmp_path, redis_url):
 
 def test_login_attempts_are_limited_in_redis_across_app_processes(strict_app, tmp_path, redis_url):
     add_operator(strict_app, "ana@sanpedro.gob.mx")
-    second_process = create_app(app_settings(tmp_path, redis_url, login_rate_limit="3 per minute"))  # same Redis, same DB
+    second_process = create_app(
+        app_settings(tmp_path, redis_url, login_rate_limit="3 per minute")
+    )  # same Redis, same DB
 
     def attempt(app, password="guess-guess-guess"):
         client = app.test_client()
         page = client.get("/dashboard/login")
-        return client.post("/dashboard/login", data={"email": "ana@sanpedro.gob.mx", "password": password,
-                                                     "csrf_token": Desk.token_from(page)}).status_code
+        return client.post(
+            "/dashboard/login",
+            data={"email": "ana@sanpedro.gob.mx", "password": password, "csrf_token": Desk.token_from(page)},
+        ).status_code
 
     assert [attempt(strict_app), attempt(second_process), attempt(strict_app)] == [401, 401, 401]
     assert attempt(second_process) == 429
@@ -172,8 +189,11 @@ def test_behind_a_trusted_proxy_limits_count_the_residents_address_not_the_proxy
     def attempt(client_address: str, email: str):
         client = app.test_client()
         page = client.get("/dashboard/login")
-        return client.post("/dashboard/login", headers={"X-Forwarded-For": client_address}, data={
-            "email": email, "password": "guess-guess-guess", "csrf_token": Desk.token_from(page)}).status_code
+        return client.post(
+            "/dashboard/login",
+            headers={"X-Forwarded-For": client_address},
+            data={"email": email, "password": "guess-guess-guess", "csrf_token": Desk.token_from(page)},
+        ).status_code
 
     assert [attempt("203.0.113.7", f"a{n}@x.mx") for n in range(3)] == [401, 401, 429]
     assert attempt("198.51.100.9", "b@x.mx") == 401  # another operator's office is not locked out
@@ -185,7 +205,9 @@ def test_an_email_with_control_characters_is_a_failed_sign_in_not_a_500(app, ema
     add_operator(app, "ana@sanpedro.gob.mx")
     client = app.test_client()
     page = client.get("/dashboard/login")
-    response = client.post("/dashboard/login", data={"email": email, "password": PASSWORD, "csrf_token": Desk.token_from(page)})
+    response = client.post(
+        "/dashboard/login", data={"email": email, "password": PASSWORD, "csrf_token": Desk.token_from(page)}
+    )
     assert response.status_code == 401
     with pytest.raises(OperatorError, match="email"), transaction(app.extensions["ventanilla"].engine) as db:
         create_operator(db, email, PASSWORD, "operator", ["parques"])
@@ -199,7 +221,9 @@ def test_a_queue_left_open_polling_for_new_tickets_still_idles_out(app):
     assert desk.get("/dashboard/queue.json?since=0").status_code == 200  # still signed in...
     with Session(app.extensions["ventanilla"].engine) as db:
         seen = db.exec(select(OperatorSession)).one().last_seen_at
-    assert utcnow().replace(tzinfo=None) - seen.replace(tzinfo=None) > idle - timedelta(minutes=3)  # ...but not kept alive
+    assert utcnow().replace(tzinfo=None) - seen.replace(tzinfo=None) > idle - timedelta(
+        minutes=3
+    )  # ...but not kept alive
     last_seen_ago(app, idle + timedelta(minutes=1))
     assert desk.get("/dashboard/queue.json?since=0").status_code == 401
     assert desk.get("/dashboard/").status_code == 302

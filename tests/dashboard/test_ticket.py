@@ -4,7 +4,7 @@ audited) and the actions on it: assign, status, note, reply, merge, retry a fail
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 from sqlmodel import Session, select
@@ -24,8 +24,6 @@ from tests.support.twilio_api import twilio_api, twilio_media
 SCRIPT = "<script>alert(1)</script>"
 
 
-
-
 def rows(app, model, **where) -> list:
     """Every row of a table (matching where), as stored now."""
     with Session(app.extensions["ventanilla"].engine) as db:
@@ -40,9 +38,7 @@ def events(app, folio: str, kind: str | None = None) -> list[TicketEvent]:
     return [e for e in rows(app, TicketEvent, ticket_id=ticket.id) if kind is None or e.kind == kind]
 
 
-
-
-NOW = datetime.now(timezone.utc) - timedelta(minutes=5)  # the conversation that made the ticket
+NOW = datetime.now(UTC) - timedelta(minutes=5)  # the conversation that made the ticket
 
 
 def add_message(app, folio: str, **fields) -> None:
@@ -75,8 +71,14 @@ def test_the_page_shows_summary_resident_transcript_photo_and_map(app, desk):
     photo = {"url": "https://api.twilio.com/media/ME1", "content_type": "image/jpeg", "stored": "a1b2c3.jpg"}
     folio = seed_ticket(app, phone="+528112345678", texts=("hola", "bache"), media=[photo], created_at=NOW)
     add_message(app, folio, direction="out", text="¿Dónde está el bache?", status="replied_inline", created_at=NOW)
-    add_message(app, folio, direction="in", text="", data={"media": [{"url": "u", "content_type": "image/jpeg", "stored": "d4e5f6.jpg"}]},
-                created_at=NOW)
+    add_message(
+        app,
+        folio,
+        direction="in",
+        text="",
+        data={"media": [{"url": "u", "content_type": "image/jpeg", "stored": "d4e5f6.jpg"}]},
+        created_at=NOW,
+    )
     page = desk("ana@x.mx").get(f"/dashboard/tickets/{folio.lower()}")
     assert page.status_code == 200
     html = page.text
@@ -85,7 +87,10 @@ def test_the_page_shows_summary_resident_transcript_photo_and_map(app, desk):
     said = re.findall(r'<li class="msg msg-(in|out)[^"]*">.*?<div class="msg-text">([^<]*)</div>', html, re.S)
     assert said == [("in", "hola"), ("in", "bache"), ("out", "¿Dónde está el bache?")]
     assert '<img src="/media/a1b2c3.jpg"' in html and 'src="/media/d4e5f6.jpg"' in html
-    assert 'data-lat="25.6573" data-lng="-100.4024"' in html and "openstreetmap.org/?mlat=25.6573&amp;mlon=-100.4024" in html
+    assert (
+        'data-lat="25.6573" data-lng="-100.4024"' in html
+        and "openstreetmap.org/?mlat=25.6573&amp;mlon=-100.4024" in html
+    )
     assert "/static/vendor/leaflet/leaflet.js" in html and "/static/dashboard/ticket.js" in html
 
 
@@ -112,7 +117,7 @@ def test_the_audit_trail_is_newest_first_and_says_who_and_why(app):
     ana.post(f"/dashboard/tickets/{folio}/note", {"text": "Llamar a la cuadrilla 3"})
     ana.post(f"/dashboard/tickets/{folio}/status", {"status": "in_progress", "reason": "cuadrilla en camino"})
     html = ana.get(f"/dashboard/tickets/{folio}").text
-    trail = html[html.index("Audit trail"):]
+    trail = html[html.index("Audit trail") :]
     assert re.findall(r'<span class="audit-what">([^<]*)</span>', trail) == ["status changed", "note", "received"]
     assert "received → in_progress" in trail and "Reason: cuadrilla en camino" in trail and "ana@x.mx" in trail
 
@@ -128,7 +133,7 @@ def test_duplicates_link_both_ways(app):
 def test_a_viewer_sees_the_page_without_any_action_form(app):
     folio = seed_ticket(app, status="delivery_failed")
     html = signed_in(app, "vera@x.mx", "viewer").get(f"/dashboard/tickets/{folio}").text
-    assert folio in html and "<form method=\"post\" action=\"/dashboard/tickets/" not in html
+    assert folio in html and '<form method="post" action="/dashboard/tickets/' not in html
 
 
 def test_the_retry_button_shows_only_for_a_failed_delivery(app):
@@ -139,9 +144,9 @@ def test_the_retry_button_shows_only_for_a_failed_delivery(app):
 
 
 def test_an_overdue_ticket_says_so(app):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    late = seed_ticket(app, created_at=datetime.now(timezone.utc) - timedelta(days=3), sla=timedelta(days=1))
+    late = seed_ticket(app, created_at=datetime.now(UTC) - timedelta(days=3), sla=timedelta(days=1))
     on_time, ana = seed_ticket(app), signed_in(app, "ana@x.mx")
     assert '<span class="badge overdue">overdue</span>' in ana.get(f"/dashboard/tickets/{late}").text
     assert '<span class="badge overdue">' not in ana.get(f"/dashboard/tickets/{on_time}").text
@@ -152,8 +157,9 @@ def test_an_overdue_ticket_says_so(app):
 
 def test_resolving_stores_the_status_audits_it_and_queues_the_residents_notice(app):
     folio = seed_ticket(app)
-    response = signed_in(app, "ana@x.mx").post(f"/dashboard/tickets/{folio}/status", {"status": "resolved", "reason": "bacheado"},
-                                               follow_redirects=True)
+    response = signed_in(app, "ana@x.mx").post(
+        f"/dashboard/tickets/{folio}/status", {"status": "resolved", "reason": "bacheado"}, follow_redirects=True
+    )
     assert "Status changed to resolved" in flashed(response)
     assert read_ticket(app, folio).status == "resolved"
     (change,) = events(app, folio, "status_changed")
@@ -191,8 +197,9 @@ def test_a_note_is_audited_and_never_sent(app):
 
 def test_a_reply_is_stored_and_queued_for_the_residents_channel(app):
     folio = seed_ticket(app, phone="+528112345678")
-    response = signed_in(app, "ana@x.mx").post(f"/dashboard/tickets/{folio}/reply", {"text": "Mañana pasa la cuadrilla"},
-                                               follow_redirects=True)
+    response = signed_in(app, "ana@x.mx").post(
+        f"/dashboard/tickets/{folio}/reply", {"text": "Mañana pasa la cuadrilla"}, follow_redirects=True
+    )
     assert "Reply queued" in flashed(response)
     (reply,) = rows(app, Message, direction="out")
     assert (reply.text, reply.channel, reply.status) == ("Mañana pasa la cuadrilla", "whatsapp", "queued")
@@ -208,24 +215,32 @@ def test_a_reply_to_a_resident_who_opted_out_is_not_sent_and_the_operator_is_tol
         contact = db.get(Contact, read_ticket(app, folio).contact_id)
         contact.opted_out = True
         db.add(contact)
-    response = signed_in(app, "ana@x.mx").post(f"/dashboard/tickets/{folio}/reply", {"text": "Hola"}, follow_redirects=True)
+    response = signed_in(app, "ana@x.mx").post(
+        f"/dashboard/tickets/{folio}/reply", {"text": "Hola"}, follow_redirects=True
+    )
     assert "Not sent: the resident opted out" in flashed(response)
     assert rows(app, Message, direction="out") == [] and events(app, folio, "replied") == []
 
 
 def test_a_whatsapp_reply_after_24_hours_goes_as_the_approved_template(app):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    folio = seed_ticket(app, created_at=datetime.now(timezone.utc) - timedelta(hours=30))
-    response = signed_in(app, "ana@x.mx").post(f"/dashboard/tickets/{folio}/reply", {"text": "Ya vamos"}, follow_redirects=True)
+    folio = seed_ticket(app, created_at=datetime.now(UTC) - timedelta(hours=30))
+    response = signed_in(app, "ana@x.mx").post(
+        f"/dashboard/tickets/{folio}/reply", {"text": "Ya vamos"}, follow_redirects=True
+    )
     assert "Reply queued to the resident." in flashed(response)
     (reply,) = rows(app, Message, direction="out")
-    assert reply.status == "queued" and reply.data["template"] == {"twilio": "HX00000000000000000000000000000002",
-                                                                   "variables": [folio, "Ya vamos"]}
+    assert reply.status == "queued" and reply.data["template"] == {
+        "twilio": "HX00000000000000000000000000000002",
+        "variables": [folio, "Ya vamos"],
+    }
 
 
-def test_a_whatsapp_reply_after_24_hours_without_a_template_is_kept_as_failed_and_the_operator_is_told(tmp_path, redis_url):
-    from datetime import datetime, timezone
+def test_a_whatsapp_reply_after_24_hours_without_a_template_is_kept_as_failed_and_the_operator_is_told(
+    tmp_path, redis_url
+):
+    from datetime import datetime
 
     from bot import create_app
     from bot.db.engine import create_tables
@@ -233,19 +248,23 @@ def test_a_whatsapp_reply_after_24_hours_without_a_template_is_kept_as_failed_an
 
     flows = (ROOT / "flows.yaml").read_text(encoding="utf-8")
     start = flows.index("  operator_reply:\n")
-    flows = flows[:start] + flows[flows.index("\ndepartments:", start) + 1:]  # the template section's last entry
+    flows = flows[:start] + flows[flows.index("\ndepartments:", start) + 1 :]  # the template section's last entry
     (tmp_path / "flows.yaml").write_text(flows, encoding="utf-8")
     (tmp_path / "parks.csv").write_text((ROOT / "parks.csv").read_text(encoding="utf-8"), encoding="utf-8")
     app = create_app(app_settings(tmp_path, redis_url, flows_path=str(tmp_path / "flows.yaml")))
     with app.app_context():
         create_tables(app.extensions["ventanilla"].engine)
-    folio = seed_ticket(app, created_at=datetime.now(timezone.utc) - timedelta(hours=30))
-    response = signed_in(app, "ana@x.mx").post(f"/dashboard/tickets/{folio}/reply", {"text": "Hola"}, follow_redirects=True)
+    folio = seed_ticket(app, created_at=datetime.now(UTC) - timedelta(hours=30))
+    response = signed_in(app, "ana@x.mx").post(
+        f"/dashboard/tickets/{folio}/reply", {"text": "Hola"}, follow_redirects=True
+    )
     assert "more than 24 hours passed" in flashed(response) and "'operator_reply' template" in flashed(response)
     (reply,) = rows(app, Message, direction="out")
     assert reply.status == "failed" and rows(app, Outbox) == []
     assert events(app, folio, "replied")[0].detail["status"] == "failed"
-    assert '<div class="msg-error">Not sent: outside WhatsApp' in response.text  # the failed reply shows in the conversation
+    assert (
+        '<div class="msg-error">Not sent: outside WhatsApp' in response.text
+    )  # the failed reply shows in the conversation
     app.extensions["ventanilla"].engine.dispose()
 
 
@@ -283,8 +302,9 @@ def test_assigning_to_someone_of_another_department_or_a_stranger_is_refused(app
 
 def test_merge_closes_the_duplicate_links_both_and_tells_its_resident(app):
     original, copy = seed_ticket(app), seed_ticket(app)
-    response = signed_in(app, "ana@x.mx").post(f"/dashboard/tickets/{copy}/merge", {"original": original.lower()},
-                                               follow_redirects=True)
+    response = signed_in(app, "ana@x.mx").post(
+        f"/dashboard/tickets/{copy}/merge", {"original": original.lower()}, follow_redirects=True
+    )
     assert f"Closed as a duplicate of {original}" in flashed(response)
     stored = read_ticket(app, copy)
     assert stored.duplicate_of == read_ticket(app, original).id and stored.status == "closed"
@@ -305,7 +325,11 @@ def test_merges_that_make_no_sense_are_refused(app):
         (other, copy, "is itself a duplicate: merge into its original"),
         (copy, other, "is already a duplicate"),
         (other, "2611-ZZZZZZ", "No ticket '2611-ZZZZZZ' among those you can see"),
-        (other, parques, f"No ticket '{parques}' among those you can see"),  # the same answer as a folio that does not exist
+        (
+            other,
+            parques,
+            f"No ticket '{parques}' among those you can see",
+        ),  # the same answer as a folio that does not exist
         (other, "", "Write the folio of the original"),
         (other, "2611-\x00AAAA", "That is not a folio"),  # PostgreSQL would refuse the NUL: a 500 without the check
     ]:
@@ -362,7 +386,9 @@ def test_a_residents_whatsapp_report_is_answered_from_the_dashboard(app, client,
 def test_a_merged_duplicate_not_yet_delivered_is_not_sent_to_the_department(app, run_worker, no_network):
     original, copy = seed_ticket(app), seed_ticket(app)
     with transaction(app.extensions["ventanilla"].engine) as db:
-        db.add(Outbox(kind="deliver_ticket", ticket_id=read_ticket(app, copy).id))  # still waiting (Redis was down, say)
+        db.add(
+            Outbox(kind="deliver_ticket", ticket_id=read_ticket(app, copy).id)
+        )  # still waiting (Redis was down, say)
     signed_in(app, "ana@x.mx").post(f"/dashboard/tickets/{copy}/merge", {"original": original})
     (outbox,) = [o for o in rows(app, Outbox) if o.kind == "deliver_ticket"]
     assert (outbox.status, outbox.last_error) == ("cancelled", f"merged into {original}")

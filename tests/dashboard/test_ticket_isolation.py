@@ -24,8 +24,11 @@ ACTIONS = {
 def database(app) -> list:
     """Everything an action could change, as stored now."""
     with Session(app.extensions["ventanilla"].engine) as db:
-        return [row.model_dump() for model in (Ticket, TicketEvent, Message, Outbox, Contact)
-                for row in db.exec(select(model).order_by(model.id)).all()]
+        return [
+            row.model_dump()
+            for model in (Ticket, TicketEvent, Message, Outbox, Contact)
+            for row in db.exec(select(model).order_by(model.id)).all()
+        ]
 
 
 @pytest.fixture
@@ -46,7 +49,9 @@ def test_only_the_tickets_own_department_may_act_on_it(app, obras, action):
     before = database(app)
 
     assert outsider.post(path, form).status_code == 404
-    assert outsider.post(f"/dashboard/tickets/2611-ZZZZZZ/{action}", form).status_code == 404  # the same as a folio that is not there
+    assert (
+        outsider.post(f"/dashboard/tickets/2611-ZZZZZZ/{action}", form).status_code == 404
+    )  # the same as a folio that is not there
     assert viewer.post(path, form).status_code == 403
     assert operator.client.post(path, data=form).status_code == 400  # no CSRF token
     assert operator.client.post(path, data={**form, "csrf_token": "forged"}).status_code == 400
@@ -106,7 +111,13 @@ def test_a_ticket_shows_only_its_own_conversation_not_the_residents_other_depart
         resident.says(text)
     with Session(app.extensions["ventanilla"].engine) as db:
         pothole, trash = (t.folio for t in db.exec(select(Ticket).order_by(Ticket.id)))
-    services_page = signed_in(app, "sergio@x.mx", departments=("servicios_publicos",)).get(f"/dashboard/tickets/{trash}").text
-    assert "Calle Allende 321" in services_page and "Morelos y 5 de Mayo" not in services_page and pothole not in services_page
+    services_page = (
+        signed_in(app, "sergio@x.mx", departments=("servicios_publicos",)).get(f"/dashboard/tickets/{trash}").text
+    )
+    assert (
+        "Calle Allende 321" in services_page
+        and "Morelos y 5 de Mayo" not in services_page
+        and pothole not in services_page
+    )
     obras_page = signed_in(app, "ana@x.mx").get(f"/dashboard/tickets/{pothole}").text
     assert "Morelos y 5 de Mayo" in obras_page and "Calle Allende" not in obras_page and trash not in obras_page

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -22,7 +22,7 @@ from bot.tickets.search import normalise
 from tests.support.app import ROOT, TEST_DATABASE_URL, database_url
 
 FLOWS = load_flows(ROOT / "flows.yaml")
-MOMENT = datetime(2026, 11, 2, 15, 30, tzinfo=timezone.utc)
+MOMENT = datetime(2026, 11, 2, 15, 30, tzinfo=UTC)
 FILLER_TICKETS = 1_100  # more than one round of the data migrations (0002's BATCH is 1000)
 
 
@@ -76,42 +76,142 @@ def fill_as_0001(engine) -> None:
     """A resident's whole story as a database at 0001 stored it: no due dates, no search text."""
     t = first_schema().tables
     with engine.begin() as db:
-        db.execute(t["contact"].insert(), [{"id": 1, "name": "Ana", "lang": "es", "opted_out": False, "created_at": MOMENT}])
-        db.execute(t["contactaddress"].insert(), [{"id": 1, "contact_id": 1, "kind": "phone", "address": "+5218110000001"}])
-        db.execute(t["conversation"].insert(), [{"id": 1, "contact_id": 1, "state": {"flow": "pothole"}, "seq": 4,
-                                                 "updated_at": MOMENT}])
-        db.execute(t["message"].insert(), [
-            {"id": 1, "contact_id": 1, "direction": "in", "channel": "whatsapp", "provider": "twilio", "provider_id": "SM1",
-             "reply_to_id": None, "text": "Hay un árbol caído", "data": {}, "status": "received", "error": "", "created_at": MOMENT},
-            {"id": 2, "contact_id": 1, "direction": "out", "channel": "whatsapp", "provider": "twilio", "provider_id": None,
-             "reply_to_id": 1, "text": "Gracias", "data": {"folio": "2611-AAAAAA"}, "status": "sent", "error": "",
-             "created_at": MOMENT},
-        ])
-        db.execute(t["ticket"].insert(), [_ticket(1, "2611-AAAAAA", summary="Árbol caído",
-                                                  answers={"where": "Calle Morelos", "photo": None, "count": 3})])
+        db.execute(
+            t["contact"].insert(), [{"id": 1, "name": "Ana", "lang": "es", "opted_out": False, "created_at": MOMENT}]
+        )
+        db.execute(
+            t["contactaddress"].insert(), [{"id": 1, "contact_id": 1, "kind": "phone", "address": "+5218110000001"}]
+        )
+        db.execute(
+            t["conversation"].insert(),
+            [{"id": 1, "contact_id": 1, "state": {"flow": "pothole"}, "seq": 4, "updated_at": MOMENT}],
+        )
+        db.execute(
+            t["message"].insert(),
+            [
+                {
+                    "id": 1,
+                    "contact_id": 1,
+                    "direction": "in",
+                    "channel": "whatsapp",
+                    "provider": "twilio",
+                    "provider_id": "SM1",
+                    "reply_to_id": None,
+                    "text": "Hay un árbol caído",
+                    "data": {},
+                    "status": "received",
+                    "error": "",
+                    "created_at": MOMENT,
+                },
+                {
+                    "id": 2,
+                    "contact_id": 1,
+                    "direction": "out",
+                    "channel": "whatsapp",
+                    "provider": "twilio",
+                    "provider_id": None,
+                    "reply_to_id": 1,
+                    "text": "Gracias",
+                    "data": {"folio": "2611-AAAAAA"},
+                    "status": "sent",
+                    "error": "",
+                    "created_at": MOMENT,
+                },
+            ],
+        )
+        db.execute(
+            t["ticket"].insert(),
+            [
+                _ticket(
+                    1,
+                    "2611-AAAAAA",
+                    summary="Árbol caído",
+                    answers={"where": "Calle Morelos", "photo": None, "count": 3},
+                )
+            ],
+        )
         db.execute(t["ticket"].insert(), [_ticket(n, f"2611-F{n:05d}") for n in range(2, FILLER_TICKETS + 2)])
-        db.execute(t["ticketevent"].insert(), [{"id": 1, "ticket_id": 1, "kind": "opened", "actor": "system",
-                                                "detail": {"channel": "whatsapp"}, "created_at": MOMENT}])
-        db.execute(t["outbox"].insert(), [{"id": 1, "kind": "deliver_ticket", "ticket_id": 1, "payload": {"ticket_id": 1},
-                                           "status": "pending", "attempts": 0, "available_at": None, "last_error": "",
-                                           "created_at": MOMENT, "done_at": None}])
-        db.execute(t["operator"].insert(), [{"id": 1, "email": "ana@sanpedro.gob.mx", "name": "Ana", "password_hash": "-",
-                                             "role": "admin", "departments": ["obras"], "active": True, "created_at": MOMENT}])
-        db.execute(t["surveyresponse"].insert(), [{"id": 1, "flow": "park", "contact_id": 1, "lang": "es",
-                                                   "answers": {"rating": 4}, "created_at": MOMENT}])
+        db.execute(
+            t["ticketevent"].insert(),
+            [
+                {
+                    "id": 1,
+                    "ticket_id": 1,
+                    "kind": "opened",
+                    "actor": "system",
+                    "detail": {"channel": "whatsapp"},
+                    "created_at": MOMENT,
+                }
+            ],
+        )
+        db.execute(
+            t["outbox"].insert(),
+            [
+                {
+                    "id": 1,
+                    "kind": "deliver_ticket",
+                    "ticket_id": 1,
+                    "payload": {"ticket_id": 1},
+                    "status": "pending",
+                    "attempts": 0,
+                    "available_at": None,
+                    "last_error": "",
+                    "created_at": MOMENT,
+                    "done_at": None,
+                }
+            ],
+        )
+        db.execute(
+            t["operator"].insert(),
+            [
+                {
+                    "id": 1,
+                    "email": "ana@sanpedro.gob.mx",
+                    "name": "Ana",
+                    "password_hash": "-",
+                    "role": "admin",
+                    "departments": ["obras"],
+                    "active": True,
+                    "created_at": MOMENT,
+                }
+            ],
+        )
+        db.execute(
+            t["surveyresponse"].insert(),
+            [{"id": 1, "flow": "park", "contact_id": 1, "lang": "es", "answers": {"rating": 4}, "created_at": MOMENT}],
+        )
         db.execute(t["flowversion"].insert(), [{"version": "v1", "text": "flows: {}", "created_at": MOMENT}])
     if engine.dialect.name == "postgresql":  # rows went in with explicit ids: move the sequences past them
         with engine.begin() as db:
             for name in ("contact", "message", "ticket", "outbox", "operator"):
-                db.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"))
+                db.execute(
+                    sa.text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
+                )
 
 
 def _ticket(id_: int, folio: str, summary: str = "Bache", answers: dict | None = None) -> dict:
-    return {"id": id_, "folio": folio, "contact_id": 1, "channel": "whatsapp", "flow": "pothole", "department": "obras",
-            "category": "bache", "priority": "normal", "status": "received", "summary": summary, "lang": "es",
-            "address": "Morelos y 5 de Mayo", "latitude": 25.66, "longitude": -100.4, "answers": answers or {},
-            "media": [], "duplicate_of": None, "external_id": None,
-            "created_at": MOMENT + timedelta(minutes=id_), "updated_at": MOMENT}
+    return {
+        "id": id_,
+        "folio": folio,
+        "contact_id": 1,
+        "channel": "whatsapp",
+        "flow": "pothole",
+        "department": "obras",
+        "category": "bache",
+        "priority": "normal",
+        "status": "received",
+        "summary": summary,
+        "lang": "es",
+        "address": "Morelos y 5 de Mayo",
+        "latitude": 25.66,
+        "longitude": -100.4,
+        "answers": answers or {},
+        "media": [],
+        "duplicate_of": None,
+        "external_id": None,
+        "created_at": MOMENT + timedelta(minutes=id_),
+        "updated_at": MOMENT,
+    }
 
 
 def snapshot(engine) -> dict[str, list[tuple]]:
@@ -121,12 +221,14 @@ def snapshot(engine) -> dict[str, list[tuple]]:
         for table in first_schema().sorted_tables:
             columns = [sa.column(c.name) for c in table.columns]
             order = sa.column(table.primary_key.columns.keys()[0])
-            rows[table.name] = [tuple(row) for row in db.execute(sa.select(*columns).select_from(sa.table(table.name)).order_by(order))]
+            rows[table.name] = [
+                tuple(row) for row in db.execute(sa.select(*columns).select_from(sa.table(table.name)).order_by(order))
+            ]
     return rows
 
 
 def as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.utcoffset() is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.utcoffset() is None else moment.astimezone(UTC)
 
 
 # --- (a) an upgrade keeps every row and fills what 0002 added ---------------------------------------
@@ -143,8 +245,11 @@ def test_upgrading_a_0001_database_keeps_every_row_and_fills_due_dates_and_searc
     assert (done.before, done.after, done.adopted) == ("0001", "0002", None)
     assert snapshot(engine) == before
     with engine.connect() as db:
-        tickets = db.execute(sa.select(Ticket.id, Ticket.flow, Ticket.department, Ticket.created_at, Ticket.due_at,
-                                       Ticket.search_text).order_by(Ticket.id)).all()
+        tickets = db.execute(
+            sa.select(
+                Ticket.id, Ticket.flow, Ticket.department, Ticket.created_at, Ticket.due_at, Ticket.search_text
+            ).order_by(Ticket.id)
+        ).all()
     assert len(tickets) == FILLER_TICKETS + 1
     for ticket in tickets:
         assert as_utc(ticket.due_at) == as_utc(ticket.created_at) + FLOWS.sla(ticket.flow, ticket.department)
@@ -164,11 +269,22 @@ def test_the_app_writes_to_an_upgraded_database(engine):
     with transaction(engine) as db:
         ticket = db.get(Ticket, 1)
         ticket.assignee_id = 1
-        db.add(Ticket(folio="2612-NEWONE", contact_id=1, channel="sms", flow="pothole", department="obras",
-                      category="bache", summary="Fuga de agua"))
+        db.add(
+            Ticket(
+                folio="2612-NEWONE",
+                contact_id=1,
+                channel="sms",
+                flow="pothole",
+                department="obras",
+                category="bache",
+                summary="Fuga de agua",
+            )
+        )
     with engine.connect() as db:
         assert db.execute(sa.text("SELECT assignee_id FROM ticket WHERE id = 1")).scalar() == 1
-        assert "fuga de agua" in db.execute(sa.text("SELECT search_text FROM ticket WHERE folio = '2612-NEWONE'")).scalar()
+        assert (
+            "fuga de agua" in db.execute(sa.text("SELECT search_text FROM ticket WHERE folio = '2612-NEWONE'")).scalar()
+        )
 
 
 # --- (b) the models and the migrations agree --------------------------------------------------------
@@ -214,7 +330,9 @@ def test_a_database_made_before_migrations_without_the_later_columns_is_stamped_
     assert "stamped revision 0001" in caplog.text
     assert snapshot(engine) == before
     with engine.connect() as db:
-        assert db.execute(sa.text("SELECT count(*) FROM ticket WHERE due_at IS NULL OR search_text IS NULL")).scalar() == 0
+        assert (
+            db.execute(sa.text("SELECT count(*) FROM ticket WHERE due_at IS NULL OR search_text IS NULL")).scalar() == 0
+        )
     assert differences(engine) == []
 
 

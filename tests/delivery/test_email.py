@@ -22,7 +22,9 @@ class Inbox:
         self.messages = []
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default)))
+        self.messages.append(
+            (envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default))
+        )
         return "250 OK"
 
 
@@ -61,7 +63,10 @@ def test_the_department_inbox_gets_the_ticket_with_map_link_and_photo(app_with_d
     with session_of(app) as db:
         (ticket,) = all_rows(db, Ticket)
     assert recipients == ["obras.publicas@sanpedro.example.mx"] and ticket.status == "delivered"
-    assert message["Subject"] == f"[{ticket.folio}] {ticket.summary}" and message["Message-ID"] == f"<{ticket.folio}@ventanilla>"
+    assert (
+        message["Subject"] == f"[{ticket.folio}] {ticket.summary}"
+        and message["Message-ID"] == f"<{ticket.folio}@ventanilla>"
+    )
     body = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
     assert "https://www.openstreetmap.org/?mlat=25.6581&mlon=-100.4025" in body and f"Folio: {ticket.folio}" in body
     (photo,) = [p for p in message.walk() if p.get_content_type() == "image/jpeg"]

@@ -15,7 +15,9 @@ from tests.support.app import Resident, all_rows
 from tests.support.departments import session_of, work
 
 OPEN311 = "https://311.example.mx/open311/v2"
-OPEN311_BLOCK = f"      kind: open311\n      endpoint: {OPEN311}\n      api_key: llave-311\n      jurisdiction: sanpedro.gob.mx\n"
+OPEN311_BLOCK = (
+    f"      kind: open311\n      endpoint: {OPEN311}\n      api_key: llave-311\n      jurisdiction: sanpedro.gob.mx\n"
+)
 
 
 def report_pothole(app) -> None:
@@ -24,10 +26,6 @@ def report_pothole(app) -> None:
     resident.send("whatsapp_location")
     resident.says("omitir")
     assert "folio" in resident.says("sí")
-
-
-
-
 
 
 @pytest.mark.parametrize("app_with_departments", [OPEN311_BLOCK], indirect=True)
@@ -112,9 +110,15 @@ def test_dashboard_only_leaves_the_ticket_waiting_for_operators(app_with_departm
 
 def test_open311_form_without_coordinates_sends_the_address():
     delivery = Delivery(
-        target={"endpoint": OPEN311}, folio="2611-ABCDEF", options={},
-        ticket={"category": "bache", "summary": "Bache en Morelos", "location": {"address": "Morelos 100"}, "media": [
-            {"public_url": "https://v.example.mx/media/abc.jpg"}]},
+        target={"endpoint": OPEN311},
+        folio="2611-ABCDEF",
+        options={},
+        ticket={
+            "category": "bache",
+            "summary": "Bache en Morelos",
+            "location": {"address": "Morelos 100"},
+            "media": [{"public_url": "https://v.example.mx/media/abc.jpg"}],
+        },
     )
     with responses.RequestsMock() as mock:
         mock.add(responses.POST, f"{OPEN311}/requests.json", json=[{"service_request_id": "9"}])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import pytest
@@ -91,19 +92,44 @@ def test_sends_to_residents_keep_the_pace_and_a_429_is_retried_not_dropped(tmp_p
     graph = FakeGraph(throttle_first=2)
     stack = Stack(tmp_path, department)
     stack.env.update(
-        WHATSAPP_APP_SECRET="s3cret", WHATSAPP_TOKEN="token", WHATSAPP_PHONE_NUMBER_ID="1234",
-        WHATSAPP_GRAPH_URL=graph.url, WHATSAPP_PER_SECOND="2",
+        WHATSAPP_APP_SECRET="s3cret",
+        WHATSAPP_TOKEN="token",
+        WHATSAPP_PHONE_NUMBER_ID="1234",
+        WHATSAPP_GRAPH_URL=graph.url,
+        WHATSAPP_PER_SECOND="2",
     )
     stack.init_db()
     try:
         stack.start("redis", "web", "worker", "relay")
         residents = ["5218110000001", "5218110000002", "5218110000003"]
         for n, wa_id in enumerate(residents):
-            payload = {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
-                "messaging_product": "whatsapp", "metadata": {"display_phone_number": "5218187654321", "phone_number_id": "1234"},
-                "contacts": [{"profile": {"name": "Vecina"}, "wa_id": wa_id}],
-                "messages": [{"from": wa_id, "id": f"wamid.in{n}", "timestamp": "1764158400", "type": "text", "text": {"body": "hola"}}],
-            }}]}]}
+            payload = {
+                "object": "whatsapp_business_account",
+                "entry": [
+                    {
+                        "id": "1",
+                        "changes": [
+                            {
+                                "field": "messages",
+                                "value": {
+                                    "messaging_product": "whatsapp",
+                                    "metadata": {"display_phone_number": "5218187654321", "phone_number_id": "1234"},
+                                    "contacts": [{"profile": {"name": "Vecina"}, "wa_id": wa_id}],
+                                    "messages": [
+                                        {
+                                            "from": wa_id,
+                                            "id": f"wamid.in{n}",
+                                            "timestamp": "1764158400",
+                                            "type": "text",
+                                            "text": {"body": "hola"},
+                                        }
+                                    ],
+                                },
+                            }
+                        ],
+                    }
+                ],
+            }
             body = json.dumps(payload).encode()
             request = urllib.request.Request(stack.base + "/webhooks/whatsapp", data=body, method="POST")
             request.add_header("Content-Type", "application/json")
@@ -114,7 +140,7 @@ def test_sends_to_residents_keep_the_pace_and_a_429_is_retried_not_dropped(tmp_p
         assert graph.throttled == 2  # throttled, retried with backoff, never dropped
         assert sorted(body["to"] for _, body in graph.accepted) == [f"52811000000{n}" for n in (1, 2, 3)]
         moments = sorted(moment for moment, _ in graph.accepted)
-        assert all(b - a >= 0.45 for a, b in zip(moments, moments[1:])), moments  # 2 per second from our number
+        assert all(b - a >= 0.45 for a, b in itertools.pairwise(moments)), moments  # 2 per second from our number
     finally:
         stack.stop_all()
         graph.close()

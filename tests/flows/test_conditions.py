@@ -30,7 +30,7 @@ def test_conditions_evaluate(source, answers, expected):
 
 
 def test_names_are_collected_for_checking():
-    assert parse_condition('a == 1 and (b in [1, 2] or not c)').names == {"a", "b", "c"}
+    assert parse_condition("a == 1 and (b in [1, 2] or not c)").names == {"a", "b", "c"}
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,19 @@ from bot.flows.matching import Candidate, ChoiceIndex, normalize
 from tests.support.chat import Chat
 
 
-@pytest.mark.parametrize("text", ["bache", "1", "vache", "Bache", "BACHE!!", "hay un bache enorme en Morelos", "la opción 1 porfa", "reportar un bache"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bache",
+        "1",
+        "vache",
+        "Bache",
+        "BACHE!!",
+        "hay un bache enorme en Morelos",
+        "la opción 1 porfa",
+        "reportar un bache",
+    ],
+)
 def test_many_ways_to_pick_the_pothole(text):
     chat = Chat()
     chat.say("hola")
@@ -24,7 +36,9 @@ def test_many_ways_to_pick_the_pothole(text):
     assert chat.state.flow == "pothole"
 
 
-@pytest.mark.parametrize("text", ["recolección de basura", "recoleccion de basura", "basurra", "2", "el camion de la basura no paso"])
+@pytest.mark.parametrize(
+    "text", ["recolección de basura", "recoleccion de basura", "basurra", "2", "el camion de la basura no paso"]
+)
 def test_many_ways_to_pick_trash(text):
     chat = Chat()
     chat.say("hola")

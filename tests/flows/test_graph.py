@@ -24,7 +24,7 @@ def test_pothole_is_a_straight_line_to_a_ticket_for_public_works():
     assert 'flow_start(("start"))' in chart
     assert 'step_location["location · location<br/>¿Dónde está el bache?' in chart
     assert 'step_photo["photo · photo<br/>' in chart
-    assert "flow_end([\"end: ticket → obras_publicas #40;bache#41;\"])" in chart
+    assert 'flow_end(["end: ticket → obras_publicas #40;bache#41;"])' in chart
     assert edges(chart) == [
         "flow_start --> step_location",
         "step_location --> step_photo",
@@ -70,8 +70,13 @@ def test_every_node_an_edge_names_is_declared(flow_id):
 
 
 def test_labels_escape_what_mermaid_reads_as_syntax():
-    assert escape('a "b" [c] | {d} <e> (f) #g') == "a #quot;b#quot; #91;c#93; #124; #123;d#125; #lt;e#gt; #40;f#41; #35;g"
-    assert shorten("línea uno muy larga que sigue y sigue sin parar nunca\nlínea dos") == "línea uno muy larga que sigue y sigue s…"
+    assert (
+        escape('a "b" [c] | {d} <e> (f) #g') == "a #quot;b#quot; #91;c#93; #124; #123;d#125; #lt;e#gt; #40;f#41; #35;g"
+    )
+    assert (
+        shorten("línea uno muy larga que sigue y sigue sin parar nunca\nlínea dos")
+        == "línea uno muy larga que sigue y sigue s…"
+    )
     assert shorten("corta\notra") == "corta"
 
 

@@ -50,8 +50,16 @@ def test_when_condition_skips_a_step():
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("hoy", "2026-11-26"), ("ayer", "2026-11-25"), ("antier", "2026-11-24"), ("24/11", "2026-11-24"),
-     ("24/11/2026", "2026-11-24"), ("2026-11-20", "2026-11-20"), ("20 de noviembre", "2026-11-20"), ("el 3 de octubre", "2026-10-03")],
+    [
+        ("hoy", "2026-11-26"),
+        ("ayer", "2026-11-25"),
+        ("antier", "2026-11-24"),
+        ("24/11", "2026-11-24"),
+        ("24/11/2026", "2026-11-24"),
+        ("2026-11-20", "2026-11-20"),
+        ("20 de noviembre", "2026-11-20"),
+        ("el 3 de octubre", "2026-10-03"),
+    ],
 )
 def test_date_answers(text, expected):
     chat = Chat()
@@ -132,7 +140,9 @@ def test_language_can_be_switched_mid_flow():
 def test_an_idle_conversation_expires_with_a_friendly_restart():
     chat = Chat()
     chat.say("bache")
-    stale = chat.state.__class__(**{**chat.state.to_dict(), "updated_at": (NOW - timedelta(hours=3)).isoformat(), "pending": (), "history": ()})
+    stale = chat.state.__class__(
+        **{**chat.state.to_dict(), "updated_at": (NOW - timedelta(hours=3)).isoformat(), "pending": (), "history": ()}
+    )
     turn = advance(FLOWS, stale, InboundMessage("sms", "+52", text="Morelos 100"), NOW, "x")
     assert "empezamos de nuevo" in turn.replies[0].text
     assert turn.state.flow is None
@@ -141,7 +151,14 @@ def test_an_idle_conversation_expires_with_a_friendly_restart():
 def test_a_recent_conversation_does_not_expire():
     chat = Chat()
     chat.say("bache")
-    recent = chat.state.__class__(**{**chat.state.to_dict(), "updated_at": (NOW - timedelta(minutes=30)).isoformat(), "pending": (), "history": ()})
+    recent = chat.state.__class__(
+        **{
+            **chat.state.to_dict(),
+            "updated_at": (NOW - timedelta(minutes=30)).isoformat(),
+            "pending": (),
+            "history": (),
+        }
+    )
     turn = advance(FLOWS, recent, InboundMessage("sms", "+52", text="Morelos 100"), NOW, "x")
     assert turn.state.answers["location"] == {"address": "Morelos 100"}
 

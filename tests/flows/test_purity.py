@@ -7,7 +7,19 @@ from pathlib import Path
 
 import bot.flows
 
-FORBIDDEN = {"flask", "sqlalchemy", "sqlmodel", "redis", "rq", "requests", "twilio", "werkzeug", "socket", "urllib", "http"}
+FORBIDDEN = {
+    "flask",
+    "sqlalchemy",
+    "sqlmodel",
+    "redis",
+    "rq",
+    "requests",
+    "twilio",
+    "werkzeug",
+    "socket",
+    "urllib",
+    "http",
+}
 
 
 def imported_roots(path: Path) -> set[str]:

@@ -61,7 +61,9 @@ def test_a_wrong_reply_reports_its_line_and_what_the_bot_said():
     assert (failure.source, failure.line, failure.transcript) == ("wrong.yaml", 8, "equivocado")
     assert failure.expected == '"¿Cuál es tu colonia?"'
     assert "¿Dónde está el bache? 📍 Comparte tu ubicación" in failure.actual
-    assert failure.format().startswith("wrong.yaml:8: transcript 'equivocado': expected \"¿Cuál es tu colonia?\", bot said \"¿Dónde está el bache?")
+    assert failure.format().startswith(
+        'wrong.yaml:8: transcript \'equivocado\': expected "¿Cuál es tu colonia?", bot said "¿Dónde está el bache?'
+    )
 
 
 def test_replies_are_rendered_with_numbered_options_and_matched_loosely():
@@ -171,7 +173,8 @@ def test_bot_not_catches_what_must_not_be_said():
 
 
 def test_locations_photos_and_time_passing():
-    assert not run("""\
+    assert not run(
+        """\
 - name: pin, foto y espera
   conversation:
     - resident: bache
@@ -184,12 +187,15 @@ def test_locations_photos_and_time_passing():
     location: {latitude: 25.1, longitude: -100.2, label: Esquina}
     media: [{url: https://example.mx/1.jpg}, {url: https://example.mx/2.jpg}]
     folio: %s
-""" % FOLIO)
+"""
+        % FOLIO
+    )
 
 
 def test_malformed_transcripts_are_reported_with_positions():
     with pytest.raises(TranscriptsInvalidError) as caught:
-        load_transcripts_text("""\
+        load_transcripts_text(
+            """\
 - name: roto
   conversation:
     - bot: sin residente
@@ -198,7 +204,9 @@ def test_malformed_transcripts_are_reported_with_positions():
       bott: typo
   ticket: {departamento: obras}
 - conversation: []
-""", "roto.yaml")
+""",
+            "roto.yaml",
+        )
     lines = str(caught.value).splitlines()
     assert lines[0].startswith("roto.yaml:3:7: transcript 'roto': each turn starts with 'resident:'")
     assert lines[1].startswith("roto.yaml:4:28: transcript 'roto': a location is [latitude, longitude]")

@@ -31,13 +31,15 @@ def unused_port() -> int:
 
 @pytest.fixture
 def app_without_redis(tmp_path):
-    app = create_app({
-        "database_url": database_url(tmp_path),
-        "redis_url": f"redis://127.0.0.1:{unused_port()}/0",
-        "flows_path": str(ROOT / "flows.yaml"),
-        "public_url": PUBLIC_URL,
-        "twilio_auth_token": AUTH_TOKEN,
-    })
+    app = create_app(
+        {
+            "database_url": database_url(tmp_path),
+            "redis_url": f"redis://127.0.0.1:{unused_port()}/0",
+            "flows_path": str(ROOT / "flows.yaml"),
+            "public_url": PUBLIC_URL,
+            "twilio_auth_token": AUTH_TOKEN,
+        }
+    )
     create_tables(app.extensions["ventanilla"].engine)
     return app
 

@@ -29,9 +29,11 @@ def test_registering_a_kind_twice_is_an_error(monkeypatch):
         return "told"
 
     with pytest.raises(JobRegistryError, match=r"tell_mayor.*first"):
+
         @job("tell_mayor")
         def second(outbox_id: int) -> str:
             return "told again"
+
     assert list(registry.JOBS.items()) == [("tell_mayor", first)]
 
 

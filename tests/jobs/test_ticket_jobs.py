@@ -45,7 +45,9 @@ def test_pothole_over_whatsapp_from_hello_to_delivered(resident, run_worker, db,
     assert ticket.status == "delivered"
     events = all_rows(db, TicketEvent)
     assert [e.kind for e in events] == ["received", "status_changed"]
-    assert events[1].detail["to"] == "delivered" and events[1].detail["via"] == "webhook" and events[1].actor == "system"
+    assert (
+        events[1].detail["to"] == "delivered" and events[1].detail["via"] == "webhook" and events[1].actor == "system"
+    )
     assert {o.kind: o.status for o in all_rows(db, Outbox)} == {"deliver_ticket": "done", "download_media": "done"}
     (photo,) = ticket.media  # the ticket keeps our copy: Twilio's URL expires
     stored = Path(app.extensions["ventanilla"].config.media_dir) / photo["stored"]
@@ -98,7 +100,11 @@ def test_park_evaluation_is_a_survey_response_not_a_ticket(resident, db):
     assert "Parque Rufino Tamayo" in resident.says("Faltan botes de basura")
     (response,) = all_rows(db, SurveyResponse)
     assert response.answers == {
-        "park": "P002", "park_label": "Parque Rufino Tamayo", "cleanliness": 4, "safety": 5, "lighting": 2,
+        "park": "P002",
+        "park_label": "Parque Rufino Tamayo",
+        "cleanliness": 4,
+        "safety": 5,
+        "lighting": 2,
         "comment": "Faltan botes de basura",
     }
     assert all_rows(db, Ticket) == [] and all_rows(db, Outbox) == []
@@ -120,5 +126,10 @@ def test_every_message_in_and_out_is_stored(resident, db):
     resident.says("hola")
     resident.says("bache")
     rows = all_rows(db, Message)
-    assert [(m.direction, m.text[:4]) for m in rows] == [("in", "hola"), ("out", "¡Hol"), ("in", "bach"), ("out", "¿Dón")]
+    assert [(m.direction, m.text[:4]) for m in rows] == [
+        ("in", "hola"),
+        ("out", "¡Hol"),
+        ("in", "bach"),
+        ("out", "¿Dón"),
+    ]
     assert rows[1].reply_to_id == rows[0].id and rows[1].data["options"][0] == "Reportar un bache"

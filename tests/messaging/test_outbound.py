@@ -3,6 +3,7 @@ and its status callbacks, retries on 429, and media copied into our store."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -26,13 +27,13 @@ from tests.support.twilio_api import PHOTO, twilio_api, twilio_media
 NOTICE = OutboundMessage("✅ Tu reporte 2611-ABCDEF quedó atendido.")
 
 
-
-
 def notify(app, contact_id: int, kind: str = "ticket_update", values=None, lang="es") -> Message | None:
     svc = app.extensions["ventanilla"]
     with transaction(svc.engine, immediate=True) as session:
         enqueue_after_commit(session, svc.queue)
-        return queue_message(session, svc.flows, contact_id, kind, NOTICE, values or {"folio": "2611-ABCDEF", "status": "resuelto"}, lang)
+        return queue_message(
+            session, svc.flows, contact_id, kind, NOTICE, values or {"folio": "2611-ABCDEF", "status": "resuelto"}, lang
+        )
 
 
 def age_messages(app, hours: float) -> None:
@@ -66,7 +67,9 @@ def test_outside_the_window_whatsapp_gets_the_approved_template(app, resident, r
     assert form["ContentVariables"] == '{"1": "2611-ABCDEF", "2": "resuelto"}'
 
 
-def test_outside_the_window_without_a_template_nothing_is_sent_and_the_reason_is_kept(app, resident, run_worker, db, no_network):
+def test_outside_the_window_without_a_template_nothing_is_sent_and_the_reason_is_kept(
+    app, resident, run_worker, db, no_network
+):
     calls = twilio_api(no_network)
     resident.says("hola")
     age_messages(app, hours=30)
@@ -115,7 +118,9 @@ def status_callback(client, sid: str, status: str, error: str = "", signature: s
     if error:
         form["ErrorCode"] = error
     url = PUBLIC_URL + "/webhooks/twilio/status"
-    return client.post("/webhooks/twilio/status", data=form, headers={"X-Twilio-Signature": signature or twilio_signature(url, form)})
+    return client.post(
+        "/webhooks/twilio/status", data=form, headers={"X-Twilio-Signature": signature or twilio_signature(url, form)}
+    )
 
 
 def test_status_callbacks_move_a_message_forward_only(app, client, resident, run_worker, db, no_network):
@@ -165,7 +170,9 @@ def test_media_downloaded_after_the_ticket_updates_the_ticket(app, resident, run
     [("image/jpeg", b"\xff\xd8" + b"x" * 2048), ("application/x-msdownload", b"MZ-not-a-photo")],
     ids=["too-large", "wrong-type"],
 )
-def test_refused_media_is_not_kept_and_the_resident_is_told(app, resident, run_worker, db, no_network, content_type, body):
+def test_refused_media_is_not_kept_and_the_resident_is_told(
+    app, resident, run_worker, db, no_network, content_type, body
+):
     svc = app.extensions["ventanilla"]
     svc.config = svc.config.replace(media_max_bytes=1024)
     calls = twilio_api(no_network)
@@ -177,7 +184,9 @@ def test_refused_media_is_not_kept_and_the_resident_is_told(app, resident, run_w
     run_worker()
     photo_message = next(m for m in all_rows(db, Message) if m.direction == "in" and m.data.get("media"))
     assert "refused" in photo_message.data["media"][0] and "stored" not in photo_message.data["media"][0]
-    assert [c["Body"] for c in calls] == ["No pude guardar tu archivo 😕 Solo acepto fotos, audios y PDF de hasta 10 MB."]
+    assert [c["Body"] for c in calls] == [
+        "No pude guardar tu archivo 😕 Solo acepto fotos, audios y PDF de hasta 10 MB."
+    ]
 
 
 def test_a_long_code_sends_one_sms_per_second(app, client, run_worker, db, no_network):
@@ -192,5 +201,5 @@ def test_a_long_code_sends_one_sms_per_second(app, client, run_worker, db, no_ne
     run_worker()
     moments = [call["_at"] for call in calls]
     assert len(moments) == 3
-    gaps = [b - a for a, b in zip(moments, moments[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(moments)]
     assert all(gap >= 0.95 for gap in gaps), gaps

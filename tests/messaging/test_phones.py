@@ -6,7 +6,16 @@ from bot.messaging.phones import PhoneError, mask_phone, normalize_phone
 
 
 @pytest.mark.parametrize(
-    "raw", ["+5218112345678", "+528112345678", "5218112345678", "528112345678", "8112345678", "+52 1 81 1234 5678", "+52 (81) 1234-5678"]
+    "raw",
+    [
+        "+5218112345678",
+        "+528112345678",
+        "5218112345678",
+        "528112345678",
+        "8112345678",
+        "+52 1 81 1234 5678",
+        "+52 (81) 1234-5678",
+    ],
 )
 def test_mexican_mobile_forms_are_one_number(raw):
     assert normalize_phone(raw) == "+528112345678"

@@ -31,9 +31,7 @@ WEBHOOK_PATH = "/webhooks/twilio"
 _sids = itertools.count(1)
 
 
-TEST_DATABASE_URL = os.environ.get(
-    "TEST_DATABASE_URL", ""
-)  # set: the suite runs on PostgreSQL
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")  # set: the suite runs on PostgreSQL
 
 
 def database_url(tmp_path: Path, name: str = "test.db") -> str:
@@ -95,12 +93,8 @@ class Resident:
         form.update({"From": self.base["From"], "To": self.base["To"], **fields})
         form.setdefault("MessageSid", "")
         if "MessageSid" not in fields:
-            form["MessageSid"] = form["SmsMessageSid"] = form["SmsSid"] = (
-                f"SM{next(_sids):032x}"
-            )
-        headers = {
-            "X-Twilio-Signature": twilio_signature(PUBLIC_URL + WEBHOOK_PATH, form)
-        }
+            form["MessageSid"] = form["SmsMessageSid"] = form["SmsSid"] = f"SM{next(_sids):032x}"
+        headers = {"X-Twilio-Signature": twilio_signature(PUBLIC_URL + WEBHOOK_PATH, form)}
         return self.client.post(WEBHOOK_PATH, data=form, headers=headers)
 
     def says(self, text: str = "", **fields) -> str:

@@ -35,18 +35,14 @@ def playwright():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.fail(
-            "the playwright package is missing: pip install -e '.[test]'", pytrace=False
-        )
+        pytest.fail("the playwright package is missing: pip install -e '.[test]'", pytrace=False)
     with sync_playwright() as p:
         yield p
 
 
 @pytest.fixture(scope="module")
 def browser(playwright):
-    browser = playwright.chromium.launch(
-        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-    )
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
     yield browser
     browser.close()
 

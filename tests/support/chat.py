@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.flows import (
@@ -15,7 +15,7 @@ from bot.flows import (
 FLOWS = load_flows(Path(__file__).parent.parent.parent / "flows.yaml", environ={})
 
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 class Chat:
@@ -34,6 +34,4 @@ class Chat:
         )
         self.state = turn.state
         self.events.extend(turn.events)
-        return "\n".join(
-            r.text + "".join(f"\n{o}" for o in r.options) for r in turn.replies
-        )
+        return "\n".join(r.text + "".join(f"\n{o}" for o in r.options) for r in turn.replies)

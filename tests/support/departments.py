@@ -30,9 +30,7 @@ def app_with_departments(tmp_path, redis_url, request):
         shutil.copy(ROOT / name, tmp_path / name)
     flows = tmp_path / "flows.yaml"
     text = flows.read_text()
-    old = text[
-        text.index("  obras_publicas:\n") : text.index("  servicios_publicos:\n")
-    ]
+    old = text[text.index("  obras_publicas:\n") : text.index("  servicios_publicos:\n")]
     flows.write_text(
         text.replace(
             old,
@@ -68,9 +66,7 @@ def department_endpoint(no_network, url: str) -> list:
     received = []
 
     def accept(request):
-        body = (
-            request.body if isinstance(request.body, bytes) else request.body.encode()
-        )
+        body = request.body if isinstance(request.body, bytes) else request.body.encode()
         if request.headers[SIGNATURE_HEADER] != sign(SECRET, body):
             return (401, {}, "bad signature")
         received.append((request.headers[IDEMPOTENCY_HEADER], json.loads(body)))

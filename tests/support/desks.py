@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -36,9 +36,7 @@ def add_operator(
 ) -> str:
     """Create an operator account; return its email."""
     with transaction(app.extensions["ventanilla"].engine) as db:
-        create_operator(
-            db, email, password, role, list(departments) if role != "admin" else []
-        )
+        create_operator(db, email, password, role, list(departments) if role != "admin" else [])
     return email
 
 
@@ -49,7 +47,7 @@ class Desk:
         self.client = app.test_client()
         self.email, self.password, self.csrf = email, password, ""
 
-    def login(self) -> "Desk":
+    def login(self) -> Desk:
         response = self.client.post(
             "/dashboard/login",
             data={
@@ -64,9 +62,7 @@ class Desk:
 
     @staticmethod
     def token_from(response) -> str:
-        found = re.search(
-            r'name="csrf-token" content="([^"]+)"', response.text
-        ) or re.search(
+        found = re.search(r'name="csrf-token" content="([^"]+)"', response.text) or re.search(
             r'name="csrf_token" type="hidden" value="([^"]+)"', response.text
         )
         assert found, f"no CSRF token on the page: {response.text[:300]}"
@@ -76,18 +72,14 @@ class Desk:
         return self.client.get(path, **kwargs)
 
     def post(self, path: str, data: dict | None = None, **kwargs):
-        return self.client.post(
-            path, data={"csrf_token": self.csrf, **(data or {})}, **kwargs
-        )
+        return self.client.post(path, data={"csrf_token": self.csrf, **(data or {})}, **kwargs)
 
 
 @pytest.fixture
 def desk(app):
     """Sign in as `email` (created with `role` and `departments` first): desk('ana@x', 'operator', ['parques'])."""
 
-    def sign_in(
-        email: str, role: str = "operator", departments=("obras_publicas",)
-    ) -> Desk:
+    def sign_in(email: str, role: str = "operator", departments=("obras_publicas",)) -> Desk:
         add_operator(app, email, role, departments)
         return Desk(app, email).login()
 
@@ -111,7 +103,7 @@ def seed_ticket(
     media: list | None = None,
 ) -> str:
     """Store a ticket as a finished conversation leaves it (contact, number, messages, ticket, audit); return its folio."""
-    created_at = created_at or datetime.now(timezone.utc)
+    created_at = created_at or datetime.now(UTC)
     phone = phone or f"+52181{next(_phones):08d}"
     with transaction(app.extensions["ventanilla"].engine) as db:
         contact = Contact(name="Lupita")
@@ -207,9 +199,7 @@ class Tables(RowCells):
     def open_row(self, tag: str, attrs: dict) -> None:
         if tag == "table":
             self.table = {}
-            self.tables.append(
-                (attrs.get("id") or attrs.get("data-step") or "", self.table)
-            )
+            self.tables.append((attrs.get("id") or attrs.get("data-step") or "", self.table))
         elif tag == "tr" and self.key in attrs and self.table is not None:
             self.row = self.table.setdefault(attrs[self.key], [])
 
@@ -217,9 +207,7 @@ class Tables(RowCells):
         return next(table for table_name, table in self.tables if table_name == name)
 
 
-def signed_in(
-    app, email: str, role: str = "operator", departments=("obras_publicas",)
-) -> Desk:
+def signed_in(app, email: str, role: str = "operator", departments=("obras_publicas",)) -> Desk:
     """A signed-in Desk without the password round trip (argon2 costs ~0.2 s a desk; login has its own tests)."""
     with transaction(app.extensions["ventanilla"].engine) as db:
         operator = Operator(

@@ -209,9 +209,7 @@ def field_value(key: str) -> st.SearchStrategy[str]:
 def twilio_form(draw, base: dict, sender: str, sid: str) -> list[tuple[str, str]]:
     """A Twilio form as (key, value) pairs: a real one with fields dropped, garbled, added or duplicated."""
     form = {**base, "From": draw(twilio_senders(sender))}
-    form["MessageSid"] = form["SmsMessageSid"] = form["SmsSid"] = draw(
-        st.one_of(st.just(sid), hostile_text(40))
-    )
+    form["MessageSid"] = form["SmsMessageSid"] = form["SmsSid"] = draw(st.one_of(st.just(sid), hostile_text(40)))
     for key in draw(
         st.lists(
             st.sampled_from(sorted(set(form) | set(TWILIO_KEYS))),
@@ -224,14 +222,10 @@ def twilio_form(draw, base: dict, sender: str, sid: str) -> list[tuple[str, str]
             form.pop(key, None)
         else:
             form[key] = "" if action == "empty" else draw(field_value(key))
-    for key, value in draw(
-        st.lists(st.tuples(hostile_text(30), hostile_text(30)), max_size=3)
-    ):
+    for key, value in draw(st.lists(st.tuples(hostile_text(30), hostile_text(30)), max_size=3)):
         form.setdefault(key, value)  # unknown fields (odd names included)
     pairs = list(form.items())
-    for key, value in draw(
-        st.lists(st.tuples(st.sampled_from(TWILIO_KEYS), hostile_text(30)), max_size=2)
-    ):
+    for key, value in draw(st.lists(st.tuples(st.sampled_from(TWILIO_KEYS), hostile_text(30)), max_size=2)):
         pairs.append((key, value))  # the same field twice
     return draw(st.permutations(pairs))
 
@@ -319,9 +313,7 @@ json_values = st.recursive(
     scalars,
     lambda inner: st.one_of(
         st.lists(inner, max_size=3),
-        st.dictionaries(
-            st.one_of(st.sampled_from(META_KEYS), json_text(8)), inner, max_size=3
-        ),
+        st.dictionaries(st.one_of(st.sampled_from(META_KEYS), json_text(8)), inner, max_size=3),
     ),
     max_leaves=6,
 )
@@ -352,21 +344,13 @@ def mutated(draw, tree, max_mutations: int = 3, focus: tuple = ()):
     tree = json.loads(json.dumps(tree))
     for _ in range(draw(st.integers(1, max_mutations))):
         paths = list(_paths(tree))
-        focused = [
-            p
-            for p in paths
-            if focus and p[: len(focus)] == focus and len(p) > len(focus)
-        ]
+        focused = [p for p in paths if focus and p[: len(focus)] == focus and len(p) > len(focus)]
         if focused and draw(st.integers(0, 4)):
             paths = focused
         path = draw(st.sampled_from(paths))
         node = _get(tree, path)
-        action = draw(
-            st.sampled_from(
-                ["replace", "replace", "drop", "empty", "wrap", "stringify", "add"]
-            )
-        )
-        if action == "replace" or not path and action == "drop":
+        action = draw(st.sampled_from(["replace", "replace", "drop", "empty", "wrap", "stringify", "add"]))
+        if action == "replace" or (not path and action == "drop"):
             new = draw(json_values)
         elif action == "drop":
             parent = _get(tree, path[:-1])
@@ -421,22 +405,16 @@ def meta_message(draw, wa_id: str, wamid: str) -> dict:
                     "button_reply",
                 ),
                 "button_reply": _maybe(
-                    st.fixed_dictionaries(
-                        {"id": _maybe(text, "pothole"), "title": text}
-                    ),
+                    st.fixed_dictionaries({"id": _maybe(text, "pothole"), "title": text}),
                     st.fixed_dictionaries({"id": st.just("pothole"), "title": said}),
                 ),
                 "list_reply": _maybe(
-                    st.fixed_dictionaries(
-                        {"id": text, "title": text, "description": text}
-                    ),
+                    st.fixed_dictionaries({"id": text, "title": text, "description": text}),
                     {"id": "trash", "title": "Basura"},
                 ),
             }
         ),
-        "button": st.fixed_dictionaries(
-            {"text": _maybe(text, said), "payload": _maybe(text, "yes")}
-        ),
+        "button": st.fixed_dictionaries({"text": _maybe(text, said), "payload": _maybe(text, "yes")}),
         "location": st.fixed_dictionaries(
             {
                 "latitude": _maybe(st.one_of(numberish(), scalars), 25.6581),
@@ -450,17 +428,13 @@ def meta_message(draw, wa_id: str, wamid: str) -> dict:
                 st.fixed_dictionaries(
                     {
                         "name": _maybe(
-                            st.fixed_dictionaries(
-                                {"formatted_name": _maybe(text, said)}
-                            ),
+                            st.fixed_dictionaries({"formatted_name": _maybe(text, said)}),
                             {"formatted_name": "Juan Pérez"},
                         ),
                         "phones": _maybe(
                             st.lists(
                                 _maybe(
-                                    st.fixed_dictionaries(
-                                        {"phone": text, "wa_id": text}
-                                    ),
+                                    st.fixed_dictionaries({"phone": text, "wa_id": text}),
                                     {"phone": "+52 81 8765 0000"},
                                 ),
                                 max_size=3,
@@ -491,9 +465,7 @@ def meta_message(draw, wa_id: str, wamid: str) -> dict:
         }
     )
     message = {
-        "from": draw(
-            _maybe(st.sampled_from(["", "+", "52", "5218110000000\n", "abc"]), wa_id, 8)
-        ),
+        "from": draw(_maybe(st.sampled_from(["", "+", "52", "5218110000000\n", "abc"]), wa_id, 8)),
         "id": draw(_maybe(json_text(40), wamid, 8)),
         "timestamp": draw(_maybe(st.one_of(numberish(), scalars), "1764004200")),
         "type": kind,
@@ -501,22 +473,16 @@ def meta_message(draw, wa_id: str, wamid: str) -> dict:
     if draw(st.integers(0, 3)) or kind == "contacts":
         body = bodies.get(
             kind,
-            media
-            if kind in ("image", "document", "audio", "video", "sticker")
-            else json_values,
+            media if kind in ("image", "document", "audio", "video", "sticker") else json_values,
         )
-        message["contacts" if kind == "contacts" else kind or "x"] = draw(
-            st.one_of(body, body, body, json_values)
-        )
+        message["contacts" if kind == "contacts" else kind or "x"] = draw(st.one_of(body, body, body, json_values))
     return message
 
 
 @st.composite
 def meta_batch(draw, wa_id: str, wamids) -> dict:
     """A whole webhook body: one entry and change (sometimes more), messages and statuses with wrong types here and there."""
-    messages = [
-        draw(meta_message(wa_id, next(wamids))) for _ in range(draw(st.integers(0, 3)))
-    ]
+    messages = [draw(meta_message(wa_id, next(wamids))) for _ in range(draw(st.integers(0, 3)))]
     statuses = draw(
         st.lists(
             st.fixed_dictionaries(
@@ -534,9 +500,7 @@ def meta_batch(draw, wa_id: str, wamids) -> dict:
     )
     value = {
         "messaging_product": "whatsapp",
-        "metadata": draw(
-            _maybe(json_values, {"display_phone_number": "5218187654321"}, 10)
-        ),
+        "metadata": draw(_maybe(json_values, {"display_phone_number": "5218187654321"}, 10)),
         "contacts": draw(
             _maybe(
                 json_values,
@@ -610,13 +574,9 @@ def json_bytes(draw, tree, oversize: bool = True) -> bytes:
         at = draw(st.integers(0, len(raw)))
         return raw[:at] + draw(st.sampled_from(BAD_BYTES)) + raw[at:]
     if how == "latin1":
-        return json.dumps(tree, ensure_ascii=False).encode(
-            "latin-1", "replace"
-        ) + "ñ".encode("latin-1")
+        return json.dumps(tree, ensure_ascii=False).encode("latin-1", "replace") + "ñ".encode("latin-1")
     if how == "utf16":
-        return text.encode(
-            draw(st.sampled_from(["utf-16", "utf-16-le", "utf-32"])), "surrogatepass"
-        )
+        return text.encode(draw(st.sampled_from(["utf-16", "utf-16-le", "utf-32"])), "surrogatepass")
     if how == "bom":
         return b"\xef\xbb\xbf" + text.encode("utf-8", "surrogatepass")
     if how == "deep":
@@ -624,27 +584,15 @@ def json_bytes(draw, tree, oversize: bool = True) -> bytes:
             draw(st.sampled_from([50, 5_000, 100_000])),
             draw(st.sampled_from(["list", "dict"])),
         )
-    if (
-        how == "deep_inside"
-    ):  # a valid document with a very deep value where a small one belongs
+    if how == "deep_inside":  # a valid document with a very deep value where a small one belongs
         marker = '"__deep__"'
         inner = mutated_marker(tree)
         depth = draw(st.sampled_from([2_000, 50_000]))
         return json.dumps(inner).replace(marker, nested(depth).decode(), 1).encode()
-    if (
-        how == "long_number"
-    ):  # more digits than Python's int() takes from a string (4300)
-        return (
-            json.dumps(mutated_marker(tree))
-            .replace('"__deep__"', "1" + "0" * 5000, 1)
-            .encode()
-        )
+    if how == "long_number":  # more digits than Python's int() takes from a string (4300)
+        return json.dumps(mutated_marker(tree)).replace('"__deep__"', "1" + "0" * 5000, 1).encode()
     if how == "dup_keys":
-        doubled = (
-            text.replace("{", '{"object": 1, "status": [], "token": {}, ', 1)
-            if text.startswith("{")
-            else text
-        )
+        doubled = text.replace("{", '{"object": 1, "status": [], "token": {}, ', 1) if text.startswith("{") else text
         return doubled.encode("utf-8", "surrogatepass")
     if how == "not_json":
         return draw(
@@ -675,9 +623,7 @@ def json_bytes(draw, tree, oversize: bool = True) -> bytes:
 def mutated_marker(tree):
     """The tree with its first leaf (depth-first) replaced by "__deep__"."""
     tree = json.loads(json.dumps(tree))
-    paths = [
-        p for p in _paths(tree) if p and not isinstance(_get(tree, p), (dict, list))
-    ]
+    paths = [p for p in _paths(tree) if p and not isinstance(_get(tree, p), (dict, list))]
     if not paths:
         return {"value": "__deep__"}
     _get(tree, paths[0][:-1])[paths[0][-1]] = "__deep__"

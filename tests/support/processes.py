@@ -51,9 +51,7 @@ def http_get(url: str) -> tuple[int, str]:
         return 0, ""
 
 
-def send_signed(
-    base_url: str, sender: str, text: str, token: str = AUTH_TOKEN
-) -> tuple[int, str]:
+def send_signed(base_url: str, sender: str, text: str, token: str = AUTH_TOKEN) -> tuple[int, str]:
     """Post one WhatsApp message as Twilio does (form-encoded, signed); return status and reply text."""
     url = base_url + "/webhooks/twilio"
     sid = f"SM{next(_sids):016x}{int(time.time() * 1e6) % 16**16:016x}"
@@ -65,17 +63,13 @@ def send_signed(
         "SmsMessageSid": sid,
         "SmsSid": sid,
     }
-    request = urllib.request.Request(
-        url, data=urllib.parse.urlencode(form).encode(), method="POST"
-    )
+    request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(), method="POST")
     request.add_header("X-Twilio-Signature", twilio_signature(url, form, token))
     request.add_header("Content-Type", "application/x-www-form-urlencoded")
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             root = ET.fromstring(response.read())
-            return response.status, "\n".join(
-                "".join(m.itertext()) for m in root.iter("Message")
-            )
+            return response.status, "\n".join("".join(m.itertext()) for m in root.iter("Message"))
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode(errors="replace")
 

@@ -72,22 +72,14 @@ class Department:
                 body = self.body()
                 key = self.headers.get("Idempotency-Key", "")
                 department.requests.append(key)
-                step = (
-                    department.behaviour.pop(0)
-                    if len(department.behaviour) > 1
-                    else department.behaviour[0]
-                )
+                step = department.behaviour.pop(0) if len(department.behaviour) > 1 else department.behaviour[0]
                 if step.startswith("sleep"):
                     time.sleep(float(step.split(":")[1]))
                     step = "ok"
                 if step == "ok":
-                    new = (
-                        key not in department.accepted
-                    )  # a department dedupes by the idempotency key
+                    new = key not in department.accepted  # a department dedupes by the idempotency key
                     department.accepted.add(key)
-                    self.answer(
-                        201 if new else 200, {"folio": json.loads(body)["folio"]}
-                    )
+                    self.answer(201 if new else 200, {"folio": json.loads(body)["folio"]})
                 else:
                     self.answer(int(step), {"error": "down"})
 
@@ -187,12 +179,8 @@ class Stack:
             wait_until(self._web_answers, timeout=60)
 
     def _web_answers(self) -> bool:
-        if (
-            self.processes["web"].poll() is not None
-        ):  # it could not start: say why instead of waiting
-            raise AssertionError(
-                f"gunicorn exited:\n{self.logs['web'].read_text()[-2000:]}"
-            )
+        if self.processes["web"].poll() is not None:  # it could not start: say why instead of waiting
+            raise AssertionError(f"gunicorn exited:\n{self.logs['web'].read_text()[-2000:]}")
         return http_get(self.base + "/healthz")[0] in (200, 503)
 
     def _redis_answers(self) -> bool:
@@ -231,9 +219,7 @@ class Stack:
         )
 
     def report_pothole(self, resident: int) -> str:
-        replies = [
-            send_signed(self.base, f"+52181100{resident:05d}", text) for text in POTHOLE
-        ]
+        replies = [send_signed(self.base, f"+52181100{resident:05d}", text) for text in POTHOLE]
         assert [status for status, _ in replies] == [200] * len(POTHOLE), replies
         assert "folio" in replies[-1][1], replies[-1]
         return replies[-1][1]
@@ -242,11 +228,7 @@ class Stack:
         return query(self.database, "SELECT folio, status FROM ticket ORDER BY id")
 
     def log_tail(self) -> str:
-        return "\n".join(
-            f"--- {n}\n{p.read_text()[-1500:]}"
-            for n, p in self.logs.items()
-            if p.exists()
-        )
+        return "\n".join(f"--- {n}\n{p.read_text()[-1500:]}" for n, p in self.logs.items() if p.exists())
 
 
 class FakeGraph:

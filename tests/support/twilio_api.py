@@ -20,9 +20,7 @@ def twilio_media(no_network, url: str) -> None:
 
     from tests.support.app import ACCOUNT_SID, AUTH_TOKEN
 
-    expected = (
-        "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
-    )
+    expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
 
     def serve(request):
         if request.headers.get("Authorization") != expected:
@@ -32,9 +30,7 @@ def twilio_media(no_network, url: str) -> None:
     no_network.add_callback(responses.GET, url, callback=serve)
 
 
-TWILIO_MESSAGES = (
-    f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
-)
+TWILIO_MESSAGES = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
 
 
 def twilio_api(no_network, statuses=(201,)) -> list[dict]:
@@ -42,17 +38,13 @@ def twilio_api(no_network, statuses=(201,)) -> list[dict]:
     calls, answers = [], list(statuses)
 
     def create(request):
-        calls.append(
-            {k: v[0] for k, v in parse_qs(request.body).items()}
-            | {"_at": time.monotonic()}
-        )
+        calls.append({k: v[0] for k, v in parse_qs(request.body).items()} | {"_at": time.monotonic()})
         status = answers.pop(0) if answers else 201
         if status != 201:
             return (
                 status,
                 {},
-                '{"code": 20429, "message": "Too Many Requests", "status": %d}'
-                % status,
+                '{"code": 20429, "message": "Too Many Requests", "status": %d}' % status,
             )
         return (201, {}, '{"sid": "SMa%031d", "status": "queued"}' % len(calls))
 

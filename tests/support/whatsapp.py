@@ -50,21 +50,11 @@ def meta_signature(body: bytes, secret: str = APP_SECRET) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def post(client, payload, signature: str | None | bool = None):
+def post(client, payload, signature: str | bool | None = None):
     """POST a payload (dict, or raw bytes) to the webhook, signed unless signature is False or given."""
-    body = (
-        payload
-        if isinstance(payload, bytes)
-        else json.dumps(payload, ensure_ascii=False).encode()
-    )
-    headers = (
-        {}
-        if signature is False
-        else {"X-Hub-Signature-256": signature or meta_signature(body)}
-    )
-    return client.post(
-        WEBHOOK_PATH, data=body, headers=headers, content_type="application/json"
-    )
+    body = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode()
+    headers = {} if signature is False else {"X-Hub-Signature-256": signature or meta_signature(body)}
+    return client.post(WEBHOOK_PATH, data=body, headers=headers, content_type="application/json")
 
 
 def first_message(payload: dict) -> dict:
@@ -77,9 +67,7 @@ class MetaResident:
     def __init__(self, client, wa_id: str = LUPITA, name: str = "Lupita"):
         self.client, self.wa_id, self.name = client, wa_id, name
 
-    def payload(
-        self, fixture: str = "text", wamid: str | None = None, **content
-    ) -> dict:
+    def payload(self, fixture: str = "text", wamid: str | None = None, **content) -> dict:
         payload = whatsapp_fixture(fixture)
         value = payload["entry"][0]["changes"][0]["value"]
         value["contacts"] = [{"profile": {"name": self.name}, "wa_id": self.wa_id}]
@@ -133,9 +121,7 @@ class GraphAPI:
         if self.failures:
             status, answer = self.failures.pop(0)
             return (status, {"Content-Type": "application/json"}, json.dumps(answer))
-        wamid = (
-            self.wamids.pop(0) if self.wamids else f"wamid.OUT{len(self.sent) + 1:06d}"
-        )
+        wamid = self.wamids.pop(0) if self.wamids else f"wamid.OUT{len(self.sent) + 1:06d}"
         self.sent.append({**body, "wamid": wamid})
         answer = {
             "messaging_product": "whatsapp",
@@ -146,17 +132,10 @@ class GraphAPI:
 
     def texts(self) -> list[str]:
         """What the resident read, one entry per message sent."""
-        return [
-            b["text"]["body"]
-            if b["type"] == "text"
-            else b["interactive"]["body"]["text"]
-            for b in self.sent
-        ]
+        return [b["text"]["body"] if b["type"] == "text" else b["interactive"]["body"]["text"] for b in self.sent]
 
 
-def graph_media(
-    no_network, media_id: str, content: bytes, mime_type: str = "image/jpeg"
-) -> list[str]:
+def graph_media(no_network, media_id: str, content: bytes, mime_type: str = "image/jpeg") -> list[str]:
     """Meta's two-step media download (look up the URL, then fetch it), both wanting the bearer token.
 
     Returns the list of URLs fetched, in order.
@@ -170,9 +149,7 @@ def graph_media(
             return (
                 401,
                 {},
-                json.dumps(
-                    {"error": {"code": 190, "message": "Invalid OAuth access token"}}
-                ),
+                json.dumps({"error": {"code": 190, "message": "Invalid OAuth access token"}}),
             )
         info = {
             "messaging_product": "whatsapp",

@@ -17,9 +17,16 @@ def test_a_new_folio_reads_year_month_then_unambiguous_characters():
     assert set(folio[5:]) <= set(ALPHABET)
 
 
-@pytest.mark.parametrize("text, shaped", [
-    ("2611-7K3M9Q", True), (" 2611-7k3m9q ", True), ("2611\x007K3M9Q", False), ("", False), ("2611 7K3M9Q", False),
-])
+@pytest.mark.parametrize(
+    "text, shaped",
+    [
+        ("2611-7K3M9Q", True),
+        (" 2611-7k3m9q ", True),
+        ("2611\x007K3M9Q", False),
+        ("", False),
+        ("2611 7K3M9Q", False),
+    ],
+)
 def test_only_letters_digits_and_dashes_are_folio_shaped(text, shaped):
     assert is_folio_shaped(text) is shaped
 

@@ -31,7 +31,11 @@ def file_report(client, sender="whatsapp:+5218112345678", location_fixture="what
 
 def post_status(client, folio: str, body: dict, secret: str = SECRET):
     raw = json.dumps(body).encode()
-    return client.post(f"/api/v1/tickets/{folio}/status", data=raw, headers={SIGNATURE_HEADER: sign(secret, raw), "Content-Type": "application/json"})
+    return client.post(
+        f"/api/v1/tickets/{folio}/status",
+        data=raw,
+        headers={SIGNATURE_HEADER: sign(secret, raw), "Content-Type": "application/json"},
+    )
 
 
 def the_ticket(db) -> Ticket:
@@ -52,7 +56,9 @@ def test_department_moves_the_ticket_and_the_resident_is_told_when_resolved(clie
     (notice,) = calls
     assert notice["To"] == "whatsapp:+528112345678"
     assert notice["Body"].startswith(f"✅ ¡Listo! Tu reporte *{folio}* (Bache en Parque Clouthier")
-    changes = [(e.detail["from"], e.detail["to"], e.actor) for e in all_rows(db, TicketEvent) if e.kind == "status_changed"]
+    changes = [
+        (e.detail["from"], e.detail["to"], e.actor) for e in all_rows(db, TicketEvent) if e.kind == "status_changed"
+    ]
     assert changes[1:] == [
         ("delivered", "acknowledged", "obras_publicas:cuadrilla 3"),
         ("acknowledged", "in_progress", "obras_publicas:cuadrilla 3"),
@@ -81,7 +87,12 @@ def test_the_status_api_refuses_bad_signatures_unknown_folios_and_bad_bodies(cli
     assert post_status(client, folio, {"status": "resolved"}, secret="otro").status_code == 403
     assert post_status(client, "2611-NOPE00", {"status": "resolved"}).status_code == 403
     raw = b"{not json"
-    assert client.post(f"/api/v1/tickets/{folio}/status", data=raw, headers={SIGNATURE_HEADER: sign(SECRET, raw)}).status_code == 400
+    assert (
+        client.post(
+            f"/api/v1/tickets/{folio}/status", data=raw, headers={SIGNATURE_HEADER: sign(SECRET, raw)}
+        ).status_code
+        == 400
+    )
     assert post_status(client, folio, {"status": "fixed"}).status_code == 409
     assert post_status(client, folio, {"state": "resolved"}).status_code == 400
     assert the_ticket(db).status == "received"
@@ -113,7 +124,9 @@ def test_a_report_far_away_is_its_own_ticket(client, db, no_network):
     assert [t.duplicate_of for t in all_rows(db, Ticket)] == [None, None]
 
 
-def test_a_department_that_never_recovers_ends_in_delivery_failed_and_can_be_retried(app, client, run_worker, db, no_network):
+def test_a_department_that_never_recovers_ends_in_delivery_failed_and_can_be_retried(
+    app, client, run_worker, db, no_network
+):
     no_network.add(responses.POST, OBRAS_URL, status=500)
     file_report(client)
     svc = app.extensions["ventanilla"]
@@ -132,7 +145,11 @@ def test_a_department_that_never_recovers_ends_in_delivery_failed_and_can_be_ret
 
     with app.app_context():
         runner = CliRunner()
-        env = {"DATABASE_URL": svc.config.database_url, "REDIS_URL": svc.config.redis_url, "FLOWS_PATH": svc.config.flows_path}
+        env = {
+            "DATABASE_URL": svc.config.database_url,
+            "REDIS_URL": svc.config.redis_url,
+            "FLOWS_PATH": svc.config.flows_path,
+        }
         result = runner.invoke(main, ["tickets", "retry", ticket.folio.lower()], env=env)
     assert result.exit_code == 0, result.output
     run_worker()
@@ -146,12 +163,16 @@ def test_a_ticket_an_operator_closed_while_its_delivery_failed_stays_closed(app,
     folio = the_ticket(db).folio
     with transaction(svc.engine, immediate=True) as session:
         ticket = session.exec(select(Ticket).where(Ticket.folio == folio)).one()
-        change_status(session, svc.flows, ticket, "closed", actor="ana@sanpedro.gob.mx", reason="duplicate of 2611-AAAAAA")
+        change_status(
+            session, svc.flows, ticket, "closed", actor="ana@sanpedro.gob.mx", reason="duplicate of 2611-AAAAAA"
+        )
     for _ in range(MAX_DELIVERY_ATTEMPTS):
         with transaction(svc.engine, immediate=True) as session:
             for row in session.exec(select(Outbox)).all():
                 row.available_at = None
         relay(svc.engine, svc.queue, timedelta(0))
         run_worker()
-    assert the_ticket(db).status == "closed" and all_rows(db, Outbox)[0].status == "failed"  # given up, not retried forever
+    assert (
+        the_ticket(db).status == "closed" and all_rows(db, Outbox)[0].status == "failed"
+    )  # given up, not retried forever
     assert "delivery_failed" in [e.kind for e in all_rows(db, TicketEvent)]

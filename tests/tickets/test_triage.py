@@ -35,18 +35,36 @@ def seed_ticket(app, status: str = "received", texts: tuple[str, ...] = ("bache"
         db.add(contact)
         db.flush()
         db.add(ContactAddress(contact_id=contact.id, kind="phone", address=f"+52181{next(_numbers):08d}"))
-        db.add_all([Message(contact_id=contact.id, direction="in", channel="whatsapp", provider="twilio", text=text)
-                    for text in texts])
-        ticket = Ticket(folio=new_folio(now), contact_id=contact.id, channel="whatsapp", flow="pothole",
-                        department="obras_publicas", category="bache", status=status, summary="Bache")
+        db.add_all(
+            [
+                Message(contact_id=contact.id, direction="in", channel="whatsapp", provider="twilio", text=text)
+                for text in texts
+            ]
+        )
+        ticket = Ticket(
+            folio=new_folio(now),
+            contact_id=contact.id,
+            channel="whatsapp",
+            flow="pothole",
+            department="obras_publicas",
+            category="bache",
+            status=status,
+            summary="Bache",
+        )
         db.add(ticket)
         return ticket.folio
 
 
 def add(app, email: str, role: str = "operator", departments=("obras_publicas",), active: bool = True) -> Operator:
     with transaction(app.extensions["ventanilla"].engine) as db:
-        operator = Operator(email=email, name=email.split("@")[0], role=role, departments=list(departments),
-                            password_hash="!unusable", active=active)
+        operator = Operator(
+            email=email,
+            name=email.split("@")[0],
+            role=role,
+            departments=list(departments),
+            password_hash="!unusable",
+            active=active,
+        )
         db.add(operator)
     return operator
 
@@ -90,7 +108,11 @@ def test_merging_a_ticket_moves_its_own_duplicates_to_the_new_original(app, db):
     with transaction(app.extensions["ventanilla"].engine) as session:
         tickets = {t.folio: t for t in session.exec(select(Ticket)).all()}
         tickets[child].duplicate_of = tickets[middle].id
-    act(app, middle, lambda s, f, t: triage.merge(s, f, t, ana, s.exec(select(Ticket).where(Ticket.folio == original)).one()))
+    act(
+        app,
+        middle,
+        lambda s, f, t: triage.merge(s, f, t, ana, s.exec(select(Ticket).where(Ticket.folio == original)).one()),
+    )
     first = by_folio(db, original)
     assert by_folio(db, middle).duplicate_of == first.id and by_folio(db, child).duplicate_of == first.id  # no chains
     moved = [e for e in all_rows(db, TicketEvent) if e.kind == "merged_into" and e.ticket_id == by_folio(db, child).id]
@@ -99,16 +121,25 @@ def test_merging_a_ticket_moves_its_own_duplicates_to_the_new_original(app, db):
     assert linked == sorted([middle, child])
 
 
-@pytest.mark.parametrize("original_status, merged_status, problem", [
-    ("resolved", "received", "merge only into an open ticket"),
-    ("closed", "received", "merge only into an open ticket"),
-    ("in_progress", "rejected", "it cannot be closed as a duplicate"),
-])
-def test_merges_into_a_finished_ticket_or_of_a_rejected_one_are_refused(app, db, original_status, merged_status, problem):
+@pytest.mark.parametrize(
+    "original_status, merged_status, problem",
+    [
+        ("resolved", "received", "merge only into an open ticket"),
+        ("closed", "received", "merge only into an open ticket"),
+        ("in_progress", "rejected", "it cannot be closed as a duplicate"),
+    ],
+)
+def test_merges_into_a_finished_ticket_or_of_a_rejected_one_are_refused(
+    app, db, original_status, merged_status, problem
+):
     original, copy = seed_ticket(app, status=original_status), seed_ticket(app, status=merged_status)
     ana = add(app, "ana@x.mx")
     with pytest.raises(TriageError, match=problem):
-        act(app, copy, lambda s, f, t: triage.merge(s, f, t, ana, s.exec(select(Ticket).where(Ticket.folio == original)).one()))
+        act(
+            app,
+            copy,
+            lambda s, f, t: triage.merge(s, f, t, ana, s.exec(select(Ticket).where(Ticket.folio == original)).one()),
+        )
     assert by_folio(db, copy).duplicate_of is None and by_folio(db, copy).status == merged_status
 
 
