@@ -15,10 +15,8 @@ domain embeds the widget with one script tag, and the token is the only credenti
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -41,10 +39,12 @@ from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from bot.channels.errors import PayloadError
-from bot.channels.payloads import has_surrogates, load_json, storable
+from bot.channels.payloads import has_surrogates, load_json
 from bot.channels.provider import Capabilities
+from bot.channels.webchat_backlog import HEARTBEAT_SECONDS, STREAM_SECONDS, as_seq, channel_name, events, publish
+from bot.channels.webchat_payload import ApiError, client_message_id, location_field, string_field
 from bot.conversation.handler import handle_inbound
-from bot.flows.messages import InboundMessage, Location, Media, OutboundMessage, is_on_earth
+from bot.flows.messages import InboundMessage, Media, OutboundMessage
 from bot.messaging.media import media_path, store_media
 from bot.messaging.sending import Outgoing, SendError
 from bot.messaging.stored_media import record_stored_media
@@ -75,12 +75,7 @@ DEFAULT_MAX_AGE = timedelta(hours=2)
 MAX_TEXT = 2000
 MAX_PAYLOAD = 200
 MAX_LANG = 8
-_CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # fullmatch: "abc\n" is not an id
 _SESSION_ID = re.compile(r"[0-9a-f]{32}")
-STREAM_SECONDS = 300  # an SSE answer holds a thread: end it, EventSource reconnects by itself
-HEARTBEAT_SECONDS = 15
-RETRY_MILLISECONDS = 3000
-BACKLOG = 50  # later messages kept per session, for a widget that was not listening
 # Pictures a browser shows (SVG is left out on purpose: it can carry scripts).
 PHOTO_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif"}
 _MAGIC = {
@@ -92,14 +87,6 @@ _MAGIC = {
 MULTIPART_SLACK = 64 * 1024  # the form fields and boundaries around the photo
 # Replies travel in the answer's JSON; the widget draws options as buttons. Photos are stored on arrival.
 CAPABILITIES = Capabilities(inline_replies=True, buttons=True, max_text=MAX_TEXT)
-
-
-class ApiError(Exception):
-    """An answer the widget understands: an HTTP status, a code it translates, a detail for people."""
-
-    def __init__(self, status: int, code: str, detail: str):
-        super().__init__(detail)
-        self.status, self.code, self.detail = status, code, detail
 
 
 @bp.errorhandler(ApiError)
@@ -185,11 +172,6 @@ def session_id(token) -> str:
     return session
 
 
-def channel_name(session: str) -> str:
-    """The Redis channel a session's later messages are published on."""
-    return f"webchat:{session}"
-
-
 def _session_answer(session: str) -> dict:
     svc = services()
     return {"token": make_token(session), "expires_in": int(max_age(svc).total_seconds())}
@@ -210,42 +192,6 @@ def new_session():
 
 
 # --- messages ----------------------------------------------------------------------------------
-
-
-def _string(data: dict, key: str, limit: int) -> str:
-    value = data.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ApiError(400, "bad_request", f"{key} must be a string")
-    if len(value) > limit:
-        raise ApiError(400, "too_long", f"{key} is longer than {limit} characters")
-    return storable(value)
-
-
-def _client_id(value) -> str:
-    if not isinstance(value, str) or not _CLIENT_ID.fullmatch(value):
-        raise ApiError(400, "bad_request", "id must be 1 to 64 letters, digits, - or _")
-    return value
-
-
-def _number(value, name: str) -> int | float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ApiError(400, "bad_request", f"{name} must be a number")
-    return value  # not float() yet: an integer of 400 digits would overflow before the range check
-
-
-def _location(value) -> Location | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise ApiError(400, "bad_request", "location must be an object")
-    latitude, longitude = _number(value.get("latitude"), "latitude"), _number(value.get("longitude"), "longitude")
-    if not is_on_earth(latitude, longitude):
-        raise ApiError(400, "bad_request", "latitude must be within ±90 and longitude within ±180")
-    return Location(
-        float(latitude), float(longitude), _string(value, "address", 300) or None, _string(value, "label", 300) or None
-    )
 
 
 def _inbound(session: str, client_id: str, **fields) -> InboundMessage:
@@ -315,12 +261,12 @@ def parse_request(request: Request) -> list[InboundMessage]:
     """The posted message (text, button press or shared location); ApiError (a 4xx) when it does not fit."""
     data = _message_body()
     session = _message_session(data)
-    client_id = _client_id(data.get("id"))
-    text, payload = _string(data, "text", MAX_TEXT), _string(data, "payload", MAX_PAYLOAD)
-    location = _location(data.get("location"))
+    client_id = client_message_id(data.get("id"))
+    text, payload = string_field(data, "text", MAX_TEXT), string_field(data, "payload", MAX_PAYLOAD)
+    location = location_field(data.get("location"))
     if not (text.strip() or payload or location):
         raise ApiError(400, "empty", "send text, a payload or a location")
-    lang_hint = _string(data, "lang", MAX_LANG)  # the page's language, for a first message that shows none
+    lang_hint = string_field(data, "lang", MAX_LANG)  # the page's language, for a first message that shows none
     return [_inbound(session, client_id, text=text, payload=payload, location=location, lang_hint=lang_hint)]
 
 
@@ -343,7 +289,7 @@ def post_photo():
     except RequestEntityTooLarge:
         raise _too_large(config) from None
     session = session_id(form.get("token"))
-    client_id = _client_id(form.get("id"))
+    client_id = client_message_id(form.get("id"))
     upload = files.get("file")
     if upload is None:
         raise ApiError(400, "bad_request", "a file is required")
@@ -355,7 +301,7 @@ def post_photo():
         raise _too_large(config)
     if not _MAGIC[content_type](content):
         raise ApiError(415, "unsupported_type", f"the file is not a {content_type} picture")
-    text = _string(form, "text", MAX_TEXT)  # every check before the file is kept: a 400 leaves nothing behind
+    text = string_field(form, "text", MAX_TEXT)  # every check before the file is kept: a 400 leaves nothing behind
     name = store_media(config, content, content_type)
     msg = _inbound(
         session, client_id, text=text, media=(Media(url=f"/webchat/media/{name}", content_type=content_type),)
@@ -388,10 +334,6 @@ def _http_error(exc: HTTPException):
 # --- later messages ----------------------------------------------------------------------------
 
 
-def _backlog_key(session: str) -> str:
-    return f"webchat:{session}:backlog"
-
-
 def send(svc, outgoing: Outgoing) -> str:
     """Publish a later message to the resident's widget (and keep it a while, should it be closed)."""
     session = outgoing.to
@@ -400,13 +342,7 @@ def send(svc, outgoing: Outgoing) -> str:
     message_id = f"webchat-{uuid.uuid4()}"
     keep = int(max_age(svc).total_seconds()) + 3600
     try:
-        seq = svc.redis.incr(f"webchat:{session}:seq")
-        data = json.dumps({"seq": seq, "id": message_id, **_reply_data(outgoing.message)}, ensure_ascii=False)
-        with svc.redis.pipeline() as pipe:
-            pipe.rpush(_backlog_key(session), data).ltrim(_backlog_key(session), -BACKLOG, -1)
-            pipe.expire(_backlog_key(session), keep).expire(f"webchat:{session}:seq", keep)
-            pipe.publish(channel_name(session), data)
-            pipe.execute()
+        publish(svc.redis, session, {"id": message_id, **_reply_data(outgoing.message)}, keep)
     except RedisError as exc:
         raise SendError(f"{type(exc).__name__}: {exc}", retryable=True, code="redis") from exc
     return message_id
@@ -421,59 +357,13 @@ def fetch_media(svc, media: dict) -> tuple[bytes, str]:
     return path.read_bytes(), media.get("content_type", "")
 
 
-def _event(data: str) -> str:
-    seq = json.loads(data).get("seq", "")
-    return f"id: {seq}\ndata: {data}\n\n"
-
-
 @bp.get("/webchat/api/stream")
 def stream():
     """Server-sent events: the session's later messages, a heartbeat, and an end after a few minutes."""
     session = session_id(request.args.get("token"))
-    after = _seq(request.headers.get("Last-Event-ID") or request.args.get("after"))
+    after = as_seq(request.headers.get("Last-Event-ID") or request.args.get("after"))
     redis = services().redis
-
-    def events():
-        last, deadline = after, time.monotonic() + STREAM_SECONDS
-        pubsub = redis.pubsub(ignore_subscribe_messages=True)
-        try:
-            pubsub.subscribe(channel_name(session))  # before reading the backlog: nothing falls in between
-            yield f"retry: {RETRY_MILLISECONDS}\n: connected\n\n"
-            for data in [_text(d) for d in redis.lrange(_backlog_key(session), 0, -1)]:
-                if _seq(json.loads(data).get("seq")) > last:
-                    last = _seq(json.loads(data).get("seq"))
-                    yield _event(data)
-            beat = time.monotonic()
-            while (left := deadline - time.monotonic()) > 0:
-                message = pubsub.get_message(timeout=min(1.0, left))
-                if (
-                    message
-                    and message["type"] == "message"
-                    and _seq(json.loads(_text(message["data"])).get("seq")) > last
-                ):
-                    last, beat = _seq(json.loads(_text(message["data"])).get("seq")), time.monotonic()
-                    yield _event(_text(message["data"]))
-                elif time.monotonic() - beat >= HEARTBEAT_SECONDS:
-                    beat = time.monotonic()
-                    yield ": heartbeat\n\n"
-            yield "event: bye\ndata: {}\n\n"  # the widget decides whether to reconnect
-        except RedisError as exc:
-            log.warning("web chat stream for %s ended: %s", session, exc)
-        finally:
-            pubsub.close()
-
-    response = Response(events(), mimetype="text/event-stream")
+    response = Response(events(redis, session, after, STREAM_SECONDS, HEARTBEAT_SECONDS), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx: do not hold the events back
     return response
-
-
-def _text(data) -> str:
-    return data.decode() if isinstance(data, bytes) else data
-
-
-def _seq(value) -> int:
-    try:
-        return max(0, int(value))
-    except (TypeError, ValueError):
-        return 0

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from bot import refuse_to_start
 from bot.cli.embedded_redis import embedded_redis
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.db.engine import make_engine, transaction
 from bot.db.migrate import upgrade
 from bot.db.tables import Operator
@@ -33,12 +33,12 @@ def run(root: Path) -> int:
     env.setdefault("SESSION_COOKIE_SECURE", "0")  # the laptop serves plain http; production keeps Secure cookies
     env.setdefault("DEMO_INBOX_URL", f"http://127.0.0.1:{port}/demo/inbox")
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    instance = root / "instance"
     try:
         flows = load_flows(env["FLOWS_PATH"], env)
-    except FlowsInvalidError as exc:
+        env.setdefault("DATABASE_URL", Config.from_env(env, instance).database_url)
+    except (FlowsInvalidError, ConfigError) as exc:
         refuse_to_start(exc)
-    instance = root / "instance"
-    env.setdefault("DATABASE_URL", Config.from_env(env, instance).database_url)
     engine = make_engine(env["DATABASE_URL"])
     upgrade(engine, flows=flows)  # what `ventanilla db upgrade` does
     demo_login = ensure_demo_operator(engine, instance)

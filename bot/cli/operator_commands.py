@@ -6,7 +6,8 @@ import click
 from sqlmodel import select
 
 from bot.config import Config
-from bot.db.engine import create_tables, make_engine, transaction
+from bot.db.engine import make_engine, transaction
+from bot.db.migrate import upgrade
 from bot.db.tables import Operator
 from bot.operators import ROLES, OperatorError, create_operator, end_all_sessions, normalise_email, set_password
 
@@ -15,7 +16,7 @@ __all__ = ["operators"]
 
 def _engine():
     engine = make_engine(Config.from_env().database_url)
-    create_tables(engine)
+    upgrade(engine)  # the first admin may come before `ventanilla db upgrade`; at head this changes nothing
     return engine
 
 

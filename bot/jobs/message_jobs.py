@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from bot.channels import media_fetcher, sender
 from bot.db.engine import transaction
-from bot.db.tables import Message, Ticket
+from bot.db.tables import Message
 from bot.flows.messages import OutboundMessage
 from bot.jobs.attempts import Attempt, fail_attempt, finish_attempt, start_attempt
 from bot.jobs.outbox import unit_of_work
@@ -17,6 +17,7 @@ from bot.messaging.media import MediaRefusedError, store_media
 from bot.messaging.outbound import contact_address, contact_language, queue_message
 from bot.messaging.pacing import interval_for, wait_for_turn
 from bot.messaging.sending import Outgoing, SendError
+from bot.messaging.stored_media import put_on_tickets
 from bot.services import services
 
 __all__ = ["send_messages", "download_media"]
@@ -123,7 +124,7 @@ def download_media(outbox_id: int) -> str:
         message = session.get(Message, message_id)
         message.data = {**message.data, "media": stored}
         session.add(message)
-        _update_tickets(session, message.contact_id, stored)
+        put_on_tickets(session, message.contact_id, stored)
         if any(m.get("refused") for m in stored):
             _tell_media_refused(session, svc, message.contact_id)
         finish_attempt(session, outbox_id)
@@ -152,13 +153,3 @@ def _tell_media_refused(session, svc, contact_id: int) -> None:
     notice = OutboundMessage(flows.message("media_refused", lang)) if "media_refused" in flows.messages else None
     if notice:
         queue_message(session, flows, contact_id, "media_refused", notice, lang=lang)
-
-
-def _update_tickets(session, contact_id: int, stored: list[dict]) -> None:
-    """Tickets keep our copy: the stored name joins the provider URL they already list."""
-    by_url = {m["url"]: m for m in stored}
-    tickets = session.exec(select(Ticket).where(Ticket.contact_id == contact_id)).all()
-    for ticket in tickets:
-        if any(m.get("url") in by_url for m in ticket.media):
-            ticket.media = [by_url.get(m.get("url"), m) for m in ticket.media]
-            session.add(ticket)

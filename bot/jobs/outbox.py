@@ -20,7 +20,7 @@ from bot.db.engine import transaction
 from bot.db.tables import Outbox, utcnow
 from bot.jobs.registry import job_for
 
-__all__ = ["enqueue", "enqueue_after_commit", "unit_of_work", "relay", "relay_forever", "job_id"]
+__all__ = ["enqueue", "unit_of_work", "relay", "relay_forever", "job_id"]
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def relay_forever(engine: Engine, queue: Queue, every: float, older_than: timede
         time.sleep(every)
 
 
-def enqueue_after_commit(session, queue: Queue) -> None:
+def _enqueue_after_commit(session, queue: Queue) -> None:
     """Relay every outbox row this session adds to RQ once (and only if) its transaction commits."""
     added: list[Outbox] = []
 
@@ -122,5 +122,5 @@ def enqueue_after_commit(session, queue: Queue) -> None:
 def unit_of_work(svc) -> Iterator[Session]:
     """Yield a session in one write transaction whose new outbox rows reach RQ after it commits."""
     with transaction(svc.engine, immediate=True) as session:
-        enqueue_after_commit(session, svc.queue)
+        _enqueue_after_commit(session, svc.queue)
         yield session

@@ -7,7 +7,7 @@ from sqlmodel import select
 from bot.db.engine import transaction
 from bot.db.tables import Message, Ticket
 
-__all__ = ["record_stored_media"]
+__all__ = ["record_stored_media", "put_on_tickets"]
 
 
 def record_stored_media(engine, provider: str, provider_id: str, stored: dict) -> bool:
@@ -24,8 +24,14 @@ def record_stored_media(engine, provider: str, provider_id: str, stored: dict) -
             "media": [stored if m.get("url") == url else m for m in message.data.get("media", [])],
         }
         session.add(message)
-        for ticket in session.exec(select(Ticket).where(Ticket.contact_id == message.contact_id)).all():
-            if any(m.get("url") == url and not m.get("stored") for m in ticket.media):
-                ticket.media = [stored if m.get("url") == url else m for m in ticket.media]
-                session.add(ticket)
+        put_on_tickets(session, message.contact_id, [stored])
     return True
+
+
+def put_on_tickets(session, contact_id: int, stored: list[dict]) -> None:
+    """Tickets keep our copy: each stored item takes the place of the provider URL they list."""
+    by_url = {m["url"]: m for m in stored}
+    for ticket in session.exec(select(Ticket).where(Ticket.contact_id == contact_id)).all():
+        if any(m.get("url") in by_url for m in ticket.media):
+            ticket.media = [by_url.get(m.get("url"), m) for m in ticket.media]
+            session.add(ticket)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.db.engine import transaction
 from bot.db.tables import ContactAddress, Message, utcnow
 from bot.flows.messages import InboundMessage, OutboundMessage
-from bot.jobs.outbox import enqueue_after_commit
+from bot.jobs.outbox import unit_of_work
 from bot.messaging.outbound import WHATSAPP_WINDOW, contact_language, queue_message, route_for
 
 __all__ = ["tell_unsupported"]
@@ -24,8 +23,7 @@ def tell_unsupported(svc, msg: InboundMessage) -> None:
     flows = svc.flows
     if NOTICE not in flows.messages:
         return
-    with transaction(svc.engine, immediate=True) as session:
-        enqueue_after_commit(session, svc.queue)
+    with unit_of_work(svc) as session:
         contact_id = _known_contact(session, msg)
         if contact_id is None or not _within_window(session, contact_id, msg.provider):
             return

@@ -6,7 +6,6 @@ actor, all in the caller's transaction. Nothing here knows about Flask: the dash
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
@@ -15,6 +14,7 @@ from bot.db.tables import Contact, Message, Operator, Outbox, Ticket, TicketEven
 from bot.flows import Flows
 from bot.flows.messages import OutboundMessage
 from bot.messaging.outbound import queue_message
+from bot.messaging.text import without_controls
 from bot.tickets.lifecycle import OPEN_STATUSES, change_status
 from bot.tickets.notices import duplicate_linked_notice, status_label
 
@@ -41,7 +41,6 @@ OPERATOR_STATUSES = ("acknowledged", "in_progress", "resolved", "closed", "rejec
 MAX_NOTE = 4000
 MAX_REPLY = 1600  # Twilio's longest message body
 MAX_REASON = 500
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, newline and carriage return stay
 REPLY_KIND = "operator_reply"  # the kind flows.yaml `templates:` would name for replies outside WhatsApp's window
 
 
@@ -210,7 +209,7 @@ def _tell_linked(session: Session, flows: Flows, ticket: Ticket, original: Ticke
 
 def _text(value: str | None, what: str, limit: int, required: bool = True) -> str:
     """Form text as stored: trimmed, without control characters (PostgreSQL refuses NUL); refused when empty or too long."""
-    text = _CONTROL.sub("", value or "").strip()
+    text = without_controls(value or "").strip()
     if required and not text:
         raise TriageError(f"{what} is empty")
     if len(text) > limit:

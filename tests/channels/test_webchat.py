@@ -18,7 +18,7 @@ from bot.channels import webchat
 from bot.db.engine import transaction
 from bot.db.tables import ContactAddress, Message, Ticket
 from bot.flows.messages import OutboundMessage
-from bot.jobs.outbox import enqueue_after_commit
+from bot.jobs.outbox import unit_of_work
 from bot.messaging.outbound import queue_message
 from bot.messaging.sending import Outgoing, SendError
 from tests.support.app import all_rows
@@ -375,8 +375,7 @@ def test_a_notice_queued_for_a_web_chat_resident_is_published(app, chat, db, run
     pubsub = _subscribe(redis_url, f"webchat:{session}")
     svc = app.extensions["ventanilla"]
     (address,) = all_rows(db, ContactAddress)
-    with transaction(svc.engine, immediate=True) as session_:
-        enqueue_after_commit(session_, svc.queue)
+    with unit_of_work(svc) as session_:
         queued = queue_message(
             session_, svc.flows, address.contact_id, "ticket_update", OutboundMessage("✅ Quedó atendido.")
         )

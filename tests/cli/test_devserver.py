@@ -200,3 +200,19 @@ def sign_in(base: str, email: str, password: str) -> str:
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
     form = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": token}).encode()
     return browser.open(base + "/dashboard/login", data=form, timeout=10).read().decode()
+
+
+def test_make_run_refuses_a_bad_setting_in_one_line_before_starting_anything(tmp_path, monkeypatch, capsys):
+    from bot.cli.devserver import run
+
+    shutil.copy(ROOT / "flows.yaml", tmp_path / "flows.yaml")
+    shutil.copy(ROOT / "parks.csv", tmp_path / "parks.csv")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MEDIA_MAX_BYTES", "diez megas")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        run(tmp_path)
+    assert stopped.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("refusing to start, a setting is wrong: MEDIA_MAX_BYTES='diez megas'")
+    assert "Traceback" not in err and not (tmp_path / "instance").exists()  # no database, no Redis started

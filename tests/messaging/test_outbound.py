@@ -13,7 +13,7 @@ from sqlmodel import select
 from bot.db.engine import transaction
 from bot.db.tables import Message, Outbox, Ticket
 from bot.flows.messages import OutboundMessage
-from bot.jobs.outbox import enqueue_after_commit
+from bot.jobs.outbox import unit_of_work
 from bot.messaging.outbound import queue_message
 from tests.support.app import (
     ACCOUNT_SID,
@@ -29,8 +29,7 @@ NOTICE = OutboundMessage("✅ Tu reporte 2611-ABCDEF quedó atendido.")
 
 def notify(app, contact_id: int, kind: str = "ticket_update", values=None, lang="es") -> Message | None:
     svc = app.extensions["ventanilla"]
-    with transaction(svc.engine, immediate=True) as session:
-        enqueue_after_commit(session, svc.queue)
+    with unit_of_work(svc) as session:
         return queue_message(
             session, svc.flows, contact_id, kind, NOTICE, values or {"folio": "2611-ABCDEF", "status": "resuelto"}, lang
         )
