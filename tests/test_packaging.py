@@ -1,0 +1,40 @@
+"""`pip install .` is how production installs: the wheel must carry the pages, the widget and the migrations."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_the_wheel_holds_every_file_the_app_serves_or_runs(tmp_path):
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,  # setuptools' build/ folder lands here, not in the checkout
+    )
+    (wheel,) = tmp_path.glob("ventanilla-*.whl")
+    packed = set(zipfile.ZipFile(wheel).namelist())
+    needed = [
+        p.relative_to(ROOT).as_posix()
+        for folder in ("bot/templates", "bot/static", "bot/db/migrations")
+        for p in (ROOT / folder).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
+    assert len(needed) > 20
+    assert [n for n in needed if n not in packed] == []
