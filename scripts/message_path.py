@@ -87,8 +87,8 @@ class Tracer:
 
 def main() -> None:
     bot = importlib.import_module("bot")
-    embedded = _first("bot.cli.main.embedded_redis", "bot.cli.embedded_redis").embedded_redis
-    create_tables = _first("bot.db.engine.engine", "bot.db.engine").create_tables
+    embedded = _first("bot.cli.embedded_redis", "bot.embedded_redis").embedded_redis
+    create_tables = _first("bot.db.engine", "bot.db").create_tables
     tmp = Path(tempfile.mkdtemp())
     with (
         embedded(tmp / "redis.rdb", save=False) as redis_url,
@@ -145,13 +145,22 @@ def main() -> None:
     _report(tracer)
 
 
+def _top(module: str) -> str:
+    """The package (or loose module) right under bot/ that a module belongs to."""
+    return ".".join(module.split(".")[:2])
+
+
 def _report(tracer: Tracer) -> None:
     pairs = {(a, b) for a, b, _ in tracer.edges}
     back_and_forth = sorted({tuple(sorted(p)) for p in pairs if (p[1], p[0]) in pairs})
     calls_between = Counter()
     for a, b, _ in tracer.edges:
         calls_between[tuple(sorted((a, b)))] += 1
-    print(f"modules on the path: {len(tracer.modules)}")
+    packages = Counter(_top(m) for m in tracer.modules)
+    print(f"modules on the path: {len(tracer.modules)}, under {len(packages)} top-level names of bot/")
+    print("  " + ", ".join(f"{name} {count}" for name, count in sorted(packages.items())))
+    across = sum(1 for a, b, _ in tracer.edges if _top(a) != _top(b))
+    print(f"distinct calls between top-level names (packages or loose modules): {across}")
     print(f"distinct cross-module calls: {len(tracer.edges)}")
     print(f"module pairs calling each other both ways: {len(back_and_forth)}")
     for a, b in back_and_forth:
