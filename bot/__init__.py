@@ -33,7 +33,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=1024 * 1024)
     if config.trusted_proxies:  # behind a balancer: the client's address (login limits) and scheme come from it
         n = config.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+        # Flask documents wrapping wsgi_app like this; mypy sees only a method being replaced.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     redis = connect_redis(config.redis_url)
     app.extensions["ventanilla"] = Services(
         config=config,

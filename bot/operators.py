@@ -91,10 +91,10 @@ def set_password(session: Session, operator: Operator, password: str) -> None:
 def authenticate(session: Session, email: str, password: str) -> Operator | None:
     """The active operator with this email and password, else None (taking as long either way)."""
     try:
-        email = normalise_email(email)
+        normalised: str | None = normalise_email(email)
     except OperatorError:
-        email = None
-    operator = session.exec(select(Operator).where(Operator.email == email)).first() if email else None
+        normalised = None
+    operator = session.exec(select(Operator).where(Operator.email == normalised)).first() if normalised else None
     if operator is None or not operator.active:
         _verify(_DUMMY_HASH, password)
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -189,7 +190,10 @@ def _set_opted_out(session: Session, contact_id: int, opted_out: bool) -> None:
     session.execute(update(Contact).where(Contact.id == contact_id).values(opted_out=opted_out))
 
 
-EVENT_HANDLERS: dict[type, Callable[[Session, object, EventContext], Applied]] = {
+# Each handler takes its own event class (the key it is registered under), so the event argument is Any here.
+EventHandler = Callable[[Session, Any, EventContext], Applied]
+
+EVENT_HANDLERS: dict[type, EventHandler] = {
     TicketOpened: open_ticket,
     HandoverRequested: hand_over,
     SurveyCompleted: store_survey_response,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
 
 from bot.db.tables import Contact, ContactAddress, Conversation, FlowVersion, Message, Outbox, utcnow
 from bot.flows.messages import InboundMessage, OutboundMessage
@@ -86,15 +87,15 @@ def read_conversation(connection: Connection, msg: InboundMessage, lock: bool = 
 
 def create_contact(connection: Connection, msg: InboundMessage, now) -> tuple[int, int]:
     """Create a contact, its address and its conversation; a concurrent twin fails on uniqueness."""
-    contact_id = connection.execute(
-        insert(CONTACT).values(name=msg.profile_name, lang=None, opted_out=False, created_at=now)
-    ).inserted_primary_key[0]
+    contact_id = _inserted_id(
+        connection.execute(insert(CONTACT).values(name=msg.profile_name, lang=None, opted_out=False, created_at=now))
+    )
     connection.execute(
         insert(ADDRESS).values(contact_id=contact_id, kind=address_kind(msg.channel), address=msg.sender)
     )
-    conversation_id = connection.execute(
-        insert(CONVERSATION).values(contact_id=contact_id, state={}, seq=0, updated_at=now)
-    ).inserted_primary_key[0]
+    conversation_id = _inserted_id(
+        connection.execute(insert(CONVERSATION).values(contact_id=contact_id, state={}, seq=0, updated_at=now))
+    )
     return contact_id, conversation_id
 
 
@@ -115,7 +116,7 @@ def move_conversation(connection: Connection, snapshot: Snapshot, conversation_i
 
 def store_inbound(connection: Connection, contact_id: int, msg: InboundMessage, now) -> int:
     """Store what the resident sent; return its id."""
-    data = {"payload": msg.payload} if msg.payload else {}
+    data: dict[str, Any] = {"payload": msg.payload} if msg.payload else {}
     if msg.location is not None:
         data["location"] = msg.location.as_dict()
     if msg.media:
@@ -136,7 +137,7 @@ def store_inbound(connection: Connection, contact_id: int, msg: InboundMessage, 
             created_at=now,
         ),
     )
-    return result.inserted_primary_key[0]
+    return _inserted_id(result)
 
 
 def store_replies(
@@ -163,14 +164,13 @@ def store_replies(
         if rows:
             connection.execute(_INSERT_MESSAGE, rows)  # one statement for all
         return []
-    return [connection.execute(_INSERT_MESSAGE, row).inserted_primary_key[0] for row in rows]
+    return [_inserted_id(connection.execute(_INSERT_MESSAGE, row)) for row in rows]
 
 
 def queue_work(connection: Connection, kind: str, payload: dict, now) -> tuple[int, str]:
     """Add an outbox row (work for RQ after commit); return (id, kind)."""
-    row_id = connection.execute(
-        insert(OUTBOX).values(kind=kind, payload=payload, status="pending", attempts=0, last_error="", created_at=now)
-    ).inserted_primary_key[0]
+    row = insert(OUTBOX).values(kind=kind, payload=payload, status="pending", attempts=0, last_error="", created_at=now)
+    row_id = _inserted_id(connection.execute(row))
     return row_id, kind
 
 
@@ -186,3 +186,10 @@ def remember_version(connection: Connection, version: str, text: str, saved: set
     if version_text(connection, version) is None:
         connection.execute(insert(FLOW_VERSION).values(version=version, text=text, created_at=utcnow()))
     saved.add(version)
+
+
+def _inserted_id(result: CursorResult) -> int:
+    """The primary key of the one row an INSERT just added."""
+    key = result.inserted_primary_key
+    assert key is not None  # SQLAlchemy reports it for every single-row INSERT
+    return key[0]

@@ -49,8 +49,8 @@ def _engine(engine_or_url: Engine | str) -> Engine:
     return make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
 
 
-def head() -> str:
-    """The newest revision among the scripts."""
+def head() -> str | None:
+    """The newest revision among the scripts (None before the first one)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 

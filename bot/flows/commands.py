@@ -45,9 +45,10 @@ def _named(name: str) -> tuple[str, str]:
 def _current_prompt(ctx: Context, state: State, engine) -> OutboundMessage:
     """What the resident was asked last: the current step's question, or the menu."""
     flow = ctx.flows.flows.get(state.flow) if state.flow else None
-    if flow is None or not flow.has_step(state.step):
+    step = flow.find_step(state.step) if flow else None
+    if flow is None or step is None:
         return engine.menu(ctx)
-    return engine.prompt(ctx, flow, flow.step(state.step), state.answers)
+    return engine.prompt(ctx, flow, step, state.answers)
 
 
 def go_to_menu(ctx, state, argument, engine) -> Turn:

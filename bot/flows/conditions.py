@@ -51,12 +51,14 @@ def parse_condition(source: str) -> Condition:
 
 
 def _tokenize(source: str) -> list[tuple[str, Any]]:
-    tokens, position = [], 0
+    tokens: list[tuple[str, Any]] = []
+    position = 0
     while position < len(source.rstrip()):
         match = _TOKEN.match(source, position)
         if not match or match.end() == position:
             raise ConditionError(f"cannot read '{source[position:].strip()}' in condition '{source}'")
         kind = match.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group, so a match names one
         text = match.group(kind)
         if kind == "number":
             tokens.append(("literal", float(text) if "." in text else int(text)))
@@ -76,7 +78,8 @@ class _Parser:
     """Recursive descent: or → and → not → comparison → value."""
 
     def __init__(self, tokens: list):
-        self.tokens, self.index, self.names = tokens, 0, set()
+        self.tokens, self.index = tokens, 0
+        self.names: set[str] = set()
 
     def peek(self):
         return self.tokens[self.index] if self.index < len(self.tokens) else None

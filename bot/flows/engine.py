@@ -12,7 +12,7 @@ from bot.flows.commands import COMMANDS, find_command
 from bot.flows.events import HandoverRequested, OptedIn, SurveyCompleted, TicketOpened
 from bot.flows.matching import Candidate, ChoiceIndex, normalize
 from bot.flows.messages import InboundMessage, OutboundMessage
-from bot.flows.model import END, Flow, Flows, Step, render
+from bot.flows.model import END, Flow, Flows, Outcome, Step, Text, render
 from bot.flows.state import State
 from bot.flows.steps import INVALID, STEP_KINDS, Ask, StepContext, display
 from bot.flows.turn import Context, Turn
@@ -41,11 +41,12 @@ def _route(ctx: Context, state: State, msg: InboundMessage, command: str | None,
         return COMMANDS[command](ctx, state, argument, ENGINE)
     if state.pending:
         return _resolve_pending(ctx, state, msg)
-    if state.flow is None or state.flow not in ctx.flows.flows:
+    flow = ctx.flows.flows.get(state.flow) if state.flow else None
+    if flow is None:
         return _start(ctx, msg)
     if _is_greeting(ctx, msg.text):
-        return _remind(ctx, state)  # "hola" mid-flow is not the answer: repeat the question
-    return _answer(ctx, state, msg)
+        return _remind(ctx, state, flow)  # "hola" mid-flow is not the answer: repeat the question
+    return _answer(ctx, state, flow, msg)
 
 
 def _is_greeting(ctx: Context, text: str) -> bool:
@@ -53,11 +54,11 @@ def _is_greeting(ctx: Context, text: str) -> bool:
     return any(norm == normalize(w) for words in ctx.flows.languages.values() for w in words)
 
 
-def _remind(ctx: Context, state: State) -> Turn:
-    flow = ctx.flows.flows[state.flow]
-    if not flow.has_step(state.step):
+def _remind(ctx: Context, state: State, flow: Flow) -> Turn:
+    step = flow.find_step(state.step)
+    if step is None:
         return begin(ctx, flow)
-    return Turn(state, (prompt(ctx, flow, flow.step(state.step), state.answers),))
+    return Turn(state, (prompt(ctx, flow, step, state.answers),))
 
 
 def detect_language(flows: Flows, text: str, current: str | None) -> str:
@@ -146,12 +147,11 @@ def following(flow: Flow, step: Step, value) -> Step | None:
     return flow.step(target) if target else flow.step_after(step.id)
 
 
-def _answer(ctx: Context, state: State, msg: InboundMessage) -> Turn:
+def _answer(ctx: Context, state: State, flow: Flow, msg: InboundMessage) -> Turn:
     """Read the answer to the current step; re-ask, ask which one, move on or finish."""
-    flow = ctx.flows.flows[state.flow]
-    if not flow.has_step(state.step):
+    step = flow.find_step(state.step)
+    if step is None:
         return begin(ctx, flow)  # the step is gone from this version: start the flow afresh
-    step = flow.step(state.step)
     value = STEP_KINDS[step.kind](step, msg, StepContext(ctx.flows, ctx.lang, ctx.now))
     if value is INVALID:
         return _reask(ctx, flow, step, state)
@@ -225,7 +225,7 @@ def _resolve_pending(ctx: Context, state: State, msg: InboundMessage) -> Turn:
     if state.flow is None:
         return begin(ctx, ctx.flows.flows[chosen])
     flow = ctx.flows.flows[state.flow]
-    return accept(ctx, flow, flow.step(state.step), cleared, chosen)
+    return accept(ctx, flow, _asking_step(flow, state), cleared, chosen)
 
 
 def _starts_with(text: str, words: tuple[str, ...]) -> bool:
@@ -238,13 +238,19 @@ def _decline_suggestion(ctx: Context, state: State) -> Turn:
     if state.flow is None:
         return Turn(state, (menu(ctx),))
     flow = ctx.flows.flows[state.flow]
-    return Turn(state, (prompt(ctx, flow, flow.step(state.step), state.answers),))
+    return Turn(state, (prompt(ctx, flow, _asking_step(flow, state), state.answers),))
 
 
 def _pending_label(ctx: Context, state: State, key: str) -> str:
     if state.flow is None:
         return _flow_title(ctx)(key)
-    return _label(ctx, ctx.flows.flows[state.flow].step(state.step), key)
+    return _label(ctx, _asking_step(ctx.flows.flows[state.flow], state), key)
+
+
+def _asking_step(flow: Flow, state: State) -> Step:
+    """The step that asked "did you mean …?" inside a flow (only _answer asks there, at a known step)."""
+    assert state.step is not None  # a state inside a flow always stands at a step (goto sets both)
+    return flow.step(state.step)
 
 
 def _flow_title(ctx: Context):
@@ -259,34 +265,41 @@ def _label(ctx: Context, step: Step, key: str) -> str:
 def _finish(ctx: Context, flow: Flow, answers: dict, replies: tuple = ()) -> Turn:
     """Close the flow: record its outcome as an event and thank the resident."""
     values = template_values(ctx, flow, answers)
-    outcome, events = flow.outcome, ()
+    outcome = flow.outcome
+    events: tuple = ()
     shown = {k: v for k, v in values.items() if k in answers}
     if outcome.kind == "ticket":
-        summary = render(outcome.summary.get(ctx.lang, ctx.flows.default_language), values)
-        events = (_ticket_opened(ctx, flow, answers, summary, shown),)
+        events = (_ticket_opened(ctx, flow, answers, values, shown),)
     elif outcome.kind == "survey":
         events = (SurveyCompleted(flow.id, ctx.lang, answers, shown),)
     done = render(flow.done.get(ctx.lang, ctx.flows.default_language), values)
     return Turn(State(lang=ctx.lang), replies + (OutboundMessage(done),), events)
 
 
-def _ticket_opened(ctx: Context, flow: Flow, answers: dict, summary: str, shown: dict) -> TicketOpened:
+def _ticket_opened(ctx: Context, flow: Flow, answers: dict, values: dict, shown: dict) -> TicketOpened:
     location = next((answers[s.id] for s in flow.steps if s.kind == "location" and answers.get(s.id)), None)
     media = [m for s in flow.steps if s.kind in ("photo", "media") and answers.get(s.id) for m in answers[s.id]]
-    outcome = flow.outcome
+    department, category, summary = _ticket_fields(flow.outcome)
     return TicketOpened(
         folio=ctx.folio,
         flow=flow.id,
-        department=outcome.department,
-        category=outcome.category,
-        priority=outcome.priority,
-        summary=summary,
+        department=department,
+        category=category,
+        priority=flow.outcome.priority,
+        summary=render(summary.get(ctx.lang, ctx.flows.default_language), values),
         lang=ctx.lang,
         answers=answers,
         location=location,
         media=tuple(media),
         shown=shown,
     )
+
+
+def _ticket_fields(outcome: Outcome) -> tuple[str, str, Text]:
+    """A ticket outcome's department, category and summary: the loader requires them (category: the flow's id)."""
+    department, category, summary = outcome.department, outcome.category, outcome.summary
+    assert department is not None and category is not None and summary is not None, "validated by the loader"
+    return department, category, summary
 
 
 def prompt(ctx: Context, flow: Flow, step: Step, answers: dict) -> OutboundMessage:

@@ -105,12 +105,12 @@ def _edges(flow: Flow, nodes: dict[str, str]) -> list[tuple[str, str, str, bool]
         if raw in visited:
             continue
         visited.add(raw)
-        step = _step(flow, target)
-        if step is not None and step.when is not None:
+        entered = _step(flow, target)
+        if entered is not None and entered.when is not None:
             # Entered only when the condition holds; otherwise the engine passes over it.
             skip = label if "skip" in label else _join(label, "skip")
-            pending.append((source, _after(flow, step), skip, True))
-            label = _join(label, f"when {step.when.source}")
+            pending.append((source, _after(flow, entered), skip, True))
+            label = _join(label, f"when {entered.when.source}")
         edge = (source, nodes.get(target, END_NODE), label, dashed)
         if edge not in seen:
             seen.add(edge)
@@ -120,8 +120,8 @@ def _edges(flow: Flow, nodes: dict[str, str]) -> list[tuple[str, str, str, bool]
 
 def _exits(flow: Flow, step: Step) -> list[tuple[str, str]]:
     """Where a step leads (target step id or END) and the label of each way."""
-    branching = [o for o in step.options if o.next]
-    exits = [(o.next, o.id) for o in branching]
+    exits = [(o.next, o.id) for o in step.options if o.next]
+    branching = bool(exits)
     others = [o.id for o in step.options if not o.next]
     if others or not branching or step.optional:
         label = (", ".join(others) if len(others) <= 3 else "other") if branching else ""
@@ -138,7 +138,7 @@ def _after(flow: Flow, step: Step) -> str:
 
 
 def _step(flow: Flow, step_id: str) -> Step | None:
-    return None if step_id == END or not flow.has_step(step_id) else flow.step(step_id)
+    return None if step_id == END else flow.find_step(step_id)
 
 
 def _join(first: str, second: str) -> str:

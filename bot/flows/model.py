@@ -99,9 +99,9 @@ class Flow:
         """Return the step with that id."""
         return next(s for s in self.steps if s.id == step_id)
 
-    def has_step(self, step_id: str | None) -> bool:
-        """Tell whether the flow has a step with that id."""
-        return any(s.id == step_id for s in self.steps)
+    def find_step(self, step_id: str | None) -> Step | None:
+        """Return the step with that id, or None if the flow has none."""
+        return next((s for s in self.steps if s.id == step_id), None)
 
     def step_after(self, step_id: str) -> Step | None:
         """Return the step that follows step_id in file order, or None at the end."""
@@ -126,7 +126,7 @@ class Menu:
 
     prompt: Text
     flows: tuple[str, ...]
-    index: ChoiceIndex | None = field(default=None, compare=False, repr=False)
+    index: ChoiceIndex = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,7 @@ def parse_rating(step, msg: InboundMessage, ctx: StepContext):
         return None
     low, high = step.scale
     stars, numbers = msg.text.count(_STAR), _NUMBER.findall(msg.text)
+    value: int | None
     if stars and not numbers:
         value = stars
     elif len(numbers) == 1 and numbers[0].isdigit():

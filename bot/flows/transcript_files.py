@@ -26,7 +26,7 @@ This module reads and checks the files (every problem as FILE:LINE:COL); bot/flo
 from __future__ import annotations
 
 import mimetypes
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,7 +35,7 @@ import yaml
 from bot.flows.events import HandoverRequested, OptedIn, OptedOut, StatusRequested, SurveyCompleted, TicketOpened
 from bot.flows.loader import FlowError
 from bot.flows.matching import normalize
-from bot.flows.messages import InboundMessage, Location, Media
+from bot.flows.messages import InboundMessage, Location, Media, is_on_earth
 from bot.flows.yamlsource import Mapping, Position, Scalar, Sequence, _Loader
 
 __all__ = [
@@ -303,9 +303,9 @@ class _Reader:
         return tuple(pieces)
 
     def message(self, raw, pos: Position, name: str, channel: str, profile: str) -> InboundMessage | None:
-        base = {"channel": channel, "sender": SENDER, "recipient": "ventanilla", "profile_name": profile}
+        base = InboundMessage(channel=channel, sender=SENDER, recipient="ventanilla", profile_name=profile)
         if isinstance(raw, str):
-            return InboundMessage(text=str(raw), **base)
+            return replace(base, text=str(raw))
         if not isinstance(raw, Mapping):
             self.error(
                 _pos(raw, pos),
@@ -314,13 +314,13 @@ class _Reader:
             return None
         self.unknown_keys(raw, RESIDENT_KEYS, f"what the resident sends in transcript '{name}'")
         location = self.location(raw, name) if "location" in raw else None
-        media = ()
+        media: tuple[Media, ...] = ()
         if "photo" in raw:
             media += self.media(raw["photo"], raw.key_pos["photo"], name, "image/jpeg")
         if "media" in raw:
             media += self.media(raw["media"], raw.key_pos["media"], name, str(raw.get("content_type") or ""))
         text, payload = str(raw.get("text") or ""), str(raw.get("payload") or "")
-        return InboundMessage(text=text, payload=payload, location=location, media=media, **base)
+        return replace(base, text=text, payload=payload, location=location, media=media)
 
     def location(self, raw: Mapping, name: str) -> Location | None:
         spot, pos = raw["location"], raw.key_pos["location"]
@@ -339,7 +339,7 @@ class _Reader:
                 _pos(spot, pos), f"transcript '{name}': a location is [latitude, longitude], like [25.6581, -100.4025]"
             )
             return None
-        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        if not is_on_earth(latitude, longitude):
             self.error(_pos(spot, pos), f"transcript '{name}': latitude must be within ±90 and longitude within ±180")
         return Location(latitude, longitude, address, label)
 
@@ -378,15 +378,19 @@ class _Reader:
                     _pos(item, pos), f"transcript '{name}': the fields of event {kind.__name__} must be a mapping"
                 )
                 continue
-            known = {f.name for f in fields(kind)}
-            for field_name in wanted or {}:
-                if field_name not in known:
-                    self.error(
-                        wanted.key_pos[field_name],
-                        f"transcript '{name}': event {kind.__name__} has no field '{field_name}'",
-                    )
+            if wanted is not None:
+                self.unknown_fields(wanted, kind, name)
             specs.append(EventSpec(kind, dict(wanted or {})))
         return tuple(specs)
+
+    def unknown_fields(self, wanted: Mapping, kind: type, name: str) -> None:
+        known = {f.name for f in fields(kind)}
+        for field_name in wanted:
+            if field_name not in known:
+                self.error(
+                    wanted.key_pos[field_name],
+                    f"transcript '{name}': event {kind.__name__} has no field '{field_name}'",
+                )
 
 
 def _event_class(name) -> type | None:

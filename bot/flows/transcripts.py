@@ -110,7 +110,8 @@ def run_transcript(flows: Flows, transcript: Transcript, now: datetime = NOW, fo
                 transcript.line, f"a language of the flows ({', '.join(flows.languages)})", repr(transcript.lang), "got"
             )
         ]
-    state, seen = State(lang=transcript.lang), []
+    state = State(lang=transcript.lang)
+    seen: list[object] = []
     for exchange in transcript.exchanges:
         now += exchange.after
         try:

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import cast
 
 from redis.exceptions import RedisError
 from rq import Queue, Worker
@@ -85,7 +86,8 @@ def relay(engine: Engine, queue: Queue, older_than: timedelta = timedelta(second
             )
             .order_by(Outbox.id)
         ).all()
-    return enqueue(queue, [tuple(r) for r in rows], skip_live=True)
+    # Stored rows always have an id; sqlmodel types it Optional only for rows not yet inserted.
+    return enqueue(queue, [(cast(int, row_id), kind) for row_id, kind in rows], skip_live=True)
 
 
 def relay_forever(engine: Engine, queue: Queue, every: float, older_than: timedelta = timedelta(seconds=30)) -> None:

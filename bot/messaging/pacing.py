@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import cast
 
 from redis import Redis
 
@@ -32,4 +33,6 @@ def wait_for_turn(redis: Redis, sender_key: str, interval: float) -> None:
     while not redis.set(key, 1, nx=True, px=max(1, int(interval * 1000))):
         if time.monotonic() > deadline:
             return  # the provider's own limit (and our retry on 429) takes over
-        time.sleep(max(redis.pttl(key), 5) / 1000)
+        # redis-py types a command for its sync and asyncio clients at once; the sync client returns an int.
+        remaining_ms = cast(int, redis.pttl(key))
+        time.sleep(max(remaining_ms, 5) / 1000)

@@ -59,7 +59,7 @@ def timeline(per_day: Counter) -> tuple[str, list[tuple[date, int]]]:
             (first + timedelta(days=n), per_day.get(first + timedelta(days=n), 0))
             for n in range((last - first).days + 1)
         ]
-    per_week = Counter()
+    per_week: Counter[date] = Counter()
     for day, count in per_day.items():
         per_week[week_start(day)] += count
     mondays = [

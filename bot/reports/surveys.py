@@ -12,7 +12,7 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -130,7 +130,7 @@ def _responses(flow: Flow, period: Period, *columns):
     return period.narrow(statement, SurveyResponse.created_at).subquery()
 
 
-def _grouped(session: Session, flow: Flow, period: Period, **columns) -> list[tuple]:
+def _grouped(session: Session, flow: Flow, period: Period, **columns) -> Sequence[tuple]:
     """Count the period's responses grouped by the labelled columns (a subquery, so both databases group by name)."""
     inner = _responses(flow, period, *(column.label(name) for name, column in columns.items()))
     keys = [inner.c[name] for name in columns]
@@ -154,7 +154,7 @@ def survey_results(session: Session, flow: Flow, period: Period, lang: str) -> S
     overall = {s.id: RatingSummary(s.id, s.scale) for s in rating_steps}
     for step in rating_steps:
         _add_ratings(session, flow, period, step, subject_step, subjects, overall[step.id])
-    per_day = Counter()
+    per_day: Counter[date] = Counter()
     for day, count in _grouped(session, flow, period, day=func.date(SurveyResponse.created_at)):
         per_day[as_day(day)] += count
     unit, rows = timeline(per_day)
@@ -205,7 +205,7 @@ def _as_score(text) -> int | None:
 def _choice_counts(session: Session, flow: Flow, period: Period, step: Step, lang: str) -> list[tuple[str, int]]:
     """How many responses chose each option of a choice step, most chosen first."""
     rows = _grouped(session, flow, period, value=answer(step.id), shown=answer(f"{step.id}_label"))
-    counts = Counter()
+    counts: Counter[str] = Counter()
     for value, shown, count in rows:
         counts[option_label(step, value, shown, lang)] += count
     return counts.most_common()

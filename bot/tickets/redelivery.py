@@ -36,4 +36,5 @@ def retry_delivery(svc, folio: str, actor: str) -> int:
         if ticket.status == "delivery_failed":
             change_status(session, svc.flows, ticket, "received", actor=actor, reason="delivery retried")
         session.flush()
+        assert retried.id is not None  # the flush inserted the row and gave it its id
         return retried.id

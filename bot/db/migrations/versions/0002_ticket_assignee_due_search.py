@@ -72,7 +72,8 @@ def _add_ticket_columns() -> None:
 
 
 def _index_names(table: str) -> set[str]:
-    return {index["name"] for index in sa.inspect(op.get_bind()).get_indexes(table)}
+    indexes = sa.inspect(op.get_bind()).get_indexes(table)
+    return {index["name"] for index in indexes if index["name"] is not None}
 
 
 def _fill_search_text() -> None:
