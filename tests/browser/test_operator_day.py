@@ -33,7 +33,7 @@ from tests.support.app import (
     twilio_signature,
 )
 from tests.support.browser import BIN, expect, small_jpeg
-from tests.support.processes import free_port, http_get, wait_until
+from tests.support.processes import free_port, gunicorn
 
 IMG = ROOT / "docs" / "img"
 DEPARTMENT_HOOK = "https://obras.example.mx/ventanilla"
@@ -67,7 +67,6 @@ def city(tmp_path, redis_url, monkeypatch):
     """gunicorn serving the app, an operator of Obras Públicas created with the CLI, and a worker to run by hand."""
     port = free_port()
     env = server_env(tmp_path, redis_url, port)
-    subprocess.run([BIN / "ventanilla", "init-db"], env=env, check=True, capture_output=True)
     subprocess.run(
         [
             BIN / "ventanilla",
@@ -85,27 +84,6 @@ def city(tmp_path, redis_url, monkeypatch):
         check=True,
         capture_output=True,
     )
-    log = open(tmp_path / "gunicorn.log", "w")
-    process = subprocess.Popen(
-        [
-            BIN / "gunicorn",
-            "--workers",
-            "2",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
-            "--graceful-timeout",
-            "3",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     for name in ("OBRAS_PUBLICAS_WEBHOOK_URL", "OBRAS_PUBLICAS_WEBHOOK_SECRET"):  # flows.yaml reads them
         monkeypatch.setenv(name, env[name])
     worker_app = create_app(
@@ -122,16 +100,13 @@ def city(tmp_path, redis_url, monkeypatch):
             "secret_key": env["SECRET_KEY"],
         }
     )
-    base = f"http://127.0.0.1:{port}"
+    options = ("--workers", "2", "--worker-class", "gthread", "--threads", "4", "--graceful-timeout", "3")
     try:
-        wait_until(lambda: http_get(base + "/healthz")[0] == 200)
-        yield SimpleNamespace(
-            base=base, database=env["DATABASE_URL"], worker_app=worker_app, log=tmp_path / "gunicorn.log"
-        )
+        with gunicorn(env, port, tmp_path / "gunicorn.log", *options) as base:
+            yield SimpleNamespace(
+                base=base, database=env["DATABASE_URL"], worker_app=worker_app, log=tmp_path / "gunicorn.log"
+            )
     finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
         worker_app.extensions["ventanilla"].engine.dispose()
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 from types import SimpleNamespace
 
 import pytest
@@ -19,8 +18,8 @@ from bot.channels import webchat
 from bot.flows.messages import OutboundMessage
 from bot.messaging.sending import Outgoing
 from tests.support.app import ROOT, database_url, query
-from tests.support.browser import BIN, expect, small_jpeg
-from tests.support.processes import free_port, http_get, wait_until
+from tests.support.browser import expect, small_jpeg
+from tests.support.processes import free_port, gunicorn, wait_until
 
 SCREENSHOT = ROOT / "docs" / "img" / "webchat.png"
 PHONE = {"width": 390, "height": 844}
@@ -42,31 +41,8 @@ def server(tmp_path, redis_url):
         "MEDIA_DIR": str(tmp_path / "media"),
         "SECRET_KEY": SECRET_KEY,
     }
-    subprocess.run([BIN / "ventanilla", "init-db"], env=env, check=True, capture_output=True)
-    log = open(tmp_path / "gunicorn.log", "w")
-    process = subprocess.Popen(
-        [
-            BIN / "gunicorn",
-            "--workers",
-            "2",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "8",
-            "--graceful-timeout",
-            "3",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: http_get(base + "/healthz")[0] == 200)
+    options = ("--workers", "2", "--worker-class", "gthread", "--threads", "8", "--graceful-timeout", "3")
+    with gunicorn(env, port, tmp_path / "gunicorn.log", *options) as base:
         yield SimpleNamespace(
             base=base,
             database=env["DATABASE_URL"],
@@ -74,10 +50,6 @@ def server(tmp_path, redis_url):
             log=tmp_path / "gunicorn.log",
             redis_url=redis_url,
         )
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
 
 
 @pytest.fixture

@@ -25,6 +25,9 @@ from tests.support.processes import (
     send_signed,
     wait_until,
 )
+from tests.support.processes import (
+    gunicorn as gunicorn_serving,
+)
 
 BIN = Path(sys.executable).parent
 
@@ -41,21 +44,8 @@ def gunicorn(tmp_path, redis_url):
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "FLOWS_PATH": str(ROOT / "flows.yaml"),
     }
-    subprocess.run([BIN / "ventanilla", "init-db"], env=env, check=True, capture_output=True)
-    log = open(tmp_path / "gunicorn.log", "w")
-    process = subprocess.Popen(
-        [BIN / "gunicorn", "--workers", "3", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_until(lambda: http_get(base + "/healthz")[0] == 200)
-    yield base, env["DATABASE_URL"], tmp_path / "gunicorn.log"
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    with gunicorn_serving(env, port, tmp_path / "gunicorn.log", "--workers", "3") as base:
+        yield base, env["DATABASE_URL"], tmp_path / "gunicorn.log"
 
 
 def walk_pothole(base: str, sender: str) -> list[tuple[int, str]]:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import itertools
 import random
 import socket
+import subprocess
+import sys
 import time
 import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
-from tests.support.app import AUTH_TOKEN, twilio_fixture, twilio_signature
+from tests.support.app import AUTH_TOKEN, ROOT, twilio_fixture, twilio_signature
 
 _sids = itertools.count(1)
 
@@ -75,3 +80,25 @@ def send_signed(base_url: str, sender: str, text: str, token: str = AUTH_TOKEN) 
 
 
 POTHOLE = ("hola", "bache", "Morelos y 5 de Mayo", "omitir", "sí")
+
+
+@contextmanager
+def gunicorn(env: dict, port: int, log_path: Path, *options: str) -> Iterator[str]:
+    """Our app under gunicorn on a loopback port, after `ventanilla init-db`; yields its base URL, stops it after."""
+    bin_dir = Path(sys.executable).parent
+    subprocess.run([bin_dir / "ventanilla", "init-db"], env=env, check=True, capture_output=True)
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [bin_dir / "gunicorn", *options, "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until(lambda: http_get(base + "/healthz")[0] == 200)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
