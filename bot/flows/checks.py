@@ -22,7 +22,7 @@ def check_translations(report, texts: list, languages: tuple[str, ...]) -> None:
 
 def check_flow_graph(report, flow: Flow, raw_flow) -> None:
     """Duplicate ids, `next` to nowhere, unreachable steps, conditions and templates naming unknown steps."""
-    raw_steps = [s for s in (raw_flow or {}).get("steps") or [] if hasattr(s, "get")]
+    raw_steps = _raw_steps(raw_flow)
     where = dict(zip((s.id for s in flow.steps), raw_steps))
     ids = [s.id for s in flow.steps]
     for index, (raw, step) in enumerate(zip(raw_steps, flow.steps)):
@@ -44,8 +44,15 @@ def check_flow_graph(report, flow: Flow, raw_flow) -> None:
     if raw_flow is not None:
         _check_placeholders(report, flow, flow.done, raw_flow.get("done", raw_flow), set(ids))
         if flow.outcome.summary is not None:
-            outcome = raw_flow.get("outcome") or {}
+            outcome = raw_flow.get("outcome")
+            outcome = outcome if isinstance(outcome, dict) else raw_flow
             _check_placeholders(report, flow, flow.outcome.summary, outcome.get("summary", outcome), set(ids))
+
+
+def _raw_steps(raw_flow) -> list[dict]:
+    """The flow's steps as written, the same ones the loader built (a wrong shape is reported elsewhere)."""
+    steps = raw_flow.get("steps") if isinstance(raw_flow, dict) else None
+    return [s for s in steps if isinstance(s, dict)] if isinstance(steps, list) else []
 
 
 def _targets(step: Step) -> list[str]:

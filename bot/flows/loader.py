@@ -8,6 +8,7 @@ flows, departments and languages, conditions, option files and each flow's graph
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,7 +37,7 @@ class FlowError:
 
     def __init__(self, pos: Position, message: str):
         self.line, self.column = pos
-        self.message = message
+        self.message = " ".join(message.splitlines())  # one error, one line: keys and values may hold newlines
 
     def format(self, path: str) -> str:
         """Render as PATH:LINE:COL: message."""
@@ -95,15 +96,33 @@ def _empty() -> Mapping:
     return empty
 
 
+# The accessors below read a value of any shape without failing: schema.py has already reported a
+# wrong one, and the builder goes on with an empty or default value to find the remaining errors.
+
+
+def _as_mapping(value) -> Mapping:
+    return value if isinstance(value, Mapping) else _empty()
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
 def _number(section: Mapping, key: str, default):
-    """The number under key, or the default where there is none (schema.py reports a wrong one)."""
+    """The finite number under key, or the default where there is none."""
     value = section.get(key, default)
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else default
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return value if is_number and math.isfinite(value) else default
+
+
+def _whole(section: Mapping, key: str, default: int) -> int:
+    """The number under key as a whole number, or the default."""
+    return int(_number(section, key, default))
 
 
 def _strings(value) -> list:
     """The strings of a list, which may hold anything a mistake put there."""
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+    return [v for v in _as_list(value) if isinstance(v, str)]
 
 
 class _Builder:
@@ -125,18 +144,27 @@ class _Builder:
         self.errors.append(FlowError(getattr(where, "pos", (1, 1)), message))
 
     def mapping(self, parent: Mapping, key: str) -> Mapping:
-        value = parent.get(key)
-        return value if isinstance(value, Mapping) else _empty()
+        """The mapping under key, or an empty one."""
+        return _as_mapping(parent.get(key))
+
+    def sequence(self, parent: Mapping, key: str) -> list:
+        """The list under key, or an empty one."""
+        return _as_list(parent.get(key))
+
+    def mappings(self, parent: Mapping, key: str) -> list[Mapping]:
+        """The mappings in the list under key (its other items are reported by schema.py)."""
+        return [item for item in self.sequence(parent, key) if isinstance(item, Mapping)]
 
     def build(self, data, source: str) -> Flows:
-        data = data if isinstance(data, Mapping) else _empty()
+        data = _as_mapping(data)
         self.default_language = str(data.get("default_language", "es"))
         languages = self.mapping(data, "languages")
         self.languages = tuple(str(k) for k in languages) or (self.default_language,)
         if self.default_language not in self.languages:
             self.error(data, f"default_language '{self.default_language}' is not among languages")
         departments = {str(k): self.department(k, v) for k, v in self.mapping(data, "departments").items()}
-        flows = {str(k): self.flow(k, v, departments) for k, v in self.mapping(data, "flows").items()}
+        raw_flows = self.mapping(data, "flows")
+        flows = {str(k): self.flow(k, v, departments) for k, v in raw_flows.items()}
         expire = _number(data, "expire_after_minutes", None)
         result = Flows(
             version=self.digest.hexdigest()[:12],
@@ -149,16 +177,15 @@ class _Builder:
             messages={str(k): self.text(v) for k, v in self.mapping(data, "messages").items()},
             flows=flows,
             departments=departments,
-            max_attempts=int(_number(data, "max_attempts", 3)),
+            max_attempts=_whole(data, "max_attempts", 3),
             expire_after=timedelta(minutes=expire) if expire else None,
             templates=self.templates(self.mapping(data, "templates")),
             default_sla=parse_duration(data.get("default_sla")) or DEFAULT_SLA,
             source=source,
         )
         check_translations(self, self.texts, self.languages)
-        for key, flow in flows.items():
-            raw_flow = data["flows"][key]
-            check_flow_graph(self, flow, raw_flow if isinstance(raw_flow, Mapping) else None)
+        for key, raw_flow in raw_flows.items():  # keys as written: a number is a key too (schema.py reports it)
+            check_flow_graph(self, flows[str(key)], raw_flow if isinstance(raw_flow, Mapping) else None)
         return result
 
     def text(self, value) -> Text:
@@ -173,7 +200,7 @@ class _Builder:
         return text
 
     def words_list(self, value) -> tuple[str, ...]:
-        return tuple(str(w) for w in value) if isinstance(value, list) else ()
+        return tuple(str(w) for w in _as_list(value))
 
     def words(self, value) -> dict[str, tuple[str, ...]]:
         """Words per language: {es: [...], en: [...]}."""
@@ -193,7 +220,7 @@ class _Builder:
 
     def ratings(self, section: Mapping) -> dict[str, dict[str, int]]:
         return {
-            str(lang): {str(k): int(v) for k, v in table.items() if isinstance(v, (int, float))}
+            str(lang): {str(k): _whole(table, k, 0) for k in table if _number(table, k, None) is not None}
             for lang, table in section.items()
             if isinstance(table, Mapping)
         }
@@ -202,10 +229,8 @@ class _Builder:
         """WhatsApp templates per kind of message: variables, and per provider a template per language."""
         result = {}
         for kind, spec in section.items():
-            spec = spec if isinstance(spec, Mapping) else _empty()
-            entry: dict[str, object] = {
-                "variables": [str(v) for v in spec.get("variables") or [] if isinstance(spec.get("variables"), list)]
-            }
+            spec = _as_mapping(spec)
+            entry: dict[str, object] = {"variables": [str(v) for v in self.sequence(spec, "variables")]}
             for provider in ("twilio", "meta"):
                 if isinstance(spec.get(provider), Mapping):
                     entry[provider] = {
@@ -223,7 +248,7 @@ class _Builder:
         return value
 
     def department(self, key, value) -> Department:
-        value = value if isinstance(value, Mapping) else _empty()
+        value = _as_mapping(value)
         delivery = dict(self.mapping(value, "delivery"))
         for field, raw in delivery.items():
             if isinstance(raw, str):
@@ -251,8 +276,8 @@ class _Builder:
         return Menu(self.text(section.get("prompt")), tuple(f.id for f in known), index)
 
     def flow(self, key, value, departments: dict) -> Flow:
-        value = value if isinstance(value, Mapping) else _empty()
-        steps = tuple(self.step(key, s) for s in value.get("steps") or [] if isinstance(s, Mapping))
+        value = _as_mapping(value)
+        steps = tuple(self.step(key, s) for s in self.mappings(value, "steps"))
         fallback = str(value.get("fallback", "menu"))
         outcome = value.get("outcome")
         if fallback == "handover" and isinstance(outcome, Mapping) and outcome.get("kind") != "ticket":
@@ -296,8 +321,8 @@ class _Builder:
             scale=(scale[0], scale[1]),
             min=_number(value, "min", None),
             max=_number(value, "max", None),
-            min_length=int(_number(value, "min_length", 1)),
-            max_length=int(_number(value, "max_length", 1000)),
+            min_length=_whole(value, "min_length", 1),
+            max_length=_whole(value, "max_length", 1000),
             allow_future=value.get("allow_future") is True,
             prefill=value.get("prefill") is True,
             when=self.condition(value.get("when"), where),
@@ -334,8 +359,8 @@ class _Builder:
                 self.words(raw.get("words")),
                 str(raw["next"]) if raw.get("next") else None,
             )
-            for raw in value.get("options") or []
-            if isinstance(raw, Mapping) and "id" in raw
+            for raw in self.mappings(value, "options")
+            if "id" in raw
         )
 
     def outcome(self, flow_id, section: Mapping, departments: dict) -> Outcome:

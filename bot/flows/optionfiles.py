@@ -22,12 +22,16 @@ def read_options(base_dir: Path, spec) -> list[tuple[str, str]]:
             rows = list(csv.DictReader(handle))
     except OSError as exc:
         raise OptionsFileError(f"cannot read options file {spec['file']}: {exc.strerror}") from None
+    except (ValueError, csv.Error) as exc:  # a name with a NUL byte, or a file that is not UTF-8 CSV
+        raise OptionsFileError(f"cannot read options file {spec['file']}: {exc}") from None
     column, id_column = str(spec["column"]), str(spec.get("id_column") or spec["column"])
     if rows and (column not in rows[0] or id_column not in rows[0]):
         raise OptionsFileError(
             f"options file {spec['file']} has no column '{column if column not in rows[0] else id_column}'"
         )
-    options = [(row[id_column].strip(), row[column].strip()) for row in rows if row.get(column, "").strip()]
+    # a short row has None for its missing columns
+    options = [((row.get(id_column) or "").strip(), (row.get(column) or "").strip()) for row in rows]
+    options = [(key, label) for key, label in options if label]
     if not options:
         raise OptionsFileError(f"options file {spec['file']} has no options")
     return options

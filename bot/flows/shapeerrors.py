@@ -82,7 +82,7 @@ def _message(path: list, error: ErrorDetails) -> str:
         return _said(_where(path), f"'{loc[len(path) - 1]}' is missing")
     if len(path) == 1 and kind in ("model_type", "dict_type"):
         return FILE_SHAPE
-    where, field = _where(path[:-1]), _field(path[-1][0])
+    where, field = _where(path[:-1]), _field(path[-1][0], path[-2][1])
     if kind == "extra_forbidden":
         allowed = ", ".join(_allowed([k for k, _ in path[1:-1]]))
         return f"unknown key '{path[-1][0]}' in {where or 'the file'} (allowed: {allowed})"
@@ -104,8 +104,8 @@ def _said(where: str, message: str) -> str:
     return f"{where}: {message}" if where else message
 
 
-def _field(key) -> str:
-    return f"item {key + 1}" if isinstance(key, int) else f"'{key}'"
+def _field(key, parent) -> str:
+    return f"item {key + 1}" if isinstance(parent, list) else f"'{key}'"  # a mapping's key may be a number too
 
 
 def _where(path: list) -> str:

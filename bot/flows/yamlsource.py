@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Hashable
 
 import yaml
 
@@ -45,6 +46,10 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Mapping:
     result.pos, result.key_pos = _pos(node), {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, Hashable):
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping", node.start_mark, "found a list or mapping as a key", key_node.start_mark
+            )
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_pos[key] = _pos(key_node)
     return result
@@ -68,8 +73,11 @@ _Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 
 
 def parse(text: str):
-    """Parse YAML text into positioned values; raises yaml.YAMLError with a mark."""
-    return yaml.load(text, Loader=_Loader)
+    """Parse YAML text into positioned values; raises yaml.YAMLError (with a mark where it has one)."""
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except RecursionError:
+        raise yaml.YAMLError("lists or mappings nested too deeply") from None
 
 
 def interpolate(value: str, environ: dict | None = None) -> tuple[str, list[str]]:

@@ -62,6 +62,18 @@ def test_flows_check_reads_flows_path_from_the_environment(runner, copy):
     assert result.exit_code == 1 and str(copy) in result.output
 
 
+def test_flows_check_reports_a_wrong_shape_without_a_traceback(runner, tmp_path):
+    path = tmp_path / "flows.yaml"
+    path.write_text(
+        "default_language: es\nlanguages: {es: [hola]}\nmenu: {prompt: hola, flows: [a]}\n"
+        "flows:\n  a:\n    title: A\n    steps: 3\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(main, ["flows", "check", str(path)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # a crash exits 1 too
+    assert re.search(rf"^{re.escape(str(path))}:7:5: flow 'a': 'steps' must be a list$", result.output, re.M)
+
+
 def test_flows_test_passes_on_the_shipped_transcripts(runner):
     result = runner.invoke(main, ["flows", "test", "--flows", str(FLOWS)])
     assert result.exit_code == 0, result.output

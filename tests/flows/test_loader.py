@@ -258,3 +258,77 @@ def test_a_choice_without_options_is_reported_with_the_steps_other_errors():
     errors = errors_of(broken)
     assert any("step 'park': a choice step needs 'options' or 'options_from'" in e for e in errors), errors
     assert any("unknown key 'optinos'" in e for e in errors), errors
+
+
+@pytest.mark.parametrize(
+    "old, new, needle, message",
+    [
+        (  # crashed with TypeError: 'int' object is not iterable
+            "    steps:\n      - id: problem\n",
+            "    steps: 3\n    old_steps:\n      - id: problem\n",
+            "steps: 3",
+            "flow 'trash': 'steps' must be a list",
+        ),
+        (  # crashed with TypeError: 'int' object is not iterable
+            "        options:\n          - id: missed_collection\n",
+            "        options: 3\n        old_options:\n          - id: missed_collection\n",
+            "options: 3",
+            "flow 'trash', step 'problem': 'options' must be a list",
+        ),
+        (  # crashed with OverflowError: cannot convert float infinity to integer
+            "max_attempts: 3",
+            "max_attempts: .inf",
+            "max_attempts: .inf",
+            "'max_attempts' must be a whole number",
+        ),
+        (  # crashed with OverflowError
+            "  es: {pesimo: 1,",
+            "  es: {pesimo: .inf,",
+            "es: {pesimo: .inf",
+            "ratings, es: 'pesimo' must be",
+        ),
+        (  # crashed with ValueError: embedded null byte
+            "{file: parks.csv, column: nombre",
+            '{file: "parks\\0.csv", column: nombre',
+            "parks\\0.csv",
+            "cannot read options file parks",
+        ),
+        (  # crashed with UnicodeDecodeError
+            "{file: parks.csv, column: nombre",
+            "{file: docs/img/dashboard-queue.png, column: nombre",
+            "dashboard-queue.png",
+            "cannot read options file docs/img/dashboard-queue.png: 'utf-8' codec can't decode",
+        ),
+        (  # crashed with KeyError: '1'
+            "  trash:\n",
+            "  1:\n",
+            "  1:",
+            "flows: '1' must be letters, digits and _, not starting with a digit",
+        ),
+        (  # crashed with TypeError: unhashable type: 'list'
+            "default_language: es",
+            "default_language: es\n? [a, b]\n: 1",
+            "? [a, b]",
+            "not valid YAML: found a list or mapping as a key",
+        ),
+        (  # crashed with RecursionError
+            "default_sla: 7d",
+            "default_sla: " + "[" * 2000 + "]" * 2000,
+            "yaml-language-server",  # line 1: the parser gives no position
+            "not valid YAML: lists or mappings nested too deeply",
+        ),
+    ],
+)
+def test_a_wrong_shape_that_used_to_crash_is_reported_with_its_line(old, new, needle, message):
+    assert old in SHIPPED, old
+    broken = SHIPPED.replace(old, new, 1)
+    errors = errors_of(broken)
+    matching = [e for e in errors if message in e]
+    assert len(matching) == 1, errors
+    assert int(matching[0].split(":")[1]) == line_of(broken, needle), matching[0]
+
+
+def test_an_error_is_one_line_even_when_a_key_holds_a_newline():
+    broken = SHIPPED.replace("default_sla: 7d", 'default_sla: 7d\n"bad\\nkey": 1', 1)
+    (error,) = [e for e in errors_of(broken) if "unknown key" in e]
+    assert error.startswith(f"flows.yaml:{line_of(broken, 'bad')}:1: unknown key 'bad key' in the file"), error
