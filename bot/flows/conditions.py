@@ -74,12 +74,25 @@ def _tokenize(source: str) -> list[tuple[str, Any]]:
     return tokens
 
 
+MAX_NESTING = 32  # far beyond any real condition; the parser and the evaluator recurse once per level
+
+
 class _Parser:
     """Recursive descent: or → and → not → comparison → value."""
 
     def __init__(self, tokens: list):
-        self.tokens, self.index = tokens, 0
+        self.tokens, self.index, self.depth = tokens, 0, 0
         self.names: set[str] = set()
+
+    def nested(self, read):
+        """Read one nested part (brackets, a `not`), refusing nesting deeper than any condition needs."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ConditionError(f"the condition nests more than {MAX_NESTING} levels deep")
+        try:
+            return read()
+        finally:
+            self.depth -= 1
 
     def peek(self):
         return self.tokens[self.index] if self.index < len(self.tokens) else None
@@ -113,7 +126,7 @@ class _Parser:
     def negation(self):
         if self.at("keyword", "not"):
             self.take()
-            return ("not", self.negation())
+            return ("not", self.nested(self.negation))
         return self.comparison()
 
     def comparison(self):
@@ -147,7 +160,7 @@ class _Parser:
             return ("name", token[1])
         if token == ("op", "("):
             self.take()
-            inner = self.expression()
+            inner = self.nested(self.expression)
             self.take("op", ")")
             return inner
         if token == ("op", "["):

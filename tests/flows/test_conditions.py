@@ -40,3 +40,11 @@ def test_names_are_collected_for_checking():
 def test_anything_outside_the_language_is_refused(source):
     with pytest.raises(ConditionError):
         parse_condition(source)
+
+
+def test_nesting_is_bounded_before_the_parser_or_the_evaluator_could_run_out_of_stack():
+    deep = "(" * 31 + "not a == 2" + ")" * 31
+    assert parse_condition(deep).holds({"a": 1}) is True
+    for source in ("(" * 33 + "a" + ")" * 33, "not " * 33 + "a", "(" * 100_000 + "a"):
+        with pytest.raises(ConditionError, match="nests more than 32 levels deep"):
+            parse_condition(source)

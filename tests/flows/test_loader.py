@@ -146,6 +146,16 @@ def test_unreadable_file(tmp_path):
         ('when: problem == "missed_collection"', 'when: problem = "missed_collection"', "condition does not parse"),
         (
             'when: problem == "missed_collection"',
+            "when: " + "(" * 2000 + "problem" + ")" * 2000,
+            "nests more than 32 levels deep",
+        ),
+        (
+            'when: problem == "missed_collection"',
+            "when: " + "not " * 2000 + "problem",
+            "nests more than 32 levels deep",
+        ),
+        (
+            'when: problem == "missed_collection"',
             "when: confirm == true",
             "condition uses 'confirm', which is not an earlier step",
         ),
