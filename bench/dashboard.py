@@ -128,7 +128,7 @@ STAMP = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite
 
 def build_database(path: Path, tickets: int, seed: int = 6) -> None:
     """Create the schema our way, then bulk-insert contacts, their phones and tickets straight into SQLite."""
-    from bot.db.engine import create_tables, make_engine
+    from bot.db.database import create_tables, make_engine
 
     engine = make_engine(f"sqlite:///{path}")
     create_tables(engine)
@@ -230,7 +230,7 @@ def ticket_status(age: timedelta, rng: random.Random) -> str:
 
 def add_operator(path: Path) -> None:
     """An operator of one department, with the password the bench signs in with."""
-    from bot.db.engine import make_engine, transaction
+    from bot.db.database import make_engine, transaction
     from bot.operators import create_operator
 
     engine = make_engine(f"sqlite:///{path}")
@@ -403,7 +403,7 @@ def print_plans(path: Path, keys: dict) -> None:
     from werkzeug.datastructures import MultiDict
 
     from bot.dashboard.ticket_query import fetch_page, filtered, parse_cursor, parse_filters
-    from bot.db.engine import make_engine
+    from bot.db.database import make_engine
     from bot.db.tables import Operator
 
     operator = Operator(email=EMAIL, password_hash="-", role="operator", departments=[DEPARTMENT])

@@ -396,7 +396,7 @@ def profile(args, tmp: Path) -> None:
     import pstats
 
     from bot import create_app
-    from bot.db.engine import create_tables
+    from bot.db.database import create_tables
     from bot.services import services
 
     public_url = "http://127.0.0.1"

@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from bot import dashboard
 from bot.channels import blueprints
 from bot.config import Config, ConfigError
-from bot.db.engine import make_engine
+from bot.db.database import make_engine
 from bot.flows.loader import FlowsInvalidError
 from bot.flowstore import FlowStore
 from bot.jobs.connection import connect_redis, make_queue

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import Operator, OperatorSession, as_utc, utcnow
 
 __all__ = [

@@ -88,7 +88,7 @@ class Tracer:
 def main() -> None:
     bot = importlib.import_module("bot")
     embedded = _first("bot.cli.embedded_redis", "bot.embedded_redis").embedded_redis
-    create_tables = _first("bot.db.engine", "bot.db").create_tables
+    create_tables = _first("bot.db.database", "bot.db").create_tables
     tmp = Path(tempfile.mkdtemp())
     with (
         embedded(tmp / "redis.rdb", save=False) as redis_url,

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from bot import create_app
 from bot.cli.embedded_redis import embedded_redis
-from bot.db.engine import create_tables
+from bot.db.database import create_tables
 from bot.services import services
 from tests.support.app import (
     TEST_DATABASE_URL,
@@ -106,7 +106,7 @@ def retry_now(app, run_worker):
     """Let every pending outbox row's next try happen now (as if its backoff had passed), then work."""
     from datetime import timedelta
 
-    from bot.db.engine import transaction
+    from bot.db.database import transaction
     from bot.db.tables import Outbox
     from bot.jobs.outbox import relay
 

@@ -107,7 +107,7 @@ def test_every_package_has_a_layer():
         ("bot.flows.engine", "bot.db.tables", False),
         ("bot.flows.engine", "bot.flows.model", True),
         ("bot.tickets.triage", "bot.db.tables", True),
-        ("bot.db.engine", "bot.tickets.search", False),
+        ("bot.db.database", "bot.tickets.search", False),
         ("bot.flows.engine", "bot.conversation.handler", False),
         ("bot.web.api", "bot.dashboard.access", False),
         ("bot.jobs.message_jobs", "bot.channels.twilio", False),

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from bot import create_app
-from bot.db.engine import create_tables
+from bot.db.database import create_tables
 from bot.flows import FlowsInvalidError
 from tests.support.app import AUTH_TOKEN, PUBLIC_URL, ROOT, Resident, database_url
 

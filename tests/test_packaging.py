@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -11,24 +12,14 @@ ROOT = Path(__file__).parent.parent
 
 
 def test_the_wheel_holds_every_file_the_app_serves_or_runs(tmp_path):
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-        cwd=tmp_path,  # setuptools' build/ folder lands here, not in the checkout
-    )
-    (wheel,) = tmp_path.glob("ventanilla-*.whl")
+    source = tmp_path / "source"  # a copy: setuptools builds in place and would leave build/ in the checkout
+    shutil.copytree(ROOT / "bot", source / "bot", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    wheel_dir = tmp_path / "wheel"
+    build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheel_dir), "."]
+    subprocess.run(build, check=True, capture_output=True, cwd=source)
+    (wheel,) = wheel_dir.glob("ventanilla-*.whl")
     packed = set(zipfile.ZipFile(wheel).namelist())
     needed = [
         p.relative_to(ROOT).as_posix()

@@ -15,7 +15,7 @@ from sqlmodel import select
 from bot import refuse_to_start
 from bot.cli.embedded_redis import embedded_redis
 from bot.config import Config, ConfigError
-from bot.db.engine import make_engine, transaction
+from bot.db.database import make_engine, transaction
 from bot.db.migrate import upgrade
 from bot.db.tables import Operator
 from bot.flows.loader import FlowsInvalidError, load_flows

@@ -34,7 +34,7 @@ def db() -> None:
 def db_upgrade() -> None:
     """Bring the database to the newest schema and fill what earlier versions did not store; safe to run again."""
     from bot.config import Config
-    from bot.db.engine import make_engine
+    from bot.db.database import make_engine
     from bot.db.migrate import upgrade
 
     config = Config.from_env()

@@ -6,7 +6,7 @@ import click
 from sqlmodel import select
 
 from bot.config import Config
-from bot.db.engine import make_engine, transaction
+from bot.db.database import make_engine, transaction
 from bot.db.migrate import upgrade
 from bot.db.tables import Operator
 from bot.operators import ROLES, OperatorError, create_operator, end_all_sessions, normalise_email, set_password

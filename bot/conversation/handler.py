@@ -22,7 +22,7 @@ from bot.conversation.rows import (
     store_replies,
     version_text,
 )
-from bot.db.engine import connection_transaction
+from bot.db.database import connection_transaction
 from bot.db.tables import utcnow
 from bot.flows import State, advance
 from bot.flows.messages import InboundMessage, OutboundMessage

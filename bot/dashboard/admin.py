@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from bot.dashboard.access import admin_required, me
 from bot.dashboard.blueprint import bp
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import Operator, OperatorChange, OperatorSession, utcnow
 from bot.operators import ROLES, OperatorError, create_operator, end_all_sessions, set_password
 from bot.reports import department_rows, format_duration

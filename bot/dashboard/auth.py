@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from bot.dashboard.blueprint import bp
 from bot.dashboard.signin import SignedIn
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.operators import authenticate, end_session, start_session
 from bot.services import services
 from bot.web.ratelimit import limiter

@@ -18,7 +18,7 @@ from flask import Response, request, stream_with_context
 from bot.dashboard.blueprint import bp
 from bot.dashboard.queue import request_filters, ticket_path
 from bot.dashboard.ticket_query import FilterError, fetch_page, filtered, is_overdue, masked_phones
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import Ticket, utcnow
 from bot.reports.spreadsheets import defuse
 from bot.services import services

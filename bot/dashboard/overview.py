@@ -6,7 +6,7 @@ from flask import render_template
 
 from bot.dashboard.access import department_scope
 from bot.dashboard.blueprint import bp
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import utcnow
 from bot.reports import Overview, format_duration
 from bot.reports import overview as overview_figures

@@ -26,7 +26,7 @@ from bot.dashboard.ticket_query import (
     parse_cursor,
     parse_filters,
 )
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import Ticket, as_utc, utcnow
 from bot.services import services
 from bot.tickets.lifecycle import OPEN_STATUSES, STATUSES

@@ -9,7 +9,7 @@ from flask import Response, abort, render_template, request
 from bot.dashboard.access import department_scope
 from bot.dashboard.blueprint import bp
 from bot.dashboard.ticket_query import FilterError, parse_day
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import utcnow
 from bot.flows.model import Flow
 from bot.reports import (

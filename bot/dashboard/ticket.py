@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from bot.dashboard.access import can_act, me, ticket_or_404, visible
 from bot.dashboard.blueprint import bp
 from bot.dashboard.ticket_query import is_overdue
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import Contact, ContactAddress, Message, Operator, Ticket, TicketEvent, as_utc
 from bot.services import services
 from bot.tickets.triage import MAX_NOTE, MAX_REASON, MAX_REPLY, OPERATOR_STATUSES, assignable_operators, record_view

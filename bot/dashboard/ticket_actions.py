@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from bot.dashboard.access import acting_required, me, ticket_or_404, visible_ticket
 from bot.dashboard.blueprint import bp
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import Operator, Ticket
 from bot.flows import Flows
 from bot.jobs.outbox import unit_of_work

@@ -17,7 +17,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
-from bot.db.engine import make_engine
+from bot.db.database import make_engine
 
 __all__ = ["Upgrade", "upgrade", "current", "stamp", "revision", "head", "LATER_COLUMNS"]
 

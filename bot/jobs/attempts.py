@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import Outbox, as_utc, utcnow
 
 __all__ = ["Attempt", "start_attempt", "finish_attempt", "fail_attempt", "BACKOFF_SECONDS", "MAX_ATTEMPTS"]

@@ -7,7 +7,7 @@ import logging
 from sqlmodel import select
 
 from bot.channels import media_fetcher, sender
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import Message
 from bot.flows.messages import OutboundMessage
 from bot.jobs.attempts import Attempt, fail_attempt, finish_attempt, start_attempt

@@ -17,7 +17,7 @@ from sqlalchemy import event, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import Outbox, utcnow
 from bot.jobs.registry import job_for
 

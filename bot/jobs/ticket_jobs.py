@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import Outbox, Ticket, TicketEvent, as_utc
 from bot.delivery import DELIVERY, WAITS_FOR_OPERATORS, Delivery, DeliveryError
 from bot.jobs.attempts import MAX_ATTEMPTS, Attempt, fail_attempt, finish_attempt, start_attempt

@@ -7,7 +7,7 @@ import logging
 from sqlalchemy import update
 from sqlmodel import select
 
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import Message
 
 __all__ = ["record_status", "STATUS_ORDER"]

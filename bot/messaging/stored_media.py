@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import Message, Ticket
 
 __all__ = ["record_stored_media", "put_on_tickets"]

@@ -42,7 +42,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.test import EnvironBuilder, encode_multipart
 
 from bot import create_app
-from bot.db.engine import create_tables
+from bot.db.database import create_tables
 from bot.db.tables import (
     Contact,
     ContactAddress,

@@ -15,7 +15,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlmodel import select
 
 from bot.channels import webchat
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import ContactAddress, Message, Ticket
 from bot.flows.messages import OutboundMessage
 from bot.jobs.outbox import unit_of_work
@@ -477,7 +477,7 @@ def test_an_unknown_page_language_is_ignored(client):
 @pytest.fixture
 def limited_app(tmp_path, redis_url):
     from bot import create_app
-    from bot.db.engine import create_tables
+    from bot.db.database import create_tables
     from tests.support.app import app_settings
 
     app = create_app(

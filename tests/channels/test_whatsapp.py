@@ -12,7 +12,7 @@ import responses
 
 from bot.channels.errors import PayloadError
 from bot.channels.whatsapp import fetch_media, message_body, parse, send
-from bot.db.engine import create_tables
+from bot.db.database import create_tables
 from bot.db.tables import Contact, Message, Outbox, Ticket
 from bot.flows.messages import Location, Media, OutboundMessage
 from bot.messaging.sending import Outgoing, SendError

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from bot.cli.main import main
-from bot.db.engine import make_engine
+from bot.db.database import make_engine
 from bot.db.tables import Operator, OperatorSession
 from bot.operators import authenticate
 from tests.support.app import ROOT, database_url

@@ -11,7 +11,7 @@ from bot.conversation.handler import (
     handle_inbound,
 )
 from bot.conversation.rows import read_conversation
-from bot.db.engine import connection_transaction
+from bot.db.database import connection_transaction
 from bot.db.tables import Conversation, Message, utcnow
 from bot.flows import InboundMessage
 from tests.support.app import all_rows

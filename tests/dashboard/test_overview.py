@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import Ticket, TicketEvent
 from tests.support.desks import Tables, seed_ticket
 

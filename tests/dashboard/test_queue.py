@@ -17,7 +17,7 @@ from bot.dashboard.ticket_query import (
     parse_cursor,
     parse_filters,
 )
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import Operator, Ticket
 from bot.tickets.search import normalise
 from tests.support.desks import RowCells, read_ticket, seed_ticket

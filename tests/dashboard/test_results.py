@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot import create_app
-from bot.db.engine import create_tables, transaction
+from bot.db.database import create_tables, transaction
 from bot.db.tables import Contact, SurveyResponse
 from tests.support.app import ROOT, Resident, app_settings
 from tests.support.desks import Desk, Tables, add_operator

@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot import create_app
-from bot.db.engine import create_tables, transaction
+from bot.db.database import create_tables, transaction
 from bot.db.tables import Operator, OperatorSession, utcnow
 from bot.operators import OperatorError, authenticate, create_operator
 from tests.support.app import app_settings

@@ -9,7 +9,7 @@ from html import unescape
 
 from sqlmodel import Session, select
 
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import Contact, Message, Operator, Outbox, Ticket, TicketEvent
 from tests.support.app import Resident, twilio_fixture
 from tests.support.departments import OBRAS_URL, department_endpoint
@@ -243,7 +243,7 @@ def test_a_whatsapp_reply_after_24_hours_without_a_template_is_kept_as_failed_an
     from datetime import datetime
 
     from bot import create_app
-    from bot.db.engine import create_tables
+    from bot.db.database import create_tables
     from tests.support.app import ROOT, app_settings
 
     flows = (ROOT / "flows.yaml").read_text(encoding="utf-8")

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from sqlmodel import SQLModel
 
 from bot.cli.main import main
-from bot.db.engine import make_engine
+from bot.db.database import make_engine
 from bot.db.migrate import alembic_config, current, head, upgrade
 from bot.db.tables import Ticket
 from bot.flows.loader import load_flows
@@ -261,7 +261,7 @@ def test_upgrading_a_0001_database_keeps_every_row_and_fills_due_dates_and_searc
 
 
 def test_the_app_writes_to_an_upgraded_database(engine):
-    from bot.db.engine import transaction
+    from bot.db.database import transaction
 
     upgrade(engine, "0001")
     fill_as_0001(engine)

@@ -85,7 +85,7 @@ def make_due(app) -> None:
     """Let the next try happen now (as if the backoff had passed) and relay it."""
     from datetime import timedelta
 
-    from bot.db.engine import transaction
+    from bot.db.database import transaction
     from bot.jobs.outbox import relay
 
     svc = app.extensions["ventanilla"]

@@ -9,7 +9,7 @@ import pytest
 import responses
 
 from bot import create_app
-from bot.db.engine import create_tables
+from bot.db.database import create_tables
 from bot.db.tables import Outbox, Ticket
 from bot.jobs.outbox import relay
 from tests.support.app import (

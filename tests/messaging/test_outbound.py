@@ -10,7 +10,7 @@ import pytest
 import responses
 from sqlmodel import select
 
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import Message, Outbox, Ticket
 from bot.flows.messages import OutboundMessage
 from bot.jobs.outbox import unit_of_work

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import Contact, Operator, SurveyResponse, Ticket, TicketEvent
 from bot.flows.model import Flow, Option, Outcome, Step, Text
 from bot.reports import (

@@ -10,7 +10,7 @@ import responses
 from rq import SimpleWorker
 
 from bot import create_app
-from bot.db.engine import create_tables
+from bot.db.database import create_tables
 from bot.delivery.webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
 from bot.services import services
 from tests.support.app import (

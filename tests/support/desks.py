@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlmodel import Session, select
 
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import (
     Contact,
     ContactAddress,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.tickets.folio import ALPHABET, is_folio_shaped, new_folio, ticket_by_folio
 from tests.tickets.test_triage import seed_ticket
 

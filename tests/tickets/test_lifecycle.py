@@ -10,7 +10,7 @@ import responses
 from click.testing import CliRunner
 from sqlmodel import select
 
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import Outbox, Ticket, TicketEvent
 from bot.delivery.webhook import SIGNATURE_HEADER, sign
 from bot.jobs.outbox import relay

@@ -8,7 +8,7 @@ import itertools
 import pytest
 from sqlmodel import select
 
-from bot.db.engine import transaction
+from bot.db.database import transaction
 from bot.db.tables import (
     Contact,
     ContactAddress,

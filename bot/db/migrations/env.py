@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from bot.db import tables  # noqa: F401 - registers the tables the head must match
-from bot.db.engine import make_engine
+from bot.db.database import make_engine
 
 
 def _engine():

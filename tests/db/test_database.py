@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from bot.db.engine import BUSY_TIMEOUT_MS, make_engine, transaction
+from bot.db.database import BUSY_TIMEOUT_MS, make_engine, transaction
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
