@@ -25,7 +25,6 @@ import json
 import os
 import re
 import string
-import time
 import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -79,6 +78,7 @@ from tests.support.garbage import (
     mutated,
     twilio_form,
 )
+from tests.support.whatsapp import text_payload
 
 APP_SECRET = "garbage-meta-app-secret"
 VERIFY_TOKEN = "garbage-verify-token"
@@ -652,33 +652,7 @@ def meta_post(client, body: bytes, signature: str | None, content_type: str = "a
 
 def meta_says(client, wa_id: str, body_text: str, refusable: bool = False) -> bool:
     """A well-formed, signed text from a resident; tells whether it was taken (a 400 only when refusable)."""
-    payload = {
-        "object": "whatsapp_business_account",
-        "entry": [
-            {
-                "id": "1",
-                "changes": [
-                    {
-                        "field": "messages",
-                        "value": {
-                            "messaging_product": "whatsapp",
-                            "metadata": {"display_phone_number": "5218187654321"},
-                            "contacts": [{"profile": {"name": "Lupita"}, "wa_id": wa_id}],
-                            "messages": [
-                                {
-                                    "from": wa_id,
-                                    "id": next(_wamids),
-                                    "timestamp": str(int(time.time())),
-                                    "type": "text",
-                                    "text": {"body": body_text},
-                                }
-                            ],
-                        },
-                    }
-                ],
-            }
-        ],
-    }
+    payload = text_payload(wa_id, body_text, next(_wamids))
     body = json.dumps(payload).encode()
     response = meta_post(client, body, meta_signature(body))
     assert response.status_code == 200 or (refusable and response.status_code == 400), response.data

@@ -9,6 +9,7 @@ import pytest
 
 from tests.support.processes import wait_until
 from tests.support.stack import Department, Stack
+from tests.support.whatsapp import text_payload
 
 
 @pytest.fixture
@@ -103,33 +104,7 @@ def test_sends_to_residents_keep_the_pace_and_a_429_is_retried_not_dropped(tmp_p
         stack.start("redis", "web", "worker", "relay")
         residents = ["5218110000001", "5218110000002", "5218110000003"]
         for n, wa_id in enumerate(residents):
-            payload = {
-                "object": "whatsapp_business_account",
-                "entry": [
-                    {
-                        "id": "1",
-                        "changes": [
-                            {
-                                "field": "messages",
-                                "value": {
-                                    "messaging_product": "whatsapp",
-                                    "metadata": {"display_phone_number": "5218187654321", "phone_number_id": "1234"},
-                                    "contacts": [{"profile": {"name": "Vecina"}, "wa_id": wa_id}],
-                                    "messages": [
-                                        {
-                                            "from": wa_id,
-                                            "id": f"wamid.in{n}",
-                                            "timestamp": "1764158400",
-                                            "type": "text",
-                                            "text": {"body": "hola"},
-                                        }
-                                    ],
-                                },
-                            }
-                        ],
-                    }
-                ],
-            }
+            payload = text_payload(wa_id, "hola", f"wamid.in{n}", name="Vecina", timestamp=1764158400)
             body = json.dumps(payload).encode()
             request = urllib.request.Request(stack.base + "/webhooks/whatsapp", data=body, method="POST")
             request.add_header("Content-Type", "application/json")

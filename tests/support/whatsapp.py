@@ -57,6 +57,18 @@ def post(client, payload, signature: str | bool | None = None):
     return client.post(WEBHOOK_PATH, data=body, headers=headers, content_type="application/json")
 
 
+def text_payload(wa_id: str, text: str, wamid: str, name: str = "Lupita", timestamp: int | None = None) -> dict:
+    """A Cloud API webhook body carrying one text from a resident (the shape of fixtures/whatsapp/text.json)."""
+    payload = whatsapp_fixture("text")
+    value = payload["entry"][0]["changes"][0]["value"]
+    value["contacts"] = [{"profile": {"name": name}, "wa_id": wa_id}]
+    message = value["messages"][0]
+    message.update(
+        {"from": wa_id, "id": wamid, "timestamp": str(timestamp or int(time.time())), "text": {"body": text}}
+    )
+    return payload
+
+
 def first_message(payload: dict) -> dict:
     return payload["entry"][0]["changes"][0]["value"]["messages"][0]
 
