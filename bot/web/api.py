@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hmac
-
 from flask import Blueprint, abort, jsonify, request
 
 from bot.channels.errors import PayloadError
 from bot.channels.payloads import load_json
-from bot.delivery.webhook import SIGNATURE_HEADER, sign
+from bot.delivery.webhook import SIGNATURE_HEADER
 from bot.jobs.outbox import unit_of_work
+from bot.messaging.signing import is_signed
 from bot.services import services
 from bot.tickets.folio import ticket_by_folio
 from bot.tickets.lifecycle import STATUSES, TransitionError, change_status
@@ -30,11 +29,7 @@ def update_status(folio: str):
         department = svc.flows.departments.get(ticket.department) if ticket else None
         secret = (department.delivery.get("secret") if department else "") or ""
         # Unknown folios and bad signatures answer alike, so folios cannot be probed.
-        if (
-            ticket is None
-            or not secret
-            or not hmac.compare_digest(request.headers.get(SIGNATURE_HEADER, ""), sign(secret, body))
-        ):
+        if ticket is None or not secret or not is_signed(secret, body, request.headers.get(SIGNATURE_HEADER, "")):
             abort(403, "invalid signature or unknown folio")
         update = _parse(body)
         try:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 
 from flask import Blueprint, abort, jsonify, render_template_string, request, send_file, url_for
 
 from bot.channels.errors import PayloadError
 from bot.channels.payloads import load_json
-from bot.delivery.webhook import SIGNATURE_HEADER, sign
+from bot.delivery.webhook import SIGNATURE_HEADER
 from bot.messaging.media import media_path
+from bot.messaging.signing import is_signed
 from bot.services import services
 
 __all__ = ["bp"]
@@ -86,7 +86,7 @@ def demo_inbox(department: str):
     if not svc.config.demo_inbox or department not in svc.flows.departments:
         abort(404)
     secret = svc.flows.departments[department].delivery.get("secret", "")
-    if not hmac.compare_digest(request.headers.get(SIGNATURE_HEADER, ""), sign(secret, request.get_data())):
+    if not is_signed(secret, request.get_data(), request.headers.get(SIGNATURE_HEADER, "")):
         abort(403, "invalid signature")
     try:
         ticket = load_json(request.get_data())
