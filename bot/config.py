@@ -10,11 +10,10 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.config import JsonDict
-from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
 
 __all__ = ["Config", "ConfigError", "readme_table"]
 
@@ -40,11 +39,11 @@ def setting(default: Any, description: str, shown: str | None = None, env: str |
     return Field(default, description=description, validation_alias=env, json_schema_extra=extra, **limits)
 
 
-class Config(BaseSettings):
+class Config(BaseModel):
     """Settings read once at start; see the README's Configuration table."""
 
-    # An empty variable means the default, as `VAR= make run` always did; unknown test overrides are errors.
-    model_config = SettingsConfigDict(frozen=True, env_ignore_empty=True, extra="forbid", validate_by_name=True)
+    # Unknown test overrides are errors; a setting with its own variable name is still set by its field name.
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True)
 
     flows_path: str = setting("flows.yaml", "the flows file")
     database_url: str = setting("", "SQLAlchemy URL; SQLite runs in WAL mode", "`sqlite:///instance/ventanilla.db`")
@@ -77,7 +76,7 @@ class Config(BaseSettings):
     )
     media_dir: str = setting("", "where photos and voice notes are kept", "`instance/media`")
     media_max_bytes: int = setting(10 * 1024 * 1024, "the largest file kept", "`10485760` (10 MB)", gt=0)
-    media_types: Annotated[tuple[str, ...], NoDecode] = setting(
+    media_types: tuple[str, ...] = setting(
         MEDIA_TYPES, "the content types kept (comma-separated)", "JPEG, PNG, WebP, Ogg/MP3/AMR/M4A audio, PDF"
     )
     session_idle_minutes: int = setting(
@@ -126,11 +125,11 @@ class Config(BaseSettings):
     def from_env(cls, environ: Mapping[str, str] | None = None, instance_path: str | Path = "instance") -> Config:
         """Read settings from the environment (os.environ by default); ConfigError names a bad variable."""
         instance = Path(instance_path).resolve()
-        source = _Environ(cls, os.environ if environ is None else environ)
+        environ = os.environ if environ is None else environ
+        # An empty variable means the default, as `VAR= make run` always did.
+        values = {name: environ[variable(name)] for name in cls.model_fields if environ.get(variable(name))}
         try:
-            # _build_sources is BaseSettings' (underscored like _env_file) way to read from given sources;
-            # mypy sees only the fields in the model's signature
-            config = cls(_build_sources=((source,), {}))  # type: ignore[call-arg]
+            config = cls.model_validate(values)
         except ValidationError as exc:
             raise ConfigError(describe(exc)) from None
         return config.model_copy(update=_instance_defaults(config, instance))
@@ -141,19 +140,6 @@ class Config(BaseSettings):
             return self.model_validate({**self.model_dump(), **changes})
         except ValidationError as exc:
             raise ConfigError(describe(exc)) from None
-
-
-class _Environ(EnvSettingsSource):
-    """Environment variables from a given mapping: `make run` reads the environment it hands its processes."""
-
-    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]):
-        self.environ = environ
-        super().__init__(settings_cls)
-
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        # pydantic-settings' hook for where variables come from (its .env file source overrides it too);
-        # names match in any case and empty values are left out, as the model's config asks
-        return {name.lower(): value for name, value in self.environ.items() if value}
 
 
 def _instance_defaults(config: Config, instance: Path) -> dict[str, str]:
