@@ -52,7 +52,7 @@ MAX_MEDIA = 10
 
 def verify(config, request: Request) -> bool:
     """Tell whether Twilio signed this request with our auth token."""
-    return is_signed(
+    return _signed_by_twilio(
         config.twilio_auth_token,
         _signed_url(config, request),
         _form_fields(request),
@@ -60,7 +60,7 @@ def verify(config, request: Request) -> bool:
     )
 
 
-def is_signed(token: str, url: str, form: dict, signature: str) -> bool:
+def _signed_by_twilio(token: str, url: str, form: dict, signature: str) -> bool:
     """Tell whether signature is Twilio's for this URL and these fields with our auth token."""
     if not token or not signature:
         return False

@@ -21,6 +21,7 @@ from bot.flows import (
     TicketOpened,
 )
 from bot.flows.model import render
+from bot.tickets.folio import select_by_folio
 from bot.tickets.geo import degrees_around, distance_m
 from bot.tickets.lifecycle import OPEN_STATUSES
 from bot.tickets.notices import duplicate_linked_notice, status_label
@@ -162,9 +163,7 @@ def store_survey_response(session: Session, event: SurveyCompleted, ctx: EventCo
 
 def answer_status(session: Session, event: StatusRequested, ctx: EventContext) -> Applied:
     """Tell the resident where their report stands (only their own folios)."""
-    ticket = session.exec(
-        select(Ticket).where(Ticket.folio == event.folio, Ticket.contact_id == ctx.contact_id)
-    ).first()
+    ticket = session.exec(select_by_folio(event.folio).where(Ticket.contact_id == ctx.contact_id)).first()
     flows, lang = ctx.flows, event.lang
     if ticket is None:
         return Applied(

@@ -96,8 +96,11 @@ class Flow:
     fallback: str = "menu"  # or "handover": after too many failed answers, a person takes over
 
     def step(self, step_id: str) -> Step:
-        """Return the step with that id."""
-        return next(s for s in self.steps if s.id == step_id)
+        """Return the step with that id; KeyError when the flow has none."""
+        found = self.find_step(step_id)
+        if found is None:
+            raise KeyError(f"flow {self.id!r} has no step {step_id!r}")
+        return found
 
     def find_step(self, step_id: str | None) -> Step | None:
         """Return the step with that id, or None if the flow has none."""

@@ -169,7 +169,7 @@ def load_transcripts(path: str | Path) -> list[Transcript]:
 def load_transcripts_text(text: str, source: str = "transcripts.yaml") -> list[Transcript]:
     """Read transcripts given as YAML text."""
     try:
-        data = yaml.load(text, Loader=_TranscriptLoader)
+        data = yaml.load(text, Loader=_TranscriptLoader)  # a SafeLoader subclass: no Python objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         pos = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -75,7 +75,7 @@ _Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 def parse(text: str):
     """Parse YAML text into positioned values; raises yaml.YAMLError (with a mark where it has one)."""
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no Python objects
     except RecursionError:
         raise yaml.YAMLError("lists or mappings nested too deeply") from None
 

@@ -97,7 +97,7 @@ def relay_forever(engine: Engine, queue: Queue, every: float, older_than: timede
             count = relay(engine, queue, older_than)
             if count:
                 log.info("relay enqueued %s outbox rows", count)
-        except Exception:
+        except Exception:  # a relay outlives a database or Redis hiccup
             log.exception("relay failed; trying again in %s s", every)
         time.sleep(every)
 

@@ -63,7 +63,7 @@ def _check(probe) -> str:
     try:
         probe()
         return "ok"
-    except Exception as exc:
+    except Exception as exc:  # a health check reports, it does not raise
         return f"error: {type(exc).__name__}"
 
 
