@@ -46,7 +46,7 @@ from bot.channels.webchat_payload import ApiError, client_message_id, location_f
 from bot.conversation.handler import handle_inbound
 from bot.flows.messages import InboundMessage, Media, OutboundMessage
 from bot.messaging.media import media_path, store_media
-from bot.messaging.sending import Outgoing, SendError
+from bot.messaging.sending import Outgoing, SendError, network_error
 from bot.messaging.stored_media import record_stored_media
 from bot.services import services
 from bot.web.ratelimit import limiter
@@ -308,9 +308,8 @@ def post_photo():
     )
     answer = _answer(session, msg)
     stored = {"url": msg.media[0].url, "content_type": content_type, "stored": name, "size": len(content)}
-    record_stored_media(
-        services().engine, msg.provider, msg.provider_id, stored
-    )  # what other channels' download job records
+    # What other channels' download job records, on the message and its tickets.
+    record_stored_media(services().engine, msg.provider, msg.provider_id, stored)
     return answer
 
 
@@ -344,7 +343,7 @@ def send(svc, outgoing: Outgoing) -> str:
     try:
         publish(svc.redis, session, {"id": message_id, **_reply_data(outgoing.message)}, keep)
     except RedisError as exc:
-        raise SendError(f"{type(exc).__name__}: {exc}", retryable=True, code="redis") from exc
+        raise network_error(exc, code="redis") from exc
     return message_id
 
 

@@ -215,13 +215,9 @@ def _content(message: Message) -> dict:
 
 
 def _interactive_reply(body: Interactive) -> dict:
-    reply = (
-        {"button_reply": body.button_reply, "list_reply": body.list_reply}.get(body.type)
-        if isinstance(body.type, str)
-        else None
-    )
     if body.type not in ("button_reply", "list_reply"):
         return _unsupported(f"interactive.{body.type}")
+    reply = body.button_reply if body.type == "button_reply" else body.list_reply
     if reply is None:
         raise PayloadError(f"an interactive message needs {body.type}")
     return {"text": str(reply.title), "payload": reply.id, "raw": {"type": body.type}}
