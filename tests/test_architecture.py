@@ -118,3 +118,12 @@ def test_every_package_has_a_layer():
 )
 def test_the_rules_themselves(importer, imported, allowed):
     assert (violation(importer, imported) is None) is allowed
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "tests").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_test_module_imports_another(path):
+    """Helpers shared by tests live in tests/support/; a test module is never a library for another."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert [m for m in imported if m.split(".")[-1].startswith("test_") or m.split(".")[-1] == "conftest"] == []

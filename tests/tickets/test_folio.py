@@ -8,7 +8,7 @@ import pytest
 
 from bot.db.database import transaction
 from bot.tickets.folio import ALPHABET, is_folio_shaped, new_folio, ticket_by_folio
-from tests.tickets.test_triage import seed_ticket
+from tests.support.desks import seed_ticket
 
 
 def test_a_new_folio_reads_year_month_then_unambiguous_characters():

@@ -3,56 +3,22 @@ chains of duplicates, which inputs are refused and why."""
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 from sqlmodel import select
 
 from bot.db.database import transaction
 from bot.db.tables import (
     Contact,
-    ContactAddress,
     Message,
     Operator,
     Ticket,
     TicketEvent,
-    utcnow,
 )
 from bot.tickets import triage
-from bot.tickets.folio import new_folio
 from bot.tickets.lifecycle import TransitionError
 from bot.tickets.triage import TriageError
 from tests.support.app import all_rows
-
-_numbers = itertools.count(1)
-
-
-def seed_ticket(app, status: str = "received", texts: tuple[str, ...] = ("bache",)) -> str:
-    """A pothole report of Obras Públicas from a WhatsApp resident who wrote texts just now; return its folio."""
-    now = utcnow()
-    with transaction(app.extensions["ventanilla"].engine) as db:
-        contact = Contact(name="Lupita")
-        db.add(contact)
-        db.flush()
-        db.add(ContactAddress(contact_id=contact.id, kind="phone", address=f"+52181{next(_numbers):08d}"))
-        db.add_all(
-            [
-                Message(contact_id=contact.id, direction="in", channel="whatsapp", provider="twilio", text=text)
-                for text in texts
-            ]
-        )
-        ticket = Ticket(
-            folio=new_folio(now),
-            contact_id=contact.id,
-            channel="whatsapp",
-            flow="pothole",
-            department="obras_publicas",
-            category="bache",
-            status=status,
-            summary="Bache",
-        )
-        db.add(ticket)
-        return ticket.folio
+from tests.support.desks import seed_ticket
 
 
 def add(app, email: str, role: str = "operator", departments=("obras_publicas",), active: bool = True) -> Operator:
