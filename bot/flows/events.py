@@ -54,6 +54,7 @@ class HandoverRequested:
     lang: str
     summary: str
     answers: dict
+    media: tuple = ()  # what the resident sent that a person must see: voice notes, photos
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-__all__ = ["Location", "Media", "InboundMessage", "OutboundMessage", "is_on_earth"]
+__all__ = ["Location", "Media", "InboundMessage", "OutboundMessage", "is_on_earth", "CARRIES_ALL"]
+
+CARRIES_ALL = frozenset({"photo", "location", "buttons", "voice"})
+"""What a channel may carry besides text: a photo, a location pin, tappable buttons, a voice note."""
 
 
 def is_on_earth(latitude: float, longitude: float) -> bool:
@@ -42,6 +45,10 @@ class Media:
         """Tell whether the attachment is a picture."""
         return self.content_type.startswith("image/")
 
+    def is_audio(self) -> bool:
+        """Tell whether the attachment is a sound: a voice note."""
+        return self.content_type.startswith("audio/")
+
 
 @dataclass(frozen=True)
 class InboundMessage:
@@ -59,6 +66,7 @@ class InboundMessage:
     profile_name: str = ""
     lang_hint: str = ""  # the language of the page or app the resident writes from, if it says
     received_at: datetime | None = None
+    carries: frozenset[str] = CARRIES_ALL  # what the resident's channel can carry (see CARRIES_ALL)
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
 
