@@ -104,12 +104,26 @@ FLOWS_OPTION = click.option(
 @flows.command("check")
 @click.argument("path", required=False)
 @FLOWS_OPTION
-def flows_check(path: str | None, flows_path: str | None) -> None:
-    """Report every error in a flows file as PATH:LINE:COL: message."""
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
+def flows_check(path: str | None, flows_path: str | None, strict: bool) -> None:
+    """Report every error in a flows file as PATH:LINE:COL: message, then words two flows or options share.
+
+    Shared words are warnings (PATH:LINE:COL: warning: message): the file works, but an opener or an
+    answer with such a word is ambiguous. They fail the check only with --strict.
+    """
+    from bot.flows.overlaps import shared_words
+
     path = _flows_path(path or flows_path)
     loaded = _load_or_exit(path)
+    warnings = shared_words(Path(path).read_text(encoding="utf-8"), path)
+    for warning in warnings:
+        click.echo(warning.format())
     steps = sum(len(f.steps) for f in loaded.flows.values())
-    click.echo(f"{path}: ok, {len(loaded.flows)} flows, {steps} steps, {len(loaded.departments)} departments")
+    counted = f", {len(warnings)} warning{'s' if len(warnings) > 1 else ''}" if warnings else ""
+    click.echo(f"{path}: ok, {len(loaded.flows)} flows, {steps} steps, {len(loaded.departments)} departments{counted}")
+    if strict and warnings:
+        click.echo(f"{path}: failing on warnings (--strict)", err=True)
+        sys.exit(1)
 
 
 @flows.command("schema")
