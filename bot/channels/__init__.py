@@ -24,6 +24,7 @@ __all__ = [
     "media_fetcher",
     "replies_inline",
     "downloads_media",
+    "carries",
 ]
 
 # provider name (Message.provider) -> module under bot/channels
@@ -73,3 +74,11 @@ def replies_inline(name: str) -> bool:
 def downloads_media(name: str) -> bool:
     """Tell whether the provider's attachments are downloaded by a job."""
     return name in CHANNELS and provider(name).CAPABILITIES.downloads_media
+
+
+def carries(name: str, channel: str) -> frozenset[str]:
+    """What one of the provider's channels carries besides text; KeyError for an unknown provider or channel.
+
+    Asked by provider and channel: WhatsApp through Meta has buttons, WhatsApp through Twilio does not.
+    """
+    return provider(name).CARRIES[channel]

@@ -29,6 +29,9 @@ class Provider(Protocol):
 
     NAME: str  # what Message.provider stores; unique with the provider's message id
     CAPABILITIES: Capabilities
+    # What each of its channels (InboundMessage.channel) can carry besides text: some of CARRIES_ALL.
+    # The engine reads it from every message: no photo step where photos cannot come, a typed address where no pin can.
+    CARRIES: dict[str, frozenset[str]]
     bp: Blueprint
 
     def verify(self, config, request: Request) -> bool:

@@ -32,6 +32,7 @@ __all__ = [
     "bp",
     "NAME",
     "CAPABILITIES",
+    "CARRIES",
     "verify",
     "parse",
     "parse_request",
@@ -46,6 +47,8 @@ bp = Blueprint("twilio", __name__)
 NAME = "twilio"
 # TwiML answers inline; WhatsApp via Twilio shows options as numbered text (no content template per question).
 CAPABILITIES = Capabilities(inline_replies=True, max_text=1600, downloads_media=True)
+# Mexican SMS lines carry no MMS: text only. WhatsApp carries photos, pins and voice notes; no buttons, as above.
+CARRIES = {"sms": frozenset(), "whatsapp": frozenset({"photo", "location", "voice"})}
 CHANNEL_PREFIX = "whatsapp:"
 MAX_MEDIA = 10
 
@@ -93,6 +96,7 @@ def parse(form) -> InboundMessage:
         location=_location(form),
         media=_media(form),
         profile_name=storable(form.get("ProfileName", "")),
+        carries=CARRIES[channel],
         raw={"WaId": form.get("WaId", ""), "ButtonText": form.get("ButtonText", "")},
     )
 

@@ -55,6 +55,7 @@ __all__ = [
     "bp",
     "NAME",
     "CAPABILITIES",
+    "CARRIES",
     "verify",
     "parse_request",
     "reply",
@@ -87,6 +88,8 @@ _MAGIC = {
 MULTIPART_SLACK = 64 * 1024  # the form fields and boundaries around the photo
 # Replies travel in the answer's JSON; the widget draws options as buttons. Photos are stored on arrival.
 CAPABILITIES = Capabilities(inline_replies=True, buttons=True, max_text=MAX_TEXT)
+# The widget uploads photos (/webchat/api/photo), shares the browser's location and draws buttons; it records no voice.
+CARRIES = {"webchat": frozenset({"photo", "location", "buttons"})}
 
 
 @bp.errorhandler(ApiError)
@@ -197,7 +200,12 @@ def new_session():
 def _inbound(session: str, client_id: str, **fields) -> InboundMessage:
     # The client chooses its ids: scoped to the session, nobody can replay another's message id.
     return InboundMessage(
-        channel="webchat", sender=session, provider="webchat", provider_id=f"{session}:{client_id}", **fields
+        channel="webchat",
+        sender=session,
+        provider="webchat",
+        provider_id=f"{session}:{client_id}",
+        carries=CARRIES["webchat"],
+        **fields,
     )
 
 

@@ -49,6 +49,7 @@ __all__ = [
     "bp",
     "NAME",
     "CAPABILITIES",
+    "CARRIES",
     "verify",
     "parse",
     "parse_request",
@@ -78,6 +79,8 @@ MAX_ROWS, ROW_TITLE_MAX, ROW_DESCRIPTION_MAX = 10, 24, 72
 LIST_BUTTON = "Ver opciones"
 # The Cloud API has no inline reply: the send_messages job sends them.
 CAPABILITIES = Capabilities(inline_replies=False, buttons=True, lists=True, max_text=TEXT_MAX, downloads_media=True)
+# WhatsApp carries photos, pins and voice notes, and our options come back as taps on buttons or list rows.
+CARRIES = {"whatsapp": frozenset({"photo", "location", "buttons", "voice"})}
 
 TIMEOUT_SECONDS = 15
 # Graph error codes worth trying again later: throttling and Meta's own transient failures.
@@ -190,6 +193,7 @@ def _message(message: Message, recipient: str, names: dict) -> InboundMessage | 
         provider_id=message.id,
         profile_name=names.get(message.sender, ""),
         received_at=_timestamp(message.timestamp),
+        carries=CARRIES["whatsapp"],
         **_content(message),
     )
 
