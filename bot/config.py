@@ -11,9 +11,11 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.config import JsonDict
+from pydantic_core import PydanticCustomError
 
 __all__ = ["Config", "ConfigError", "readme_table"]
 
@@ -105,6 +107,10 @@ class Config(BaseModel):
     worker_maintenance_interval: int = setting(
         60, "seconds between a worker's maintenance runs, which requeue a killed worker's job", gt=0
     )
+    city_timezone: str = setting(
+        "America/Mexico_City",
+        'the city\'s IANA time zone: the day residents mean by "hoy" and "ayer" (folios and timestamps stay UTC)',
+    )
     demo_inbox: bool = setting(
         False, "enables `POST /demo/inbox/<department>`", "`1` under `make run`, else off", env="VENTANILLA_DEMO_INBOX"
     )
@@ -113,6 +119,17 @@ class Config(BaseModel):
     @classmethod
     def _without_trailing_slash(cls, url: str) -> str:
         return url.rstrip("/")
+
+    @field_validator("city_timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # a path, a folder of zones ("America"), not a zone
+            raise PydanticCustomError(
+                "time_zone", "Input should be an IANA time zone, such as America/Mexico_City or America/Monterrey"
+            ) from None
+        return name
 
     @field_validator("media_types", mode="before")
     @classmethod
@@ -133,6 +150,10 @@ class Config(BaseModel):
         except ValidationError as exc:
             raise ConfigError(describe(exc)) from None
         return config.model_copy(update=_instance_defaults(config, instance))
+
+    def city_zone(self) -> ZoneInfo:
+        """The city's time zone, in which "hoy" and "ayer" are read."""
+        return ZoneInfo(self.city_timezone)
 
     def replace(self, **changes: Any) -> Config:
         """Return a copy with some settings changed, checked as if they came from the environment."""

@@ -96,10 +96,14 @@ def _handle_under_lock(svc: Services, msg: InboundMessage):
 
 
 def _decide(svc: Services, connection: Connection, snapshot: Snapshot, msg: InboundMessage, now):
-    """Run the engine on the flows version the conversation started with."""
+    """Run the engine on the flows version the conversation started with.
+
+    The engine gets the city's local time, so "hoy" and "ayer" are the resident's days; the folio
+    (and everything stored) stays in UTC.
+    """
     state = State.from_dict(snapshot.state)
     flows = svc.flow_store.for_version(state.version, lambda v: version_text(connection, v))
-    return flows, advance(flows, state, msg, now, new_folio(now))
+    return flows, advance(flows, state, msg, now.astimezone(svc.config.city_zone()), new_folio(now))
 
 
 def _write(svc: Services, connection: Connection, msg: InboundMessage, snapshot: Snapshot, flows, turn, now):
