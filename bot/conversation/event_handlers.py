@@ -128,7 +128,10 @@ RECENT_MESSAGES = 50
 
 
 def hand_over(session: Session, event: HandoverRequested, ctx: EventContext) -> Applied:
-    """Open a ticket asking a person of the department to take the conversation over."""
+    """Open a ticket asking a person of the department to take the conversation over.
+
+    What the resident sent that the flow could not read (a voice note, a photo) goes with it.
+    """
     ticket = Ticket(
         folio=event.folio,
         contact_id=ctx.contact_id,
@@ -140,6 +143,7 @@ def hand_over(session: Session, event: HandoverRequested, ctx: EventContext) -> 
         summary=event.summary,
         lang=event.lang,
         answers=event.answers,
+        media=_with_stored_copies(session, ctx.contact_id, list(event.media)),
     )
     return _store_ticket(session, ticket, ctx, {"channel": ctx.channel, "reason": "too many failed answers"})
 
