@@ -76,9 +76,15 @@ def downloads_media(name: str) -> bool:
     return name in CHANNELS and provider(name).CAPABILITIES.downloads_media
 
 
-def carries(name: str, channel: str) -> frozenset[str]:
-    """What one of the provider's channels carries besides text; KeyError for an unknown provider or channel.
+def carries(channel: str, via: str | None = None) -> frozenset[str]:
+    """What a channel (InboundMessage.channel) carries besides text; KeyError for an unknown one.
 
-    Asked by provider and channel: WhatsApp through Meta has buttons, WhatsApp through Twilio does not.
+    Through the provider named via, as that provider declares it; without one, at best over the providers
+    that have the channel (WhatsApp through Meta has buttons, through Twilio it has none).
     """
-    return provider(name).CARRIES[channel]
+    if via is not None:
+        return provider(via).CARRIES[channel]
+    declared = [provider(name).CARRIES for name in CHANNELS]
+    if not any(channel in each for each in declared):
+        raise KeyError(channel)
+    return frozenset().union(*(each[channel] for each in declared if channel in each))

@@ -28,15 +28,23 @@ def test_every_channel_declares_some_of_what_a_message_may_carry(name):
         assert ("buttons" in carried) == module.CAPABILITIES.buttons, f"{name}/{channel}: buttons only where drawn"
 
 
-def test_the_registry_answers_by_provider_and_channel():
-    assert channels.carries("twilio", "sms") == frozenset()
-    assert channels.carries("twilio", "whatsapp") == WHATSAPP_VIA_TWILIO
-    assert channels.carries("meta", "whatsapp") == CARRIES_ALL
-    assert channels.carries("webchat", "webchat") == WEB_CHAT
+def test_the_registry_answers_by_channel_and_provider():
+    assert channels.carries("sms", via="twilio") == frozenset()
+    assert channels.carries("whatsapp", via="twilio") == WHATSAPP_VIA_TWILIO
+    assert channels.carries("whatsapp", via="meta") == CARRIES_ALL
+    assert channels.carries("webchat", via="webchat") == WEB_CHAT
     with pytest.raises(KeyError):
-        channels.carries("twilio", "webchat")
+        channels.carries("webchat", via="twilio")
     with pytest.raises(KeyError):
-        channels.carries("simulator", "sms")
+        channels.carries("sms", via="simulator")
+
+
+def test_without_a_provider_a_channel_carries_the_most_any_provider_gives_it():
+    assert channels.carries("sms") == frozenset()
+    assert channels.carries("whatsapp") == CARRIES_ALL  # Meta's buttons count
+    assert channels.carries("webchat") == WEB_CHAT
+    with pytest.raises(KeyError):
+        channels.carries("telegram")
 
 
 def test_a_twilio_sms_carries_text_only():

@@ -50,7 +50,7 @@ def write(app, *texts: str) -> None:
             provider="twilio",
             provider_id=f"SM{next(_sids):032x}",
             text=text,
-            carries=channels.carries("twilio", "whatsapp"),
+            carries=channels.carries("whatsapp", via="twilio"),
         )
         handler.handle_inbound(svc, msg)
 
