@@ -3,18 +3,26 @@ and no network. Lines typed (or piped in) are the resident's messages; the bot's
 printed with their options numbered, as an SMS shows them, and every event (a ticket opened, a
 survey completed, a handover...) is printed where it happens. flows.yaml may be edited while
 chatting: the next message uses the new version.
+
+The resident writes from one channel (WhatsApp unless told), which carries what the real one does
+(bot.channels.carries): on SMS there are no photos or pins to send, and the engine knows it.
+"Hoy" and "ayer" are the city's days (CITY_TIMEZONE), as in the app; folios take UTC's month.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
+from bot.channels import carries
+from bot.config import Config, variable
 from bot.flows import (
     Flows,
     HandoverRequested,
@@ -34,7 +42,7 @@ from bot.flows.events import describe_event as describe_event_in_words
 from bot.flows.turn import Context, Turn
 from bot.tickets.folio import new_folio
 
-__all__ = ["DEFAULT_PHOTO_URL", "Simulator", "chat"]
+__all__ = ["DEFAULT_PHOTO_URL", "CHANNELS", "DEFAULT_CHANNEL", "Simulator", "chat", "city_zone"]
 
 DEFAULT_PHOTO_URL = "https://example.mx/simulador/foto.jpg"
 SENDER = "+5218100000000"
@@ -53,6 +61,10 @@ NOTES = {  # what the real app would do that a terminal cannot
     StatusRequested: " (the app would look it up and answer; no database here)",
     OptedOut: ": the bot stays silent until the resident opts back in (ALTA / START)",
 }
+# The channels a resident may write from, each carrying the most a provider gives it (Meta's WhatsApp: buttons too).
+CHANNELS = ("sms", "whatsapp", "webchat")
+DEFAULT_CHANNEL = "whatsapp"  # civic groups see the whole flow: photos, pins, buttons
+_CARRIED = {"photo": "photos", "location": "location pins", "buttons": "buttons", "voice": "voice notes"}
 _LOCATION = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*(.*)$")
 
 
@@ -67,12 +79,18 @@ class Simulator:
         clock: Callable[[], datetime] | None = None,
         folio: Callable[[datetime], str] = new_folio,
         echo: bool = False,
+        channel: str = DEFAULT_CHANNEL,
+        zone: tzinfo | None = None,
     ):
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel!r} (channels: {', '.join(CHANNELS)})")
         self.latest = flows if callable(flows) else (lambda: flows)
         self.out, self.clock, self.folio, self.echo = out, clock or (lambda: datetime.now(UTC)), folio, echo
         self.flows = self.latest()
         self.lang = lang
         self.state = State(lang=lang)
+        self.channel, self.carries = channel, carries(channel)
+        self.zone = zone if zone is not None else city_zone()
 
     # Output ------------------------------------------------------------------------------------
 
@@ -94,17 +112,20 @@ class Simulator:
     def start(self, flow_id: str) -> None:
         """Begin directly in a flow, as if the resident had picked it from the menu."""
         now = self.clock()
-        ctx = Context(self.flows, self.state.lang or self.flows.default_language, "", self.folio(now), now)
+        local = now.astimezone(self.zone)
+        ctx = Context(self.flows, self.state.lang or self.flows.default_language, "", self.folio(now), local)
         turn = begin(ctx, self.flows.flows[flow_id])
-        self.state = replace(turn.state, updated_at=now.isoformat())
+        self.state = replace(turn.state, updated_at=local.isoformat())
         self.show(turn)
 
     def send(self, **fields) -> None:
-        """Send one message from the resident through the engine."""
+        """Send one message from the resident through the engine, at the city's time."""
         self._refresh()
         now = self.clock()
-        message = InboundMessage("sms", SENDER, recipient="ventanilla", received_at=now, **fields)
-        turn = advance(self.flows, self.state, message, now, self.folio(now))
+        message = InboundMessage(
+            self.channel, SENDER, recipient="ventanilla", received_at=now, carries=self.carries, **fields
+        )
+        turn = advance(self.flows, self.state, message, now.astimezone(self.zone), self.folio(now))
         self.state = turn.state
         if not turn.replies and not turn.events:
             self.say("   (no reply)")
@@ -123,9 +144,11 @@ class Simulator:
         elif command in ("/quit", "/exit", "/q"):
             return False
         elif command == "/location":
-            self._location(rest)
+            if self._can_carry("location"):
+                self._location(rest)
         elif command == "/photo":
-            self.send(media=(Media(rest.strip() or DEFAULT_PHOTO_URL, "image/jpeg"),))
+            if self._can_carry("photo"):
+                self.send(media=(Media(rest.strip() or DEFAULT_PHOTO_URL, "image/jpeg"),))
         elif command == "/state":
             self.say(json.dumps(self.state.to_dict(), ensure_ascii=False, indent=2))
         elif command == "/reset":
@@ -136,6 +159,18 @@ class Simulator:
         else:
             self.say(f"unknown command {command}. {HELP}")
         return True
+
+    def describe_channel(self) -> str:
+        """The channel and what it carries besides text, in a line."""
+        carried = [words for kind, words in _CARRIED.items() if kind in self.carries]
+        return f"Channel: {self.channel}, " + (f"text, {', '.join(carried)}" if carried else "text only")
+
+    def _can_carry(self, kind: str) -> bool:
+        """Tell whether the channel carries kind; say so when it does not (a resident could not send it)."""
+        if kind in self.carries:
+            return True
+        self.say(f"   ({self.channel} carries no {_CARRIED[kind]}: a resident could not send one)")
+        return False
 
     def _location(self, rest: str) -> None:
         match = _LOCATION.match(rest)
@@ -167,17 +202,30 @@ def chat(
     lang: str | None = None,
     interactive: bool = False,
     banner: str = "",
+    channel: str = DEFAULT_CHANNEL,
+    zone: tzinfo | None = None,
 ) -> None:
-    """Run a chat: lines from an iterable (a pipe), or from input() when interactive."""
-    simulator = Simulator(flows, out, lang, echo=not interactive)
+    """Run a chat: lines from an iterable (a pipe), or from input() when interactive.
+
+    ValueError for an unknown channel, ConfigError when CITY_TIMEZONE names no zone.
+    """
+    simulator = Simulator(flows, out, lang, echo=not interactive, channel=channel, zone=zone)
     if banner:
         simulator.say(banner)
+    simulator.say(simulator.describe_channel())
     simulator.say(HELP)
     if flow:
         simulator.start(flow)
     for line in _prompted() if interactive else lines or ():
         if not simulator.handle(line):
             break
+
+
+def city_zone(environ: Mapping[str, str] | None = None) -> ZoneInfo:
+    """The city's time zone as the app reads it (CITY_TIMEZONE, else its default); ConfigError when it names none."""
+    environ = os.environ if environ is None else environ
+    name = environ.get(variable("city_timezone"))
+    return (Config().replace(city_timezone=name) if name else Config()).city_zone()
 
 
 def _prompted():
