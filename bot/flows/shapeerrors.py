@@ -82,6 +82,8 @@ def _message(path: list, error: ErrorDetails) -> str:
         return _said(_where(path), f"'{loc[len(path) - 1]}' is missing")
     if len(path) == 1 and kind in ("model_type", "dict_type"):
         return FILE_SHAPE
+    if len(path) == 1:  # the key is not found as written (a number too large for pydantic's own key, say)
+        path = [*path, (loc[-1] if loc else None, None)]
     where, field = _where(path[:-1]), _field(path[-1][0], path[-2][1])
     if kind == "extra_forbidden":
         allowed = ", ".join(_allowed([k for k, _ in path[1:-1]]))
