@@ -8,17 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from bot.cli.main import main
 
 ROOT = Path(__file__).parent.parent.parent
 FLOWS = ROOT / "flows.yaml"
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
 
 
 @pytest.fixture
