@@ -143,6 +143,7 @@ def flows_test(files: tuple[str, ...], flows_path: str | None) -> None:
     Prints FILE:LINE: transcript 'name': expected ..., bot said ... for every difference,
     then a summary; exits 1 if any transcript failed.
     """
+    from bot.channels import carries
     from bot.flows.transcripts import find_transcripts, run_files
 
     path = _flows_path(flows_path)
@@ -157,7 +158,7 @@ def flows_test(files: tuple[str, ...], flows_path: str | None) -> None:
         where = ", ".join(files) or str(Path(path).parent / "transcripts")
         click.echo(f"no transcripts found in {where} (files named *.yaml)", err=True)
         sys.exit(1)
-    report = run_files(loaded, paths)
+    report = run_files(loaded, paths, carries=carries)
     for line in report.errors:
         click.echo(line)
     for failure in report.failures:
@@ -201,14 +202,24 @@ def flows_reload(flows_path: str | None) -> None:
 @main.command("chat")
 @click.option("--flow", "flow_id", metavar="NAME", help="Start directly in this flow.")
 @click.option("--lang", help="The resident's language at the start (es, en, ...).")
+@click.option(
+    "--channel",
+    type=click.Choice(["sms", "whatsapp", "webchat"]),  # bot.cli.simulator.CHANNELS
+    default="whatsapp",
+    show_default=True,
+    help="The channel the resident writes from: SMS carries no photos or pins, the web chat no voice notes.",
+)
 @FLOWS_OPTION
-def chat(flow_id: str | None, lang: str | None, flows_path: str | None) -> None:
+def chat(flow_id: str | None, lang: str | None, channel: str, flows_path: str | None) -> None:
     """Chat with the flows in the terminal, as a resident would (no database, no network).
 
     Type messages; /location LAT,LNG [label] shares a pin, /photo [URL] sends a photo, /quit ends.
     Input may be piped: `printf 'hola\\nbache\\n' | ventanilla chat`.
+    "Hoy" and "ayer" are days in the city's time zone (CITY_TIMEZONE).
     """
     from bot.cli.simulator import chat as run_chat
+    from bot.cli.simulator import city_zone
+    from bot.config import ConfigError
     from bot.flows.loader import FlowsInvalidError
     from bot.flowstore import FlowStore
 
@@ -228,8 +239,23 @@ def chat(flow_id: str | None, lang: str | None, flows_path: str | None) -> None:
         raise click.BadParameter(
             f"'{lang}' is not among the languages ({', '.join(flows_.languages)})", param_hint="--lang"
         )
+    try:
+        zone = city_zone()
+    except ConfigError as exc:
+        click.echo(f"a setting is wrong: {exc}", err=True)
+        sys.exit(1)
     banner = f"Ventanilla chat: {path}, version {flows_.version}, flows: {', '.join(flows_.flows)}"
-    run_chat(store.latest, sys.stdin, sys.stdout, flow_id, lang, interactive=sys.stdin.isatty(), banner=banner)
+    run_chat(
+        store.latest,
+        sys.stdin,
+        sys.stdout,
+        flow_id,
+        lang,
+        interactive=sys.stdin.isatty(),
+        banner=banner,
+        channel=channel,
+        zone=zone,
+    )
 
 
 @main.group()

@@ -3,7 +3,7 @@
 from bot.flows.engine import advance
 from bot.flows.events import HandoverRequested, OptedIn, OptedOut, StatusRequested, SurveyCompleted, TicketOpened
 from bot.flows.loader import FlowError, FlowsInvalidError, load_flows, load_flows_text
-from bot.flows.messages import InboundMessage, Location, Media, OutboundMessage
+from bot.flows.messages import CARRIES_ALL, InboundMessage, Location, Media, OutboundMessage
 from bot.flows.model import Flows
 from bot.flows.state import State
 from bot.flows.turn import Turn
@@ -24,6 +24,7 @@ __all__ = [
     "load_flows",
     "load_flows_text",
     "InboundMessage",
+    "CARRIES_ALL",
     "Location",
     "Media",
     "OutboundMessage",

@@ -23,17 +23,32 @@ def find_command(flows, text: str) -> tuple[str | None, str]:
     norm = normalize(text)
     if not norm:
         return None, ""
+    by_word, with_argument = flows.remember("commands", lambda: _command_words(flows))
+    if norm in by_word:
+        return _named(by_word[norm])
     folio = FOLIO.search(text)
-    for name, by_lang in flows.commands.items():
-        for word in (normalize(w) for words in by_lang.values() for w in words):
-            if norm == word:
-                return _named(name)
-            # "estado 2611-7K3M9Q", "mi folio es 2611-7K3M9Q"; "estado del parque: sucio" stays an answer
-            if name in ARGUMENT_COMMANDS and folio and word and f" {word} " in f" {norm} ":
-                return name, folio.group(0)
-    if folio and normalize(folio.group(0)) == norm:
+    if folio is None:
+        return None, ""
+    for word, name in with_argument:
+        # "estado 2611-7K3M9Q", "mi folio es 2611-7K3M9Q"; "estado del parque: sucio" stays an answer
+        if f" {word} " in f" {norm} ":
+            return name, folio.group(0)
+    if normalize(folio.group(0)) == norm:
         return "status", folio.group(0)  # a folio alone asks for its status
     return None, ""
+
+
+def _command_words(flows) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Every command word normalised, to its command (the first command listing it wins); argument commands' words."""
+    by_word: dict[str, str] = {}
+    with_argument: list[tuple[str, str]] = []
+    for name, by_lang in flows.commands.items():
+        for word in (normalize(w) for words in by_lang.values() for w in words):
+            if word:
+                by_word.setdefault(word, name)
+                if name in ARGUMENT_COMMANDS:
+                    with_argument.append((word, name))
+    return by_word, with_argument
 
 
 def _named(name: str) -> tuple[str, str]:

@@ -12,19 +12,21 @@ from bot.flows.commands import COMMANDS, find_command
 from bot.flows.events import HandoverRequested, OptedIn, SurveyCompleted, TicketOpened
 from bot.flows.matching import Candidate, ChoiceIndex, normalize
 from bot.flows.messages import InboundMessage, OutboundMessage
-from bot.flows.model import END, Flow, Flows, Outcome, Step, Text, render
+from bot.flows.model import END, MEDIA_KINDS, Flow, Flows, Outcome, Step, Text, render
+from bot.flows.numbers import with_digits
+from bot.flows.opener import prefill
 from bot.flows.state import State
-from bot.flows.steps import INVALID, STEP_KINDS, Ask, StepContext, display
+from bot.flows.steps import INVALID, STEP_KINDS, Ask, Hold, Noted, StepContext, display, value_of
 from bot.flows.turn import Context, Turn
 
-__all__ = ["State", "Turn", "advance", "detect_language"]
+__all__ = ["State", "Turn", "advance", "detect_language", "opening", "read_answer", "NOT_AN_ANSWER"]
 
 
 def advance(flows: Flows, state: State, msg: InboundMessage, now: datetime, folio: str) -> Turn:
     """Take one inbound message and return the next state, the replies and the events."""
     hint = msg.lang_hint if msg.lang_hint in flows.languages else None
     lang = state.lang if state.flow else detect_language(flows, msg.text, state.lang or hint)
-    ctx = Context(flows, lang or flows.default_language, msg.profile_name, folio, now)
+    ctx = Context(flows, lang or flows.default_language, msg.profile_name, folio, now, msg.channel, msg.carries)
     command, argument = find_command(flows, msg.text)
     if state.opted_out:
         turn = _while_opted_out(ctx, state, command)
@@ -43,15 +45,16 @@ def _route(ctx: Context, state: State, msg: InboundMessage, command: str | None,
         return _resolve_pending(ctx, state, msg)
     flow = ctx.flows.flows.get(state.flow) if state.flow else None
     if flow is None:
-        return _start(ctx, msg)
+        return _start(ctx, state, msg)
     if _is_greeting(ctx, msg.text):
         return _remind(ctx, state, flow)  # "hola" mid-flow is not the answer: repeat the question
     return _answer(ctx, state, flow, msg)
 
 
 def _is_greeting(ctx: Context, text: str) -> bool:
-    norm = normalize(text)
-    return any(norm == normalize(w) for words in ctx.flows.languages.values() for w in words)
+    flows = ctx.flows
+    greetings = flows.remember("greetings", lambda: {normalize(w) for ws in flows.languages.values() for w in ws})
+    return normalize(text) in greetings
 
 
 def _remind(ctx: Context, state: State, flow: Flow) -> Turn:
@@ -64,15 +67,25 @@ def _remind(ctx: Context, state: State, flow: Flow) -> Turn:
 def detect_language(flows: Flows, text: str, current: str | None) -> str:
     """Pick the language whose greetings or flow words the text uses; else keep the current one."""
     padded = f" {normalize(text)} "
-    scores: dict[str, int] = {}
-    for lang, words in flows.languages.items():
-        vocabulary = list(words) + [w for f in flows.flows.values() for w in f.keywords.get(lang, ())]
-        scores[lang] = sum(1 for w in vocabulary if normalize(w) and f" {normalize(w)} " in padded)
+    scores = {lang: sum(1 for w in words if w in padded) for lang, words in _vocabularies(flows).items()}
     best = max(scores.values(), default=0)
     winners = [lang for lang, score in scores.items() if score == best]
     if best and len(winners) == 1:
         return winners[0]
     return current or flows.default_language
+
+
+def _vocabularies(flows: Flows) -> dict[str, list[str]]:
+    """Each language's greetings and flow keywords, normalised and padded for a whole-word search."""
+
+    def work() -> dict[str, list[str]]:
+        vocabularies = {}
+        for lang, words in flows.languages.items():
+            vocabulary = list(words) + [w for f in flows.flows.values() for w in f.keywords.get(lang, ())]
+            vocabularies[lang] = [f" {normalize(w)} " for w in vocabulary if normalize(w)]
+        return vocabularies
+
+    return flows.remember("vocabularies", work)
 
 
 def _while_opted_out(ctx: Context, state: State, command: str | None) -> Turn:
@@ -92,42 +105,48 @@ def _expire(ctx: Context, state: State) -> tuple[State, tuple[OutboundMessage, .
     return State(lang=state.lang), (ctx.say("expired"),)
 
 
-def _start(ctx: Context, msg: InboundMessage) -> Turn:
+def _start(ctx: Context, state: State, msg: InboundMessage) -> Turn:
     """Start the flow the resident names, ask which one they mean, or show the menu."""
-    found = ctx.flows.menu.index.match(msg.text, msg.payload)
+    kept = State(lang=ctx.lang).with_attachments(state.attachments)
+    if voice_notes(msg) and not msg.text.strip():
+        return Turn(kept.with_attachments(voice_notes(msg)), _say_if_written(ctx, "voice_note") + (menu(ctx),))
+    found = _named_flow(ctx.flows, msg.text, msg.payload, ctx.lang)
     if found.key:
-        return begin(ctx, ctx.flows.flows[found.key], msg.text)
+        return begin(ctx, ctx.flows.flows[found.key], msg.text, kept.attachments)
     if found.suggestions:
-        return _ask_which(ctx, State(lang=ctx.lang), found.suggestions, _flow_title(ctx))
-    return Turn(State(lang=ctx.lang), (menu(ctx),))
+        return _ask_which(ctx, kept, found.suggestions, _flow_title(ctx))
+    return Turn(kept, (menu(ctx),))
 
 
-def begin(ctx: Context, flow: Flow, text: str = "") -> Turn:
+def _named_flow(flows: Flows, text: str, payload: str, lang: str):
+    return flows.menu.index.match(text, payload, with_digits(text, lang))
+
+
+def opening(flows: Flows, text: str, lang: str, now: datetime) -> tuple[str | None, dict]:
+    """The flow a first message opens on its own (None: the menu, or "which one?") and what it already answers."""
+    found = _named_flow(flows, text, "", lang)
+    if not found.key:
+        return None, {}
+    return found.key, prefill(flows.flows[found.key], text, StepContext(flows, lang, now))
+
+
+def begin(ctx: Context, flow: Flow, text: str = "", attachments: tuple[dict, ...] = ()) -> Turn:
     """Enter a flow, prefilling what the opening text already says."""
-    state = State(flow=flow.id, lang=ctx.lang, version=ctx.flows.version, answers=_prefill(ctx, flow, text))
+    answers = prefill(flow, text, StepContext(ctx.flows, ctx.lang, ctx.now)) if text else {}
+    state = State(flow=flow.id, lang=ctx.lang, version=ctx.flows.version, answers=answers, attachments=attachments)
     return goto(ctx, flow, flow.steps[0], state)
 
 
-def _prefill(ctx: Context, flow: Flow, text: str) -> dict:
-    """ "hay un bache en Morelos y 5 de Mayo": the words after "en" fill a location step marked prefill."""
-    step = next((s for s in flow.steps if s.prefill and s.kind == "location"), None)
-    if step is None or not text:
-        return {}
-    words = text.split()
-    markers = {normalize(w) for w in ctx.flows.words_for("location_markers", ctx.lang)}
-    spots = [i for i, w in enumerate(words) if normalize(w) in markers]
-    rest = words[spots[-1] + 1 :] if spots else []
-    # An address names something: a number or a capitalised street ("aqui hace dias" is not one).
-    looks_like_address = any(w[0].isdigit() or w[0].isupper() for w in rest)
-    return {step.id: {"address": " ".join(rest)}} if len(rest) >= 2 and looks_like_address else {}
-
-
 def goto(ctx: Context, flow: Flow, step: Step | None, state: State, replies: tuple = ()) -> Turn:
-    """Move to step, passing over steps whose `when` fails, prefilled ones and statements."""
+    """Move to step, passing over steps whose `when` fails, prefilled ones, statements, and steps not for this channel."""
     passed: set[str] = set()
     while step is not None and step.id not in passed:  # a loop of statements ends the flow
         passed.add(step.id)
         if (step.when and not step.when.holds(state.answers)) or step.id in state.answers:
+            step = following(flow, step, None)
+        elif not step.asked_on(ctx.channel, ctx.carries):
+            if step.kind in MEDIA_KINDS:
+                replies += _say_if_written(ctx, "photo_elsewhere")
             step = following(flow, step, None)
         elif step.kind == "message":
             replies += (prompt(ctx, flow, step, state.answers),)
@@ -135,7 +154,7 @@ def goto(ctx: Context, flow: Flow, step: Step | None, state: State, replies: tup
         else:
             new_state = replace(state, step=step.id, attempts=0, pending=())
             return Turn(new_state, replies + (prompt(ctx, flow, step, state.answers),))
-    return _finish(ctx, flow, state.answers, replies)
+    return _finish(ctx, flow, state, replies)
 
 
 def following(flow: Flow, step: Step, value) -> Step | None:
@@ -151,13 +170,57 @@ def _answer(ctx: Context, state: State, flow: Flow, msg: InboundMessage) -> Turn
     """Read the answer to the current step; re-ask, ask which one, move on or finish."""
     step = flow.find_step(state.step)
     if step is None:
-        return begin(ctx, flow)  # the step is gone from this version: start the flow afresh
-    value = STEP_KINDS[step.kind](step, msg, StepContext(ctx.flows, ctx.lang, ctx.now))
+        return begin(ctx, flow, attachments=state.attachments)  # the step is gone from this version: start afresh
+    value = _reading(ctx, step, msg)
+    if value is VOICE:
+        return _reask(ctx, flow, step, state.with_attachments(voice_notes(msg)), "voice_note")
     if value is INVALID:
         return _reask(ctx, flow, step, state)
     if isinstance(value, Ask):
         return _ask_which(ctx, state, value.suggestions, lambda key: _label(ctx, step, key))
+    if isinstance(value, Hold):
+        return Turn(state, _say_if_written(ctx, value.message) or (prompt(ctx, flow, step, state.answers),))
+    if isinstance(value, Noted):
+        turn = accept(ctx, flow, step, state, value.value)
+        return Turn(turn.state, _say_if_written(ctx, value.message, value.values) + turn.replies, turn.events)
     return accept(ctx, flow, step, state, value)
+
+
+VOICE = object()  # a voice note where text is asked
+NOT_AN_ANSWER = object()  # a command or a greeting: what advance does with it is not the step's business
+
+
+def _reading(ctx: Context, step: Step, msg: InboundMessage):
+    """How the step reads the message: a value, Ask, Noted, Hold, INVALID, or VOICE."""
+    if voice_notes(msg) and not msg.text.strip() and step.kind != "media":
+        return VOICE
+    return STEP_KINDS[step.kind](step, msg, StepContext(ctx.flows, ctx.lang, ctx.now))
+
+
+def read_answer(flows: Flows, state: State, msg: InboundMessage, now: datetime):
+    """How the step the state stands at reads the message, as advance acts on it; NOT_AN_ANSWER for a command or greeting.
+
+    For measuring understanding (bot/flows/corpus.py): the same reading, without the turn around it.
+    """
+    flow = flows.flows[state.flow] if state.flow else None
+    if flow is None or find_command(flows, msg.text)[0]:
+        return NOT_AN_ANSWER
+    ctx = Context(flows, state.lang or flows.default_language, msg.profile_name, "", now, msg.channel, msg.carries)
+    if _is_greeting(ctx, msg.text):
+        return NOT_AN_ANSWER
+    return _reading(ctx, flow.step(state.step or ""), msg)
+
+
+def _say_if_written(ctx: Context, key: str, values: dict | None = None) -> tuple[OutboundMessage, ...]:
+    """A message flows.yaml may leave out (a note, not a question): said if it is there."""
+    if key not in ctx.flows.messages:
+        return ()
+    return (OutboundMessage(render(ctx.flows.message(key, ctx.lang), values or {})),)
+
+
+def voice_notes(msg: InboundMessage) -> tuple[dict, ...]:
+    """The voice notes a message carries, as stored with a ticket."""
+    return tuple({"url": m.url, "content_type": m.content_type} for m in msg.media if m.is_audio())
 
 
 def accept(ctx: Context, flow: Flow, step: Step, state: State, value) -> Turn:
@@ -168,15 +231,18 @@ def accept(ctx: Context, flow: Flow, step: Step, state: State, value) -> Turn:
     return goto(ctx, flow, following(flow, step, value), answered)
 
 
-def _reask(ctx: Context, flow: Flow, step: Step, state: State) -> Turn:
-    """Explain what is expected and ask again; after too many tries, the flow's fallback."""
+def _reask(ctx: Context, flow: Flow, step: Step, state: State, why: str = "") -> Turn:
+    """Explain what is expected and ask again; after too many tries, the flow's fallback (a person, for a voice note)."""
     attempts = state.attempts + 1
     if attempts >= ctx.flows.max_attempts:
         return _fall_back(ctx, flow, state)
     key = f"invalid_{step.kind}" if f"invalid_{step.kind}" in ctx.flows.messages else "invalid"
-    hint = (
-        step.reprompt.get(ctx.lang, ctx.flows.default_language) if step.reprompt else ctx.flows.message(key, ctx.lang)
-    )
+    if why in ctx.flows.messages:
+        hint = ctx.flows.message(why, ctx.lang)
+    elif step.reprompt:
+        hint = step.reprompt.get(ctx.lang, ctx.flows.default_language)
+    else:
+        hint = ctx.flows.message(key, ctx.lang)
     replies = (OutboundMessage(hint), prompt(ctx, flow, step, state.answers))
     return Turn(replace(state, attempts=attempts, pending=()), replies)
 
@@ -193,6 +259,7 @@ def _fall_back(ctx: Context, flow: Flow, state: State) -> Turn:
         lang=ctx.lang,
         summary=render(ctx.flows.message("handover_summary", ctx.lang), values),
         answers=state.answers,
+        media=_media(flow, state),
     )
     return Turn(
         State(lang=ctx.lang), (OutboundMessage(render(ctx.flows.message("handover", ctx.lang), values)),), (event,)
@@ -219,13 +286,14 @@ def _resolve_pending(ctx: Context, state: State, msg: InboundMessage) -> Turn:
         return _decline_suggestion(ctx, cleared)
     else:
         index = ChoiceIndex([Candidate(k, n, (k, _pending_label(ctx, state, k))) for n, k in enumerate(pending, 1)])
-        chosen = index.match(msg.text, msg.payload).key
+        chosen = index.match(msg.text, msg.payload, with_digits(msg.text, ctx.lang)).key
     if chosen is None:
         return _route(ctx, cleared, msg, None, "")
     if state.flow is None:
         return begin(ctx, ctx.flows.flows[chosen])
     flow = ctx.flows.flows[state.flow]
-    return accept(ctx, flow, _asking_step(flow, state), cleared, chosen)
+    step = _asking_step(flow, state)
+    return accept(ctx, flow, step, cleared, value_of(step, chosen))
 
 
 def _starts_with(text: str, words: tuple[str, ...]) -> bool:
@@ -258,27 +326,39 @@ def _flow_title(ctx: Context):
 
 
 def _label(ctx: Context, step: Step, key: str) -> str:
-    option = step.option(key)
-    return option.label.get(ctx.lang, ctx.flows.default_language) if option else key
+    """How a suggestion reads: an option's label, or a value as the step shows it (a date as 19/11/2026)."""
+    if step.kind == "choice":
+        option = step.option(key)
+        return option.label.get(ctx.lang, ctx.flows.default_language) if option else key
+    return display(step, value_of(step, key), StepContext(ctx.flows, ctx.lang, ctx.now))
 
 
-def _finish(ctx: Context, flow: Flow, answers: dict, replies: tuple = ()) -> Turn:
+def _finish(ctx: Context, flow: Flow, state: State, replies: tuple = ()) -> Turn:
     """Close the flow: record its outcome as an event and thank the resident."""
+    answers = state.answers
     values = template_values(ctx, flow, answers)
     outcome = flow.outcome
     events: tuple = ()
     shown = {k: v for k, v in values.items() if k in answers}
     if outcome.kind == "ticket":
-        events = (_ticket_opened(ctx, flow, answers, values, shown),)
+        events = (_ticket_opened(ctx, flow, state, values, shown),)
     elif outcome.kind == "survey":
         events = (SurveyCompleted(flow.id, ctx.lang, answers, shown),)
     done = render(flow.done.get(ctx.lang, ctx.flows.default_language), values)
     return Turn(State(lang=ctx.lang), replies + (OutboundMessage(done),), events)
 
 
-def _ticket_opened(ctx: Context, flow: Flow, answers: dict, values: dict, shown: dict) -> TicketOpened:
+def _media(flow: Flow, state: State) -> tuple[dict, ...]:
+    """Every attachment of the conversation: the photo and media answers, then the voice notes kept."""
+    answers = state.answers
+    return tuple(m for s in flow.steps if s.kind in MEDIA_KINDS and answers.get(s.id) for m in answers[s.id]) + (
+        state.attachments
+    )
+
+
+def _ticket_opened(ctx: Context, flow: Flow, state: State, values: dict, shown: dict) -> TicketOpened:
+    answers = state.answers
     location = next((answers[s.id] for s in flow.steps if s.kind == "location" and answers.get(s.id)), None)
-    media = [m for s in flow.steps if s.kind in ("photo", "media") and answers.get(s.id) for m in answers[s.id]]
     department, category, summary = _ticket_fields(flow.outcome)
     return TicketOpened(
         folio=ctx.folio,
@@ -290,7 +370,7 @@ def _ticket_opened(ctx: Context, flow: Flow, answers: dict, values: dict, shown:
         lang=ctx.lang,
         answers=answers,
         location=location,
-        media=tuple(media),
+        media=_media(flow, state),
         shown=shown,
     )
 
@@ -303,8 +383,9 @@ def _ticket_fields(outcome: Outcome) -> tuple[str, str, Text]:
 
 
 def prompt(ctx: Context, flow: Flow, step: Step, answers: dict) -> OutboundMessage:
-    """The step's question, with earlier answers filled in and its options listed."""
-    text = render(step.prompt.get(ctx.lang, ctx.flows.default_language), template_values(ctx, flow, answers))
+    """The step's question, with earlier answers filled in and its options listed (typed, where no pin can be shared)."""
+    question = step.typed_prompt if step.typed_prompt and "location" not in ctx.carries else step.prompt
+    text = render(question.get(ctx.lang, ctx.flows.default_language), template_values(ctx, flow, answers))
     shown = step.options if step.show_options else ()
     labels = tuple(o.label.get(ctx.lang, ctx.flows.default_language) for o in shown)
     return OutboundMessage(text, labels, tuple(o.id for o in shown))

@@ -98,9 +98,8 @@ class Step(Section):
     allow_future: bool = Field(
         False, description="date: accept dates after today (off by default: reports are about the past)."
     )
-    prefill: bool = Field(
-        False,
-        description='location: take the address from the message that started the flow ("hay un bache en Morelos y 5 de Mayo") and skip the question.',
+    prefill: bool = omittable(
+        'Take the answer from the message that started the flow and skip the question: an address after "en" ("hay un bache en Morelos y 5 de Mayo"), an option named by its words, a date ("desde el lunes"), a rating ("5 estrellas"). On by default for choice, date and location steps; `prefill: false` turns it off, `prefill: true` turns it on for a rating.'
     )
     when: str = omittable(
         'Ask this step only when the condition holds; otherwise it is passed over. Names are earlier step ids; literals "text", numbers, true, false, null, [lists]; operators == != < <= > >= in, not in, and, or, not, ( ).',
@@ -115,6 +114,17 @@ class Step(Section):
         NEXT.format(when="after this step instead of the following one"), examples=["end", "location"]
     )
     reprompt: Text = omittable("What to say when the answer does not fit, instead of the general `invalid…` message.")
+    typed_prompt: Text = omittable(
+        "location: the question on a channel where no pin can be shared (SMS), asking for a typed address instead."
+    )
+    channels: list[str] = omittable(
+        "Ask this step only on these channels (whatsapp, sms, webchat); on others it is passed over.",
+        examples=[["whatsapp", "webchat"]],
+    )
+    skip_on: list[str] = omittable(
+        "Never ask this step on these channels. A photo or media step is passed over by itself where the channel cannot carry a photo (SMS).",
+        examples=[["sms"]],
+    )
 
 
 class Outcome(Section):

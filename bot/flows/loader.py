@@ -30,6 +30,7 @@ __all__ = ["FlowError", "FlowsInvalidError", "load_flows", "load_flows_text"]
 DEFAULT_SLA = timedelta(days=7)
 CHOICE_LIST_LIMIT = 10  # longer option lists are matched by name, not listed in the prompt
 SKIPPABLE_KINDS = ("text", "choice", "rating", "number", "location", "photo", "media", "date")
+PREFILLED_KINDS = ("choice", "date", "location")  # what a first message may answer unless the step says prefill: false
 
 
 class FlowError:
@@ -324,10 +325,13 @@ class _Builder:
             min_length=_whole(value, "min_length", 1),
             max_length=_whole(value, "max_length", 1000),
             allow_future=value.get("allow_future") is True,
-            prefill=value.get("prefill") is True,
+            prefill=value.get("prefill") is True or (value.get("prefill") is None and kind in PREFILLED_KINDS),
             when=self.condition(value.get("when"), where),
             next=str(value["next"]) if value.get("next") else None,
             reprompt=self.text(value["reprompt"]) if "reprompt" in value else None,
+            typed_prompt=self.text(value["typed_prompt"]) if "typed_prompt" in value else None,
+            channels=tuple(str(c) for c in _as_list(value.get("channels"))),
+            skip_on=tuple(str(c) for c in _as_list(value.get("skip_on"))),
             line=value.pos[0],
         )
 

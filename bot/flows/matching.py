@@ -13,7 +13,16 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-__all__ = ["normalize", "Candidate", "Match", "ChoiceIndex", "TAKE_SCORE", "SUGGEST_SCORE"]
+__all__ = [
+    "normalize",
+    "normalized_words",
+    "is_typo",
+    "Candidate",
+    "Match",
+    "ChoiceIndex",
+    "TAKE_SCORE",
+    "SUGGEST_SCORE",
+]
 
 TAKE_SCORE = 78  # "vache" for "bache" scores 80, "basurra" for "basura" 92
 SUGGEST_SCORE = 62
@@ -34,6 +43,12 @@ def normalize(text: str) -> str:
     return " ".join("".join(_keep(c) for c in decomposed).split())
 
 
+@lru_cache(maxsize=1024)
+def normalized_words(words: tuple[str, ...]) -> tuple[str, ...]:
+    """A word list from flows.yaml normalised, empty ones dropped (cached: the lists are few and fixed)."""
+    return tuple(w for w in (normalize(word) for word in words) if w)
+
+
 def _keep(char: str) -> str:
     if char.isalnum() or char.isspace():
         return char
@@ -42,6 +57,18 @@ def _keep(char: str) -> str:
     if unicodedata.category(char).startswith("S"):
         return f" {char} "  # 👍 and ⭐ are answers of their own
     return " "  # punctuation separates words
+
+
+TYPO_SCORE = 80  # "ayerr" for "ayer", "excelnte" for "excelente", "omitr" for "omitir"
+
+
+def is_typo(token: str, word: str) -> bool:
+    """Tell whether a normalised word is a small typo of another (both long enough to tell; short words must be exact)."""
+    return (
+        len(token) >= MIN_FUZZY_LENGTH - 1
+        and len(word) >= MIN_FUZZY_LENGTH - 1
+        and fuzz.ratio(token, word) >= TYPO_SCORE
+    )
 
 
 @dataclass(frozen=True)
@@ -68,6 +95,12 @@ class ChoiceIndex:
         self.keys = [c.key for c in candidates]
         self.by_number = {c.number: c.key for c in candidates if c.number is not None}
         self.payloads = {c.key for c in candidates}
+        self.tokens = {c.key: {t for w in c.words for t in normalize(w).split()} for c in candidates}
+        self.name_tokens = set().union(*self.tokens.values()) if self.tokens else set()
+        self.by_name_number: dict[str, tuple[str, ...]] = {}  # "23" -> the keys named with it ("Ruta 23 ...")
+        for candidate in candidates:
+            for token in sorted(t for t in self.tokens[candidate.key] if t.isdigit()):
+                self.by_name_number[token] = (*self.by_name_number.get(token, ()), candidate.key)
         self.words: list[str] = []
         self.owners: list[int] = []
         for index, candidate in enumerate(candidates):
@@ -77,6 +110,13 @@ class ChoiceIndex:
         self.all_words = self._subset(range(len(self.words)))
         self.single_words = self._subset(i for i, w in enumerate(self.words) if " " not in w)
         self.padded = [f" {w} " for w in self.words]
+        self.all_padded = "".join(self.padded)  # one search tells whether the answer is inside any word at all
+        self.by_first_token: dict[str, list[int]] = {}  # the words a token of the answer may begin
+        self.by_token: dict[str, list[int]] = {}  # the words a token stands in
+        for i, word in enumerate(self.words):
+            self.by_first_token.setdefault(word.split()[0], []).append(i)
+            for token in set(word.split()):
+                self.by_token.setdefault(token, []).append(i)
         owners_of_token: dict[str, list[int]] = {}
         for i, word in enumerate(self.words):
             for token in set(word.split()) if " " in word else ():
@@ -90,16 +130,19 @@ class ChoiceIndex:
         chosen = list(indices)
         return chosen, [self.words[i] for i in chosen]
 
-    def match(self, text: str, payload: str = "") -> Match:
-        """Return the candidate the text clearly means, or the ones worth asking about."""
+    def match(self, text: str, payload: str = "", digits: str = "") -> Match:
+        """Return the candidate the text clearly means, or the ones worth asking about.
+
+        digits, when given, is the text with its spelled numbers as digits ("la primera" -> "la 1").
+        """
         if payload in self.payloads:
             return Match(payload)
         norm = normalize(text)
         if not norm:
             return Match()
-        by_number = self._by_number(norm)
+        by_number = self._by_number(digits or norm)
         if by_number:
-            return Match(by_number)
+            return by_number
         ranked = self._ranked(norm)
         if not ranked or ranked[0][0] < SUGGEST_SCORE:
             return Match()
@@ -109,13 +152,33 @@ class ChoiceIndex:
             return Match(close[0])
         return Match(suggestions=close)
 
-    def _by_number(self, norm: str) -> str | None:
-        """Accept "2", "opcion 2", "la 2 porfa": the only number in a short answer."""
+    def mentioned(self, norm: str) -> tuple[str, ...]:
+        """The keys one of whose words stands whole in a longer text; a word inside a longer named word does not count."""
+        padded = f" {norm} "
+        starting = {i for t in set(norm.split()) for i in self.by_first_token.get(t, ())}
+        found = [(self.words[i], self.owners[i]) for i in starting if len(self.words[i]) >= MIN_PART_LENGTH]
+        found = [(w, owner) for w, owner in found if f" {w} " in padded]
+        kept = {owner for w, owner in found if not any(w != other and f" {w} " in f" {other} " for other, _ in found)}
+        return tuple(self.keys[i] for i in sorted(kept))
+
+    def _by_number(self, norm: str) -> Match | None:
+        """Accept "2", "opcion 2", "la 2 porfa" (the only number in a short answer), or "la 23" for "Ruta 23 ...".
+
+        When the number is both an option's place in the list and in another option's name, ask which.
+        """
         tokens = norm.split()
         numbers = [t for t in tokens if t.isdigit()]
         if len(numbers) != 1 or len(tokens) > MAX_NUMBER_ANSWER_WORDS:
             return None  # "un bache en 5 de Mayo" is an address, not option 5
-        return self.by_number.get(int(numbers[0]))
+        placed = self.by_number.get(int(numbers[0]))
+        others = {t for t in tokens if not t.isdigit() and t in self.name_tokens}  # "la ruta 23"; not "the", "porfa"
+        named = [k for k in self.by_name_number.get(numbers[0].lstrip("0") or "0", ()) if others <= self.tokens[k]]
+        if len(named) > 1:
+            named = []  # "Parque Cerro 3" among "Parque Cerro 3 Norte" and "...Sur": the names decide, below
+        readings = tuple(dict.fromkeys(([placed] if placed else []) + named))
+        if len(readings) == 1:
+            return Match(readings[0])
+        return Match(suggestions=readings) if readings else None
 
     def _ranked(self, norm: str) -> list[tuple[float, str]]:
         """Score every candidate (best word wins) and sort, best first."""
@@ -128,12 +191,15 @@ class ChoiceIndex:
     def _scores(self, norm: str):
         padded = f" {norm} "
         tokens = norm.split()
-        for index, word in enumerate(self.words):
-            if word in padded and f" {word} " in padded:  # the cheap test first: most words are not there
-                yield index, EXACT_SCORE if word == norm else 100.0  # the whole answer beats names containing it
-            elif norm in word and padded in self.padded[index]:
+        whole = set()
+        for index in {i for t in set(tokens) for i in self.by_first_token.get(t, ())}:
+            if f" {self.words[index]} " in padded:  # a word standing whole in the answer
+                whole.add(index)
+                yield index, EXACT_SCORE if self.words[index] == norm else 100.0  # the whole answer beats the rest
+        for index in self.by_token.get(tokens[0], ()) if padded in self.all_padded else ():
+            if index not in whole and padded in self.padded[index]:
                 # A part of a longer name ("rufino tamayo"); shorter names first among equals.
-                yield index, 100.0 * PART_WEIGHT - len(word) * LENGTH_TIEBREAK
+                yield index, 100.0 * PART_WEIGHT - len(self.words[index]) * LENGTH_TIEBREAK
         if len(norm) < MIN_FUZZY_LENGTH:
             return
         # Typos in the whole answer: "parque clouthir" for "parque clouthier".

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TypeVar
 
 from bot.flows.conditions import Condition
 from bot.flows.matching import ChoiceIndex
 
-__all__ = ["Text", "Option", "Step", "Outcome", "Flow", "Department", "Menu", "Flows", "render", "END"]
+__all__ = ["Text", "Option", "Step", "Outcome", "Flow", "Department", "Menu", "Flows", "render", "END", "MEDIA_KINDS"]
 
+T = TypeVar("T")
 END = "end"  # a `next:` that finishes the flow
+MEDIA_KINDS = ("photo", "media")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -58,15 +62,24 @@ class Step:
     min_length: int = 1
     max_length: int = 1000
     allow_future: bool = False
-    prefill: bool = False
+    prefill: bool = False  # the conversation's first message may answer it (loader: on for choice, date, location)
     when: Condition | None = None
     next: str | None = None
     reprompt: Text | None = None
+    typed_prompt: Text | None = None  # a location step's question where no pin can be shared (SMS)
+    channels: tuple[str, ...] = ()  # asked only on these channels (all when empty)
+    skip_on: tuple[str, ...] = ()  # never asked on these channels
     line: int = 0
 
     def option(self, option_id) -> Option | None:
         """Return the option with that id, if any."""
         return next((o for o in self.options if o.id == option_id), None)
+
+    def asked_on(self, channel: str, carries: frozenset[str]) -> bool:
+        """Tell whether this step is asked on the channel: its `channels`/`skip_on`, and a photo needs a channel carrying one."""
+        if (self.channels and channel not in self.channels) or channel in self.skip_on:
+            return False
+        return self.kind not in MEDIA_KINDS or "photo" in carries
 
 
 @dataclass(frozen=True)
@@ -151,6 +164,13 @@ class Flows:
     templates: dict[str, dict] = field(default_factory=dict)
     default_sla: timedelta = timedelta(days=7)
     source: str = field(default="flows.yaml", compare=False)
+    memo: dict = field(default_factory=dict, compare=False, repr=False)  # what is worked out once from the above
+
+    def remember(self, key: str, work: Callable[[], T]) -> T:
+        """Work something out from these flows once (a word index, say) and keep it with them."""
+        if key not in self.memo:
+            self.memo[key] = work()
+        return self.memo[key]
 
     def sla(self, flow_id: str, department_id: str) -> timedelta:
         """How long a ticket of this flow and department may stay open: the flow's SLA, its department's, or the default."""

@@ -89,6 +89,32 @@ class Words(Section):
     yesterday: WordsByLanguage = omittable("Words for yesterday (date steps).")
     day_before_yesterday: WordsByLanguage = omittable("Words for the day before yesterday (date steps).")
     months: WordsByLanguage = omittable('Month names, January to December in order (date steps: "25 de noviembre").')
+    weekdays: WordsByLanguage = omittable('Weekday names, Monday to Sunday in order (date steps: "desde el lunes").')
+    unsure: WordsByLanguage = omittable('Words that say the resident does not know ("no sé"): never read as a no.')
+    no_media: WordsByLanguage = omittable(
+        'Phrases that say there is no photo ("no traigo foto", "ahorita no puedo"): they skip an optional photo or media step wherever they stand in the answer.'
+    )
+    zero: WordsByLanguage = omittable('Words for none on a number step ("nadie", "ninguna").')
+    just_one: WordsByLanguage = omittable('Phrases for one on a number step ("nomás yo").')
+    address_end: WordsByLanguage = omittable(
+        'Words that end an address in a first message ("en Padre Mier y Cuauhtémoc *hay* un bache").'
+    )
+    address_lead: WordsByLanguage = omittable(
+        'Words before a typed address that are not part of it ("está en", "queda en"): dropped from what is stored.'
+    )
+    since: WordsByLanguage = omittable(
+        'Words that start a date in a first message ("desde", "hace"): an address after "en" ends before them.'
+    )
+    previous: WordsByLanguage = omittable('Words for "last" after a weekday ("el jueves pasado").')
+    coming: WordsByLanguage = omittable('Words that put a weekday ahead ("el *próximo* lunes"): not a past day.')
+    street_markers: WordsByLanguage = omittable(
+        'Words after which one capitalised word is already a street in a first message ("sobre Gonzalitos").'
+    )
+    last_week: WordsByLanguage = omittable('Phrases for a week ago ("la semana pasada").')
+    weekend: WordsByLanguage = omittable("Phrases for the weekend: the resident is asked Saturday or Sunday.")
+    unit_day: WordsByLanguage = omittable('Words for days in a count ("hace 3 *días*").')
+    unit_week: WordsByLanguage = omittable('Words for weeks in a count ("hace 2 *semanas*").')
+    unit_month: WordsByLanguage = omittable('Words for months in a count ("hace un *mes*").')
 
 
 class _Messages(Section):
@@ -108,6 +134,18 @@ class _Messages(Section):
     which_one: Text = Field(description="Asks which of several close matches; they follow as a numbered list.")
     help: Text = Field(description="The answer to the help command; the current question follows.")
     expired: Text = Field(description="Said when a conversation idle for expire_after_minutes starts again.")
+    rating_scaled: Text = omittable(
+        'Tells the resident how a grade on another scale was noted ("8 de 10" on a 1-5 step). Uses {value}, {high}, {given}.'
+    )
+    media_waiting: Text = omittable(
+        'Said when the resident says a photo is coming ("sí, ahorita la mando"); the step waits.'
+    )
+    voice_note: Text = omittable(
+        "Said when a voice note comes where text is asked: it is kept with the report, and the question follows."
+    )
+    photo_elsewhere: Text = omittable(
+        "Said where a photo step is passed over because the channel cannot carry photos (SMS): where to send one instead."
+    )
     opted_out: Text = Field(
         description="Said once when the resident opts out (BAJA / STOP); nothing more is sent until they opt in."
     )

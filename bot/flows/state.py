@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 __all__ = ["State"]
 
@@ -21,17 +21,23 @@ class State:
     history: tuple[str, ...] = ()  # steps answered, for "back"
     updated_at: str | None = None  # ISO time of the last message, for expiry
     opted_out: bool = False
+    attachments: tuple[dict, ...] = ()  # voice notes sent where text was asked: kept for the ticket
+
+    def with_attachments(self, attachments: tuple[dict, ...]) -> State:
+        """The same state carrying these attachments too."""
+        return replace(self, attachments=self.attachments + attachments) if attachments else self
 
     def to_dict(self) -> dict:
         """Return a JSON-ready dict."""
         data = asdict(self)
         data["pending"], data["history"] = list(self.pending), list(self.history)
+        data["attachments"] = list(self.attachments)
         return data
 
     @classmethod
     def from_dict(cls, data: dict | None) -> State:
         """Rebuild a state stored by to_dict (unknown keys are ignored)."""
         known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
-        for key in ("pending", "history"):
+        for key in ("pending", "history", "attachments"):
             known[key] = tuple(known.get(key) or ())
         return cls(**known)

@@ -5,13 +5,28 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from bot.flows.matching import Match, normalize
+from bot.flows.dates import read_date
+from bot.flows.matching import Match, is_typo, normalize, normalized_words
 from bot.flows.messages import InboundMessage
+from bot.flows.numbers import with_digits
+from bot.flows.ratings import read_rating
+from bot.flows.yesno import read_yes_no
 
-__all__ = ["INVALID", "Ask", "StepContext", "STEP_KINDS", "ANSWERLESS_KINDS", "display", "says_one_of"]
+__all__ = [
+    "INVALID",
+    "Ask",
+    "Noted",
+    "Hold",
+    "StepContext",
+    "STEP_KINDS",
+    "ANSWERLESS_KINDS",
+    "display",
+    "says_one_of",
+    "value_of",
+]
 
 
 class _Invalid:
@@ -23,16 +38,30 @@ class _Invalid:
 
 INVALID = _Invalid()
 ANSWERLESS_KINDS = {"message"}
-_STAR = "⭐"
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
-_NUMERIC_DATE = re.compile(r"\b(\d{1,4})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b")
 
 
 @dataclass(frozen=True)
 class Ask:
-    """The answer may mean one of these options: ask the resident which."""
+    """The answer may mean one of these: ask the resident which (option ids, or values as text)."""
 
     suggestions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Noted:
+    """A value taken, and a message telling the resident how it was read ("8 de 10" noted as 4 of 5)."""
+
+    value: Any
+    message: str
+    values: dict
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Not an answer yet, nor a wrong one ("sí, ahorita la mando"): say the message and wait at the step."""
+
+    message: str
 
 
 @dataclass(frozen=True)
@@ -50,16 +79,23 @@ class StepContext:
 def says_one_of(text: str, words: tuple[str, ...]) -> bool:
     """Tell whether one of the words (or phrases) stands in the text: "si, claro" says yes."""
     padded = f" {normalize(text)} "
-    return any(f" {w} " in padded for w in (normalize(w) for w in words) if w)
+    return any(f" {w} " in padded for w in normalized_words(words))
 
 
 def _is_one_of(text: str, words: tuple[str, ...]) -> bool:
-    norm = normalize(text)
-    return bool(norm) and norm in {normalize(w) for w in words}
+    return normalize(text) in normalized_words(words)
 
 
 def _is_skip(step, text: str, ctx: StepContext) -> bool:
     return step.optional and _is_one_of(text, ctx.words("skip"))
+
+
+def value_of(step, key: str):
+    """The value a suggestion stands for, once the resident picks it ("4" on a rating step is 4)."""
+    if step.kind in ("rating", "number"):
+        number = float(key)
+        return int(number) if number == int(number) else number
+    return key
 
 
 def parse_text(step, msg: InboundMessage, ctx: StepContext):
@@ -72,7 +108,9 @@ def parse_text(step, msg: InboundMessage, ctx: StepContext):
 def parse_choice(step, msg: InboundMessage, ctx: StepContext):
     if _is_skip(step, msg.text, ctx):
         return None
-    found: Match = step.index.match(msg.text, msg.payload)
+    if _is_one_of(msg.text, ctx.words("unsure")):
+        return INVALID  # "no sé" is no option, however close it looks to one
+    found: Match = step.index.match(msg.text, msg.payload, with_digits(msg.text, ctx.lang))
     if found.key:
         return found.key
     return Ask(found.suggestions) if found.suggestions else INVALID
@@ -81,36 +119,29 @@ def parse_choice(step, msg: InboundMessage, ctx: StepContext):
 def parse_rating(step, msg: InboundMessage, ctx: StepContext):
     if _is_skip(step, msg.text, ctx):
         return None
-    low, high = step.scale
-    stars, numbers = msg.text.count(_STAR), _NUMBER.findall(msg.text)
-    value: int | None
-    if stars and not numbers:
-        value = stars
-    elif len(numbers) == 1 and numbers[0].isdigit():
-        value = int(numbers[0])
-    else:
-        value = _rating_word(msg.text, ctx)
-    return value if value is not None and low <= value <= high else INVALID
-
-
-def _rating_word(text: str, ctx: StepContext) -> int | None:
-    """The value of the longest rating word in the text ("muy mal" before "mal")."""
-    padded = f" {normalize(text)} "
-    ratings = ctx.flows.ratings.get(ctx.lang, {})
-    for word in sorted(ratings, key=len, reverse=True):
-        norm = normalize(word)
-        if (norm and f" {norm} " in padded) or (not norm and word in text):
-            return ratings[word]
-    return None
+    rating = read_rating(msg.text, ctx.lang, step.scale, ctx.flows.ratings.get(ctx.lang, {}))
+    if len(rating.values) > 1:
+        return Ask(tuple(str(v) for v in rating.values))
+    if not rating.values:
+        return INVALID
+    value = rating.values[0]
+    if rating.scaled_from:
+        return Noted(value, "rating_scaled", {"value": value, "high": step.scale[1], "given": rating.scaled_from})
+    return value
 
 
 def parse_number(step, msg: InboundMessage, ctx: StepContext):
-    if _is_skip(step, msg.text, ctx):
+    digits = with_digits(msg.text.replace(",", "."), ctx.lang).replace(" . ", ".")
+    numbers = _NUMBER.findall(digits)
+    if says_one_of(msg.text, ctx.words("zero")):
+        numbers = ["0"]  # "ninguna", "nadie de pie", "ni uno"
+    elif not numbers and says_one_of(msg.text, ctx.words("just_one")):
+        numbers = ["1"]  # "nomás yo"
+    elif not numbers and _is_skip(step, msg.text, ctx):
         return None
-    numbers = _NUMBER.findall(msg.text)
     if len(numbers) != 1:
         return INVALID
-    raw = numbers[0].replace(",", ".")
+    raw = numbers[0]
     value = float(raw) if "." in raw else int(raw)
     if (step.min is not None and value < step.min) or (step.max is not None and value > step.max):
         return INVALID
@@ -119,11 +150,10 @@ def parse_number(step, msg: InboundMessage, ctx: StepContext):
 
 def parse_yes_no(step, msg: InboundMessage, ctx: StepContext):
     answer = msg.payload or msg.text
-    if says_one_of(answer, ctx.words("unsure")):  # "no sé" is not a no
-        return INVALID
-    said_yes = normalize(answer) == "1" or says_one_of(answer, ctx.words("yes"))
-    said_no = normalize(answer) == "2" or says_one_of(answer, ctx.words("no"))
-    return said_yes if said_yes != said_no else INVALID
+    if normalize(answer) in ("1", "2"):  # the number of a listed option: 1. Sí  2. No
+        return normalize(answer) == "1"
+    said = read_yes_no(answer, ctx.words)
+    return INVALID if said is None else said
 
 
 def parse_location(step, msg: InboundMessage, ctx: StepContext):
@@ -132,7 +162,24 @@ def parse_location(step, msg: InboundMessage, ctx: StepContext):
     text = msg.text.strip()
     if _is_skip(step, text, ctx):
         return None
-    return {"address": text} if len(normalize(text)) >= 3 else INVALID
+    address = _without_lead(text, ctx.words("address_lead")).strip(" .,;!")
+    return {"address": address} if len(normalize(address)) >= 3 else INVALID
+
+
+def _without_lead(text: str, leads: tuple[str, ...]) -> str:
+    """ "está en Morelos y 5 de Mayo" -> "Morelos y 5 de Mayo": the words before an address, as written, dropped."""
+    words = text.split()
+    wanted = {normalize(w) for w in leads} - {""}
+    for count in range(min(len(words) - 1, max((len(w.split()) for w in wanted), default=0)), 0, -1):
+        if normalize(" ".join(words[:count])) in wanted:
+            return " ".join(words[count:])
+    return text
+
+
+def _typo_of(text: str, words: tuple[str, ...]) -> bool:
+    """A one-word answer a small typo away from one of the words ("omitr", "omiitir")."""
+    norm = normalize(text)
+    return " " not in norm and any(is_typo(norm, normalize(w)) for w in words)
 
 
 def parse_photo(step, msg: InboundMessage, ctx: StepContext):
@@ -146,63 +193,24 @@ def parse_media(step, msg: InboundMessage, ctx: StepContext):
 
 
 def _skipped_media(step, msg: InboundMessage, ctx: StepContext):
-    if step.optional and (_is_skip(step, msg.text, ctx) or _is_one_of(msg.text, ctx.words("no"))):
+    """No attachment: "no tengo foto", "ahorita no puedo", "después la mando" skip an optional step; "sí" waits."""
+    if not step.optional or not normalize(msg.text):
+        return INVALID
+    without = says_one_of(msg.text, ctx.words("skip") + ctx.words("no_media")) or _typo_of(msg.text, ctx.words("skip"))
+    said = read_yes_no(msg.text, ctx.words)
+    if said is False or without:
         return None
-    return INVALID
+    return Hold("media_waiting") if said is True else INVALID
 
 
 def parse_date(step, msg: InboundMessage, ctx: StepContext):
     if _is_skip(step, msg.text, ctx):
         return None
-    day = _relative_day(msg.text, ctx) or _numeric_date(msg.text, ctx.now.date()) or _named_date(msg.text, ctx)
-    if day is None or (not step.allow_future and day > ctx.now.date()):
-        return INVALID
-    return day.isoformat()
-
-
-def _relative_day(text: str, ctx: StepContext) -> date | None:
-    """ "hoy", "ayer", "antier", or a weekday name: the latest such day, today included."""
-    norm, today = normalize(text), ctx.now.date()
-    for key, offset in (("today", 0), ("yesterday", 1), ("day_before_yesterday", 2)):
-        if norm in {normalize(w) for w in ctx.words(key)}:
-            return today - timedelta(days=offset)
-    weekdays = [normalize(w) for w in ctx.words("weekdays")]  # Monday first
-    named = [i for i, day in enumerate(weekdays) if day and f" {day} " in f" {norm} "]
-    if len(named) == 1 and not _NUMERIC_DATE.search(text):
-        return today - timedelta(days=(today.weekday() - named[0]) % 7)
-    return None
-
-
-def _numeric_date(text: str, today: date) -> date | None:
-    """25/11, 25/11/2026, 25-11-26 (day first, as in Mexico) or 2026-11-25."""
-    match = _NUMERIC_DATE.search(text)
-    if not match:
-        return None
-    first, second, third = match.groups()
-    if len(first) == 4:
-        year, month, day = int(first), int(second), int(third or 0)
-    else:
-        day, month = int(first), int(second)
-        year = today.year if third is None else int(third) + (2000 if len(third) == 2 else 0)
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-def _named_date(text: str, ctx: StepContext) -> date | None:
-    """ "25 de noviembre", "november 25", "25 nov 2026"."""
-    tokens = normalize(text).split()
-    months = [normalize(m) for m in ctx.words("months")]
-    month = next((i + 1 for i, name in enumerate(months) for t in tokens if len(t) >= 3 and name.startswith(t)), None)
-    numbers = [int(t) for t in tokens if t.isdigit()]
-    if month is None or not numbers or not 1 <= numbers[0] <= 31:
-        return None
-    year = next((n for n in numbers[1:] if n > 1900), ctx.now.year)
-    try:
-        return date(year, month, numbers[0])
-    except ValueError:
-        return None
+    today = ctx.now.date()
+    days = read_date(msg.text, ctx.lang, today, ctx.words, date.max if step.allow_future else None)
+    if len(days) > 1:
+        return Ask(tuple(d.isoformat() for d in days))
+    return days[0].isoformat() if days else INVALID
 
 
 def parse_nothing(step, msg: InboundMessage, ctx: StepContext):

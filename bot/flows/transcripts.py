@@ -8,7 +8,8 @@ same moment, NOW, and every folio is FOLIO, so "ayer" is always 25/11/2026.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from bot.flows.engine import advance
@@ -98,8 +99,16 @@ def says(reply: str, piece: str) -> bool:
     return piece in reply or (bool(wanted) and wanted in normalize(reply))
 
 
-def run_transcript(flows: Flows, transcript: Transcript, now: datetime = NOW, folio: str = FOLIO) -> list[Failure]:
-    """Replay a transcript through the engine; return where it went differently (empty: it passed)."""
+Carries = Callable[[str], frozenset[str]]  # what a channel carries: bot.channels.carries, handed in by the caller
+
+
+def run_transcript(
+    flows: Flows, transcript: Transcript, now: datetime = NOW, folio: str = FOLIO, carries: Carries | None = None
+) -> list[Failure]:
+    """Replay a transcript through the engine; return where it went differently (empty: it passed).
+
+    carries, when given, says what the transcript's channel carries (an SMS transcript gets no photo step).
+    """
 
     def failure(line: int, expected: str, actual: str, verb: str = "bot said") -> Failure:
         return Failure(transcript.name, transcript.source, line, expected, actual, verb)
@@ -115,7 +124,10 @@ def run_transcript(flows: Flows, transcript: Transcript, now: datetime = NOW, fo
     for exchange in transcript.exchanges:
         now += exchange.after
         try:
-            turn = advance(flows, state, exchange.message, now, folio)
+            message = exchange.message
+            if carries is not None:
+                message = replace(message, carries=carries(message.channel))
+            turn = advance(flows, state, message, now, folio)
         except Exception as exc:  # an engine bug: report it here rather than stop every transcript
             return [failure(exchange.line, "a reply", f"an error: {type(exc).__name__}: {exc}", "got")]
         state = turn.state
@@ -229,7 +241,7 @@ def _describe_outcome(spec: OutcomeSpec, event) -> str:
     )
 
 
-def run_files(flows: Flows, paths, now: datetime = NOW) -> Report:
+def run_files(flows: Flows, paths, now: datetime = NOW, carries: Carries | None = None) -> Report:
     """Run every transcript of every file; unreadable files are reported, not raised."""
     report = Report()
     for path in paths:
@@ -240,7 +252,7 @@ def run_files(flows: Flows, paths, now: datetime = NOW) -> Report:
             report.broken_files += 1
             continue
         for transcript in transcripts:
-            failures = run_transcript(flows, transcript, now)
+            failures = run_transcript(flows, transcript, now, carries=carries)
             report.transcripts += 1
             report.failed += bool(failures)
             report.failures.extend(failures)

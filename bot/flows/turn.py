@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.flows.messages import OutboundMessage
+from bot.flows.messages import CARRIES_ALL, OutboundMessage
 from bot.flows.model import Flows
 from bot.flows.state import State
 
@@ -23,13 +23,15 @@ class Turn:
 
 @dataclass(frozen=True)
 class Context:
-    """What a turn is handed: the flows, the language, who, the folio to use, and the time."""
+    """What a turn is handed: the flows, the language, who, the folio to use, the time and the channel."""
 
     flows: Flows
     lang: str
     name: str
     folio: str
-    now: datetime
+    now: datetime  # in the city's time zone: "hoy" is the city's today
+    channel: str = ""
+    carries: frozenset[str] = CARRIES_ALL  # what the resident's channel can carry
 
     def say(self, key: str) -> OutboundMessage:
         """A global message from flows.yaml, in the resident's language."""

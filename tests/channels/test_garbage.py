@@ -613,7 +613,7 @@ def test_residents_sql_and_html_round_trip_verbatim_and_come_back_escaped_in_twi
     address = "Calle " + text_
     assume(not FOLIO.search(address))  # "…2611-ABCDEF…" would ask for a folio's status
     _, texts = _address_roundtrip(app, client, address)
-    assert f"*{xml_text(address.strip())}*" in " ".join(texts), texts
+    assert f"*{xml_text(address.strip().rstrip(' .,;!'))}*" in " ".join(texts), texts  # its closing full stop dropped
     assert_whole_records(app)
 
 
@@ -800,7 +800,7 @@ def test_unsigned_or_badly_signed_whatsapp_posts_are_403_and_store_nothing(app, 
 @given(text_=xml_safe_text | hostile_text())
 def test_whatsapp_text_is_stored_and_echoed_in_the_queued_reply(app, client, text_):
     """SQL, markup, NULs: stored as sent (control characters may be dropped; a NUL may be refused with a 400),
-    and the confirmation echoes what was stored."""
+    and the confirmation echoes the address read from it."""
     address = "Calle " + text_
     assume(not FOLIO.search(address))
     wa_id = fresh_wa_id()
@@ -822,7 +822,7 @@ def test_whatsapp_text_is_stored_and_echoed_in_the_queued_reply(app, client, tex
     assert inbound[0::2] == ["bache", "omitir"] and without_controls(inbound[1]) == without_controls(address)
     if not any(c in CONTROLS for c in address):
         assert inbound[1] == address
-    assert f"*{inbound[1].strip()}*" in rows[-1][1]
+    assert f"*{inbound[1].strip().rstrip(' .,;!')}*" in rows[-1][1]  # the address, its closing full stop dropped
     assert_whole_records(app)
 
 
@@ -847,7 +847,7 @@ def test_web_chat_text_is_stored_and_echoed_in_the_json_replies(app, client, tex
         "/webchat/api/messages", json={"token": response.json["token"], "id": uuid.uuid4().hex, "text": "omitir"}
     )
     assert response.status_code == 200, response.data
-    assert f"*{stored.strip()}*" in " ".join(r["text"] for r in response.json["replies"])
+    assert f"*{stored.strip().rstrip(' .,;!')}*" in " ".join(r["text"] for r in response.json["replies"])
     assert_whole_records(app)
 
 

@@ -129,13 +129,32 @@ def test_rating_accepts_numbers_and_stars(text, value):
     assert chat.state.answers["cleanliness"] == value
 
 
-@pytest.mark.parametrize("text", ["9", "0", "muchos", "3 o 4"])
+@pytest.mark.parametrize("text", ["9", "0", "muchos", "no muy bien"])
 def test_rating_out_of_scale_is_reasked(text):
     chat = Chat()
     chat.say("parque")
     chat.say("Parque Clouthier")
     assert "del 1 al 5" in chat.say(text)
     assert "cleanliness" not in chat.state.answers
+
+
+def test_two_ratings_in_one_answer_are_asked_about_never_guessed():
+    chat = Chat()
+    chat.say("parque")
+    chat.say("Parque Clouthier")
+    assert chat.say("3 o 4").endswith("¿Cuál de estas? Responde con el número:\n3\n4")
+    assert "cleanliness" not in chat.state.answers
+    chat.say("el 4")
+    assert chat.state.answers["cleanliness"] == 4
+
+
+def test_a_grade_out_of_ten_is_scaled_and_told_back():
+    chat = Chat()
+    chat.say("parque")
+    chat.say("Parque Clouthier")
+    reply = chat.say("un 8 de 10")
+    assert chat.state.answers["cleanliness"] == 4
+    assert "4 de 5" in reply
 
 
 def test_survey_completed_event_carries_the_answers():

@@ -165,7 +165,7 @@ def test_a_recent_conversation_does_not_expire():
 
 def test_info_flow_answers_and_ends_without_an_outcome():
     chat = Chat()
-    chat.say("horarios")
+    chat.say("información")
     reply = chat.say("1")
     assert "lunes a viernes" in reply and "¿Algo más?" in reply
     assert chat.events == [] and chat.state.flow is None
@@ -180,9 +180,8 @@ def test_emergencies_option_jumps_to_its_own_message():
 
 def test_streetlight_report():
     chat = Chat()
-    chat.say("la lámpara de mi calle está fundida")
-    assert chat.state.flow == "streetlight"
-    chat.say("parpadea")
+    chat.say("la lámpara de mi calle parpadea")
+    assert chat.state.flow == "streetlight" and chat.state.answers == {"state": "flickering"}
     assert "luminaria parpadeando" in chat.say("Río Amazonas 120")
     chat.say("sí")
     assert chat.events[-1].category == "alumbrado" and chat.events[-1].department == "servicios_publicos"
@@ -233,7 +232,8 @@ def test_an_emoji_is_not_a_way_to_skip_a_photo():
     chat = Chat()
     chat.say("bache")
     chat.say("Morelos 100")
-    assert "No recibí una foto" in chat.say("👍")
+    assert "Mándala cuando la tengas" in chat.say("👍")  # a yes: the photo is coming
+    assert chat.state.step == "photo" and "photo" not in chat.state.answers
 
 
 def test_thumbs_up_confirms():

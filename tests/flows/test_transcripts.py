@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.channels import carries
 from bot.flows import load_flows
 from bot.flows.transcripts import (
     FOLIO,
@@ -26,12 +27,12 @@ SHIPPED = [pytest.param(t, id=f"{path.stem}: {t.name}") for path in FILES for t 
 
 def run(text: str):
     (transcript,) = load_transcripts_text(text, "wrong.yaml")
-    return run_transcript(FLOWS, transcript, NOW)
+    return run_transcript(FLOWS, transcript, NOW, carries=carries)
 
 
 @pytest.mark.parametrize("transcript", SHIPPED)
 def test_shipped_transcript_passes(transcript):
-    failures = run_transcript(FLOWS, transcript, NOW)
+    failures = run_transcript(FLOWS, transcript, NOW, carries=carries)
     assert not failures, "\n".join(f.format() for f in failures)
 
 

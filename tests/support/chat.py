@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.flows import (
+    CARRIES_ALL,
+    Flows,
     InboundMessage,
     State,
     advance,
@@ -21,14 +23,21 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 class Chat:
     """Drive the engine like a resident: say something, get the replies' text."""
 
-    def __init__(self, state: State | None = None):
+    def __init__(
+        self,
+        state: State | None = None,
+        channel: str = "whatsapp",
+        carries: frozenset[str] = CARRIES_ALL,
+        flows: Flows = FLOWS,
+    ):
         self.state, self.events = state or State(), []
+        self.channel, self.carries, self.flows = channel, carries, flows
 
     def say(self, text: str = "", **fields) -> str:
         turn = advance(
-            FLOWS,
+            self.flows,
             self.state,
-            InboundMessage("sms", "+528112345678", text=text, **fields),
+            InboundMessage(self.channel, "+528112345678", text=text, carries=self.carries, **fields),
             NOW,
             "2611-TEST01",
         )
