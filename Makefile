@@ -42,6 +42,7 @@ chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji; }
 
 bench: install
+	$(BIN)/python bench/understanding.py --quiet
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/webhook.py
 	$(BIN)/python bench/dashboard.py
