@@ -113,7 +113,8 @@ class Simulator:
         """Begin directly in a flow, as if the resident had picked it from the menu."""
         now = self.clock()
         local = now.astimezone(self.zone)
-        ctx = Context(self.flows, self.state.lang or self.flows.default_language, "", self.folio(now), local)
+        lang = self.state.lang or self.flows.default_language
+        ctx = Context(self.flows, lang, "", self.folio(now), local, self.channel, self.carries)
         turn = begin(ctx, self.flows.flows[flow_id])
         self.state = replace(turn.state, updated_at=local.isoformat())
         self.show(turn)

@@ -145,7 +145,7 @@ def goto(ctx: Context, flow: Flow, step: Step | None, state: State, replies: tup
         if (step.when and not step.when.holds(state.answers)) or step.id in state.answers:
             step = following(flow, step, None)
         elif not step.asked_on(ctx.channel, ctx.carries):
-            if step.kind in MEDIA_KINDS:
+            if not step.kept_from(ctx.channel):  # the channel cannot carry a photo: say where one can go
                 replies += _say_if_written(ctx, "photo_elsewhere")
             step = following(flow, step, None)
         elif step.kind == "message":

@@ -170,8 +170,10 @@ class ChoiceIndex:
         numbers = [t for t in tokens if t.isdigit()]
         if len(numbers) != 1 or len(tokens) > MAX_NUMBER_ANSWER_WORDS:
             return None  # "un bache en 5 de Mayo" is an address, not option 5
-        placed = self.by_number.get(int(numbers[0]))
-        others = {t for t in tokens if not t.isdigit() and t in self.name_tokens}  # "la ruta 23"; not "the", "porfa"
+        # The words that name something ("la ruta 23"); not "the", "la", "porfa".
+        others = {t for t in tokens if len(t) > MIN_PART_LENGTH and not t.isdigit() and t in self.name_tokens}
+        # A place in the list is a number alone ("la 2 porfa"); "parque clouthier 5 estrellas" names something else.
+        placed = None if others else self.by_number.get(int(numbers[0]))
         named = [k for k in self.by_name_number.get(numbers[0].lstrip("0") or "0", ()) if others <= self.tokens[k]]
         if len(named) > 1:
             named = []  # "Parque Cerro 3" among "Parque Cerro 3 Norte" and "...Sur": the names decide, below

@@ -75,11 +75,17 @@ class Step:
         """Return the option with that id, if any."""
         return next((o for o in self.options if o.id == option_id), None)
 
+    def kept_from(self, channel: str) -> bool:
+        """Tell whether the flow keeps this step from the channel (its `channels` or `skip_on`)."""
+        return bool(self.channels and channel not in self.channels) or channel in self.skip_on
+
+    def needs_more_than(self, carries: frozenset[str]) -> bool:
+        """Tell whether the step asks for something the channel cannot carry: a photo where none can be sent."""
+        return self.kind in MEDIA_KINDS and "photo" not in carries
+
     def asked_on(self, channel: str, carries: frozenset[str]) -> bool:
-        """Tell whether this step is asked on the channel: its `channels`/`skip_on`, and a photo needs a channel carrying one."""
-        if (self.channels and channel not in self.channels) or channel in self.skip_on:
-            return False
-        return self.kind not in MEDIA_KINDS or "photo" in carries
+        """Tell whether this step is asked on the channel."""
+        return not self.kept_from(channel) and not self.needs_more_than(carries)
 
 
 @dataclass(frozen=True)

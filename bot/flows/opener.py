@@ -1,4 +1,4 @@
-"""What a conversation's first message already answers: "no pasó el camión en Hidalgo 200 desde el lunes".
+"""What a conversation's first message already answers: "no pasó el camión de la basura en Hidalgo 200 desde el lunes".
 
 The opener fills the flow's steps marked `prefill` (choice, date and location by default), in
 order and only where the answer is clear: one option named by its words, one day, an address
@@ -6,6 +6,8 @@ after "en". Anything unclear is left for the step to ask. Pure: text in, answers
 """
 
 from __future__ import annotations
+
+import re
 
 from bot.flows.dates import find_date
 from bot.flows.matching import normalize
@@ -15,6 +17,7 @@ from bot.flows.steps import StepContext
 
 __all__ = ["prefill"]
 
+_GRADE = re.compile(r"\d\s*(?:/|de|of|out of)\s*\d|estrella|star", re.IGNORECASE)
 MIN_ADDRESS_WORDS = 2
 ABBREVIATION_LENGTH = 5  # "Av.", "Col.", "Calz.": a full stop that does not end the address
 
@@ -45,6 +48,9 @@ def _date(step: Step, text: str, ctx: StepContext):
 
 
 def _rating(step: Step, text: str, ctx: StepContext):
+    """Stars or a grade out of the step's scale ("5 estrellas", "4/5"); a bare number may be a menu choice."""
+    if "⭐" not in text and not _GRADE.search(text):
+        return None
     rating = read_rating(text, ctx.lang, step.scale, ctx.flows.ratings.get(ctx.lang, {}))
     return rating.values[0] if len(rating.values) == 1 and not rating.scaled_from else None
 

@@ -45,7 +45,8 @@ def read_rating(text: str, lang: str, scale: tuple[int, int], ratings: dict[str,
             return _within(value, low, high)
         if value > base:
             return Rating()
-        return Rating((_round(value / base * high),), f"{out_of.group(1)}/{out_of.group(2)}")
+        scaled = _round(value / base * high)
+        return Rating((scaled,), f"{out_of.group(1)}/{out_of.group(2)}") if low <= scaled <= high else Rating()
     if stars and not numbers:
         return _within(stars, low, high)
     if len(numbers) == 1:

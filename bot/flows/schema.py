@@ -102,9 +102,6 @@ class Words(Section):
     address_lead: WordsByLanguage = omittable(
         'Words before a typed address that are not part of it ("está en", "queda en"): dropped from what is stored.'
     )
-    since: WordsByLanguage = omittable(
-        'Words that start a date in a first message ("desde", "hace"): an address after "en" ends before them.'
-    )
     previous: WordsByLanguage = omittable('Words for "last" after a weekday ("el jueves pasado").')
     coming: WordsByLanguage = omittable('Words that put a weekday ahead ("el *próximo* lunes"): not a past day.')
     street_markers: WordsByLanguage = omittable(

@@ -131,8 +131,8 @@ def parse_rating(step, msg: InboundMessage, ctx: StepContext):
 
 
 def parse_number(step, msg: InboundMessage, ctx: StepContext):
-    digits = with_digits(msg.text.replace(",", "."), ctx.lang).replace(" . ", ".")
-    numbers = _NUMBER.findall(digits)
+    written = _NUMBER.findall(msg.text.replace(",", "."))  # "2,5" and "2.5" as written, decimals kept
+    numbers = written or _NUMBER.findall(with_digits(msg.text, ctx.lang))  # else in words: "veinte"
     if says_one_of(msg.text, ctx.words("zero")):
         numbers = ["0"]  # "ninguna", "nadie de pie", "ni uno"
     elif not numbers and says_one_of(msg.text, ctx.words("just_one")):

@@ -114,6 +114,7 @@ def test_yes_or_no(text, expected):
         ("excelnte", (5,), ""),
         ("no muy bien", (), ""),  # never the opposite of what was said
         ("9", (), ""),
+        ("0 de 10", (), ""),  # below the scale once scaled: not a rating
     ],
 )
 def test_ratings(text, values, scaled):

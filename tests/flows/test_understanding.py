@@ -6,7 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.flows import HandoverRequested, Media, TicketOpened, load_flows_text
+from bot.flows import HandoverRequested, Media, State, TicketOpened, load_flows_text
+from bot.flows.corpus import load_corpus_flows
 from tests.support.chat import Chat
 
 SHIPPED = Path(__file__).resolve().parent.parent.parent / "flows.yaml"
@@ -185,3 +186,28 @@ def with_routes():
     data["flows"]["routes"] = ROUTES
     data["menu"]["flows"].append("routes")
     return load_flows_text(yaml.safe_dump(data, allow_unicode=True), environ={}, base_dir=SHIPPED.parent)
+
+
+def test_a_short_opener_ending_in_a_number_is_not_a_menu_choice():
+    chat = Chat()
+    chat.say("parque clouthier 5 estrellas")  # not option 5 of the menu
+    assert chat.state.flow == "park_evaluation" and chat.state.answers == {"park": "P001"}
+
+
+def test_a_step_kept_from_a_channel_says_nothing_about_photos():
+    text = SHIPPED.read_text(encoding="utf-8").replace(
+        "      - id: photo\n        kind: photo\n        optional: true\n",
+        "      - id: photo\n        kind: photo\n        optional: true\n        skip_on: [webchat]\n",
+        1,
+    )
+    flows = load_flows_text(text, environ={}, base_dir=SHIPPED.parent)
+    reply = _reply_after_address(Chat(channel="webchat", flows=flows))
+    assert "¿Lo envío?" in reply and "mensaje de texto" not in reply
+
+
+def test_numbers_keep_their_decimals_and_read_words():
+    flows = load_corpus_flows(SHIPPED, SHIPPED.parent / "corpus")
+    for text, value in [("2,5", 2.5), ("2.5", 2.5), ("veinte", 20), ("ninguna", 0), ("nomás yo", 1)]:
+        chat = Chat(State(flow="route_survey", step="riders", lang="es", version=flows.version), flows=flows)
+        chat.say(text)
+        assert chat.state.answers.get("riders") == value, text
