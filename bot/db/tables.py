@@ -20,6 +20,9 @@ __all__ = [
     "Operator",
     "OperatorSession",
     "OperatorChange",
+    "PlaceStreet",
+    "PlaceArea",
+    "PlaceLayer",
     "utcnow",
     "as_utc",
 ]
@@ -200,3 +203,41 @@ class OperatorChange(SQLModel, table=True):
     actor: str
     text: str
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class PlaceStreet(SQLModel, table=True):
+    """One street centreline of the city's places (a segment, a block or a whole street), in WGS84."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str  # as the map writes it: "Av. Juárez"
+    norm_name: str  # bot.flows.matching.normalize(name): "av juarez"
+    kind: str = ""  # the map's street type (INEGI's TIPOVIAL): "Avenida", "Calle"
+    geometry: dict = Field(sa_column=Column(JSON, nullable=False))  # GeoJSON LineString, (longitude, latitude)
+    min_lat: float = Field(index=True)  # the bounding box, for "what is near this point" in SQL
+    max_lat: float = Field(index=True)
+    min_lng: float = Field(index=True)
+    max_lng: float = Field(index=True)
+
+
+class PlaceArea(SQLModel, table=True):
+    """One named area of a layer of the city's places: a colonia, the boundary, a neighbour municipality, a zone."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    layer: str = Field(index=True)  # colonias, boundary, municipalities, zones (bot.places.model.AREA_LAYERS)
+    name: str
+    norm_name: str
+    geometry: dict = Field(sa_column=Column(JSON, nullable=False))  # GeoJSON Polygon or MultiPolygon, WGS84
+    min_lat: float = Field(index=True)
+    max_lat: float = Field(index=True)
+    min_lng: float = Field(index=True)
+    max_lng: float = Field(index=True)
+
+
+class PlaceLayer(SQLModel, table=True):
+    """A layer's last import: where it came from, how many features; its version changes on every import."""
+
+    layer: str = Field(primary_key=True)  # streets or one of the area layers
+    source: str  # the file names it was read from
+    features: int
+    version: str  # new on every import: processes rebuild their index when a layer's version changes
+    imported_at: datetime = Field(default_factory=utcnow)

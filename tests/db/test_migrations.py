@@ -24,6 +24,7 @@ from tests.support.app import ROOT, TEST_DATABASE_URL, database_url
 FLOWS = load_flows(ROOT / "flows.yaml")
 MOMENT = datetime(2026, 11, 2, 15, 30, tzinfo=UTC)
 FILLER_TICKETS = 1_100  # more than one round of the data migrations (0002's BATCH is 1000)
+HEAD = "0003"  # the newest revision: 0003 added the places tables
 
 
 @pytest.fixture
@@ -242,7 +243,7 @@ def test_upgrading_a_0001_database_keeps_every_row_and_fills_due_dates_and_searc
 
     done = upgrade(engine, flows=FLOWS)
 
-    assert (done.before, done.after, done.adopted) == ("0001", "0002", None)
+    assert (done.before, done.after, done.adopted) == ("0001", HEAD, None)
     assert snapshot(engine) == before
     with engine.connect() as db:
         tickets = db.execute(
@@ -292,14 +293,14 @@ def test_the_app_writes_to_an_upgraded_database(engine):
 
 def test_the_head_revision_is_exactly_the_models(engine):
     upgrade(engine)
-    assert current(engine) == head() == "0002"
+    assert current(engine) == head() == HEAD
     assert differences(engine) == []
 
 
 def test_downgrading_to_0001_and_back_leaves_the_models(engine):
     upgrade(engine)
     upgrade_back = upgrade(engine, "0001")  # an upgrade to an older revision is a no-op...
-    assert upgrade_back.after == "0002"
+    assert upgrade_back.after == HEAD
     from alembic import command
 
     command.downgrade(alembic_config(engine), "0001")  # ...a downgrade is explicit
@@ -315,7 +316,7 @@ def test_a_database_made_before_migrations_with_the_later_columns_is_stamped_000
     SQLModel.metadata.create_all(engine)  # what create_tables made on every start
     with caplog.at_level(logging.WARNING, logger="bot.db.migrate"):
         done = upgrade(engine, flows=FLOWS)
-    assert (done.adopted, done.after) == ("0002", "0002")
+    assert (done.adopted, done.after) == ("0002", HEAD)
     assert "made before migrations: stamped revision 0002" in caplog.text
     assert differences(engine) == []
 
@@ -326,7 +327,7 @@ def test_a_database_made_before_migrations_without_the_later_columns_is_stamped_
     before = snapshot(engine)
     with caplog.at_level(logging.WARNING, logger="bot.db.migrate"):
         done = upgrade(engine, flows=FLOWS)
-    assert (done.before, done.adopted, done.after) == ("0001", "0001", "0002")
+    assert (done.before, done.adopted, done.after) == ("0001", "0001", HEAD)
     assert "stamped revision 0001" in caplog.text
     assert snapshot(engine) == before
     with engine.connect() as db:
@@ -356,7 +357,7 @@ def test_a_database_from_before_the_operators_gets_their_tables(engine):
 
 def test_an_empty_database_is_not_adopted_but_migrated_from_the_start(engine):
     done = upgrade(engine)
-    assert (done.before, done.adopted, done.after) == (None, None, "0002")
+    assert (done.before, done.adopted, done.after) == (None, None, HEAD)
 
 
 # --- (d) the command --------------------------------------------------------------------------------
@@ -367,14 +368,14 @@ def test_db_upgrade_from_the_command_line_is_safe_to_run_again(url):
     env = {"DATABASE_URL": url, "FLOWS_PATH": str(ROOT / "flows.yaml")}
     first = runner.invoke(main, ["db", "upgrade"], env=env)
     assert first.exit_code == 0, first.output
-    assert "empty -> 0002" in first.output
+    assert f"empty -> {HEAD}" in first.output
     again = runner.invoke(main, ["db", "upgrade"], env=env)
     assert again.exit_code == 0, again.output
-    assert "already at 0002" in again.output
+    assert f"already at {HEAD}" in again.output
     alias = runner.invoke(main, ["init-db"], env=env)
-    assert alias.exit_code == 0 and "already at 0002" in alias.output
+    assert alias.exit_code == 0 and f"already at {HEAD}" in alias.output
     shown = runner.invoke(main, ["db", "current"], env=env)
-    assert shown.exit_code == 0 and shown.output.startswith("0002 (head: 0002)")
+    assert shown.exit_code == 0 and shown.output.startswith(f"{HEAD} (head: {HEAD})")
 
 
 def test_db_upgrade_with_a_broken_flows_file_says_where_and_changes_nothing(url, tmp_path):
@@ -391,7 +392,7 @@ def test_init_db_gives_tickets_from_before_due_dates_the_due_date_of_their_sla(u
     fill_as_0001(engine)  # potholes, which flows.yaml gives 48 hours
     engine.dispose()
     result = CliRunner().invoke(main, ["init-db"], env={"DATABASE_URL": url, "FLOWS_PATH": str(ROOT / "flows.yaml")})
-    assert result.exit_code == 0 and "0001 -> 0002" in result.output, result.output
+    assert result.exit_code == 0 and f"0001 -> {HEAD}" in result.output, result.output
     with (engine := make_engine(url)).connect() as db:
         due = db.execute(sa.select(Ticket.created_at, Ticket.due_at).where(Ticket.id == 1)).one()
     engine.dispose()
