@@ -16,6 +16,7 @@ from bot.db.database import make_engine
 from bot.flows.loader import FlowsInvalidError
 from bot.flowstore import FlowStore
 from bot.jobs.connection import connect_redis, make_queue
+from bot.placestore import PlaceStore
 from bot.services import Services
 from bot.tickets import search as ticket_search  # noqa: F401 - keeps tickets' search text on every write
 from bot.web import api, pages
@@ -36,12 +37,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Flask documents wrapping wsgi_app like this; mypy sees only a method being replaced.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     redis = connect_redis(config.redis_url)
+    engine = make_engine(config.database_url)
     app.extensions["ventanilla"] = Services(
         config=config,
-        engine=make_engine(config.database_url),
+        engine=engine,
         flow_store=FlowStore(config.flows_path),
         redis=redis,
         queue=make_queue(redis),
+        place_store=PlaceStore(engine),
     )
     init_limiter(app)
     for blueprint in blueprints():

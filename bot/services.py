@@ -11,7 +11,9 @@ from sqlalchemy.engine import Engine
 
 from bot.config import Config
 from bot.flows.model import Flows
+from bot.flows.places import Places
 from bot.flowstore import FlowStore
+from bot.placestore import PlaceStore
 
 __all__ = ["Services", "services"]
 
@@ -25,12 +27,17 @@ class Services:
     flow_store: FlowStore
     redis: Redis
     queue: Queue
+    place_store: PlaceStore | None = None  # the city's streets and areas, as an in-memory index
     saved_versions: set[str] = field(default_factory=set)
 
     @property
     def flows(self) -> Flows:
         """The current flows (reloaded when the file changes)."""
         return self.flow_store.latest()
+
+    def places(self) -> Places | None:
+        """The city's places to read addresses with; None when it has loaded none."""
+        return self.place_store.latest() if self.place_store is not None else None
 
 
 def services() -> Services:

@@ -28,6 +28,7 @@ LAYERS = {
     "bot.operators": 2,
     "bot.services": 2,
     "bot.flowstore": 2,
+    "bot.placestore": 2,
     "bot.places": 1,
     "bot.flows": 1,
     "bot.db": 0,

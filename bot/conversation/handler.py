@@ -103,7 +103,8 @@ def _decide(svc: Services, connection: Connection, snapshot: Snapshot, msg: Inbo
     """
     state = State.from_dict(snapshot.state)
     flows = svc.flow_store.for_version(state.version, lambda v: version_text(connection, v))
-    return flows, advance(flows, state, msg, now.astimezone(svc.config.city_zone()), new_folio(now))
+    local = now.astimezone(svc.config.city_zone())
+    return flows, advance(flows, state, msg, local, new_folio(now), svc.places())
 
 
 def _write(svc: Services, connection: Connection, msg: InboundMessage, snapshot: Snapshot, flows, turn, now):

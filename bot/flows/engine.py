@@ -10,11 +10,13 @@ from datetime import datetime
 
 from bot.flows.commands import COMMANDS, find_command
 from bot.flows.events import HandoverRequested, OptedIn, SurveyCompleted, TicketOpened
+from bot.flows.locations import Outside, Retry
 from bot.flows.matching import Candidate, ChoiceIndex, normalize
 from bot.flows.messages import InboundMessage, OutboundMessage
-from bot.flows.model import END, MEDIA_KINDS, Flow, Flows, Outcome, Step, Text, render
+from bot.flows.model import END, MEDIA_KINDS, Flow, Flows, Outcome, Step, Text, Zone, render
 from bot.flows.numbers import with_digits
 from bot.flows.opener import prefill
+from bot.flows.places import Places
 from bot.flows.state import State
 from bot.flows.steps import INVALID, STEP_KINDS, Ask, Hold, Noted, StepContext, display, value_of
 from bot.flows.turn import Context, Turn
@@ -22,11 +24,16 @@ from bot.flows.turn import Context, Turn
 __all__ = ["State", "Turn", "advance", "detect_language", "opening", "read_answer", "NOT_AN_ANSWER"]
 
 
-def advance(flows: Flows, state: State, msg: InboundMessage, now: datetime, folio: str) -> Turn:
-    """Take one inbound message and return the next state, the replies and the events."""
+def advance(
+    flows: Flows, state: State, msg: InboundMessage, now: datetime, folio: str, places: Places | None = None
+) -> Turn:
+    """Take one inbound message and return the next state, the replies and the events.
+
+    places, when the city has loaded its streets and areas, places typed addresses and names pins.
+    """
     hint = msg.lang_hint if msg.lang_hint in flows.languages else None
     lang = state.lang if state.flow else detect_language(flows, msg.text, state.lang or hint)
-    ctx = Context(flows, lang or flows.default_language, msg.profile_name, folio, now, msg.channel, msg.carries)
+    ctx = Context(flows, lang or flows.default_language, msg.profile_name, folio, now, msg.channel, msg.carries, places)
     command, argument = find_command(flows, msg.text)
     if state.opted_out:
         turn = _while_opted_out(ctx, state, command)
@@ -122,17 +129,17 @@ def _named_flow(flows: Flows, text: str, payload: str, lang: str):
     return flows.menu.index.match(text, payload, with_digits(text, lang))
 
 
-def opening(flows: Flows, text: str, lang: str, now: datetime) -> tuple[str | None, dict]:
+def opening(flows: Flows, text: str, lang: str, now: datetime, places: Places | None = None) -> tuple[str | None, dict]:
     """The flow a first message opens on its own (None: the menu, or "which one?") and what it already answers."""
     found = _named_flow(flows, text, "", lang)
     if not found.key:
         return None, {}
-    return found.key, prefill(flows.flows[found.key], text, StepContext(flows, lang, now))
+    return found.key, prefill(flows.flows[found.key], text, StepContext(flows, lang, now, places))
 
 
 def begin(ctx: Context, flow: Flow, text: str = "", attachments: tuple[dict, ...] = ()) -> Turn:
     """Enter a flow, prefilling what the opening text already says."""
-    answers = prefill(flow, text, StepContext(ctx.flows, ctx.lang, ctx.now)) if text else {}
+    answers = prefill(flow, text, StepContext(ctx.flows, ctx.lang, ctx.now, ctx.places)) if text else {}
     state = State(flow=flow.id, lang=ctx.lang, version=ctx.flows.version, answers=answers, attachments=attachments)
     return goto(ctx, flow, flow.steps[0], state)
 
@@ -171,11 +178,15 @@ def _answer(ctx: Context, state: State, flow: Flow, msg: InboundMessage) -> Turn
     step = flow.find_step(state.step)
     if step is None:
         return begin(ctx, flow, attachments=state.attachments)  # the step is gone from this version: start afresh
-    value = _reading(ctx, step, msg)
+    value = _reading(ctx, step, msg, state.attempts)
     if value is VOICE:
         return _reask(ctx, flow, step, state.with_attachments(voice_notes(msg)), "voice_note")
     if value is INVALID:
         return _reask(ctx, flow, step, state)
+    if isinstance(value, Retry):
+        return _reask(ctx, flow, step, state, value.message)
+    if isinstance(value, Outside):
+        return _outside(ctx, flow, value) or _reask(ctx, flow, step, state)
     if isinstance(value, Ask):
         return _ask_which(ctx, state, value.suggestions, lambda key: _label(ctx, step, key))
     if isinstance(value, Hold):
@@ -190,14 +201,26 @@ VOICE = object()  # a voice note where text is asked
 NOT_AN_ANSWER = object()  # a command or a greeting: what advance does with it is not the step's business
 
 
-def _reading(ctx: Context, step: Step, msg: InboundMessage):
-    """How the step reads the message: a value, Ask, Noted, Hold, INVALID, or VOICE."""
+def _reading(ctx: Context, step: Step, msg: InboundMessage, tries: int = 0):
+    """How the step reads the message: a value, Ask, Noted, Hold, Retry, Outside, INVALID, or VOICE."""
     if voice_notes(msg) and not msg.text.strip() and step.kind != "media":
         return VOICE
-    return STEP_KINDS[step.kind](step, msg, StepContext(ctx.flows, ctx.lang, ctx.now))
+    return STEP_KINDS[step.kind](step, msg, StepContext(ctx.flows, ctx.lang, ctx.now, ctx.places, tries))
 
 
-def read_answer(flows: Flows, state: State, msg: InboundMessage, now: datetime):
+def _outside(ctx: Context, flow: Flow, where: Outside) -> Turn | None:
+    """A place outside the municipality: say so (and whom to ask, if the flow says), file nothing."""
+    messages = ctx.flows.messages
+    text = flow.outside.get(ctx.lang, ctx.flows.default_language) if flow.outside else ""
+    if not text and "outside_city" not in messages:
+        return None  # nothing to tell them with: the place is asked again
+    text = text or ctx.flows.message("outside_city", ctx.lang)
+    unknown = ctx.flows.message("outside_city_unknown", ctx.lang) if "outside_city_unknown" in messages else ""
+    values = {"municipality": where.municipality or unknown}
+    return Turn(State(lang=ctx.lang), (OutboundMessage(render(text, values)),))
+
+
+def read_answer(flows: Flows, state: State, msg: InboundMessage, now: datetime, places: Places | None = None):
     """How the step the state stands at reads the message, as advance acts on it; NOT_AN_ANSWER for a command or greeting.
 
     For measuring understanding (bot/flows/corpus.py): the same reading, without the turn around it.
@@ -205,10 +228,11 @@ def read_answer(flows: Flows, state: State, msg: InboundMessage, now: datetime):
     flow = flows.flows[state.flow] if state.flow else None
     if flow is None or find_command(flows, msg.text)[0]:
         return NOT_AN_ANSWER
-    ctx = Context(flows, state.lang or flows.default_language, msg.profile_name, "", now, msg.channel, msg.carries)
+    lang = state.lang or flows.default_language
+    ctx = Context(flows, lang, msg.profile_name, "", now, msg.channel, msg.carries, places)
     if _is_greeting(ctx, msg.text):
         return NOT_AN_ANSWER
-    return _reading(ctx, flow.step(state.step or ""), msg)
+    return _reading(ctx, flow.step(state.step or ""), msg, state.attempts)
 
 
 def _say_if_written(ctx: Context, key: str, values: dict | None = None) -> tuple[OutboundMessage, ...]:
@@ -360,6 +384,10 @@ def _ticket_opened(ctx: Context, flow: Flow, state: State, values: dict, shown: 
     answers = state.answers
     location = next((answers[s.id] for s in flow.steps if s.kind == "location" and answers.get(s.id)), None)
     department, category, summary = _ticket_fields(flow.outcome)
+    zone = _zone(ctx, location)
+    if zone is not None and location is not None:
+        location = {**location, "zone": zone.id}
+        department = zone.departments.get(department, department)
     return TicketOpened(
         folio=ctx.folio,
         flow=flow.id,
@@ -373,6 +401,16 @@ def _ticket_opened(ctx: Context, flow: Flow, state: State, values: dict, shown: 
         media=_media(flow, state),
         shown=shown,
     )
+
+
+def _zone(ctx: Context, location: dict | None) -> Zone | None:
+    """The zone of flows.yaml a report's place is in: by the places' zones layer, or by its colonia."""
+    if not location or not ctx.flows.zones:
+        return None
+    area = None
+    if ctx.places is not None and "latitude" in location:
+        area = ctx.places.area(location["latitude"], location["longitude"], "zones")
+    return next((z for z in ctx.flows.zones if z.holds(area, location.get("colonia"))), None)
 
 
 def _ticket_fields(outcome: Outcome) -> tuple[str, str, Text]:

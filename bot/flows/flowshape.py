@@ -197,3 +197,7 @@ class Flow(Section):
         "menu",
         description="After max_attempts answers that do not fit: menu (start again) or handover (a person of the outcome's department takes over; needs a ticket outcome).",
     )
+    outside: Text = omittable(
+        "Said instead of the `outside_city` message when a report's place is outside the municipality: whom to ask there. May use {municipality}.",
+        examples=[{"es": "Eso es en {municipality}: repórtalo al 070.", "en": "That is in {municipality}: call 070."}],
+    )

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from bot.flows.checks import check_flow_graph, check_translations
 from bot.flows.conditions import ConditionError, parse_condition
 from bot.flows.matching import Candidate, ChoiceIndex
-from bot.flows.model import Department, Flow, Flows, Menu, Option, Outcome, Step, Text
+from bot.flows.model import Department, Flow, Flows, Menu, Option, Outcome, Step, Text, Zone
 from bot.flows.optionfiles import OptionsFileError, read_options
 from bot.flows.schema import FlowsFile, parse_duration
 from bot.flows.shapeerrors import shape_errors
@@ -182,6 +182,7 @@ class _Builder:
             expire_after=timedelta(minutes=expire) if expire else None,
             templates=self.templates(self.mapping(data, "templates")),
             default_sla=parse_duration(data.get("default_sla")) or DEFAULT_SLA,
+            zones=self.zones(self.mapping(data, "zones"), departments),
             source=source,
         )
         check_translations(self, self.texts, self.languages)
@@ -276,6 +277,24 @@ class _Builder:
         )
         return Menu(self.text(section.get("prompt")), tuple(f.id for f in known), index)
 
+    def zones(self, section: Mapping, departments: dict) -> tuple[Zone, ...]:
+        """Zones, each routing some departments' tickets to another; every department named must be defined."""
+        zones = []
+        for key, raw in section.items():
+            raw = _as_mapping(raw)
+            routes = {str(k): str(v) for k, v in self.mapping(raw, "departments").items()}
+            for name in [*routes, *routes.values()]:
+                if name not in departments:
+                    self.error(
+                        raw.get("departments", raw),
+                        f"zone '{key}': department '{name}' is not defined under departments",
+                    )
+            if not raw.get("name") and not raw.get("colonias"):
+                self.error(raw, f"zone '{key}': give the polygon's name or its colonias")
+            colonias = tuple(str(c) for c in _as_list(raw.get("colonias")))
+            zones.append(Zone(str(key), str(raw.get("name") or ""), colonias, routes))
+        return tuple(zones)
+
     def flow(self, key, value, departments: dict) -> Flow:
         value = _as_mapping(value)
         steps = tuple(self.step(key, s) for s in self.mappings(value, "steps"))
@@ -294,6 +313,7 @@ class _Builder:
             outcome=self.outcome(key, self.mapping(value, "outcome"), departments),
             done=self.text(value.get("done")),
             fallback=fallback,
+            outside=self.text(value["outside"]) if "outside" in value else None,
         )
 
     def step(self, flow_id, value: Mapping) -> Step:

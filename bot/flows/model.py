@@ -9,9 +9,22 @@ from datetime import timedelta
 from typing import TypeVar
 
 from bot.flows.conditions import Condition
-from bot.flows.matching import ChoiceIndex
+from bot.flows.matching import ChoiceIndex, normalize
 
-__all__ = ["Text", "Option", "Step", "Outcome", "Flow", "Department", "Menu", "Flows", "render", "END", "MEDIA_KINDS"]
+__all__ = [
+    "Text",
+    "Option",
+    "Step",
+    "Outcome",
+    "Flow",
+    "Department",
+    "Zone",
+    "Menu",
+    "Flows",
+    "render",
+    "END",
+    "MEDIA_KINDS",
+]
 
 T = TypeVar("T")
 END = "end"  # a `next:` that finishes the flow
@@ -113,6 +126,9 @@ class Flow:
     outcome: Outcome
     done: Text
     fallback: str = "menu"  # or "handover": after too many failed answers, a person takes over
+    outside: Text | None = (
+        None  # said for a place outside the municipality (whom to ask there), instead of outside_city
+    )
 
     def step(self, step_id: str) -> Step:
         """Return the step with that id; KeyError when the flow has none."""
@@ -143,6 +159,25 @@ class Department:
 
 
 @dataclass(frozen=True)
+class Zone:
+    """An area of the city whose tickets go to their own department or crew."""
+
+    id: str
+    name: str  # the area's name in the places' `zones` layer, if it is drawn there
+    colonias: tuple[str, ...] = ()  # or the colonias it is made of
+    departments: dict[str, str] = field(default_factory=dict)  # the outcome's department -> this zone's
+
+    def holds(self, area: str | None, colonia: str | None) -> bool:
+        """Tell whether a place in this zones-layer area and colonia is in the zone."""
+        same = {normalize(self.name)} - {""}
+        return bool((area and normalize(area) in same) or (colonia and normalize(colonia) in self.normalized))
+
+    @property
+    def normalized(self) -> set[str]:
+        return {normalize(c) for c in self.colonias}
+
+
+@dataclass(frozen=True)
 class Menu:
     """The main menu: its text and the flows it offers, in order."""
 
@@ -169,6 +204,7 @@ class Flows:
     expire_after: timedelta | None = None
     templates: dict[str, dict] = field(default_factory=dict)
     default_sla: timedelta = timedelta(days=7)
+    zones: tuple[Zone, ...] = ()
     source: str = field(default="flows.yaml", compare=False)
     memo: dict = field(default_factory=dict, compare=False, repr=False)  # what is worked out once from the above
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from bot.flows.dates import find_date
+from bot.flows.locations import read_address
 from bot.flows.matching import normalize
 from bot.flows.model import Flow, Step
 from bot.flows.ratings import read_rating
@@ -70,8 +71,14 @@ def _location(step: Step, text: str, ctx: StepContext):
         fewest = 1 if normalize(words[spot]) in streets else MIN_ADDRESS_WORDS  # "sobre Gonzalitos"
         # An address names something: a number or a capitalised street ("aqui hace dias" is not one).
         if len(address) >= fewest and any(w[0].isdigit() or w[0].isupper() for w in address):
-            return {"address": " ".join(address).strip(" .,;:!?")}
+            return _placed(" ".join(address).strip(" .,;:!?"), ctx)
     return None
+
+
+def _placed(address: str, ctx: StepContext) -> dict | None:
+    """The address, placed on the city's map when it has one; not taken when the map has it twice or not at all."""
+    read = read_address(address, ctx.places, tries=0)
+    return read if isinstance(read, dict) else None  # the step asks: which one, or where exactly
 
 
 def _address_after(words: list[str], ends: set[str]) -> list[str]:

@@ -25,7 +25,7 @@ class Place:
 
     def as_location(self) -> dict:
         """The fields a ticket's location keeps (with the resident's own text added by the caller)."""
-        found = {"latitude": self.lat, "longitude": self.lng, "confidence": round(self.confidence, 2)}
+        found: dict = {"latitude": self.lat, "longitude": self.lng, "confidence": round(self.confidence, 2)}
         found |= {"matched": self.matched, "method": self.method}
         return found | ({"colonia": self.colonia} if self.colonia else {})
 

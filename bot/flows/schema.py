@@ -131,6 +131,15 @@ class _Messages(Section):
     which_one: Text = Field(description="Asks which of several close matches; they follow as a numbered list.")
     help: Text = Field(description="The answer to the help command; the current question follows.")
     expired: Text = Field(description="Said when a conversation idle for expire_after_minutes starts again.")
+    location_not_found: Text = omittable(
+        "Said when a typed address is not on the city's map: ask for a pin or a cross street (the next answer is kept as typed)."
+    )
+    outside_city: Text = omittable(
+        "Said when a report's place is outside the municipality; nothing is filed. Uses {municipality} (the neighbour, when its boundary is loaded)."
+    )
+    outside_city_unknown: Text = omittable(
+        'How {municipality} reads when the neighbour is not known: "otro municipio".'
+    )
     rating_scaled: Text = omittable(
         'Tells the resident how a grade on another scale was noted ("8 de 10" on a 1-5 step). Uses {value}, {high}, {given}.'
     )
@@ -255,6 +264,18 @@ class Template(Section):
     meta: dict[str, MetaTemplate] = omittable("Meta Cloud API templates by language.")
 
 
+class Zone(Section):
+    """An area whose tickets of some departments go to another department (a crew of that area)."""
+
+    name: str = omittable("The zone's polygon in the places' `zones` layer (`ventanilla places import zones`).")
+    colonias: list[str] = omittable("Or the colonias the zone is made of, as the places' colonias layer names them.")
+    departments: dict[Identifier, Identifier] = Field(
+        min_length=1,
+        description="An outcome's department -> the department (or crew) that takes this zone's tickets instead.",
+        examples=[{"obras_publicas": "obras_norte"}],
+    )
+
+
 class FlowsFile(Section):
     """Conversations residents have with the city over WhatsApp and SMS. Check with `ventanilla flows check`; guide: docs/flows.md."""
 
@@ -294,6 +315,12 @@ class FlowsFile(Section):
     )
     default_sla: Duration = omittable(
         "How long a ticket may stay open when neither its flow nor its department sets an `sla` (default 7d). Operators see tickets past it as overdue."
+    )
+    zones: dict[Identifier, Zone] = omittable(
+        "Areas of the city whose tickets go to their own department or crew: by colonias, or by a polygon of the places' zones layer with the same name.",
+        examples=[
+            {"sector_norte": {"colonias": ["Del Valle", "Obispado"], "departments": {"obras_publicas": "obras_norte"}}}
+        ],
     )
 
 

@@ -9,9 +9,11 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.flows.dates import read_date
+from bot.flows.locations import from_suggestion, read_address, read_pin
 from bot.flows.matching import Match, is_typo, normalize, normalized_words
 from bot.flows.messages import InboundMessage
 from bot.flows.numbers import with_digits
+from bot.flows.places import Places
 from bot.flows.ratings import read_rating
 from bot.flows.yesno import read_yes_no
 
@@ -71,6 +73,8 @@ class StepContext:
     flows: Any
     lang: str
     now: datetime
+    places: Places | None = None  # the city's streets and areas, when it has loaded them
+    tries: int = 0  # answers to this step already refused
 
     def words(self, key: str) -> tuple[str, ...]:
         return self.flows.words_for(key, self.lang)
@@ -95,6 +99,8 @@ def value_of(step, key: str):
     if step.kind in ("rating", "number"):
         number = float(key)
         return int(number) if number == int(number) else number
+    if step.kind == "location":
+        return from_suggestion(key)
     return key
 
 
@@ -158,12 +164,15 @@ def parse_yes_no(step, msg: InboundMessage, ctx: StepContext):
 
 def parse_location(step, msg: InboundMessage, ctx: StepContext):
     if msg.location is not None:
-        return msg.location.as_dict()
+        return read_pin(msg.location.as_dict(), ctx.places)
     text = msg.text.strip()
     if _is_skip(step, text, ctx):
         return None
     address = _without_lead(text, ctx.words("address_lead")).strip(" .,;!")
-    return {"address": address} if len(normalize(address)) >= 3 else INVALID
+    read = read_address(address, ctx.places, ctx.tries)
+    if read is None:
+        return INVALID
+    return Ask(read) if isinstance(read, tuple) else read
 
 
 def _without_lead(text: str, leads: tuple[str, ...]) -> str:
@@ -213,6 +222,17 @@ def parse_date(step, msg: InboundMessage, ctx: StepContext):
     return days[0].isoformat() if days else INVALID
 
 
+def _place_shown(value: dict) -> str:
+    """ "Hidalgo 120, col. Centro"; a pin: "Mi casa (cerca de Morelos y Padre Mier, col. Centro)"."""
+    named = ", ".join(value[k] for k in ("label", "address") if value.get(k))
+    colonia = value.get("colonia")
+    if value.get("near"):
+        return f"{named} (cerca de {value['near']})" if named else f"📍 cerca de {value['near']}"
+    if named and colonia and normalize(colonia) not in normalize(named):
+        return f"{named}, col. {colonia}"
+    return named or f"📍 {value.get('latitude'):.5f}, {value.get('longitude'):.5f}"
+
+
 def parse_nothing(step, msg: InboundMessage, ctx: StepContext):
     return None
 
@@ -240,8 +260,7 @@ def display(step, value, ctx: StepContext) -> str:
         option = step.option(value)
         return option.label.get(ctx.lang, ctx.flows.default_language) if option else str(value)
     if step.kind == "location":
-        named = ", ".join(value[k] for k in ("label", "address") if value.get(k))
-        return named or f"📍 {value.get('latitude'):.5f}, {value.get('longitude'):.5f}"
+        return _place_shown(value)
     if step.kind in ("photo", "media"):
         return f"📎 ×{len(value)}"
     if step.kind in ("yes_no", "confirm"):

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.flows.messages import CARRIES_ALL, OutboundMessage
 from bot.flows.model import Flows
+from bot.flows.places import Places
 from bot.flows.state import State
 
 __all__ = ["Turn", "Context"]
@@ -32,6 +33,7 @@ class Context:
     now: datetime  # in the city's time zone: "hoy" is the city's today
     channel: str = ""
     carries: frozenset[str] = CARRIES_ALL  # what the resident's channel can carry
+    places: Places | None = None  # the city's streets and areas (None: none loaded)
 
     def say(self, key: str) -> OutboundMessage:
         """A global message from flows.yaml, in the resident's language."""
