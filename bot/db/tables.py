@@ -96,6 +96,9 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_status_created_at_id", "status", "created_at", "id"),
         Index("ix_ticket_department_status_created_at_id", "department", "status", "created_at", "id"),
         Index("ix_ticket_status_due_at_id", "status", "due_at", "id"),
+        # The queue's colonia and zone filters, and their select boxes (the values a department's tickets hold).
+        Index("ix_ticket_department_colonia_created_at_id", "department", "colonia", "created_at", "id"),
+        Index("ix_ticket_department_zone_created_at_id", "department", "zone", "created_at", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     folio: str = Field(unique=True, index=True)
@@ -111,6 +114,11 @@ class Ticket(SQLModel, table=True):
     address: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+    colonia: str | None = None  # the colonia the place is in, as the city's places name it
+    zone: str | None = None  # the id of the flows.yaml zone the place is in
+    geo_method: str | None = None  # how it was placed: intersection, between, street_number, street, online, pin
+    geo_confidence: float | None = None  # 0..1, for a typed address
+    place_note: str | None = None  # what the map says a pin is near, or the resident's reference ("frente a ...")
     answers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     media: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     duplicate_of: int | None = Field(default=None, foreign_key="ticket.id", index=True)

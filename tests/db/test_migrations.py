@@ -24,7 +24,7 @@ from tests.support.app import ROOT, TEST_DATABASE_URL, database_url
 FLOWS = load_flows(ROOT / "flows.yaml")
 MOMENT = datetime(2026, 11, 2, 15, 30, tzinfo=UTC)
 FILLER_TICKETS = 1_100  # more than one round of the data migrations (0002's BATCH is 1000)
-HEAD = "0003"  # the newest revision: 0003 added the places tables
+HEAD = "0004"  # the newest revision: 0004 added where a ticket was placed (colonia, zone, method)
 
 
 @pytest.fixture
@@ -286,6 +286,31 @@ def test_the_app_writes_to_an_upgraded_database(engine):
         assert (
             "fuga de agua" in db.execute(sa.text("SELECT search_text FROM ticket WHERE folio = '2612-NEWONE'")).scalar()
         )
+
+
+PLACE_COLUMNS = {"colonia", "zone", "geo_method", "geo_confidence", "place_note"}
+PLACE_INDEXES = {"ix_ticket_department_colonia_created_at_id", "ix_ticket_department_zone_created_at_id"}
+
+
+def test_upgrading_a_0003_database_gives_its_tickets_empty_place_columns_and_the_queue_indexes(engine):
+    upgrade(engine, "0001")
+    fill_as_0001(engine)
+    upgrade(engine, "0003", flows=FLOWS)
+    assert not PLACE_COLUMNS & columns_of(engine, "ticket") and not PLACE_INDEXES & indexes_of(engine, "ticket")
+    before = snapshot(engine)
+
+    assert upgrade(engine).after == HEAD
+
+    assert snapshot(engine) == before
+    assert columns_of(engine, "ticket") >= PLACE_COLUMNS and indexes_of(engine, "ticket") >= PLACE_INDEXES
+    with engine.connect() as db:
+        placed = db.execute(sa.select(Ticket.colonia, Ticket.zone, Ticket.geo_method).distinct()).all()
+    assert placed == [(None, None, None)]  # never read against the city's map
+
+    from alembic import command
+
+    command.downgrade(alembic_config(engine), "0003")
+    assert not PLACE_COLUMNS & columns_of(engine, "ticket") and snapshot(engine) == before
 
 
 # --- (b) the models and the migrations agree --------------------------------------------------------
