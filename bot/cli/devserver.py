@@ -1,4 +1,5 @@
-"""`make run`: an embedded Redis, the database migrated, then every Procfile process under honcho."""
+"""`make run`: an embedded Redis, the database migrated (with the sample town's places when it has none), then
+every Procfile process under honcho."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlmodel import select
 
 from bot import refuse_to_start
 from bot.cli.embedded_redis import embedded_redis
+from bot.cli.places_commands import load_sample_if_empty
 from bot.config import Config, ConfigError
 from bot.db.database import make_engine, transaction
 from bot.db.migrate import upgrade
@@ -42,6 +44,9 @@ def run(root: Path) -> int:
     engine = make_engine(env["DATABASE_URL"])
     upgrade(engine, flows=flows)  # what `ventanilla db upgrade` does
     demo_login = ensure_demo_operator(engine, instance)
+    places = load_sample_if_empty(engine, root / "places" / "sample")  # the demo geocodes out of the box
+    if places:
+        print(places, flush=True)
     with ExitStack() as stack:
         if not env.get("REDIS_URL"):  # a real Redis server, embedded, unless one is given
             env["REDIS_URL"] = stack.enter_context(embedded_redis(instance / "redis.rdb"))

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from bot.cli.operator_commands import operators
+from bot.cli.places_commands import places
 
 __all__ = ["main"]
 
@@ -305,3 +306,4 @@ def tickets_retry(folio: str) -> None:
 
 
 main.add_command(operators)
+main.add_command(places)
