@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,11 +66,38 @@ def open_ticket(session: Session, event: TicketOpened, ctx: EventContext) -> App
         address=location.get("address") or location.get("label"),
         latitude=location.get("latitude"),
         longitude=location.get("longitude"),
+        **_place_columns(location),
     )
     original = _nearby_open_report(session, ctx.flows, event, ticket)
     if original is None:
         return _store_ticket(session, ticket, ctx, {"channel": ctx.channel, "shown": event.shown})
     return _link_duplicate(session, ctx, ticket, original, event)
+
+
+def _place_columns(location: dict) -> dict:
+    """Where the engine placed the report, as the ticket's columns: colonia, zone, method, confidence, note.
+
+    A pin carries no method of its own: it was placed by the resident ("pin"). Its note is the street
+    the map finds it near; a typed address's is the resident's reference ("frente a la primaria").
+    """
+    method = _text(location.get("method"))
+    if method is None and location.get("latitude") is not None and location.get("longitude") is not None:
+        method = "pin"
+    confidence = location.get("confidence")
+    if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not math.isfinite(confidence):
+        confidence = None
+    notes = [note for note in (_text(location.get("near")), _text(location.get("reference"))) if note]
+    return {
+        "colonia": _text(location.get("colonia")),
+        "zone": _text(location.get("zone")),
+        "geo_method": method,
+        "geo_confidence": None if confidence is None else min(1.0, max(0.0, float(confidence))),
+        "place_note": " · ".join(notes) or None,
+    }
+
+
+def _text(value) -> str | None:
+    return (value.strip() or None) if isinstance(value, str) else None
 
 
 def _nearby_open_report(session: Session, flows: Flows, event: TicketOpened, ticket: Ticket) -> Ticket | None:
