@@ -14,6 +14,7 @@ from bot.dashboard.blueprint import bp
 from bot.dashboard.ticket_query import is_overdue
 from bot.db.database import transaction
 from bot.db.tables import Contact, ContactAddress, Message, Operator, Ticket, TicketEvent, as_utc
+from bot.flows import Flows
 from bot.services import services
 from bot.tickets.triage import MAX_NOTE, MAX_REASON, MAX_REPLY, OPERATOR_STATUSES, assignable_operators, record_view
 
@@ -22,6 +23,14 @@ TRANSCRIPT_LIMIT = 300  # its latest messages, at most
 AUDIT_LIMIT = 200
 VIEWS_SHOWN = 10
 DUPLICATES_SHOWN = 100
+GEO_METHODS = {  # how the place was found, as the operator reads it
+    "intersection": "intersection",
+    "between": "between streets",
+    "street_number": "street and number",
+    "street": "street only",
+    "online": "online geocoder",
+    "pin": "resident's pin",
+}
 
 
 @bp.get("/tickets/<folio>")
@@ -40,6 +49,7 @@ def ticket(folio: str):
         title=found.folio,
         ticket=found,
         department=department.name if department else found.department,
+        place=place(found, svc.flows),
         actions=actions,
         **page,
     )
@@ -62,6 +72,20 @@ def ticket_page(db: Session, ticket: Ticket) -> dict:
         "photos": photos(ticket, transcript),
         **audit(db, ticket),
         **duplicates(db, ticket),
+    }
+
+
+def place(ticket: Ticket, flows: Flows) -> dict:
+    """Where the ticket was placed, as the page shows it: colonia, zone by name, "intersection (95%)", the note."""
+    zone = next((z for z in flows.zones if z.id == ticket.zone), None)
+    located_by = GEO_METHODS.get(ticket.geo_method or "", ticket.geo_method or "")
+    if located_by and ticket.geo_confidence is not None:
+        located_by += f" ({round(ticket.geo_confidence * 100)}%)"
+    return {
+        "colonia": ticket.colonia,
+        "zone": (zone.name or zone.id) if zone else ticket.zone,
+        "located_by": located_by,
+        "note": ticket.place_note,
     }
 
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from html import unescape
+from types import SimpleNamespace
 
 from sqlmodel import Session, select
 
+from bot.dashboard.ticket import place
 from bot.db.database import transaction
 from bot.db.tables import Contact, Message, Operator, Outbox, Ticket, TicketEvent
+from bot.flows.model import Zone
 from tests.support.app import Resident, twilio_fixture
 from tests.support.departments import OBRAS_URL, department_endpoint
 from tests.support.desks import (
@@ -109,6 +112,51 @@ def test_resident_text_and_summary_are_escaped(app):
     html = signed_in(app, "ana@x.mx").get(f"/dashboard/tickets/{folio}").text
     assert SCRIPT not in html
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 2
+
+
+def place_facts(html: str) -> dict[str, str]:
+    """The Location panel's facts: colonia, zone, how it was placed, the note."""
+    facts = html[html.index('<dl class="facts place-facts">') :]
+    facts = facts[: facts.index("</dl>")]
+    return {unescape(dt): unescape(dd) for dt, dd in re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", facts)}
+
+
+def set_place(app, folio: str, **values) -> None:
+    with transaction(app.extensions["ventanilla"].engine) as db:
+        ticket = db.exec(select(Ticket).where(Ticket.folio == folio)).one()
+        for name, value in values.items():
+            setattr(ticket, name, value)
+        db.add(ticket)
+
+
+def test_the_location_says_colonia_zone_how_it_was_placed_and_the_note(app):
+    typed, pinned, bare = seed_ticket(app), seed_ticket(app), seed_ticket(app)
+    set_place(app, typed, colonia="Del Valle", zone="norte", geo_method="intersection", geo_confidence=0.949)
+    set_place(app, pinned, colonia="Centro", geo_method="pin", place_note=f"Morelos y Padre Mier {SCRIPT}")
+    ana = signed_in(app, "ana@x.mx")
+    assert place_facts(ana.get(f"/dashboard/tickets/{typed}").text) == {
+        "Colonia": "Del Valle",
+        "Zone": "norte",  # a zone flows.yaml no longer defines: its id
+        "Located by": "intersection (95%)",
+    }
+    html = ana.get(f"/dashboard/tickets/{pinned}").text
+    assert SCRIPT not in html
+    assert place_facts(html) == {
+        "Colonia": "Centro",
+        "Zone": "—",
+        "Located by": "resident's pin",
+        "Near": f"Morelos y Padre Mier {SCRIPT}",
+    }
+    assert "place-facts" not in ana.get(f"/dashboard/tickets/{bare}").text
+
+
+def test_a_zone_flows_yaml_defines_is_shown_by_its_name():
+    flows = SimpleNamespace(zones=(Zone("norte", "Sector Norte"), Zone("sur", "", ("Obispado",))))
+    shown = [place(Ticket(zone=zone, geo_method="street", geo_confidence=0.4), flows) for zone in ("norte", "sur")]
+    assert [(p["zone"], p["located_by"]) for p in shown] == [
+        ("Sector Norte", "street only (40%)"),
+        ("sur", "street only (40%)"),
+    ]
 
 
 def test_the_audit_trail_is_newest_first_and_says_who_and_why(app):
