@@ -38,13 +38,19 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     redis = connect_redis(config.redis_url)
     engine = make_engine(config.database_url)
+    online = None
+    if config.geocoder:  # asked for the addresses the city's places do not find; geopy loads only then
+        from bot.places.online import OnlineGeocoder
+
+        settings = config.geocoder_url, config.geocoder_timeout, config.geocoder_user_agent
+        online = OnlineGeocoder(config.geocoder, *settings, cache=redis, bounds=config.geocoder_bounds)
     app.extensions["ventanilla"] = Services(
         config=config,
         engine=engine,
         flow_store=FlowStore(config.flows_path),
         redis=redis,
         queue=make_queue(redis),
-        place_store=PlaceStore(engine),
+        place_store=PlaceStore(engine, online=online),
     )
     init_limiter(app)
     for blueprint in blueprints():

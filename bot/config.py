@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -29,6 +30,8 @@ MEDIA_TYPES = (
     "audio/mp4",
     "application/pdf",
 )
+GEOCODERS = ("", "nominatim", "photon")  # "": none, addresses are read from the city's places only
+BOUNDS_WANTED = "Input should be west,south,east,north in degrees, such as -100.50,25.55,-100.20,25.80"
 
 
 class ConfigError(ValueError):
@@ -111,6 +114,27 @@ class Config(BaseModel):
         "America/Mexico_City",
         'the city\'s IANA time zone: the day residents mean by "hoy" and "ayer" (folios and timestamps stay UTC)',
     )
+    geocoder: str = setting(
+        "",
+        "an online geocoder asked only when the city's own places find nothing: `nominatim` or `photon`",
+        "unset: addresses read from the city's places only",
+    )
+    geocoder_url: str = setting(
+        "",
+        "the geocoder's base URL (the city's own server, or a provider's)",
+        "the provider's public server (`https://nominatim.openstreetmap.org`, `https://photon.komoot.io`)",
+    )
+    geocoder_timeout: float = setting(
+        2.0, "seconds to wait for the geocoder before keeping the text as typed", "`2`", gt=0, le=30
+    )
+    geocoder_user_agent: str = setting(
+        "ventanilla", "the User-Agent sent to the geocoder; public Nominatim wants one naming the city and a contact"
+    )
+    geocoder_bounds: tuple[float, float, float, float] | None = setting(
+        None,
+        "the city's box as `west,south,east,north` (degrees): the geocoder answers only inside it",
+        "unset: anywhere in Mexico",
+    )
     demo_inbox: bool = setting(
         False, "enables `POST /demo/inbox/<department>`", "`1` under `make run`, else off", env="VENTANILLA_DEMO_INBOX"
     )
@@ -130,6 +154,43 @@ class Config(BaseModel):
                 "time_zone", "Input should be an IANA time zone, such as America/Mexico_City or America/Monterrey"
             ) from None
         return name
+
+    @field_validator("geocoder", mode="before")
+    @classmethod
+    def _geocoder_kind(cls, kind: Any) -> Any:
+        kind = kind.strip().lower() if isinstance(kind, str) else kind
+        if kind not in GEOCODERS:
+            raise PydanticCustomError(
+                "geocoder", "Input should be nominatim or photon (or unset, for no online geocoder)"
+            )
+        return kind
+
+    @field_validator("geocoder_url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        url = url.strip().rstrip("/")
+        if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
+            raise PydanticCustomError("http_url", "Input should be an http:// or https:// URL")
+        return url
+
+    @field_validator("geocoder_bounds", mode="before")
+    @classmethod
+    def _comma_separated_bounds(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = tuple(float(part) for part in value.split(","))
+            except ValueError:
+                value = ()
+            if len(value) != 4:
+                raise PydanticCustomError("bounds", BOUNDS_WANTED)
+        return value
+
+    @field_validator("geocoder_bounds")
+    @classmethod
+    def _a_box(cls, box: tuple[float, float, float, float] | None) -> tuple[float, float, float, float] | None:
+        if box is not None and not (-180 <= box[0] < box[2] <= 180 and -90 <= box[1] < box[3] <= 90):
+            raise PydanticCustomError("bounds", BOUNDS_WANTED)
+        return box
 
     @field_validator("media_types", mode="before")
     @classmethod
