@@ -6,7 +6,12 @@ from dataclasses import dataclass
 
 __all__ = ["StreetFeature", "AreaFeature", "AREA_LAYERS", "LAYERS"]
 
-AREA_LAYERS = ("colonias", "boundary", "municipalities", "zones")  # boundary: the city's own; municipalities: neighbours
+AREA_LAYERS = (
+    "colonias",
+    "boundary",
+    "municipalities",
+    "zones",
+)  # boundary: the city's own; municipalities: neighbours
 LAYERS = ("streets", *AREA_LAYERS)
 
 

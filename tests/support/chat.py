@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.flows.places import Places
+
 from bot.flows import (
     CARRIES_ALL,
     Flows,
@@ -29,9 +31,10 @@ class Chat:
         channel: str = "whatsapp",
         carries: frozenset[str] = CARRIES_ALL,
         flows: Flows = FLOWS,
+        places: Places | None = None,
     ):
         self.state, self.events = state or State(), []
-        self.channel, self.carries, self.flows = channel, carries, flows
+        self.channel, self.carries, self.flows, self.places = channel, carries, flows, places
 
     def say(self, text: str = "", **fields) -> str:
         turn = advance(
@@ -40,6 +43,7 @@ class Chat:
             InboundMessage(self.channel, "+528112345678", text=text, carries=self.carries, **fields),
             NOW,
             "2611-TEST01",
+            self.places,
         )
         self.state = turn.state
         self.events.extend(turn.events)
