@@ -43,6 +43,7 @@ chromium:
 
 bench: install
 	$(BIN)/python bench/understanding.py --quiet
+	$(BIN)/python bench/places.py
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/webhook.py
 	$(BIN)/python bench/dashboard.py

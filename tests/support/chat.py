@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.flows.places import Places
-
 from bot.flows import (
     CARRIES_ALL,
     Flows,
@@ -15,6 +13,7 @@ from bot.flows import (
     advance,
     load_flows,
 )
+from bot.flows.places import Places
 
 FLOWS = load_flows(Path(__file__).parent.parent.parent / "flows.yaml", environ={})
 
