@@ -25,6 +25,7 @@ from bot.dashboard.ticket_query import (
     newer_than,
     parse_cursor,
     parse_filters,
+    present_values,
 )
 from bot.db.database import transaction
 from bot.db.tables import Ticket, as_utc, utcnow
@@ -175,9 +176,13 @@ def _span(delta: timedelta) -> str:
 
 
 def filter_form(filters: TicketFilters) -> dict:
-    """The options of the filter form: statuses, the categories of the flows, the operator's departments, channels."""
+    """The options of the filter form: statuses, the categories of the flows, the operator's departments, channels,
+    and the colonias and zones their tickets were placed in."""
     flows = services().flows
     scope = department_scope()
+    with transaction(services().engine) as db:
+        colonias, zones = present_values(db, Ticket.colonia), present_values(db, Ticket.zone)
+    zone_names = {z.id: z.name or z.id for z in flows.zones}
     departments = [(d.id, d.name) for d in flows.departments.values() if scope is None or d.id in scope]
     categories = sorted({f.outcome.category for f in flows.flows.values() if f.outcome.category} | {"handover"})
     status_value = (
@@ -191,4 +196,6 @@ def filter_form(filters: TicketFilters) -> dict:
         "categories": sorted(set(categories) | set(filters.categories)),
         "departments": departments,
         "channels": CHANNEL_CHOICES,
+        "colonias": sorted(set(colonias) | set(filters.colonias)),
+        "zones": [(z, zone_names.get(z, z)) for z in sorted(set(zones) | set(filters.zones))],
     }

@@ -14,10 +14,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import false, literal, tuple_
+from sqlalchemy import false, func, literal, tuple_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from bot.dashboard.access import visible
+from bot.dashboard.access import department_scope, visible
 from bot.db.tables import ContactAddress, Ticket, as_utc, utcnow
 from bot.messaging.phones import mask_phone
 from bot.tickets.lifecycle import OPEN_STATUSES, STATUSES
@@ -34,6 +35,7 @@ __all__ = [
     "fetch_page",
     "newer_than",
     "masked_phones",
+    "present_values",
     "is_overdue",
     "parse_day",
     "PAGE_SIZE",
@@ -45,6 +47,7 @@ SORTS = ("newest", "urgent")
 MAX_QUERY_CHARS = 200
 MAX_WORDS = 8
 MAX_VALUES = 20
+MAX_COLONIA_CHARS = 100
 NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 FOLIO = re.compile(r"\d{4}-[0-9A-Z]{6}")
 TRUE, FALSE = ("1", "on", "true", "yes"), ("", "0", "off", "false", "no")
@@ -62,6 +65,8 @@ class TicketFilters:
     categories: tuple[str, ...] = ()
     departments: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
+    colonias: tuple[str, ...] = ()
+    zones: tuple[str, ...] = ()
     created_from: date | None = None
     created_to: date | None = None  # inclusive
     overdue: bool = False
@@ -81,6 +86,7 @@ class TicketFilters:
         args = [("status", statuses)] if statuses else [("status", s) for s in self.statuses]
         args += [("category", c) for c in self.categories] + [("department", d) for d in self.departments]
         args += [("channel", c) for c in self.channels]
+        args += [("colonia", c) for c in self.colonias] + [("zone", z) for z in self.zones]
         args += [("from", self.created_from.isoformat())] if self.created_from else []
         args += [("to", self.created_to.isoformat())] if self.created_to else []
         args += [("overdue", "1")] if self.overdue else []
@@ -99,6 +105,8 @@ def parse_filters(args) -> TicketFilters:
         categories=_names(args, "category"),
         departments=_names(args, "department"),
         channels=_names(args, "channel"),
+        colonias=_colonias(args),
+        zones=_names(args, "zone"),
         created_from=created_from,
         created_to=created_to,
         overdue=_flag(args, "overdue"),
@@ -132,6 +140,18 @@ def _names(args, name: str) -> tuple[str, ...]:
     for value in values:
         if not NAME.fullmatch(value):
             raise FilterError(f"{name}: letters, digits, '_', '-' or '.' only (up to 64)")
+    return tuple(dict.fromkeys(values))
+
+
+def _colonias(args) -> tuple[str, ...]:
+    """Colonias as the places name them ("Del Valle", "Residencial San Agustín, 1er Sector"): whole, never split."""
+    values = [" ".join(raw.split()) for raw in args.getlist("colonia")]
+    values = [v for v in values if v]
+    if len(values) > MAX_VALUES:
+        raise FilterError(f"colonia: at most {MAX_VALUES} values")
+    for value in values:
+        if len(value) > MAX_COLONIA_CHARS or not value.isprintable():
+            raise FilterError(f"colonia: a colonia's name (up to {MAX_COLONIA_CHARS} characters)")
     return tuple(dict.fromkeys(values))
 
 
@@ -191,6 +211,8 @@ def _conditions(filters: TicketFilters, now: datetime) -> list:
     conditions += [Ticket.category.in_(filters.categories)] if filters.categories else []
     conditions += [Ticket.department.in_(filters.departments)] if filters.departments else []
     conditions += [Ticket.channel.in_(filters.channels)] if filters.channels else []
+    conditions += [Ticket.colonia.in_(filters.colonias)] if filters.colonias else []
+    conditions += [Ticket.zone.in_(filters.zones)] if filters.zones else []
     if filters.created_from:
         conditions.append(Ticket.created_at >= datetime.combine(filters.created_from, time(), UTC))
     if filters.created_to:
@@ -301,6 +323,32 @@ def masked_phones(db: Session, tickets: list[Ticket]) -> dict[int, str]:
         .order_by(ContactAddress.id.desc())
     ).all()
     return {contact_id: mask_phone(address) for contact_id, address in rows}  # the first number wins
+
+
+def present_values(db: Session, column, operator=None) -> list[str]:
+    """The values of a ticket column (colonia, zone) among the tickets the operator may see, sorted.
+
+    Read department by department along the (department, column, ...) index, skipping from one value
+    straight to the next (a loose index scan): a few lookups per value, however many tickets hold it.
+    """
+    scope = department_scope(operator)
+    departments = _distinct(db, Ticket.department) if scope is None else scope
+    return sorted({value for department in departments for value in _distinct(db, column, department)})
+
+
+def _distinct(db: Session, column, department: str | None = None) -> list[str]:
+    """The distinct non-NULL values of a column (within one department), each found by one index seek."""
+    within = [Ticket.department == department] if department is not None else []
+    found = select(func.min(column).label("value")).where(*within).cte("found", recursive=True)
+    later = aliased(Ticket)
+    following = getattr(later, column.key)
+    step = select(
+        select(func.min(following))
+        .where(*([later.department == department] if department is not None else []), following > found.c.value)
+        .scalar_subquery()
+    ).where(found.c.value.is_not(None))
+    found = found.union_all(step)
+    return list(db.exec(select(found.c.value).where(found.c.value.is_not(None))).all())
 
 
 def is_overdue(ticket: Ticket, now: datetime | None = None) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import update
@@ -104,6 +105,76 @@ def test_category_department_and_channel_filters(app, desk):
     assert folios(ana.get("/dashboard/?department=obras_publicas")) == [handover, bache]
     assert folios(ana.get("/dashboard/?channel=whatsapp")) == [handover]
     assert folios(ana.get("/dashboard/?channel=sms&category=handover")) == []
+
+
+def options(response, name: str) -> list[str]:
+    """The values a select box of the filter form offers (besides Any)."""
+    found = re.search(rf'<select name="{name}">(.*?)</select>', response.text, re.S)
+    return [unescape(v) for v in re.findall(r'<option value="([^"]+)"', found[1])] if found else []
+
+
+def place(app, folio: str, colonia: str | None = None, zone: str | None = None) -> str:
+    change(app, folio, colonia=colonia, zone=zone)
+    return folio
+
+
+def test_colonia_and_zone_filters_offer_and_select_what_the_tickets_hold(app, desk):
+    valle = place(app, seed_ticket(app), "Del Valle", "poniente")
+    centro = place(app, seed_ticket(app), "Centro", "centro")
+    centro_too = place(app, seed_ticket(app, category="handover"), "Centro", "poniente")
+    unplaced = seed_ticket(app)
+    ana = desk("ana@x.mx", "operator", OBRAS)
+    page = ana.get("/dashboard/")
+    assert folios(page) == [unplaced, centro_too, centro, valle]
+    assert options(page, "colonia") == ["Centro", "Del Valle"] and options(page, "zone") == ["centro", "poniente"]
+    assert folios(ana.get("/dashboard/?colonia=Centro")) == [centro_too, centro]
+    assert folios(ana.get("/dashboard/?colonia=Del+Valle&colonia=Centro&category=bache")) == [centro, valle]
+    assert folios(ana.get("/dashboard/?colonia=++Del++Valle+")) == [valle]  # spaces as typed in a URL
+    assert folios(ana.get("/dashboard/?zone=poniente")) == [centro_too, valle]
+    assert folios(ana.get("/dashboard/?zone=poniente&colonia=Centro")) == [centro_too]
+    assert folios(ana.get("/dashboard/?colonia=Obispado")) == []
+    chosen = ana.get("/dashboard/?colonia=Del+Valle&zone=poniente")
+    assert '<option value="Del Valle" selected>' in chosen.text and '<option value="poniente" selected>' in chosen.text
+    for path in ("/dashboard/export.csv?", "/dashboard/export.geojson?", "/dashboard/map?", "/dashboard/queue.json?"):
+        link = re.search(re.escape(path) + r'[^"]*', chosen.text)[0].replace("&amp;", "&")
+        assert "colonia=Del+Valle" in link and "zone=poniente" in link, link
+
+
+def test_the_colonia_and_zone_filters_hold_across_pages_and_live_updates(app, desk):
+    made = [place(app, seed_ticket(app), "Centro", "centro") for _ in range(51)]
+    place(app, seed_ticket(app), "Del Valle", "centro")
+    ana = desk("ana@x.mx", "operator", OBRAS)
+    first = ana.get("/dashboard/?colonia=Centro")
+    assert len(folios(first)) == 50
+    next_url = re.search(r'id="queue-next" rel="next" href="([^"]+)"', first.text)[1].replace("&amp;", "&")
+    assert folios(ana.get(next_url)) == [made[0]]
+    live = re.search(r'id="queue-live" data-url="([^"]+)"', first.text)[1].replace("&amp;", "&")
+    newer_valle = place(app, seed_ticket(app), "Del Valle", "centro")
+    newer_centro = place(app, seed_ticket(app), "Centro", "norte")
+    fresh = [t["folio"] for t in ana.get(live).json["tickets"]]
+    assert newer_centro in fresh and newer_valle not in fresh
+    zone_only = ana.get("/dashboard/queue.json?since=0&zone=norte").json["tickets"]
+    assert [t["folio"] for t in zone_only] == [newer_centro]
+
+
+def test_a_parques_operator_is_offered_only_the_colonias_and_zones_of_parques_tickets(app, desk):
+    place(app, seed_ticket(app), "Obispado", "poniente")
+    parque = place(app, seed_ticket(app, department="parques", category="areas_verdes"), "Centro", "centro")
+    pat = desk("pat@x.mx", "operator", ["parques"])
+    page = pat.get("/dashboard/")
+    assert options(page, "colonia") == ["Centro"] and options(page, "zone") == ["centro"]
+    assert "Obispado" not in page.text and "poniente" not in page.text
+    assert folios(pat.get("/dashboard/?colonia=Obispado")) == []
+    assert pat.get("/dashboard/queue.json?since=0&colonia=Obispado").json["tickets"] == []
+    admin = desk("admin@x.mx", "admin").get("/dashboard/")
+    assert options(admin, "colonia") == ["Centro", "Obispado"] and options(admin, "zone") == ["centro", "poniente"]
+    assert folios(pat.get("/dashboard/?zone=centro")) == [parque]
+
+
+def test_without_placed_tickets_there_is_no_colonia_or_zone_box(app, desk):
+    seed_ticket(app)
+    page = desk("ana@x.mx", "operator", OBRAS).get("/dashboard/")
+    assert 'name="colonia"' not in page.text and 'name="zone"' not in page.text
 
 
 def test_date_range_includes_both_days(app, desk):
@@ -291,6 +362,10 @@ BAD = [
     ("/dashboard/?overdue=maybe", "overdue: use 1 or 0"),
     ("/dashboard/?sort=oldest", "sort: use newest or urgent"),
     ("/dashboard/?category=%3Cscript%3E", "category: letters, digits"),
+    ("/dashboard/?zone=norte%20poniente", "zone: letters, digits"),
+    ("/dashboard/?colonia=" + "x" * 101, "colonia: a colonia's name (up to 100 characters)"),
+    ("/dashboard/?colonia=Centro%00", "colonia: a colonia's name"),
+    ("/dashboard/queue.json?since=0&colonia=" + "&colonia=".join("abcdefghijklmnopqrstu"), "colonia: at most 20"),
     ("/dashboard/?q=" + "x" * 201, "q: at most 200 characters"),
     ("/dashboard/?q=a+b+c+d+e+f+g+h+i", "q: at most 8 words"),
     ("/dashboard/?after=not-a-cursor", "after: not a page of this list"),
@@ -329,6 +404,9 @@ def test_filters_round_trip_through_their_query_string():
             ("category", "bache"),
             ("department", "parques"),
             ("channel", "sms"),
+            ("colonia", "Residencial San Agustín, 1er Sector"),
+            ("colonia", "Del Valle"),
+            ("zone", "norte"),
             ("from", "2026-01-01"),
             ("to", "2026-01-31"),
             ("overdue", "1"),
@@ -338,4 +416,5 @@ def test_filters_round_trip_through_their_query_string():
     )
     filters = parse_filters(args)
     assert filters.created_to == date(2026, 1, 31) and filters.words == ("juarez", "5")
+    assert filters.colonias == ("Residencial San Agustín, 1er Sector", "Del Valle") and filters.zones == ("norte",)
     assert parse_filters(MultiDict(filters.as_args())) == filters
