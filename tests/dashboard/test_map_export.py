@@ -9,8 +9,11 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from sqlmodel import select
 
 from bot.dashboard import export
+from bot.db.database import transaction
+from bot.db.tables import Ticket
 from bot.reports.spreadsheets import defuse
 from tests.support.desks import seed_ticket
 
@@ -100,6 +103,38 @@ def test_geojson_limit_keeps_the_newest_and_says_it_capped(app, desk):
     assert [f["id"] for f in capped["features"]] == made[:0:-1] and capped["capped"] is True and capped["limit"] == 2
     whole = geojson(ana.get("/dashboard/export.geojson?limit=3"))
     assert len(whole["features"]) == 3 and whole["capped"] is False
+
+
+def place(app, folio: str, **values) -> str:
+    with transaction(app.extensions["ventanilla"].engine) as db:
+        ticket = db.exec(select(Ticket).where(Ticket.folio == folio)).one()
+        for name, value in values.items():
+            setattr(ticket, name, value)
+        db.add(ticket)
+    return folio
+
+
+def test_exports_say_where_each_ticket_was_placed_and_filter_by_colonia_and_zone(app, desk):
+    crossing = place(
+        app, seed_ticket(app), colonia="Del Valle", zone="poniente", geo_method="intersection", geo_confidence=0.95
+    )
+    pin = place(app, seed_ticket(app), colonia="Centro", geo_method="pin", place_note="Morelos y Padre Mier")
+    typed = seed_ticket(app, latitude=None, longitude=None)
+    ana = desk("ana@x.mx", "operator", OBRAS)
+    rows = {row["folio"]: row for row in csv_rows(ana.get("/dashboard/export.csv"))}
+    columns = ("colonia", "zone", "geo_method", "geo_confidence")
+    assert [tuple(rows[f][c] for c in columns) for f in (crossing, pin, typed)] == [
+        ("Del Valle", "poniente", "intersection", "0.95"),
+        ("Centro", "", "pin", ""),
+        ("", "", "", ""),
+    ]
+    features = {f["id"]: f["properties"] for f in geojson(ana.get("/dashboard/export.geojson"))["features"]}
+    assert {c: features[crossing][c] for c in columns} == dict(
+        zip(columns, ("Del Valle", "poniente", "intersection", 0.95), strict=True)
+    )
+    assert features[pin]["geo_confidence"] is None and features[pin]["geo_method"] == "pin"
+    assert [r["folio"] for r in csv_rows(ana.get("/dashboard/export.csv?colonia=Centro"))] == [pin]
+    assert [f["id"] for f in geojson(ana.get("/dashboard/export.geojson?zone=poniente"))["features"]] == [crossing]
 
 
 def test_exports_follow_the_queue_filters(app, desk):
