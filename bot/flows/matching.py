@@ -8,13 +8,16 @@ are never guessed between, the resident is asked which one.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 
 __all__ = [
     "normalize",
+    "short_text_cache",
     "normalized_words",
     "is_typo",
     "Candidate",
@@ -35,10 +38,36 @@ MIN_PART_LENGTH = 3  # "de", "la", "el" say nothing about which name
 EXACT_SCORE = 100.0 + TIE_MARGIN + 1  # beyond the tie margin: an exact name is never "which one?"
 PART_WEIGHT = 0.95  # "clouthier" for "Parque Clouthier": a good, not a perfect match
 
+SHORT_TEXT = 64  # option words, commands, short answers: worth caching; a long message is rarely seen twice
+NORMALIZE_CACHE = 16384  # entries of at most SHORT_TEXT characters: under 20 MiB however residents write
 
-@lru_cache(maxsize=65536)
+R = TypeVar("R")
+
+
+def short_text_cache(maxsize: int, longest: int = SHORT_TEXT) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """An LRU cache over a function of a text (and small further arguments) that keeps only texts of at most
+    `longest` characters and works longer ones out each time: what residents write cannot fill memory.
+
+    A full cache holds at most maxsize × longest characters of keys (and what they map to).
+    """
+
+    def decorate(work: Callable[..., R]) -> Callable[..., R]:
+        cached = lru_cache(maxsize=maxsize)(work)
+
+        @wraps(work)
+        def call(text: str, *args, **kwargs) -> R:
+            return (cached if len(text) <= longest else work)(text, *args, **kwargs)
+
+        call.cache_info = cached.cache_info  # type: ignore[attr-defined]
+        call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+        return call
+
+    return decorate
+
+
+@short_text_cache(NORMALIZE_CACHE)
 def normalize(text: str) -> str:
-    """Lower-case, strip accents and punctuation, keep emoji as words, collapse spaces (cached)."""
+    """Lower-case, strip accents and punctuation, keep emoji as words, collapse spaces (cached for short texts)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return " ".join("".join(_keep(c) for c in decomposed).split())
 
