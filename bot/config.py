@@ -60,7 +60,9 @@ class Config(BaseModel):
         "", "public base URL Twilio signs (set it behind a proxy or tunnel)", "the request's own URL"
     )
     secret_key: str = setting(
-        "", "signs web chat sessions; set the same value on every host", "generated once into `instance/secret_key`"
+        "",
+        "signs web chat sessions and media links; set the same value on every host (web and worker)",
+        "generated once into `instance/secret_key`",
     )
     whatsapp_app_secret: str = setting("", "verifies `X-Hub-Signature-256`", "unset: Meta webhooks refused")
     whatsapp_verify_token: str = setting("", "answers Meta's webhook verification", "unset: handshake refused")
@@ -83,6 +85,12 @@ class Config(BaseModel):
     media_max_bytes: int = setting(10 * 1024 * 1024, "the largest file kept", "`10485760` (10 MB)", gt=0)
     media_types: tuple[str, ...] = setting(
         MEDIA_TYPES, "the content types kept (comma-separated)", "JPEG, PNG, WebP, Ogg/MP3/AMR/M4A audio, PDF"
+    )
+    media_link_seconds: int = setting(
+        3600, "how long a photo or voice-note link on an operator's page works (signed with `SECRET_KEY`)", gt=0
+    )
+    media_delivery_link_days: int = setting(
+        7, "how long the photo links sent to departments (webhook `public_url`, Open311 `media_url`) work", gt=0
     )
     session_idle_minutes: int = setting(
         30, "a dashboard session with no request for this long ends (on the server)", gt=0
