@@ -114,6 +114,34 @@ class Config(BaseModel):
     webchat_session_limit: str = setting(
         "60 per minute", "new web chat sessions per address (many residents share a mobile carrier's address)"
     )
+    webchat_address_message_limit: str = setting(
+        "120 per minute", "web chat messages and photos from one address, all its conversations together"
+    )
+    webchat_photo_bytes_per_day: int = setting(
+        100 * 1024 * 1024,
+        "bytes of web chat photos one address may upload per day (UTC), counted in Redis; beyond, 429",
+        "`104857600` (100 MB)",
+        gt=0,
+    )
+    webchat_allowed_origins: tuple[str, ...] = setting(
+        (),
+        "the sites whose pages may use the web chat's API (`https://www.municipio.gob.mx`, comma-separated);"
+        " a request from another origin gets 403",
+        "unset: any site",
+    )
+    webchat_poll_seconds: float = setting(
+        20, "longest a web chat poll waits for a later message (it holds a web thread meanwhile)", "`20`", ge=0, le=25
+    )
+    webchat_polls_per_session: int = setting(2, "web chat polls one conversation may hold at once (its tabs)", gt=0)
+    webchat_polls_per_address: int = setting(
+        4, "web chat polls one address may hold at once; beyond, 503 and the widget retries later", gt=0
+    )
+    webchat_polls_per_process: int | None = setting(
+        None,
+        "web chat polls one web process holds at once, so webhooks keep its other threads; beyond, 503",
+        "a quarter of `WEB_THREADS` (4 of the Procfile's 16)",
+        gt=0,
+    )
     worker_ttl: int = setting(60, "seconds until a killed worker's heartbeat expires (and its job is noticed)", gt=0)
     worker_maintenance_interval: int = setting(
         60, "seconds between a worker's maintenance runs, which requeue a killed worker's job", gt=0
@@ -206,6 +234,22 @@ class Config(BaseModel):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("webchat_allowed_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        """Origins as browsers send them: scheme://host[:port], lower case, no path or trailing slash."""
+        parts = value.split(",") if isinstance(value, str) else value
+        if not isinstance(parts, (list, tuple)):
+            return parts
+        origins = []
+        for part in (str(p).strip().rstrip("/").lower() for p in parts):
+            url = urlsplit(part)
+            if part and (url.scheme not in ("http", "https") or not url.netloc or url.path or url.query):
+                raise PydanticCustomError("origin", "Input should be origins such as https://www.municipio.gob.mx")
+            if part:
+                origins.append(part)
+        return tuple(origins)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, instance_path: str | Path = "instance") -> Config:
