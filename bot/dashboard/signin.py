@@ -91,17 +91,9 @@ def _wants_json() -> bool:
 
 
 @bp.after_request
-def _secure_headers(response):
-    """No caching of residents' data, no framing, scripts and styles only from here; map tiles from OSM."""
+def _no_caching(response):
+    """No caching of residents' data; the CSP, framing and other headers are the app's (bot/web/headers.py)."""
     response.headers.setdefault("Cache-Control", "no-store")
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data: blob: https://tile.openstreetmap.org; connect-src 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-    )
     return response
 
 
