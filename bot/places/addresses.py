@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.flows.matching import normalize
+from bot.flows.matching import normalize, short_text_cache
 
 __all__ = ["Address", "Reading", "parse", "street_key", "area_key", "fold", "NAMED_TYPES"]
 
@@ -158,8 +158,13 @@ def _fold_char(char: str) -> str:
 
 # --- names ---
 
+# The map's names and the streets residents write are cached, so a city's 20,000 segments are keyed fast;
+# only names of at most LONGEST_CACHED_NAME characters, so that long messages cannot fill memory.
+STREET_KEYS_CACHED = 16384
+LONGEST_CACHED_NAME = 96
 
-@lru_cache(maxsize=65536)
+
+@short_text_cache(STREET_KEYS_CACHED, longest=LONGEST_CACHED_NAME)
 def street_key(name: str, kind: str = "") -> str:
     """How a street's name is compared: "Av. Juárez" -> "juarez", "Gral. Treviño" -> "general trevino".
 

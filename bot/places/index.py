@@ -19,7 +19,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import shapely
@@ -27,8 +26,17 @@ from rapidfuzz import fuzz, process
 from shapely.geometry import shape
 from shapely.ops import nearest_points
 
+from bot.flows.matching import short_text_cache
 from bot.flows.places import Found, Near, Place
-from bot.places.addresses import NAMED_TYPES, Address, Reading, area_key, parse, street_key
+from bot.places.addresses import (
+    LONGEST_CACHED_NAME,
+    NAMED_TYPES,
+    Address,
+    Reading,
+    area_key,
+    parse,
+    street_key,
+)
 from bot.places.model import AreaFeature, StreetFeature
 
 __all__ = ["PlaceIndex"]
@@ -47,6 +55,7 @@ AREA_SCORE = 80  # "Centrp" for Centro scores 83
 HINT_SCORE = 90  # an unmarked word ("Zaragoza 1020 Centro") must name a colonia more surely
 MIN_FUZZY = 5  # shorter names must be written exactly
 TIE = 3  # names scoring this close are equals: ask, never guess
+NAMES_MATCHED_CACHED = 8192  # the written names an index remembers matching (short ones only)
 SHORT_NAME = 0.95  # "Juárez" for "Benito Juárez", "Hidalgo" for "Hidalgo Poniente"
 LOOSE = 0.9  # "Colón en el centro": a street followed by words that are not
 
@@ -135,7 +144,7 @@ class PlaceIndex:
             self._load_streets(features)
         self._aliases = self._name_aliases()
         self._choices = list(self._aliases)
-        self._match = lru_cache(maxsize=8192)(self._match_name)
+        self._match = short_text_cache(NAMES_MATCHED_CACHED, longest=LONGEST_CACHED_NAME)(self._match_name)
         self._colonia_areas: dict[tuple[tuple[int, ...], float], object] = {}
 
     # --- building ---
