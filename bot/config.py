@@ -150,6 +150,12 @@ class Config(BaseModel):
         "America/Mexico_City",
         'the city\'s IANA time zone: the day residents mean by "hoy" and "ayer" (folios and timestamps stay UTC)',
     )
+    tickets_per_contact_per_day: int = setting(
+        10,
+        "reports one resident may file per day (the city's day); beyond, they are told and nothing is filed until"
+        " an operator lifts the cap for them from a ticket's page; `0`: no cap",
+        ge=0,
+    )
     geocoder: str = setting(
         "",
         "an online geocoder asked only when the city's own places find nothing: `nominatim` or `photon`",
