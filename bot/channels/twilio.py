@@ -6,8 +6,10 @@ Twilio posts form-encoded fields and signs them with the account's auth token
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import re
 
 import requests
 from flask import Blueprint, Request, Response, abort, request
@@ -22,7 +24,7 @@ from bot.channels.payloads import clean_text, storable
 from bot.channels.provider import Capabilities
 from bot.conversation.handler import handle_inbound
 from bot.flows.messages import InboundMessage, Location, Media, OutboundMessage, is_on_earth
-from bot.messaging.media import read_limited
+from bot.messaging.media import fetch_from_provider, read_limited
 from bot.messaging.phones import PhoneError, normalize_phone
 from bot.messaging.sending import Outgoing, SendError, is_retryable_status, network_error
 from bot.messaging.statuses import record_status
@@ -222,19 +224,24 @@ def _create_arguments(config, outgoing: Outgoing) -> dict:
     return arguments
 
 
+# Twilio's media URLs are on its REST API (api.twilio.com, or a region's api.<edge>.<region>.twilio.com);
+# they answer with a redirect to a short-lived, already signed URL on its CDN (mms.twiliocdn.com),
+# which is fetched without the account's credentials.
+_TWILIO_API_HOST = re.compile(r"api(\.[a-z0-9-]+\.[a-z0-9-]+)?\.twilio\.com")
+
+
 def fetch_media(svc, media: dict) -> tuple[bytes, str]:
-    """Download one attachment (Twilio's media URLs need the account's credentials)."""
+    """Download one attachment: the account's credentials go only over https to Twilio's API hosts."""
     config = svc.config
-    try:
-        response = requests.get(
-            media["url"],
-            auth=(config.twilio_account_sid, config.twilio_auth_token),
-            timeout=TIMEOUT_SECONDS,
-            stream=True,
-        )
-    except requests.RequestException as exc:
-        raise network_error(exc) from exc
+    token = base64.b64encode(f"{config.twilio_account_sid}:{config.twilio_auth_token}".encode()).decode()
+    response = fetch_from_provider(
+        str(media.get("url", "")),
+        {"Authorization": f"Basic {token}"},
+        lambda host: _TWILIO_API_HOST.fullmatch(host) is not None,
+        TIMEOUT_SECONDS,
+    )
     if response.status_code != 200:
+        response.close()
         retryable = is_retryable_status(response.status_code) or response.status_code == 404
         raise SendError(f"HTTP {response.status_code} fetching media", retryable=retryable)
     content = read_limited(response, config.media_max_bytes)

@@ -15,6 +15,7 @@ import hmac
 import logging
 import re
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import requests
 from flask import Blueprint, Request, Response, abort, jsonify, request
@@ -37,7 +38,7 @@ from bot.channels.whatsapp_payload import (
 )
 from bot.conversation.handler import handle_inbound
 from bot.flows.messages import InboundMessage, Location, Media, OutboundMessage, is_on_earth
-from bot.messaging.media import read_limited
+from bot.messaging.media import fetch_from_provider, read_limited
 from bot.messaging.phones import PhoneError, normalize_phone
 from bot.messaging.sending import Outgoing, SendError, is_retryable_status, network_error
 from bot.messaging.signing import is_signed
@@ -368,31 +369,42 @@ def _graph_error(response, doing: str) -> SendError:
 # --- media -------------------------------------------------------------------------------------
 
 
+# Meta's bearer token goes over https to the Graph API (graph.facebook.com, or WHATSAPP_GRAPH_URL's
+# host, which already gets it for sending) and to Meta's media hosts: the URL the Graph API gives is
+# on lookaside.fbsbx.com, and Meta also serves files from its CDN (*.fbcdn.net).
+META_MEDIA_DOMAINS = ("fbsbx.com", "fbcdn.net")
+
+
 def fetch_media(svc, media: dict) -> tuple[bytes, str]:
     """Download an attachment in Meta's two steps: its URL from the media id, then the bytes (both with the token)."""
     config = svc.config
     media_id = str(media.get("url", "")).removeprefix(MEDIA_PREFIX)
     if not str(media.get("url", "")).startswith(MEDIA_PREFIX) or not _MEDIA_ID.fullmatch(media_id):
         raise SendError(f"not a Meta media reference: {media.get('url')!r}", retryable=False, code="media")
-    info = _get(f"{config.whatsapp_graph_url}/{media_id}", config, "looking up media")
+    graph_host = (
+        urlsplit(config.whatsapp_graph_url).hostname if config.whatsapp_graph_url.startswith("https:") else None
+    )
+
+    def is_meta(host: str) -> bool:
+        return host in ("graph.facebook.com", graph_host) or any(
+            host == domain or host.endswith("." + domain) for domain in META_MEDIA_DOMAINS
+        )
+
+    def get(url: str, doing: str):
+        response = fetch_from_provider(url, _auth(config), is_meta, TIMEOUT_SECONDS)
+        if response.status_code != 200:
+            error = _graph_error(response, doing)
+            response.close()
+            raise error
+        return response
+
+    info = get(f"{config.whatsapp_graph_url}/{media_id}", "looking up media")
     try:
         details = info.json()
         url = details["url"]
     except (ValueError, KeyError, TypeError):
         raise SendError("the Graph API gave no media URL", retryable=False, code="media") from None
-    if not str(url).startswith(("https://", "http://")):
-        raise SendError(f"unexpected media URL {url!r}", retryable=False, code="media")
-    response = _get(url, config, "downloading media", stream=True)
+    response = get(str(url), "downloading media")
     content = read_limited(response, config.media_max_bytes)
     content_type = details.get("mime_type") or response.headers.get("Content-Type") or media.get("content_type", "")
     return content, content_type
-
-
-def _get(url: str, config, doing: str, stream: bool = False):
-    try:
-        response = requests.get(url, headers=_auth(config), timeout=TIMEOUT_SECONDS, stream=stream)
-    except requests.RequestException as exc:
-        raise network_error(exc) from exc
-    if response.status_code != 200:
-        raise _graph_error(response, doing)
-    return response
