@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from bot.config import Config
 from bot.db.database import transaction
 from bot.db.tables import Outbox, Ticket, TicketEvent, as_utc
 from bot.delivery import DELIVERY, WAITS_FOR_OPERATORS, Delivery, DeliveryError
 from bot.jobs.attempts import MAX_ATTEMPTS, Attempt, fail_attempt, finish_attempt, start_attempt
 from bot.jobs.outbox import unit_of_work
 from bot.jobs.registry import job
+from bot.messaging.media import delivery_media_link
 from bot.services import services
 from bot.tickets.lifecycle import change_status
 
@@ -50,7 +52,7 @@ def _prepare(svc, ticket_id: int, outbox_id: int, progress: dict) -> tuple[Deliv
     options = {"service_code": flow.outcome.service_code} if flow and flow.outcome.service_code else {}
     delivery = Delivery(
         target=department.delivery,
-        ticket=ticket_payload(ticket, department.name, svc.config.public_url),
+        ticket=ticket_payload(ticket, department.name, svc.config),
         folio=ticket.folio,
         options=options,
         progress=progress,
@@ -77,8 +79,8 @@ def _media_files(config, ticket: Ticket) -> list[tuple[str, str, bytes]]:
     return files
 
 
-def ticket_payload(ticket: Ticket, department_name: str, public_url: str = "") -> dict:
-    """Return the JSON a department receives for a ticket."""
+def ticket_payload(ticket: Ticket, department_name: str, config: Config | None = None) -> dict:
+    """Return the JSON a department receives for a ticket (media linked when config has PUBLIC_URL)."""
     location = {"address": ticket.address, "latitude": ticket.latitude, "longitude": ticket.longitude}
     return {
         "folio": ticket.folio,
@@ -91,16 +93,15 @@ def ticket_payload(ticket: Ticket, department_name: str, public_url: str = "") -
         "language": ticket.lang,
         "channel": ticket.channel,
         "location": {k: v for k, v in location.items() if v is not None},
-        "media": [_public_media(m, public_url) for m in ticket.media],
+        "media": [_public_media(m, config) for m in ticket.media],
         "answers": ticket.answers,
         "created_at": as_utc(ticket.created_at).isoformat(),
     }
 
 
-def _public_media(item: dict, public_url: str) -> dict:
-    if item.get("stored") and public_url:
-        return {**item, "public_url": f"{public_url}/media/{item['stored']}"}
-    return item
+def _public_media(item: dict, config: Config | None) -> dict:
+    link = delivery_media_link(config, item["stored"]) if item.get("stored") and config else None
+    return {**item, "public_url": link} if link else item  # a signed link, MEDIA_DELIVERY_LINK_DAYS long
 
 
 def _record_delivery(svc, outbox_id: int, ticket_id: int, department_id: str, kind: str, receipt: dict) -> None:

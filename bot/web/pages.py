@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Blueprint, abort, jsonify, render_template_string, request, send_file, url_for
 
 from bot.channels.errors import PayloadError
 from bot.channels.payloads import load_json
 from bot.delivery.webhook import SIGNATURE_HEADER
-from bot.messaging.media import media_path
+from bot.messaging.media import media_link, media_path, shown_inline, verify_media_link
 from bot.messaging.signing import is_signed
 from bot.services import services
 
@@ -69,14 +70,31 @@ def _check(probe) -> str:
 
 @bp.get("/media/<name>")
 def media(name: str):
-    """A stored photo or voice note (names are content hashes, linked from tickets and Open311)."""
-    path = media_path(services().config, name)
+    """A stored photo or voice note, through a signed link that expires (operators' pages, departments, Open311).
+
+    403 without a valid, unexpired exp/sig; cached privately until the link ends; only images are
+    shown inline, anything else is downloaded.
+    """
+    config = services().config
+    expires = request.args.get("exp", "")
+    if not verify_media_link(config, name, expires, request.args.get("sig", "")):
+        abort(403)
+    path = media_path(config, name)
     if path is None:
         abort(404)
-    response = send_file(path, conditional=True, max_age=86400)
+    response = send_file(path, conditional=True, as_attachment=not shown_inline(name), download_name=name)
+    response.headers["Cache-Control"] = f"private, max-age={max(0, int(expires) - int(time.time()))}"
+    response.headers.pop("Expires", None)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
+
+
+@bp.app_template_global("media_url")
+def media_url(name: str) -> str:
+    """A link to a stored file for an operator's page, working for MEDIA_LINK_SECONDS."""
+    config = services().config
+    return media_link(config, name, config.media_link_seconds)
 
 
 @bp.post("/demo/inbox/<department>")

@@ -89,7 +89,7 @@ def test_the_page_shows_summary_resident_transcript_photo_and_map(app, desk):
     assert "+528112345678" in html and "Lupita" in html  # the full number: the only page that shows it
     said = re.findall(r'<li class="msg msg-(in|out)[^"]*">.*?<div class="msg-text">([^<]*)</div>', html, re.S)
     assert said == [("in", "hola"), ("in", "bache"), ("out", "¿Dónde está el bache?")]
-    assert '<img src="/media/a1b2c3.jpg"' in html and 'src="/media/d4e5f6.jpg"' in html
+    assert '<img src="/media/a1b2c3.jpg?exp=' in html and 'src="/media/d4e5f6.jpg?exp=' in html
     assert (
         'data-lat="25.6573" data-lng="-100.4024"' in html
         and "openstreetmap.org/?mlat=25.6573&amp;mlon=-100.4024" in html
@@ -421,7 +421,7 @@ def test_a_residents_whatsapp_report_is_answered_from_the_dashboard(app, client,
     (ticket,) = rows(app, Ticket)
     ana = desk("ana@sanpedro.gob.mx")
     html = ana.get(f"/dashboard/tickets/{ticket.folio}").text
-    assert "+528112345678" in html and f'<img src="/media/{ticket.media[0]["stored"]}"' in html
+    assert "+528112345678" in html and f'<img src="/media/{ticket.media[0]["stored"]}?exp=' in html
     assert 'data-lat="25.6581" data-lng="-100.4025"' in html
     ana.post(f"/dashboard/tickets/{ticket.folio}/reply", {"text": "Gracias, Lupita: va la cuadrilla 3"})
     run_worker()
