@@ -91,7 +91,14 @@
   tools.append(locButton, photoButton, fileInput);
   form.append(el("label", { "for": "vch-input", "class": "sr" }, T.label), input, el("button", { type: "submit" }, T.send));
   panel.append(header, log, live, status, tools, form);
-  root.append(style, launch, panel);
+  // A constructed stylesheet is no inline <style>: pages whose Content-Security-Policy forbids inline styles
+  // (ours, and many a city's) still style the chat. Browsers without one get the <style> element.
+  if (window.CSSStyleSheet && "adoptedStyleSheets" in root && "replaceSync" in CSSStyleSheet.prototype) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(style.textContent);
+    root.adoptedStyleSheets = [sheet];
+  } else root.append(style);
+  root.append(launch, panel);
 
   function render(item, announce) {
     var node = el("div", { "class": "msg " + (item.me ? "me" : "bot") }), old = log.querySelector(".opts");
