@@ -342,7 +342,12 @@ def _split_reference(text: str) -> tuple[str, str]:
     match = _REFERENCE.search(fold(text))
     if not match:
         return text, ""
-    return text[: match.start()].strip(_TRAILING), text[match.end() :].strip(_TRAILING)
+    place, reference = text[: match.start()].strip(_TRAILING), text[match.end() :].strip(_TRAILING)
+    if not place and "," in reference:  # "frente a la primaria, Morelos y Allende": the place follows
+        first, _, rest = reference.partition(",")
+        place, more = _split_reference(rest.strip(_TRAILING))
+        return place, ", ".join(r for r in (first.strip(_TRAILING), more) if r)
+    return place, reference
 
 
 def _split_colonia(text: str) -> tuple[str, str, tuple[str, ...]]:

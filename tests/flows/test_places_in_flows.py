@@ -120,3 +120,11 @@ def test_a_zone_naming_an_unknown_department_is_a_flows_error():
         assert "zone 'norte': department 'obras_norte' is not defined under departments" in str(exc)
     else:
         raise AssertionError("a zone routing to an undefined department was accepted")
+
+
+def test_a_reference_written_first_still_lets_the_crossing_be_placed():
+    resident = chat()
+    resident.say("bache")
+    resident.say("frente a la primaria, Morelos y Allende")
+    location = resident.state.answers["location"]
+    assert location["method"] == "intersection" and location["reference"] == "frente a la primaria"
