@@ -134,7 +134,7 @@ def _link_duplicate(
     session.add(
         TicketEvent(ticket_id=original.id, kind="duplicate_linked", actor="system", detail={"folio": ticket.folio})
     )
-    notice = duplicate_linked_notice(ctx.flows, event.lang, ticket.folio, original.folio)
+    notice = duplicate_linked_notice(ctx.flows, event.lang, ticket.folio)  # never the other resident's folio
     return Applied(replies=(notice,) if notice else ())
 
 

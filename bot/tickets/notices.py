@@ -15,9 +15,12 @@ def status_label(flows: Flows, status: str, lang: str) -> str:
     return flows.message(key, lang) if key in flows.messages else status
 
 
-def duplicate_linked_notice(flows: Flows, lang: str, folio: str, original_folio: str) -> OutboundMessage | None:
-    """Tell a resident which open report theirs joined; None when flows.yaml has no duplicate_linked message."""
+def duplicate_linked_notice(flows: Flows, lang: str, folio: str) -> OutboundMessage | None:
+    """Tell a resident their report joined an open one nearby; None when flows.yaml has no duplicate_linked message.
+
+    Only their own folio: the open report is another resident's, and its folio is never shown.
+    """
     if "duplicate_linked" not in flows.messages:
         return None
-    values = {"original": original_folio, "folio": folio}
+    values = {"folio": folio}
     return OutboundMessage(render(flows.message("duplicate_linked", lang), values))

@@ -199,8 +199,8 @@ def _link(
 
 
 def _tell_linked(session: Session, flows: Flows, ticket: Ticket, original: Ticket) -> None:
-    """The same words an automatic link sends: which report theirs joined, and that they will hear when it is fixed."""
-    notice = duplicate_linked_notice(flows, ticket.lang, ticket.folio, original.folio)
+    """The same words an automatic link sends: theirs joined an open report, and they will hear when it is fixed."""
+    notice = duplicate_linked_notice(flows, ticket.lang, ticket.folio)
     if notice is None:
         return
     values = {"folio": ticket.folio, "status": status_label(flows, original.status, ticket.lang)}

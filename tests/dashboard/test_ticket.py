@@ -360,7 +360,7 @@ def test_merge_closes_the_duplicate_links_both_and_tells_its_resident(app):
     assert [(e.actor, e.detail) for e in events(app, copy, "merged_into")] == [("ana@x.mx", {"folio": original})]
     assert [(e.actor, e.detail) for e in events(app, original, "duplicate_linked")] == [("ana@x.mx", {"folio": copy})]
     (told,) = rows(app, Message, direction="out")
-    assert told.contact_id == stored.contact_id and f"*{original}*" in told.text
+    assert told.contact_id == stored.contact_id and f"*{copy}*" in told.text and original not in told.text
 
 
 def test_merges_that_make_no_sense_are_refused(app):

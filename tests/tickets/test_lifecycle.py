@@ -104,7 +104,8 @@ def test_a_report_near_an_open_one_is_linked_and_its_resident_told_too(client, r
     file_report(client, sender="whatsapp:+5218110000001")
     reply = file_report(client, sender="whatsapp:+5218110000002")  # the same pin: a few meters at most
     first, second = all_rows(db, Ticket)
-    assert f"folio *{first.folio}*" in reply and "también te avisaremos" in reply
+    assert f"folio *{second.folio}*" in reply and "también te avisaremos" in reply
+    assert first.folio not in reply  # the open report is another resident's: its folio is never shown
     assert second.duplicate_of == first.id
     run_worker()
     assert len(received) == 1  # the department gets the report once
