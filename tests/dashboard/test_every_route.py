@@ -9,7 +9,7 @@ PUBLIC = {
     "static": "the widget's and the dashboard's own CSS and JS (no data)",
     "web.index": "a page linking the URLs below",
     "web.health": "the health check balancers call",
-    "web.media": "photos by content hash, linked from tickets sent to departments (Open311 media_url)",
+    "web.media": "photos and voice notes through signed links that expire (operators' pages, departments, Open311)",
     "web.demo_inbox": "the laptop's stand-in department, signed like a department webhook",
     "api.update_status": "departments' status updates, HMAC-signed",
     "twilio.webhook": "Twilio, signed (X-Twilio-Signature)",
