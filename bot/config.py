@@ -95,6 +95,9 @@ class Config(BaseModel):
     session_idle_minutes: int = setting(
         30, "a dashboard session with no request for this long ends (on the server)", gt=0
     )
+    session_lifetime_hours: int = setting(
+        12, "a dashboard session ends this long after sign-in however active it is; the operator signs in again", gt=0
+    )
     session_cookie_secure: bool = setting(
         True, "the session cookie only travels over HTTPS; `0` for plain http on a laptop", "`1` (`0` under `make run`)"
     )
