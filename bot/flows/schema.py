@@ -170,6 +170,10 @@ class _Messages(Section):
         "How the status `received` reads in status replies (status_<status> for any ticket status)."
     )
     status_delivered: Text = omittable("How the status `delivered` reads in status replies.")
+    ticket_cap_reached: Text = omittable(
+        "Said instead of the folio when the resident already filed TICKETS_PER_CONTACT_PER_DAY reports in the"
+        " city's day: nothing is filed until tomorrow or until an operator lifts the cap. Uses {cap}."
+    )
 
 
 if TYPE_CHECKING:
