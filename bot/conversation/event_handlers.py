@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from bot.conversation.ticket_cap import DailyCap, refusal
 from bot.db.tables import Contact, Message, Outbox, SurveyResponse, Ticket, TicketEvent
 from bot.flows import (
     Flows,
@@ -38,18 +39,26 @@ class EventContext:
     contact_id: int
     channel: str
     flows: Flows
+    cap: DailyCap = field(default_factory=DailyCap)  # reports per day; none unless the handler says
 
 
 @dataclass
 class Applied:
-    """What applying an event left to do after commit, and anything more to tell the resident."""
+    """What applying an event left to do after commit, and anything more to tell the resident.
+
+    withdrawn is the folio of a report the daily cap kept from being filed: the engine's closing words
+    (its last reply, which tells that folio) are not said; the replies here say why instead.
+    """
 
     outbox: list[Outbox] = field(default_factory=list)
     replies: tuple[OutboundMessage, ...] = ()
+    withdrawn: str = ""
 
 
 def open_ticket(session: Session, event: TicketOpened, ctx: EventContext) -> Applied:
-    """Store the ticket, its first audit entry and its delivery in the outbox."""
+    """Store the ticket, its first audit entry and its delivery in the outbox (unless over the daily cap)."""
+    if (refused := _over_daily_cap(session, event, ctx)) is not None:
+        return refused
     location = event.location or {}
     ticket = Ticket(
         folio=event.folio,
@@ -72,6 +81,12 @@ def open_ticket(session: Session, event: TicketOpened, ctx: EventContext) -> App
     if original is None:
         return _store_ticket(session, ticket, ctx, {"channel": ctx.channel, "shown": event.shown})
     return _link_duplicate(session, ctx, ticket, original, event)
+
+
+def _over_daily_cap(session: Session, event: TicketOpened | HandoverRequested, ctx: EventContext) -> Applied | None:
+    """Nothing filed for a resident over the daily cap (TICKETS_PER_CONTACT_PER_DAY): told why, not a folio."""
+    told = refusal(session, ctx.contact_id, ctx.cap, ctx.flows, event.lang, f"{event.flow}: {event.summary}")
+    return None if told is None else Applied(replies=(told,), withdrawn=event.folio)
 
 
 def _place_columns(location: dict) -> dict:
@@ -158,8 +173,11 @@ RECENT_MESSAGES = 50
 def hand_over(session: Session, event: HandoverRequested, ctx: EventContext) -> Applied:
     """Open a ticket asking a person of the department to take the conversation over.
 
-    What the resident sent that the flow could not read (a voice note, a photo) goes with it.
+    What the resident sent that the flow could not read (a voice note, a photo) goes with it. A resident over
+    the daily cap is told so instead.
     """
+    if (refused := _over_daily_cap(session, event, ctx)) is not None:
+        return refused
     ticket = Ticket(
         folio=event.folio,
         contact_id=ctx.contact_id,

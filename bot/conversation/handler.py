@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.channels import downloads_media, replies_inline
-from bot.conversation.event_handlers import EventContext, apply_event
+from bot.conversation.event_handlers import Applied, EventContext, apply_event
 from bot.conversation.rows import (
     Snapshot,
     create_contact,
@@ -22,6 +22,7 @@ from bot.conversation.rows import (
     store_replies,
     version_text,
 )
+from bot.conversation.ticket_cap import DailyCap, day_start
 from bot.db.database import connection_transaction
 from bot.db.tables import utcnow
 from bot.flows import State, advance
@@ -116,8 +117,9 @@ def _write(svc: Services, connection: Connection, msg: InboundMessage, snapshot:
         raise ConversationMovedError(conversation_id)
     inbound_id = store_inbound(connection, contact_id, msg, now)
     remember_version(connection, flows.version, svc.flow_store.texts[flows.version], svc.saved_versions)
-    applied = _apply_events(connection, turn.events, EventContext(contact_id, msg.channel, flows))
-    replies = turn.replies + tuple(r for a in applied for r in a.replies)
+    cap = _daily_cap(svc, now) if turn.events else DailyCap()  # only a finishing message asks what was filed today
+    applied = _apply_events(connection, turn.events, EventContext(contact_id, msg.channel, flows, cap))
+    replies = _withdrawing(turn.replies, applied) + tuple(r for a in applied for r in a.replies)
     inline = replies_inline(msg.provider)
     to_send = store_replies(connection, contact_id, inbound_id, msg, replies, now, inline)
     work = [(row.id, row.kind) for a in applied for row in a.outbox]
@@ -126,6 +128,23 @@ def _write(svc: Services, connection: Connection, msg: InboundMessage, snapshot:
     if msg.media and downloads_media(msg.provider):
         work.append(queue_work(connection, "download_media", {"message_id": inbound_id}, now))
     return Handled(replies), work
+
+
+def _daily_cap(svc: Services, now) -> DailyCap:
+    """The reports a resident may file per day, counted from the start of the city's day."""
+    return DailyCap(svc.config.tickets_per_contact_per_day, day_start(now, svc.config.city_zone()))
+
+
+def _withdrawing(replies: tuple[OutboundMessage, ...], applied: list[Applied]) -> tuple[OutboundMessage, ...]:
+    """The engine's replies, less the closing words of a report the daily cap kept from being filed.
+
+    The engine closes a flow with its last reply (the done message with the folio, or the handover one);
+    any other reply that names the folio goes too, as that folio was never filed.
+    """
+    folios = [a.withdrawn for a in applied if a.withdrawn]
+    if not folios:
+        return replies
+    return tuple(r for r in replies[:-1] if not any(folio in r.text for folio in folios))
 
 
 def _apply_events(connection: Connection, events: tuple, ctx: EventContext) -> list:

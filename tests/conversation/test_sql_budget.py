@@ -38,3 +38,24 @@ def test_one_mid_flow_message_costs_a_handful_of_statements(app, resident):
     locked = statements[statements.index("BEGIN IMMEDIATE") + 1 :]
     assert locked and all(s.startswith(("UPDATE", "INSERT")) for s in locked), statements  # no reads under the lock
     assert "BEGIN" in statements[: statements.index("BEGIN IMMEDIATE")]  # reads share one snapshot
+
+
+def test_a_finishing_message_pays_one_count_for_the_daily_cap(tmp_path, redis_url):
+    """The daily cap (TICKETS_PER_CONTACT_PER_DAY) costs the message that files a report one SELECT, no more."""
+    from bot import create_app
+    from bot.db.database import create_tables
+    from tests.support.app import Resident, app_settings
+
+    costs = {}
+    for cap in (0, 10):
+        app = create_app(app_settings(tmp_path / str(cap), redis_url, tickets_per_contact_per_day=cap))
+        engine = app.extensions["ventanilla"].engine
+        create_tables(engine)
+        resident = Resident(app.test_client())
+        for text in ("hola", "bache", "Morelos y 5 de Mayo", "omitir"):
+            resident.says(text)
+        costs[cap] = executed_statements(engine, lambda resident=resident: resident.says("sí"))
+        engine.dispose()
+    counted = costs[10].copy()
+    counted.remove("SELECT (SELECT")  # the tickets filed today and whether the cap was lifted, in one statement
+    assert counted == costs[0], costs
