@@ -3,6 +3,13 @@
 Every job that talks to the outside world starts by counting its attempt and
 writing when the next try is due; a worker killed half-way is thus retried by the
 relay at that time, and retry timing never lives only in Redis.
+
+Whatever goes wrong inside a try — the outside system refusing, or any exception
+at all, a bug included — ends as a failed attempt whose message (the exception's
+type and text, on one bounded line) is kept on the row; after the last try the row
+fails for good. A try that never got to record its end (a killed worker, a
+database gone at the wrong moment) is followed by one more run that only gives up
+(Attempt.overdue), so no row stays pending for ever.
 """
 
 from __future__ import annotations
@@ -14,11 +21,24 @@ from datetime import datetime, timedelta
 
 from bot.db.database import transaction
 from bot.db.tables import Outbox, as_utc, utcnow
+from bot.messaging.text import single_line
 
-__all__ = ["Attempt", "start_attempt", "finish_attempt", "fail_attempt", "BACKOFF_SECONDS", "MAX_ATTEMPTS"]
+__all__ = [
+    "Attempt",
+    "start_attempt",
+    "finish_attempt",
+    "fail_attempt",
+    "describe_error",
+    "BACKOFF_SECONDS",
+    "MAX_ATTEMPTS",
+    "ERROR_LENGTH",
+    "UNFINISHED",
+]
 
 BACKOFF_SECONDS = (10, 30, 120, 600, 1800, 3600, 3600 * 3)  # then give up
 MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
+ERROR_LENGTH = 500  # characters of an error kept on a row (Outbox.last_error, Message.error, an event's detail)
+UNFINISHED = "the last try did not finish (the worker stopped or the database was unreachable); gave up"
 
 
 @dataclass(frozen=True)
@@ -33,6 +53,11 @@ class Attempt:
     @property
     def is_last(self) -> bool:
         return self.number >= MAX_ATTEMPTS
+
+    @property
+    def overdue(self) -> bool:
+        """The last try already started and never recorded its end: this run only gives up (with UNFINISHED)."""
+        return self.number > MAX_ATTEMPTS
 
 
 def start_attempt(engine, outbox_id: int) -> Attempt | None:
@@ -58,11 +83,19 @@ def finish_attempt(session, outbox_id: int) -> None:
 def fail_attempt(session, attempt: Attempt, error: str) -> bool:
     """Record a failed try; on the last one the row fails for good. Tell whether it was the last."""
     outbox = session.get(Outbox, attempt.outbox_id)
-    outbox.last_error = error[:500]
+    outbox.last_error = single_line(error, ERROR_LENGTH) or "failed without a message"
     if attempt.is_last:
         outbox.status = "failed"
     session.add(outbox)
     return attempt.is_last
+
+
+def describe_error(exc: BaseException, expected: tuple[type[BaseException], ...] = ()) -> str:
+    """What a failed try records: an expected failure's own words (DeliveryError, SendError say what the
+    outside system answered); anything else by its type and text, so a bug is told from a refusal.
+    Always one line, at most ERROR_LENGTH characters."""
+    text = str(exc) if isinstance(exc, expected) else f"{type(exc).__name__}: {exc}"
+    return single_line(text, ERROR_LENGTH) or type(exc).__name__
 
 
 def backoff(attempt: int) -> timedelta:

@@ -1,4 +1,9 @@
-"""RQ jobs that talk to residents' providers: sending stored messages, downloading their media."""
+"""RQ jobs that talk to residents' providers: sending stored messages, downloading their media.
+
+Any exception in a try — the provider refusing, a bug, a message it cannot carry — is
+recorded as a failed attempt with its message; after the last try the unsent messages
+are "failed" (with the reason the dashboard shows) and undownloaded media says why.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,15 @@ from bot.channels import media_fetcher, sender
 from bot.db.database import transaction
 from bot.db.tables import Message
 from bot.flows.messages import OutboundMessage
-from bot.jobs.attempts import Attempt, fail_attempt, finish_attempt, start_attempt
+from bot.jobs.attempts import (
+    ERROR_LENGTH,
+    UNFINISHED,
+    Attempt,
+    describe_error,
+    fail_attempt,
+    finish_attempt,
+    start_attempt,
+)
 from bot.jobs.outbox import unit_of_work
 from bot.jobs.registry import job
 from bot.messaging.media import MediaRefusedError, store_media
@@ -18,6 +31,7 @@ from bot.messaging.outbound import contact_address, contact_language, queue_mess
 from bot.messaging.pacing import interval_for, wait_for_turn
 from bot.messaging.sending import Outgoing, SendError
 from bot.messaging.stored_media import put_on_tickets
+from bot.messaging.text import single_line
 from bot.services import services
 
 __all__ = ["send_messages", "download_media"]
@@ -37,13 +51,17 @@ def send_messages(outbox_id: int) -> str:
     if attempt is None:
         return "nothing to do"
     message_ids = list(attempt.payload.get("message_ids", []))
+    if attempt.overdue:
+        return _retry_later(svc, attempt, message_ids, UNFINISHED)
     try:
         for message_id in message_ids:
             _send_one(svc, message_id)
-    except SendError as exc:
-        return _retry_later(svc, attempt, message_ids, exc)
-    with transaction(svc.engine, immediate=True) as session:
-        finish_attempt(session, outbox_id)
+        with transaction(svc.engine, immediate=True) as session:
+            finish_attempt(session, outbox_id)
+    except Exception as exc:  # any failure is a recorded attempt, a bug included
+        if not isinstance(exc, SendError):
+            log.exception("sending outbox %s raised", outbox_id)
+        return _retry_later(svc, attempt, message_ids, describe_error(exc, expected=(SendError,)))
     return f"sent {len(message_ids)}"
 
 
@@ -84,20 +102,20 @@ def _sender_key(config, provider: str, channel: str) -> str:
     return f"{provider}:{channel}:{numbers.get((provider, channel), '')}"
 
 
-def _retry_later(svc, attempt: Attempt, message_ids: list[int], exc: SendError) -> str:
+def _retry_later(svc, attempt: Attempt, message_ids: list[int], error: str) -> str:
     with transaction(svc.engine, immediate=True) as session:
-        if fail_attempt(session, attempt, str(exc)):
+        if fail_attempt(session, attempt, error):
             for row in session.exec(select(Message).where(Message.id.in_(message_ids), Message.status == "queued")):
-                row.status = "failed"
+                row.status, row.error = "failed", row.error or error[:ERROR_LENGTH]
                 session.add(row)
-    return f"attempt {attempt.number}: {exc}" + ("; given up" if attempt.is_last else "; will retry")
+    return f"attempt {attempt.number}: {error}" + ("; given up" if attempt.is_last else "; will retry")
 
 
 def _record_send_error(engine, message_id: int, exc: SendError) -> None:
     log.warning("sending message %s failed (%s): %s", message_id, "will retry" if exc.retryable else "final", exc)
     with transaction(engine, immediate=True) as session:
         row = session.get(Message, message_id)
-        row.error = f"{exc.code} {exc}".strip()[:500]
+        row.error = single_line(f"{exc.code} {exc}", ERROR_LENGTH)
         if not exc.retryable:
             row.status = "failed"
         session.add(row)
@@ -110,25 +128,43 @@ def download_media(outbox_id: int) -> str:
     attempt = start_attempt(svc.engine, outbox_id)
     if attempt is None:
         return "nothing to do"
-    message_id = attempt.payload["message_id"]
-    with transaction(svc.engine) as session:
-        message = session.get(Message, message_id)
-        items, provider = list(message.data.get("media", [])), message.provider
+    if attempt.overdue:
+        return _download_failed(svc, attempt, UNFINISHED)
     try:
+        message_id = attempt.payload["message_id"]
+        with transaction(svc.engine) as session:
+            message = session.get(Message, message_id)
+            items, provider = list(message.data.get("media", [])), message.provider
         stored = [_download_one(svc, provider, item) if not item.get("stored") else item for item in items]
-    except SendError as exc:
-        with transaction(svc.engine, immediate=True) as session:
-            fail_attempt(session, attempt, str(exc))
-        return f"attempt {attempt.number}: {exc}"
-    with unit_of_work(svc) as session:
-        message = session.get(Message, message_id)
-        message.data = {**message.data, "media": stored}
-        session.add(message)
-        put_on_tickets(session, message.contact_id, stored)
-        if any(m.get("refused") for m in stored):
-            _tell_media_refused(session, svc, message.contact_id)
-        finish_attempt(session, outbox_id)
+        with unit_of_work(svc) as session:
+            message = session.get(Message, message_id)
+            message.data = {**message.data, "media": stored}
+            session.add(message)
+            put_on_tickets(session, message.contact_id, stored)
+            if any(m.get("refused") for m in stored):
+                _tell_media_refused(session, svc, message.contact_id)
+            finish_attempt(session, outbox_id)
+    except Exception as exc:  # any failure is a recorded attempt, a bug included
+        if not isinstance(exc, SendError):
+            log.exception("downloading media of outbox %s raised", outbox_id)
+        return _download_failed(svc, attempt, describe_error(exc, expected=(SendError,)))
     return f"stored {sum(1 for m in stored if m.get('stored'))} of {len(stored)}"
+
+
+def _download_failed(svc, attempt: Attempt, error: str) -> str:
+    """Record the failed try; after the last one each item not copied keeps the reason on its message."""
+    with transaction(svc.engine, immediate=True) as session:
+        gave_up = fail_attempt(session, attempt, error)
+        message_id = attempt.payload.get("message_id")
+        message = session.get(Message, message_id) if gave_up and isinstance(message_id, int) else None
+        if message is not None:
+            media = [
+                m if not isinstance(m, dict) or m.get("stored") else {**m, "error": m.get("error") or error[:200]}
+                for m in message.data.get("media", [])
+            ]
+            message.data = {**message.data, "media": media}
+            session.add(message)
+    return f"attempt {attempt.number}: {error}" + ("; given up" if attempt.is_last else "; will retry")
 
 
 def _download_one(svc, provider: str, item: dict) -> dict:

@@ -2,7 +2,9 @@
 
 Retry timing lives in the database (Outbox.available_at), so a relay finds every
 delivery that is due even if Redis lost its schedule; after the last try the
-ticket is marked "delivery_failed" for operators to see and retry.
+ticket is marked "delivery_failed" for operators to see and retry. Any exception
+in a try — the department refusing, a bug, text a delivery kind cannot carry —
+is recorded as a failed attempt with its message, never left to RQ alone.
 """
 
 from __future__ import annotations
@@ -14,7 +16,16 @@ from bot.config import Config
 from bot.db.database import transaction
 from bot.db.tables import Outbox, Ticket, TicketEvent, as_utc
 from bot.delivery import DELIVERY, WAITS_FOR_OPERATORS, Delivery, DeliveryError
-from bot.jobs.attempts import MAX_ATTEMPTS, Attempt, fail_attempt, finish_attempt, start_attempt
+from bot.jobs.attempts import (
+    ERROR_LENGTH,
+    MAX_ATTEMPTS,
+    UNFINISHED,
+    Attempt,
+    describe_error,
+    fail_attempt,
+    finish_attempt,
+    start_attempt,
+)
 from bot.jobs.outbox import unit_of_work
 from bot.jobs.registry import job
 from bot.messaging.media import delivery_media_link
@@ -34,12 +45,16 @@ def deliver_ticket(outbox_id: int) -> str:
     attempt = start_attempt(svc.engine, outbox_id)
     if attempt is None:
         return "nothing to do"
-    delivery, kind, department_id = _prepare(svc, attempt.ticket_id, outbox_id, attempt.payload)
+    if attempt.overdue:
+        return _record_failure(svc, attempt, UNFINISHED)
     try:
+        delivery, kind, department_id = _prepare(svc, attempt.ticket_id, outbox_id, attempt.payload)
         receipt = DELIVERY[kind](delivery)
-    except DeliveryError as exc:
-        return _record_failure(svc, attempt, str(exc))
-    _record_delivery(svc, outbox_id, attempt.ticket_id, department_id, kind, receipt)
+        _record_delivery(svc, outbox_id, attempt.ticket_id, department_id, kind, receipt)
+    except Exception as exc:  # any failure is a recorded attempt: a bug must not leave the ticket "received"
+        if not isinstance(exc, DeliveryError):
+            log.exception("delivery of outbox %s raised", outbox_id)
+        return _record_failure(svc, attempt, describe_error(exc, expected=(DeliveryError,)))
     return f"delivered {delivery.folio}"
 
 
@@ -126,9 +141,10 @@ def _record_failure(svc, attempt: Attempt, error: str) -> str:
         error,
     )
     with transaction(svc.engine, immediate=True) as session:
-        if fail_attempt(session, attempt, error):
-            ticket = session.get(Ticket, attempt.ticket_id)
-            detail = {"error": error[:500], "attempts": attempt.number}
+        gave_up = fail_attempt(session, attempt, error)
+        ticket = session.get(Ticket, attempt.ticket_id) if gave_up and attempt.ticket_id is not None else None
+        if ticket is not None:
+            detail = {"error": error[:ERROR_LENGTH], "attempts": attempt.number}
             if ticket.status == "received":
                 change_status(session, svc.flows, ticket, "delivery_failed", actor="system", detail=detail)
             else:  # an operator already moved it on (closed, merged, in progress): keep their status, record the failure
