@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from bot.dashboard.access import can_act, me, ticket_or_404, visible
 from bot.dashboard.blueprint import bp
+from bot.dashboard.ticket_cap import daily_cap
 from bot.dashboard.ticket_query import is_overdue
 from bot.db.database import transaction
 from bot.db.tables import Contact, ContactAddress, Message, Operator, Ticket, TicketEvent, as_utc
@@ -72,6 +73,7 @@ def ticket_page(db: Session, ticket: Ticket) -> dict:
         "photos": photos(ticket, transcript),
         **audit(db, ticket),
         **duplicates(db, ticket),
+        **daily_cap(db, ticket),
     }
 
 
