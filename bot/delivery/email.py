@@ -1,17 +1,28 @@
-"""Email delivery: one message to the department's inbox with the ticket, a map link and the photos."""
+"""Email delivery: one message to the department's inbox with the ticket, a map link and the photos.
+
+Residents' words reach headers only on one line (bot.messaging.text.single_line): an
+address typed on two lines ("Morelos 12\nBcc: …") is one line of the Subject, never a
+header of its own, and never an exception. In the body each value keeps its own
+lines, indented under its label, without control characters and cut at FIELD_LENGTH.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate
 
 from bot.delivery.base import Delivery, DeliveryError
+from bot.messaging.text import single_line, without_controls
 
-__all__ = ["deliver", "compose"]
+__all__ = ["deliver", "compose", "SUBJECT_LENGTH", "FIELD_LENGTH"]
 
 TIMEOUT = 20
+SUBJECT_LENGTH = 150  # characters of the summary in the Subject (the folio comes first, always whole)
+FIELD_LENGTH = 4000  # characters of one value in the body; the dashboard keeps the whole text
+_MIME_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
 
 
 def deliver(delivery: Delivery) -> dict:
@@ -34,36 +45,54 @@ def compose(delivery: Delivery) -> EmailMessage:
     """The email a department reads."""
     ticket, target = delivery.ticket, delivery.target
     message = EmailMessage()
-    message["Subject"] = f"[{delivery.folio}] {ticket['summary']}"
+    message["Subject"] = f"[{delivery.folio}] {single_line(ticket['summary'], SUBJECT_LENGTH)}"
+    # The addresses are the city's own settings: one that is not a single line fails the delivery, by name.
     message["From"] = target.get("from") or os.environ.get("SMTP_FROM", "ventanilla@localhost")
     message["To"] = target["to"]
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = f"<{delivery.folio}@ventanilla>"
     message.set_content(_body(ticket, delivery.folio))
     for name, content_type, content in delivery.media_files:
-        maintype, _, subtype = content_type.partition("/")
-        message.add_attachment(content, maintype=maintype, subtype=subtype or "octet-stream", filename=name)
+        maintype, _, subtype = _mime_type(content_type).partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=single_line(name, 100))
     return message
+
+
+def _mime_type(content_type: str) -> str:
+    """The attachment's type as a header can carry it; anything else (parameters, line breaks) is plain bytes."""
+    value = str(content_type or "").strip().lower()
+    return value if _MIME_TYPE.fullmatch(value) else "application/octet-stream"
 
 
 def _body(ticket: dict, folio: str) -> str:
     location = ticket.get("location", {})
     lines = [
         f"Folio: {folio}",
-        f"Departamento / Department: {ticket['department']['name']}",
-        f"Categoría / Category: {ticket['category']}",
-        f"Prioridad / Priority: {ticket['priority']}",
-        f"Resumen / Summary: {ticket['summary']}",
-        f"Canal / Channel: {ticket['channel']}",
-        f"Recibido / Received: {ticket['created_at']}",
+        _field("Departamento / Department", ticket["department"]["name"]),
+        _field("Categoría / Category", ticket["category"]),
+        _field("Prioridad / Priority", ticket["priority"]),
+        _field("Resumen / Summary", ticket["summary"]),
+        _field("Canal / Channel", ticket["channel"]),
+        _field("Recibido / Received", ticket["created_at"]),
     ]
     if location.get("address"):
-        lines.append(f"Dirección / Address: {location['address']}")
+        lines.append(_field("Dirección / Address", location["address"]))
     if "latitude" in location:
         lat, lng = location["latitude"], location["longitude"]
         lines.append(f"Mapa / Map: https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=18/{lat}/{lng}")
-    lines += ["", "Respuestas / Answers:"] + [f"  {k}: {v}" for k, v in ticket.get("answers", {}).items()]
+    lines += ["", "Respuestas / Answers:"] + [
+        _field(f"  {single_line(k, 100)}", v, indent="    ") for k, v in ticket.get("answers", {}).items()
+    ]
     return "\n".join(lines) + "\n"
+
+
+def _field(label: str, value: object, indent: str = "  ") -> str:
+    """A 'label: value' line; a value of several lines continues on indented lines, so none looks like a label."""
+    text = without_controls(str(value))
+    if len(text) > FIELD_LENGTH:
+        text = text[: FIELD_LENGTH - 1] + "…"
+    parts = [" ".join(part.split()) for part in text.splitlines()]
+    return f"{label}: " + f"\n{indent}".join(part for part in parts if part)
 
 
 def _smtp_settings(target: dict) -> dict:

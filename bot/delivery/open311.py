@@ -3,6 +3,10 @@
 GeoReport v2 has no idempotency key, so the folio is written into the description
 and, after an ambiguous failure (the POST may have gone out), the job looks the
 request up before posting again.
+
+GeoReport v2 limits a description to 4,000 characters (line breaks allowed, no
+control characters); the folio leads it, so a cut description is still found by the
+lookup. The address travels on one line.
 """
 
 from __future__ import annotations
@@ -13,11 +17,14 @@ import requests
 
 from bot.delivery.base import Delivery, DeliveryError
 from bot.messaging.sending import describe_failure
+from bot.messaging.text import single_line, without_controls
 
-__all__ = ["deliver"]
+__all__ = ["deliver", "DESCRIPTION_LENGTH", "ADDRESS_LENGTH"]
 
 TIMEOUT = (5, 20)
 LOOKUP_WINDOW = timedelta(hours=2)
+DESCRIPTION_LENGTH = 4000  # GeoReport v2's limit
+ADDRESS_LENGTH = 500
 
 
 def deliver(delivery: Delivery) -> dict:
@@ -32,7 +39,7 @@ def deliver(delivery: Delivery) -> dict:
     except requests.RequestException as exc:
         raise DeliveryError(describe_failure(exc)) from exc
     if not response.ok:
-        raise DeliveryError(f"HTTP {response.status_code}: {response.text[:200]}")
+        raise DeliveryError(f"HTTP {response.status_code}: {single_line(response.text, 200)}")
     return {"external_id": _request_id(response)}
 
 
@@ -46,7 +53,7 @@ def _form(delivery: Delivery) -> dict:
     form = {
         "api_key": target.get("api_key", ""),
         "service_code": delivery.options.get("service_code") or ticket["category"],
-        "description": f"[{delivery.folio}] {ticket['summary']}",
+        "description": _description(delivery.folio, ticket["summary"]),
         "attribute[folio]": delivery.folio,
     }
     if target.get("jurisdiction"):
@@ -54,20 +61,28 @@ def _form(delivery: Delivery) -> dict:
     if "latitude" in location and "longitude" in location:
         form["lat"], form["long"] = str(location["latitude"]), str(location["longitude"])
     if location.get("address"):
-        form["address_string"] = location["address"]
+        form["address_string"] = single_line(location["address"], ADDRESS_LENGTH)
     media = [m.get("public_url") for m in ticket.get("media", []) if m.get("public_url")]
     if media:
         form["media_url"] = media[0]
     return form
 
 
+def _description(folio: str, summary: object) -> str:
+    text = f"[{folio}] " + without_controls(str(summary)).strip()
+    return text if len(text) <= DESCRIPTION_LENGTH else text[: DESCRIPTION_LENGTH - 1] + "…"
+
+
 def _request_id(response) -> str:
     try:
         body = response.json()
         first = body[0] if isinstance(body, list) else body
-        return str(first.get("service_request_id") or first.get("token"))
-    except (ValueError, IndexError, AttributeError) as exc:
-        raise DeliveryError(f"Open311 answered without a service_request_id: {response.text[:200]}") from exc
+        found = first.get("service_request_id") or first.get("token")
+    except (ValueError, IndexError, AttributeError):
+        found = None
+    if found in (None, ""):
+        raise DeliveryError(f"Open311 answered without a service_request_id: {single_line(response.text, 200)}")
+    return single_line(found, 200)
 
 
 def _look_up(delivery: Delivery) -> str | None:
@@ -86,4 +101,9 @@ def _look_up(delivery: Delivery) -> str | None:
     except (requests.RequestException, ValueError) as exc:
         raise DeliveryError(f"Open311 lookup failed: {exc}") from exc
     tag = f"[{delivery.folio}]"
-    return next((str(r["service_request_id"]) for r in requests_found if tag in str(r.get("description", ""))), None)
+    found = (
+        r.get("service_request_id")
+        for r in (requests_found if isinstance(requests_found, list) else [])
+        if isinstance(r, dict) and tag in str(r.get("description", ""))
+    )
+    return next((single_line(f, 200) for f in found if f not in (None, "")), None)
