@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import secrets
+import string
 from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,7 +20,9 @@ from bot.db.tables import Operator, OperatorSession, as_utc, utcnow
 
 __all__ = [
     "ROLES",
+    "MIN_PASSWORD_LENGTH",
     "OperatorError",
+    "password_problem",
     "create_operator",
     "authenticate",
     "set_password",
@@ -27,7 +33,9 @@ __all__ = [
 ]
 
 ROLES = ("admin", "operator", "viewer")
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12
+COMMON_PASSWORDS = Path(__file__).parent / "data" / "common-passwords.txt.gz"  # sources and licences: data/README.md
+SERVICE_WORDS = frozenset({"ventanilla", "dashboard", "operador", "operadora", "operator", "municipio"})
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often, not on every request
 # argon2-cffi's defaults are RFC 9106's low-memory profile (argon2id, 64 MiB, t=3, p=4): above
 # OWASP ASVS 5.0's minimum, which Werkzeug's default scrypt parameters are not.
@@ -59,7 +67,7 @@ def create_operator(
         name=name or email.split("@")[0],
         role=role,
         departments=sorted(departments or []),
-        password_hash=hash_password(password),
+        password_hash=hash_password(password, email),
     )
     session.add(operator)
     session.flush()
@@ -74,16 +82,48 @@ def normalise_email(email: str) -> str:
     return email
 
 
-def hash_password(password: str) -> str:
-    """The argon2id hash of a password long enough to keep."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise OperatorError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+def hash_password(password: str, email: str = "") -> str:
+    """The argon2id hash of a password fit to keep (see password_problem)."""
+    problem = password_problem(password, email)
+    if problem:
+        raise OperatorError(problem)
     return _hasher.hash(password)
+
+
+def password_problem(password: str, email: str = "") -> str | None:
+    """Why a new password will not do, or None: too short, too repetitive, common or breached, or the account's name.
+
+    NIST SP 800-63B's checks without composition rules: at least 12 characters, not on the list of
+    common and breached passwords shipped in bot/data/ (read offline), neither as typed nor once the
+    digits and symbols around it are stripped (`Monterrey2024!`), and not the email's name or the
+    service's own.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"a password needs at least {MIN_PASSWORD_LENGTH} characters"
+    if len(set(password)) < 4:
+        return "a password needs more than a few different characters"
+    typed = password.strip().lower()
+    cores = {typed, typed.strip(string.digits + string.punctuation + " "), typed.replace(" ", "")} - {""}
+    if cores & common_passwords():
+        return (
+            "that password is on a list of common or breached passwords; choose another (a few words make a good one)"
+        )
+    name = email.strip().lower().partition("@")[0]
+    if cores & (SERVICE_WORDS | {name, name.replace(".", ""), name.replace(".", " ")}):
+        return "a password must not be the email's name or the service's"
+    return None
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The common and breached passwords, lowercased (about 40,000, read once per process when first needed)."""
+    with gzip.open(COMMON_PASSWORDS, "rt", encoding="utf-8") as lines:
+        return frozenset(line.rstrip("\n") for line in lines if line.strip())
 
 
 def set_password(session: Session, operator: Operator, password: str) -> None:
     """Change an operator's password and sign them out everywhere."""
-    operator.password_hash = hash_password(password)
+    operator.password_hash = hash_password(password, operator.email)
     session.add(operator)
     end_all_sessions(session, operator.id)
 
@@ -126,12 +166,15 @@ def session_operator(
     idle: timedelta,
     now: datetime | None = None,
     touch: bool = True,
+    lifetime: timedelta | None = None,
 ) -> Operator | None:
-    """The operator of a live session, touching it; None when it ended, idled out or the operator was disabled.
+    """The operator of a live session, touching it; None when it ended, idled out, outlived its lifetime or the
+    operator was disabled.
 
-    Read first; the rare write (a touch once a minute, an idle session ended) takes its own short
+    Read first; the rare write (a touch once a minute, an expired session ended) takes its own short
     write transaction, so signed-in page views do not queue behind SQLite's write lock. A request
     the page makes by itself (touch=False: live updates) does not count as the operator being there.
+    `lifetime` counts from the sign-in: past it the operator signs in again however active they were.
     """
     now = now or utcnow()
     with transaction(engine) as session:
@@ -140,14 +183,15 @@ def session_operator(
     if operator is None or not operator.active:
         return None
     idle_for = now - as_utc(row.last_seen_at)
-    if idle_for > idle or (touch and idle_for > TOUCH_EVERY):
+    expired = idle_for > idle or (lifetime is not None and now - as_utc(row.created_at) > lifetime)
+    if expired or (touch and idle_for > TOUCH_EVERY):
         with transaction(engine, immediate=True) as session:
             session.execute(
                 update(OperatorSession)
                 .where(OperatorSession.id == token, OperatorSession.ended_at.is_(None))
-                .values(**({"ended_at": now} if idle_for > idle else {"last_seen_at": now}))
+                .values(**({"ended_at": now} if expired else {"last_seen_at": now}))
             )
-    return operator if idle_for <= idle else None
+    return None if expired else operator
 
 
 def end_session(session: Session, token: str) -> None:

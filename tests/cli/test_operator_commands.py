@@ -43,7 +43,7 @@ def test_the_first_admin_is_added_with_a_password_asked_twice(tmp_path):
 def test_an_operator_needs_a_department_and_a_long_password(tmp_path):
     assert "needs at least one --department" in run(tmp_path, "add", "ana@x.mx", password="una clave bien larga").output
     short = run(tmp_path, "add", "ana@x.mx", "--department", "parques", password="corta")
-    assert short.exit_code == 1 and "at least 10 characters" in short.output
+    assert short.exit_code == 1 and "at least 12 characters" in short.output
     typo = run(tmp_path, "add", "ana@x.mx", "--department", "parqes", password="una clave bien larga")
     assert typo.exit_code == 2 and "no department parqes in flows.yaml" in typo.output
     assert stored(tmp_path) == []

@@ -30,7 +30,7 @@ def test_a_password_is_stored_as_argon2id_and_checked(app):
 @pytest.mark.parametrize(
     "email, password, role, problem",
     [
-        ("ana@x.mx", "short", "operator", "at least 10"),
+        ("ana@x.mx", "short", "operator", "at least 12"),
         ("not-an-email", PASSWORD, "operator", "email"),
         ("ana@x.mx", PASSWORD, "superuser", "role"),
     ],
