@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from limits.errors import StorageError
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from bot.dashboard.blueprint import bp
-from bot.dashboard.signin import SignedIn
+from bot.dashboard.signin import SignedIn, login_limiter
 from bot.db.database import transaction
 from bot.operators import authenticate, end_session, start_session
 from bot.services import services
-from bot.web.ratelimit import limiter
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +37,34 @@ def _account_key() -> str:
     return "account:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
+def account_tag(email: str) -> str:
+    """What the log says of a typed email: a keyed hash (the same account, the same tag), never the address."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    typed = (email or "").strip().lower().encode()
+    return hmac.new(key, b"sign-in log\0" + typed, hashlib.sha256).hexdigest()[:16]
+
+
+def fail_closed(view):
+    """Sign-in attempts are refused (503), not let through uncounted, while the limits' Redis cannot count them."""
+
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except StorageError as exc:
+            log.error("sign-in refused: the attempt limits cannot be counted (%s)", type(exc.storage_error).__name__)
+            flash(
+                "Signing in is unavailable for a moment (attempts cannot be counted). Try again in a minute.", "error"
+            )
+            return render_template("dashboard/login.html", form=LoginForm()), 503, {"Retry-After": "60"}
+
+    return guarded
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], error_message="Too many sign-in attempts; wait a minute.")
-@limiter.limit(
+@fail_closed
+@login_limiter.limit(_login_limit, methods=["POST"], error_message="Too many sign-in attempts; wait a minute.")
+@login_limiter.limit(
     _login_limit, methods=["POST"], key_func=_account_key, error_message="Too many sign-in attempts; wait a minute."
 )
 def login():
@@ -50,7 +78,7 @@ def login():
             operator = authenticate(db, form.email.data, form.password.data)
             token = start_session(db, operator) if operator else None
         if operator is None:
-            log.info("failed sign-in for %s from %s", form.email.data, request.remote_addr)
+            log.info("failed sign-in for account %s from %s", account_tag(form.email.data), request.remote_addr)
             flash("Wrong email or password.", "error")
             return render_template("dashboard/login.html", form=form), 401
         session.clear()  # a session fixed before sign-in carries nothing over

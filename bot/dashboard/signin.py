@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, jsonify, redirect, render_template, request, session, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -13,12 +15,22 @@ from bot.db.tables import Operator
 from bot.operators import session_operator
 from bot.services import services
 
-__all__ = ["SignedIn", "csrf", "login_manager", "init_signin", "PUBLIC_ENDPOINTS"]
+__all__ = ["SignedIn", "csrf", "login_manager", "login_limiter", "init_signin", "PUBLIC_ENDPOINTS"]
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
 PUBLIC_ENDPOINTS = {"dashboard.login", "dashboard.static"}  # all else under /dashboard needs a signed-in operator
 BACKGROUND_ENDPOINTS = {"dashboard.queue_json"}  # what a page asks for by itself: it does not keep a session alive
+# Sign-in attempts are counted in the same Redis as the web chat's limits (bot/web/ratelimit.py), but by a
+# limiter of their own that fails closed: while Redis cannot count, a guesser gets a 503, not unlimited tries
+# (auth.fail_closed). The residents' limits go on failing open, so the chat keeps answering.
+login_limiter = Limiter(
+    get_remote_address,
+    storage_uri="redis://",
+    storage_options={"wrap_exceptions": True},  # any storage failure is a limits.errors.StorageError
+    swallow_errors=False,
+    headers_enabled=True,
+)
 
 
 class SignedIn(UserMixin):
@@ -50,6 +62,7 @@ def init_signin(app: Flask) -> None:
     login_manager.login_view = "dashboard.login"
     login_manager.session_protection = None  # the server-side session is what is checked and revoked
     login_manager.init_app(app)
+    login_limiter.init_app(app)  # in the app's Redis: init_limiter set RATELIMIT_STORAGE_OPTIONS before this
     csrf.init_app(app)
     app.register_error_handler(CSRFError, _csrf_failed)
 
@@ -63,7 +76,11 @@ def _load(token: str) -> SignedIn | None:
     svc = services()
     by_itself = request.endpoint in BACKGROUND_ENDPOINTS  # polling is not the operator at the desk
     operator = session_operator(
-        svc.engine, token, timedelta(minutes=svc.config.session_idle_minutes), touch=not by_itself
+        svc.engine,
+        token,
+        timedelta(minutes=svc.config.session_idle_minutes),
+        touch=not by_itself,
+        lifetime=timedelta(hours=svc.config.session_lifetime_hours),
     )
     return SignedIn(operator, token) if operator else None
 
