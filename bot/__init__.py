@@ -13,8 +13,8 @@ from bot import dashboard
 from bot.channels import blueprints
 from bot.config import Config, ConfigError
 from bot.db.database import make_engine
+from bot.delivery.keys import checked_flow_store
 from bot.flows.loader import FlowsInvalidError
-from bot.flowstore import FlowStore
 from bot.jobs.connection import connect_redis, make_queue
 from bot.placestore import PlaceStore
 from bot.services import Services
@@ -48,7 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["ventanilla"] = Services(
         config=config,
         engine=engine,
-        flow_store=FlowStore(config.flows_path),
+        flow_store=checked_flow_store(config, app.instance_path),  # refuses unset or weak department keys
         redis=redis,
         queue=make_queue(redis),
         place_store=PlaceStore(engine, online=online),

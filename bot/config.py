@@ -180,8 +180,11 @@ class Config(BaseModel):
         "the city's box as `west,south,east,north` (degrees): the geocoder answers only inside it",
         "unset: anywhere in Mexico",
     )
-    demo_inbox: bool = setting(
-        False, "enables `POST /demo/inbox/<department>`", "`1` under `make run`, else off", env="VENTANILLA_DEMO_INBOX"
+    demo_mode: bool = setting(
+        False,
+        "a laptop demo, never production: department keys left unset are generated into `instance/demo-secrets/`"
+        " and `POST /demo/inbox/<department>` stands in for departments",
+        "`1` under `make run`, else off",
     )
 
     @field_validator("public_url", "whatsapp_graph_url")

@@ -13,6 +13,7 @@ from bot.cli.embedded_redis import embedded_redis
 from bot.db.database import create_tables
 from bot.services import services
 from tests.support.app import (
+    DEPARTMENT_KEYS,
     TEST_DATABASE_URL,
     Resident,
     app_settings,
@@ -20,6 +21,16 @@ from tests.support.app import (
 
 # Fixtures shared by several packages of tests live in tests/support/ and are registered here.
 pytest_plugins = ["tests.support.browser", "tests.support.departments", "tests.support.desks"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def department_keys():
+    """The tests' own department keys in the environment, as a deployment sets them (processes started
+    by tests inherit them); a test about missing or weak keys removes or replaces one itself."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in DEPARTMENT_KEYS.items():
+            patch.setenv(name, value)
+        yield DEPARTMENT_KEYS
 
 
 @pytest.fixture(autouse=True)

@@ -19,11 +19,17 @@ def main() -> None:
 
 
 @main.command()
-def run() -> None:
-    """Start web, worker and an embedded Redis (what `make run` does)."""
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address to listen on; 0.0.0.0 lets other machines in (the demo admin's password is printed).",
+)
+def run(host: str) -> None:
+    """Start web, worker and an embedded Redis in demo mode (what `make run` does)."""
     from bot.cli.devserver import run as run_all
 
-    sys.exit(run_all(Path.cwd()))
+    sys.exit(run_all(Path.cwd(), host=host))
 
 
 @main.group()

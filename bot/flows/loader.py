@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,6 +32,8 @@ DEFAULT_SLA = timedelta(days=7)
 CHOICE_LIST_LIMIT = 10  # longer option lists are matched by name, not listed in the prompt
 SKIPPABLE_KINDS = ("text", "choice", "rating", "number", "location", "photo", "media", "date")
 PREFILLED_KINDS = ("choice", "date", "location")  # what a first message may answer unless the step says prefill: false
+SECRET_FIELDS = ("secret", "status_secret")  # a department's keys: from one environment variable, never a default
+_ONE_VARIABLE = re.compile(r"\s*\$\{(\w+)\}\s*")
 
 
 class FlowError:
@@ -252,10 +255,32 @@ class _Builder:
     def department(self, key, value) -> Department:
         value = _as_mapping(value)
         delivery = dict(self.mapping(value, "delivery"))
+        secret_variables = {}
         for field, raw in delivery.items():
-            if isinstance(raw, str):
+            if isinstance(raw, str) and field in SECRET_FIELDS:
+                secret_variables[field] = self.secret_variable(raw, f"department '{key}', {field}", key, field)
+                delivery[field] = interpolate(str(raw), self.environ)[0]
+            elif isinstance(raw, str):
                 delivery[field] = self.from_environment(raw, f"department '{key}', {field}")
-        return Department(str(key), str(value.get("name", key)), delivery, parse_duration(value.get("sla")))
+        sla = parse_duration(value.get("sla"))
+        return Department(str(key), str(value.get("name", key)), delivery, sla, secret_variables)
+
+    def secret_variable(self, raw, what: str, key, field: str) -> str:
+        """The variable a secret is read from: exactly `${VAR}`, so no secret ships in the file.
+
+        An unset variable is no error here (the engine, `flows check` and `chat` need no keys);
+        the app refuses to start without it (bot/delivery/keys.py).
+        """
+        match = _ONE_VARIABLE.fullmatch(str(raw))
+        if match is None:
+            suggested = f"{str(key).upper()}_{'STATUS_SECRET' if field == 'status_secret' else 'WEBHOOK_SECRET'}"
+            self.error(
+                raw,
+                f"{what}: a secret comes from one environment variable, without a default or text around it"
+                f" (write ${{{suggested}}} and set that variable)",
+            )
+            return ""
+        return match.group(1)
 
     def menu(self, section: Mapping, flows: dict[str, Flow]) -> Menu:
         offered = _strings(section.get("flows"))

@@ -156,6 +156,8 @@ class Department:
     name: str
     delivery: dict
     sla: timedelta | None = None  # how long its tickets may stay open, unless their flow sets its own
+    # The environment variable each of delivery's secrets (`secret`, `status_secret`) is read from.
+    secret_variables: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

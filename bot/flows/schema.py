@@ -194,6 +194,9 @@ else:
     )
 
 
+SECRET_PATTERN = r"^\s*\$\{\w+\}\s*$"  # a secret is one ${VAR}: nothing of it is written in the file
+
+
 class Delivery(Section):
     """How the department receives tickets. Values may use ${VAR} or ${VAR:-default} from the environment."""
 
@@ -209,8 +212,16 @@ class Delivery(Section):
         "Where the webhook POSTs.", examples=["${OBRAS_PUBLICAS_WEBHOOK_URL}", "https://obras.example.mx/ventanilla"]
     )
     secret: str = omittable(
-        "Shared secret for the X-Ventanilla-Signature HMAC. Keep it in the environment: ${VAR}.",
+        "webhook: the key we sign the tickets we send with (X-Ventanilla-Signature-V1). Only from the environment:"
+        " exactly ${VAR}, no default; at least 32 bytes (openssl rand -hex 32).",
         examples=["${OBRAS_PUBLICAS_WEBHOOK_SECRET}"],
+        json_schema_extra={"pattern": SECRET_PATTERN},
+    )
+    status_secret: str = omittable(
+        "The key the department signs its status updates to /api/v1/tickets/<folio>/status with, different from"
+        " `secret`. Only from the environment: exactly ${VAR}, no default; at least 32 bytes (openssl rand -hex 32).",
+        examples=["${OBRAS_PUBLICAS_STATUS_SECRET}"],
+        json_schema_extra={"pattern": SECRET_PATTERN},
     )
     endpoint: str = omittable(
         "open311: the GeoReport v2 base URL (requests.json is POSTed under it).",

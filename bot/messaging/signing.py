@@ -64,16 +64,18 @@ def request_problem(
 ) -> str | None:
     """Why a v1-signed request is not to be trusted, or None when it is.
 
-    The answers are "unsigned" (a header missing or malformed, or no secret to check with), "skew"
-    (the timestamp is more than MAX_SKEW_SECONDS from now) and "signature" (it does not match).
-    The signature is compared in constant time.
+    The answers are "unsigned" (a header missing or malformed), "skew" (the timestamp is more than
+    MAX_SKEW_SECONDS from now) and "signature" (it does not match, or there is no secret to check with),
+    in that order, so the first two say nothing about the secret. Compared in constant time.
     """
     timestamp, signature = timestamp.strip(), signature.strip()
     match = _V1_VALUE.fullmatch(signature)
-    if not secret or not _TIMESTAMP.fullmatch(timestamp) or match is None:
+    if not _TIMESTAMP.fullmatch(timestamp) or match is None:
         return "unsigned"
     if abs(now - int(timestamp)) > MAX_SKEW_SECONDS:
         return "skew"
+    if not secret:
+        return "signature"
     expected = sign_request(secret, timestamp, method, path, body)
     if not hmac.compare_digest(expected.encode(), (V1 + match.group(1).lower()).encode()):
         return "signature"

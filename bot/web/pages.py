@@ -9,9 +9,8 @@ from flask import Blueprint, abort, jsonify, render_template_string, request, se
 
 from bot.channels.errors import PayloadError
 from bot.channels.payloads import load_json
-from bot.delivery.webhook import SIGNATURE_HEADER
 from bot.messaging.media import media_link, media_path, shown_inline, verify_media_link
-from bot.messaging.signing import is_signed
+from bot.messaging.signing import SIGNATURE_V1_HEADER, TIMESTAMP_HEADER, request_problem
 from bot.services import services
 
 __all__ = ["bp"]
@@ -45,7 +44,7 @@ def index():
         whatsapp=url_for("web.index", _external=True).rstrip("/") + "/webhooks/whatsapp",
         webchat=url_for("web.index", _external=True) + "webchat/",
         health=url_for("web.health", _external=True),
-        demo=url_for("web.demo_inbox", department="<department>", _external=True) if svc.config.demo_inbox else "",
+        demo=url_for("web.demo_inbox", department="<department>", _external=True) if svc.config.demo_mode else "",
         flows=list(svc.flows.flows),
         version=svc.flows.version,
     )
@@ -99,12 +98,16 @@ def media_url(name: str) -> str:
 
 @bp.post("/demo/inbox/<department>")
 def demo_inbox(department: str):
-    """Stand in for a department's system on a laptop: verify the signature and log the ticket."""
+    """Stand in for a department's system in demo mode only: check the v1 signature as a department
+    should (README), and log the ticket."""
     svc = services()
-    if not svc.config.demo_inbox or department not in svc.flows.departments:
+    if not svc.config.demo_mode or department not in svc.flows.departments:
         abort(404)
     secret = svc.flows.departments[department].delivery.get("secret", "")
-    if not is_signed(secret, request.get_data(), request.headers.get(SIGNATURE_HEADER, "")):
+    headers = request.headers
+    timestamp, signature = headers.get(TIMESTAMP_HEADER, ""), headers.get(SIGNATURE_V1_HEADER, "")
+    path = request.script_root + request.path
+    if request_problem(secret, timestamp, signature, "POST", path, request.get_data(), time.time()) is not None:
         abort(403, "invalid signature")
     try:
         ticket = load_json(request.get_data())

@@ -25,6 +25,7 @@ import json
 import os
 import re
 import string
+import time
 import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -53,9 +54,11 @@ from bot.db.tables import (
     TicketEvent,
 )
 from bot.delivery.webhook import SIGNATURE_HEADER, sign
+from bot.messaging.signing import SIGNATURE_V1_HEADER, TIMESTAMP_HEADER, sign_request
 from bot.tickets.lifecycle import FINAL_STATUSES, STATUSES
 from tests.support.app import (
     ACCOUNT_SID,
+    DEPARTMENT_KEYS,
     PUBLIC_URL,
     WEBHOOK_PATH,
     app_settings,
@@ -82,7 +85,11 @@ from tests.support.whatsapp import text_payload
 
 APP_SECRET = "garbage-meta-app-secret"
 VERIFY_TOKEN = "garbage-verify-token"
-DEPARTMENT_SECRET = "dev-secret-change-me"  # flows.yaml's shipped default for both departments
+STATUS_SECRET = DEPARTMENT_KEYS["OBRAS_PUBLICAS_STATUS_SECRET"]  # the filed potholes are Obras Públicas'
+TICKET_KEYS = {  # what the demo inbox checks: the key that signs the tickets we send
+    "obras_publicas": DEPARTMENT_KEYS["OBRAS_PUBLICAS_WEBHOOK_SECRET"],
+    "servicios_publicos": DEPARTMENT_KEYS["SERVICIOS_PUBLICOS_WEBHOOK_SECRET"],
+}
 STATUS_PATH = "/webhooks/twilio/status"
 META_PATH = "/webhooks/whatsapp"
 MAX_BODY = 1024 * 1024
@@ -134,7 +141,7 @@ def app(tmp_path, redis_url):
             whatsapp_token="EAAgarbage",
             whatsapp_phone_number_id="112233445566778",
             whatsapp_graph_url="https://graph.example.test/v21.0",
-            demo_inbox=True,
+            demo_mode=True,
         )
     )
     app.config["PROPAGATE_EXCEPTIONS"] = (
@@ -1204,10 +1211,18 @@ def status_update(draw):
     return draw(mutated(fields)) if draw(st.booleans()) else fields
 
 
-def api_post(client, folio: str, body: bytes, signature: str | None, content_type: str = "application/json"):
+def v1_headers(key: str, path: str, body: bytes, timestamp: float | None = None) -> dict:
+    stamp = str(int(time.time() if timestamp is None else timestamp))
+    return {TIMESTAMP_HEADER: stamp, SIGNATURE_V1_HEADER: sign_request(key, stamp, "POST", path, body)}
+
+
+def api_path(folio: str) -> str:
+    return f"/api/v1/tickets/{folio}/status"
+
+
+def api_post(client, folio: str, body: bytes, signing: dict | None, content_type: str = "application/json"):
     headers = {"Content-Type": content_type} if content_type else {}
-    if signature is not None:
-        headers[SIGNATURE_HEADER] = signature
+    headers.update(signing or {})
     return raw_post(client, f"/api/v1/tickets/{quote(folio, safe='')}/status", body, "", headers)
 
 
@@ -1216,12 +1231,15 @@ def api_post(client, folio: str, body: bytes, signature: str | None, content_typ
 def test_signed_garbage_to_the_status_api_is_never_a_5xx(app, client, data):
     folio = open_folio(app, client)
     sent_folio = data.draw(st.sampled_from([folio, folio, folio.lower(), folio.swapcase()]), label="folio")
-    body = data.draw(json_bytes(data.draw(status_update(), label="update")), label="body")
+    update = data.draw(status_update(), label="update")
+    if isinstance(update, dict) and data.draw(st.booleans(), label="names its folio"):
+        update = {"folio": data.draw(st.sampled_from([folio, sent_folio, folio.lower()])), **update}
+    body = data.draw(json_bytes(update), label="body")
     content_type = data.draw(st.sampled_from(CONTENT_TYPES), label="content type")
     ticket, events = ticket_row(app, folio)
     before = counts(app)
 
-    response = api_post(client, sent_folio, body, sign(DEPARTMENT_SECRET, body), content_type)
+    response = api_post(client, sent_folio, body, v1_headers(STATUS_SECRET, api_path(sent_folio), body), content_type)
 
     assert_status(response, {"2xx", 409} | SIGNED_OK, "signed garbage to the status API")
     after_ticket, after_events = ticket_row(app, folio)
@@ -1254,27 +1272,35 @@ def test_unsigned_or_badly_signed_status_updates_are_403_and_change_nothing(app,
         ),
         label="body",
     )
-    good = sign(DEPARTMENT_SECRET, body)
-    signature = data.draw(
+    path = api_path(sent_folio)
+    good = v1_headers(STATUS_SECRET, path, body)
+    flipped = good[SIGNATURE_V1_HEADER][:-1] + ("0" if good[SIGNATURE_V1_HEADER][-1] != "0" else "1")
+    printable = hostile_text(80).filter(lambda s: s.isascii() and "\n" not in s and "\r" not in s)
+    signing = data.draw(
         st.one_of(
             st.none(),
-            st.just(""),
-            st.just(sign("otro", body)),
-            st.just(sign(DEPARTMENT_SECRET, body + b" ")),
-            st.just(good[:-1] + ("0" if good[-1] != "0" else "1")),
-            st.just(good.removeprefix("sha256=")),
-            st.just("sha1=" + good[7:]),
-            hostile_text(80).filter(lambda s: s.isascii() and "\n" not in s and "\r" not in s),
+            st.just({SIGNATURE_V1_HEADER: good[SIGNATURE_V1_HEADER]}),  # no timestamp
+            st.just({TIMESTAMP_HEADER: good[TIMESTAMP_HEADER]}),  # no signature
+            st.just(v1_headers("otro" * 10, path, body)),
+            st.just(v1_headers(TICKET_KEYS["obras_publicas"], path, body)),  # the key that signs our tickets
+            st.just(v1_headers(STATUS_SECRET, path, body + b" ")),
+            st.just(v1_headers(STATUS_SECRET, api_path("2611-OTRO00"), body)),  # signed for another folio's URL
+            st.just(v1_headers(STATUS_SECRET, path, body, time.time() - 3600)),  # an hour old
+            st.just({**good, SIGNATURE_V1_HEADER: flipped}),
+            st.just({**good, SIGNATURE_V1_HEADER: good[SIGNATURE_V1_HEADER].removeprefix("v1=")}),
+            st.just({SIGNATURE_HEADER: sign(STATUS_SECRET, body)}),  # the old body-only scheme
+            st.just({SIGNATURE_HEADER: sign("dev-secret-change-me", body)}),  # the old shipped default
+            st.builds(lambda t, s: {TIMESTAMP_HEADER: t, SIGNATURE_V1_HEADER: s}, printable, printable),
         ),
         label="signature",
     )
-    assume(signature != good)
+    assume(signing != good)
     ticket, events = ticket_row(app, folio)
     before = counts(app)
 
-    response = api_post(client, sent_folio, body, signature)
+    response = api_post(client, sent_folio, body, signing)
 
-    assert_status(response, {403, 413}, f"status update for {sent_folio!r} signed {signature!r:.80}")
+    assert_status(response, {403, 413}, f"status update for {sent_folio!r} signed {signing!r:.160}")
     assert ticket_row(app, folio) == (ticket, events)
     assert_unchanged(app, before, "a refused status update")
 
@@ -1293,14 +1319,24 @@ def test_the_demo_inbox_answers_any_signed_body_without_a_5xx(app, client, data)
         label="body",
     )
     signed = data.draw(st.booleans(), label="signed")
-    signature = (
-        sign(DEPARTMENT_SECRET, body)
+    path = f"/demo/inbox/{department}"
+    signing = (
+        v1_headers(TICKET_KEYS[department], path, body)
         if signed
-        else data.draw(st.sampled_from(["", "sha256=" + "0" * 64, sign("otro", body)]))
+        else data.draw(
+            st.sampled_from(
+                [
+                    {},
+                    {SIGNATURE_HEADER: sign(TICKET_KEYS[department], body)},  # only the old header
+                    v1_headers("otro" * 10, path, body),
+                    v1_headers(TICKET_KEYS[department], path, body, time.time() - 3600),
+                ]
+            )
+        )
     )
     before = counts(app)
 
-    response = raw_post(client, f"/demo/inbox/{department}", body, "application/json", {SIGNATURE_HEADER: signature})
+    response = raw_post(client, path, body, "application/json", signing)
 
     assert_status(response, {"2xx"} | SIGNED_OK if signed else {403, 413}, "the demo inbox")
     assert_unchanged(app, before, "the demo inbox")

@@ -8,6 +8,7 @@ import re
 import shutil
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import urllib.parse
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.app import AUTH_TOKEN, ROOT, database_url, query
+from tests.support.app import AUTH_TOKEN, DEPARTMENT_KEYS, ROOT, database_url, query
 from tests.support.processes import (
     POTHOLE,
     free_port,
@@ -94,7 +95,8 @@ def test_make_run_serves_delivers_and_stops_on_ctrl_c(tmp_path):
     for name in ("Procfile", "flows.yaml", "parks.csv", "wsgi.py", "worker.py"):
         shutil.copy(ROOT / name, tmp_path / name)
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "PUBLIC_URL")}
+    unset = ("REDIS_URL", "DATABASE_URL", "PUBLIC_URL", *DEPARTMENT_KEYS)  # demo mode makes the department keys
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(PORT=str(port), TWILIO_AUTH_TOKEN=AUTH_TOKEN, PYTHONUNBUFFERED="1")
     env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
     log_path = tmp_path / "run.log"
@@ -124,7 +126,12 @@ def test_make_run_serves_delivers_and_stops_on_ctrl_c(tmp_path):
                 return db.execute("SELECT status FROM ticket").fetchone() == ("delivered",)
 
         wait_until(delivered, timeout=60)
-        assert "demo inbox obras_publicas received ticket" in log_path.read_text()
+        assert "demo inbox obras_publicas received ticket" in log_path.read_text()  # the web and worker agree
+        keys = tmp_path / "instance" / "demo-secrets"
+        assert sorted(p.name for p in keys.iterdir()) == sorted(DEPARTMENT_KEYS)
+        assert {stat.S_IMODE(p.stat().st_mode) for p in keys.iterdir()} == {0o600}
+        assert stat.S_IMODE((tmp_path / "instance" / "demo-operator-password").stat().st_mode) == 0o600
+        assert listening_on(port) == {"127.0.0.1"}  # not every interface: the demo admin's password is printed
         email, password = re.search(r"demo login: (\S+) / (\S+)\)", log_path.read_text()).groups()
         assert "Bache en" in sign_in(base, email, password)  # the demo operator sees the ticket in the queue
     finally:
@@ -206,3 +213,47 @@ def test_make_run_refuses_a_bad_setting_in_one_line_before_starting_anything(tmp
     err = capsys.readouterr().err
     assert err.startswith("refusing to start, a setting is wrong: MEDIA_MAX_BYTES='diez megas'")
     assert "Traceback" not in err and not (tmp_path / "instance").exists()  # no database, no Redis started
+
+
+def listening_on(port: int) -> set[str]:
+    """The IPv4 addresses a TCP port is listened on (from /proc/net/tcp; 0.0.0.0 is every interface)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, port_hex = local.split(":")
+        if state == "0A" and int(port_hex, 16) == port:  # LISTEN
+            found.add(".".join(str(b) for b in reversed(bytes.fromhex(address))))
+    return found
+
+
+def test_the_dev_runner_listens_on_loopback_unless_told(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from bot.cli import devserver
+    from bot.cli.main import main
+
+    hosts = []
+    monkeypatch.setattr(devserver, "run", lambda root, host: hosts.append(host) or 0)
+    assert CliRunner().invoke(main, ["run"]).exit_code == 0
+    assert CliRunner().invoke(main, ["run", "--host", "0.0.0.0"]).exit_code == 0
+    assert hosts == ["127.0.0.1", "0.0.0.0"]
+    shipped = (ROOT / "Procfile").read_text()
+    assert "0.0.0.0" in shipped  # production hosts listen on every interface
+    assert "0.0.0.0" not in devserver.procfile_on(shipped, "127.0.0.1")
+    assert devserver.local_url("0.0.0.0", "5000") == "http://127.0.0.1:5000"
+
+
+def test_make_run_refuses_a_weak_department_key_it_was_given(tmp_path, monkeypatch, capsys):
+    from bot.cli.devserver import run
+
+    shutil.copy(ROOT / "flows.yaml", tmp_path / "flows.yaml")
+    shutil.copy(ROOT / "parks.csv", tmp_path / "parks.csv")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OBRAS_PUBLICAS_WEBHOOK_SECRET", "changeme")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    with pytest.raises(SystemExit) as stopped:
+        run(tmp_path)
+    assert stopped.value.code == 1
+    err = capsys.readouterr().err
+    assert "OBRAS_PUBLICAS_WEBHOOK_SECRET (department 'obras_publicas', secret) is a known example value" in err
+    assert not (tmp_path / "x.db").exists()  # refused before anything started

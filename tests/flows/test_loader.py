@@ -49,10 +49,46 @@ def test_department_values_come_from_the_environment():
 
 
 def test_unset_variable_without_default_is_an_error_with_its_line():
-    broken = SHIPPED.replace("${OBRAS_PUBLICAS_WEBHOOK_SECRET:-dev-secret-change-me}", "${OBRAS_SECRET}")
+    shipped_url = "${OBRAS_PUBLICAS_WEBHOOK_URL:-${DEMO_INBOX_URL:-http://127.0.0.1:5000/demo/inbox}/obras_publicas}"
+    broken = SHIPPED.replace(shipped_url, "${OBRAS_URL}")
     (error,) = errors_of(broken)
-    assert error.startswith(f"flows.yaml:{line_of(broken, '${OBRAS_SECRET}')}:")
-    assert "OBRAS_SECRET is not set" in error
+    assert error.startswith(f"flows.yaml:{line_of(broken, '${OBRAS_URL}')}:")
+    assert "OBRAS_URL is not set" in error
+
+
+def test_a_department_secret_is_one_variable_read_as_is_and_an_unset_one_is_left_to_the_app():
+    flows = load_flows_text(SHIPPED, environ={"OBRAS_PUBLICAS_STATUS_SECRET": "s" * 40})
+    obras = flows.departments["obras_publicas"]
+    assert obras.secret_variables == {
+        "secret": "OBRAS_PUBLICAS_WEBHOOK_SECRET",
+        "status_secret": "OBRAS_PUBLICAS_STATUS_SECRET",
+    }
+    assert obras.delivery["status_secret"] == "s" * 40
+    assert obras.delivery["secret"] == ""  # unset: the engine, `flows check` and `chat` need no keys; the app refuses
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "${OBRAS_PUBLICAS_WEBHOOK_SECRET:-dev-secret-change-me}",  # the default issue 12 found shipped
+        "dev-secret-change-me",
+        "${OBRAS_PUBLICAS_WEBHOOK_SECRET:-0123456789abcdef0123456789abcdef0123456789}",
+        "prefix-${OBRAS_PUBLICAS_WEBHOOK_SECRET}",
+    ],
+)
+def test_a_secret_written_in_the_file_or_with_a_default_is_an_error_with_its_line(written):
+    broken = SHIPPED.replace("secret: ${OBRAS_PUBLICAS_WEBHOOK_SECRET}", f"secret: {written}")
+    (error,) = errors_of(broken, {"OBRAS_PUBLICAS_WEBHOOK_SECRET": "x" * 64})
+    assert error.startswith(f"flows.yaml:{line_of(broken, written)}:")
+    assert "department 'obras_publicas', secret: a secret comes from one environment variable" in error
+    assert "${OBRAS_PUBLICAS_WEBHOOK_SECRET}" in error
+
+
+def test_the_shipped_file_holds_no_secret():
+    for department in ("OBRAS_PUBLICAS", "SERVICIOS_PUBLICOS"):
+        assert f"      secret: ${{{department}_WEBHOOK_SECRET}}\n" in SHIPPED
+        assert f"      status_secret: ${{{department}_STATUS_SECRET}}\n" in SHIPPED
+    assert "change-me" not in SHIPPED
 
 
 @pytest.mark.parametrize(

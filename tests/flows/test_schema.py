@@ -54,7 +54,7 @@ MINIMAL = textwrap.dedent(
     departments:
       obras:
         name: Obras Públicas
-        delivery: {kind: webhook, url: "${OBRAS_URL:-http://127.0.0.1:5000/demo/inbox/obras}", secret: "${OBRAS_SECRET:-dev}"}
+        delivery: {kind: webhook, url: "${OBRAS_URL:-http://127.0.0.1:5000/demo/inbox/obras}", secret: "${OBRAS_SECRET}"}
     menu:
       prompt: "¿En qué te ayudo?"
       flows: [banqueta]

@@ -80,7 +80,7 @@ def test_missing_or_malformed_headers_are_unsigned(timestamp, signature):
     assert check(signature, timestamp=timestamp) == "unsigned"
 
 
-def test_no_secret_checks_nothing():
-    assert (
-        request_problem("", str(NOW), sign_request("", NOW, "POST", PATH, BODY), "POST", PATH, BODY, NOW) == "unsigned"
-    )
+def test_no_secret_checks_nothing_and_the_clock_is_checked_first():
+    unsigned = sign_request("", NOW, "POST", PATH, BODY)
+    assert request_problem("", str(NOW), unsigned, "POST", PATH, BODY, NOW) == "signature"
+    assert request_problem("", str(NOW - 3600), unsigned, "POST", PATH, BODY, NOW) == "skew"

@@ -25,6 +25,16 @@ ACCOUNT_SID = "AC00000000000000000000000000000000"
 PUBLIC_URL = "https://ventanilla.example.mx"
 
 
+# The shipped departments' keys as the tests' environment sets them (tests/conftest.py): a process
+# refuses to start without them. `secret` signs the tickets we send; `status_secret` their updates.
+DEPARTMENT_KEYS = {
+    "OBRAS_PUBLICAS_WEBHOOK_SECRET": "tests-obras-publicas-ticket-key-5d1c0b9e7a",
+    "OBRAS_PUBLICAS_STATUS_SECRET": "tests-obras-publicas-status-key-8f2e4a6c1d",
+    "SERVICIOS_PUBLICOS_WEBHOOK_SECRET": "tests-servicios-publicos-ticket-key-3b7d9f1a",
+    "SERVICIOS_PUBLICOS_STATUS_SECRET": "tests-servicios-publicos-status-key-6e0c2a8b",
+}
+
+
 WEBHOOK_PATH = "/webhooks/twilio"
 
 

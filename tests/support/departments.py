@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
+import urllib.parse
 
 import pytest
 import responses
@@ -12,10 +14,12 @@ from rq import SimpleWorker
 from bot import create_app
 from bot.db.database import create_tables
 from bot.delivery.webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
+from bot.messaging.signing import SIGNATURE_V1_HEADER, TIMESTAMP_HEADER, request_problem, sign_request
 from bot.services import services
 from tests.support.app import (
     ACCOUNT_SID,
     AUTH_TOKEN,
+    DEPARTMENT_KEYS,
     PUBLIC_URL,
     ROOT,
     database_url,
@@ -58,16 +62,27 @@ OBRAS_URL = "http://127.0.0.1:5000/demo/inbox/obras_publicas"
 SERVICIOS_URL = "http://127.0.0.1:5000/demo/inbox/servicios_publicos"
 
 
-SECRET = "dev-secret-change-me"
+SECRET = DEPARTMENT_KEYS["OBRAS_PUBLICAS_WEBHOOK_SECRET"]  # signs the tickets we send Obras Públicas
+STATUS_SECRET = DEPARTMENT_KEYS["OBRAS_PUBLICAS_STATUS_SECRET"]  # signs Obras Públicas' updates to us
+TICKET_KEYS = {
+    OBRAS_URL: SECRET,
+    SERVICIOS_URL: DEPARTMENT_KEYS["SERVICIOS_PUBLICOS_WEBHOOK_SECRET"],
+}
 
 
 def department_endpoint(no_network, url: str) -> list:
-    """Mock a department's webhook that checks the signature; return the list of bodies it got."""
+    """Mock a department's webhook that checks both signatures; return the list of bodies it got."""
     received = []
+    key = TICKET_KEYS.get(url, SECRET)
 
     def accept(request):
         body = request.body if isinstance(request.body, bytes) else request.body.encode()
-        if request.headers[SIGNATURE_HEADER] != sign(SECRET, body):
+        path = urllib.parse.urlsplit(request.url).path
+        headers = request.headers
+        v1 = request_problem(
+            key, headers[TIMESTAMP_HEADER], headers[SIGNATURE_V1_HEADER], "POST", path, body, time.time()
+        )
+        if v1 is not None or headers[SIGNATURE_HEADER] != sign(key, body):  # v1, and the old one for a transition
             return (401, {}, "bad signature")
         received.append((request.headers[IDEMPOTENCY_HEADER], json.loads(body)))
         return (201, {}, '{"ok": true}')
@@ -86,3 +101,14 @@ def session_of(app):
     from sqlmodel import Session
 
     return Session(app.extensions["ventanilla"].engine)
+
+
+def status_headers(folio: str, raw: bytes, key: str = STATUS_SECRET, timestamp: float | None = None, path=None) -> dict:
+    """The headers a department sends with a status update (README's recipe), for this folio's URL."""
+    stamp = str(int(time.time() if timestamp is None else timestamp))
+    path = path or f"/api/v1/tickets/{folio}/status"
+    return {
+        TIMESTAMP_HEADER: stamp,
+        SIGNATURE_V1_HEADER: sign_request(key, stamp, "POST", path, raw),
+        "Content-Type": "application/json",
+    }

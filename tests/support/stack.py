@@ -121,8 +121,8 @@ class Stack:
         flows = tmp / "flows.yaml"
         flows.write_text(
             flows.read_text().replace(
-                "      secret: ${OBRAS_PUBLICAS_WEBHOOK_SECRET:-dev-secret-change-me}",
-                f"      secret: ${{OBRAS_PUBLICAS_WEBHOOK_SECRET:-dev-secret-change-me}}\n      timeout: {timeout}",
+                "      secret: ${OBRAS_PUBLICAS_WEBHOOK_SECRET}\n",
+                f"      secret: ${{OBRAS_PUBLICAS_WEBHOOK_SECRET}}\n      timeout: {timeout}\n",
             )
         )
         self.processes: dict[str, subprocess.Popen] = {}

@@ -4,6 +4,7 @@ reports made twice are linked, a delivery that never succeeds ends in "delivery 
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 
 import responses
@@ -15,9 +16,10 @@ from bot.db.tables import Outbox, Ticket, TicketEvent
 from bot.delivery.webhook import SIGNATURE_HEADER, sign
 from bot.jobs.outbox import relay
 from bot.jobs.ticket_jobs import MAX_DELIVERY_ATTEMPTS
+from bot.messaging.signing import SIGNATURE_V1_HEADER, TIMESTAMP_HEADER
 from bot.tickets.lifecycle import change_status
 from tests.support.app import Resident, all_rows
-from tests.support.departments import OBRAS_URL, SECRET, department_endpoint
+from tests.support.departments import OBRAS_URL, SECRET, STATUS_SECRET, department_endpoint, status_headers
 from tests.support.twilio_api import twilio_api
 
 
@@ -29,12 +31,10 @@ def file_report(client, sender="whatsapp:+5218112345678", location_fixture="what
     return resident.says("sí")
 
 
-def post_status(client, folio: str, body: dict, secret: str = SECRET):
-    raw = json.dumps(body).encode()
+def post_status(client, folio: str, body: dict, secret: str = STATUS_SECRET, **signing):
+    raw = json.dumps({"folio": folio, **body}).encode()
     return client.post(
-        f"/api/v1/tickets/{folio}/status",
-        data=raw,
-        headers={SIGNATURE_HEADER: sign(secret, raw), "Content-Type": "application/json"},
+        f"/api/v1/tickets/{folio}/status", data=raw, headers=status_headers(folio, raw, secret, **signing)
     )
 
 
@@ -84,18 +84,84 @@ def test_the_status_api_refuses_bad_signatures_unknown_folios_and_bad_bodies(cli
     department_endpoint(no_network, OBRAS_URL)
     file_report(client)
     folio = the_ticket(db).folio
-    assert post_status(client, folio, {"status": "resolved"}, secret="otro").status_code == 403
+    assert post_status(client, folio, {"status": "resolved"}, secret="otro" * 10).status_code == 403
     assert post_status(client, "2611-NOPE00", {"status": "resolved"}).status_code == 403
     raw = b"{not json"
     assert (
-        client.post(
-            f"/api/v1/tickets/{folio}/status", data=raw, headers={SIGNATURE_HEADER: sign(SECRET, raw)}
-        ).status_code
-        == 400
+        client.post(f"/api/v1/tickets/{folio}/status", data=raw, headers=status_headers(folio, raw)).status_code == 400
     )
     assert post_status(client, folio, {"status": "fixed"}).status_code == 409
     assert post_status(client, folio, {"state": "resolved"}).status_code == 400
     assert the_ticket(db).status == "received"
+
+
+def filed_folio(client, db, no_network) -> str:
+    department_endpoint(no_network, OBRAS_URL)
+    file_report(client)
+    return the_ticket(db).folio
+
+
+def test_an_update_forged_with_the_old_public_default_is_refused(client, db, no_network):
+    """Issue 12: flows.yaml shipped `dev-secret-change-me`; a rejection signed with it, either way, changes nothing."""
+    folio = filed_folio(client, db, no_network)
+    update = {"folio": folio, "status": "rejected", "reason": "texto del atacante"}
+    raw = json.dumps(update).encode()
+    old_way = {SIGNATURE_HEADER: sign("dev-secret-change-me", raw), "Content-Type": "application/json"}
+    assert client.post(f"/api/v1/tickets/{folio}/status", data=raw, headers=old_way).status_code == 403
+    assert post_status(client, folio, update, secret="dev-secret-change-me").status_code == 403
+    assert the_ticket(db).status == "received"
+    assert not [e for e in all_rows(db, TicketEvent) if e.kind == "status_changed" and e.detail["to"] == "rejected"]
+
+
+def test_the_ticket_signing_key_does_not_sign_status_updates(client, db, no_network):
+    folio = filed_folio(client, db, no_network)
+    response = post_status(client, folio, {"status": "resolved"}, secret=SECRET)  # the key we sign tickets with
+    assert response.status_code == 403 and response.json == {"error": "invalid signature or unknown folio"}
+    assert post_status(client, folio, {"status": "resolved"}).status_code == 200  # its status_secret
+
+
+def test_an_old_or_replayed_update_is_refused(client, db, no_network):
+    folio = filed_folio(client, db, no_network)
+    stale = post_status(client, folio, {"status": "resolved"}, timestamp=time.time() - 6 * 60)
+    assert stale.status_code == 403 and "more than 5 minutes from our clock" in stale.json["error"]
+    early = post_status(client, folio, {"status": "resolved"}, timestamp=time.time() + 6 * 60)
+    assert early.status_code == 403
+    assert the_ticket(db).status == "received"
+    raw = json.dumps({"folio": folio, "status": "acknowledged"}).encode()
+    headers = status_headers(folio, raw)
+    assert client.post(f"/api/v1/tickets/{folio}/status", data=raw, headers=headers).status_code == 200
+    assert post_status(client, folio, {"status": "in_progress"}).status_code == 200
+    replayed = client.post(f"/api/v1/tickets/{folio}/status", data=raw, headers=headers)  # within the 5 minutes
+    assert replayed.status_code == 409 and "already applied" in replayed.json["error"]
+    assert the_ticket(db).status == "in_progress"
+
+
+def test_an_unsigned_update_is_told_how_to_sign(client, db, no_network):
+    folio = filed_folio(client, db, no_network)
+    response = client.post(f"/api/v1/tickets/{folio}/status", json={"folio": folio, "status": "resolved"})
+    assert response.status_code == 403
+    assert TIMESTAMP_HEADER in response.json["error"] and SIGNATURE_V1_HEADER in response.json["error"]
+
+
+def test_an_update_for_one_folio_does_not_move_another(client, db, no_network):
+    department_endpoint(no_network, OBRAS_URL)
+    file_report(client, sender="whatsapp:+5218110000001")
+    far = Resident(client, From="whatsapp:+5218110000002")
+    far.says("bache")
+    far.send("whatsapp_location", Latitude="25.6700", Longitude="-100.4100")  # not a duplicate of the first
+    far.says("omitir")
+    far.says("sí")
+    first, second = (t.folio for t in all_rows(db, Ticket))
+    raw = json.dumps({"folio": first, "status": "resolved"}).encode()
+    signed_for_first = status_headers(first, raw)
+    moved = client.post(f"/api/v1/tickets/{second}/status", data=raw, headers=signed_for_first)
+    assert moved.status_code == 403  # the URL's path is signed
+    relabelled = client.post(f"/api/v1/tickets/{second}/status", data=raw, headers=status_headers(second, raw))
+    assert relabelled.status_code == 400 and second in relabelled.json["error"]  # the body names another folio
+    no_folio = json.dumps({"status": "resolved"}).encode()
+    missing = client.post(f"/api/v1/tickets/{second}/status", data=no_folio, headers=status_headers(second, no_folio))
+    assert missing.status_code == 400 and "'folio' is required" in missing.json["error"]
+    assert [t.status for t in all_rows(db, Ticket)] == ["received", "received"]
 
 
 def test_a_report_near_an_open_one_is_linked_and_its_resident_told_too(client, run_worker, db, no_network):
