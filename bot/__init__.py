@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         config = config.replace(**test_config)
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=1024 * 1024)
+    app.config["TRUSTED_HOSTS"] = [host.strip() for host in config.trusted_hosts.split(",") if host.strip()] or None
     if config.trusted_proxies:  # behind a balancer: the client's address (login limits) and scheme come from it
         n = config.trusted_proxies
         # Flask documents wrapping wsgi_app like this; mypy sees only a method being replaced.

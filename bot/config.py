@@ -111,6 +111,12 @@ class Config(BaseModel):
         " address (login limits) and URL",
         ge=0,
     )
+    trusted_hosts: str = setting(
+        "",
+        "the host names this service answers to, comma-separated (`ventanilla.example.gob.mx,.example.gob.mx`:"
+        " a leading dot allows subdomains); a request naming another `Host` gets 400",
+        "unset: any host",
+    )
     webchat_message_limit: str = setting(
         "30 per minute", "messages (and photos) one web chat conversation may send; photos count per address"
     )

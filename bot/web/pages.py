@@ -40,14 +40,20 @@ def index():
     svc = services()
     return render_template_string(
         INDEX,
-        twilio=url_for("twilio.webhook", _external=True),
-        whatsapp=url_for("web.index", _external=True).rstrip("/") + "/webhooks/whatsapp",
-        webchat=url_for("web.index", _external=True) + "webchat/",
-        health=url_for("web.health", _external=True),
-        demo=url_for("web.demo_inbox", department="<department>", _external=True) if svc.config.demo_mode else "",
+        twilio=_public_url("twilio.webhook"),
+        whatsapp=_public_url("web.index").rstrip("/") + "/webhooks/whatsapp",
+        webchat=_public_url("web.index") + "webchat/",
+        health=_public_url("web.health"),
+        demo=_public_url("web.demo_inbox", department="<department>") if svc.config.demo_mode else "",
         flows=list(svc.flows.flows),
         version=svc.flows.version,
     )
+
+
+def _public_url(endpoint: str, **values) -> str:
+    """An absolute URL of ours: under PUBLIC_URL when it is set, never from the request's Host header."""
+    public_url = services().config.public_url
+    return public_url + url_for(endpoint, **values) if public_url else url_for(endpoint, _external=True, **values)
 
 
 @bp.get("/healthz")
