@@ -17,9 +17,11 @@ def load_json(body: bytes):
     """Parse a JSON body; PayloadError for bad UTF-8, bad JSON, absurd nesting or lone surrogates."""
     try:
         data = json.loads(body)
+        # Walked inside the try: a few hundred nested lists parse, then overflow the stack a request runs on.
+        unstorable = has_surrogates(data)
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise PayloadError(f"not valid JSON: {type(exc).__name__}") from None
-    if has_surrogates(data):
+    if unstorable:
         raise PayloadError("the JSON holds text no database stores (NUL or lone surrogates)")
     return data
 
