@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import subprocess
+import textwrap
+import time
+from pathlib import Path
 
 import pytest
 
@@ -84,3 +89,52 @@ def test_no_secret_checks_nothing_and_the_clock_is_checked_first():
     unsigned = sign_request("", NOW, "POST", PATH, BODY)
     assert request_problem("", str(NOW), unsigned, "POST", PATH, BODY, NOW) == "signature"
     assert request_problem("", str(NOW - 3600), unsigned, "POST", PATH, BODY, NOW) == "skew"
+
+
+def readme_block(language: str, after: str) -> str:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    start = readme.index(f"```{language}\n", readme.index(after)) + len(language) + 4
+    return textwrap.dedent(readme[start : readme.index("```", start)])
+
+
+def test_the_readmes_shell_recipe_signs_as_we_check(tmp_path):
+    recipe = readme_block("sh", "from a shell (curl and openssl)")
+    signing = recipe[: recipe.index("curl ")]  # everything but the request itself
+    script = signing + 'printf "%s\\n%s\\n%s" "$T" "$SIG" "$BODY"\n'
+    done = subprocess.run(
+        ["bash", "-c", script],
+        env={"STATUS_SECRET": KEY, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    timestamp, signature, body = done.stdout.split("\n", 2)
+    path = "/api/v1/tickets/2611-7K3M9Q/status"
+    assert request_problem(KEY, timestamp, "v1=" + signature, "POST", path, body.encode(), int(timestamp)) is None
+
+
+def test_the_readmes_python_recipe_signs_as_we_check(monkeypatch):
+    recipe = readme_block("python", "The body's `folio` is required")
+    sent = []
+    monkeypatch.setattr("requests.post", lambda url, data, headers, timeout: sent.append((url, data, headers)))
+    monkeypatch.setenv("STATUS_SECRET", KEY)
+    exec(recipe, {})
+    ((url, body, headers),) = sent
+    path = url.removeprefix("https://ventanilla.example.gob.mx")
+    timestamp, signature = headers["X-Ventanilla-Timestamp"], headers["X-Ventanilla-Signature-V1"]
+    assert request_problem(KEY, timestamp, signature, "POST", path, body, time.time()) is None
+    assert json.loads(body)["folio"] == "2611-7K3M9Q"
+
+
+def test_the_readmes_check_for_departments_accepts_what_our_webhook_sends():
+    recipe = readme_block("python", "header will be dropped in a later release")
+    namespace: dict = {}
+    exec(recipe[: recipe.index("assert ")], namespace)
+    from bot.delivery.webhook import signed_headers
+
+    body = b'{"folio":"2611-7K3M9Q"}'
+    headers = signed_headers(KEY, "https://obras.example.mx/ventanilla?x=1", body, time.time())
+    assert namespace["ventanilla_signed"](KEY, "POST", "/ventanilla", body, headers)
+    assert not namespace["ventanilla_signed"](KEY, "POST", "/ventanilla", body + b" ", headers)
+    stale = signed_headers(KEY, "https://obras.example.mx/ventanilla", body, time.time() - 600)
+    assert not namespace["ventanilla_signed"](KEY, "POST", "/ventanilla", body, stale)
