@@ -42,7 +42,7 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.webhook import free_port, gunicorn  # noqa: E402
+from bench.webhook import department_keys, free_port, gunicorn  # noqa: E402
 from bot.cli.embedded_redis import embedded_redis  # noqa: E402
 from bot.tickets.search import search_text_of  # noqa: E402
 
@@ -507,6 +507,7 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanups on SIGTERM too
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ventanilla-bench-queue-")))
+        os.environ.update(department_keys(tmp))  # the servers started below refuse to start without them
         return run(args, tmp, stack)
 
 

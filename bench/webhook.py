@@ -253,6 +253,14 @@ def run_load(spec: LoadSpec) -> LoadResult:
 # ---------------------------------------------------------------- processes: redis, gunicorn
 
 
+def department_keys(tmp: Path) -> dict[str, str]:
+    """Random department keys for this run, kept under tmp: the app refuses to start without them."""
+    from bot.delivery.keys import demo_keys
+    from bot.flows.loader import load_flows
+
+    return demo_keys(load_flows(ROOT / "flows.yaml", {}), tmp, {})
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -469,6 +477,7 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanups on SIGTERM too
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ventanilla-bench-")))
+        os.environ.update(department_keys(tmp))  # for the app profiled here and the servers started below
         if args.profile:
             profile(args, tmp)
             return 0

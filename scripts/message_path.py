@@ -12,7 +12,9 @@ import hashlib
 import hmac
 import importlib
 import json
+import os
 import re
+import secrets
 import sys
 import tempfile
 import threading
@@ -90,6 +92,8 @@ def main() -> None:
     embedded = _first("bot.cli.embedded_redis", "bot.embedded_redis").embedded_redis
     create_tables = _first("bot.db.database", "bot.db").create_tables
     tmp = Path(tempfile.mkdtemp())
+    for name in re.findall(r"secret: \$\{(\w+)", (ROOT / "flows.yaml").read_text()):  # department keys
+        os.environ.setdefault(name, secrets.token_hex(32))  # (the app refuses to start without them)
     with (
         embedded(tmp / "redis.rdb", save=False) as redis_url,
         responses.RequestsMock(assert_all_requests_are_fired=False) as mock,
