@@ -1,4 +1,4 @@
-"""The web chat: a widget for the city's own site, its JSON API, and later messages over SSE.
+"""The web chat: a widget for the city's own site, its JSON API, and later messages by long polling.
 
 Sessions are anonymous. POST /webchat/api/session hands out a token signed with the
 secret key that names a new session id (the contact's address, kind "webchat"); the
@@ -7,7 +7,10 @@ ends after `expire_after` (2 hours by default) without messages.
 
 Replies come back inline, in the JSON answer. Later messages (operator replies,
 notices) go through send(): published on Redis channel webchat:<session id>, kept a
-while in a short backlog, and streamed to the widget as server-sent events.
+while in a short backlog, and fetched by the widget's polls (GET /webchat/api/updates,
+the token in an Authorization header, never in a URL). A poll waits at most
+WEBCHAT_POLL_SECONDS, and only a few wait at once (webchat_polls): the webhooks always
+keep most of a process's threads.
 
 Every API answer allows any origin (CORS, no cookies): a city's site on its own
 domain embeds the widget with one script tag, and the token is the only credential.
@@ -41,8 +44,9 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from bot.channels.errors import PayloadError
 from bot.channels.payloads import has_surrogates, load_json
 from bot.channels.provider import Capabilities
-from bot.channels.webchat_backlog import HEARTBEAT_SECONDS, STREAM_SECONDS, as_seq, channel_name, events, publish
+from bot.channels.webchat_backlog import as_seq, channel_name, kept_after, publish, wait_for
 from bot.channels.webchat_payload import ApiError, client_message_id, location_field, string_field
+from bot.channels.webchat_polls import Busy, hold
 from bot.conversation.handler import handle_inbound
 from bot.flows.messages import InboundMessage, Media, OutboundMessage
 from bot.messaging.media import media_path, store_media
@@ -86,6 +90,7 @@ _MAGIC = {
     "image/gif": lambda b: b[:6] in (b"GIF87a", b"GIF89a"),
 }
 MULTIPART_SLACK = 64 * 1024  # the form fields and boundaries around the photo
+BUSY_RETRY_SECONDS = 5  # at least, before a refused poll comes back (the widget adds its own backoff)
 # Replies travel in the answer's JSON; the widget draws options as buttons. Photos are stored on arrival.
 CAPABILITIES = Capabilities(inline_replies=True, buttons=True, max_text=MAX_TEXT)
 # The widget uploads photos (/webchat/api/photo), shares the browser's location and draws buttons; it records no voice.
@@ -94,7 +99,10 @@ CARRIES = {"webchat": frozenset({"photo", "location", "buttons"})}
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    return jsonify({"error": exc.code, "detail": exc.detail}), exc.status
+    answer = {"error": exc.code, "detail": exc.detail}
+    if exc.retry_after is None:
+        return jsonify(answer), exc.status
+    return jsonify({**answer, "retry_after": exc.retry_after}), exc.status, {"Retry-After": str(exc.retry_after)}
 
 
 @bp.after_request
@@ -103,8 +111,9 @@ def _allow_any_origin(response: Response) -> Response:
     if request.path.startswith(("/webchat/api/", "/webchat/media/", "/webchat/widget.")):
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Last-Event-ID"
-        response.headers["Access-Control-Max-Age"] = "86400"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
+        response.headers["Access-Control-Expose-Headers"] = "Retry-After"
+        response.headers["Access-Control-Max-Age"] = "7200"  # Chromium's most
         response.headers.setdefault("Cache-Control", "no-store")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -364,13 +373,29 @@ def fetch_media(svc, media: dict) -> tuple[bytes, str]:
     return path.read_bytes(), media.get("content_type", "")
 
 
-@bp.get("/webchat/api/stream")
-def stream():
-    """Server-sent events: the session's later messages, a heartbeat, and an end after a few minutes."""
-    session = session_id(request.args.get("token"))
-    after = as_seq(request.headers.get("Last-Event-ID") or request.args.get("after"))
-    redis = services().redis
-    response = Response(events(redis, session, after, STREAM_SECONDS, HEARTBEAT_SECONDS), mimetype="text/event-stream")
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["X-Accel-Buffering"] = "no"  # nginx: do not hold the events back
-    return response
+def _bearer_token() -> str | None:
+    """The session token from `Authorization: Bearer …` (None without one): tokens never travel in URLs."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+@bp.get("/webchat/api/updates")
+def updates():
+    """Long polling: the later messages after ?after=, at once if some are kept, else the first within
+    WEBCHAT_POLL_SECONDS (maybe none). 503 with Retry-After when too many polls wait already."""
+    svc = services()
+    session = session_id(_bearer_token())
+    after = as_seq(request.args.get("after"))
+    retry = max(BUSY_RETRY_SECONDS, round(svc.config.webchat_poll_seconds))
+    try:
+        found = kept_after(svc.redis, session, after)
+        if not found:
+            with hold(svc.redis, session, request.remote_addr or "", svc.config):
+                found = wait_for(svc.redis, session, after, svc.config.webchat_poll_seconds)
+    except Busy as exc:
+        raise ApiError(503, "busy", f"too many polls waiting ({exc.reason}); come back later", retry) from None
+    except RedisError as exc:
+        log.warning("web chat poll for %s failed: %s", session, exc)
+        raise ApiError(503, "unavailable", "later messages cannot be read right now", retry) from None
+    last = max([after, *(as_seq(message.get("seq")) for message in found)])
+    return jsonify({"messages": found, "after": last})

@@ -1,22 +1,15 @@
 """The web chat's later messages on Redis: published to a session's channel, kept in a short backlog,
-and read back as server-sent events (the widget may have been closed, or reconnects after a drop)."""
+and read back by the widget's polls (it may have been closed, or lost its connection, in between)."""
 
 from __future__ import annotations
 
 import json
-import logging
 import time
-from collections.abc import Iterator
 
 from redis import Redis
-from redis.exceptions import RedisError
 
-__all__ = ["channel_name", "publish", "events", "STREAM_SECONDS", "HEARTBEAT_SECONDS", "BACKLOG"]
+__all__ = ["channel_name", "publish", "kept_after", "wait_for", "as_seq", "BACKLOG"]
 
-log = logging.getLogger(__name__)
-STREAM_SECONDS = 300  # an SSE answer holds a thread: end it, EventSource reconnects by itself
-HEARTBEAT_SECONDS = 15
-RETRY_MILLISECONDS = 3000
 BACKLOG = 50  # later messages kept per session, for a widget that was not listening
 
 
@@ -40,29 +33,25 @@ def publish(redis: Redis, session: str, message: dict, keep_seconds: int) -> Non
         pipe.execute()
 
 
-def events(redis: Redis, session: str, after: int, seconds: float, heartbeat: float) -> Iterator[str]:
-    """Server-sent events: the backlog after seq `after`, then live messages and heartbeats, then a goodbye."""
-    last, deadline = after, time.monotonic() + seconds
+def kept_after(redis: Redis, session: str, after: int) -> list[dict]:
+    """The session's kept messages numbered after `after`, oldest first (RedisError passes)."""
+    kept = [json.loads(_text(data)) for data in redis.lrange(_backlog_key(session), 0, -1)]
+    return [message for message in kept if as_seq(message.get("seq")) > after]
+
+
+def wait_for(redis: Redis, session: str, after: int, seconds: float) -> list[dict]:
+    """The session's messages after seq `after`: those kept, else the first to come within `seconds` (maybe none).
+
+    RedisError passes: the caller answers that it cannot tell now."""
     pubsub = redis.pubsub(ignore_subscribe_messages=True)
     try:
         pubsub.subscribe(channel_name(session))  # before reading the backlog: nothing falls in between
-        yield f"retry: {RETRY_MILLISECONDS}\n: connected\n\n"
-        for data in [_text(d) for d in redis.lrange(_backlog_key(session), 0, -1)]:
-            if seq_of(data) > last:
-                last = seq_of(data)
-                yield _event(data)
-        beat = time.monotonic()
-        while (left := deadline - time.monotonic()) > 0:
+        found, deadline = kept_after(redis, session, after), time.monotonic() + seconds
+        while not found and (left := deadline - time.monotonic()) > 0:
             message = pubsub.get_message(timeout=min(1.0, left))
-            if message and message["type"] == "message" and seq_of(_text(message["data"])) > last:
-                last, beat = seq_of(_text(message["data"])), time.monotonic()
-                yield _event(_text(message["data"]))
-            elif time.monotonic() - beat >= heartbeat:
-                beat = time.monotonic()
-                yield ": heartbeat\n\n"
-        yield "event: bye\ndata: {}\n\n"  # the widget decides whether to reconnect
-    except RedisError as exc:
-        log.warning("web chat stream for %s ended: %s", session, exc)
+            if message and message["type"] == "message":
+                found = kept_after(redis, session, after)  # the backlog: every message since, in order
+        return found
     finally:
         pubsub.close()
 
@@ -73,14 +62,6 @@ def as_seq(value) -> int:
         return max(0, int(value))
     except (TypeError, ValueError):
         return 0
-
-
-def seq_of(data: str) -> int:
-    return as_seq(json.loads(data).get("seq"))
-
-
-def _event(data: str) -> str:
-    return f"id: {seq_of(data)}\ndata: {data}\n\n"
 
 
 def _text(data) -> str:

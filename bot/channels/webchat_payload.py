@@ -16,9 +16,10 @@ _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # fullmatch: "abc\n" is not an 
 class ApiError(Exception):
     """An answer the widget understands: an HTTP status, a code it translates, a detail for people."""
 
-    def __init__(self, status: int, code: str, detail: str):
+    def __init__(self, status: int, code: str, detail: str, retry_after: int | None = None):
         super().__init__(detail)
         self.status, self.code, self.detail = status, code, detail
+        self.retry_after = retry_after  # seconds, sent as Retry-After (429, 503)
 
 
 def string_field(data: dict, key: str, limit: int) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
@@ -28,9 +29,9 @@ FOLIO = re.compile(r"\b\d{4}-[0-9A-Z]{6}\b")
 SECRET_KEY = "browser-test-secret"
 
 
-@pytest.fixture
-def server(tmp_path, redis_url):
-    """Our app under gunicorn with threaded workers (a server-sent events stream holds a thread)."""
+@contextmanager
+def serving(tmp_path, redis_url, **settings: str):
+    """Our app under gunicorn with threaded workers (a waiting poll holds a thread: a quarter of them may)."""
     port = free_port()
     env = {
         **os.environ,
@@ -40,6 +41,8 @@ def server(tmp_path, redis_url):
         "FLOWS_PATH": str(ROOT / "flows.yaml"),
         "MEDIA_DIR": str(tmp_path / "media"),
         "SECRET_KEY": SECRET_KEY,
+        "WEB_THREADS": "8",
+        **settings,
     }
     options = ("--workers", "2", "--worker-class", "gthread", "--threads", "8", "--graceful-timeout", "3")
     with gunicorn(env, port, tmp_path / "gunicorn.log", *options) as base:
@@ -53,7 +56,20 @@ def server(tmp_path, redis_url):
 
 
 @pytest.fixture
+def server(tmp_path, redis_url):
+    with serving(tmp_path, redis_url) as server:
+        yield server
+
+
+@pytest.fixture
 def page(browser, server):
+    page = new_page(browser)
+    yield page
+    page.context.close()
+
+
+def new_page(browser):
+    """A phone's browser in Mexico that shares its location; it records dialogs and script errors."""
     context = browser.new_context(
         viewport=PHONE,
         device_scale_factor=2,
@@ -67,8 +83,9 @@ def page(browser, server):
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
-    yield page
-    context.close()
+    page.urls = []  # every URL it asked for
+    page.on("request", lambda request: page.urls.append(request.url))
+    return page
 
 
 def focused_in_widget(page) -> str:
@@ -160,10 +177,7 @@ def test_the_session_survives_a_reload_and_text_never_runs(page, server):
     page.get_by_role("button", name="Abrir chat con el municipio").click()
     send_text(page, "bache")
     expect(chat_log(page).get_by_text("¿Dónde está el bache?")).to_be_visible()
-    token = page.evaluate(
-        "() => JSON.parse(Object.entries(localStorage).find(([k]) => k.startsWith('ventanilla-webchat'))[1]).token"
-    )
-    assert token
+    assert stored_token(page)
 
     page.reload()
     page.get_by_role("button", name="Abrir chat con el municipio").click()
@@ -181,7 +195,7 @@ def test_the_session_survives_a_reload_and_text_never_runs(page, server):
     assert "Traceback" not in server.log.read_text(), server.log.read_text()[-3000:]
 
 
-def test_a_later_message_arrives_over_the_stream(page, server):
+def test_a_later_message_arrives_by_polling(page, server):
     page.goto(server.base + "/webchat/")
     page.get_by_role("button", name="Abrir chat con el municipio").click()
     send_text(page, "hola")
@@ -193,7 +207,7 @@ def test_a_later_message_arrives_over_the_stream(page, server):
         "Hola, soy Lupita de Obras Públicas. ¿<b>Sigue</b> ahí el bache?", ("Sí", "Ya no"), ("yes", "no")
     )
 
-    webchat.send(svc, Outgoing(channel="webchat", to=session, message=notice))  # kept, should the stream not listen yet
+    webchat.send(svc, Outgoing(channel="webchat", to=session, message=notice))  # kept, should no poll wait yet
     expect(chat_log(page).get_by_text("¿<b>Sigue</b> ahí el bache?")).to_be_visible()
     expect(page.get_by_role("button", name="Ya no")).to_be_visible()
 
@@ -202,8 +216,18 @@ def test_a_later_message_arrives_over_the_stream(page, server):
     expect(page.get_by_role("button", name="Abrir chat con el municipio (mensajes nuevos)")).to_be_visible()
     page.get_by_role("button", name="Abrir chat con el municipio (mensajes nuevos)").click()
     expect(chat_log(page).get_by_text("¿Nos compartes otra foto?")).to_be_visible()
+    assert any(url.startswith(f"{server.base}/webchat/api/updates?after=") for url in page.urls)
+    token = stored_token(page)
+    assert not [url for url in page.urls if "token" in url or token in url]  # the token went in a header
+    assert token not in server.log.read_text()  # nor did it reach the access log
     assert page.dialogs == [] and page.errors == []
     assert "Traceback" not in server.log.read_text(), server.log.read_text()[-3000:]
+
+
+def stored_token(page) -> str:
+    return page.evaluate(
+        "() => JSON.parse(Object.entries(localStorage).find(([k]) => k.startsWith('ventanilla-webchat'))[1]).token"
+    )
 
 
 def test_the_widget_speaks_english_on_an_english_page(page, server):
@@ -252,9 +276,10 @@ def test_the_widget_works_embedded_on_another_origin(page, server, city_site):
 
     ((session,),) = rows(server.database, "SELECT address FROM contactaddress WHERE kind = 'webchat'")
     svc = SimpleNamespace(redis=redis.Redis.from_url(server.redis_url), flows=SimpleNamespace(expire_after=None))
-    wait_until(lambda: any(url.startswith(f"{server.base}/webchat/api/stream") for _, url in requests))
+    wait_until(lambda: any(url.startswith(f"{server.base}/webchat/api/updates") for _, url in requests))
     webchat.send(svc, Outgoing(channel="webchat", to=session, message=OutboundMessage("Aviso del municipio")))
-    expect(chat_log(page).get_by_text("Aviso del municipio")).to_be_visible()  # the stream crosses origins too
+    expect(chat_log(page).get_by_text("Aviso del municipio")).to_be_visible()  # polls cross origins too
+    assert not [url for _, url in requests if "token" in url]
     assert page.dialogs == [] and page.errors == []
 
 

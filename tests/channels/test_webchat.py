@@ -1,4 +1,6 @@
-"""The web chat's JSON API: sessions, a whole report, dedupe, refusals, photos, later messages over SSE."""
+"""The web chat's JSON API: sessions, a whole report, dedupe, refusals, photos, later messages published.
+
+Polls for later messages: test_webchat_polls.py; limits per address, photo quota, origins: test_webchat_abuse.py."""
 
 from __future__ import annotations
 
@@ -6,7 +8,6 @@ import io
 import json
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -113,7 +114,7 @@ def test_a_bad_or_expired_token_is_401(app, client, token):
         token = URLSafeTimedSerializer(key, salt="webchat").dumps({"sid": "x"})
     response = client.post("/webchat/api/messages", json={"token": token, "id": "m1", "text": "hola"})
     assert response.status_code == 401 and response.json["error"] == "invalid_session"
-    assert client.get(f"/webchat/api/stream?token={token}").status_code == 401
+    assert client.get("/webchat/api/updates", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert all_rows_count(app) == 0
 
 
@@ -302,7 +303,7 @@ def test_the_demo_page_embeds_the_widget_with_one_script_tag(client):
     widget = client.get("/webchat/widget.js")
     assert widget.status_code == 200 and widget.mimetype == "text/javascript"
     assert "innerHTML" not in widget.text and "textContent" in widget.text
-    assert len(widget.data) < 16 * 1024
+    assert len(widget.data) < 18 * 1024
 
 
 def test_the_api_answers_other_origins(client):
@@ -384,76 +385,6 @@ def test_a_notice_queued_for_a_web_chat_resident_is_published(app, chat, db, run
     sent = next(m for m in all_rows(db, Message) if m.id == queued.id)
     assert sent.status == "sent" and sent.provider_id.startswith("webchat-")
     pubsub.close()
-
-
-@pytest.fixture
-def short_streams(monkeypatch):
-    """Streams that end in seconds, so a test reading one cannot hang."""
-    monkeypatch.setattr(webchat, "STREAM_SECONDS", 2.5)
-    monkeypatch.setattr(webchat, "HEARTBEAT_SECONDS", 1)
-
-
-def _chunks(response):
-    """The streamed body, chunk by chunk, each waited for at most 10 seconds."""
-    iterator, pool = iter(response.response), ThreadPoolExecutor(max_workers=1)
-    try:
-        while True:
-            chunk = pool.submit(next, iterator, None).result(timeout=10)
-            if chunk is None:
-                return
-            yield chunk.decode() if isinstance(chunk, bytes) else chunk
-    finally:
-        pool.shutdown(wait=False)
-
-
-def _events(text: str) -> list[dict]:
-    return [json.loads(line[len("data: ") :]) for line in text.splitlines() if line.startswith('data: {"')]
-
-
-def test_the_stream_sends_a_published_message(app, client, chat, short_streams):
-    session = session_of(app, chat.token)
-    response = client.get(f"/webchat/api/stream?token={chat.token}", buffered=False)
-    assert response.status_code == 200 and response.mimetype == "text/event-stream"
-    assert response.headers["Cache-Control"] == "no-cache"
-    chunks = _chunks(response)
-    assert next(chunks).startswith("retry: ")  # subscribed by now
-    webchat.send(
-        app.extensions["ventanilla"],
-        Outgoing(channel="webchat", to=session, message=OutboundMessage("Hola de una persona", ("A",), ("a",))),
-    )
-    rest = ""
-    for chunk in chunks:
-        rest += chunk
-        if _events(rest):
-            break
-    (event,) = _events(rest)
-    assert event["text"] == "Hola de una persona" and event["options"] == ["A"] and event["seq"] == 1
-    assert "id: 1\n" in rest
-    response.close()
-
-
-def test_the_stream_replays_what_came_while_nobody_listened_then_beats_and_ends(app, client, chat, short_streams):
-    session = session_of(app, chat.token)
-    svc = app.extensions["ventanilla"]
-    for text in ("uno", "dos", "tres"):
-        webchat.send(svc, Outgoing(channel="webchat", to=session, message=OutboundMessage(text)))
-    body = "".join(_chunks(client.get(f"/webchat/api/stream?token={chat.token}&after=1", buffered=False)))
-    assert [e["text"] for e in _events(body)] == ["dos", "tres"]
-    assert ": heartbeat" in body and body.endswith("event: bye\ndata: {}\n\n")
-    resumed = client.get(
-        f"/webchat/api/stream?token={chat.token}&after=1", headers={"Last-Event-ID": "2"}, buffered=False
-    )
-    assert [e["text"] for e in _events("".join(_chunks(resumed)))] == ["tres"]
-
-
-def test_streams_are_per_session(app, client, short_streams):
-    alice, bob = Chat(client), Chat(client)
-    webchat.send(
-        app.extensions["ventanilla"],
-        Outgoing(channel="webchat", to=session_of(app, alice.token), message=OutboundMessage("para Alice")),
-    )
-    body = "".join(_chunks(client.get(f"/webchat/api/stream?token={bob.token}", buffered=False)))
-    assert _events(body) == []
 
 
 def test_the_pages_language_answers_a_first_message_that_shows_none(client):

@@ -165,10 +165,9 @@
       state.token = data.token;
       state.limits = data.limits;
       state.after = 0;
+      sessions++;
       save();
-      if (source) source.close();
-      source = null;
-      stream();
+      poll();
       return data.token;
     });
   }
@@ -191,6 +190,7 @@
         state.active = Date.now();
         remember(item);
         data.replies.forEach(botSays);
+        poll();
       }).catch(function () {
         showStatus(T.failed);
         var again = el("button", { type: "button", "class": "retry" }, T.retry);
@@ -204,27 +204,34 @@
     deliver("/api/messages", function (token) { return Object.assign({ token: token, id: id, lang: en ? "en" : "es" }, fields); }, render(item), item);
   }
 
-  // Later messages (a person, notices): server-sent events.
-  var source = null;
-  function stream() {
-    if (source || !state.token || !window.EventSource) return;
-    source = new EventSource(api + "/api/stream?token=" + encodeURIComponent(state.token) + "&after=" + (state.after || 0));
-    source.onmessage = function (event) {
-      var data;
-      try { data = JSON.parse(event.data); } catch (e) { return; }
-      if (data.seq <= (state.after || 0)) return;
-      state.after = data.seq;
-      botSays(data);
-    };
-    on(source, "bye", function () {  // streams end after minutes: go on if open or used lately
-      source.close();
-      source = null;
-      if (!panel.hidden || Date.now() - (state.active || 0) < 1800000) stream();
+  // Later messages (a person, notices): long polls, the token in a header (never in a URL).
+  // Refused (503: too many wait) or failing, they come back later, a little later each time.
+  var polling = false, timer = null, backoff = 0, sessions = 0;
+  function later(seconds) { timer = setTimeout(function () { timer = null; poll(); }, seconds * 1000); }
+  function poll() {
+    if (polling || timer || !state.token || document.hidden || (panel.hidden && Date.now() - (state.active || 0) > 1800000)) return;
+    var token = state.token, started = Date.now(), mine = sessions;
+    polling = true;
+    fetch(api + "/api/updates?after=" + (state.after || 0), { headers: { Authorization: "Bearer " + token } }).then(function (response) {
+      return response.json().then(function (data) {
+        polling = false;
+        if (mine !== sessions) return poll();  // an answer for the session before
+        if (response.status === 401) return state.token !== token && poll();  // expired: the next session polls
+        if (response.status !== 200) throw Number(response.headers.get("Retry-After"));
+        backoff = 0;
+        data.messages.forEach(function (message) {
+          if (message.seq > (state.after || 0)) { state.after = message.seq; botSays(message); }
+        });
+        save();
+        later(data.messages.length || Date.now() - started > 2000 ? 0.1 : 5);  // an answer at once, nothing new: no rush
+      });
+    }).catch(function (wait) {
+      polling = false;
+      backoff = Math.min(60, Math.max(2 * backoff, +wait > 0 ? +wait : 5));
+      later(backoff * (1 + Math.random() / 2));
     });
-    source.onerror = function () {
-      if (source && source.readyState === 2) source = null;  // refused: retried on next use
-    };
   }
+  on(document, "visibilitychange", poll);
 
   function open() {
     panel.hidden = false;
@@ -232,7 +239,7 @@
     state.unread = 0;
     showUnread();
     save();
-    stream();
+    poll();
     log.scrollTop = log.scrollHeight;
     input.focus();
   }
@@ -280,11 +287,11 @@
     }, render({ me: true, text: T.photo, image: URL.createObjectURL(file) }), { me: true, text: T.photo });
   });
 
-  // Start: the transcript so far, the stream if a session exists.
+  // Start: the transcript so far, the polls if a session exists.
   if (!(state.log || []).length) log.append(el("p", { "class": "msg bot" }, T.hello));
   (state.log || []).forEach(function (item) { render(item); });
   showUnread();
-  stream();
+  poll();
   if (document.body) document.body.append(host);
   else on(document, "DOMContentLoaded", function () { document.body.append(host); });
 })();
