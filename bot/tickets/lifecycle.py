@@ -81,7 +81,7 @@ def _tell_resident(session: Session, flows: Flows, told: Ticket, original: Ticke
         return
     values = {
         "folio": told.folio,
-        "summary": original.summary,
+        "summary": told.summary,  # their own words: the original's summary is another resident's text
         "reason": reason,
         "status": status_label(flows, status, told.lang),
     }

@@ -180,6 +180,24 @@ def test_a_report_near_an_open_one_is_linked_and_its_resident_told_too(client, r
     assert sorted(c["To"] for c in calls) == ["whatsapp:+528110000001", "whatsapp:+528110000002"]
 
 
+def test_a_linked_residents_notice_repeats_their_own_words_not_the_other_report(client, run_worker, db, no_network):
+    department_endpoint(no_network, OBRAS_URL)
+    calls = twilio_api(no_network)
+    file_report(client, sender="whatsapp:+5218110000001")
+    second = Resident(client, From="whatsapp:+5218110000002")
+    second.says("bache")
+    second.send("whatsapp_location", Label="Frente a mi casa")  # the same pin, named by the second resident
+    second.says("omitir")
+    second.says("sí")
+    first, linked = all_rows(db, Ticket)
+    assert linked.duplicate_of == first.id and linked.summary != first.summary
+    run_worker()
+    post_status(client, first.folio, {"status": "resolved"})
+    run_worker()
+    to_linked = [c["Body"] for c in calls if c["To"] == "whatsapp:+528110000002"]
+    assert to_linked and linked.summary in to_linked[-1] and first.summary not in to_linked[-1]
+
+
 def test_a_report_far_away_is_its_own_ticket(client, db, no_network):
     department_endpoint(no_network, OBRAS_URL)
     file_report(client, sender="whatsapp:+5218110000001")
