@@ -277,11 +277,11 @@ def outbox_relay(every: float, grace: float) -> None:
     """Enqueue committed work that has not reached RQ yet, or whose retry is due."""
     from datetime import timedelta
 
-    from bot import create_app
+    from bot import create_app_or_exit
     from bot.jobs.outbox import relay, relay_forever
     from bot.services import services
 
-    with create_app().app_context():
+    with create_app_or_exit().app_context():
         svc = services()
         if every:
             click.echo(f"relaying the outbox every {every:g} s")
@@ -299,11 +299,11 @@ def tickets() -> None:
 @click.argument("folio")
 def tickets_retry(folio: str) -> None:
     """Deliver a ticket again (after "delivery failed", once the department is back)."""
-    from bot import create_app
+    from bot import create_app_or_exit
     from bot.services import services
     from bot.tickets.redelivery import RedeliveryError, retry_delivery
 
-    with create_app().app_context():
+    with create_app_or_exit().app_context():
         try:
             outbox_id = retry_delivery(services(), folio, actor="cli")
         except RedeliveryError as exc:

@@ -117,3 +117,15 @@ def test_no_default_key_is_left_in_the_code_or_the_shipped_files():
     for path in [ROOT / "flows.yaml", *Path(ROOT / "bot").rglob("*.py")]:
         text = path.read_text(encoding="utf-8")
         assert "dev-secret-change-me" not in text or path.name == "keys.py", path  # keys.py lists it to refuse it
+
+
+def test_the_relay_refuses_to_start_in_one_line_naming_the_variable(tmp_path, redis_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from bot.cli.main import main
+
+    monkeypatch.delenv(VARIABLE)
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}", "REDIS_URL": redis_url, "SECRET_KEY": "relay-test-key"}
+    result = CliRunner().invoke(main, ["outbox", "relay"], env={**env, "FLOWS_PATH": str(ROOT / "flows.yaml")})
+    assert result.exit_code == 1
+    assert f"refusing to start, a setting is wrong: {VARIABLE} (department 'obras_publicas'" in result.output
