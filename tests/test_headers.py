@@ -113,7 +113,7 @@ def test_every_html_page_carries_the_headers_and_no_inline_code(app):
             assert inline_code(response.text) == [], where
             if response.status_code == 200:
                 html_pages.add(rule.endpoint)
-    assert checked > 20
+    assert checked >= 15
     assert not PAGES - html_pages, f"pages not shown (200, HTML): {PAGES - html_pages}"
 
 
