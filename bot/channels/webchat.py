@@ -12,8 +12,9 @@ the token in an Authorization header, never in a URL). A poll waits at most
 WEBCHAT_POLL_SECONDS, and only a few wait at once (webchat_polls): the webhooks always
 keep most of a process's threads.
 
-Every API answer allows any origin (CORS, no cookies): a city's site on its own
-domain embeds the widget with one script tag, and the token is the only credential.
+The API answers other origins (CORS, no cookies): a city's site on its own domain embeds
+the widget with one script tag, and the token is the only credential. WEBCHAT_ALLOWED_ORIGINS,
+when set, names the only sites whose pages may call it.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -105,15 +107,45 @@ def _api_error(exc: ApiError):
     return jsonify({**answer, "retry_after": exc.retry_after}), exc.status, {"Retry-After": str(exc.retry_after)}
 
 
+def _origin_allowed(origin: str) -> bool:
+    """Whether a page on `origin` may call the API: any, unless WEBCHAT_ALLOWED_ORIGINS names some (ours always)."""
+    config = services().config
+    if not config.webchat_allowed_origins:
+        return True
+    origin = origin.rstrip("/").lower()
+    ours = {f"{request.scheme}://{request.host}".lower(), _origin_of(config.public_url)}
+    return origin in config.webchat_allowed_origins or origin in ours
+
+
+def _origin_of(url: str) -> str:
+    """scheme://host[:port] of a URL, lower case ('' for none)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+
+
+@bp.before_request
+def _refuse_other_origins():
+    """A page on a site the city did not name may not use the API (browsers send Origin; others may not)."""
+    origin = request.headers.get("Origin")
+    if request.path.startswith("/webchat/api/") and origin is not None and not _origin_allowed(origin):
+        raise ApiError(403, "origin_not_allowed", "this site may not use the web chat")
+
+
 @bp.after_request
-def _allow_any_origin(response: Response) -> Response:
+def _cross_origin(response: Response) -> Response:
     """The widget runs on the city's site, another origin: let it call the API (no cookies involved)."""
     if request.path.startswith(("/webchat/api/", "/webchat/media/", "/webchat/widget.")):
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
-        response.headers["Access-Control-Expose-Headers"] = "Retry-After"
-        response.headers["Access-Control-Max-Age"] = "7200"  # Chromium's most
+        origin = request.headers.get("Origin")
+        if not services().config.webchat_allowed_origins:
+            response.headers["Access-Control-Allow-Origin"] = "*"
+        elif origin is not None and _origin_allowed(origin):
+            response.headers["Access-Control-Allow-Origin"] = origin
+        response.vary.add("Origin")
+        if "Access-Control-Allow-Origin" in response.headers:
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
+            response.headers["Access-Control-Expose-Headers"] = "Retry-After"
+            response.headers["Access-Control-Max-Age"] = "7200"  # Chromium's most
         response.headers.setdefault("Cache-Control", "no-store")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -287,8 +319,14 @@ def parse_request(request: Request) -> list[InboundMessage]:
     return [_inbound(session, client_id, text=text, payload=payload, location=location, lang_hint=lang_hint)]
 
 
+def _per_address():
+    """One count per address for messages and photos together, beside the per-conversation one."""
+    return limiter.shared_limit(lambda: services().config.webchat_address_message_limit, scope="webchat-address")
+
+
 @bp.post("/webchat/api/messages")
 @limiter.limit(lambda: services().config.webchat_message_limit, key_func=lambda: _sender_key())
+@_per_address()
 def post_message():
     """A resident's text, button press or shared location; answer with the bot's replies."""
     (msg,) = parse_request(request)
@@ -297,6 +335,7 @@ def post_message():
 
 @bp.post("/webchat/api/photo")
 @limiter.limit(lambda: services().config.webchat_message_limit)  # per address: the token is inside the upload
+@_per_address()
 def post_photo():
     """A resident's photo (multipart: token, id, file): checked, stored, then handled like any message."""
     config = services().config
@@ -319,6 +358,7 @@ def post_photo():
     if not _MAGIC[content_type](content):
         raise ApiError(415, "unsupported_type", f"the file is not a {content_type} picture")
     text = string_field(form, "text", MAX_TEXT)  # every check before the file is kept: a 400 leaves nothing behind
+    _count_photo_bytes(len(content))
     name = store_media(config, content, content_type)
     msg = _inbound(
         session, client_id, text=text, media=(Media(url=f"/webchat/media/{name}", content_type=content_type),)
@@ -328,6 +368,27 @@ def post_photo():
     # What other channels' download job records, on the message and its tickets.
     record_stored_media(services().engine, msg.provider, msg.provider_id, stored)
     return answer
+
+
+def _count_photo_bytes(size: int) -> None:
+    """Count a photo against its address's bytes for the day (UTC); ApiError 429 when the day's quota is spent.
+
+    Redis down: the photo is taken (residents are not refused for our outage) and a warning logged."""
+    svc, now = services(), datetime.now(UTC)
+    quota, key = svc.config.webchat_photo_bytes_per_day, f"webchat:photo-bytes:{request.remote_addr}:{now:%Y-%m-%d}"
+    try:
+        with svc.redis.pipeline() as pipe:
+            used, _ = pipe.incrby(key, size).expire(key, 2 * 86400).execute()
+        if used <= quota:
+            return
+        svc.redis.decrby(key, size)  # refused: it does not count
+    except RedisError as exc:
+        log.warning("web chat photo quota not counted: %s", exc)
+        return
+    tomorrow = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+    megabytes = quota / (1024 * 1024)
+    detail = f"this connection has sent its {megabytes:g} MB of photos for today; try again tomorrow"
+    raise ApiError(429, "photo_quota", detail, retry_after=int((tomorrow - now).total_seconds()) + 1)
 
 
 def _too_large(config) -> ApiError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from contextlib import contextmanager
 from types import SimpleNamespace
 
@@ -289,3 +290,75 @@ def tmp_path_factory_png():
     from pathlib import Path
 
     return Path(tempfile.mkdtemp()) / "webchat.png"
+
+
+# --- when the server says no -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def strict_server(tmp_path, redis_url):
+    """One poll may wait per address, briefly; photos are spent after a kilobyte a day."""
+    settings = {"WEBCHAT_POLLS_PER_ADDRESS": "1", "WEBCHAT_POLL_SECONDS": "3", "WEBCHAT_PHOTO_BYTES_PER_DAY": "1000"}
+    with serving(tmp_path, redis_url, **settings) as server:
+        yield server
+
+
+def test_a_refused_poll_is_retried_later_and_the_chat_goes_on(browser, strict_server):
+    server, first, second = strict_server, new_page(browser), new_page(browser)
+    try:
+        first.goto(server.base + "/webchat/")  # two residents behind one address: one poll may wait
+        first.get_by_role("button", name="Abrir chat con el municipio").click()
+        send_text(first, "hola")
+        expect(first.get_by_role("button", name="Reportar un bache")).to_be_visible()
+
+        refused = []
+        second.on("response", lambda r: r.status == 503 and refused.append((time.monotonic(), r.url)))
+        second.goto(server.base + "/webchat/")
+        second.get_by_role("button", name="Abrir chat con el municipio").click()
+        send_text(second, "hola")
+        expect(second.get_by_role("button", name="Reportar un bache")).to_be_visible()  # replies come in the answer
+        second.get_by_role("button", name="Reportar un bache").click()
+        expect(chat_log(second).get_by_text("¿Dónde está el bache?")).to_be_visible()
+        for _ in range(150):  # Playwright hands events over while it is called: wait in the page
+            if len(refused) >= 2:
+                break
+            second.wait_for_timeout(200)
+        assert len(refused) >= 2, refused
+        assert refused[1][0] - refused[0][0] >= 4.5  # it waited as Retry-After said (5 s), not at once
+        expect(second.get_by_role("alert")).to_have_text("")  # nothing to alarm the resident
+
+        first.context.close()  # the first resident leaves; the second one's poll gets the place in a while
+        sessions = rows(server.database, "SELECT address FROM contactaddress WHERE kind = 'webchat' ORDER BY id")
+        svc = SimpleNamespace(redis=redis.Redis.from_url(server.redis_url), flows=SimpleNamespace(expire_after=None))
+        notice = OutboundMessage("Aviso para la segunda vecina")
+        webchat.send(svc, Outgoing(channel="webchat", to=sessions[1][0], message=notice))
+        expect(chat_log(second).get_by_text("Aviso para la segunda vecina")).to_be_visible(timeout=45_000)
+        assert second.dialogs == [] and second.errors == []
+    finally:
+        for page in (first, second):
+            page.context.close()
+    assert "Traceback" not in server.log.read_text(), server.log.read_text()[-3000:]
+
+
+def test_a_resident_is_told_when_the_days_photos_are_spent(browser, strict_server):
+    page = new_page(browser)
+    try:
+        page.goto(strict_server.base + "/webchat/")
+        page.get_by_role("button", name="Abrir chat con el municipio").click()
+        send_text(page, "bache")
+        expect(chat_log(page).get_by_text("¿Dónde está el bache?")).to_be_visible()
+        photo = small_jpeg(page)
+        assert len(photo) > 1000
+        page.locator("input[type=file]").set_input_files(
+            {"name": "bache.jpg", "mimeType": "image/jpeg", "buffer": photo}
+        )
+        expect(page.get_by_role("alert")).to_have_text(
+            "Demasiadas fotos desde tu conexión hoy. Descríbelo con palabras o intenta mañana."
+        )
+        expect(page.get_by_alt_text("Tu foto")).to_have_count(0)  # the refused photo is not shown as sent
+        send_text(page, "Morelos y 5 de Mayo")  # the conversation goes on in words
+        expect(chat_log(page).get_by_text("Si puedes, mándanos una foto")).to_be_visible()
+        assert page.dialogs == [] and page.errors == []
+    finally:
+        page.context.close()
+    assert not (strict_server.media.exists() and any(strict_server.media.iterdir()))  # nothing kept

@@ -17,7 +17,9 @@
     shared: "📍 Location shared", photoAlt: "Your photo", unread: " (new messages)",
     tooLarge: "The photo is over {mb} MB. Choose a smaller one.",
     badType: "That file isn't a photo we can take (JPG, PNG or WebP).",
-    failed: "Couldn't send. Check your connection.", retry: "Retry"
+    failed: "Couldn't send. Check your connection.", retry: "Retry",
+    slow: "Too many messages. Wait a moment and retry.",
+    quota: "Too many photos from your connection today. Describe it in words or try tomorrow."
   } : {
     open: "Abrir chat con el municipio", close: "Cerrar chat", title: "Ventanilla · Reportes al municipio",
     hello: "¡Hola! 👋 Escribe tu mensaje para reportar un bache, basura, una luminaria y más.",
@@ -27,7 +29,9 @@
     shared: "📍 Ubicación compartida", photoAlt: "Tu foto", unread: " (mensajes nuevos)",
     tooLarge: "La foto pesa más de {mb} MB. Elige una más ligera.",
     badType: "Ese archivo no es una foto que podamos recibir (JPG, PNG o WebP).",
-    failed: "No se pudo enviar. Revisa tu conexión.", retry: "Reintentar"
+    failed: "No se pudo enviar. Revisa tu conexión.", retry: "Reintentar",
+    slow: "Demasiados mensajes. Espera un momento y reintenta.",
+    quota: "Demasiadas fotos desde tu conexión hoy. Descríbelo con palabras o intenta mañana."
   };
 
   // localStorage keeps the session token, the transcript and the last event seen.
@@ -180,19 +184,19 @@
         state.token = null;  // expired: a new session, the same message again
         return attempt();
       }).then(function (data) {
-        if (data.status === 413 || data.status === 415) {
+        if (data.status === 413 || data.status === 415 || data.error === "photo_quota") {
           node.remove();
-          return showStatus(data.status === 413 ? tooLarge() : T.badType);
+          return showStatus(data.status === 413 ? tooLarge() : data.status === 415 ? T.badType : T.quota);
         }
-        if (data.status !== 200) throw new Error(data.detail);
+        if (data.status !== 200) throw data;
         showStatus("");
         state.token = data.token || state.token;
         state.active = Date.now();
         remember(item);
         data.replies.forEach(botSays);
         poll();
-      }).catch(function () {
-        showStatus(T.failed);
+      }).catch(function (data) {
+        showStatus(data && data.status === 429 ? T.slow : T.failed);
         var again = el("button", { type: "button", "class": "retry" }, T.retry);
         on(again, "click", function () { again.remove(); deliver(path, build, node, item); });
         node.append(again);
