@@ -4,7 +4,6 @@ Polls for later messages: test_webchat_polls.py; limits per address, photo quota
 
 from __future__ import annotations
 
-import io
 import json
 import time
 import uuid
@@ -23,42 +22,9 @@ from bot.jobs.outbox import unit_of_work
 from bot.messaging.outbound import queue_message
 from bot.messaging.sending import Outgoing, SendError
 from tests.support.app import all_rows
+from tests.support.webchat import PHOTO, Chat, session_of, text_of
 
-PHOTO = b"\xff\xd8\xff\xe0 a JPEG from a resident's phone"
 PNG = b"\x89PNG\r\n\x1a\n the rest of a PNG"
-
-
-class Chat:
-    """A resident in the web chat: a session token, and messages in and replies out as JSON."""
-
-    def __init__(self, client):
-        self.client = client
-        response = client.post("/webchat/api/session")
-        assert response.status_code == 200, response.data
-        self.token, self.limits = response.json["token"], response.json["limits"]
-
-    def post(self, **fields):
-        body = {"token": self.token, "id": fields.pop("id", None) or str(uuid.uuid4()), **fields}
-        return self.client.post("/webchat/api/messages", json=body)
-
-    def says(self, **fields) -> list[dict]:
-        response = self.post(**fields)
-        assert response.status_code == 200, response.data
-        self.token = response.json["token"]
-        return response.json["replies"]
-
-    def photo(self, content: bytes = PHOTO, content_type: str = "image/jpeg", **fields):
-        data = {"token": self.token, "id": str(uuid.uuid4()), "file": (io.BytesIO(content), "photo.jpg", content_type)}
-        return self.client.post("/webchat/api/photo", data={**data, **fields}, content_type="multipart/form-data")
-
-
-def text_of(replies: list[dict]) -> str:
-    return "\n".join(reply["text"] for reply in replies)
-
-
-def session_of(app, token: str) -> str:
-    with app.test_request_context():
-        return webchat.session_id(token)
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import redis as redis_lib
 
-from tests.channels.test_webchat import Chat
 from tests.support.app import PUBLIC_URL
+from tests.support.webchat import Chat
 
 JPEG = b"\xff\xd8\xff\xe0"
 _photos = itertools.count(1)

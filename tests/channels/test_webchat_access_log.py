@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 import urllib.request
 
-from tests.channels.test_webchat_processes import environment, procfile_web_options, token
 from tests.support.processes import free_port, gunicorn, http_get, wait_until
+from tests.support.webchat import procfile_web_options, session_token, web_environment
 
 
 def test_the_procfile_runs_threaded_workers_and_logs_no_query_strings():
@@ -22,9 +22,9 @@ def test_the_procfile_runs_threaded_workers_and_logs_no_query_strings():
 
 def test_no_token_reaches_the_access_log(tmp_path, redis_url):
     port = free_port()
-    env = environment(tmp_path, redis_url, port, WEBCHAT_POLL_SECONDS="1")
+    env = web_environment(tmp_path, redis_url, port, WEBCHAT_POLL_SECONDS="1")
     log = tmp_path / "gunicorn.log"
-    secret = token()
+    secret = session_token()
     with gunicorn(env, port, log, *procfile_web_options(env)) as base:
         polled = urllib.request.Request(
             f"{base}/webchat/api/updates?after=0", headers={"Authorization": f"Bearer {secret}"}

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.channels.test_webchat import Chat
+from tests.support.webchat import Chat
 
 
 def nested(depth: int, inner: bytes = b"1") -> bytes:

@@ -17,8 +17,8 @@ import redis as redis_lib
 from bot.channels import webchat, webchat_polls
 from bot.flows.messages import OutboundMessage
 from bot.messaging.sending import Outgoing
-from tests.channels.test_webchat import Chat, session_of
 from tests.support.processes import free_port
+from tests.support.webchat import Chat, session_of
 
 
 def configure(app, **settings) -> None:

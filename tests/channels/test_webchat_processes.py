@@ -5,58 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import os
 import random
-import re
-import shlex
 import statistics
 import time
-import uuid
 from collections import Counter
-from pathlib import Path
 
-from itsdangerous import URLSafeTimedSerializer
-
-from tests.support.app import AUTH_TOKEN, ROOT, database_url
 from tests.support.processes import free_port, gunicorn, send_signed
+from tests.support.webchat import procfile_web_options, session_token, web_environment
 
-SECRET_KEY = "process-test-secret"
 POLLS = 200
-
-
-def procfile_web_options(env: dict) -> list[str]:
-    """The Procfile's web command as gunicorn options, its variables expanded as sh would; without --bind
-    and the app, which tests.support.processes.gunicorn adds (on loopback)."""
-    line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
-
-    def value(match: re.Match) -> str:
-        name = match.group(1) or match.group(3)
-        return env.get(name) or (match.group(2) or "")
-
-    words = shlex.split(re.sub(r"\$\{(\w+):-([^}]*)\}|\$(\w+)", value, line.removeprefix("web:")))
-    assert words[0] == "gunicorn" and words[-1] == "wsgi:app", line
-    options = words[1:-1]
-    at = options.index("--bind")
-    return options[:at] + options[at + 2 :]
-
-
-def environment(tmp_path: Path, redis_url: str, port: int, **extra: str) -> dict:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url(tmp_path, "app.db"),
-        "REDIS_URL": redis_url,
-        "PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "FLOWS_PATH": str(ROOT / "flows.yaml"),
-        "MEDIA_DIR": str(tmp_path / "media"),
-        "SECRET_KEY": SECRET_KEY,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        **extra,
-    }
-
-
-def token() -> str:
-    """A new web chat session's token, signed as the app signs them."""
-    return URLSafeTimedSerializer(SECRET_KEY, salt="webchat").dumps(uuid.uuid4().hex)
 
 
 # --- 200 polls and the webhooks -------------------------------------------------------------------------------
@@ -131,7 +88,7 @@ def p99(times: list[float]) -> float:
 
 def test_200_polls_at_once_never_slow_the_twilio_webhook(tmp_path, redis_url):
     port = free_port()
-    env = environment(
+    env = web_environment(
         tmp_path,
         redis_url,
         port,
@@ -146,7 +103,7 @@ def test_200_polls_at_once_never_slow_the_twilio_webhook(tmp_path, redis_url):
 
         context = multiprocessing.get_context("spawn")
         stop, results = context.Event(), context.Queue()
-        attacker = context.Process(target=_attack, args=(port, [token() for _ in range(POLLS)], stop, results))
+        attacker = context.Process(target=_attack, args=(port, [session_token() for _ in range(POLLS)], stop, results))
         attacker.start()
         try:
             time.sleep(3)  # every poll has been answered or is waiting
