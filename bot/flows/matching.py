@@ -40,23 +40,29 @@ PART_WEIGHT = 0.95  # "clouthier" for "Parque Clouthier": a good, not a perfect 
 
 SHORT_TEXT = 64  # option words, commands, short answers: worth caching; a long message is rarely seen twice
 NORMALIZE_CACHE = 16384  # entries of at most SHORT_TEXT characters: under 20 MiB however residents write
+RECENT_LONG = 16  # long texts kept a moment: the message in hand, read by several readers (a thread each)
+KEPT_CHARS = 8192  # characters whose normalised form is remembered (each a few dozen bytes)
 
 R = TypeVar("R")
 
 
-def short_text_cache(maxsize: int, longest: int = SHORT_TEXT) -> Callable[[Callable[..., R]], Callable[..., R]]:
-    """An LRU cache over a function of a text (and small further arguments) that keeps only texts of at most
-    `longest` characters and works longer ones out each time: what residents write cannot fill memory.
+def short_text_cache(
+    maxsize: int, longest: int = SHORT_TEXT, recent: int = RECENT_LONG
+) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """An LRU cache over a function of a text (and small further arguments) that keeps maxsize texts of at most
+    `longest` characters, and only the `recent` last longer ones: what residents write cannot fill memory.
 
-    A full cache holds at most maxsize × longest characters of keys (and what they map to).
+    The short ones are the words that come back (options, commands, street names); a long message is read
+    several times while it is handled, then never again.
     """
 
     def decorate(work: Callable[..., R]) -> Callable[..., R]:
         cached = lru_cache(maxsize=maxsize)(work)
+        lately = lru_cache(maxsize=recent)(work) if recent else work
 
         @wraps(work)
         def call(text: str, *args, **kwargs) -> R:
-            return (cached if len(text) <= longest else work)(text, *args, **kwargs)
+            return (cached if len(text) <= longest else lately)(text, *args, **kwargs)
 
         call.cache_info = cached.cache_info  # type: ignore[attr-defined]
         call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
@@ -65,11 +71,34 @@ def short_text_cache(maxsize: int, longest: int = SHORT_TEXT) -> Callable[[Calla
     return decorate
 
 
-@short_text_cache(NORMALIZE_CACHE)
+class _Kept(dict):
+    """What each character becomes in normalize, as a str.translate table filled as characters come
+    (at most KEPT_CHARS of them; the rare others are worked out each time)."""
+
+    def __missing__(self, code: int) -> str:
+        kept = _keep(chr(code))
+        if len(self) < KEPT_CHARS:
+            self[code] = kept
+        return kept
+
+
+_KEPT = _Kept()
+
+
 def normalize(text: str) -> str:
-    """Lower-case, strip accents and punctuation, keep emoji as words, collapse spaces (cached for short texts)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(_keep(c) for c in decomposed).split())
+    """Lower-case, strip accents and punctuation, keep emoji as words, collapse spaces.
+
+    Cached as short_text_cache does (spelt out: this runs dozens of times a message).
+    """
+    return _short_normalized(text) if len(text) <= SHORT_TEXT else _long_normalized(text)
+
+
+def _normalized(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKD", text.casefold()).translate(_KEPT).split())
+
+
+_short_normalized = lru_cache(maxsize=NORMALIZE_CACHE)(_normalized)
+_long_normalized = lru_cache(maxsize=RECENT_LONG)(_normalized)
 
 
 @lru_cache(maxsize=1024)
