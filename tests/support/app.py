@@ -88,6 +88,7 @@ def app_settings(tmp_path: Path, redis_url: str, **overrides) -> dict:
         "login_rate_limit": "1000 per minute",
         "webchat_message_limit": "10000 per minute",
         "webchat_session_limit": "10000 per minute",
+        "webchat_address_message_limit": "10000 per minute",
         **overrides,
     }
 
