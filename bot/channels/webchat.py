@@ -51,7 +51,7 @@ from bot.channels.webchat_payload import ApiError, client_message_id, location_f
 from bot.channels.webchat_polls import Busy, hold
 from bot.conversation.handler import handle_inbound
 from bot.flows.messages import InboundMessage, Media, OutboundMessage
-from bot.messaging.media import media_path, store_media
+from bot.messaging.media import media_path, store_media, verify_media_link
 from bot.messaging.sending import Outgoing, SendError, network_error
 from bot.messaging.stored_media import record_stored_media
 from bot.services import services
@@ -172,10 +172,14 @@ def widget_js():
 
 @bp.get("/webchat/media/<name>")
 def media(name: str):
-    """A stored photo, by name (names are content hashes, so they cannot be guessed)."""
+    """A stored photo, through a signed link that expires, as /media serves it (a name alone opens nothing:
+    it travels in payloads and would otherwise open any resident's photo forever)."""
+    config = services().config
+    if not verify_media_link(config, name, request.args.get("exp", ""), request.args.get("sig", "")):
+        abort(403)
     types = {extension: kind for kind, extension in PHOTO_TYPES.items()}
     extension = Path(name).suffix.lower()
-    path = media_path(services().config, name) if extension in types else None
+    path = media_path(config, name) if extension in types else None
     if path is None:
         abort(404)
     response = send_file(path, mimetype=types[extension], max_age=86400, conditional=True)

@@ -19,6 +19,7 @@ from bot.db.database import transaction
 from bot.db.tables import ContactAddress, Message, Ticket
 from bot.flows.messages import OutboundMessage
 from bot.jobs.outbox import unit_of_work
+from bot.messaging.media import media_link
 from bot.messaging.outbound import queue_message
 from bot.messaging.sending import Outgoing, SendError
 from tests.support.app import all_rows
@@ -122,7 +123,8 @@ def test_a_pothole_report_through_the_json_api(app, chat, db):
     assert stored.read_bytes() == PHOTO
     (address,) = all_rows(db, ContactAddress)
     assert (address.kind, address.address) == ("webchat", session_of(app, chat.token))
-    served = chat.client.get(photo["url"])
+    assert chat.client.get(photo["url"]).status_code == 403  # the ticket's reference alone opens nothing
+    served = chat.client.get(signed(app, stored.name))
     assert served.status_code == 200 and served.mimetype == "image/jpeg" and served.data == PHOTO
     assert served.headers["X-Content-Type-Options"] == "nosniff"
 
@@ -231,7 +233,25 @@ def test_a_file_that_is_not_an_accepted_photo_is_415_and_nothing_is_stored(app, 
 def test_a_png_is_a_photo_too(app, chat):
     assert chat.photo(PNG, "image/png").status_code == 200
     (stored,) = media_files(app)
-    assert stored.suffix == ".png" and chat.client.get(f"/webchat/media/{stored.name}").mimetype == "image/png"
+    assert stored.suffix == ".png" and chat.client.get(signed(app, stored.name)).mimetype == "image/png"
+
+
+def test_a_stored_photo_opens_only_through_a_signed_link_that_expires(app, chat):
+    """Its name travels in payloads: alone, or with a stale or forged signature, it opens nothing."""
+    chat.photo(PNG, "image/png")
+    (stored,) = media_files(app)
+    assert chat.client.get(f"/webchat/media/{stored.name}").status_code == 403
+    expired = signed(app, stored.name, now=time.time() - 7200)
+    assert chat.client.get(expired).status_code == 403
+    forged = signed(app, stored.name).replace("sig=", "sig=0")
+    assert chat.client.get(forged).status_code == 403
+    assert chat.client.get(signed(app, stored.name)).status_code == 200
+
+
+def signed(app, name: str, now: float | None = None) -> str:
+    """The web chat's path of a stored photo with a link signature valid for an hour (from now)."""
+    link = media_link(app.extensions["ventanilla"].config, name, 3600, now=now)
+    return "/webchat" + link
 
 
 def test_photo_refusals(app, chat, client):
@@ -245,8 +265,8 @@ def test_photo_refusals(app, chat, client):
 
 
 @pytest.mark.parametrize("name", ["nothing.jpg", "..%2Fsecret_key", "secret_key", ".hidden.jpg"])
-def test_media_we_do_not_have_is_404(client, name):
-    assert client.get(f"/webchat/media/{name}").status_code == 404
+def test_media_we_do_not_have_is_404(app, client, name):
+    assert client.get(signed(app, name)).status_code == 404
 
 
 def test_only_pictures_are_served_from_the_media_store(app, client):
@@ -254,8 +274,8 @@ def test_only_pictures_are_served_from_the_media_store(app, client):
     folder.mkdir(parents=True)
     (folder / ("a" * 32 + ".pdf")).write_bytes(b"%PDF-1.7")
     (folder / ("b" * 32 + ".svg")).write_bytes(b"<svg onload=alert(1)>")
-    assert client.get("/webchat/media/" + "a" * 32 + ".pdf").status_code == 404
-    assert client.get("/webchat/media/" + "b" * 32 + ".svg").status_code == 404
+    assert client.get(signed(app, "a" * 32 + ".pdf")).status_code == 404
+    assert client.get(signed(app, "b" * 32 + ".svg")).status_code == 404
 
 
 # --- pages and CORS --------------------------------------------------------------------------------
