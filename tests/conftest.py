@@ -20,7 +20,7 @@ from tests.support.app import (
 )
 
 # Fixtures shared by several packages of tests live in tests/support/ and are registered here.
-pytest_plugins = ["tests.support.browser", "tests.support.departments", "tests.support.desks"]
+pytest_plugins = ["tests.support.browser", "tests.support.departments", "tests.support.desks", "tests.support.smtp"]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -2,43 +2,14 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
-
 import pytest
-from aiosmtpd.controller import Controller
 
 from bot.db.tables import Ticket
 from tests.support.app import all_rows, twilio_fixture
 from tests.support.departments import session_of, work
 from tests.support.processes import free_port
+from tests.support.smtp import SMTP_PORT
 from tests.support.twilio_api import PHOTO, twilio_media
-
-
-class Inbox:
-    """An SMTP handler that keeps what it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            (envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default))
-        )
-        return "250 OK"
-
-
-SMTP_PORT = free_port()
-
-
-@pytest.fixture
-def smtp_server():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
-    yield inbox
-    controller.stop()
-
 
 EMAIL_BLOCK = (
     "      kind: email\n      to: obras.publicas@sanpedro.example.mx\n      from: ventanilla@sanpedro.example.mx\n"

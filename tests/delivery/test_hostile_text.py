@@ -7,8 +7,6 @@ webhook and Open311 departments.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import re
 from pathlib import Path
@@ -16,17 +14,15 @@ from urllib.parse import parse_qs
 
 import pytest
 import responses
-from aiosmtpd.controller import Controller
 
 from bot.delivery.email import SUBJECT_LENGTH
 from bot.delivery.open311 import ADDRESS_LENGTH, DESCRIPTION_LENGTH
 from tests.support.app import Resident
 from tests.support.outbox import HOSTILE, assert_settled, hostile_ticket, outbox_rows, settle, ticket_and_events
-from tests.support.processes import free_port
+from tests.support.smtp import SMTP_PORT
 
 WEBHOOK = "https://obras.example.mx/ventanilla/tickets"
 OPEN311 = "https://311.example.mx/open311/v2"
-SMTP_PORT = free_port()
 TO = "obras.publicas@sanpedro.example.mx"
 
 WEBHOOK_BLOCK = (
@@ -42,27 +38,6 @@ EMAIL_BLOCK = (
 NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 # What no body line may hold: control characters (tab and newline are layout).
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-class Inbox:
-    """An SMTP handler that keeps what it receives."""
-
-    def __init__(self):
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((envelope.rcpt_tos, message))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
-    yield inbox
-    controller.stop()
 
 
 @pytest.mark.parametrize("app_with_departments", [WEBHOOK_BLOCK], indirect=True)
