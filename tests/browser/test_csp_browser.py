@@ -6,14 +6,13 @@ Chromium reports every refused inline script or style on the console and as a
 
 from __future__ import annotations
 
-import os
 from types import SimpleNamespace
 
 import pytest
 
-from tests.support.app import ROOT, database_url
 from tests.support.browser import expect
 from tests.support.processes import free_port, gunicorn
+from tests.support.webchat import web_environment
 
 CSP_WORDS = ("Content Security Policy", "Content-Security-Policy")
 WATCH_VIOLATIONS = """
@@ -26,16 +25,7 @@ document.addEventListener('securitypolicyviolation', e => window.__violations.pu
 @pytest.fixture
 def server(tmp_path, redis_url):
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(tmp_path, "app.db"),
-        "REDIS_URL": redis_url,
-        "PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "FLOWS_PATH": str(ROOT / "flows.yaml"),
-        "MEDIA_DIR": str(tmp_path / "media"),
-        "SECRET_KEY": "csp-browser-test-secret",
-        "SESSION_COOKIE_SECURE": "0",
-    }
+    env = web_environment(tmp_path, redis_url, port, SESSION_COOKIE_SECURE="0")
     options = ("--workers", "1", "--worker-class", "gthread", "--threads", "8", "--graceful-timeout", "3")
     with gunicorn(env, port, tmp_path / "gunicorn.log", *options) as base:
         yield SimpleNamespace(base=base)

@@ -7,7 +7,6 @@ Screenshots land in docs/img/ for the README.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import time
@@ -27,13 +26,13 @@ from tests.support.app import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     ROOT,
-    database_url,
     query,
     twilio_fixture,
     twilio_signature,
 )
 from tests.support.browser import BIN, expect, small_jpeg
 from tests.support.processes import free_port, gunicorn
+from tests.support.webchat import web_environment
 
 IMG = ROOT / "docs" / "img"
 DEPARTMENT_HOOK = "https://obras.example.mx/ventanilla"
@@ -44,21 +43,17 @@ MEDIA_URL = re.compile(r"https://api\.twilio\.com/2010-04-01/Accounts/\w+/Messag
 
 
 def server_env(tmp_path, redis_url, port: int) -> dict:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url(tmp_path, "app.db"),
-        "REDIS_URL": redis_url,
-        "PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "FLOWS_PATH": str(ROOT / "flows.yaml"),
-        "MEDIA_DIR": str(tmp_path / "media"),
-        "SECRET_KEY": "operator-day-secret",
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_WHATSAPP_FROM": "whatsapp:+5218187654321",
-        "TWILIO_SMS_FROM": "+528187654321",
-        "OBRAS_PUBLICAS_WEBHOOK_URL": DEPARTMENT_HOOK,
-        "SESSION_COOKIE_SECURE": "0",  # the test server speaks plain http on loopback
-    }
+    return web_environment(
+        tmp_path,
+        redis_url,
+        port,
+        SECRET_KEY="operator-day-secret",
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_WHATSAPP_FROM="whatsapp:+5218187654321",
+        TWILIO_SMS_FROM="+528187654321",
+        OBRAS_PUBLICAS_WEBHOOK_URL=DEPARTMENT_HOOK,
+        SESSION_COOKIE_SECURE="0",  # the test server speaks plain http on loopback
+    )
 
 
 @pytest.fixture

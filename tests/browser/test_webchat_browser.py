@@ -19,32 +19,22 @@ import redis
 from bot.channels import webchat
 from bot.flows.messages import OutboundMessage
 from bot.messaging.sending import Outgoing
-from tests.support.app import ROOT, database_url, query
+from tests.support.app import ROOT, query
 from tests.support.browser import expect, small_jpeg
 from tests.support.processes import free_port, gunicorn, wait_until
+from tests.support.webchat import web_environment
 
 SCREENSHOT = ROOT / "docs" / "img" / "webchat.png"
 PHONE = {"width": 390, "height": 844}
 WHERE = {"latitude": 25.6581, "longitude": -100.4025}
 FOLIO = re.compile(r"\b\d{4}-[0-9A-Z]{6}\b")
-SECRET_KEY = "browser-test-secret"
 
 
 @contextmanager
 def serving(tmp_path, redis_url, **settings: str):
     """Our app under gunicorn with threaded workers (a waiting poll holds a thread: a quarter of them may)."""
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(tmp_path, "app.db"),
-        "REDIS_URL": redis_url,
-        "PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "FLOWS_PATH": str(ROOT / "flows.yaml"),
-        "MEDIA_DIR": str(tmp_path / "media"),
-        "SECRET_KEY": SECRET_KEY,
-        "WEB_THREADS": "8",
-        **settings,
-    }
+    env = web_environment(tmp_path, redis_url, port, WEB_THREADS="8", **settings)
     options = ("--workers", "2", "--worker-class", "gthread", "--threads", "8", "--graceful-timeout", "3")
     with gunicorn(env, port, tmp_path / "gunicorn.log", *options) as base:
         yield SimpleNamespace(
