@@ -14,7 +14,7 @@ from bot.flows.locations import Outside, Retry
 from bot.flows.matching import Candidate, ChoiceIndex, normalize
 from bot.flows.messages import InboundMessage, OutboundMessage
 from bot.flows.model import END, MEDIA_KINDS, Flow, Flows, Outcome, Step, Text, Zone, render
-from bot.flows.numbers import with_digits
+from bot.flows.numbers import choice_digits
 from bot.flows.opener import prefill
 from bot.flows.places import Places
 from bot.flows.state import State
@@ -126,7 +126,7 @@ def _start(ctx: Context, state: State, msg: InboundMessage) -> Turn:
 
 
 def _named_flow(flows: Flows, text: str, payload: str, lang: str):
-    return flows.menu.index.match(text, payload, with_digits(text, lang))
+    return flows.menu.index.match(text, payload, choice_digits(text, lang))
 
 
 def opening(flows: Flows, text: str, lang: str, now: datetime, places: Places | None = None) -> tuple[str | None, dict]:
@@ -310,7 +310,7 @@ def _resolve_pending(ctx: Context, state: State, msg: InboundMessage) -> Turn:
         return _decline_suggestion(ctx, cleared)
     else:
         index = ChoiceIndex([Candidate(k, n, (k, _pending_label(ctx, state, k))) for n, k in enumerate(pending, 1)])
-        chosen = index.match(msg.text, msg.payload, with_digits(msg.text, ctx.lang)).key
+        chosen = index.match(msg.text, msg.payload, choice_digits(msg.text, ctx.lang)).key
     if chosen is None:
         return _route(ctx, cleared, msg, None, "")
     if state.flow is None:

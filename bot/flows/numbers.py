@@ -6,9 +6,9 @@ import re
 
 from text_to_num import alpha2digit
 
-from bot.flows.matching import normalize
+from bot.flows.matching import MAX_NUMBER_ANSWER_WORDS, normalize
 
-__all__ = ["with_digits", "NUMBER_LANGUAGES"]
+__all__ = ["with_digits", "choice_digits", "NUMBER_LANGUAGES"]
 
 NUMBER_LANGUAGES = {"es", "en", "fr", "pt", "de", "it", "nl", "da"}  # what text2num reads
 _ARTICLES = {"un", "una", "a", "an"}  # "un bache", "un 8": an article, never the number one
@@ -38,6 +38,12 @@ def with_digits(text: str, lang: str) -> str:
             parts.append(word if word != "one" else "")
     parts.append(_digits(" ".join(segment), lang))
     return " ".join(_ordinal_as_number(t) for t in normalize(" ".join(parts)).split())
+
+
+def choice_digits(text: str, lang: str) -> str:
+    """with_digits for an answer short enough to name an option by number ("la primera", "ruta uno"); "" for
+    a longer one, which ChoiceIndex never reads as a number, so a long message pays nothing for it."""
+    return with_digits(text, lang) if len(text.split()) <= MAX_NUMBER_ANSWER_WORDS else ""
 
 
 def _digits(words: str, lang: str) -> str:

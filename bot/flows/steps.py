@@ -12,7 +12,7 @@ from bot.flows.dates import read_date
 from bot.flows.locations import from_suggestion, read_address, read_pin
 from bot.flows.matching import Match, is_typo, normalize, normalized_words
 from bot.flows.messages import InboundMessage
-from bot.flows.numbers import with_digits
+from bot.flows.numbers import choice_digits, with_digits
 from bot.flows.places import Places
 from bot.flows.ratings import read_rating
 from bot.flows.yesno import read_yes_no
@@ -116,7 +116,7 @@ def parse_choice(step, msg: InboundMessage, ctx: StepContext):
         return None
     if _is_one_of(msg.text, ctx.words("unsure")):
         return INVALID  # "no sé" is no option, however close it looks to one
-    found: Match = step.index.match(msg.text, msg.payload, with_digits(msg.text, ctx.lang))
+    found: Match = step.index.match(msg.text, msg.payload, choice_digits(msg.text, ctx.lang))
     if found.key:
         return found.key
     return Ask(found.suggestions) if found.suggestions else INVALID
