@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from bot.flows.matching import is_typo, normalize
+from bot.flows.matching import is_typo, normalize, normalized_words
 from bot.flows.numbers import with_digits
 
 __all__ = ["read_date", "find_date"]
@@ -184,9 +184,9 @@ def _valid(year: int, month: int, day: int) -> tuple[date, ...]:
 
 def _says(norm: str, phrases: tuple[str, ...]) -> bool:
     padded = f" {norm} "
-    return any(p and f" {p} " in padded for p in (normalize(w) for w in phrases))
+    return any(f" {p} " in padded for p in normalized_words(phrases))
 
 
 def _is_word(token: str, choices: tuple[str, ...]) -> bool:
     """The token is one of the one-word choices, or a small typo of one ("ayerr", "dais")."""
-    return any(token == c or is_typo(token, c) for c in (normalize(w) for w in choices) if c and " " not in c)
+    return any(token == c or is_typo(token, c) for c in normalized_words(choices) if " " not in c)
