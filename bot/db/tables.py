@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -23,6 +23,9 @@ __all__ = [
     "PlaceStreet",
     "PlaceArea",
     "PlaceLayer",
+    "Consent",
+    "PrivacyRequest",
+    "PrivacyEvent",
     "utcnow",
     "as_utc",
 ]
@@ -46,6 +49,7 @@ class Contact(SQLModel, table=True):
     lang: str | None = None
     opted_out: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    anonymised_at: datetime | None = None  # when its personal data was erased (ARCO cancellation or retention)
 
 
 class ContactAddress(SQLModel, table=True):
@@ -249,3 +253,47 @@ class PlaceLayer(SQLModel, table=True):
     features: int
     version: str  # new on every import: processes rebuild their index when a layer's version changes
     imported_at: datetime = Field(default_factory=utcnow)
+
+
+class Consent(SQLModel, table=True):
+    """A resident's answer to the privacy notice: which version, accepted or declined, on which channel, when."""
+
+    __table_args__ = (Index("ix_consent_contact_id_created_at", "contact_id", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    notice_version: str
+    accepted: bool
+    channel: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PrivacyRequest(SQLModel, table=True):
+    """An ARCO request (rectification, cancellation, opposition) with its own folio and legal due date."""
+
+    __table_args__ = (Index("ix_privacyrequest_status_due_on", "status", "due_on"),)
+    id: int | None = Field(default=None, primary_key=True)
+    folio: str = Field(unique=True, index=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    right: str  # rectification, cancellation, opposition (access is answered at once, by chat)
+    detail: str = ""  # what the resident wrote: the data to correct, why they oppose
+    channel: str = ""
+    lang: str = "es"
+    status: str = "open"  # open, fulfilled, rejected
+    due_on: date  # the last business day to answer, in the city's calendar
+    extended: bool = False  # the one extension the law allows was used
+    response: str = ""  # what the resident was told when it closed (the legal reason of a rejection)
+    created_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+
+
+class PrivacyEvent(SQLModel, table=True):
+    """The privacy audit trail: notices answered, requests filed and answered, data exported, erased, expired."""
+
+    __table_args__ = (Index("ix_privacyevent_kind_created_at", "kind", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int | None = Field(default=None, foreign_key="privacyrequest.id", index=True)
+    contact_id: int | None = Field(default=None, index=True)  # no foreign key: the trail outlives what it names
+    kind: str
+    actor: str = "system"
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

@@ -8,10 +8,11 @@ from dataclasses import replace
 from bot.flows.events import OptedIn, OptedOut, StatusRequested
 from bot.flows.matching import normalize
 from bot.flows.messages import OutboundMessage
+from bot.flows.privacy import access, ask_for_request, awaited_question
 from bot.flows.state import State
 from bot.flows.turn import Context, Turn
 
-__all__ = ["COMMANDS", "KNOWN_COMMANDS", "find_command"]
+__all__ = ["COMMANDS", "KNOWN_COMMANDS", "PRIVACY_COMMANDS", "find_command"]
 
 LANGUAGE_PREFIX = "language_"  # commands language_es, language_en, ... switch the language
 ARGUMENT_COMMANDS = {"status"}
@@ -58,7 +59,9 @@ def _named(name: str) -> tuple[str, str]:
 
 
 def _current_prompt(ctx: Context, state: State, engine) -> OutboundMessage:
-    """What the resident was asked last: the current step's question, or the menu."""
+    """What the resident was asked last: the notice or an ARCO question, the current step's question, or the menu."""
+    if state.awaiting:
+        return awaited_question(ctx, state)
     flow = ctx.flows.flows.get(state.flow) if state.flow else None
     step = flow.find_step(state.step) if flow else None
     if flow is None or step is None:
@@ -119,5 +122,10 @@ COMMANDS = {
     "opt_out": opt_out,
     "opt_in": opt_in,
     "language": language,
+    "privacy_access": access,
+    "privacy_cancel": ask_for_request("cancellation"),
+    "privacy_rectify": ask_for_request("rectification"),
+    "privacy_oppose": ask_for_request("opposition"),
 }
+PRIVACY_COMMANDS = tuple(c for c in COMMANDS if c.startswith("privacy_"))  # they need a `privacy:` section
 KNOWN_COMMANDS = tuple(c for c in COMMANDS if c != "language")

@@ -17,6 +17,7 @@ from bot.flows.model import END, MEDIA_KINDS, Flow, Flows, Outcome, Step, Text, 
 from bot.flows.numbers import choice_digits
 from bot.flows.opener import prefill
 from bot.flows.places import Places
+from bot.flows.privacy import answer_awaited, ask_notice, needs_notice
 from bot.flows.state import State
 from bot.flows.steps import INVALID, STEP_KINDS, Ask, Hold, Noted, StepContext, display, value_of
 from bot.flows.turn import Context, Turn
@@ -33,7 +34,10 @@ def advance(
     """
     hint = msg.lang_hint if msg.lang_hint in flows.languages else None
     lang = state.lang if state.flow else detect_language(flows, msg.text, state.lang or hint)
-    ctx = Context(flows, lang or flows.default_language, msg.profile_name, folio, now, msg.channel, msg.carries, places)
+    accepted = state.notice  # kept whatever the turn does: the notice is accepted once per version
+    ctx = Context(
+        flows, lang or flows.default_language, msg.profile_name, folio, now, msg.channel, msg.carries, places, accepted
+    )
     command, argument = find_command(flows, msg.text)
     if state.opted_out:
         turn = _while_opted_out(ctx, state, command)
@@ -41,13 +45,16 @@ def advance(
         state, notices = _expire(ctx, state)
         turn = _route(ctx, state, msg, command, argument)
         turn = Turn(turn.state, notices + turn.replies, turn.events)
-    new_state = replace(turn.state, updated_at=now.isoformat(), lang=turn.state.lang or ctx.lang)
+    notice = turn.state.notice or accepted
+    new_state = replace(turn.state, updated_at=now.isoformat(), lang=turn.state.lang or ctx.lang, notice=notice)
     return Turn(new_state, turn.replies, turn.events)
 
 
 def _route(ctx: Context, state: State, msg: InboundMessage, command: str | None, argument: str) -> Turn:
     if command:
         return COMMANDS[command](ctx, state, argument, ENGINE)
+    if state.awaiting:
+        return answer_awaited(ctx, state, msg, ENGINE)
     if state.pending:
         return _resolve_pending(ctx, state, msg)
     flow = ctx.flows.flows.get(state.flow) if state.flow else None
@@ -149,7 +156,11 @@ def goto(ctx: Context, flow: Flow, step: Step | None, state: State, replies: tup
     passed: set[str] = set()
     while step is not None and step.id not in passed:  # a loop of statements ends the flow
         passed.add(step.id)
-        if (step.when and not step.when.holds(state.answers)) or step.id in state.answers:
+        if step.when and not step.when.holds(state.answers):
+            step = following(flow, step, None)
+        elif step.id in state.answers and needs_notice(ctx, state, step):  # a place the first message gave
+            return ask_notice(ctx, step, state, replies)
+        elif step.id in state.answers:
             step = following(flow, step, None)
         elif not step.asked_on(ctx.channel, ctx.carries):
             if not step.kept_from(ctx.channel):  # the channel cannot carry a photo: say where one can go
@@ -158,8 +169,10 @@ def goto(ctx: Context, flow: Flow, step: Step | None, state: State, replies: tup
         elif step.kind == "message":
             replies += (prompt(ctx, flow, step, state.answers),)
             step = following(flow, step, None)
+        elif needs_notice(ctx, state, step):
+            return ask_notice(ctx, step, state, replies)
         else:
-            new_state = replace(state, step=step.id, attempts=0, pending=())
+            new_state = replace(state, step=step.id, attempts=0, pending=(), awaiting=None)
             return Turn(new_state, replies + (prompt(ctx, flow, step, state.answers),))
     return _finish(ctx, flow, state, replies)
 

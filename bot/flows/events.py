@@ -7,9 +7,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 __all__ = [
+    "DataAccessRequested",
     "HandoverRequested",
+    "NoticeAnswered",
     "OptedIn",
     "OptedOut",
+    "PrivacyRequested",
     "StatusRequested",
     "SurveyCompleted",
     "TicketOpened",
@@ -75,6 +78,31 @@ class OptedIn:
     """The resident asked to be written to again."""
 
 
+@dataclass(frozen=True)
+class NoticeAnswered:
+    """The resident accepted or declined this version of the privacy notice."""
+
+    version: str
+    accepted: bool
+
+
+@dataclass(frozen=True)
+class DataAccessRequested:
+    """The resident asked what the city keeps about them (ARCO access): the app answers with a summary and a link."""
+
+    lang: str
+
+
+@dataclass(frozen=True)
+class PrivacyRequested:
+    """The resident filed an ARCO request: rectification, cancellation or opposition, with what they wrote."""
+
+    folio: str
+    right: str  # rectification, cancellation, opposition
+    detail: str
+    lang: str
+
+
 def describe_event(event, department_names: Mapping[str, str] | None = None) -> str:
     """Say in words what an event records; departments are also named when their names are given."""
     describe = _DESCRIPTIONS.get(type(event))
@@ -114,4 +142,9 @@ _DESCRIPTIONS: dict[type, Callable[..., str]] = {
     StatusRequested: lambda event, names: f"status requested for folio {event.folio}",
     OptedOut: lambda event, names: "opted out",
     OptedIn: lambda event, names: "opted in again",
+    NoticeAnswered: lambda event, names: (
+        f"privacy notice {event.version} {'accepted' if event.accepted else 'declined'}"
+    ),
+    DataAccessRequested: lambda event, names: "asked what the city keeps about them",
+    PrivacyRequested: lambda event, names: f"privacy request {event.folio}: {event.right}",
 }

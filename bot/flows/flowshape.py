@@ -121,6 +121,9 @@ class Step(Section):
         "Ask this step only on these channels (whatsapp, sms, webchat); on others it is passed over.",
         examples=[["whatsapp", "webchat"]],
     )
+    personal: bool = omittable(
+        "The step asks for personal data (a name, a phone number): the privacy notice is accepted before it is asked, as before every location, photo and media step."
+    )
     skip_on: list[str] = omittable(
         "Never ask this step on these channels. A photo or media step is passed over by itself where the channel cannot carry a photo (SMS).",
         examples=[["sms"]],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
@@ -19,9 +19,10 @@ from pydantic import ValidationError
 from bot.flows.checks import check_flow_graph, check_translations
 from bot.flows.conditions import ConditionError, parse_condition
 from bot.flows.matching import Candidate, ChoiceIndex
-from bot.flows.model import Department, Flow, Flows, Menu, Option, Outcome, Step, Text, Zone
+from bot.flows.model import Department, Flow, Flows, Menu, Option, Outcome, Privacy, Retention, Step, Text, Zone
 from bot.flows.optionfiles import OptionsFileError, read_options
 from bot.flows.schema import FlowsFile, parse_duration
+from bot.flows.schematypes import parse_period
 from bot.flows.shapeerrors import shape_errors
 from bot.flows.steps import STEP_KINDS
 from bot.flows.yamlsource import Mapping, Position, interpolate, parse
@@ -34,6 +35,12 @@ SKIPPABLE_KINDS = ("text", "choice", "rating", "number", "location", "photo", "m
 PREFILLED_KINDS = ("choice", "date", "location")  # what a first message may answer unless the step says prefill: false
 SECRET_FIELDS = ("secret", "status_secret")  # a department's keys: from one environment variable, never a default
 _ONE_VARIABLE = re.compile(r"\s*\$\{(\w+)\}\s*")
+# Messages the privacy notice and the ARCO requests say: required when the file has a `privacy:` section.
+PRIVACY_MESSAGES = (
+    "privacy_notice", "privacy_declined", "privacy_cancel_confirm", "privacy_rectify_ask", "privacy_oppose_ask",
+    "privacy_request_dropped", "privacy_request_filed", "privacy_summary", "privacy_request_fulfilled",
+    "privacy_request_rejected", "privacy_request_extended",
+)  # fmt: skip
 
 
 class FlowError:
@@ -170,6 +177,9 @@ class _Builder:
         raw_flows = self.mapping(data, "flows")
         flows = {str(k): self.flow(k, v, departments) for k, v in raw_flows.items()}
         expire = _number(data, "expire_after_minutes", None)
+        messages = {str(k): self.text(v) for k, v in self.mapping(data, "messages").items()}
+        privacy = self.privacy(data["privacy"], messages) if isinstance(data.get("privacy"), Mapping) else None
+        self.privacy_commands(self.mapping(data, "commands"), privacy)
         result = Flows(
             version=self.digest.hexdigest()[:12],
             default_language=self.default_language,
@@ -178,7 +188,7 @@ class _Builder:
             commands=self.commands(self.mapping(data, "commands")),
             words={str(k): self.words(v) for k, v in self.mapping(data, "words").items()},
             ratings=self.ratings(self.mapping(data, "ratings")),
-            messages={str(k): self.text(v) for k, v in self.mapping(data, "messages").items()},
+            messages=messages,
             flows=flows,
             departments=departments,
             max_attempts=_whole(data, "max_attempts", 3),
@@ -186,6 +196,7 @@ class _Builder:
             templates=self.templates(self.mapping(data, "templates")),
             default_sla=parse_duration(data.get("default_sla")) or DEFAULT_SLA,
             zones=self.zones(self.mapping(data, "zones"), departments),
+            privacy=privacy,
             source=source,
         )
         check_translations(self, self.texts, self.languages)
@@ -263,7 +274,8 @@ class _Builder:
             elif isinstance(raw, str):
                 delivery[field] = self.from_environment(raw, f"department '{key}', {field}")
         sla = parse_duration(value.get("sla"))
-        return Department(str(key), str(value.get("name", key)), delivery, sla, secret_variables)
+        shares = tuple(_strings(value.get("shares")))
+        return Department(str(key), str(value.get("name", key)), delivery, sla, secret_variables, shares)
 
     def secret_variable(self, raw, what: str, key, field: str) -> str:
         """The variable a secret is read from: exactly `${VAR}`, so no secret ships in the file.
@@ -281,6 +293,44 @@ class _Builder:
             )
             return ""
         return match.group(1)
+
+    def privacy(self, section: Mapping, messages: dict[str, Text]) -> Privacy:
+        """The notice's version and link, ARCO's deadlines and calendar, and the retention periods."""
+        missing = [key for key in PRIVACY_MESSAGES if key not in messages]
+        if missing:
+            self.error(
+                _Where(section.pos), f"privacy: messages must say {', '.join(missing)} (the notice and ARCO requests)"
+            )
+        holidays = []
+        for raw in _as_list(section.get("holidays")):
+            try:
+                holidays.append(date.fromisoformat(str(raw)))
+            except ValueError:
+                self.error(raw, f"privacy: holiday '{raw}' is not a date like 2026-12-12")
+        retention = self.mapping(section, "retention")
+        return Privacy(
+            version=str(section.get("version") or ""),
+            notice_url=self.from_environment(section.get("notice_url") or "", "privacy, notice_url"),
+            answer_days=_whole(section, "answer_business_days", 20),
+            extension_days=_whole(section, "extension_business_days", 10),
+            holidays=tuple(sorted(holidays)),
+            federal_holidays=section.get("federal_holidays") is not False,
+            retention=Retention(
+                messages=parse_period(retention.get("messages")),
+                silent_contacts=parse_period(retention.get("silent_contacts")),
+                audit_events=parse_period(retention.get("audit_events")),
+            ),
+        )
+
+    def privacy_commands(self, commands: Mapping, privacy: Privacy | None) -> None:
+        from bot.flows.commands import PRIVACY_COMMANDS
+
+        for key in commands:
+            if str(key) in PRIVACY_COMMANDS and privacy is None:
+                self.error(
+                    _Where(commands.key_pos[key]),
+                    f"command '{key}' needs a `privacy:` section (its notice and deadlines)",
+                )
 
     def menu(self, section: Mapping, flows: dict[str, Flow]) -> Menu:
         offered = _strings(section.get("flows"))
@@ -377,6 +427,7 @@ class _Builder:
             typed_prompt=self.text(value["typed_prompt"]) if "typed_prompt" in value else None,
             channels=tuple(str(c) for c in _as_list(value.get("channels"))),
             skip_on=tuple(str(c) for c in _as_list(value.get("skip_on"))),
+            personal=value.get("personal") is True,
             line=value.pos[0],
         )
 

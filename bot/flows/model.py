@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TypeVar
 
 from bot.flows.conditions import Condition
@@ -24,11 +24,17 @@ __all__ = [
     "render",
     "END",
     "MEDIA_KINDS",
+    "PERSONAL_KINDS",
+    "Privacy",
+    "Retention",
+    "SHARED_FIELDS",
+    "DEFAULT_SHARES",
 ]
 
 T = TypeVar("T")
 END = "end"  # a `next:` that finishes the flow
 MEDIA_KINDS = ("photo", "media")
+PERSONAL_KINDS = ("location", "photo", "media")  # steps that collect personal data whatever their wording
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -82,7 +88,13 @@ class Step:
     typed_prompt: Text | None = None  # a location step's question where no pin can be shared (SMS)
     channels: tuple[str, ...] = ()  # asked only on these channels (all when empty)
     skip_on: tuple[str, ...] = ()  # never asked on these channels
+    personal: bool = False  # asks for personal data (a name, a phone); location, photo and media always do
     line: int = 0
+
+    @property
+    def collects_personal_data(self) -> bool:
+        """Tell whether the privacy notice must be accepted before this step is asked."""
+        return self.personal or self.kind in PERSONAL_KINDS
 
     def option(self, option_id) -> Option | None:
         """Return the option with that id, if any."""
@@ -158,6 +170,41 @@ class Department:
     sla: timedelta | None = None  # how long its tickets may stay open, unless their flow sets its own
     # The environment variable each of delivery's secrets (`secret`, `status_secret`) is read from.
     secret_variables: dict[str, str] = field(default_factory=dict)
+    shares: tuple[str, ...] = ()  # the ticket's fields its deliveries carry (SHARED_FIELDS; empty: DEFAULT_SHARES)
+
+    def shared_fields(self) -> tuple[str, ...]:
+        """The fields of a ticket this department receives: what `shares` lists, else all but the resident's own."""
+        return self.shares or DEFAULT_SHARES
+
+
+# A ticket's fields a department may receive (flows.yaml `departments.<id>.shares`); the folio always goes.
+SHARED_FIELDS = (
+    "department", "category", "flow", "priority", "status", "summary", "language", "channel",
+    "location", "media", "answers", "created_at", "contact_phone", "contact_name",
+)  # fmt: skip
+DEFAULT_SHARES = tuple(f for f in SHARED_FIELDS if not f.startswith("contact_"))
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long personal data is kept (None: the city keeps it until an ARCO request or a person removes it)."""
+
+    messages: timedelta | None = None  # message texts and photos, counted from the close of the contact's last ticket
+    silent_contacts: timedelta | None = None  # a contact with no ticket open, this long after their last message
+    audit_events: timedelta | None = None  # tickets' and privacy's audit trails
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """The privacy notice residents accept before giving personal data, ARCO deadlines, and retention."""
+
+    version: str  # a new version is asked once again of everyone
+    notice_url: str  # the full notice (aviso de privacidad integral)
+    answer_days: int = 20  # business days to answer an ARCO request
+    extension_days: int = 10  # business days the one extension adds
+    holidays: tuple[date, ...] = ()  # non-working days besides Mexico's federal holidays
+    federal_holidays: bool = True  # count Mexico's federal holidays (Ley Federal del Trabajo, art. 74) as non-working
+    retention: Retention = field(default_factory=Retention)
 
 
 @dataclass(frozen=True)
@@ -207,6 +254,7 @@ class Flows:
     templates: dict[str, dict] = field(default_factory=dict)
     default_sla: timedelta = timedelta(days=7)
     zones: tuple[Zone, ...] = ()
+    privacy: Privacy | None = None  # without it no notice is asked (a flows file for a test, a survey-only bot)
     source: str = field(default="flows.yaml", compare=False)
     memo: dict = field(default_factory=dict, compare=False, repr=False)  # what is worked out once from the above
 

@@ -23,6 +23,7 @@ from bot.flows.schematypes import (
     Duration,
     Identifier,
     LanguageCode,
+    Period,
     Section,
     Text,
     WordList,
@@ -35,6 +36,22 @@ from bot.flows.steps import ANSWERLESS_KINDS, STEP_KINDS
 __all__ = ["FlowsFile", "json_schema", "parse_duration", "render"]
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SharedField = Literal[
+    "department",
+    "category",
+    "flow",
+    "priority",
+    "status",
+    "summary",
+    "language",
+    "channel",
+    "location",
+    "media",
+    "answers",
+    "created_at",
+    "contact_phone",
+    "contact_name",
+]  # fmt: skip  (bot.flows.model.SHARED_FIELDS)
 COMMAND_PATTERN = f"^{LANGUAGE_PREFIX}{LANGUAGE_CODE[1:]}"
 
 
@@ -50,6 +67,18 @@ class Commands(Section):
     status: WordsByLanguage = omittable("Ask how a report goes: the word followed by the folio (estado 2611-7K3M9Q).")
     opt_out: WordsByLanguage = omittable("Stop all messages to this resident (BAJA, STOP).")
     opt_in: WordsByLanguage = omittable("Resume messages after opting out (ALTA, START).")
+    privacy_access: WordsByLanguage = omittable(
+        "ARCO access: what the city keeps about the resident, and a link to download it all (mis datos)."
+    )
+    privacy_cancel: WordsByLanguage = omittable(
+        "ARCO cancellation: ask the city to delete the resident's data; asks to confirm, then files a request with its folio (borrar mis datos)."
+    )
+    privacy_rectify: WordsByLanguage = omittable(
+        "ARCO rectification: asks what is wrong, then files a request with its folio (corregir mis datos)."
+    )
+    privacy_oppose: WordsByLanguage = omittable(
+        "ARCO opposition: asks what use the resident opposes and why, then files a request with its folio (no usen mis datos)."
+    )
 
     @classmethod
     def problems(cls, data: dict) -> list[InitErrorDetails]:
@@ -170,6 +199,42 @@ class _Messages(Section):
         "How the status `received` reads in status replies (status_<status> for any ticket status)."
     )
     status_delivered: Text = omittable("How the status `delivered` reads in status replies.")
+    privacy_notice: Text = omittable(
+        "The short privacy notice (aviso simplificado), asked once per resident and notice version before the first question that collects personal data; yes accepts. Uses {notice_url}. Required with `privacy:`."
+    )
+    privacy_declined: Text = omittable(
+        "Said when the resident does not accept the notice: no report is filed; the menu follows. Required with `privacy:`."
+    )
+    privacy_cancel_confirm: Text = omittable(
+        "Asks to confirm an ARCO cancellation (yes files it). Required with `privacy:`."
+    )
+    privacy_rectify_ask: Text = omittable(
+        "Asks what data is wrong and what is right (ARCO rectification). Required with `privacy:`."
+    )
+    privacy_oppose_ask: Text = omittable(
+        "Asks what use of their data the resident opposes and why (ARCO opposition). Required with `privacy:`."
+    )
+    privacy_request_dropped: Text = omittable(
+        "Said when the resident does not confirm an ARCO request. Required with `privacy:`."
+    )
+    privacy_request_filed: Text = omittable(
+        "Said when an ARCO request is filed. Uses {folio}, {right}, {due} (the last day to answer). Required with `privacy:`."
+    )
+    privacy_summary: Text = omittable(
+        "The answer to ARCO access. Uses {tickets} (folios and statuses), {messages}, {photos}, {channels}, {link}, {minutes}. Required with `privacy:`."
+    )
+    privacy_request_fulfilled: Text = omittable(
+        "Tells the resident their ARCO request was carried out. Uses {folio}, {right}, {response}. Required with `privacy:`."
+    )
+    privacy_request_rejected: Text = omittable(
+        "Tells the resident their ARCO request was refused. Uses {folio}, {right}, {response} (the legal reason). Required with `privacy:`."
+    )
+    privacy_request_extended: Text = omittable(
+        "Tells the resident the answer takes longer (the one extension). Uses {folio}, {right}, {due}, {response}. Required with `privacy:`."
+    )
+    privacy_right_rectification: Text = omittable("How the right of rectification reads in the messages above.")
+    privacy_right_cancellation: Text = omittable("How the right of cancellation reads in the messages above.")
+    privacy_right_opposition: Text = omittable("How the right of opposition reads in the messages above.")
     ticket_cap_reached: Text = omittable(
         "Said instead of the folio when the resident already filed TICKETS_PER_CONTACT_PER_DAY reports in the"
         " city's day: nothing is filed until tomorrow or until an operator lifts the cap. Uses {cap}."
@@ -249,6 +314,50 @@ class Department(Section):
     sla: Duration = omittable(
         "How long this department's tickets may stay open before they are overdue (a flow's outcome.sla wins for its category)."
     )
+    shares: list[SharedField] = omittable(
+        "The ticket's fields its deliveries carry (the folio always goes). Leave out for all but the resident's phone and name; list contact_phone or contact_name only where the department needs to call back.",
+        examples=[["category", "summary", "location", "media", "created_at", "contact_phone"]],
+    )
+
+
+class Retention(Section):
+    """How long personal data is kept; leave a period out to keep that data until an ARCO request or an operator removes it."""
+
+    messages: Period = omittable(
+        "Message texts and photos: removed this long after the contact's last ticket closed (and no ticket is open).",
+        examples=["365d"],
+    )
+    silent_contacts: Period = omittable(
+        "A contact with no open ticket is anonymised this long after their last message.", examples=["180d"]
+    )
+    audit_events: Period = omittable(
+        "Audit trails (tickets' and privacy's) are deleted after this long.", examples=["5y"]
+    )
+
+
+class Privacy(Section):
+    """The privacy notice and ARCO rights (Ley General de Protección de Datos Personales en Posesión de Sujetos Obligados)."""
+
+    version: str = Field(
+        description="The notice's version: residents accept once per version; a new one is asked once again.",
+        examples=["2026-11"],
+    )
+    notice_url: str = Field(
+        description="Where the full notice (aviso integral) is published; {notice_url} in `privacy_notice`. ${VAR} and ${VAR:-default} are read from the environment.",
+        examples=["https://www.municipio.gob.mx/aviso-de-privacidad"],
+    )
+    answer_business_days: int = Field(20, ge=1, description="Business days to answer an ARCO request.")
+    extension_business_days: int = Field(
+        10, ge=0, description="Business days the one extension the law allows adds (0: none)."
+    )
+    federal_holidays: bool = Field(
+        True, description="Count Mexico's federal holidays (Ley Federal del Trabajo, art. 74) as non-working days."
+    )
+    holidays: list[str] = omittable(
+        "Other non-working days of the city or its transparency body, as YYYY-MM-DD.",
+        examples=[["2026-04-02", "2026-12-12"]],
+    )
+    retention: Retention = omittable(Retention.__doc__ or "")
 
 
 class Menu(Section):
@@ -330,6 +439,9 @@ class FlowsFile(Section):
     )
     default_sla: Duration = omittable(
         "How long a ticket may stay open when neither its flow nor its department sets an `sla` (default 7d). Operators see tickets past it as overdue."
+    )
+    privacy: Privacy = omittable(
+        "The privacy notice residents accept before giving personal data, ARCO requests and retention. A city must set it before going live."
     )
     zones: dict[Identifier, Zone] = omittable(
         "Areas of the city whose tickets go to their own department or crew: by colonias, or by a polygon of the places' zones layer with the same name.",

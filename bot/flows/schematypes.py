@@ -25,6 +25,8 @@ __all__ = [
     "WordsByLanguage",
     "omittable",
     "parse_duration",
+    "Period",
+    "parse_period",
 ]
 
 LANGUAGE_CODE = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$"
@@ -33,6 +35,9 @@ DURATION = r"^\s*\d+(\.\d+)?\s*[mhd]?\s*$"
 _DURATION_PARTS = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([mhd]?)\s*")
 MAX_SLA = timedelta(days=365)
 SLA_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+PERIOD = r"^\s*\d+\s*[dy]\s*$"
+_PERIOD_PARTS = re.compile(r"\s*(\d+)\s*([dy])\s*")
+MAX_PERIOD_DAYS = 50 * 365
 STRICT = ConfigDict(strict=True)  # YAML's types are kept: "3" is not a number, `yes` is not a word
 
 
@@ -43,6 +48,22 @@ def parse_duration(raw) -> timedelta | None:
         return None
     duration = timedelta(**{SLA_UNITS[match[2] or "h"]: min(float(match[1]), 1e7)})
     return duration if timedelta(0) < duration <= MAX_SLA else None
+
+
+def parse_period(raw) -> timedelta | None:
+    """Reads a retention period such as 180d or 5y (a year is 365 days); None if it is not one up to 50 years."""
+    match = _PERIOD_PARTS.fullmatch(str(raw)) if isinstance(raw, str) else None
+    if not match:
+        return None
+    days = int(match[1]) * (365 if match[2] == "y" else 1)
+    return timedelta(days=days) if 0 < days <= MAX_PERIOD_DAYS else None
+
+
+def _period(value, handler):
+    value = handler(value)
+    if parse_period(value) is None:
+        raise PydanticCustomError("period", "must be a period such as 180d or 5y, more than 0 and at most 50y")
+    return value
 
 
 def _one_error(kind: str, message: str) -> WrapValidator:
@@ -124,6 +145,12 @@ class Duration(
     """A duration: a number and a unit, m (minutes), h (hours) or d (days); a bare number is hours."""
 
     model_config = ConfigDict(strict=True, json_schema_extra={"examples": ["48h", "3d", "90m"]})
+
+
+class Period(RootModel[Annotated[str, Field(pattern=PERIOD), WrapValidator(_period)]]):
+    """A retention period: a whole number of days (d) or years (y, 365 days)."""
+
+    model_config = ConfigDict(strict=True, json_schema_extra={"examples": ["365d", "5y"]})
 
 
 def _conditions(schema: dict, cls: type[Section]) -> None:

@@ -22,6 +22,8 @@ class State:
     updated_at: str | None = None  # ISO time of the last message, for expiry
     opted_out: bool = False
     attachments: tuple[dict, ...] = ()  # voice notes sent where text was asked: kept for the ticket
+    notice: str | None = None  # the privacy notice version the resident accepted (kept across flows)
+    awaiting: str | None = None  # an answer asked outside any step: "notice", or an ARCO right's detail
 
     def with_attachments(self, attachments: tuple[dict, ...]) -> State:
         """The same state carrying these attachments too."""

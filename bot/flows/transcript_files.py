@@ -6,6 +6,7 @@ a list of transcripts (or just one):
 
     - name: bache con ubicación escrita
       lang: es                       # optional: the language the resident already had
+      privacy_notice: not_accepted   # optional: a resident who has not accepted the notice yet
       conversation:
         - resident: hola
           bot: Soy Ventanilla        # a piece of the bot's reply, or a list of pieces
@@ -20,6 +21,10 @@ A turn may also say `bot_not:` (pieces that must not appear), `silent: true` (no
 `[]` for none) and `after_minutes:` (time passing before the message). The outcome at the end is
 `ticket:`, `survey:` (answers, by id or as shown), `handover:` or `no_outcome: true`.
 
+The resident of a transcript has accepted the privacy notice of the flows (`privacy:`) unless the
+transcript says `privacy_notice: not_accepted`: then the notice is asked before the first question
+that collects personal data, as it is of a resident who writes for the first time.
+
 This module reads and checks the files (every problem as FILE:LINE:COL); bot/flows/transcripts.py runs them.
 """
 
@@ -32,7 +37,17 @@ from pathlib import Path
 
 import yaml
 
-from bot.flows.events import HandoverRequested, OptedIn, OptedOut, StatusRequested, SurveyCompleted, TicketOpened
+from bot.flows.events import (
+    DataAccessRequested,
+    HandoverRequested,
+    NoticeAnswered,
+    OptedIn,
+    OptedOut,
+    PrivacyRequested,
+    StatusRequested,
+    SurveyCompleted,
+    TicketOpened,
+)
 from bot.flows.loader import FlowError
 from bot.flows.matching import normalize
 from bot.flows.messages import InboundMessage, Location, Media, is_on_earth
@@ -57,9 +72,11 @@ SENDER = "+5218100000000"
 DEFAULT_PHOTO = "https://example.mx/foto.jpg"
 TRANSCRIPTS_DIR = "transcripts"
 
+NOTICE_VALUES = ("accepted", "not_accepted")
 TRANSCRIPT_KEYS = {
     "name",
     "lang",
+    "privacy_notice",
     "channel",
     "profile_name",
     "conversation",
@@ -71,7 +88,18 @@ TRANSCRIPT_KEYS = {
 TURN_KEYS = {"resident", "bot", "bot_not", "silent", "events", "after_minutes"}
 RESIDENT_KEYS = {"text", "location", "label", "address", "photo", "media", "content_type", "payload"}
 EVENTS = {
-    cls.__name__: cls for cls in (TicketOpened, SurveyCompleted, HandoverRequested, StatusRequested, OptedOut, OptedIn)
+    cls.__name__: cls
+    for cls in (
+        TicketOpened,
+        SurveyCompleted,
+        HandoverRequested,
+        StatusRequested,
+        OptedOut,
+        OptedIn,
+        NoticeAnswered,
+        DataAccessRequested,
+        PrivacyRequested,
+    )
 }
 OUTCOMES = {"ticket": TicketOpened, "survey": SurveyCompleted, "handover": HandoverRequested}
 TRUE_WORDS, FALSE_WORDS = {"true", "yes", "y", "on", "si"}, {"false", "no", "n", "off"}
@@ -135,6 +163,7 @@ class Transcript:
     exchanges: tuple[Exchange, ...]
     outcomes: tuple[OutcomeSpec, ...] = ()
     lang: str | None = None
+    notice_accepted: bool = True  # the resident accepted the flows' privacy notice before the transcript
 
 
 class _TranscriptLoader(_Loader):
@@ -226,7 +255,11 @@ class _Reader:
         channel, profile = str(raw.get("channel") or "whatsapp"), str(raw.get("profile_name") or "")
         exchanges = tuple(e for e in (self.exchange(t, name, channel, profile) for t in turns) if e)
         lang = str(raw["lang"]) if raw.get("lang") else None
-        return Transcript(name, self.source, raw.pos[0], exchanges, self.outcomes(raw, name), lang)
+        notice = str(raw.get("privacy_notice") or "accepted")
+        if notice not in NOTICE_VALUES:
+            self.error(raw.get("privacy_notice"), f"transcript '{name}': privacy_notice is accepted or not_accepted")
+        outcomes = self.outcomes(raw, name)
+        return Transcript(name, self.source, raw.pos[0], exchanges, outcomes, lang, notice == "accepted")
 
     def outcomes(self, raw: Mapping, name: str) -> tuple[OutcomeSpec, ...]:
         found = []

@@ -119,7 +119,8 @@ def run_transcript(
                 transcript.line, f"a language of the flows ({', '.join(flows.languages)})", repr(transcript.lang), "got"
             )
         ]
-    state = State(lang=transcript.lang)
+    accepted = flows.privacy.version if flows.privacy and transcript.notice_accepted else None
+    state = State(lang=transcript.lang, notice=accepted)
     seen: list[object] = []
     for exchange in transcript.exchanges:
         now += exchange.after

@@ -34,6 +34,7 @@ class Context:
     channel: str = ""
     carries: frozenset[str] = CARRIES_ALL  # what the resident's channel can carry
     places: Places | None = None  # the city's streets and areas (None: none loaded)
+    notice: str | None = None  # the privacy notice version the resident accepted before this turn
 
     def say(self, key: str) -> OutboundMessage:
         """A global message from flows.yaml, in the resident's language."""

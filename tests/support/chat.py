@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +23,10 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 class Chat:
-    """Drive the engine like a resident: say something, get the replies' text."""
+    """Drive the engine like a resident: say something, get the replies' text.
+
+    The resident has accepted the flows' privacy notice unless notice_accepted=False (tests/flows/test_privacy.py).
+    """
 
     def __init__(
         self,
@@ -31,8 +35,11 @@ class Chat:
         carries: frozenset[str] = CARRIES_ALL,
         flows: Flows = FLOWS,
         places: Places | None = None,
+        notice_accepted: bool = True,
     ):
         self.state, self.events = state or State(), []
+        if notice_accepted and flows.privacy and self.state.notice is None:
+            self.state = replace(self.state, notice=flows.privacy.version)
         self.channel, self.carries, self.flows, self.places = channel, carries, flows, places
 
     def say(self, text: str = "", **fields) -> str:
