@@ -109,7 +109,12 @@ def _again(ctx: Context, state: State, engine) -> Turn:
     if attempts >= ctx.flows.max_attempts:
         return Turn(State(lang=ctx.lang), (ctx.say("too_many_attempts"), engine.menu(ctx)))
     again = replace(state, attempts=attempts)
-    return Turn(again, (ctx.say("invalid"), awaited_question(ctx, again)))
+    hint = (
+        "invalid_yes_no"
+        if state.awaiting in (NOTICE, "cancellation") and "invalid_yes_no" in ctx.flows.messages
+        else "invalid"
+    )
+    return Turn(again, (ctx.say(hint), awaited_question(ctx, again)))
 
 
 def _filed(ctx: Context, right: str, detail: str) -> Turn:

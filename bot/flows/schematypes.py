@@ -60,7 +60,10 @@ def parse_period(raw) -> timedelta | None:
 
 
 def _period(value, handler):
-    value = handler(value)
+    try:
+        value = handler(value)
+    except ValidationError:
+        value = None
     if parse_period(value) is None:
         raise PydanticCustomError("period", "must be a period such as 180d or 5y, more than 0 and at most 50y")
     return value
@@ -147,7 +150,7 @@ class Duration(
     model_config = ConfigDict(strict=True, json_schema_extra={"examples": ["48h", "3d", "90m"]})
 
 
-class Period(RootModel[Annotated[str, Field(pattern=PERIOD), WrapValidator(_period)]]):
+class Period(RootModel[Annotated[Annotated[str, Field(pattern=PERIOD)], WrapValidator(_period)]]):
     """A retention period: a whole number of days (d) or years (y, 365 days)."""
 
     model_config = ConfigDict(strict=True, json_schema_extra={"examples": ["365d", "5y"]})
