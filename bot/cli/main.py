@@ -116,13 +116,15 @@ def flows_check(path: str | None, flows_path: str | None, strict: bool) -> None:
     """Report every error in a flows file as PATH:LINE:COL: message, then words two flows or options share.
 
     Shared words are warnings (PATH:LINE:COL: warning: message): the file works, but an opener or an
-    answer with such a word is ambiguous. They fail the check only with --strict.
+    answer with such a word is ambiguous. So is a file that collects personal data with no `privacy:`
+    notice. Warnings fail the check only with --strict.
     """
+    from bot.flows.checks import missing_privacy_notice
     from bot.flows.overlaps import shared_words
 
     path = _flows_path(path or flows_path)
     loaded = _load_or_exit(path)
-    warnings = shared_words(Path(path).read_text(encoding="utf-8"), path)
+    warnings = missing_privacy_notice(loaded, path) + shared_words(Path(path).read_text(encoding="utf-8"), path)
     for warning in warnings:
         click.echo(warning.format())
     steps = sum(len(f.steps) for f in loaded.flows.values())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.flows.model import END, Flow, Step
+from bot.flows.model import END, Flow, Flows, Step
 
 __all__ = ["check_translations", "check_flow_graph"]
 
@@ -85,3 +85,20 @@ def _check_placeholders(report, flow: Flow, text, raw, known: set[str]) -> None:
                     raw, f"flow '{flow.id}': the text uses {{{name}}}, which is not an earlier step or a built-in value"
                 )
                 return
+
+
+def missing_privacy_notice(flows: Flows, source: str) -> list:
+    """A warning when residents give personal data (a place, a photo) and the file has no `privacy:` notice."""
+    from bot.flows.overlaps import FlowWarning
+
+    if flows.privacy is not None:
+        return []
+    personal = [(f, s) for f in flows.flows.values() for s in f.steps if s.collects_personal_data]
+    if not personal:
+        return []
+    flow, step = personal[0]
+    message = (
+        f"no `privacy:` section, yet flow '{flow.id}' step '{step.id}' collects personal data: residents are"
+        " asked no privacy notice (aviso de privacidad); set `privacy:` before going live"
+    )
+    return [FlowWarning(source, step.line, 1, message)]

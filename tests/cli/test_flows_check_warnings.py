@@ -59,3 +59,23 @@ def test_errors_still_fail_and_come_without_warnings(runner, overlapping):
     result = runner.invoke(main, ["flows", "check", str(path)])
     assert result.exit_code == 1
     assert "unknown step kind 'confirmar'" in result.output and "warning" not in result.output
+
+
+def test_a_file_that_collects_personal_data_without_a_privacy_notice_is_warned_about(runner, tmp_path):
+    shutil.copy(ROOT / "parks.csv", tmp_path / "parks.csv")
+    text = FLOWS.read_text(encoding="utf-8")
+    start, end = text.index("privacy:\n  version"), text.index("departments:\n  obras_publicas")
+    kept, skipping = [], False
+    for line in (text[:start] + text[end:]).splitlines(keepends=True):  # and the ARCO commands, which need it
+        skipping = line.startswith("  privacy_") or (skipping and line.startswith("    "))
+        if not skipping:
+            kept.append(line)
+    path = tmp_path / "flows.yaml"
+    path.write_text("".join(kept), encoding="utf-8")
+    result = runner.invoke(main, ["flows", "check", "--strict", str(path)])
+    assert result.exit_code == 1, result.output
+    line = next(n for n, text in enumerate(kept, 1) if "- id: location" in text)
+    assert result.output.splitlines()[0] == (
+        f"{path}:{line}:1: warning: no `privacy:` section, yet flow 'pothole' step 'location' collects personal"
+        " data: residents are asked no privacy notice (aviso de privacidad); set `privacy:` before going live"
+    )
