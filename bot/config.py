@@ -92,6 +92,12 @@ class Config(BaseModel):
     media_delivery_link_days: int = setting(
         7, "how long the photo links sent to departments (webhook `public_url`, Open311 `media_url`) work", gt=0
     )
+    privacy_export_link_minutes: int = setting(
+        60,
+        "how long the link to download all of a resident's data works (sent by chat when they ask `mis datos`;"
+        " signed with `SECRET_KEY`)",
+        gt=0,
+    )
     session_idle_minutes: int = setting(
         30, "a dashboard session with no request for this long ends (on the server)", gt=0
     )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from bot.conversation.ticket_cap import DailyCap, refusal
+from bot.conversation.event_context import Applied, EventContext
+from bot.conversation.privacy_events import answer_data_access, file_privacy_request, record_consent
+from bot.conversation.ticket_cap import refusal
 from bot.db.tables import Contact, Message, Outbox, SurveyResponse, Ticket, TicketEvent
 from bot.flows import (
     Flows,
@@ -22,6 +23,7 @@ from bot.flows import (
     SurveyCompleted,
     TicketOpened,
 )
+from bot.flows.events import DataAccessRequested, NoticeAnswered, PrivacyRequested
 from bot.flows.model import render
 from bot.tickets.folio import select_by_folio
 from bot.tickets.geo import degrees_around, distance_m
@@ -30,29 +32,6 @@ from bot.tickets.notices import duplicate_linked_notice, status_label
 from bot.tickets.sla import due_at
 
 __all__ = ["EVENT_HANDLERS", "apply_event", "EventContext", "Applied"]
-
-
-@dataclass
-class EventContext:
-    """Who the event belongs to, where it came from, and the flows in force."""
-
-    contact_id: int
-    channel: str
-    flows: Flows
-    cap: DailyCap = field(default_factory=DailyCap)  # reports per day; none unless the handler says
-
-
-@dataclass
-class Applied:
-    """What applying an event left to do after commit, and anything more to tell the resident.
-
-    withdrawn is the folio of a report the daily cap kept from being filed: the engine's closing words
-    (its last reply, which tells that folio) are not said; the replies here say why instead.
-    """
-
-    outbox: list[Outbox] = field(default_factory=list)
-    replies: tuple[OutboundMessage, ...] = ()
-    withdrawn: str = ""
 
 
 def open_ticket(session: Session, event: TicketOpened, ctx: EventContext) -> Applied:
@@ -249,6 +228,9 @@ EVENT_HANDLERS: dict[type, EventHandler] = {
     StatusRequested: answer_status,
     OptedOut: opt_out,
     OptedIn: opt_in,
+    NoticeAnswered: record_consent,
+    PrivacyRequested: file_privacy_request,
+    DataAccessRequested: answer_data_access,
 }
 
 

@@ -118,7 +118,9 @@ def _write(svc: Services, connection: Connection, msg: InboundMessage, snapshot:
     inbound_id = store_inbound(connection, contact_id, msg, now)
     remember_version(connection, flows.version, svc.flow_store.texts[flows.version], svc.saved_versions)
     cap = _daily_cap(svc, now) if turn.events else DailyCap()  # only a finishing message asks what was filed today
-    applied = _apply_events(connection, turn.events, EventContext(contact_id, msg.channel, flows, cap))
+    today = now.astimezone(svc.config.city_zone()).date()  # ARCO deadlines count from the city's day
+    ctx = EventContext(contact_id, msg.channel, flows, cap, today=today, config=svc.config)
+    applied = _apply_events(connection, turn.events, ctx)
     replies = _withdrawing(turn.replies, applied) + tuple(r for a in applied for r in a.replies)
     inline = replies_inline(msg.provider)
     to_send = store_replies(connection, contact_id, inbound_id, msg, replies, now, inline)
