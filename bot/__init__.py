@@ -19,7 +19,7 @@ from bot.jobs.connection import connect_redis, make_queue
 from bot.placestore import PlaceStore
 from bot.services import Services
 from bot.tickets import search as ticket_search  # noqa: F401 - keeps tickets' search text on every write
-from bot.web import api, pages
+from bot.web import api, pages, privacy
 from bot.web.headers import init_headers
 from bot.web.ratelimit import init_limiter
 
@@ -59,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(privacy.bp)
     dashboard.init_app(app)
     init_headers(app)  # CSP, frame, sniffing and HSTS headers on every response, errors too
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
