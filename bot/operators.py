@@ -20,6 +20,7 @@ from bot.db.tables import Operator, OperatorSession, as_utc, utcnow
 
 __all__ = [
     "ROLES",
+    "PRIVACY_ROLE",
     "MIN_PASSWORD_LENGTH",
     "OperatorError",
     "password_problem",
@@ -32,7 +33,10 @@ __all__ = [
     "end_all_sessions",
 ]
 
-ROLES = ("admin", "operator", "viewer")
+# admin: everything; operator: acts on their departments' tickets; viewer: reads them; privacy: answers
+# residents' ARCO requests and sees nothing else (no department, no ticket's personal data).
+ROLES = ("admin", "operator", "viewer", "privacy")
+PRIVACY_ROLE = "privacy"
 MIN_PASSWORD_LENGTH = 12
 COMMON_PASSWORDS = Path(__file__).parent / "data" / "common-passwords.txt.gz"  # sources and licences: data/README.md
 SERVICE_WORDS = frozenset({"ventanilla", "dashboard", "operador", "operadora", "operator", "municipio"})
@@ -66,7 +70,7 @@ def create_operator(
         email=email,
         name=name or email.split("@")[0],
         role=role,
-        departments=sorted(departments or []),
+        departments=[] if role == PRIVACY_ROLE else sorted(departments or []),
         password_hash=hash_password(password, email),
     )
     session.add(operator)

@@ -9,7 +9,15 @@ from bot.config import Config
 from bot.db.database import make_engine, transaction
 from bot.db.migrate import upgrade
 from bot.db.tables import Operator
-from bot.operators import ROLES, OperatorError, create_operator, end_all_sessions, normalise_email, set_password
+from bot.operators import (
+    PRIVACY_ROLE,
+    ROLES,
+    OperatorError,
+    create_operator,
+    end_all_sessions,
+    normalise_email,
+    set_password,
+)
 
 __all__ = ["operators"]
 
@@ -48,8 +56,10 @@ def operators() -> None:
 @click.option("--name", default="", help="How the dashboard names them (default: the email's user part).")
 @click.option("--password", envvar="VENTANILLA_PASSWORD", help="Asked for when not given (or set VENTANILLA_PASSWORD).")
 def operators_add(email: str, role: str, departments: tuple[str, ...], name: str, password: str | None) -> None:
-    """Add an operator; `--role admin` for the first one."""
-    if role != "admin" and not departments:
+    """Add an operator; `--role admin` for the first one, `--role privacy` for who answers ARCO requests."""
+    if role == PRIVACY_ROLE and departments:
+        raise click.UsageError("a privacy officer works for no department: leave out --department")
+    if role not in ("admin", PRIVACY_ROLE) and not departments:
         raise click.UsageError("an operator or viewer needs at least one --department")
     unknown = sorted(set(departments) - set(_known_departments())) if departments else []
     if unknown:
@@ -72,7 +82,8 @@ def operators_list() -> None:
     with transaction(_engine()) as db:
         for op in db.exec(select(Operator).order_by(Operator.email)):
             state = "" if op.active else "  (disabled)"
-            click.echo(f"{op.email:32} {op.role:9} {','.join(op.departments) or 'all'}{state}")
+            scope = "ARCO requests" if op.role == PRIVACY_ROLE else ",".join(op.departments) or "all"
+            click.echo(f"{op.email:32} {op.role:9} {scope}{state}")
 
 
 @operators.command("password")

@@ -1,4 +1,5 @@
-"""What a signed-in operator may see and do: their departments' tickets, acting only if not a viewer."""
+"""What a signed-in operator may see and do: their departments' tickets, acting only if not a viewer; residents'
+ARCO requests for privacy officers and admins (a privacy officer sees no ticket)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,22 @@ from flask_login import current_user
 from sqlmodel import Session
 
 from bot.db.tables import Operator, Ticket
+from bot.operators import PRIVACY_ROLE
 from bot.tickets.folio import is_folio_shaped, select_by_folio
 
 __all__ = [
     "me",
     "is_admin",
     "can_act",
+    "sees_tickets",
+    "handles_privacy",
     "department_scope",
     "visible",
     "ticket_or_404",
     "visible_ticket",
     "acting_required",
     "admin_required",
+    "privacy_required",
 ]
 
 
@@ -39,10 +44,22 @@ def can_act(operator: Operator | None = None) -> bool:
     return (operator or me()).role in ("admin", "operator")
 
 
+def sees_tickets(operator: Operator | None = None) -> bool:
+    """Whether the operator works with tickets at all (everyone but a privacy officer)."""
+    return (operator or me()).role != PRIVACY_ROLE
+
+
+def handles_privacy(operator: Operator | None = None) -> bool:
+    """Whether the operator answers residents' ARCO requests (privacy officers and admins)."""
+    return (operator or me()).role in ("admin", PRIVACY_ROLE)
+
+
 def department_scope(operator: Operator | None = None) -> list[str] | None:
-    """The departments the operator sees; None means all of them (an admin)."""
+    """The departments the operator sees; None means all of them (an admin), none for a privacy officer."""
     operator = operator or me()
-    return None if is_admin(operator) else list(operator.departments)
+    if is_admin(operator):
+        return None
+    return list(operator.departments) if sees_tickets(operator) else []
 
 
 def visible(statement, operator: Operator | None = None):
@@ -85,6 +102,18 @@ def admin_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not is_admin():
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def privacy_required(view):
+    """Refuse (403) anyone who does not answer ARCO requests."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not handles_privacy():
             abort(403)
         return view(*args, **kwargs)
 

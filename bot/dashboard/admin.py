@@ -17,7 +17,7 @@ from bot.dashboard.access import admin_required, me
 from bot.dashboard.blueprint import bp
 from bot.db.database import transaction
 from bot.db.tables import Operator, OperatorChange, OperatorSession, utcnow
-from bot.operators import ROLES, OperatorError, create_operator, end_all_sessions, set_password
+from bot.operators import PRIVACY_ROLE, ROLES, OperatorError, create_operator, end_all_sessions, set_password
 from bot.reports import department_rows, format_duration
 from bot.services import services
 
@@ -39,7 +39,8 @@ def add_operator():
     """Add an operator with an initial password."""
     svc, form = services(), request.form
     try:
-        role, departments = chosen_role(form), chosen_departments(form)
+        role = chosen_role(form)
+        departments = chosen_departments(form) if role != PRIVACY_ROLE else []
         with transaction(svc.engine, immediate=True) as db:
             added = create_operator(
                 db,
@@ -50,7 +51,7 @@ def add_operator():
                 form.get("name", "").strip()[:120],
             )
             email = added.email
-            record_change(db, f"added {email} as {role} of {', '.join(departments) or 'no department'}")
+            record_change(db, f"added {email} as {role} of {', '.join(departments) or 'no department'}", added)
     except OperatorError as error:
         return operators_page(error=str(error), status=400)
     flash(f"Added {email}.", "info")
@@ -64,7 +65,8 @@ def edit_operator(operator_id: int):
     svc, form = services(), request.form
     active = form.get("active") == "1"
     try:
-        role, departments = chosen_role(form), chosen_departments(form)
+        role = chosen_role(form)
+        departments = chosen_departments(form) if role != PRIVACY_ROLE else []
         if operator_id == me().id and (role != "admin" or not active):
             raise OperatorError("You cannot demote or disable yourself; ask another admin to do it.")
         with transaction(svc.engine, immediate=True) as db:
@@ -78,6 +80,7 @@ def edit_operator(operator_id: int):
                 db,
                 f"set {email} to {role} of {', '.join(departments) or 'no department'}, "
                 f"{'active' if active else 'disabled'}",
+                operator,
             )
     except OperatorError as error:
         return operators_page(error=str(error), status=400)
@@ -95,7 +98,7 @@ def operator_password(operator_id: int):
             operator = operator_or_404(db, operator_id)
             set_password(db, operator, request.form.get("password", ""))
             email = operator.email
-            record_change(db, f"set a new password for {email}")
+            record_change(db, f"set a new password for {email}", operator)
     except OperatorError as error:
         return operators_page(error=str(error), status=400)
     flash(f"New password set for {email}; their sessions have ended.", "info")
@@ -156,9 +159,9 @@ def operators_page(error: str | None = None, status: int = 200):
     ), status
 
 
-def record_change(db, text: str) -> None:
-    """Log an admin's change and store it with the change itself."""
-    log.info("operators: %s %s", me().email, text)
+def record_change(db, text: str, operator: Operator) -> None:
+    """Store an admin's change with the change itself, and log it by operator ids (emails stay in the database)."""
+    log.info("operators: operator %s %s", me().id, text.replace(operator.email, f"operator {operator.id}"))
     db.add(OperatorChange(actor=me().email, text=text))
 
 
