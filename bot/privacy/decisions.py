@@ -1,0 +1,293 @@
+"""What a privacy officer decides on a resident's ARCO request: fulfil it, reject it with a legal reason, or extend
+its deadline once.
+
+Each checks its input, closes or moves the request, tells the resident on their channel and writes a privacy audit
+event with the officer's email as actor, all in the caller's transaction. A fulfilled cancellation also queues the
+contact's erasure (outbox kind erase_contact), whose job sends the message telling the resident first. A fulfilled
+rectification may correct the contact's name; a fulfilled opposition changes nothing by itself beyond the record.
+Nothing here knows about Flask: the dashboard calls these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from bot.db.tables import Contact, Message, Outbox, PrivacyRequest, utcnow
+from bot.flows import Flows
+from bot.flows.messages import OutboundMessage
+from bot.flows.model import render
+from bot.messaging.outbound import queue_message
+from bot.messaging.text import without_controls
+from bot.privacy import audit
+from bot.privacy.calendar import add_business_days
+from bot.privacy.requests import right_label, shown_date
+
+__all__ = [
+    "DecisionError",
+    "RequestClosedError",
+    "Decision",
+    "REJECTION_REASONS",
+    "MAX_RESPONSE",
+    "MAX_NAME",
+    "UPDATE_KIND",
+    "ERASE_KIND",
+    "find_request",
+    "rejection_reason",
+    "fulfil",
+    "reject",
+    "extend",
+]
+
+MAX_RESPONSE = 1000  # what the officer writes to the resident (a WhatsApp message holds 4,096 characters)
+MAX_NAME = 120  # as an operator's or a contact's name
+UPDATE_KIND = "privacy_request_update"  # the kind flows.yaml `templates:` names for these outside WhatsApp's window
+ERASE_KIND = "erase_contact"  # the outbox job that erases a contact (bot/jobs/privacy_jobs.py)
+
+# The legal grounds a request may be refused on (the causes of improcedencia of Mexico's general law on personal
+# data held by public bodies), as the resident reads them.
+REJECTION_REASONS: dict[str, dict[str, str]] = {
+    "identity": {
+        "es": "no se acreditó la identidad del titular o de su representante",
+        "en": "the identity of the data subject or their representative was not proven",
+    },
+    "not_held": {
+        "es": "los datos no están en posesión del municipio",
+        "en": "the data are not held by the municipality",
+    },
+    "legal_impediment": {"es": "existe un impedimento legal", "en": "there is a legal impediment"},
+    "legal_obligation": {
+        "es": "el tratamiento es necesario para cumplir una obligación legal",
+        "en": "the processing is needed to comply with a legal obligation",
+    },
+    "third_party": {"es": "se lesionan los derechos de un tercero", "en": "it would harm the rights of a third party"},
+    "proceedings": {
+        "es": "se obstaculizarían actuaciones judiciales o administrativas",
+        "en": "it would obstruct judicial or administrative proceedings",
+    },
+    "already_done": {
+        "es": "la cancelación u oposición ya se había realizado",
+        "en": "the cancellation or objection was already carried out",
+    },
+    "not_competent": {"es": "el municipio no es competente", "en": "the municipality is not competent"},
+}
+# What the WhatsApp template's {status} says of the request (its other variable is the folio).
+STATUS_WORDS = {
+    "fulfilled": {"es": "atendida", "en": "carried out"},
+    "rejected": {"es": "no procede", "en": "refused"},
+    "extended": {"es": "con plazo ampliado al {due}", "en": "extended to {due}"},
+}
+
+
+class DecisionError(ValueError):
+    """The decision cannot be taken as asked (an empty response, an unknown reason, a second extension)."""
+
+
+class RequestClosedError(DecisionError):
+    """The request was fulfilled or rejected already: nothing more can be decided on it."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a decision did: the request as it now is, and the message telling the resident (None: not told)."""
+
+    request: PrivacyRequest
+    message: Message | None
+
+    @property
+    def told(self) -> bool:
+        """Whether a message to the resident is on its way."""
+        return self.message is not None and self.message.status == "queued"
+
+
+def find_request(session: Session, folio: str, *, for_update: bool = False) -> PrivacyRequest | None:
+    """The request with this folio; locked against a colleague's decision when for_update (PostgreSQL)."""
+    statement = select(PrivacyRequest).where(PrivacyRequest.folio == folio)
+    return session.exec(statement.with_for_update() if for_update else statement).first()
+
+
+def rejection_reason(code: str, lang: str) -> str:
+    """A legal reason in the resident's language (Spanish when there is none in theirs)."""
+    texts = REJECTION_REASONS[code]
+    return texts.get(lang) or texts["es"]
+
+
+def fulfil(
+    session: Session,
+    flows: Flows,
+    request: PrivacyRequest,
+    actor: str,
+    response: str,
+    *,
+    name: str | None = None,
+    now: datetime | None = None,
+) -> Decision:
+    """Close the request as done, tell the resident, and for a cancellation queue the contact's erasure.
+
+    `name` corrects the contact's name (rectification only).
+    """
+    _ensure_open(request)
+    response = _text(response, "write what the resident is told")
+    corrected = _corrected_name(request, name)
+    if corrected is not None:
+        contact = session.get(Contact, request.contact_id)
+        if contact is None:
+            raise DecisionError("the contact is gone: there is no name to correct")
+        contact.name = corrected
+        session.add(contact)
+    _close(request, "fulfilled", response, now)
+    message = _tell(session, flows, request, "fulfilled", response)
+    detail = {"right": request.right, "told": _told(message), "name_corrected": corrected is not None}
+    if request.right == "cancellation":
+        detail["erase_outbox_id"] = _queue_erasure(session, request, message).id
+    audit.record(
+        session,
+        "request_fulfilled",
+        actor=actor,
+        request_id=request.id,
+        contact_id=request.contact_id,
+        detail=detail,
+    )
+    return Decision(request, message)
+
+
+def reject(
+    session: Session,
+    flows: Flows,
+    request: PrivacyRequest,
+    actor: str,
+    reason: str,
+    text: str = "",
+    *,
+    now: datetime | None = None,
+) -> Decision:
+    """Close the request as refused on a legal ground (one of REJECTION_REASONS) and tell the resident why."""
+    _ensure_open(request)
+    if reason not in REJECTION_REASONS:
+        raise DecisionError("choose the legal reason for refusing it")
+    more = _text(text, "", required=False)
+    response = rejection_reason(reason, request.lang) + (f". {more}" if more else ".")
+    _close(request, "rejected", response[:MAX_RESPONSE], now)
+    message = _tell(session, flows, request, "rejected", request.response)
+    audit.record(
+        session,
+        "request_rejected",
+        actor=actor,
+        request_id=request.id,
+        contact_id=request.contact_id,
+        detail={"right": request.right, "reason": reason, "told": _told(message)},
+    )
+    return Decision(request, message)
+
+
+def extend(
+    session: Session,
+    flows: Flows,
+    request: PrivacyRequest,
+    actor: str,
+    text: str,
+    today: date,
+) -> Decision:
+    """Move the due date once by privacy.extension_days business days, told to the resident within the period
+    (`today` is the city's), with the reasons for it."""
+    _ensure_open(request)
+    privacy = flows.privacy
+    if privacy is None or privacy.extension_days <= 0:
+        raise DecisionError("flows.yaml allows no extension (privacy: extension_business_days is 0 or unset)")
+    if request.extended:
+        raise DecisionError("the one extension the law allows was used already")
+    if today > request.due_on:
+        raise DecisionError(f"the answer period ended on {request.due_on.isoformat()}: an extension is told within it")
+    response = _text(text, "write why it needs more time: the resident reads it")
+    was = request.due_on
+    request.due_on, request.extended = add_business_days(was, privacy.extension_days, privacy), True
+    session.add(request)
+    message = _tell(session, flows, request, "extended", response)
+    audit.record(
+        session,
+        "request_extended",
+        actor=actor,
+        request_id=request.id,
+        contact_id=request.contact_id,
+        detail={
+            "right": request.right,
+            "due_on_was": was.isoformat(),
+            "due_on": request.due_on.isoformat(),
+            "told": _told(message),
+        },
+    )
+    return Decision(request, message)
+
+
+def _ensure_open(request: PrivacyRequest) -> None:
+    if request.status != "open":
+        raise RequestClosedError(f"request {request.folio} is {request.status} already: nothing more can be decided")
+
+
+def _text(text: str | None, missing: str, required: bool = True) -> str:
+    """The officer's text as stored and sent: control characters dropped, trimmed, bounded."""
+    text = without_controls(text or "").strip()
+    if required and not text:
+        raise DecisionError(missing)
+    if len(text) > MAX_RESPONSE:
+        raise DecisionError(f"at most {MAX_RESPONSE} characters, please ({len(text)} written)")
+    return text
+
+
+def _corrected_name(request: PrivacyRequest, name: str | None) -> str | None:
+    """The contact's corrected name, if the form gives one; only a rectification corrects anything."""
+    name = "".join(c for c in (name or "") if c.isprintable()).strip()
+    if not name:
+        return None
+    if request.right != "rectification":
+        raise DecisionError("only a rectification corrects the contact's name")
+    if len(name) > MAX_NAME:
+        raise DecisionError(f"a name has at most {MAX_NAME} characters")
+    return name
+
+
+def _close(request: PrivacyRequest, status: str, response: str, now: datetime | None) -> None:
+    request.status, request.response, request.closed_at = status, response, now or utcnow()
+
+
+def _tell(session: Session, flows: Flows, request: PrivacyRequest, outcome: str, response: str) -> Message | None:
+    """Queue privacy_request_<outcome> to the resident on their channel, in their language."""
+    lang = request.lang or flows.default_language
+    due = shown_date(request.due_on)
+    values = {
+        "folio": request.folio,
+        "right": right_label(flows, request.right, lang),
+        "response": response,
+        "due": due,
+        "status": render(STATUS_WORDS[outcome].get(lang) or STATUS_WORDS[outcome]["es"], {"due": due}),
+    }
+    text = render(flows.message(f"privacy_request_{outcome}", lang), values).strip()
+    return queue_message(session, flows, request.contact_id, UPDATE_KIND, OutboundMessage(text), values, lang)
+
+
+def _told(message: Message | None) -> bool:
+    return message is not None and message.status == "queued"
+
+
+def _queue_erasure(session: Session, request: PrivacyRequest, message: Message | None) -> Outbox:
+    """Add the erase_contact job; the message telling the resident goes out with it, before the erasure.
+
+    The message's own send (queue_message's outbox row, not yet flushed) is withdrawn: two jobs sending one
+    message could send it twice, and the erasure must not run before it is sent.
+    """
+    message_ids: list[int] = []
+    if _told(message):
+        assert message is not None and message.id is not None
+        message_ids = [message.id]
+        for row in [o for o in session.new if isinstance(o, Outbox)]:
+            if row.kind == "send_messages" and row.payload.get("message_ids") == message_ids:
+                session.expunge(row)
+    outbox = Outbox(
+        kind=ERASE_KIND,
+        payload={"contact_id": request.contact_id, "request_id": request.id, "message_ids": message_ids},
+    )
+    session.add(outbox)
+    session.flush()
+    return outbox
