@@ -4,18 +4,29 @@ from __future__ import annotations
 
 from flask import current_app
 
-from bot.dashboard import admin, auth, export, mapview, overview, queue, results, ticket  # noqa: F401 - modules that add routes to bp
-from bot.dashboard.access import is_admin
+from bot.dashboard import (  # noqa: F401 - modules that add routes to bp
+    admin,
+    auth,
+    export,
+    mapview,
+    overview,
+    privacy_requests,
+    queue,
+    results,
+    ticket,
+)
+from bot.dashboard.access import handles_privacy, is_admin, sees_tickets
 from bot.dashboard.blueprint import bp
 from bot.db.tables import as_utc
 
-# (endpoint, label, admins only) in menu order; a page appears once its module is imported above
+# (endpoint, label, who sees it) in menu order; a page appears once its module is imported above
 NAV = (
-    ("dashboard.queue", "Queue", False),
-    ("dashboard.map_view", "Map", False),
-    ("dashboard.overview", "Overview", False),
-    ("dashboard.surveys", "Surveys", False),
-    ("dashboard.operators", "Operators", True),
+    ("dashboard.queue", "Queue", sees_tickets),
+    ("dashboard.map_view", "Map", sees_tickets),
+    ("dashboard.overview", "Overview", sees_tickets),
+    ("dashboard.surveys", "Surveys", sees_tickets),
+    ("dashboard.privacy_requests", "ARCO requests", handles_privacy),
+    ("dashboard.operators", "Operators", is_admin),
 )
 
 
@@ -31,11 +42,8 @@ def _menu() -> dict:
 
     if not current_user.is_authenticated:
         return {"dashboard_nav": []}
-    sees_all = is_admin()
     return {
         "dashboard_nav": [
-            (endpoint, label)
-            for endpoint, label, admins_only in NAV
-            if endpoint in current_app.view_functions and (sees_all or not admins_only)
+            (endpoint, label) for endpoint, label, sees in NAV if endpoint in current_app.view_functions and sees()
         ]
     }
