@@ -161,6 +161,12 @@ class Config(BaseModel):
     worker_maintenance_interval: int = setting(
         60, "seconds between a worker's maintenance runs, which requeue a killed worker's job", gt=0
     )
+    retention_every_hours: float = setting(
+        24,
+        "how often the relay has a worker apply flows.yaml's `privacy.retention` (once per period, however many"
+        " relays run); `0`: never (run `ventanilla privacy apply` yourself)",
+        ge=0,
+    )
     city_timezone: str = setting(
         "America/Mexico_City",
         'the city\'s IANA time zone: the day residents mean by "hoy" and "ayer" (folios and timestamps stay UTC)',

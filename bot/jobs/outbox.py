@@ -90,13 +90,23 @@ def relay(engine: Engine, queue: Queue, older_than: timedelta = timedelta(second
     return enqueue(queue, [(cast(int, row_id), kind) for row_id, kind in rows], skip_live=True)
 
 
-def relay_forever(engine: Engine, queue: Queue, every: float, older_than: timedelta = timedelta(seconds=30)) -> None:
-    """Run the relay on a schedule (the Procfile's relay process)."""
+def relay_forever(
+    engine: Engine,
+    queue: Queue,
+    every: float,
+    older_than: timedelta = timedelta(seconds=30),
+    retention_every_hours: float = 0,
+) -> None:
+    """Run the relay on a schedule (the Procfile's relay process), and have retention applied once per period."""
+    from bot.jobs.privacy_jobs import schedule_retention  # the job modules import this one
+
     while True:
         try:
             count = relay(engine, queue, older_than)
             if count:
                 log.info("relay enqueued %s outbox rows", count)
+            if schedule_retention(queue, retention_every_hours):
+                log.info("relay enqueued retention (every %g h)", retention_every_hours)
         except Exception:  # a relay outlives a database or Redis hiccup
             log.exception("relay failed; trying again in %s s", every)
         time.sleep(every)
