@@ -9,6 +9,7 @@ import click
 
 from bot.cli.operator_commands import operators
 from bot.cli.places_commands import places
+from bot.cli.privacy_commands import privacy
 
 __all__ = ["main"]
 
@@ -287,7 +288,13 @@ def outbox_relay(every: float, grace: float) -> None:
         svc = services()
         if every:
             click.echo(f"relaying the outbox every {every:g} s")
-            relay_forever(svc.engine, svc.queue, every, older_than=timedelta(seconds=grace))
+            relay_forever(
+                svc.engine,
+                svc.queue,
+                every,
+                older_than=timedelta(seconds=grace),
+                retention_every_hours=svc.config.retention_every_hours,
+            )
         else:
             click.echo(f"enqueued {relay(svc.engine, svc.queue, timedelta(0))}")
 
@@ -315,3 +322,4 @@ def tickets_retry(folio: str) -> None:
 
 main.add_command(operators)
 main.add_command(places)
+main.add_command(privacy)
