@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import NoReturn
 
@@ -17,6 +16,7 @@ from bot.delivery.keys import checked_flow_store
 from bot.flows.loader import FlowsInvalidError
 from bot.jobs.connection import connect_redis, make_queue
 from bot.placestore import PlaceStore
+from bot.privacy.logs import configure_logging
 from bot.services import Services
 from bot.tickets import search as ticket_search  # noqa: F401 - keeps tickets' search text on every write
 from bot.web import api, pages, privacy
@@ -28,6 +28,7 @@ __all__ = ["create_app", "create_app_or_exit", "refuse_to_start"]
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the web app; test_config overrides settings read from the environment."""
+    configure_logging()  # first: whatever is logged while the app is built goes through the Redactor too
     app = Flask(__name__, instance_relative_config=True)
     config = Config.from_env(instance_path=app.instance_path)
     if test_config:
@@ -62,7 +63,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(privacy.bp)
     dashboard.init_app(app)
     init_headers(app)  # CSP, frame, sniffing and HSTS headers on every response, errors too
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app
 
 

@@ -23,15 +23,17 @@ def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout and explicit transaction control.
 
     PostgreSQL sessions run in UTC; DATABASE_POOL=none leaves pooling to an external
-    pooler (PgBouncer) and opens a connection per use.
+    pooler (PgBouncer) and opens a connection per use. Statements' parameters (residents' numbers and
+    words) stay out of SQLAlchemy's log and of its errors' text, which a traceback would log.
     """
     if not url.startswith("sqlite"):
         pooling = {"poolclass": NullPool} if os.environ.get("DATABASE_POOL") == "none" else {"pool_pre_ping": True}
-        return create_engine(url, connect_args={"options": "-c timezone=UTC"}, **pooling)
+        return create_engine(url, connect_args={"options": "-c timezone=UTC"}, hide_parameters=True, **pooling)
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
+    connect_args = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+    engine = create_engine(url, connect_args=connect_args, hide_parameters=True)
     event.listen(engine, "connect", _configure_sqlite)
     event.listen(engine, "begin", _begin_sqlite)
     return engine
