@@ -460,7 +460,7 @@ def updates():
     except Busy as exc:
         raise ApiError(503, "busy", f"too many polls waiting ({exc.reason}); come back later", retry) from None
     except RedisError as exc:
-        log.warning("web chat poll for %s failed: %s", session, exc)
+        log.warning("web chat poll failed: %s", type(exc).__name__)  # no session: it names a resident
         raise ApiError(503, "unavailable", "later messages cannot be read right now", retry) from None
     last = max([after, *(as_seq(message.get("seq")) for message in found)])
     return jsonify({"messages": found, "after": last})

@@ -34,7 +34,8 @@ def _login_limit() -> str:
 
 
 def _account_key() -> str:
-    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+    """Sign-in attempts count per account by its tag: the limiter logs its keys, and Redis keeps them."""
+    return "account:" + account_tag(request.form.get("email") or "")
 
 
 def account_tag(email: str) -> str:

@@ -32,6 +32,7 @@ from bot.messaging.pacing import interval_for, wait_for_turn
 from bot.messaging.sending import Outgoing, SendError
 from bot.messaging.stored_media import put_on_tickets
 from bot.messaging.text import single_line
+from bot.privacy.logs import error_head
 from bot.services import services
 
 __all__ = ["send_messages", "download_media"]
@@ -108,11 +109,14 @@ def _retry_later(svc, attempt: Attempt, message_ids: list[int], error: str) -> s
             for row in session.exec(select(Message).where(Message.id.in_(message_ids), Message.status == "queued")):
                 row.status, row.error = "failed", row.error or error[:ERROR_LENGTH]
                 session.add(row)
-    return f"attempt {attempt.number}: {error}" + ("; given up" if attempt.is_last else "; will retry")
+    # RQ logs a job's result and keeps it in Redis: the error's head only (the whole error is on the messages).
+    return f"attempt {attempt.number}: {error_head(error)}" + ("; given up" if attempt.is_last else "; will retry")
 
 
 def _record_send_error(engine, message_id: int, exc: SendError) -> None:
-    log.warning("sending message %s failed (%s): %s", message_id, "will retry" if exc.retryable else "final", exc)
+    # The provider's words stay on the message (they may name the number): the log has their head and code.
+    retry = "will retry" if exc.retryable else "final"
+    log.warning("sending message %s failed (%s): %s %s", message_id, retry, exc.code or "", error_head(exc))
     with transaction(engine, immediate=True) as session:
         row = session.get(Message, message_id)
         row.error = single_line(f"{exc.code} {exc}", ERROR_LENGTH)
@@ -164,7 +168,7 @@ def _download_failed(svc, attempt: Attempt, error: str) -> str:
             ]
             message.data = {**message.data, "media": media}
             session.add(message)
-    return f"attempt {attempt.number}: {error}" + ("; given up" if attempt.is_last else "; will retry")
+    return f"attempt {attempt.number}: {error_head(error)}" + ("; given up" if attempt.is_last else "; will retry")
 
 
 def _download_one(svc, provider: str, item: dict) -> dict:
@@ -173,12 +177,12 @@ def _download_one(svc, provider: str, item: dict) -> dict:
     except SendError as exc:
         if exc.retryable:
             raise  # tried again later, with backoff
-        log.info("media %s cannot be fetched: %s", item.get("url"), exc)
+        log.info("media of a message cannot be fetched (%s): %s", exc.code or "gone", error_head(exc))
         return {**item, "error": exc.code or str(exc)[:100]}  # gone for good (expired): recorded, not retried
     try:
         name = store_media(svc.config, content, content_type or item.get("content_type", ""))
     except MediaRefusedError as exc:
-        log.info("media refused: %s", exc)
+        log.info("media refused: %s", error_head(exc))
         return {**item, "refused": str(exc)}
     return {**item, "stored": name, "size": len(content)}
 

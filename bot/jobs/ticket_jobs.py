@@ -29,6 +29,7 @@ from bot.jobs.attempts import (
 from bot.jobs.outbox import unit_of_work
 from bot.jobs.registry import job
 from bot.messaging.media import delivery_media_link
+from bot.privacy.logs import error_head
 from bot.services import services
 from bot.tickets.lifecycle import change_status
 
@@ -133,12 +134,12 @@ def _record_delivery(svc, outbox_id: int, ticket_id: int, department_id: str, ki
 
 
 def _record_failure(svc, attempt: Attempt, error: str) -> str:
-    log.warning(
+    log.warning(  # the error's head: a department's answer may quote the ticket (the whole error is on the outbox)
         "delivery of outbox %s failed (attempt %s%s): %s",
         attempt.outbox_id,
         attempt.number,
         ", giving up" if attempt.is_last else "",
-        error,
+        error_head(error),
     )
     with transaction(svc.engine, immediate=True) as session:
         gave_up = fail_attempt(session, attempt, error)

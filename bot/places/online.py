@@ -87,7 +87,10 @@ class OnlineGeocoder:
         try:
             place = self._ask(text)
         except Exception as exc:  # a timeout, an HTTP error, a body geopy cannot read: never the resident's problem
-            log.warning("online geocoder (%s) failed, the address is read without it: %r", self.kind, exc)
+            # Its kind only: its text quotes the request's URL, which carries the resident's words (and maybe a key).
+            log.warning(
+                "online geocoder (%s) failed, the address is read without it: %s", self.kind, type(exc).__name__
+            )
             return None
         self._keep(key, place)
         return place

@@ -120,5 +120,6 @@ def demo_inbox(department: str):
     except PayloadError:
         abort(400, "the body must be JSON")
     ticket = ticket if isinstance(ticket, dict) else {}
-    log.info("demo inbox %s received ticket %s: %s", department, ticket.get("folio"), ticket.get("summary"))
+    # The folio and category only: the summary carries the resident's words (often their address).
+    log.info("demo inbox %s received ticket %s (%s)", department, ticket.get("folio"), ticket.get("category"))
     return jsonify({"received": ticket.get("folio")})
