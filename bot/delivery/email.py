@@ -4,6 +4,9 @@ Residents' words reach headers only on one line (bot.messaging.text.single_line)
 address typed on two lines ("Morelos 12\nBcc: …") is one line of the Subject, never a
 header of its own, and never an exception. In the body each value keeps its own
 lines, indented under its label, without control characters and cut at FIELD_LENGTH.
+
+The body shows the fields the department's flows.yaml `shares` sends (the resident's phone and name
+only when listed); photos are attached only when it shares media.
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ def compose(delivery: Delivery) -> EmailMessage:
     """The email a department reads."""
     ticket, target = delivery.ticket, delivery.target
     message = EmailMessage()
-    message["Subject"] = f"[{delivery.folio}] {single_line(ticket['summary'], SUBJECT_LENGTH)}"
+    about = ticket.get("summary") or ticket.get("category") or ""
+    message["Subject"] = f"[{delivery.folio}] {single_line(about, SUBJECT_LENGTH)}".strip()
     # The addresses are the city's own settings: one that is not a single line fails the delivery, by name.
     message["From"] = target.get("from") or os.environ.get("SMTP_FROM", "ventanilla@localhost")
     message["To"] = target["to"]
@@ -64,25 +68,33 @@ def _mime_type(content_type: str) -> str:
     return value if _MIME_TYPE.fullmatch(value) else "application/octet-stream"
 
 
+# The ticket's fields the body shows, as the department's `shares` sent them (a field not sent is no line).
+LABELS = {
+    "category": "Categoría / Category",
+    "priority": "Prioridad / Priority",
+    "summary": "Resumen / Summary",
+    "channel": "Canal / Channel",
+    "created_at": "Recibido / Received",
+}
+CONTACT_LABELS = {"name": "Nombre / Name", "phone": "Teléfono / Phone"}
+
+
 def _body(ticket: dict, folio: str) -> str:
-    location = ticket.get("location", {})
-    lines = [
-        f"Folio: {folio}",
-        _field("Departamento / Department", ticket["department"]["name"]),
-        _field("Categoría / Category", ticket["category"]),
-        _field("Prioridad / Priority", ticket["priority"]),
-        _field("Resumen / Summary", ticket["summary"]),
-        _field("Canal / Channel", ticket["channel"]),
-        _field("Recibido / Received", ticket["created_at"]),
-    ]
+    location, contact = ticket.get("location", {}), ticket.get("contact", {})
+    lines = [f"Folio: {folio}"]
+    if "department" in ticket:
+        lines.append(_field("Departamento / Department", ticket["department"]["name"]))
+    lines += [_field(label, ticket[key]) for key, label in LABELS.items() if key in ticket]
+    lines += [_field(label, contact[key]) for key, label in CONTACT_LABELS.items() if contact.get(key)]
     if location.get("address"):
         lines.append(_field("Dirección / Address", location["address"]))
     if "latitude" in location:
         lat, lng = location["latitude"], location["longitude"]
         lines.append(f"Mapa / Map: https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=18/{lat}/{lng}")
-    lines += ["", "Respuestas / Answers:"] + [
-        _field(f"  {single_line(k, 100)}", v, indent="    ") for k, v in ticket.get("answers", {}).items()
-    ]
+    if "answers" in ticket:
+        lines += ["", "Respuestas / Answers:"] + [
+            _field(f"  {single_line(k, 100)}", v, indent="    ") for k, v in ticket["answers"].items()
+        ]
     return "\n".join(lines) + "\n"
 
 

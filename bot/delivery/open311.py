@@ -6,7 +6,8 @@ request up before posting again.
 
 GeoReport v2 limits a description to 4,000 characters (line breaks allowed, no
 control characters); the folio leads it, so a cut description is still found by the
-lookup. The address travels on one line.
+lookup. The address travels on one line. The resident's phone and name travel (as phone, first_name and
+last_name) only to a department whose flows.yaml `shares` lists contact_phone or contact_name.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ TIMEOUT = (5, 20)
 LOOKUP_WINDOW = timedelta(hours=2)
 DESCRIPTION_LENGTH = 4000  # GeoReport v2's limit
 ADDRESS_LENGTH = 500
+NAME_LENGTH = 200
 
 
 def deliver(delivery: Delivery) -> dict:
@@ -52,9 +54,10 @@ def _form(delivery: Delivery) -> dict:
     location = ticket.get("location", {})
     form = {
         "api_key": target.get("api_key", ""),
-        "service_code": delivery.options.get("service_code") or ticket["category"],
-        "description": _description(delivery.folio, ticket["summary"]),
+        "service_code": _service_code(delivery),
+        "description": _description(delivery.folio, ticket.get("summary", "")),
         "attribute[folio]": delivery.folio,
+        **_contact(ticket.get("contact", {})),
     }
     if target.get("jurisdiction"):
         form["jurisdiction_id"] = target["jurisdiction"]
@@ -66,6 +69,22 @@ def _form(delivery: Delivery) -> dict:
     if media:
         form["media_url"] = media[0]
     return form
+
+
+def _service_code(delivery: Delivery) -> str:
+    """The flow's service_code, else the ticket's category (when the department is sent it)."""
+    return delivery.options.get("service_code") or str(delivery.ticket.get("category", ""))
+
+
+def _contact(contact: dict) -> dict:
+    """GeoReport's phone, first_name and last_name: only what the department's `shares` sent (none by default).
+
+    A name is split at its first space (GeoReport has no field for a whole name).
+    """
+    fields = {"phone": contact.get("phone") or ""}
+    first, _, last = single_line(contact.get("name") or "", NAME_LENGTH).partition(" ")
+    fields |= {"first_name": first, "last_name": last.strip()}
+    return {key: value for key, value in fields.items() if value}
 
 
 def _description(folio: str, summary: object) -> str:
@@ -89,7 +108,7 @@ def _look_up(delivery: Delivery) -> str | None:
     """Find a request an earlier attempt created: same service, recent, the folio in its description."""
     posted = datetime.fromisoformat(delivery.progress["posted_at"])
     params = {
-        "service_code": delivery.options.get("service_code") or delivery.ticket["category"],
+        "service_code": _service_code(delivery),
         "start_date": (posted - timedelta(minutes=5)).isoformat(),
         "end_date": (posted + LOOKUP_WINDOW).isoformat(),
     }

@@ -12,10 +12,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from sqlmodel import Session, select
+
 from bot.config import Config
 from bot.db.database import transaction
-from bot.db.tables import Outbox, Ticket, TicketEvent, as_utc
+from bot.db.tables import Contact, ContactAddress, Outbox, Ticket, TicketEvent, as_utc
 from bot.delivery import DELIVERY, WAITS_FOR_OPERATORS, Delivery, DeliveryError
+from bot.flows.model import DEFAULT_SHARES
 from bot.jobs.attempts import (
     ERROR_LENGTH,
     MAX_ATTEMPTS,
@@ -33,10 +36,11 @@ from bot.privacy.logs import error_head
 from bot.services import services
 from bot.tickets.lifecycle import change_status
 
-__all__ = ["deliver_ticket", "ticket_payload", "MAX_DELIVERY_ATTEMPTS"]
+__all__ = ["deliver_ticket", "ticket_payload", "contact_details", "CONTACT_FIELDS", "MAX_DELIVERY_ATTEMPTS"]
 
 log = logging.getLogger(__name__)
 MAX_DELIVERY_ATTEMPTS = MAX_ATTEMPTS
+CONTACT_FIELDS = {"contact_phone": "phone", "contact_name": "name"}  # shared field -> key under the payload's "contact"
 
 
 @job("deliver_ticket")
@@ -60,20 +64,22 @@ def deliver_ticket(outbox_id: int) -> str:
 
 
 def _prepare(svc, ticket_id: int, outbox_id: int, progress: dict) -> tuple[Delivery, str, str]:
+    flows = svc.flows
     with transaction(svc.engine) as session:
         ticket = session.get(Ticket, ticket_id)
-    flows = svc.flows
-    department = flows.departments[ticket.department]
+        department = flows.departments[ticket.department]
+        shares = department.shared_fields()
+        contact = contact_details(session, ticket.contact_id) if set(shares) & set(CONTACT_FIELDS) else None
     flow = flows.flows.get(ticket.flow)
     options = {"service_code": flow.outcome.service_code} if flow and flow.outcome.service_code else {}
     delivery = Delivery(
         target=department.delivery,
-        ticket=ticket_payload(ticket, department.name, svc.config),
+        ticket=ticket_payload(ticket, department.name, svc.config, shares=shares, contact=contact),
         folio=ticket.folio,
         options=options,
         progress=progress,
         note=lambda step: _note(svc.engine, outbox_id, step),
-        media_files=_media_files(svc.config, ticket),
+        media_files=_media_files(svc.config, ticket) if "media" in shares else [],
     )
     return delivery, department.delivery["kind"], department.id
 
@@ -95,11 +101,28 @@ def _media_files(config, ticket: Ticket) -> list[tuple[str, str, bytes]]:
     return files
 
 
-def ticket_payload(ticket: Ticket, department_name: str, config: Config | None = None) -> dict:
-    """Return the JSON a department receives for a ticket (media linked when config has PUBLIC_URL)."""
+def ticket_payload(
+    ticket: Ticket,
+    department_name: str,
+    config: Config | None = None,
+    *,
+    shares: tuple[str, ...] = DEFAULT_SHARES,
+    contact: dict | None = None,
+) -> dict:
+    """Return the JSON a department receives for a ticket: the folio, and the fields its flows.yaml `shares` lists.
+
+    Media are linked when config has PUBLIC_URL. `contact` ({"phone", "name"}: contact_details) goes out
+    only as far as shares lists contact_phone and contact_name, as "contact": {"phone": …, "name": …}.
+    """
+    fields = _shareable(ticket, department_name, config)
+    payload = {"folio": ticket.folio, **{name: value for name, value in fields.items() if name in shares}}
+    about = {key: (contact or {}).get(key) for field, key in CONTACT_FIELDS.items() if field in shares}
+    return {**payload, "contact": about} if about else payload
+
+
+def _shareable(ticket: Ticket, department_name: str, config: Config | None) -> dict:
     location = {"address": ticket.address, "latitude": ticket.latitude, "longitude": ticket.longitude}
     return {
-        "folio": ticket.folio,
         "department": {"id": ticket.department, "name": department_name},
         "category": ticket.category,
         "flow": ticket.flow,
@@ -113,6 +136,17 @@ def ticket_payload(ticket: Ticket, department_name: str, config: Config | None =
         "answers": ticket.answers,
         "created_at": as_utc(ticket.created_at).isoformat(),
     }
+
+
+def contact_details(session: Session, contact_id: int) -> dict:
+    """The resident's phone number (E.164, the latest kept; None in the web chat) and name (None when unknown)."""
+    contact = session.get(Contact, contact_id)
+    phone = session.exec(
+        select(ContactAddress.address)
+        .where(ContactAddress.contact_id == contact_id, ContactAddress.kind == "phone")
+        .order_by(ContactAddress.id.desc())
+    ).first()
+    return {"phone": phone, "name": (contact.name if contact else "") or None}
 
 
 def _public_media(item: dict, config: Config | None) -> dict:
