@@ -1,7 +1,8 @@
 """CSV and GeoJSON exports of the tickets the queue's filters select, streamed a batch at a time.
 
-Only the operator's departments, phone numbers masked; CSV cells a spreadsheet would run as a
-formula are defused, and a BOM tells Excel the file is UTF-8.
+Only the operator's departments, and no resident's phone number or name: exported files travel (mail,
+shared drives) beyond the dashboard's sign-in, and an operator who must call back opens the ticket's page.
+CSV cells a spreadsheet would run as a formula are defused, and a BOM tells Excel the file is UTF-8.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from flask import Response, request, stream_with_context
 
 from bot.dashboard.blueprint import bp
 from bot.dashboard.queue import request_filters, ticket_path
-from bot.dashboard.ticket_query import FilterError, fetch_page, filtered, is_overdue, masked_phones
+from bot.dashboard.ticket_query import FilterError, fetch_page, filtered, is_overdue
 from bot.db.database import transaction
 from bot.db.tables import Ticket, utcnow
 from bot.reports.spreadsheets import defuse
@@ -35,7 +36,6 @@ CSV_COLUMNS = (
     "category",
     "channel",
     "priority",
-    "phone",
     "summary",
     "address",
     "latitude",
@@ -94,16 +94,15 @@ def _records(statement, sort: str, now: datetime, limit: int | None) -> Iterator
     while left is None or left > 0:
         with transaction(engine) as db:
             page = fetch_page(db, statement, sort, after, min(BATCH, left or BATCH))
-            phones = masked_phones(db, page.tickets)
         for ticket in page.tickets:
-            yield _record(ticket, phones.get(ticket.contact_id, ""), departments, now)
+            yield _record(ticket, departments, now)
         left = None if left is None else left - len(page.tickets)
         if page.next_cursor is None:
             return
         after = page.next_cursor
 
 
-def _record(ticket: Ticket, phone: str, departments: dict, now: datetime) -> dict:
+def _record(ticket: Ticket, departments: dict, now: datetime) -> dict:
     department = departments.get(ticket.department)
     return {
         "folio": ticket.folio,
@@ -113,7 +112,6 @@ def _record(ticket: Ticket, phone: str, departments: dict, now: datetime) -> dic
         "category": ticket.category,
         "channel": ticket.channel,
         "priority": ticket.priority,
-        "phone": phone,
         "summary": ticket.summary,
         "address": ticket.address or "",
         "latitude": ticket.latitude,

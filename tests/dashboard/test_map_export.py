@@ -1,4 +1,4 @@
-"""The map page and the CSV/GeoJSON exports: the queue's filters, the operator's departments, masked phones, safe cells."""
+"""The map page and the CSV/GeoJSON exports: the queue's filters, the operator's departments, no phone or name, safe cells."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def geojson(response) -> dict:
     return json.loads(response.data)
 
 
-def test_csv_exports_the_filtered_tickets_with_masked_phones(app, desk):
+def test_csv_exports_the_filtered_tickets_without_phone_or_name(app, desk):
     bache = seed_ticket(
         app,
         category="bache",
@@ -50,8 +50,8 @@ def test_csv_exports_the_filtered_tickets_with_masked_phones(app, desk):
     rows = csv_rows(response)
     assert [row["folio"] for row in rows] == [bache]
     row = rows[0]
-    assert row["phone"] == "'+5218•••••5678"  # a leading + is a formula to a spreadsheet, even in a number
-    assert PHONE[3:] not in response.data.decode()
+    assert "phone" not in row and PHONE[-4:] not in response.data.decode()  # not even masked: files travel
+    assert "Lupita" not in response.data.decode()  # the resident's name (seed_ticket's contact)
     assert row["summary"] == "Bache en Juárez" and row["department"] == "Obras Públicas"
     assert row["received_utc"] == "2026-04-01T12:30:00Z" and row["due_utc"] == "2026-04-03T12:30:00Z"
     assert row["overdue"] == "yes" and float(row["longitude"]) == pytest.approx(-100.4024)
@@ -92,8 +92,8 @@ def test_geojson_is_a_feature_collection_of_located_tickets_lon_lat(app, desk):
     }
     properties = feature["properties"]
     assert properties["folio"] == located and properties["url"] == f"/dashboard/tickets/{located}"
-    assert properties["summary"] == "<b>hoyo</b>" and properties["phone"] == "+5218•••••5678"
-    assert PHONE[3:] not in response.data.decode()
+    assert properties["summary"] == "<b>hoyo</b>" and "phone" not in properties
+    assert PHONE[-4:] not in response.data.decode() and "Lupita" not in response.data.decode()
 
 
 def test_geojson_limit_keeps_the_newest_and_says_it_capped(app, desk):
