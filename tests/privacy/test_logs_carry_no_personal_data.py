@@ -288,3 +288,20 @@ def test_twilio_request_logs_stay_quiet_even_at_debug(captured):
     logging.getLogger("twilio.http_client").info("POST Request: https://api.twilio.com/...?To=%2B528112345678")
     logging.getLogger("twilio.http_client").warning("Twilio answered 500")
     assert [name for name, _ in written.seen if name.startswith("twilio")] == ["twilio.http_client"]
+
+
+def test_gunicorns_access_log_hides_a_token_in_the_path(captured):
+    """The export link carries its token in the path (/privacidad/descarga/<token>), which the access log keeps."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    token = URLSafeTimedSerializer("a key", salt="ventanilla privacy export v1").dumps(7)
+    atoms = {"h": "203.0.113.9", "m": "GET", "U": f"/privacidad/descarga/{token}", "s": "200"}
+    own = Records()  # gunicorn writes its access log through a handler of its own, not the root's
+    access = logging.getLogger("gunicorn.access")
+    access.addHandler(own)
+    try:
+        access.info('%(h)s "%(m)s %(U)s" %(s)s', atoms)
+    finally:
+        access.removeHandler(own)
+    ((_, text),) = own.seen
+    assert '203.0.113.9 "GET /privacidad/descarga/[token]" 200' in text and token not in text
