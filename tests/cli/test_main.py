@@ -143,11 +143,12 @@ def test_chat_reports_a_pothole(runner):
     result = runner.invoke(
         main,
         ["chat", "--flows", str(FLOWS)],
-        input="hola\nbache\n/location 25.65,-100.40 Esquina\n/photo\nsí\n/quit\n",
+        input="hola\nbache\nsí\n/location 25.65,-100.40 Esquina\n/photo\nsí\n/quit\n",
     )
     assert result.exit_code == 0, result.output
     out = result.output
     assert "¿En qué te ayudo?" in out and "   1. Reportar un bache" in out and "   5. Horarios y teléfonos" in out
+    assert out.index("Aviso de privacidad completo") < out.index("privacy notice 2026-11 accepted")
     assert "¿Dónde está el bache?" in out
     assert "mándanos una foto" in out
     assert "Voy a reportar un bache en *Esquina*" in out

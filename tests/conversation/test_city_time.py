@@ -74,7 +74,7 @@ def test_a_city_on_utc_has_utcs_days(city_app, monkeypatch, db):
 
 def test_folios_keep_utcs_month_when_the_city_is_still_in_the_last_one(city_app, monkeypatch, db):
     at(monkeypatch, datetime(2026, 12, 1, 3, 0, tzinfo=UTC))  # 30 November, 9 p.m., in Monterrey
-    write(city_app, "hola", "basura", "1", "hoy", "Morelos y 5 de Mayo, Centro", "omitir", "sí")
+    write(city_app, "hola", "basura", "1", "hoy", "sí", "Morelos y 5 de Mayo, Centro", "omitir", "sí")
     (ticket,) = all_rows(db, Ticket)
     assert ticket.answers["missed_since"] == "2026-11-30"
     assert ticket.folio.startswith("2612-")

@@ -39,9 +39,11 @@ def test_each_message_moves_the_conversation_on_and_bumps_its_seq(app, db):
     handle_inbound(svc, whatsapp("hola", "SM1"))
     handle_inbound(svc, whatsapp("basura", "SM2"))
     reply = handle_inbound(svc, whatsapp("2", "SM3")).replies  # illegal dumping: no date step
+    assert "¿Aceptas?" in reply[0].text  # the privacy notice, before the place
+    reply = handle_inbound(svc, whatsapp("sí", "SM4")).replies
     assert "¿Dónde?" in reply[0].text
     (conversation,) = all_rows(db, Conversation)
-    assert conversation.seq == 3 and conversation.state["step"] == "location"
+    assert conversation.seq == 4 and conversation.state["step"] == "location"
 
 
 def test_a_retry_arriving_after_the_first_is_answered_from_storage(app, db):

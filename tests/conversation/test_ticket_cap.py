@@ -17,7 +17,7 @@ from bot.conversation.ticket_cap import CAP_LIFTED, CAP_REACHED, day_start, lift
 from bot.db.database import create_tables, transaction
 from bot.db.tables import Conversation, Message, Outbox, Ticket, TicketEvent
 from bot.flows import InboundMessage
-from tests.support.app import app_settings
+from tests.support.app import accepting_notice, app_settings
 
 POTHOLE = ("hola", "bache", "Morelos y 5 de Mayo", "omitir", "sí")
 HANDOVER = ("hola", "bache", "Morelos y 5 de Mayo", "omitir", "zzz", "zzz", "zzz")  # no answer to the confirm step
@@ -48,17 +48,23 @@ def report(app, sender: str = ANA, texts: tuple[str, ...] = POTHOLE) -> list[str
     svc = app.extensions["ventanilla"]
     handled = None
     for text in texts:
-        msg = InboundMessage(
-            "whatsapp",
-            sender,
-            provider="twilio",
-            provider_id=f"SM{next(_sids):032x}",
-            text=text,
-            carries=channels.carries("whatsapp", via="twilio"),
-        )
-        handled = handler.handle_inbound(svc, msg)
+        handled = handler.handle_inbound(svc, _message(sender, text))
+        accepting = accepting_notice("\n".join(reply.text for reply in handled.replies))
+        if accepting:  # the privacy notice, the first time
+            handled = handler.handle_inbound(svc, _message(sender, accepting))
     assert handled is not None
     return [reply.text for reply in handled.replies]
+
+
+def _message(sender: str, text: str) -> InboundMessage:
+    return InboundMessage(
+        "whatsapp",
+        sender,
+        provider="twilio",
+        provider_id=f"SM{next(_sids):032x}",
+        text=text,
+        carries=channels.carries("whatsapp", via="twilio"),
+    )
 
 
 def rows(app, model, *where) -> list:

@@ -110,7 +110,7 @@ def test_an_admin_adds_an_operator_who_can_sign_in_at_once(app, desk):
         ({"email": "nuevo@x.mx", "password": "corta"}, "a password needs at least 12 characters"),
         ({"email": "jefa@x.mx"}, "an operator with email jefa@x.mx exists already"),
         ({"email": "sin-arroba"}, "an email address is needed"),
-        ({"email": "nuevo@x.mx", "role": "superuser"}, "Role must be one of admin, operator, viewer."),
+        ({"email": "nuevo@x.mx", "role": "superuser"}, "Role must be one of admin, operator, viewer, privacy."),
         ({"email": "nuevo@x.mx", "departments": ["parques", "bomberos"]}, "Unknown department: bomberos"),
     ],
 )

@@ -296,7 +296,9 @@ def test_a_whatsapp_reply_after_24_hours_without_a_template_is_kept_as_failed_an
 
     flows = (ROOT / "flows.yaml").read_text(encoding="utf-8")
     start = flows.index("  operator_reply:\n")
-    flows = flows[:start] + flows[flows.index("\ndepartments:", start) + 1 :]  # the template section's last entry
+    end = re.compile(r"^(?:  [a-z_]+:|[a-z_]+:)", re.M).search(flows, flows.index("\n", start) + 1)
+    assert end is not None
+    flows = flows[:start] + flows[end.start() :]  # the operator_reply template, up to the next template or section
     (tmp_path / "flows.yaml").write_text(flows, encoding="utf-8")
     (tmp_path / "parks.csv").write_text((ROOT / "parks.csv").read_text(encoding="utf-8"), encoding="utf-8")
     app = create_app(app_settings(tmp_path, redis_url, flows_path=str(tmp_path / "flows.yaml")))

@@ -130,6 +130,8 @@ def test_every_message_in_and_out_is_stored(resident, db):
         ("in", "hola"),
         ("out", "¡Hol"),
         ("in", "bach"),
+        ("out", "🔒 An"),  # the privacy notice, which the resident accepts
+        ("in", "sí"),
         ("out", "¿Dón"),
     ]
     assert rows[1].reply_to_id == rows[0].id and rows[1].data["options"][0] == "Reportar un bache"

@@ -93,11 +93,26 @@ def app_settings(tmp_path: Path, redis_url: str, **overrides) -> dict:
     }
 
 
-class Resident:
-    """A resident texting the bot through Twilio: push a message in, read the replies."""
+NOTICE_URL = "https://www.municipio.gob.mx/aviso-de-privacidad"  # in the shipped privacy notice: how it is recognised
 
-    def __init__(self, client, fixture: str = "whatsapp_text", **fields):
+
+def accepting_notice(reply: str) -> str | None:
+    """How a resident who accepts says so when the reply asks the privacy notice (None: it does not ask it)."""
+    if NOTICE_URL not in reply:
+        return None
+    return "yes" if "Do you accept?" in reply else "sí"
+
+
+class Resident:
+    """A resident texting the bot through Twilio: push a message in, read the replies.
+
+    Like a resident who accepted the privacy notice long ago, it answers "sí" when the notice is asked and
+    returns what follows (accepts_notice=False: it reads the notice like anyone writing the first time).
+    """
+
+    def __init__(self, client, fixture: str = "whatsapp_text", accepts_notice: bool = True, **fields):
         self.client, self.base = client, {**twilio_fixture(fixture), **fields}
+        self.accepts_notice = accepts_notice
 
     def send(self, fixture: str | None = None, **fields):
         form = {**self.base, **(twilio_fixture(fixture) if fixture else {})}
@@ -112,7 +127,10 @@ class Resident:
         """Send a text (or other fields) and return the bot's reply as text."""
         response = self.send(Body=text, **fields)
         assert response.status_code == 200, response.data
-        return reply_text(response.data)
+        reply = reply_text(response.data)
+        if self.accepts_notice and (accepting := accepting_notice(reply)):
+            return self.says(accepting)
+        return reply
 
 
 def reply_text(twiml: bytes) -> str:

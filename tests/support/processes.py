@@ -79,7 +79,7 @@ def send_signed(base_url: str, sender: str, text: str, token: str = AUTH_TOKEN) 
         return exc.code, exc.read().decode(errors="replace")
 
 
-POTHOLE = ("hola", "bache", "Morelos y 5 de Mayo", "omitir", "sí")
+POTHOLE = ("hola", "bache", "sí", "Morelos y 5 de Mayo", "omitir", "sí")  # a first report: the notice accepted
 
 
 @contextmanager

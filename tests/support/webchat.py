@@ -13,17 +13,20 @@ from pathlib import Path
 from itsdangerous import URLSafeTimedSerializer
 
 from bot.channels import webchat
-from tests.support.app import AUTH_TOKEN, ROOT, database_url
+from tests.support.app import AUTH_TOKEN, ROOT, accepting_notice, database_url
 
 PHOTO = b"\xff\xd8\xff\xe0 a JPEG from a resident's phone"
 SECRET_KEY = "process-test-secret"  # what process tests give gunicorn, so they can sign sessions themselves
 
 
 class Chat:
-    """A resident in the web chat: a session token, and messages in and replies out as JSON."""
+    """A resident in the web chat: a session token, and messages in and replies out as JSON.
 
-    def __init__(self, client):
-        self.client = client
+    It answers "sí" to the privacy notice and returns what follows, unless accepts_notice=False.
+    """
+
+    def __init__(self, client, accepts_notice: bool = True):
+        self.client, self.accepts_notice = client, accepts_notice
         response = client.post("/webchat/api/session")
         assert response.status_code == 200, response.data
         self.token, self.limits = response.json["token"], response.json["limits"]
@@ -36,7 +39,10 @@ class Chat:
         response = self.post(**fields)
         assert response.status_code == 200, response.data
         self.token = response.json["token"]
-        return response.json["replies"]
+        replies = response.json["replies"]
+        if self.accepts_notice and (accepting := accepting_notice(text_of(replies))):
+            return self.says(text=accepting)
+        return replies
 
     def photo(self, content: bytes = PHOTO, content_type: str = "image/jpeg", **fields):
         data = {"token": self.token, "id": str(uuid.uuid4()), "file": (io.BytesIO(content), "photo.jpg", content_type)}
