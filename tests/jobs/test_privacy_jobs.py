@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from rq.job import Job
+from rq.registry import FailedJobRegistry
 
 from bot.db.database import transaction
 from bot.db.tables import Contact, ContactAddress, Conversation, Message, Outbox, PrivacyEvent, PrivacyRequest, utcnow
@@ -165,3 +166,65 @@ def test_the_relay_schedules_retention_and_a_worker_applies_it(app, db, run_work
     run_worker()
     assert sorted(m.text for m in all_rows(db, Message)) == ["", "ayer"]
     assert [e.kind for e in all_rows(db, PrivacyEvent)] == ["retention_applied"]
+
+
+def bug(*args, **kwargs):
+    """What a bug looks like from the job: an exception nobody expected."""
+    raise KeyError("service_code")
+
+
+def test_a_bug_while_telling_is_recorded_and_the_erasure_still_comes(app, db, run_worker, retry_now, monkeypatch):
+    from bot.jobs import message_jobs
+
+    monkeypatch.setattr(message_jobs, "sender", lambda provider: bug)
+    contact_id, outbox_id = a_cancellation(app)
+    run_worker()
+    row = db.get(Outbox, outbox_id)
+    assert (row.status, row.attempts, row.last_error) == ("pending", 1, "KeyError: 'service_code'")
+    settle(app, outbox_id, retry_now)
+    db.rollback()
+    assert db.get(Outbox, outbox_id).status == "done" and db.get(Contact, contact_id).anonymised_at is not None
+    assert erased_event(db).detail["notice"] == "failed"
+    assert FailedJobRegistry(queue=app.extensions["ventanilla"].queue).count == 0  # recorded by us, not by RQ
+
+
+def test_a_bug_in_the_erasure_is_recorded_and_fails_the_row_after_the_last_try(
+    app, db, run_worker, retry_now, monkeypatch, no_network
+):
+    from bot.privacy import erase
+
+    twilio_api(no_network)
+    monkeypatch.setattr(erase, "erase_contact", bug)
+    contact_id, outbox_id = a_cancellation(app)
+    run_worker()
+    assert db.get(Outbox, outbox_id).last_error == "KeyError: 'service_code'"
+    settle(app, outbox_id, retry_now)
+    db.rollback()
+    row = db.get(Outbox, outbox_id)
+    assert (row.status, row.attempts, row.last_error) == ("failed", MAX_ATTEMPTS, "KeyError: 'service_code'")
+    assert db.get(Contact, contact_id).anonymised_at is None
+    assert FailedJobRegistry(queue=app.extensions["ventanilla"].queue).count == 0
+
+
+def test_a_last_try_that_never_finished_erases_instead_of_retrying_for_ever(app, db, retry_now, no_network):
+    calls = twilio_api(no_network)
+    contact_id, outbox_id = a_cancellation(app)
+    svc = app.extensions["ventanilla"]
+    with transaction(svc.engine, immediate=True) as session:
+        session.get(Outbox, outbox_id).attempts = MAX_ATTEMPTS  # the last try counted itself, then its worker died
+    retry_now()
+    db.rollback()
+    assert calls == [] and db.get(Outbox, outbox_id).status == "done"
+    assert db.get(Contact, contact_id).anonymised_at is not None
+    assert erased_event(db).detail["notice"] == "failed"
+
+
+def settle(app, outbox_id: int, retry_now) -> None:
+    """Run the row's tries until it is done or failed, each as soon as it is due."""
+    svc = app.extensions["ventanilla"]
+    for _ in range(MAX_ATTEMPTS + 1):
+        with transaction(svc.engine) as session:
+            if session.get(Outbox, outbox_id).status != "pending":
+                return
+        retry_now()
+    raise AssertionError("the row never settled")
