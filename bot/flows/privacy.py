@@ -37,6 +37,7 @@ _QUESTIONS = {
     "rectification": "privacy_rectify_ask",
     "opposition": "privacy_oppose_ask",
 }
+NOTICE_BUTTONS = {"accept": "privacy_accept", "decline": "privacy_decline"}  # a button's payload -> its label
 DETAIL_LIMIT = 2000  # characters of a rectification or opposition kept with the request
 
 
@@ -57,8 +58,13 @@ def awaited_question(ctx: Context, state: State) -> OutboundMessage:
     """The question the state awaits an answer to: the notice, or an ARCO request's."""
     if state.awaiting == NOTICE:
         privacy = ctx.flows.privacy
-        url = privacy.notice_url if privacy else ""
-        return OutboundMessage(render(ctx.flows.message("privacy_notice", ctx.lang), {"notice_url": url}))
+        text = render(
+            ctx.flows.message("privacy_notice", ctx.lang), {"notice_url": privacy.notice_url if privacy else ""}
+        )
+        if not all(key in ctx.flows.messages for key in NOTICE_BUTTONS.values()):
+            return OutboundMessage(text)
+        labels = tuple(ctx.flows.message(key, ctx.lang) for key in NOTICE_BUTTONS.values())
+        return OutboundMessage(text, labels, tuple(NOTICE_BUTTONS))  # buttons where the channel has them, else 1. 2.
     return ctx.say(_QUESTIONS[state.awaiting or ""])
 
 
@@ -97,8 +103,10 @@ def _answer_notice(ctx: Context, state: State, msg: InboundMessage, engine) -> T
 
 
 def _yes_no(ctx: Context, msg: InboundMessage) -> bool | None:
+    if msg.payload in NOTICE_BUTTONS:
+        return msg.payload == "accept"
     answer = msg.payload or msg.text
-    if normalize(answer) in ("1", "2"):  # 1. Sí  2. No
+    if normalize(answer) in ("1", "2"):  # 1. Sí, acepto  2. No acepto
         return normalize(answer) == "1"
     return read_yes_no(answer, lambda key: ctx.flows.words_for(key, ctx.lang))
 

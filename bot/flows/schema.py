@@ -202,6 +202,10 @@ class _Messages(Section):
     privacy_notice: Text = omittable(
         "The short privacy notice (aviso simplificado), asked once per resident and notice version before the first question that collects personal data; yes accepts. Uses {notice_url}. Required with `privacy:`."
     )
+    privacy_accept: Text = omittable(
+        "The notice's accept button (with privacy_decline): residents tap it on WhatsApp and the web chat, or type 1 on SMS."
+    )
+    privacy_decline: Text = omittable("The notice's decline button (with privacy_accept).")
     privacy_declined: Text = omittable(
         "Said when the resident does not accept the notice: no report is filed; the menu follows. Required with `privacy:`."
     )

@@ -26,6 +26,7 @@ from tests.support.app import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     ROOT,
+    accepting_notice,
     query,
     twilio_fixture,
     twilio_signature,
@@ -131,7 +132,7 @@ def work(city) -> None:
 
 
 def resident_sends(city, sender: str, fixture: str = "whatsapp_text", **fields) -> str:
-    """One message as Twilio posts it (signed); return the bot's reply text."""
+    """One message as Twilio posts it (signed); return the bot's reply text (after accepting the privacy notice)."""
     sid = f"SM{time.time_ns():032x}"[:34]
     form = {
         **twilio_fixture(fixture),
@@ -146,7 +147,9 @@ def resident_sends(city, sender: str, fixture: str = "whatsapp_text", **fields) 
     request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(), method="POST")
     request.add_header("X-Twilio-Signature", twilio_signature(url, form))
     with urllib.request.urlopen(request, timeout=30) as response:
-        return "\n".join("".join(m.itertext()) for m in ET.fromstring(response.read()).iter("Message"))
+        reply = "\n".join("".join(m.itertext()) for m in ET.fromstring(response.read()).iter("Message"))
+    accepting = accepting_notice(reply)
+    return resident_sends(city, sender, Body=accepting) if accepting else reply
 
 
 def report_pothole(city, sender: str, where: str, photo: bool) -> str:

@@ -112,6 +112,12 @@ def send_text(page, text: str) -> None:
     box.press("Enter")
 
 
+def accept_notice(page) -> None:
+    """The privacy notice, asked of a new resident before the first question about a place: tap to accept."""
+    expect(chat_log(page).get_by_text("Aviso de privacidad completo", exact=False)).to_be_visible()
+    page.get_by_role("button", name="Sí, acepto").click()
+
+
 def test_a_resident_reports_a_pothole_from_the_city_site(page, server):
     page.goto(server.base + "/webchat/")
     panel = page.get_by_role("dialog", name="Ventanilla · Reportes al municipio")
@@ -125,6 +131,7 @@ def test_a_resident_reports_a_pothole_from_the_city_site(page, server):
     page.keyboard.press("Enter")
 
     page.get_by_role("button", name="Reportar un bache").click()
+    accept_notice(page)
     expect(chat_log(page).get_by_text("¿Dónde está el bache?")).to_be_visible()
     page.get_by_role("button", name="📍 Compartir ubicación").click()
     expect(chat_log(page).get_by_text("Ubicación compartida (25.65810, -100.40250)")).to_be_visible()
@@ -167,6 +174,7 @@ def test_the_session_survives_a_reload_and_text_never_runs(page, server):
     page.goto(server.base + "/webchat/")
     page.get_by_role("button", name="Abrir chat con el municipio").click()
     send_text(page, "bache")
+    accept_notice(page)
     expect(chat_log(page).get_by_text("¿Dónde está el bache?")).to_be_visible()
     assert stored_token(page)
 
@@ -262,6 +270,7 @@ def test_the_widget_works_embedded_on_another_origin(page, server, city_site):
     page.get_by_role("button", name="Abrir chat con el municipio").click()
     send_text(page, "hola")
     page.get_by_role("button", name="Reportar un bache").click()
+    accept_notice(page)
     expect(chat_log(page).get_by_text("¿Dónde está el bache?")).to_be_visible()
     assert ("OPTIONS", f"{server.base}/webchat/api/messages") not in requests  # simple requests: no preflight
 
@@ -309,6 +318,7 @@ def test_a_refused_poll_is_retried_later_and_the_chat_goes_on(browser, strict_se
         send_text(second, "hola")
         expect(second.get_by_role("button", name="Reportar un bache")).to_be_visible()  # replies come in the answer
         second.get_by_role("button", name="Reportar un bache").click()
+        accept_notice(second)
         expect(chat_log(second).get_by_text("¿Dónde está el bache?")).to_be_visible()
 
         def poll_after_refusal() -> list[float]:
@@ -342,6 +352,7 @@ def test_a_resident_is_told_when_the_days_photos_are_spent(browser, strict_serve
         page.goto(strict_server.base + "/webchat/")
         page.get_by_role("button", name="Abrir chat con el municipio").click()
         send_text(page, "bache")
+        accept_notice(page)
         expect(chat_log(page).get_by_text("¿Dónde está el bache?")).to_be_visible()
         photo = small_jpeg(page)
         assert len(photo) > 1000

@@ -141,15 +141,14 @@ def test_a_step_marked_personal_asks_for_the_notice():
 
 def test_without_a_privacy_section_nothing_is_asked():
     start, end = SHIPPED.index("privacy:\n  version"), SHIPPED.index("departments:\n  obras_publicas")
-    text = SHIPPED[:start] + SHIPPED[end:]
-    text = "\n".join(line for line in text.splitlines() if "privacy_" not in line or "commands" in line)
-    flows = load_flows_text(_without_privacy_commands(text), environ={})
+    flows = load_flows_text(_without_privacy_commands(SHIPPED[:start] + SHIPPED[end:]), environ={})
     assert flows.privacy is None
     chat = Chat(flows=flows, notice_accepted=False)
     assert "¿Dónde está el bache?" in chat.say("bache")
 
 
 def _without_privacy_commands(text: str) -> str:
+    """The text without the privacy commands and messages (keys `  privacy_…:` and what they hold)."""
     lines, kept, skipping = text.splitlines(), [], False
     for line in lines:
         if line.startswith("  privacy_"):
@@ -251,3 +250,17 @@ def test_privacy_commands_without_a_privacy_section_are_an_error():
     assert any("command 'privacy_access' needs a `privacy:` section" in e for e in errors), errors
     line = int(next(e for e in errors if "privacy_access" in e).split(":")[1])
     assert line == line_of(broken, "  privacy_access:")
+
+
+def test_the_notice_offers_accept_and_decline_buttons_and_a_tap_or_its_number_answers():
+    chat = new_resident()
+    said = chat.say("bache")
+    assert said.endswith("\nSí, acepto\nNo acepto")
+    assert "¿Dónde está el bache?" in chat.say(payload="accept")
+    sms = new_resident(channel="sms", carries=frozenset())
+    sms.say("bache")
+    assert "Escribe calle y cruce" in sms.say("1")
+    declining = new_resident()
+    declining.say("bache")
+    assert "no guardamos nada" in declining.say(payload="decline")
+    assert [e.accepted for e in chat.events + sms.events + declining.events] == [True, True, False]
