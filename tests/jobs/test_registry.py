@@ -18,6 +18,7 @@ def test_every_outbox_kind_the_code_writes_has_its_job():
         "deliver_ticket": "bot.jobs.ticket_jobs.deliver_ticket",
         "send_messages": "bot.jobs.message_jobs.send_messages",
         "download_media": "bot.jobs.message_jobs.download_media",
+        "erase_contact": "bot.jobs.privacy_jobs.erase_contact",
     }
 
 
