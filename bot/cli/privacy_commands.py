@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from redis import Redis
 from redis.exceptions import RedisError
+from sqlalchemy import inspect
 
 from bot.config import Config, ConfigError
 from bot.db.database import make_engine, transaction
@@ -35,11 +36,21 @@ def privacy() -> None:
     """Residents' personal data: the retention flows.yaml sets (privacy.retention)."""
 
 
+def _migrated_engine(config: Config):
+    """The database's engine; exit with what to do when its tables are not there yet (a fresh install)."""
+    engine = make_engine(config.database_url)
+    if not inspect(engine).has_table("privacyevent"):
+        engine.dispose()
+        click.echo("The database has no privacy tables yet: run `ventanilla db upgrade` first.", err=True)
+        raise SystemExit(1)
+    return engine
+
+
 @privacy.command("report")
 def privacy_report() -> None:
     """Print the retention periods and what applying them now would remove, by kind."""
     config, flows = _settings()
-    engine = make_engine(config.database_url)
+    engine = _migrated_engine(config)
     try:
         with transaction(engine) as session:
             due = retention.report(session, flows, utcnow())
@@ -63,7 +74,7 @@ def privacy_report() -> None:
 def privacy_apply(batch: int) -> None:
     """Remove what retention says is due now, in short transactions; print what was removed."""
     config, flows = _settings()
-    engine = make_engine(config.database_url)
+    engine = _migrated_engine(config)
     try:
         done = retention.apply(engine, config, flows, utcnow(), batch, redis=_redis(config), actor="cli")
     finally:

@@ -93,3 +93,11 @@ def test_without_retention_nothing_is_removed(runner, env, tmp_path):
     applied = runner.invoke(main, ["privacy", "apply"], env=env)
     assert applied.exit_code == 0 and "Nothing is removed" in applied.output
     assert query(env["DATABASE_URL"], "SELECT text FROM message ORDER BY id") == [("viejo",), ("nuevo",), ("hola",)]
+
+
+@pytest.mark.parametrize("command", ["report", "apply"])
+def test_a_database_not_upgraded_yet_is_told_what_to_do_not_a_traceback(runner, env, tmp_path, command):
+    fresh = {**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}  # a new install before `db upgrade`
+    result = runner.invoke(main, ["privacy", command], env=fresh)
+    assert result.exit_code == 1
+    assert "run `ventanilla db upgrade` first" in result.output and "Traceback" not in result.output
