@@ -83,8 +83,11 @@ def queue_message(
     values: dict | None = None,
     lang: str | None = None,
     now: datetime | None = None,
+    send: bool = True,
 ) -> Message | None:
     """Store a message for a resident and its sending in the outbox; None when they opted out or never wrote.
+
+    send=False stores it queued without its own send job: the caller's job sends it (an erasure tells first).
 
     Outside WhatsApp's 24-hour window the template configured for `kind` is sent instead
     of free text; without one the message is stored as failed, with the reason.
@@ -120,7 +123,7 @@ def queue_message(
         row.data = {**row.data, "template": template}
     session.add(row)
     session.flush()
-    if row.status == "queued":
+    if row.status == "queued" and send:
         session.add(Outbox(kind="send_messages", payload={"message_ids": [row.id]}))
     return row
 

@@ -138,9 +138,10 @@ def fulfil(
         contact.name = corrected
         session.add(contact)
     _close(request, "fulfilled", response, now)
-    message = _tell(session, flows, request, "fulfilled", response)
+    erasing = request.right == "cancellation"  # the erasure's job sends the message, then erases
+    message = _tell(session, flows, request, "fulfilled", response, send=not erasing)
     detail = {"right": request.right, "told": _told(message), "name_corrected": corrected is not None}
-    if request.right == "cancellation":
+    if erasing:
         detail["erase_outbox_id"] = _queue_erasure(session, request, message).id
     audit.record(
         session,
@@ -252,8 +253,11 @@ def _close(request: PrivacyRequest, status: str, response: str, now: datetime | 
     request.status, request.response, request.closed_at = status, response, now or utcnow()
 
 
-def _tell(session: Session, flows: Flows, request: PrivacyRequest, outcome: str, response: str) -> Message | None:
-    """Queue privacy_request_<outcome> to the resident on their channel, in their language."""
+def _tell(
+    session: Session, flows: Flows, request: PrivacyRequest, outcome: str, response: str, send: bool = True
+) -> Message | None:
+    """Queue privacy_request_<outcome> to the resident on their channel, in their language (send=False: no send
+    job of its own; the caller's job sends it)."""
     lang = request.lang or flows.default_language
     due = shown_date(request.due_on)
     values = {
@@ -264,7 +268,8 @@ def _tell(session: Session, flows: Flows, request: PrivacyRequest, outcome: str,
         "status": render(STATUS_WORDS[outcome].get(lang) or STATUS_WORDS[outcome]["es"], {"due": due}),
     }
     text = render(flows.message(f"privacy_request_{outcome}", lang), values).strip()
-    return queue_message(session, flows, request.contact_id, UPDATE_KIND, OutboundMessage(text), values, lang)
+    message = OutboundMessage(text)
+    return queue_message(session, flows, request.contact_id, UPDATE_KIND, message, values, lang, send=send)
 
 
 def _told(message: Message | None) -> bool:
@@ -272,18 +277,9 @@ def _told(message: Message | None) -> bool:
 
 
 def _queue_erasure(session: Session, request: PrivacyRequest, message: Message | None) -> Outbox:
-    """Add the erase_contact job; the message telling the resident goes out with it, before the erasure.
-
-    The message's own send (queue_message's outbox row, not yet flushed) is withdrawn: two jobs sending one
-    message could send it twice, and the erasure must not run before it is sent.
-    """
-    message_ids: list[int] = []
-    if _told(message):
-        assert message is not None and message.id is not None
-        message_ids = [message.id]
-        for row in [o for o in session.new if isinstance(o, Outbox)]:
-            if row.kind == "send_messages" and row.payload.get("message_ids") == message_ids:
-                session.expunge(row)
+    """Add the erase_contact job: it sends the message telling the resident (which has no send job of its own),
+    then erases, so the message is sent once and before the number is gone."""
+    message_ids = [message.id] if _told(message) and message is not None and message.id is not None else []
     outbox = Outbox(
         kind=ERASE_KIND,
         payload={"contact_id": request.contact_id, "request_id": request.id, "message_ids": message_ids},
