@@ -29,7 +29,7 @@ from bot.privacy.calendar import business_days_between
 from bot.privacy.decisions import (
     MAX_NAME,
     MAX_RESPONSE,
-    REJECTION_REASONS,
+    REASON_PREFIX,
     Decision,
     DecisionError,
     RequestClosedError,
@@ -37,6 +37,7 @@ from bot.privacy.decisions import (
     find_request,
     fulfil,
     reject,
+    rejection_reasons,
 )
 from bot.privacy.inventory import summary
 from bot.privacy.requests import privacy_of
@@ -114,7 +115,7 @@ def privacy_request(folio: str):
         title=found.folio,
         req=found,
         row=queue_rows([found], today, privacy)[0],
-        reasons=[(code, texts["es"]) for code, texts in REJECTION_REASONS.items()],
+        reasons=[(code, svc.flows.message(REASON_PREFIX + code, "es")) for code in rejection_reasons(svc.flows)],
         can_extend=found.status == "open" and not found.extended and privacy.extension_days > 0,
         privacy=privacy,
         max_response=MAX_RESPONSE,

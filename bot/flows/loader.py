@@ -39,7 +39,8 @@ _ONE_VARIABLE = re.compile(r"\s*\$\{(\w+)\}\s*")
 PRIVACY_MESSAGES = (
     "privacy_notice", "privacy_declined", "privacy_cancel_confirm", "privacy_rectify_ask", "privacy_oppose_ask",
     "privacy_request_dropped", "privacy_request_filed", "privacy_summary", "privacy_request_fulfilled",
-    "privacy_request_rejected", "privacy_request_extended",
+    "privacy_request_rejected", "privacy_request_extended", "privacy_status_fulfilled", "privacy_status_rejected",
+    "privacy_status_extended",
 )  # fmt: skip
 
 
@@ -297,6 +298,8 @@ class _Builder:
     def privacy(self, section: Mapping, messages: dict[str, Text]) -> Privacy:
         """The notice's version and link, ARCO's deadlines and calendar, and the retention periods."""
         missing = [key for key in PRIVACY_MESSAGES if key not in messages]
+        if not any(key.startswith("privacy_reason_") for key in messages):
+            missing.append("privacy_reason_<code> (a legal ground to refuse a request)")
         if missing:
             self.error(
                 _Where(section.pos), f"privacy: messages must say {', '.join(missing)} (the notice and ARCO requests)"

@@ -143,7 +143,9 @@ class Words(Section):
     unit_month: WordsByLanguage = omittable('Words for months in a count ("hace un *mes*").')
 
 
-class _Messages(Section):
+class _Messages(
+    Section
+):  # privacy_reason_<code>: a legal ground to refuse an ARCO request (at least one with privacy:)
     """Texts the bot says outside any flow's steps. Keys listed as required must be present; invalid_<kind> and status_<status> are optional refinements."""
 
     model_config = ConfigDict(extra="allow")
@@ -236,6 +238,11 @@ class _Messages(Section):
     privacy_request_extended: Text = omittable(
         "Tells the resident the answer takes longer (the one extension). Uses {folio}, {right}, {due}, {response}. Required with `privacy:`."
     )
+    privacy_status_fulfilled: Text = omittable(
+        "What the privacy_request_update template's {status} says of a request carried out. Required with `privacy:`."
+    )
+    privacy_status_rejected: Text = omittable("... of a request refused. Required with `privacy:`.")
+    privacy_status_extended: Text = omittable("... of a request extended; may use {due}. Required with `privacy:`.")
     privacy_right_rectification: Text = omittable("How the right of rectification reads in the messages above.")
     privacy_right_cancellation: Text = omittable("How the right of cancellation reads in the messages above.")
     privacy_right_opposition: Text = omittable("How the right of opposition reads in the messages above.")

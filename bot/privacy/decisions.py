@@ -29,7 +29,8 @@ __all__ = [
     "DecisionError",
     "RequestClosedError",
     "Decision",
-    "REJECTION_REASONS",
+    "REASON_PREFIX",
+    "rejection_reasons",
     "MAX_RESPONSE",
     "MAX_NAME",
     "UPDATE_KIND",
@@ -46,39 +47,7 @@ MAX_NAME = 120  # as an operator's or a contact's name
 UPDATE_KIND = "privacy_request_update"  # the kind flows.yaml `templates:` names for these outside WhatsApp's window
 ERASE_KIND = "erase_contact"  # the outbox job that erases a contact (bot/jobs/privacy_jobs.py)
 
-# The legal grounds a request may be refused on (the causes of improcedencia of Mexico's general law on personal
-# data held by public bodies), as the resident reads them.
-REJECTION_REASONS: dict[str, dict[str, str]] = {
-    "identity": {
-        "es": "no se acreditó la identidad del titular o de su representante",
-        "en": "the identity of the data subject or their representative was not proven",
-    },
-    "not_held": {
-        "es": "los datos no están en posesión del municipio",
-        "en": "the data are not held by the municipality",
-    },
-    "legal_impediment": {"es": "existe un impedimento legal", "en": "there is a legal impediment"},
-    "legal_obligation": {
-        "es": "el tratamiento es necesario para cumplir una obligación legal",
-        "en": "the processing is needed to comply with a legal obligation",
-    },
-    "third_party": {"es": "se lesionan los derechos de un tercero", "en": "it would harm the rights of a third party"},
-    "proceedings": {
-        "es": "se obstaculizarían actuaciones judiciales o administrativas",
-        "en": "it would obstruct judicial or administrative proceedings",
-    },
-    "already_done": {
-        "es": "la cancelación u oposición ya se había realizado",
-        "en": "the cancellation or objection was already carried out",
-    },
-    "not_competent": {"es": "el municipio no es competente", "en": "the municipality is not competent"},
-}
-# What the WhatsApp template's {status} says of the request (its other variable is the folio).
-STATUS_WORDS = {
-    "fulfilled": {"es": "atendida", "en": "carried out"},
-    "rejected": {"es": "no procede", "en": "refused"},
-    "extended": {"es": "con plazo ampliado al {due}", "en": "extended to {due}"},
-}
+REASON_PREFIX = "privacy_reason_"  # flows.yaml's messages privacy_reason_<code>: the legal grounds to refuse
 
 
 class DecisionError(ValueError):
@@ -108,10 +77,15 @@ def find_request(session: Session, folio: str, *, for_update: bool = False) -> P
     return session.exec(statement.with_for_update() if for_update else statement).first()
 
 
-def rejection_reason(code: str, lang: str) -> str:
-    """A legal reason in the resident's language (Spanish when there is none in theirs)."""
-    texts = REJECTION_REASONS[code]
-    return texts.get(lang) or texts["es"]
+def rejection_reasons(flows: Flows) -> tuple[str, ...]:
+    """The codes of the legal grounds a request may be refused on: flows.yaml's privacy_reason_<code> messages
+    (the causes of improcedencia of the general law, as the resident reads them; a city may add its own)."""
+    return tuple(key.removeprefix(REASON_PREFIX) for key in flows.messages if key.startswith(REASON_PREFIX))
+
+
+def rejection_reason(flows: Flows, code: str, lang: str) -> str:
+    """A legal reason in the resident's language."""
+    return flows.message(REASON_PREFIX + code, lang)
 
 
 def fulfil(
@@ -164,12 +138,12 @@ def reject(
     *,
     now: datetime | None = None,
 ) -> Decision:
-    """Close the request as refused on a legal ground (one of REJECTION_REASONS) and tell the resident why."""
+    """Close the request as refused on a legal ground (one of rejection_reasons) and tell the resident why."""
     _ensure_open(request)
-    if reason not in REJECTION_REASONS:
+    if reason not in rejection_reasons(flows):
         raise DecisionError("choose the legal reason for refusing it")
     more = _text(text, "", required=False)
-    response = rejection_reason(reason, request.lang) + (f". {more}" if more else ".")
+    response = rejection_reason(flows, reason, request.lang or flows.default_language) + (f". {more}" if more else ".")
     _close(request, "rejected", response[:MAX_RESPONSE], now)
     message = _tell(session, flows, request, "rejected", request.response)
     audit.record(
@@ -265,7 +239,7 @@ def _tell(
         "right": right_label(flows, request.right, lang),
         "response": response,
         "due": due,
-        "status": render(STATUS_WORDS[outcome].get(lang) or STATUS_WORDS[outcome]["es"], {"due": due}),
+        "status": render(flows.message(f"privacy_status_{outcome}", lang), {"due": due}),
     }
     text = render(flows.message(f"privacy_request_{outcome}", lang), values).strip()
     message = OutboundMessage(text)

@@ -15,7 +15,6 @@ from bot.privacy.calendar import add_business_days
 from bot.privacy.decisions import (
     ERASE_KIND,
     MAX_RESPONSE,
-    REJECTION_REASONS,
     DecisionError,
     RequestClosedError,
     extend,
@@ -25,6 +24,7 @@ from bot.privacy.decisions import (
 )
 from bot.privacy.requests import shown_date
 from tests.support.arco_requests import city_today, events_of, messages_to, outbox_rows, seed_request, stored
+from tests.support.chat import FLOWS
 
 OFFICER = "dpo@sanpedro.gob.mx"
 
@@ -130,7 +130,7 @@ def test_rejecting_gives_the_legal_reason_in_the_residents_words(app):
     folio = seed_request(app, "cancellation")
     told, _ = decide(app, folio, reject, "legal_obligation", "Los reportes abiertos se conservan por ley.")
     request, contact = stored(app, folio)
-    reason = REJECTION_REASONS["legal_obligation"]["es"]
+    reason = FLOWS.message("privacy_reason_legal_obligation", "es")
     assert request.status == "rejected" and told
     assert request.response == f"{reason}. Los reportes abiertos se conservan por ley."
     assert messages_to(app, folio)[0].text == (
