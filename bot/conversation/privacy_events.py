@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlalchemy import func, update
+from sqlmodel import Session, select
 
 from bot.conversation.event_context import Applied, EventContext
-from bot.db.tables import Consent, utcnow
+from bot.db.tables import Consent, Message, Ticket, utcnow
 from bot.flows import Flows, OutboundMessage
 from bot.flows.events import DataAccessRequested, NoticeAnswered, PrivacyRequested
 from bot.flows.model import render
@@ -22,14 +23,31 @@ CHANNEL_NAMES = {"whatsapp": "WhatsApp", "sms": "SMS", "webchat": "web"}
 
 
 def record_consent(session: Session, event: NoticeAnswered, ctx: EventContext) -> Applied:
-    """Keep the resident's answer to the notice (version, yes or no, channel) and audit it."""
+    """Keep the resident's answer to the notice (version, yes or no, channel) and audit it.
+
+    A resident who declines is told nothing of the report is kept: what they wrote for it since their last
+    report or answer to the notice (the place a first message gave, say) is blanked now, counts kept.
+    """
+    blanked = 0 if event.accepted else _forget_unfiled_report(session, ctx.contact_id)
     session.add(
         Consent(contact_id=ctx.contact_id, notice_version=event.version, accepted=event.accepted, channel=ctx.channel)
     )
     kind = "notice_accepted" if event.accepted else "notice_declined"
-    detail = {"version": event.version, "channel": ctx.channel}
+    detail = {"version": event.version, "channel": ctx.channel} | ({"messages_blanked": blanked} if blanked else {})
     audit.record(session, kind, actor="resident", contact_id=ctx.contact_id, detail=detail)
     return Applied()
+
+
+def _forget_unfiled_report(session: Session, contact_id: int) -> int:
+    """Blank the texts and data (pins, photos' links) the contact sent since their last ticket or consent row."""
+    last_ticket = select(func.max(Ticket.created_at)).where(Ticket.contact_id == contact_id)
+    last_consent = select(func.max(Consent.created_at)).where(Consent.contact_id == contact_id)
+    since = max((t for t in (session.exec(last_ticket).one(), session.exec(last_consent).one()) if t), default=None)
+    where = [Message.contact_id == contact_id, Message.direction == "in"]
+    if since is not None:
+        where.append(Message.created_at > since)
+    result = session.exec(update(Message).where(*where).values(text="", data={}))
+    return result.rowcount or 0
 
 
 def file_privacy_request(session: Session, event: PrivacyRequested, ctx: EventContext) -> Applied:

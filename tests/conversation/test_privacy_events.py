@@ -6,11 +6,12 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from sqlmodel import select
 
 from bot.conversation import handler
 from bot.conversation.event_handlers import EVENT_HANDLERS, EventContext, apply_event
 from bot.db.database import transaction
-from bot.db.tables import Consent, Contact, Message, PrivacyEvent, PrivacyRequest, Ticket
+from bot.db.tables import Consent, Contact, Conversation, Message, PrivacyEvent, PrivacyRequest, Ticket
 from bot.flows.events import DataAccessRequested, NoticeAnswered, PrivacyRequested
 from bot.privacy.export import DOWNLOAD_PATH, contact_of
 from tests.support.app import PUBLIC_URL, Resident, all_rows, twilio_fixture
@@ -159,3 +160,24 @@ def test_access_lists_the_newest_tickets_only(app, db):
         (reply,) = apply_event(session, DataAccessRequested("es"), ctx).replies
     lines = [line for line in reply.text.splitlines() if line.startswith("•")]
     assert lines[0] == "• 2611-T00011 — recibido" and len(lines) == 11 and lines[-1] == "• … (+2)"
+
+
+def test_declining_forgets_what_the_resident_wrote_for_the_report_but_not_an_earlier_one(client, db):
+    resident = Resident(client, accepts_notice=False)
+    resident.says("hay un bache en Morelos y 5 de Mayo")
+    resident.says("sí")  # accepted: this report is kept
+    resident.says("omitir")
+    resident.says("sí")
+    (ticket,) = all_rows(db, Ticket)
+    kept = [m.text for m in all_rows(db, Message) if m.direction == "in"]
+    with transaction(db.get_bind(), immediate=True) as session:  # a new notice version comes out
+        for conversation in session.exec(select(Conversation)):
+            conversation.state = {**conversation.state, "notice": "2025-01"}
+            session.add(conversation)
+    assert "¿Aceptas?" in resident.says("hay otro bache en Hidalgo 120, Centro")
+    assert "no guardamos nada" in resident.says("no")
+    texts = [m.text for m in all_rows(db, Message) if m.direction == "in"]
+    assert texts == kept + ["", ""]  # the place written for the report they did not file is gone
+    assert all_rows(db, Ticket) == [ticket]
+    declined = [e for e in all_rows(db, PrivacyEvent) if e.kind == "notice_declined"]
+    assert [e.detail["messages_blanked"] for e in declined] == [2]
