@@ -116,6 +116,8 @@ def test_same_message_sid_twice_is_one_message_and_one_step(resident, db):
     assert reply_text(first.data) == reply_text(again.data)
     inbound = [m for m in all_rows(db, Message) if m.direction == "in"]
     assert [m.text for m in inbound] == ["hola", "bache"]
+    assert "¿Aceptas?" in reply_text(first.data)  # the privacy notice, asked once
+    assert "¿Dónde está el bache?" in resident.says("sí")
     assert "foto" in resident.says("Morelos y 5 de Mayo")  # still one step further, not two
 
 
@@ -161,11 +163,11 @@ def test_sms_and_whatsapp_from_one_number_are_one_resident(client, db):
     on_whatsapp = Resident(client, From="whatsapp:+5218112345678")  # WhatsApp keeps Mexico's old "1"
     on_sms = Resident(client, "sms_text", From="+528112345678")
     on_whatsapp.says("hola")
-    on_whatsapp.says("bache")
+    on_whatsapp.says("bache")  # and "sí" to the privacy notice, which then holds on SMS too
     assert "foto" in on_sms.says("Morelos y 5 de Mayo")  # the same conversation, one step on
     assert len(all_rows(db, Contact)) == 1
     channels = [m.channel for m in all_rows(db, Message) if m.direction == "in"]
-    assert channels == ["whatsapp", "whatsapp", "sms"]
+    assert channels == ["whatsapp", "whatsapp", "whatsapp", "sms"]
 
 
 def test_a_sender_that_is_not_a_phone_number_is_400(client, db):

@@ -330,7 +330,9 @@ def test_pothole_over_meta_from_hello_to_ticket(lupita, run_worker, db, no_netwo
     assert (menu["type"], menu["interactive"]["type"]) == ("interactive", "list")  # 5 flows: more than 3 buttons
     rows = menu["interactive"]["action"]["sections"][0]["rows"]
     assert [r["id"] for r in rows] == MENU_IDS and rows[0]["title"] == "Reportar un bache"
-    assert all(b["type"] == "text" for b in graph.sent[1:])
+    notice = graph.sent[1]  # two buttons: accept, decline
+    assert [b["reply"]["id"] for b in notice["interactive"]["action"]["buttons"]] == ["accept", "decline"]
+    assert all(b["type"] == "text" for b in graph.sent[2:])
     for request in graph.requests:
         assert request["headers"]["Authorization"] == f"Bearer {ACCESS_TOKEN}"
         assert request["body"]["to"] == "528112345678" and request["body"]["messaging_product"] == "whatsapp"

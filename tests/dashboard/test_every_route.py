@@ -16,6 +16,7 @@ PUBLIC = {
     "twilio.status_callback": "Twilio's status callbacks, signed",
     "whatsapp.subscribe": "Meta's verification handshake (verify token)",
     "whatsapp.webhook": "Meta, signed (X-Hub-Signature-256)",
+    "privacy.download": "a resident's own data (ARCO access), through a signed link that expires, sent to them by chat",
 }
 DASHBOARD_PUBLIC = {"dashboard.login"}
 
