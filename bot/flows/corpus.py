@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.flows.engine import NOT_AN_ANSWER, detect_language, opening, read_answer
+from bot.flows.engine import NOT_AN_ANSWER, advance, detect_language, opening, read_answer
+from bot.flows.events import NoticeAnswered
 from bot.flows.loader import load_flows_text
 from bot.flows.messages import CARRIES_ALL, InboundMessage
 from bot.flows.model import Flows
@@ -125,6 +126,8 @@ def run_case(flows: Flows, case: Case, carries: Callable[[str], frozenset[str]] 
     if case.answers is not None:
         return _opener(flows, case)
     msg = InboundMessage(case.channel, SENDER, text=case.text, carries=carries(case.channel))
+    if case.kind == "notice":
+        return _notice(flows, case, msg)
     state = State(flow=case.flow, step=case.step, lang=case.lang, version=flows.version)
     reading = read_answer(flows, state, msg, NOW)
     got = reading.value if isinstance(reading, Noted) else reading
@@ -139,6 +142,17 @@ def run_case(flows: Flows, case: Case, carries: Callable[[str], frozenset[str]] 
     if not taken:
         return Result(case, "missed", got)
     return Result(case, "understood" if got == case.value else "wrong", got)
+
+
+def _notice(flows: Flows, case: Case, msg: InboundMessage) -> Result:
+    """An answer to the privacy notice, asked before the case's step: accepted (True), declined (False) or neither."""
+    state = State(flow=case.flow, step=case.step, lang=case.lang, version=flows.version, awaiting="notice")
+    answered = [e.accepted for e in advance(flows, state, msg, NOW, FOLIO).events if isinstance(e, NoticeAnswered)]
+    if case.invalid:
+        return Result(case, "wrong" if answered else "understood", answered)
+    if not answered:
+        return Result(case, "missed", INVALID)
+    return Result(case, "understood" if answered[0] == case.value else "wrong", answered[0])
 
 
 def _opener(flows: Flows, case: Case) -> Result:

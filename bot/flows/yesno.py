@@ -21,9 +21,9 @@ def squeeze(norm: str) -> str:
 
 
 def read_yes_no(text: str, words: Words) -> bool | None:
-    """True for yes, False for no, None when it says neither, both, or that the resident is unsure."""
+    """True for yes, False for no, None when it says neither, both, that the resident is unsure, or asks back."""
     norm = squeeze(normalize(text))
-    if not norm:
+    if not norm or _asks_back(text):
         return None
     clause = _before_but(norm)
     if _phrases_in(clause, words("unsure")):
@@ -36,6 +36,12 @@ def read_yes_no(text: str, words: Words) -> bool | None:
     if said_no and not said_yes:
         return False
     return None
+
+
+def _asks_back(text: str) -> bool:
+    """ "¿qué es eso?", "what is that?": a question is no answer, whatever yes word it holds ("eso")."""
+    stripped = text.strip()
+    return stripped.endswith("?") and len(stripped.split()) > 1
 
 
 def _before_but(norm: str) -> str:
