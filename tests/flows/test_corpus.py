@@ -24,7 +24,7 @@ def test_the_corpus_holds_hundreds_of_answers_per_language():
     assert sum(c.lang == "es" for c in CASES) >= 400
     assert sum(c.lang == "en" for c in CASES) >= 100
     kinds = {c.kind for c in CASES}
-    assert {"yes_no", "photo", "date", "rating", "choice", "number", "location", "openers"} <= kinds
+    assert {"yes_no", "photo", "date", "rating", "choice", "number", "location", "openers", "notice"} <= kinds
 
 
 def test_no_answer_is_taken_as_a_wrong_value():
