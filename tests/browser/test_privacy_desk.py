@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 import urllib.parse
 import urllib.request
-import xml.etree.ElementTree as ET
 from types import SimpleNamespace
 
 import pytest
 from rq import SimpleWorker
 
 from bot import create_app
-from tests.support.app import ACCOUNT_SID, AUTH_TOKEN, query, twilio_fixture, twilio_signature
+from tests.support.app import ACCOUNT_SID, AUTH_TOKEN, query
 from tests.support.browser import BIN, expect
-from tests.support.processes import free_port, gunicorn
+from tests.support.processes import free_port, gunicorn, send_signed
 from tests.support.twilio_api import twilio_api
 from tests.support.webchat import web_environment
 
@@ -70,21 +68,9 @@ def city(tmp_path, redis_url):
 
 def resident_sends(city, sender: str, text: str) -> str:
     """One WhatsApp message as Twilio posts it (signed); return the bot's reply text."""
-    sid = f"SM{time.time_ns():032x}"[:34]
-    form = {
-        **twilio_fixture("whatsapp_text"),
-        "From": f"whatsapp:{sender}",
-        "WaId": sender.lstrip("+"),
-        "Body": text,
-        "MessageSid": sid,
-        "SmsMessageSid": sid,
-        "SmsSid": sid,
-    }
-    url = city.base + "/webhooks/twilio"
-    request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(), method="POST")
-    request.add_header("X-Twilio-Signature", twilio_signature(url, form))
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return "\n".join("".join(m.itertext()) for m in ET.fromstring(response.read()).iter("Message"))
+    status, reply = send_signed(city.base, sender, text)
+    assert status == 200, reply
+    return reply
 
 
 def files_request(city, sender: str, *texts: str) -> str:
