@@ -10,7 +10,12 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot.conversation.event_context import Applied, EventContext
-from bot.conversation.privacy_events import answer_data_access, file_privacy_request, record_consent
+from bot.conversation.privacy_events import (
+    answer_data_access,
+    file_privacy_request,
+    privacy_request_status,
+    record_consent,
+)
 from bot.conversation.ticket_cap import refusal
 from bot.db.tables import Contact, Message, Outbox, SurveyResponse, Ticket, TicketEvent
 from bot.flows import (
@@ -194,6 +199,8 @@ def answer_status(session: Session, event: StatusRequested, ctx: EventContext) -
     """Tell the resident where their report stands (only their own folios)."""
     ticket = session.exec(select_by_folio(event.folio).where(Ticket.contact_id == ctx.contact_id)).first()
     flows, lang = ctx.flows, event.lang
+    if ticket is None and (request := privacy_request_status(session, event, ctx)) is not None:
+        return request
     if ticket is None:
         return Applied(
             replies=(OutboundMessage(render(flows.message("status_unknown", lang), {"folio": event.folio})),)

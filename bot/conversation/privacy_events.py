@@ -6,9 +6,9 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from bot.conversation.event_context import Applied, EventContext
-from bot.db.tables import Consent, Message, Ticket, utcnow
+from bot.db.tables import Consent, Message, PrivacyRequest, Ticket, utcnow
 from bot.flows import Flows, OutboundMessage
-from bot.flows.events import DataAccessRequested, NoticeAnswered, PrivacyRequested
+from bot.flows.events import DataAccessRequested, NoticeAnswered, PrivacyRequested, StatusRequested
 from bot.flows.model import render
 from bot.privacy import audit
 from bot.privacy.export import export_link
@@ -16,7 +16,7 @@ from bot.privacy.inventory import Summary, summary
 from bot.privacy.requests import file_request, privacy_of, right_label, shown_date
 from bot.tickets.notices import status_label
 
-__all__ = ["record_consent", "file_privacy_request", "answer_data_access"]
+__all__ = ["record_consent", "file_privacy_request", "answer_data_access", "privacy_request_status"]
 
 TICKETS_LISTED = 10  # the newest; a chat message has room for no more
 CHANNEL_NAMES = {"whatsapp": "WhatsApp", "sms": "SMS", "webchat": "web"}
@@ -99,3 +99,20 @@ def _ticket_lines(flows: Flows, kept: Summary, lang: str) -> str:
 
 def _say(flows: Flows, key: str, lang: str, values: dict) -> OutboundMessage:
     return OutboundMessage(render(flows.message(key, lang), values))
+
+
+def privacy_request_status(session: Session, event: StatusRequested, ctx: EventContext) -> Applied | None:
+    """ "estado FOLIO" for one of the resident's ARCO requests: its right, where it stands and its due date."""
+    request = session.exec(
+        select(PrivacyRequest).where(PrivacyRequest.folio == event.folio, PrivacyRequest.contact_id == ctx.contact_id)
+    ).first()
+    if request is None or "privacy_request_status" not in ctx.flows.messages:
+        return None
+    status = "open" if request.status == "open" else request.status
+    values = {
+        "folio": request.folio,
+        "right": right_label(ctx.flows, request.right, event.lang),
+        "status": ctx.flows.message(f"privacy_status_{status}", event.lang),
+        "due": shown_date(request.due_on),
+    }
+    return Applied(replies=(_say(ctx.flows, "privacy_request_status", event.lang, values),))

@@ -40,7 +40,7 @@ PRIVACY_MESSAGES = (
     "privacy_notice", "privacy_declined", "privacy_cancel_confirm", "privacy_rectify_ask", "privacy_oppose_ask",
     "privacy_request_dropped", "privacy_request_filed", "privacy_summary", "privacy_request_fulfilled",
     "privacy_request_rejected", "privacy_request_extended", "privacy_status_fulfilled", "privacy_status_rejected",
-    "privacy_status_extended",
+    "privacy_status_extended", "privacy_status_open", "privacy_request_status",
 )  # fmt: skip
 
 

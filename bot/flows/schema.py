@@ -238,6 +238,12 @@ class _Messages(
     privacy_request_extended: Text = omittable(
         "Tells the resident the answer takes longer (the one extension). Uses {folio}, {right}, {due}, {response}. Required with `privacy:`."
     )
+    privacy_request_status: Text = omittable(
+        "The answer to `status FOLIO` for one of the resident's ARCO requests. Uses {folio}, {right}, {status}, {due}. Required with `privacy:`."
+    )
+    privacy_status_open: Text = omittable(
+        "How a request still open reads in privacy_request_status. Required with `privacy:`."
+    )
     privacy_status_fulfilled: Text = omittable(
         "What the privacy_request_update template's {status} says of a request carried out. Required with `privacy:`."
     )

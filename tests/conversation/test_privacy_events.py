@@ -181,3 +181,16 @@ def test_declining_forgets_what_the_resident_wrote_for_the_report_but_not_an_ear
     assert all_rows(db, Ticket) == [ticket]
     declined = [e for e in all_rows(db, PrivacyEvent) if e.kind == "notice_declined"]
     assert [e.detail["messages_blanked"] for e in declined] == [2]
+
+
+def test_the_status_command_tells_where_an_arco_request_stands_to_its_resident_only(client, resident, db):
+    resident.says("corregir mis datos")
+    resident.says("mi nombre es Juana")
+    (request,) = all_rows(db, PrivacyRequest)
+    said = resident.says(f"estado {request.folio}")
+    assert said == (
+        f"📄 Tu solicitud de rectificación (folio *{request.folio}*): en trámite. "
+        f"Fecha límite de respuesta: {request.due_on.strftime('%d/%m/%Y')}."
+    )
+    someone_else = Resident(client, From="whatsapp:+5218187654321")
+    assert "en trámite" not in someone_else.says(f"estado {request.folio}")
