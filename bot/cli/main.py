@@ -74,6 +74,40 @@ def db_revision(message: str, empty: bool) -> None:
     click.echo(revision(message, autogenerate=not empty, engine_or_url=Config.from_env().database_url))
 
 
+@main.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False))
+def backup_command(destination: str) -> None:
+    """Copy a SQLite installation's database (consistently, while it runs) and media store into DESTINATION.tar.gz."""
+    from bot.config import Config
+    from bot.db.backup import BackupError, backup
+
+    config = Config.from_env()
+    try:
+        done = backup(config.database_url, config.media_dir, destination)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backed up to {done.path}: schema {done.revision or 'unknown'}, {done.media_files} media files")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace a database that holds data (stop web and worker first).")
+def restore_command(source: str, force: bool) -> None:
+    """Put a backup made by `ventanilla backup` back: the database and the media store."""
+    from bot.config import Config
+    from bot.db.backup import BackupError, restore
+
+    config = Config.from_env()
+    try:
+        done = restore(config.database_url, config.media_dir, source, force=force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"restored {done.path}: schema {done.revision or 'unknown'}, {done.media_files} media files;"
+        " run `ventanilla db upgrade` if this version is newer"
+    )
+
+
 @main.command("init-db")
 @click.pass_context
 def init_db(context: click.Context) -> None:
