@@ -161,6 +161,18 @@ class Config(BaseModel):
     worker_maintenance_interval: int = setting(
         60, "seconds between a worker's maintenance runs, which requeue a killed worker's job", gt=0
     )
+    relay_stale_seconds: int = setting(
+        120,
+        "`/readyz` answers 503 when the outbox relay (the Procfile's `relay`, or a worker starting) last ran longer"
+        " ago than this",
+        gt=0,
+    )
+    metrics_token: str = setting(
+        "",
+        "Prometheus scrapes `/metrics` with `Authorization: Bearer` and this token; set `PROMETHEUS_MULTIPROC_DIR`"
+        " too under gunicorn (README)",
+        "unset: `/metrics` answers 404",
+    )
     retention_every_hours: float = setting(
         24,
         "how often the relay has a worker apply flows.yaml's `privacy.retention` (once per period, however many"

@@ -21,7 +21,7 @@ from bot.db.database import transaction
 from bot.db.tables import Outbox, utcnow
 from bot.jobs.registry import job_for
 
-__all__ = ["enqueue", "unit_of_work", "relay", "relay_forever", "job_id"]
+__all__ = ["enqueue", "unit_of_work", "relay", "relay_forever", "job_id", "last_relay_run", "LAST_RUN_KEY"]
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ JOB_TIMEOUT = 60
 RESULT_TTL = 3600  # bounded, so Redis memory stays flat
 FAILURE_TTL = 7 * 24 * 3600
 LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+LAST_RUN_KEY = "ventanilla:relay:last_run"  # when a relay last read the outbox and reached Redis (/readyz)
 
 
 def job_id(row_id: int) -> str:
@@ -87,7 +88,26 @@ def relay(engine: Engine, queue: Queue, older_than: timedelta = timedelta(second
             .order_by(Outbox.id)
         ).all()
     # Stored rows always have an id; sqlmodel types it Optional only for rows not yet inserted.
-    return enqueue(queue, [(cast(int, row_id), kind) for row_id, kind in rows], skip_live=True)
+    count = enqueue(queue, [(cast(int, row_id), kind) for row_id, kind in rows], skip_live=True)
+    _mark_run(queue)
+    return count
+
+
+def _mark_run(queue: Queue) -> None:
+    """Record that a relay ran now (the database read and Redis answered); a down Redis is logged, not raised."""
+    try:
+        queue.connection.set(LAST_RUN_KEY, repr(time.time()))
+    except RedisError as exc:
+        log.warning("relay ran but could not record it (%s)", exc)
+
+
+def last_relay_run(redis) -> float | None:
+    """When a relay last ran (seconds since the epoch), or None if none has; RedisError passes."""
+    value = redis.get(LAST_RUN_KEY)
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def relay_forever(

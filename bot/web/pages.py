@@ -6,9 +6,11 @@ import logging
 import time
 
 from flask import Blueprint, abort, jsonify, render_template_string, request, send_file, url_for
+from sqlalchemy import text
 
 from bot.channels.errors import PayloadError
 from bot.channels.payloads import load_json
+from bot.jobs.outbox import last_relay_run
 from bot.messaging.media import media_link, media_path, shown_inline, verify_media_link
 from bot.messaging.signing import SIGNATURE_V1_HEADER, TIMESTAMP_HEADER, request_problem
 from bot.services import services
@@ -27,7 +29,7 @@ INDEX = """<!doctype html>
   <li>Web chat demo (the widget a city puts on its site): <a href="{{ webchat }}">{{ webchat }}</a></li>
   <li>Twilio webhook (SMS and WhatsApp, "A message comes in"): <code>POST {{ twilio }}</code></li>
   <li>Meta WhatsApp Cloud API webhook: <code>GET/POST {{ whatsapp }}</code></li>
-  <li>Health check: <a href="{{ health }}">{{ health }}</a></li>
+  <li>Health check: <a href="{{ health }}">{{ health }}</a> (liveness), <a href="{{ ready }}">{{ ready }}</a> (readiness: database, Redis, the outbox relay)</li>
   {% if demo %}<li>Demo department inbox (receives tickets while no department URL is set): <code>POST {{ demo }}</code></li>{% endif %}
 </ul>
 <p>Flows loaded: {{ flows|join(", ") }} (version {{ version }}).</p>
@@ -44,6 +46,7 @@ def index():
         whatsapp=_public_url("web.index").rstrip("/") + "/webhooks/whatsapp",
         webchat=_public_url("web.index") + "webchat/",
         health=_public_url("web.health"),
+        ready=_public_url("web.ready"),
         demo=_public_url("web.demo_inbox", department="<department>") if svc.config.demo_mode else "",
         flows=list(svc.flows.flows),
         version=svc.flows.version,
@@ -58,18 +61,44 @@ def _public_url(endpoint: str, **values) -> str:
 
 @bp.get("/healthz")
 def health():
-    """Answer whether the database and Redis respond."""
+    """Liveness: the process answers. No database or Redis here, so their outage never restarts web processes."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def ready():
+    """Readiness: 200 when the database answers, Redis answers PING and the outbox relay ran recently; else 503
+    naming the checks that failed (an error's type or how stale the relay is, never its message)."""
     svc = services()
-    checks = {"database": _check(lambda: svc.engine.connect().close()), "redis": _check(svc.redis.ping)}
-    status = 200 if all(v == "ok" for v in checks.values()) else 503
-    return jsonify(checks), status
+    checks = {"database": _check(lambda: _select_one(svc.engine)), "redis": _check(svc.redis.ping)}
+    checks["relay"] = _relay_check(svc) if checks["redis"] == "ok" else "unknown: Redis does not answer"
+    failed = [name for name, result in checks.items() if result != "ok"]
+    return jsonify({**checks, "failed": failed}), 503 if failed else 200
+
+
+def _select_one(engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+def _relay_check(svc) -> str:
+    try:
+        last = last_relay_run(svc.redis)
+    except Exception as exc:  # a readiness check reports, it does not raise
+        return f"error: {type(exc).__name__}"
+    if last is None:
+        return "stale: the relay has not run"
+    age = time.time() - last
+    if age > svc.config.relay_stale_seconds:
+        return f"stale: the relay last ran {int(age)} s ago (RELAY_STALE_SECONDS={svc.config.relay_stale_seconds})"
+    return "ok"
 
 
 def _check(probe) -> str:
     try:
         probe()
         return "ok"
-    except Exception as exc:  # a health check reports, it does not raise
+    except Exception as exc:  # a readiness check reports, it does not raise
         return f"error: {type(exc).__name__}"
 
 
