@@ -17,10 +17,10 @@ WEEKS = 12
 
 @bp.get("/overview")
 def overview():
-    """The operator's departments' figures over the last weeks, as charts with tables beside them."""
+    """The operator's departments' figures over the last weeks (the city's weeks), as charts with tables beside them."""
     svc = services()
     with transaction(svc.engine) as db:
-        figures = overview_figures(db, department_scope(), utcnow(), WEEKS)
+        figures = overview_figures(db, department_scope(), utcnow(), WEEKS, svc.config.city_zone())
     return render_template(
         "dashboard/overview.html",
         title="Overview",

@@ -37,11 +37,11 @@ def visible_survey(flow_id: str) -> Flow:
 
 
 def period_from_args() -> Period:
-    """The since/until days of the query string (YYYY-MM-DD, both included)."""
+    """The since/until days of the query string (YYYY-MM-DD, both included): the city's days."""
     first, last = parse_day(request.args, "since"), parse_day(request.args, "until")
     if first and last and first > last:
         raise FilterError("since: the start date is after the end date")
-    return day_bounds(first, last)
+    return day_bounds(first, last, services().config.city_zone())
 
 
 def page_from_args() -> int:
@@ -110,7 +110,7 @@ def survey_csv(flow_id: str):
         with transaction(engine) as db:
             yield from survey_csv_lines(db, flow, period, lang)
 
-    filename = f"{flow.id}-{utcnow():%Y%m%d}.csv"
+    filename = f"{flow.id}-{utcnow().astimezone(svc.config.city_zone()):%Y%m%d}.csv"
     return Response(
         stream(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )

@@ -14,7 +14,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
@@ -23,7 +23,7 @@ from bot.db.tables import SurveyResponse, as_utc
 from bot.flows import Flows
 from bot.flows.model import Flow, Step
 from bot.flows.steps import ANSWERLESS_KINDS
-from bot.reports.periods import Period, as_day, timeline
+from bot.reports.periods import Period, as_day, city_day, timeline
 from bot.reports.spreadsheets import defuse
 
 __all__ = [
@@ -154,8 +154,9 @@ def survey_results(session: Session, flow: Flow, period: Period, lang: str) -> S
     overall = {s.id: RatingSummary(s.id, s.scale) for s in rating_steps}
     for step in rating_steps:
         _add_ratings(session, flow, period, step, subject_step, subjects, overall[step.id])
-    per_day: Counter[date] = Counter()
-    for day, count in _grouped(session, flow, period, day=func.date(SurveyResponse.created_at)):
+    per_day: Counter[date] = Counter()  # the city's days (the period's zone)
+    day_of = city_day(session, SurveyResponse.created_at, period.zone, period.since, period.until)
+    for day, count in _grouped(session, flow, period, day=day_of):
         per_day[as_day(day)] += count
     unit, rows = timeline(per_day)
     return SurveyResults(
@@ -247,23 +248,32 @@ def answer_steps(flow: Flow) -> list[Step]:
     return [s for s in flow.steps if s.kind not in ANSWERLESS_KINDS]
 
 
-def csv_header(flow: Flow) -> list[str]:
-    """date, language, then each step's answer (and, for choices, the label shown)."""
-    header = ["date", "language"]
+def csv_header(flow: Flow, zone: tzinfo = UTC) -> list[str]:
+    """The time (named by its zone), language, then each step's answer (and, for choices, the label shown)."""
+    header = [f"date ({_zone_label(zone)})", "language"]
     for step in answer_steps(flow):
         header += [step.id, f"{step.id}_label"] if step.kind == "choice" else [step.id]
     return header
 
 
-def csv_row(flow: Flow, created_at: datetime, lang: str, answers: dict, label_lang: str) -> list:
-    """One response as CSV cells (no contact, no phone number)."""
-    row = [as_utc(created_at).strftime("%Y-%m-%d %H:%M:%S"), lang]
+def csv_row(flow: Flow, created_at: datetime, lang: str, answers: dict, label_lang: str, zone: tzinfo = UTC) -> list:
+    """One response as CSV cells (no contact, no phone number); its time in the zone, ISO 8601 with the offset."""
+    row = [iso_in(created_at, zone), lang]
     for step in answer_steps(flow):
         value = answers.get(step.id)
         row.append(_cell(value))
         if step.kind == "choice":
             row.append("" if value is None else option_label(step, value, answers.get(f"{step.id}_label"), label_lang))
     return row
+
+
+def iso_in(moment: datetime, zone: tzinfo) -> str:
+    """A stored (UTC) moment in the zone, ISO 8601 to the second with its UTC offset: 2026-11-29T23:30:00-06:00."""
+    return as_utc(moment).astimezone(zone).isoformat(timespec="seconds")
+
+
+def _zone_label(zone: tzinfo) -> str:
+    return getattr(zone, "key", None) or str(zone)
 
 
 def _cell(value) -> str:
@@ -282,7 +292,10 @@ def csv_safe(cell) -> str:
 
 
 def survey_csv_lines(session: Session, flow: Flow, period: Period, label_lang: str) -> Iterator[str]:
-    """The period's responses as CSV lines, oldest first, read from the database in batches."""
+    """The period's responses as CSV lines, oldest first, read from the database in batches.
+
+    Times are in the period's zone (the city's), ISO 8601 with their offset, and the header names the zone.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -292,7 +305,7 @@ def survey_csv_lines(session: Session, flow: Flow, period: Period, label_lang: s
         writer.writerow([csv_safe(c) for c in cells])
         return buffer.getvalue()
 
-    yield line(csv_header(flow))
+    yield line(csv_header(flow, period.zone))
     statement = select(SurveyResponse.created_at, SurveyResponse.lang, SurveyResponse.answers).where(
         SurveyResponse.flow == flow.id
     )
@@ -300,4 +313,4 @@ def survey_csv_lines(session: Session, flow: Flow, period: Period, label_lang: s
         SurveyResponse.created_at, SurveyResponse.id
     )
     for created_at, lang, answers in session.execute(statement.execution_options(yield_per=CSV_BATCH)):
-        yield line(csv_row(flow, created_at, lang, answers or {}, label_lang))
+        yield line(csv_row(flow, created_at, lang, answers or {}, label_lang, period.zone))

@@ -10,14 +10,14 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bot.db.tables import Operator, Ticket, TicketEvent, as_utc
 from bot.flows import Flows
-from bot.reports.periods import as_day, week_start
+from bot.reports.periods import as_day, city_day, day_start, week_start
 from bot.tickets.lifecycle import OPEN_STATUSES
 
 __all__ = ["Overview", "DepartmentRow", "overview", "department_rows", "format_duration", "RESOLVE_BATCH"]
@@ -27,9 +27,9 @@ RESOLVE_BATCH = 1000
 
 @dataclass
 class Overview:
-    """The figures of the overview page for some departments over the last weeks."""
+    """The figures of the overview page for some departments over the last weeks (the city's weeks)."""
 
-    weeks: list[date]  # Mondays, oldest first
+    weeks: list[date]  # Mondays in the city's time zone, oldest first
     per_category_week: dict[str, list[int]]  # category -> count per week, aligned with weeks
     median_resolve: dict[str, tuple[timedelta, int]]  # category -> (median, tickets resolved)
     channels: list[tuple[str, int]]  # most used first
@@ -59,13 +59,16 @@ def _scoped(statement, scope: list[str] | None):
     return statement if scope is None else statement.where(Ticket.department.in_(scope))
 
 
-def overview(session: Session, scope: list[str] | None, now: datetime, weeks: int = 12) -> Overview:
-    """Tickets of the departments in scope (None: all) created in the last `weeks` weeks, this one included."""
-    mondays = [week_start(now.date()) - timedelta(weeks=n) for n in reversed(range(weeks))]
-    since = datetime.combine(mondays[0], time(), UTC)
+def overview(session: Session, scope: list[str] | None, now: datetime, weeks: int = 12, zone: tzinfo = UTC) -> Overview:
+    """Tickets of the departments in scope (None: all) created in the last `weeks` weeks, this one included.
+
+    Weeks run from Monday to Sunday in the zone (the city's, CITY_TIMEZONE, on the dashboard).
+    """
+    mondays = [week_start(now.astimezone(zone).date()) - timedelta(weeks=n) for n in reversed(range(weeks))]
+    since = day_start(mondays[0], zone)
     return Overview(
         weeks=mondays,
-        per_category_week=_per_category_week(session, scope, since, mondays),
+        per_category_week=_per_category_week(session, scope, since, mondays, zone),
         median_resolve=_median_resolve(session, scope, since),
         channels=_channels(session, scope, since),
         overdue=overdue_count(session, scope, now),
@@ -73,12 +76,12 @@ def overview(session: Session, scope: list[str] | None, now: datetime, weeks: in
     )
 
 
-def _per_category_week(session: Session, scope, since: datetime, mondays: list[date]) -> dict[str, list[int]]:
+def _per_category_week(
+    session: Session, scope, since: datetime, mondays: list[date], zone: tzinfo
+) -> dict[str, list[int]]:
+    day = city_day(session, Ticket.created_at, zone, since)
     inner = _scoped(
-        select(Ticket.category.label("category"), func.date(Ticket.created_at).label("day")).where(
-            Ticket.created_at >= since
-        ),
-        scope,
+        select(Ticket.category.label("category"), day.label("day")).where(Ticket.created_at >= since), scope
     ).subquery()
     counts: dict[str, Counter] = defaultdict(Counter)
     for category, day, count in session.exec(

@@ -7,6 +7,7 @@ import io
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -162,9 +163,10 @@ def test_the_csv_has_a_row_a_response_labels_no_phone_and_defused_formulas(app, 
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="park_evaluation-')
     body = response.data.decode("utf-8")
-    assert body.startswith("\ufeffdate,language,park,park_label,")
+    assert body.startswith("\ufeffdate (America/Mexico_City),language,park,park_label,")  # the city's time
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
-    assert rows[0] == ["date", "language", "park", "park_label", "cleanliness", "safety", "lighting", "comment"]
+    assert rows[0][1:] == ["language", "park", "park_label", "cleanliness", "safety", "lighting", "comment"]
+    assert rows[1][0] == (NOW - timedelta(days=1)).astimezone(ZoneInfo("America/Mexico_City")).isoformat()
     assert rows[1][1:] == ["es", "P001", "Parque Clouthier", "1", "2", "3", "'+52 81 1234 5678 -- llamen"]
     assert rows[2][1:] == ["es", "P002", "Parque Rufino Tamayo", "4", "5", "3", '\'=HYPERLINK("http://evil","ver")']
     assert len(rows) == 3 and "8112345678" not in body and "whatsapp" not in body

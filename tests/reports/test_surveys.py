@@ -171,7 +171,7 @@ def test_any_survey_groups_by_its_first_choice_and_counts_the_others(app):
     ]
     assert found.subjects[0].ratings["note"].counts() == [1] + [0] * 9 + [1]
     assert found.choices == {"how": [("A pie", 2), ("En coche", 1)]}
-    assert lines[0] == "date,language,route,route_label,how,how_label,note\r\n"  # no column for the message step
+    assert lines[0] == "date (UTC),language,route,route_label,how,how_label,note\r\n"  # no column for the message step
 
 
 def test_the_csv_has_one_row_a_response_with_labels_and_formulas_defused(app):
@@ -183,9 +183,9 @@ def test_the_csv_has_one_row_a_response_with_labels_and_formulas_defused(app):
     with Session(engine(app)) as db:
         text = "".join(survey_csv_lines(db, flows(app).flows[PARKS], Period(), "es"))
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["date", "language", "park", "park_label", "cleanliness", "safety", "lighting", "comment"]
+    assert rows[0] == ["date (UTC)", "language", "park", "park_label", "cleanliness", "safety", "lighting", "comment"]
     assert rows[1] == [
-        "2026-11-25 15:00:00",
+        "2026-11-25T15:00:00+00:00",
         "es",
         "P002",
         "Parque Rufino Tamayo",
