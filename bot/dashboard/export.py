@@ -3,6 +3,7 @@
 Only the operator's departments, and no resident's phone number or name: exported files travel (mail,
 shared drives) beyond the dashboard's sign-in, and an operator who must call back opens the ticket's page.
 CSV cells a spreadsheet would run as a formula are defused, and a BOM tells Excel the file is UTF-8.
+Times are the city's (CITY_TIMEZONE), ISO 8601 with their UTC offset; the CSV's header names the zone.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from flask import Response, request, stream_with_context
 
@@ -22,15 +23,16 @@ from bot.dashboard.ticket_query import FilterError, fetch_page, filtered, is_ove
 from bot.db.database import transaction
 from bot.db.tables import Ticket, utcnow
 from bot.reports.spreadsheets import defuse
+from bot.reports.surveys import iso_in
 from bot.services import services
 
 __all__ = ["export_csv", "export_geojson", "MAX_LIMIT"]
 
 BATCH = 1000
 MAX_LIMIT = 100_000
-CSV_COLUMNS = (
+RECORD_KEYS = (
     "folio",
-    "received_utc",
+    "received",
     "status",
     "department",
     "category",
@@ -44,33 +46,34 @@ CSV_COLUMNS = (
     "zone",
     "geo_method",
     "geo_confidence",
-    "due_utc",
+    "due",
     "overdue",
 )
+TIMED = ("received", "due")  # their CSV headings name the zone: "received (America/Monterrey)"
 
 
 @bp.get("/export.csv")
 def export_csv():
     """The filtered tickets as a spreadsheet (UTF-8 with BOM), newest first unless sorted by urgency."""
-    filters, now = request_filters(), utcnow()
-    records = _records(filtered(filters, now), filters.sort, now, _limit())
+    filters, now, zone = request_filters(), utcnow(), services().config.city_zone()
+    records = _records(filtered(filters, now, zone=zone), filters.sort, now, _limit(), zone)
     return Response(
-        stream_with_context(_csv_chunks(records)),
+        stream_with_context(_csv_chunks(records, zone)),
         mimetype="text/csv",
-        headers=_attachment(f"ventanilla-tickets-{now:%Y-%m-%d}.csv"),
+        headers=_attachment(f"ventanilla-tickets-{now.astimezone(zone):%Y-%m-%d}.csv"),
     )
 
 
 @bp.get("/export.geojson")
 def export_geojson():
     """The filtered tickets that have a location, as a GeoJSON FeatureCollection ([longitude, latitude])."""
-    filters, now, limit = request_filters(), utcnow(), _limit()
-    statement = filtered(filters, now).where(Ticket.latitude.is_not(None), Ticket.longitude.is_not(None))
-    records = _records(statement, filters.sort, now, limit + 1 if limit else None)
+    filters, now, limit, zone = request_filters(), utcnow(), _limit(), services().config.city_zone()
+    statement = filtered(filters, now, zone=zone).where(Ticket.latitude.is_not(None), Ticket.longitude.is_not(None))
+    records = _records(statement, filters.sort, now, limit + 1 if limit else None, zone)
     return Response(
         stream_with_context(_geojson_chunks(records, limit)),
         mimetype="application/geo+json",
-        headers=_attachment(f"ventanilla-tickets-{now:%Y-%m-%d}.geojson"),
+        headers=_attachment(f"ventanilla-tickets-{now.astimezone(zone):%Y-%m-%d}.geojson"),
     )
 
 
@@ -88,25 +91,25 @@ def _attachment(filename: str) -> dict:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
-def _records(statement, sort: str, now: datetime, limit: int | None) -> Iterator[dict]:
+def _records(statement, sort: str, now: datetime, limit: int | None, zone: tzinfo) -> Iterator[dict]:
     """The statement's tickets as export records, read a keyset batch at a time in short transactions."""
     engine, departments, after, left = services().engine, services().flows.departments, None, limit
     while left is None or left > 0:
         with transaction(engine) as db:
             page = fetch_page(db, statement, sort, after, min(BATCH, left or BATCH))
         for ticket in page.tickets:
-            yield _record(ticket, departments, now)
+            yield _record(ticket, departments, now, zone)
         left = None if left is None else left - len(page.tickets)
         if page.next_cursor is None:
             return
         after = page.next_cursor
 
 
-def _record(ticket: Ticket, departments: dict, now: datetime) -> dict:
+def _record(ticket: Ticket, departments: dict, now: datetime, zone: tzinfo) -> dict:
     department = departments.get(ticket.department)
     return {
         "folio": ticket.folio,
-        "received_utc": _iso(ticket.created_at),
+        "received": _iso(ticket.created_at, zone),
         "status": ticket.status,
         "department": department.name if department else ticket.department,
         "category": ticket.category,
@@ -120,23 +123,30 @@ def _record(ticket: Ticket, departments: dict, now: datetime) -> dict:
         "zone": ticket.zone or "",
         "geo_method": ticket.geo_method or "",
         "geo_confidence": ticket.geo_confidence,
-        "due_utc": _iso(ticket.due_at),
+        "due": _iso(ticket.due_at, zone),
         "overdue": is_overdue(ticket, now),
         "url": ticket_path(ticket.folio),
     }
 
 
-def _iso(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
+def _iso(moment: datetime | None, zone: tzinfo) -> str:
+    """A stored moment in the city's time, ISO 8601 with its offset: 2026-11-22T23:30:00-06:00."""
+    return iso_in(moment, zone) if moment else ""
 
 
-def _csv_chunks(records: Iterator[dict]) -> Iterator[str]:
+def csv_columns(zone: tzinfo) -> list[str]:
+    """The CSV's header: the record's keys, the times named by their zone."""
+    name = getattr(zone, "key", None) or str(zone)
+    return [f"{key} ({name})" if key in TIMED else key for key in RECORD_KEYS]
+
+
+def _csv_chunks(records: Iterator[dict], zone: tzinfo) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(csv_columns(zone))
     for n, record in enumerate(records, 1):
-        writer.writerow([_csv_cell(record[column]) for column in CSV_COLUMNS])
+        writer.writerow([_csv_cell(record[key]) for key in RECORD_KEYS])
         if n % BATCH == 0:
             yield _drain(buffer)
     yield _drain(buffer)

@@ -12,15 +12,19 @@ import binascii
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, tzinfo
 
+from flask import has_app_context
 from sqlalchemy import false, func, literal, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from bot.config import Config
 from bot.dashboard.access import department_scope, visible
 from bot.db.tables import ContactAddress, Ticket, as_utc, utcnow
 from bot.messaging.phones import mask_phone
+from bot.reports.periods import day_bounds
+from bot.services import services
 from bot.tickets.lifecycle import OPEN_STATUSES, STATUSES
 from bot.tickets.search import like_pattern, normalise
 
@@ -38,6 +42,7 @@ __all__ = [
     "present_values",
     "is_overdue",
     "parse_day",
+    "city_zone",
     "PAGE_SIZE",
     "SORTS",
 ]
@@ -67,7 +72,7 @@ class TicketFilters:
     channels: tuple[str, ...] = ()
     colonias: tuple[str, ...] = ()
     zones: tuple[str, ...] = ()
-    created_from: date | None = None
+    created_from: date | None = None  # the city's days (CITY_TIMEZONE)
     created_to: date | None = None  # inclusive
     overdue: bool = False
     text: str = ""
@@ -199,12 +204,20 @@ def _words(text: str) -> tuple[str, ...]:
     return words
 
 
-def filtered(filters: TicketFilters, now: datetime, operator=None):
-    """A select of the tickets the filters ask for, among those the operator may see (unordered)."""
-    return visible(select(Ticket), operator).where(*_conditions(filters, now))
+def filtered(filters: TicketFilters, now: datetime, operator=None, zone: tzinfo | None = None):
+    """A select of the tickets the filters ask for, among those the operator may see (unordered).
+
+    Dates are days in the zone: the city's (CITY_TIMEZONE) unless another is given.
+    """
+    return visible(select(Ticket), operator).where(*_conditions(filters, now, zone))
 
 
-def _conditions(filters: TicketFilters, now: datetime) -> list:
+def city_zone() -> tzinfo:
+    """The city's time zone: the app's setting, or CITY_TIMEZONE's default outside an app (a bench, a script)."""
+    return services().config.city_zone() if has_app_context() else Config().city_zone()
+
+
+def _conditions(filters: TicketFilters, now: datetime, zone: tzinfo | None) -> list:
     if filters.folio:  # a typed folio finds its ticket whatever the other filters say (still only if visible)
         return [Ticket.folio == filters.folio]
     conditions = _status_conditions(filters, now)
@@ -213,10 +226,10 @@ def _conditions(filters: TicketFilters, now: datetime) -> list:
     conditions += [Ticket.channel.in_(filters.channels)] if filters.channels else []
     conditions += [Ticket.colonia.in_(filters.colonias)] if filters.colonias else []
     conditions += [Ticket.zone.in_(filters.zones)] if filters.zones else []
-    if filters.created_from:
-        conditions.append(Ticket.created_at >= datetime.combine(filters.created_from, time(), UTC))
-    if filters.created_to:
-        conditions.append(Ticket.created_at < datetime.combine(filters.created_to + timedelta(days=1), time(), UTC))
+    if filters.created_from or filters.created_to:  # from the city's midnight to the one after the last day
+        days = day_bounds(filters.created_from, filters.created_to, zone or city_zone())
+        conditions += [Ticket.created_at >= days.since] if days.since else []
+        conditions += [Ticket.created_at < days.until] if days.until else []
     return conditions + [Ticket.search_text.like(like_pattern(word), escape="\\") for word in filters.words]
 
 

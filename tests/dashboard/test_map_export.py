@@ -53,7 +53,9 @@ def test_csv_exports_the_filtered_tickets_without_phone_or_name(app, desk):
     assert "phone" not in row and PHONE[-4:] not in response.data.decode()  # not even masked: files travel
     assert "Lupita" not in response.data.decode()  # the resident's name (seed_ticket's contact)
     assert row["summary"] == "Bache en Juárez" and row["department"] == "Obras Públicas"
-    assert row["received_utc"] == "2026-04-01T12:30:00Z" and row["due_utc"] == "2026-04-03T12:30:00Z"
+    # the city's time (CITY_TIMEZONE's default, Mexico City, UTC-6), the header naming it
+    assert row["received (America/Mexico_City)"] == "2026-04-01T06:30:00-06:00"
+    assert row["due (America/Mexico_City)"] == "2026-04-03T06:30:00-06:00"
     assert row["overdue"] == "yes" and float(row["longitude"]) == pytest.approx(-100.4024)
 
 

@@ -178,10 +178,11 @@ def test_without_placed_tickets_there_is_no_colonia_or_zone_box(app, desk):
 
 
 def test_date_range_includes_both_days(app, desk):
-    seed_ticket(app, created_at=datetime(2026, 3, 31, 23, 59, tzinfo=UTC))
-    first = seed_ticket(app, created_at=datetime(2026, 4, 1, 0, 0, tzinfo=UTC))
-    last = seed_ticket(app, created_at=datetime(2026, 4, 30, 23, 59, tzinfo=UTC))
-    seed_ticket(app, created_at=datetime(2026, 5, 1, 0, 0, tzinfo=UTC))
+    """The city's days (CITY_TIMEZONE's default, Mexico City, UTC-6): 1 April begins at 06:00 UTC."""
+    seed_ticket(app, created_at=datetime(2026, 4, 1, 5, 59, tzinfo=UTC))  # 31 March, 23:59 in the city
+    first = seed_ticket(app, created_at=datetime(2026, 4, 1, 6, 0, tzinfo=UTC))
+    last = seed_ticket(app, created_at=datetime(2026, 5, 1, 5, 59, tzinfo=UTC))  # 30 April, 23:59 in the city
+    seed_ticket(app, created_at=datetime(2026, 5, 1, 6, 0, tzinfo=UTC))
     ana = desk("ana@x.mx", "operator", OBRAS)
     assert folios(ana.get("/dashboard/?from=2026-04-01&to=2026-04-30")) == [last, first]
     assert len(folios(ana.get("/dashboard/?from=2026-04-01"))) == 3
