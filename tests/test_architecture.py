@@ -30,6 +30,7 @@ LAYERS = {
     "bot.services": 2,
     "bot.flowstore": 2,
     "bot.placestore": 2,
+    "bot.metrics": 2,
     "bot.places": 1,
     "bot.flows": 1,
     "bot.db": 0,

@@ -28,6 +28,7 @@ from bot.messaging.media import fetch_from_provider, read_limited
 from bot.messaging.phones import PhoneError, normalize_phone
 from bot.messaging.sending import Outgoing, SendError, is_retryable_status, network_error
 from bot.messaging.statuses import record_status
+from bot.metrics import timed_webhook
 from bot.services import services
 
 __all__ = [
@@ -146,6 +147,7 @@ def _signed_url(config, request: Request) -> str:
 
 
 @bp.post("/webhooks/twilio")
+@timed_webhook(NAME)
 def webhook():
     """Receive one message from Twilio and answer it inline."""
     svc = services()

@@ -54,6 +54,7 @@ from bot.flows.messages import InboundMessage, Media, OutboundMessage
 from bot.messaging.media import media_path, store_media, verify_media_link
 from bot.messaging.sending import Outgoing, SendError, network_error
 from bot.messaging.stored_media import record_stored_media
+from bot.metrics import timed_webhook
 from bot.services import services
 from bot.web.ratelimit import limiter
 
@@ -331,6 +332,7 @@ def _per_address():
 @bp.post("/webchat/api/messages")
 @limiter.limit(lambda: services().config.webchat_message_limit, key_func=lambda: _sender_key())
 @_per_address()
+@timed_webhook("webchat")
 def post_message():
     """A resident's text, button press or shared location; answer with the bot's replies."""
     (msg,) = parse_request(request)
@@ -340,6 +342,7 @@ def post_message():
 @bp.post("/webchat/api/photo")
 @limiter.limit(lambda: services().config.webchat_message_limit)  # per address: the token is inside the upload
 @_per_address()
+@timed_webhook("webchat")
 def post_photo():
     """A resident's photo (multipart: token, id, file): checked, stored, then handled like any message."""
     config = services().config

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 
 from redis import Redis
 
+from bot.metrics import poll_open
+
 __all__ = ["Busy", "hold", "process_cap", "holding_here"]
 
 DEFAULT_WEB_THREADS = 16  # the Procfile's --threads when WEB_THREADS is unset
@@ -57,7 +59,8 @@ def _process_slot(cap: int) -> Iterator[None]:
             raise Busy("process")
         _held += 1
     try:
-        yield
+        with poll_open():  # the metrics' gauge of polls open, every process's summed
+            yield
     finally:
         with _lock:
             _held -= 1

@@ -44,6 +44,7 @@ from bot.messaging.sending import Outgoing, SendError, is_retryable_status, netw
 from bot.messaging.signing import is_signed
 from bot.messaging.statuses import record_status
 from bot.messaging.unsupported import tell_unsupported
+from bot.metrics import timed_webhook
 from bot.services import services
 
 __all__ = [
@@ -117,6 +118,7 @@ def subscribe():
 
 
 @bp.post("/webhooks/whatsapp")
+@timed_webhook(PROVIDER)
 def webhook():
     """Receive a batch of messages and statuses from Meta; acknowledge it once all are handled."""
     svc = services()

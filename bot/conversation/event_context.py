@@ -40,3 +40,4 @@ class Applied:
     outbox: list[Outbox] = field(default_factory=list)
     replies: tuple[OutboundMessage, ...] = ()
     withdrawn: str = ""
+    opened: str = ""  # the department of a ticket this event filed (counted in bot.metrics once committed)

@@ -134,7 +134,7 @@ def _link_duplicate(
         TicketEvent(ticket_id=original.id, kind="duplicate_linked", actor="system", detail={"folio": ticket.folio})
     )
     notice = duplicate_linked_notice(ctx.flows, event.lang, ticket.folio)  # never the other resident's folio
-    return Applied(replies=(notice,) if notice else ())
+    return Applied(replies=(notice,) if notice else (), opened=ticket.department)
 
 
 def _with_stored_copies(session: Session, contact_id: int, media: list[dict]) -> list[dict]:
@@ -185,7 +185,7 @@ def _store_ticket(session: Session, ticket: Ticket, ctx: EventContext, detail: d
     session.add(TicketEvent(ticket_id=ticket.id, kind="received", actor="resident", detail=detail))
     outbox = Outbox(kind="deliver_ticket", ticket_id=ticket.id)
     session.add(outbox)
-    return Applied([outbox])
+    return Applied([outbox], opened=ticket.department)
 
 
 def store_survey_response(session: Session, event: SurveyCompleted, ctx: EventContext) -> Applied:

@@ -28,6 +28,7 @@ from bot.db.tables import utcnow
 from bot.flows import State, advance
 from bot.flows.messages import InboundMessage, OutboundMessage
 from bot.jobs.outbox import enqueue
+from bot.metrics import message_received, messages_sent, ticket_opened
 from bot.services import Services
 from bot.tickets.folio import new_folio
 
@@ -40,6 +41,7 @@ class Handled:
 
     replies: tuple[OutboundMessage, ...]
     duplicate: bool = False
+    opened: tuple[str, ...] = ()  # the departments of the tickets this message filed
 
 
 def handle_inbound(svc: Services, msg: InboundMessage) -> Handled:
@@ -56,7 +58,18 @@ def handle_inbound(svc: Services, msg: InboundMessage) -> Handled:
         handled, outbox = _handle_locked(svc, msg)
     if outbox:
         enqueue(svc.queue, outbox)
+    if not handled.duplicate:
+        _count(msg, handled)
     return handled
+
+
+def _count(msg: InboundMessage, handled: Handled) -> None:
+    """The committed message in the metrics: received, its replies answered inline, the tickets it filed."""
+    message_received(msg.channel)
+    if replies_inline(msg.provider):
+        messages_sent(msg.channel, "replied_inline", len(handled.replies))
+    for department in handled.opened:
+        ticket_opened(department)
 
 
 class ConversationMovedError(Exception):
@@ -129,7 +142,7 @@ def _write(svc: Services, connection: Connection, msg: InboundMessage, snapshot:
         work.append(queue_work(connection, "send_messages", {"message_ids": to_send}, now))
     if msg.media and downloads_media(msg.provider):
         work.append(queue_work(connection, "download_media", {"message_id": inbound_id}, now))
-    return Handled(replies), work
+    return Handled(replies, opened=tuple(a.opened for a in applied if a.opened)), work
 
 
 def _daily_cap(svc: Services, now) -> DailyCap:

@@ -32,6 +32,7 @@ from bot.messaging.pacing import interval_for, wait_for_turn
 from bot.messaging.sending import Outgoing, SendError
 from bot.messaging.stored_media import put_on_tickets
 from bot.messaging.text import single_line
+from bot.metrics import messages_sent
 from bot.privacy.logs import error_head
 from bot.services import services
 
@@ -86,11 +87,13 @@ def _send_one(svc, message_id: int) -> None:
         _record_send_error(svc.engine, message_id, exc)
         if exc.retryable:
             raise  # the rest waits: messages to one resident go out in order
+        messages_sent(outgoing.channel, "failed")
         return
     with transaction(svc.engine, immediate=True) as session:
         row = session.get(Message, message_id)
         row.provider_id, row.status = provider_id, "sent"
         session.add(row)
+    messages_sent(outgoing.channel, "sent")
 
 
 def _sender_key(config, provider: str, channel: str) -> str:
@@ -104,11 +107,15 @@ def _sender_key(config, provider: str, channel: str) -> str:
 
 
 def _retry_later(svc, attempt: Attempt, message_ids: list[int], error: str) -> str:
+    failed: list[str] = []
     with transaction(svc.engine, immediate=True) as session:
         if fail_attempt(session, attempt, error):
             for row in session.exec(select(Message).where(Message.id.in_(message_ids), Message.status == "queued")):
                 row.status, row.error = "failed", row.error or error[:ERROR_LENGTH]
                 session.add(row)
+                failed.append(row.channel)
+    for channel in failed:
+        messages_sent(channel, "failed")
     # RQ logs a job's result and keeps it in Redis: the error's head only (the whole error is on the messages).
     return f"attempt {attempt.number}: {error_head(error)}" + ("; given up" if attempt.is_last else "; will retry")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.metrics import timed_job
+
 __all__ = ["JOBS", "JobRegistryError", "job", "job_for", "load_jobs"]
 
 Job = Callable[[int], str]  # takes an outbox id, returns what it did
@@ -16,13 +18,14 @@ class JobRegistryError(LookupError):
 
 
 def job(kind: str) -> Callable[[Job], Job]:
-    """Register the decorated function as the job that carries out outbox rows of this kind."""
+    """Register the decorated function as the job that carries out outbox rows of this kind, timed
+    (bot.metrics: job durations); RQ finds the timed function by the same module and name."""
 
     def register(func: Job) -> Job:
-        if kind in JOBS and JOBS[kind] is not func:
+        if kind in JOBS and getattr(JOBS[kind], "__wrapped__", JOBS[kind]) is not func:
             raise JobRegistryError(f"outbox kind {kind!r} already has a job: {JOBS[kind].__qualname__}")
-        JOBS[kind] = func
-        return func
+        JOBS[kind] = timed_job(kind, func)
+        return JOBS[kind]
 
     return register
 

@@ -32,6 +32,7 @@ from bot.jobs.attempts import (
 from bot.jobs.outbox import unit_of_work
 from bot.jobs.registry import job
 from bot.messaging.media import delivery_media_link
+from bot.metrics import delivery_attempted, delivery_failed
 from bot.privacy.logs import error_head
 from bot.services import services
 from bot.tickets.lifecycle import change_status
@@ -52,13 +53,19 @@ def deliver_ticket(outbox_id: int) -> str:
         return "nothing to do"
     if attempt.overdue:
         return _record_failure(svc, attempt, UNFINISHED)
+    labels = ("unknown", "unknown")  # the department and kind, for the metrics, once known
     try:
         delivery, kind, department_id = _prepare(svc, attempt.ticket_id, outbox_id, attempt.payload)
+        labels = (department_id, kind)
+        delivery_attempted(*labels)
         receipt = DELIVERY[kind](delivery)
         _record_delivery(svc, outbox_id, attempt.ticket_id, department_id, kind, receipt)
     except Exception as exc:  # any failure is a recorded attempt: a bug must not leave the ticket "received"
         if not isinstance(exc, DeliveryError):
             log.exception("delivery of outbox %s raised", outbox_id)
+        if labels[0] == "unknown":
+            delivery_attempted(*labels)
+        delivery_failed(*labels)
         return _record_failure(svc, attempt, describe_error(exc, expected=(DeliveryError,)))
     return f"delivered {delivery.folio}"
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 
-from flask import Blueprint, abort, jsonify, render_template_string, request, send_file, url_for
+from flask import Blueprint, Response, abort, jsonify, render_template_string, request, send_file, url_for
 from sqlalchemy import text
 
 from bot.channels.errors import PayloadError
@@ -13,6 +14,7 @@ from bot.channels.payloads import load_json
 from bot.jobs.outbox import last_relay_run
 from bot.messaging.media import media_link, media_path, shown_inline, verify_media_link
 from bot.messaging.signing import SIGNATURE_V1_HEADER, TIMESTAMP_HEADER, request_problem
+from bot.metrics import CONTENT_TYPE, exposition
 from bot.services import services
 
 __all__ = ["bp"]
@@ -100,6 +102,23 @@ def _check(probe) -> str:
         return "ok"
     except Exception as exc:  # a readiness check reports, it does not raise
         return f"error: {type(exc).__name__}"
+
+
+@bp.get("/metrics")
+def metrics():
+    """Prometheus' scrape, with `Authorization: Bearer <METRICS_TOKEN>`: 404 while METRICS_TOKEN is unset,
+    401 without the token or with another (compared in constant time)."""
+    svc = services()
+    token = svc.config.metrics_token
+    if not token:
+        abort(404)
+    given = request.headers.get("Authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return Response("a bearer token is required\n", 401, {"WWW-Authenticate": 'Bearer realm="metrics"'})
+    response = Response(exposition(svc.engine, svc.queue), mimetype="text/plain")
+    response.headers["Content-Type"] = CONTENT_TYPE
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/media/<name>")

@@ -9,6 +9,7 @@ PUBLIC = {
     "static": "the widget's and the dashboard's own CSS and JS (no data)",
     "web.index": "a page linking the URLs below",
     "web.health": "the liveness check balancers call (says only ok)",
+    "web.metrics": "Prometheus' scrape: a bearer METRICS_TOKEN (404 while unset), counts without personal data",
     "web.ready": "the readiness check balancers call (ok or an error's type per check, no data)",
     "web.media": "photos and voice notes through signed links that expire (operators' pages, departments, Open311)",
     "web.demo_inbox": "the laptop's stand-in department, signed like a department webhook",
