@@ -1,0 +1,27 @@
+"""gunicorn's settings file, read from the working folder: only the Prometheus multiprocess hooks.
+
+The Procfile's command line says everything else. With PROMETHEUS_MULTIPROC_DIR set (README, "Health
+checks and metrics"), each web process writes its metrics to files there and /metrics adds them up.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def on_starting(server) -> None:
+    """Empty the folder before any process starts: files from a previous run would be added to this one's."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink(missing_ok=True)
+
+
+def child_exit(server, worker) -> None:
+    """A web process ended: its live gauges (web chat polls open) stop counting; its counters stay."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
