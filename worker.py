@@ -13,6 +13,7 @@ from rq import Worker
 
 from bot import create_app_or_exit
 from bot.jobs.outbox import relay
+from bot.metrics import one_file_set_per_worker
 from bot.services import services
 
 log = logging.getLogger("worker")
@@ -32,6 +33,7 @@ class StoppableWorker(Worker):
 
 def main() -> None:
     """Run RQ workers one after another until stopped (Ctrl-C or SIGTERM)."""
+    one_file_set_per_worker()  # before any job counts: the jobs' metrics go to this worker's files
     app = create_app_or_exit()
     with app.app_context():
         svc = services()

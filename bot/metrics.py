@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, values
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import REGISTRY, Collector
@@ -39,6 +39,7 @@ __all__ = [
     "timed_webhook",
     "timed_job",
     "poll_open",
+    "one_file_set_per_worker",
 ]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -120,6 +121,14 @@ def timed_job(name: str, job: F) -> F:
             return job(*args, **kwargs)
 
     return timed  # type: ignore[return-value]
+
+
+def one_file_set_per_worker() -> None:
+    """Call in the worker before any job runs: RQ forks a process per job, and each would leave files of its own
+    in PROMETHEUS_MULTIPROC_DIR; its jobs (one at a time) write this worker's files instead, read afresh by each."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        ident = f"worker{os.getpid()}"
+        values.ValueClass = values.MultiProcessValue(lambda: ident)
 
 
 @contextmanager

@@ -14,8 +14,9 @@ from bot.db.database import create_tables
 from bot.db.tables import Outbox, utcnow
 from bot.jobs.outbox import unit_of_work
 from tests.support.app import Resident, app_settings
-from tests.support.processes import free_port, gunicorn, send_signed
+from tests.support.processes import free_port, gunicorn, send_signed, wait_until
 from tests.support.residents import file_pothole
+from tests.support.stack import Department, Stack
 from tests.support.webchat import web_environment
 
 TOKEN = "metrics-token-for-the-tests-0123456789"
@@ -133,3 +134,38 @@ def test_gunicorn_processes_add_up_in_the_multiprocess_folder(tmp_path, redis_ur
     assert values[("ventanilla_messages_in_total", (("channel", "whatsapp"),))] == 12
     assert values[("ventanilla_webhook_seconds_count", (("provider", "twilio"),))] == 12
     assert len(list(folder.glob("counter_*.db"))) >= 1
+
+
+def test_the_workers_jobs_count_in_one_set_of_files_per_worker(tmp_path):
+    """RQ forks a process per job: with one_file_set_per_worker() (worker.py) the jobs' counts land in the worker's
+    own files, not a new set per job, and a scrape of the web adds them to the web processes' counts."""
+    folder = tmp_path / "prometheus"
+    folder.mkdir()  # every process that imports the metrics with the variable set needs it to exist
+    department = Department()
+    stack = Stack(tmp_path, department)
+    stack.env.update(PROMETHEUS_MULTIPROC_DIR=str(folder), METRICS_TOKEN=TOKEN)
+    stack.init_db()
+    try:
+        stack.start("redis", "web")  # gunicorn empties the folder as it starts: before the worker writes there
+        stack.start("worker", "relay")
+        for resident in range(3):
+            stack.report_pothole(resident)
+        wait_until(lambda: [status for _, status in stack.tickets()] == ["delivered"] * 3, timeout=60)
+        request = urllib.request.Request(stack.base + "/metrics", headers=BEARER)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            text = response.read().decode()
+    finally:
+        stack.stop_all()
+        department.close()
+    values = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+    delivered = (("department", "obras_publicas"), ("kind", "webhook"))
+    assert values[("ventanilla_delivery_attempts_total", delivered)] == 3
+    assert values[("ventanilla_job_seconds_count", (("job", "deliver_ticket"),))] == 3
+    assert values[("ventanilla_tickets_opened_total", (("department", "obras_publicas"),))] == 3
+    worker_files = [path.name for path in folder.glob("*_worker*.db")]
+    # three jobs, one set of files: the worker's (not one per job's process)
+    assert sorted(name.split("_worker")[0] for name in worker_files) == ["counter", "histogram"], worker_files
