@@ -41,6 +41,7 @@ __all__ = [
     "filter_form",
     "url_args",
     "CHANNEL_CHOICES",
+    "city_stamp",
 ]
 
 CHANNEL_CHOICES = ("whatsapp", "sms", "webchat")
@@ -146,7 +147,7 @@ def _row(ticket: Ticket, phone: str, departments: dict, now: datetime) -> dict:
         "status_label": ticket.status.replace("_", " "),
         "summary": ticket.summary,
         "received": as_utc(ticket.created_at).isoformat(),
-        "received_text": _stamp(ticket.created_at),
+        "received_text": city_stamp(ticket.created_at),
         "due": as_utc(ticket.due_at).isoformat() if ticket.due_at else None,
         "due_text": _due_text(ticket, now),
         "overdue": is_overdue(ticket, now),
@@ -158,8 +159,9 @@ def ticket_path(folio: str) -> str:
     return f"{url_for('dashboard.queue')}tickets/{folio}"
 
 
-def _stamp(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
+def city_stamp(moment: datetime) -> str:
+    """A stored moment on the city's clock (CITY_TIMEZONE), its zone abbreviated: 2026-11-22 23:30 CST."""
+    return f"{as_utc(moment).astimezone(services().config.city_zone()):%Y-%m-%d %H:%M %Z}"
 
 
 def _due_text(ticket: Ticket, now: datetime) -> str:

@@ -145,3 +145,15 @@ def test_exports_show_the_citys_time_and_say_so(app, desk):
     features = ana.get("/dashboard/export.geojson?status=all&from=2026-11-23").get_json()["features"]
     assert [f["id"] for f in features] == [monday]
     assert features[0]["properties"]["received"] == "2026-11-23T00:30:00-06:00"
+
+
+def test_times_on_the_dashboard_are_on_the_citys_clock(app, desk):
+    folio = seed_ticket(app, created_at=SUNDAY_NIGHT)
+    ana = desk("ana@x.mx", "operator", ["obras_publicas"])
+    page = ana.get(f"/dashboard/tickets/{folio}").text
+    assert 'data-zone="America/Monterrey">2026-11-22 23:30 CST</time>' in page  # local-time.js keeps the zone
+    assert 'data-zone="America/Monterrey">2026-11-24 23:30 CST</time>' in page  # due: the city's Tuesday
+    queue = ana.get("/dashboard/?status=all").text
+    assert 'data-zone="America/Monterrey">2026-11-22 23:30 CST</time>' in queue
+    rows = ana.get("/dashboard/queue.json?status=all&since=0").get_json()["tickets"]
+    assert rows[0]["received_text"] == "2026-11-22 23:30 CST"
