@@ -181,7 +181,8 @@ class Config(BaseModel):
     )
     city_timezone: str = setting(
         "America/Mexico_City",
-        'the city\'s IANA time zone: the day residents mean by "hoy" and "ayer" (folios and timestamps stay UTC)',
+        'the city\'s IANA time zone: the day residents mean by "hoy" and "ayer", and the days and weeks of the'
+        " dashboard's overview, survey results, date filters and exports (folios and timestamps stay UTC)",
     )
     tickets_per_contact_per_day: int = setting(
         10,
