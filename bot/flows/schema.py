@@ -18,6 +18,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from bot.flows.commands import KNOWN_COMMANDS, LANGUAGE_PREFIX
 from bot.flows.flowshape import Flow
+from bot.flows.model import SHARED_FIELDS
 from bot.flows.schematypes import (
     LANGUAGE_CODE,
     Duration,
@@ -36,22 +37,10 @@ from bot.flows.steps import ANSWERLESS_KINDS, STEP_KINDS
 __all__ = ["FlowsFile", "json_schema", "parse_duration", "render"]
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-SharedField = Literal[
-    "department",
-    "category",
-    "flow",
-    "priority",
-    "status",
-    "summary",
-    "language",
-    "channel",
-    "location",
-    "media",
-    "answers",
-    "created_at",
-    "contact_phone",
-    "contact_name",
-]  # fmt: skip  (bot.flows.model.SHARED_FIELDS)
+if TYPE_CHECKING:  # the fields are the model's SHARED_FIELDS, written once there
+    SharedField = str
+else:
+    SharedField = Literal[SHARED_FIELDS]
 COMMAND_PATTERN = f"^{LANGUAGE_PREFIX}{LANGUAGE_CODE[1:]}"
 
 
