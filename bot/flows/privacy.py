@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.flows.events import DataAccessRequested, NoticeAnswered, PrivacyRequested
-from bot.flows.matching import normalize
 from bot.flows.messages import InboundMessage, OutboundMessage
 from bot.flows.model import Step, render
 from bot.flows.state import State
 from bot.flows.turn import Context, Turn
-from bot.flows.yesno import read_yes_no
+from bot.flows.yesno import read_listed_yes_no
 
 __all__ = [
     "NOTICE",
@@ -105,10 +104,7 @@ def _answer_notice(ctx: Context, state: State, msg: InboundMessage, engine) -> T
 def _yes_no(ctx: Context, msg: InboundMessage) -> bool | None:
     if msg.payload in NOTICE_BUTTONS:
         return msg.payload == "accept"
-    answer = msg.payload or msg.text
-    if normalize(answer) in ("1", "2"):  # 1. Sí, acepto  2. No acepto
-        return normalize(answer) == "1"
-    return read_yes_no(answer, lambda key: ctx.flows.words_for(key, ctx.lang))
+    return read_listed_yes_no(msg.payload or msg.text, lambda key: ctx.flows.words_for(key, ctx.lang))
 
 
 def _again(ctx: Context, state: State, engine) -> Turn:

@@ -15,7 +15,7 @@ from bot.flows.messages import InboundMessage
 from bot.flows.numbers import choice_digits, with_digits
 from bot.flows.places import Places
 from bot.flows.ratings import read_rating
-from bot.flows.yesno import read_yes_no
+from bot.flows.yesno import read_listed_yes_no, read_yes_no
 
 __all__ = [
     "INVALID",
@@ -155,10 +155,7 @@ def parse_number(step, msg: InboundMessage, ctx: StepContext):
 
 
 def parse_yes_no(step, msg: InboundMessage, ctx: StepContext):
-    answer = msg.payload or msg.text
-    if normalize(answer) in ("1", "2"):  # the number of a listed option: 1. Sí  2. No
-        return normalize(answer) == "1"
-    said = read_yes_no(answer, ctx.words)
+    said = read_listed_yes_no(msg.payload or msg.text, ctx.words)
     return INVALID if said is None else said
 
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from bot.flows.matching import normalize
 
-__all__ = ["read_yes_no", "squeeze"]
+__all__ = ["read_yes_no", "read_listed_yes_no", "squeeze"]
 
 Words = Callable[[str], tuple[str, ...]]
 _REPEATS = re.compile(r"(.)\1+")
@@ -36,6 +36,13 @@ def read_yes_no(text: str, words: Words) -> bool | None:
     if said_no and not said_yes:
         return False
     return None
+
+
+def read_listed_yes_no(answer: str, words: Words) -> bool | None:
+    """A yes/no asked with its two answers listed (1. Sí  2. No): their number, or the words read_yes_no reads."""
+    if normalize(answer) in ("1", "2"):
+        return normalize(answer) == "1"
+    return read_yes_no(answer, words)
 
 
 def _asks_back(text: str) -> bool:
