@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.main import main
+from tests.support.chat import without_privacy
 
 ROOT = Path(__file__).parent.parent.parent
 FLOWS = ROOT / "flows.yaml"
@@ -63,13 +64,7 @@ def test_errors_still_fail_and_come_without_warnings(runner, overlapping):
 
 def test_a_file_that_collects_personal_data_without_a_privacy_notice_is_warned_about(runner, tmp_path):
     shutil.copy(ROOT / "parks.csv", tmp_path / "parks.csv")
-    text = FLOWS.read_text(encoding="utf-8")
-    start, end = text.index("privacy:\n  version"), text.index("departments:\n  obras_publicas")
-    kept, skipping = [], False
-    for line in (text[:start] + text[end:]).splitlines(keepends=True):  # and the ARCO commands, which need it
-        skipping = line.startswith("  privacy_") or (skipping and line.startswith("    "))
-        if not skipping:
-            kept.append(line)
+    kept = without_privacy(FLOWS.read_text(encoding="utf-8")).splitlines(keepends=True)
     path = tmp_path / "flows.yaml"
     path.write_text("".join(kept), encoding="utf-8")
     result = runner.invoke(main, ["flows", "check", "--strict", str(path)])

@@ -14,7 +14,7 @@ import pytest
 from bot.flows import State
 from bot.flows.events import DataAccessRequested, NoticeAnswered, PrivacyRequested, TicketOpened
 from bot.flows.loader import FlowsInvalidError, load_flows_text
-from tests.support.chat import FLOWS, Chat
+from tests.support.chat import FLOWS, Chat, without_privacy
 
 SHIPPED = (Path(__file__).parent.parent.parent / "flows.yaml").read_text()
 VERSION = FLOWS.privacy.version if FLOWS.privacy else ""
@@ -140,25 +140,10 @@ def test_a_step_marked_personal_asks_for_the_notice():
 
 
 def test_without_a_privacy_section_nothing_is_asked():
-    start, end = SHIPPED.index("privacy:\n  version"), SHIPPED.index("departments:\n  obras_publicas")
-    flows = load_flows_text(_without_privacy_commands(SHIPPED[:start] + SHIPPED[end:]), environ={})
+    flows = load_flows_text(without_privacy(SHIPPED), environ={})
     assert flows.privacy is None
     chat = Chat(flows=flows, notice_accepted=False)
     assert "¿Dónde está el bache?" in chat.say("bache")
-
-
-def _without_privacy_commands(text: str) -> str:
-    """The text without the privacy commands and messages (keys `  privacy_…:` and what they hold)."""
-    lines, kept, skipping = text.splitlines(), [], False
-    for line in lines:
-        if line.startswith("  privacy_"):
-            skipping = True
-            continue
-        if skipping and line.startswith("    "):
-            continue
-        skipping = False
-        kept.append(line)
-    return "\n".join(kept) + "\n"
 
 
 @pytest.mark.parametrize(

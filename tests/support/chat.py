@@ -16,7 +16,19 @@ from bot.flows import (
 )
 from bot.flows.places import Places
 
-FLOWS = load_flows(Path(__file__).parent.parent.parent / "flows.yaml", environ={})
+SHIPPED = Path(__file__).parent.parent.parent / "flows.yaml"
+FLOWS = load_flows(SHIPPED, environ={})
+
+
+def without_privacy(text: str) -> str:
+    """flows.yaml's text without its `privacy:` section and what needs it (the privacy_… commands and messages)."""
+    start, end = text.index("privacy:\n  version"), text.index("departments:\n  obras_publicas")
+    kept, skipping = [], False
+    for line in (text[:start] + text[end:]).splitlines(keepends=True):
+        skipping = line.startswith("  privacy_") or (skipping and line.startswith("    "))
+        if not skipping:
+            kept.append(line)
+    return "".join(kept)
 
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
