@@ -130,10 +130,7 @@ def _write(svc: Services, connection: Connection, msg: InboundMessage, snapshot:
         raise ConversationMovedError(conversation_id)
     inbound_id = store_inbound(connection, contact_id, msg, now)
     remember_version(connection, flows.version, svc.flow_store.texts[flows.version], svc.saved_versions)
-    cap = _daily_cap(svc, now) if turn.events else DailyCap()  # only a finishing message asks what was filed today
-    today = now.astimezone(svc.config.city_zone()).date()  # ARCO deadlines count from the city's day
-    ctx = EventContext(contact_id, msg.channel, flows, cap, today=today, config=svc.config)
-    applied = _apply_events(connection, turn.events, ctx)
+    applied = _apply_events(connection, turn.events, lambda: _event_context(svc, contact_id, msg, flows, now))
     replies = _withdrawing(turn.replies, applied) + tuple(r for a in applied for r in a.replies)
     inline = replies_inline(msg.provider)
     to_send = store_replies(connection, contact_id, inbound_id, msg, replies, now, inline)
@@ -162,10 +159,18 @@ def _withdrawing(replies: tuple[OutboundMessage, ...], applied: list[Applied]) -
     return tuple(r for r in replies[:-1] if not any(folio in r.text for folio in folios))
 
 
-def _apply_events(connection: Connection, events: tuple, ctx: EventContext) -> list:
-    """Apply the turn's events with the ORM, inside the message's transaction (most turns have none)."""
+def _event_context(svc: Services, contact_id: int, msg: InboundMessage, flows, now) -> EventContext:
+    """What the events' handlers need: today's cap and the city's day (ARCO deadlines count from it)."""
+    today = now.astimezone(svc.config.city_zone()).date()
+    return EventContext(contact_id, msg.channel, flows, _daily_cap(svc, now), today=today, config=svc.config)
+
+
+def _apply_events(connection: Connection, events: tuple, context) -> list:
+    """Apply the turn's events with the ORM, inside the message's transaction (most turns have none, and pay
+    nothing: their context is made only when there are events)."""
     if not events:
         return []
+    ctx = context()
     with Session(bind=connection, expire_on_commit=False) as session:
         applied = [apply_event(session, event, ctx) for event in events]
         session.flush()
