@@ -195,6 +195,7 @@ class Operator(SQLModel, table=True):
     role: str = "operator"  # admin, operator, viewer
     departments: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     active: bool = True
+    language: str = Field(default="es", sa_column_kwargs={"server_default": "es"})  # the dashboard's: es or en
     created_at: datetime = Field(default_factory=utcnow)
 
 
