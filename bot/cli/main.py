@@ -316,8 +316,11 @@ def outbox_relay(every: float, grace: float) -> None:
 
     from bot import create_app_or_exit
     from bot.jobs.outbox import relay, relay_forever
+    from bot.observability.context import set_process_role
     from bot.services import services
 
+    if every:
+        set_process_role("relay")  # the Procfile's relay process; a one-off relay is a command like any other
     with create_app_or_exit().app_context():
         svc = services()
         if every:
