@@ -71,7 +71,7 @@ def enqueue(
                 job_timeout=JOB_TIMEOUT,
                 result_ttl=RESULT_TTL,
                 failure_ttl=FAILURE_TTL,
-                meta={"request_id": request_id} if request_id else None,
+                meta={"request_id": request_id},  # always written: a job id reused keeps no earlier meta
             )
             count += 1
         except RedisError as exc:
