@@ -71,18 +71,21 @@ def scrub(event: Any, hint: Any = None) -> Any:
             exception["value"] = redact(exception["value"])
         for frame in (exception.get("stacktrace") or {}).get("frames") or []:
             frame.pop("vars", None)
+            for key in ("pre_context", "context_line", "post_context"):  # our source lines, redacted anyway
+                if key in frame:
+                    frame[key] = _redact_strings(frame[key])
     crumbs = event.get("breadcrumbs")
     values = crumbs.get("values") if isinstance(crumbs, dict) else crumbs
     for crumb in values or []:
         if isinstance(crumb.get("message"), str):
             crumb["message"] = redact(crumb["message"])
-        if "data" in crumb:
+        if "data" in crumb:  # a log record's fields: blanked and redacted as in the log line
             crumb["data"] = redact_value(crumb["data"])
     if isinstance(event.get("request"), dict):
         event["request"] = _scrub_request(event["request"])
-    for key in ("extra", "contexts"):
+    for key in ("extra", "contexts"):  # the SDK's own (runtime, trace, argv): their strings redacted
         if isinstance(event.get(key), dict):
-            event[key] = {name: redact_value(value, name) for name, value in event[key].items()}
+            event[key] = _redact_strings(event[key])
     event.pop("user", None)  # no address, no id of a person
     for span in event.get("spans") or []:
         if isinstance(span.get("description"), str):
@@ -93,6 +96,17 @@ def scrub(event: Any, hint: Any = None) -> Any:
         if value:
             tags[tag] = value
     return event
+
+
+def _redact_strings(value: Any) -> Any:
+    """Every string inside value redacted; keys, numbers and the shape kept (unlike a log field's redact_value)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redact_strings(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redact_strings(item) for item in value]
+    return value
 
 
 def _scrub_logentry(entry: dict[str, Any]) -> dict[str, Any]:
