@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -324,7 +325,8 @@ def outbox_relay(every: float, grace: float) -> None:
     with create_app_or_exit().app_context():
         svc = services()
         if every:
-            click.echo(f"relaying the outbox every {every:g} s")
+            # a log line, not stdout: the relay's output is its log (JSON lines, LOG_FORMAT)
+            logging.getLogger("bot.cli").info("relaying the outbox every %g s", every)
             relay_forever(
                 svc.engine,
                 svc.queue,
