@@ -16,7 +16,8 @@ from flask import request
 from sentry_sdk.transport import Transport
 
 from bot import create_app
-from bot.observability.sentry import init_sentry
+from bot.observability.context import bound
+from bot.observability.sentry import init_sentry, scrub
 from tests.support.app import app_settings
 
 DSN = "https://publickey@sentry.example.invalid/42"
@@ -101,3 +102,14 @@ def test_an_exception_in_a_request_is_one_event_with_its_request_id_and_no_perso
     assert NAME not in sent and TOKEN not in sent and COOKIE not in sent and "phone=" not in sent
     assert all("vars" not in frame for value in event["exception"]["values"] for frame in value["stacktrace"]["frames"])
     app.extensions["ventanilla"].engine.dispose()
+
+
+def test_a_jobs_event_is_tagged_with_its_job_and_its_request():
+    """An event captured while a worker runs a job (RQ's integration, or an ERROR line) names both ids."""
+    with bound(request_id=PROXY_ID, job_id="outbox-7"):
+        event = scrub({"logentry": {"message": "sending to %s raised", "params": ["whatsapp:+5218155501234"]}})
+    assert event["tags"] == {"request_id": PROXY_ID, "job_id": "outbox-7"}
+    assert event["logentry"] == {
+        "message": "sending to whatsapp:[phone] raised",
+        "formatted": "sending to whatsapp:[phone] raised",
+    }
