@@ -17,7 +17,7 @@ from pythonjsonlogger.json import JsonFormatter
 
 from bot.privacy.logs import LOG_FORMAT, redact
 
-__all__ = ["JsonLines", "LOG_FORMATS", "formatter_for"]
+__all__ = ["JsonLines", "TextLines", "LOG_FORMATS", "formatter_for"]
 
 LOG_FORMATS = ("json", "text")
 CONTEXT_KEYS = ("role", "request_id", "job_id")
@@ -59,10 +59,25 @@ class JsonLines(JsonFormatter):
         return redact(stack_info)
 
 
+class TextLines(logging.Formatter):
+    """The readable line of a terminal (`make run`), ending with the request and job ids when there are any."""
+
+    def __init__(self) -> None:
+        super().__init__(LOG_FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        ids = " ".join(f"{key}={value}" for key in ("request_id", "job_id") if (value := getattr(record, key, None)))
+        if not ids:
+            return line
+        first, newline, rest = line.partition("\n")  # after the message, before a traceback
+        return f"{first} [{ids}]{newline}{rest}"
+
+
 def formatter_for(log_format: str) -> logging.Formatter:
     """The formatter a process's handlers use: JSON lines, or the readable text of a terminal."""
     if log_format == "json":
         return JsonLines()
     if log_format == "text":
-        return logging.Formatter(LOG_FORMAT)
+        return TextLines()
     raise ValueError(f"unknown log format {log_format!r}; expected json or text")

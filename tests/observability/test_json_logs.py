@@ -69,10 +69,14 @@ def test_a_phone_number_or_name_never_reaches_the_line(json_lines):
     assert "Xochiquetzal" in text  # a name inside free text has no pattern: our own lines never write one
 
 
-def test_text_stays_the_readable_line(json_lines):
+def test_text_stays_the_readable_line_with_the_ids_at_its_end(json_lines):
     configure_logging("text")
     log.info("sent to %s", PHONE)
-    assert json_lines.raw()[0].endswith(" INFO bot.tests.observability: sent to [phone]")
+    with bound(request_id="3f2a9c1e7b5d4e60", job_id="outbox-7"):
+        log.warning("delivery of outbox 7 failed")
+    first, second = json_lines.raw()
+    assert first.endswith(" INFO bot.tests.observability: sent to [phone]")
+    assert second.endswith(": delivery of outbox 7 failed [request_id=3f2a9c1e7b5d4e60 job_id=outbox-7]")
 
 
 def test_log_format_is_json_unless_set_to_text():
