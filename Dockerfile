@@ -24,8 +24,9 @@ RUN groupadd --system --gid 10001 ventanilla \
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 WORKDIR /app
-# Read-only for the service: the code, the Procfile it runs and the shipped flows (mount the city's own over it).
-COPY Procfile wsgi.py worker.py flows.yaml parks.csv ./
+# Read-only for the service: the code, the Procfile it runs (with gunicorn's settings: its logs, the metrics hooks)
+# and the shipped flows (mount the city's own over it).
+COPY Procfile gunicorn.conf.py wsgi.py worker.py flows.yaml parks.csv ./
 COPY docker/entrypoint.sh docker/healthcheck.py /usr/local/bin/
 # Writable for it: instance/ (what the CLI keeps there) and the media store (a volume in compose.yaml).
 RUN mkdir -p /app/instance /data/media && chown ventanilla:ventanilla /app/instance /data/media

@@ -1,13 +1,17 @@
-"""gunicorn's settings file, read from the working folder: only the Prometheus multiprocess hooks.
+"""gunicorn's settings file, read from the working folder: its logger and the Prometheus multiprocess hooks.
 
-The Procfile's command line says everything else. With PROMETHEUS_MULTIPROC_DIR set (README, "Health
-checks and metrics"), each web process writes its metrics to files there and /metrics adds them up.
+The Procfile's command line says everything else. gunicorn's own logs (errors, the access log) are
+written in LOG_FORMAT behind the privacy Redactor by bot.observability.gunicorn. With
+PROMETHEUS_MULTIPROC_DIR set (README, "Health checks and metrics"), each web process writes its
+metrics to files there and /metrics adds them up.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+logger_class = "bot.observability.gunicorn.GunicornLogger"
 
 
 def on_starting(server) -> None:

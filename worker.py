@@ -14,6 +14,7 @@ from rq import Worker
 from bot import create_app_or_exit
 from bot.jobs.outbox import relay
 from bot.metrics import one_file_set_per_worker
+from bot.observability.context import bound, set_process_role
 from bot.services import services
 
 log = logging.getLogger("worker")
@@ -30,9 +31,15 @@ class StoppableWorker(Worker):
         self.stop_was_requested = True  # before RQ's handler, which raises to leave its loop
         super().request_stop(signum, frame)
 
+    def perform_job(self, job, queue):
+        """Run the job with its id and its request's id on every log line, RQ's own included."""
+        with bound(request_id=job.meta.get("request_id"), job_id=job.id):
+            return super().perform_job(job, queue)
+
 
 def main() -> None:
     """Run RQ workers one after another until stopped (Ctrl-C or SIGTERM)."""
+    set_process_role("worker")
     one_file_set_per_worker()  # before any job counts: the jobs' metrics go to this worker's files
     app = create_app_or_exit()
     with app.app_context():

@@ -15,24 +15,27 @@ from bot.db.database import make_engine
 from bot.delivery.keys import checked_flow_store
 from bot.flows.loader import FlowsInvalidError
 from bot.jobs.connection import connect_redis, make_queue
+from bot.observability.sentry import init_sentry
+from bot.observability.setup import configure_logging
 from bot.placestore import PlaceStore
-from bot.privacy.logs import configure_logging
 from bot.services import Services
 from bot.tickets import search as ticket_search  # noqa: F401 - keeps tickets' search text on every write
 from bot.web import api, pages, privacy
 from bot.web.headers import init_headers
 from bot.web.ratelimit import init_limiter
+from bot.web.request_ids import init_request_ids
 
 __all__ = ["create_app", "create_app_or_exit", "refuse_to_start"]
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the web app; test_config overrides settings read from the environment."""
-    configure_logging()  # first: whatever is logged while the app is built goes through the Redactor too
     app = Flask(__name__, instance_relative_config=True)
     config = Config.from_env(instance_path=app.instance_path)
     if test_config:
         config = config.replace(**test_config)
+    configure_logging(config.log_format)  # before anything is built: all it logs goes through the Redactor too
+    init_sentry(config)  # only with SENTRY_DSN
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=1024 * 1024)
     app.config["TRUSTED_HOSTS"] = [host.strip() for host in config.trusted_hosts.split(",") if host.strip()] or None
     if config.trusted_proxies:  # behind a balancer: the client's address (login limits) and scheme come from it
@@ -55,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         queue=make_queue(redis),
         place_store=PlaceStore(engine, online=online),
     )
+    init_request_ids(app)  # first of the request hooks: every later hook's log lines name the request
     init_limiter(app)
     for blueprint in blueprints():
         app.register_blueprint(blueprint)

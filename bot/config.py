@@ -211,6 +211,21 @@ class Config(BaseModel):
         "the city's box as `west,south,east,north` (degrees): the geocoder answers only inside it",
         "unset: anywhere in Mexico",
     )
+    log_format: str = setting(
+        "json",
+        "how processes write their logs to stderr: `json`, one object per line (time, level, logger, message,"
+        " role, request_id, job_id), for a log collector; `text`, one readable line, for a terminal",
+        "`json` (`text` under `make run`)",
+    )
+    sentry_dsn: str = setting(
+        "", "report errors to Sentry (web and worker), scrubbed of personal data", "unset: nothing sent to Sentry"
+    )
+    sentry_environment: str = setting(
+        "", "the environment Sentry files errors under (`production`, `staging`)", "unset: Sentry's default"
+    )
+    sentry_traces_sample_rate: float = setting(
+        0.0, "the share of requests and jobs Sentry traces for performance (`0.05`: 5%)", "`0`: none", ge=0, le=1
+    )
     demo_mode: bool = setting(
         False,
         "a laptop demo, never production: department keys left unset are generated into `instance/demo-secrets/`"
@@ -233,6 +248,14 @@ class Config(BaseModel):
                 "time_zone", "Input should be an IANA time zone, such as America/Mexico_City or America/Monterrey"
             ) from None
         return name
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: Any) -> Any:
+        value = value.strip().lower() if isinstance(value, str) else value
+        if value not in ("json", "text"):
+            raise PydanticCustomError("log_format", "Input should be json or text")
+        return value
 
     @field_validator("geocoder", mode="before")
     @classmethod

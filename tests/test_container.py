@@ -113,7 +113,8 @@ def test_the_image_runs_the_procfile_it_carries_web_by_default():
     assert instruction("CMD") == ['["web"]']
     assert instruction("WORKDIR") == ["/app"]
     copied = [rest.split() for rest in instruction("COPY")]
-    assert ["Procfile", "wsgi.py", "worker.py", "flows.yaml", "parks.csv", "./"] in copied  # /app/Procfile
+    # /app/Procfile, and gunicorn.conf.py beside it, which gunicorn reads from /app: its JSON logs and metrics hooks
+    assert ["Procfile", "gunicorn.conf.py", "wsgi.py", "worker.py", "flows.yaml", "parks.csv", "./"] in copied
     assert ["docker/entrypoint.sh", "docker/healthcheck.py", "/usr/local/bin/"] in copied
     assert "/app/Procfile" in ENTRYPOINT.read_text()
 

@@ -42,6 +42,7 @@ def run(root: Path, host: str = DEFAULT_HOST) -> int:
     env.setdefault("FLOWS_PATH", "flows.yaml")
     env.setdefault("DEMO_MODE", "1")
     env.setdefault("SESSION_COOKIE_SECURE", "0")  # the laptop serves plain http; production keeps Secure cookies
+    env.setdefault("LOG_FORMAT", "text")  # a person reads this terminal; production processes write JSON lines
     env.setdefault("DEMO_INBOX_URL", f"{local_url(host, port)}/demo/inbox")
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     instance = root / "instance"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -316,12 +317,16 @@ def outbox_relay(every: float, grace: float) -> None:
 
     from bot import create_app_or_exit
     from bot.jobs.outbox import relay, relay_forever
+    from bot.observability.context import set_process_role
     from bot.services import services
 
+    if every:
+        set_process_role("relay")  # the Procfile's relay process; a one-off relay is a command like any other
     with create_app_or_exit().app_context():
         svc = services()
         if every:
-            click.echo(f"relaying the outbox every {every:g} s")
+            # a log line, not stdout: the relay's output is its log (JSON lines, LOG_FORMAT)
+            logging.getLogger("bot.cli").info("relaying the outbox every %g s", every)
             relay_forever(
                 svc.engine,
                 svc.queue,

@@ -20,8 +20,18 @@ from sqlmodel import Session, select
 from bot.db.database import transaction
 from bot.db.tables import Outbox, utcnow
 from bot.jobs.registry import job_for
+from bot.observability.context import current_request_id
 
-__all__ = ["enqueue", "unit_of_work", "relay", "relay_forever", "job_id", "last_relay_run", "LAST_RUN_KEY"]
+__all__ = [
+    "enqueue",
+    "unit_of_work",
+    "relay",
+    "relay_forever",
+    "job_id",
+    "last_relay_run",
+    "LAST_RUN_KEY",
+    "ORIGIN_KEY",
+]
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +40,9 @@ RESULT_TTL = 3600  # bounded, so Redis memory stays flat
 FAILURE_TTL = 7 * 24 * 3600
 LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 LAST_RUN_KEY = "ventanilla:relay:last_run"  # when a relay last read the outbox and reached Redis (/readyz)
+# The payload key naming the web request (X-Request-ID) whose work a row is, so that the worker's log
+# lines for its job carry that request's id however late the relay enqueues it (no column: a log concern).
+ORIGIN_KEY = "http_request_id"
 
 
 def job_id(row_id: int) -> str:
@@ -37,10 +50,16 @@ def job_id(row_id: int) -> str:
     return f"outbox-{row_id}"
 
 
-def enqueue(queue: Queue, rows: list[tuple[int, str]], skip_live: bool = False) -> int:
-    """Enqueue (id, kind) outbox rows; return how many went in. A down Redis is logged, not raised."""
+def enqueue(
+    queue: Queue, rows: list[tuple[int, str]], skip_live: bool = False, origins: dict[int, str] | None = None
+) -> int:
+    """Enqueue (id, kind) outbox rows; return how many went in. A down Redis is logged, not raised.
+
+    Each job's meta names the web request the row came from (origins, by row id; else the request
+    under way), which the worker puts on its log lines (bot.jobs.registry)."""
     count = 0
     for row_id, kind in rows:
+        request_id = origins.get(row_id) if origins is not None else current_request_id()
         try:
             if skip_live and _is_live(queue, job_id(row_id)):
                 continue
@@ -52,6 +71,7 @@ def enqueue(queue: Queue, rows: list[tuple[int, str]], skip_live: bool = False) 
                 job_timeout=JOB_TIMEOUT,
                 result_ttl=RESULT_TTL,
                 failure_ttl=FAILURE_TTL,
+                meta={"request_id": request_id},  # always written: a job id reused keeps no earlier meta
             )
             count += 1
         except RedisError as exc:
@@ -79,7 +99,7 @@ def relay(engine: Engine, queue: Queue, older_than: timedelta = timedelta(second
     now = utcnow()
     with transaction(engine) as session:
         rows = session.exec(
-            select(Outbox.id, Outbox.kind)
+            select(Outbox.id, Outbox.kind, Outbox.payload)
             .where(
                 Outbox.status == "pending",
                 Outbox.created_at <= now - older_than,
@@ -88,7 +108,9 @@ def relay(engine: Engine, queue: Queue, older_than: timedelta = timedelta(second
             .order_by(Outbox.id)
         ).all()
     # Stored rows always have an id; sqlmodel types it Optional only for rows not yet inserted.
-    count = enqueue(queue, [(cast(int, row_id), kind) for row_id, kind in rows], skip_live=True)
+    due = [(cast(int, row_id), kind) for row_id, kind, _ in rows]
+    origins = {cast(int, row_id): payload.get(ORIGIN_KEY) for row_id, _, payload in rows if payload.get(ORIGIN_KEY)}
+    count = enqueue(queue, due, skip_live=True, origins=origins)
     _mark_run(queue)
     return count
 
@@ -132,6 +154,15 @@ def relay_forever(
         time.sleep(every)
 
 
+@event.listens_for(Outbox, "before_insert")
+def _carry_request_id(mapper, connection, row: Outbox) -> None:
+    """A new row names the request (or the job's request) it is work for; a copied row drops its original's."""
+    request_id = current_request_id()
+    if row.payload.get(ORIGIN_KEY) != request_id:
+        payload = {key: value for key, value in row.payload.items() if key != ORIGIN_KEY}
+        row.payload = {**payload, ORIGIN_KEY: request_id} if request_id else payload
+
+
 def _enqueue_after_commit(session, queue: Queue) -> None:
     """Relay every outbox row this session adds to RQ once (and only if) its transaction commits."""
     added: list[Outbox] = []
@@ -141,9 +172,10 @@ def _enqueue_after_commit(session, queue: Queue) -> None:
 
     def relay_added(session_):
         rows = [(row.id, row.kind) for row in added]
+        origins = {row.id: row.payload[ORIGIN_KEY] for row in added if row.payload.get(ORIGIN_KEY)}
         added.clear()
         if rows:
-            enqueue(queue, rows)
+            enqueue(queue, rows, origins=origins)
 
     event.listen(session, "before_flush", lambda s, ctx, instances: collect(s, ctx))
     event.listen(session, "after_commit", relay_added)

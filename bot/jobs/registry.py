@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable
 
+from rq import get_current_job
+
 from bot.metrics import timed_job
+from bot.observability.context import bound
 
 __all__ = ["JOBS", "JobRegistryError", "job", "job_for", "load_jobs"]
 
@@ -19,15 +24,31 @@ class JobRegistryError(LookupError):
 
 def job(kind: str) -> Callable[[Job], Job]:
     """Register the decorated function as the job that carries out outbox rows of this kind, timed
-    (bot.metrics: job durations); RQ finds the timed function by the same module and name."""
+    (bot.metrics: job durations) and logging with its RQ job's id and request's id; RQ finds the
+    wrapped function by the same module and name."""
 
     def register(func: Job) -> Job:
-        if kind in JOBS and getattr(JOBS[kind], "__wrapped__", JOBS[kind]) is not func:
+        if kind in JOBS and inspect.unwrap(JOBS[kind]) is not func:
             raise JobRegistryError(f"outbox kind {kind!r} already has a job: {JOBS[kind].__qualname__}")
-        JOBS[kind] = timed_job(kind, func)
+        JOBS[kind] = timed_job(kind, _in_job_context(func))
         return JOBS[kind]
 
     return register
+
+
+def _in_job_context(func: Job) -> Job:
+    """Run func with the RQ job's id and the id of the request that led to it on its log lines
+    (and on outbox rows it creates); called outside RQ (tests, the CLI), it runs as it is."""
+
+    @functools.wraps(func)
+    def in_context(outbox_id: int) -> str:
+        current = get_current_job()
+        if current is None:
+            return func(outbox_id)
+        with bound(request_id=current.meta.get("request_id"), job_id=current.id):
+            return func(outbox_id)
+
+    return in_context
 
 
 def job_for(kind: str) -> Job:

@@ -3,7 +3,9 @@
 Our own log lines name ids (contact, message, outbox, ticket, operator), never a phone number, a name, a
 message's text, an email address or a token. The safety net catches what slips through, ours or a
 library's: every record reaching the app's handlers has phone-number-looking digits, email addresses,
-URL query strings (signed links, geocoder queries) and signed tokens replaced before it is written.
+URL query strings (signed links, geocoder queries) and signed tokens replaced before it is written, in
+its message and in every structured field it carries (`extra=`), whose personal-sounding keys (a name,
+phone, email, body, text, address, password, token) are blanked whatever their value.
 Libraries that log requests or rows are kept to what they need to say (LOUD_LOGGERS, ROW_LOGGERS).
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 
-__all__ = ["configure_logging", "redact", "error_head", "Redactor", "LOG_FORMAT"]
+__all__ = ["configure_logging", "redact", "redact_value", "error_head", "Redactor", "LOG_FORMAT", "PERSONAL_KEYS"]
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -34,6 +36,11 @@ LOUD_LOGGERS = ("twilio.http_client",)
 ROW_LOGGERS = ("sqlalchemy.engine.Engine",)
 # Loggers that write to handlers of their own rather than the root's (gunicorn), or may (werkzeug).
 OWN_HANDLER_LOGGERS = ("gunicorn.access", "gunicorn.error", "werkzeug")
+# A structured field named like this holds personal data whatever it looks like (a name has no pattern):
+# its value is blanked. Matched at the end of the key, lower-cased: "profile_name", "to_phone", "body".
+PERSONAL_KEYS = ("name", "phone", "phone_number", "email", "body", "text", "address", "password", "token", "secret")
+# A record's own attributes; anything else on it came in through `extra=` (or a filter) and is a field.
+_RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
 
 def redact(text: str) -> str:
@@ -42,6 +49,23 @@ def redact(text: str) -> str:
     text = _TOKEN.sub("[token]", text)
     text = _EMAIL.sub("[email]", text)
     return _PHONE.sub("[phone]", text)
+
+
+def redact_value(value: object, key: str = "") -> object:
+    """A structured value with personal data replaced: strings redacted, containers walked, personal keys blanked."""
+    if key and key.lower().endswith(PERSONAL_KEYS):
+        return "[redacted]" if value not in (None, "") else value
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: redact_value(v, str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [redact_value(v) for v in value]
+    if isinstance(value, (bool, float)) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if redact(str(value)) == str(value) else "[phone]"  # a number stored as digits
+    return redact(str(value))  # anything else is written as its text: redact that
 
 
 def error_head(error: object) -> str:
@@ -55,7 +79,7 @@ def error_head(error: object) -> str:
 
 
 class Redactor(logging.Filter):
-    """Rewrites a record in place, its message, exception and stack text redacted (so every later handler gets it so)."""
+    """Rewrites a record in place, its message, exception, stack text and fields redacted (so every later handler gets it so)."""
 
     _exceptions = logging.Formatter()
 
@@ -67,6 +91,8 @@ class Redactor(logging.Filter):
             record.exc_text = redact(record.exc_text)
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
+        for key in record.__dict__.keys() - _RECORD_ATTRIBUTES:
+            setattr(record, key, redact_value(record.__dict__[key], key))
         return True
 
 

@@ -22,7 +22,8 @@ def test_the_procfile_runs_threaded_workers_and_logs_no_query_strings():
 
 def test_no_token_reaches_the_access_log(tmp_path, redis_url):
     port = free_port()
-    env = web_environment(tmp_path, redis_url, port, WEBCHAT_POLL_SECONDS="1")
+    # gunicorn's own text line, as the Procfile formats it (JSON lines: tests/observability/test_gunicorn_logs.py)
+    env = web_environment(tmp_path, redis_url, port, WEBCHAT_POLL_SECONDS="1", LOG_FORMAT="text")
     log = tmp_path / "gunicorn.log"
     secret = session_token()
     with gunicorn(env, port, log, *procfile_web_options(env)) as base:

@@ -14,6 +14,7 @@ from bot.dashboard.ticket import place
 from bot.db.database import transaction
 from bot.db.tables import Contact, Message, Operator, Outbox, Ticket, TicketEvent
 from bot.flows.model import Zone
+from bot.jobs.outbox import ORIGIN_KEY
 from tests.support.app import Resident, twilio_fixture
 from tests.support.departments import OBRAS_URL, department_endpoint
 from tests.support.desks import (
@@ -214,7 +215,8 @@ def test_resolving_stores_the_status_audits_it_and_queues_the_residents_notice(a
     assert (change.actor, change.detail) == ("ana@x.mx", {"from": "received", "to": "resolved", "reason": "bacheado"})
     (notice,) = rows(app, Message, direction="out")
     assert notice.status == "queued" and f"*{folio}*" in notice.text and "quedó atendido" in notice.text
-    assert [o.payload for o in rows(app, Outbox, kind="send_messages")] == [{"message_ids": [notice.id]}]
+    (outbox,) = rows(app, Outbox, kind="send_messages")
+    assert outbox.payload == {"message_ids": [notice.id], ORIGIN_KEY: outbox.payload[ORIGIN_KEY]}  # and its request
 
 
 def test_bad_status_changes_answer_400_and_change_nothing(app):
@@ -252,7 +254,8 @@ def test_a_reply_is_stored_and_queued_for_the_residents_channel(app):
     (reply,) = rows(app, Message, direction="out")
     assert (reply.text, reply.channel, reply.status) == ("Mañana pasa la cuadrilla", "whatsapp", "queued")
     assert reply.data["kind"] == "operator_reply"
-    assert [o.payload for o in rows(app, Outbox)] == [{"message_ids": [reply.id]}]
+    (outbox,) = rows(app, Outbox)
+    assert outbox.payload == {"message_ids": [reply.id], ORIGIN_KEY: outbox.payload[ORIGIN_KEY]}  # and its request
     (event,) = events(app, folio, "replied")
     assert event.actor == "ana@x.mx" and event.detail["message_id"] == reply.id
 

@@ -56,7 +56,9 @@ def http_get(url: str) -> tuple[int, str]:
         return 0, ""
 
 
-def send_signed(base_url: str, sender: str, text: str, token: str = AUTH_TOKEN) -> tuple[int, str]:
+def send_signed(
+    base_url: str, sender: str, text: str, token: str = AUTH_TOKEN, headers: dict | None = None
+) -> tuple[int, str]:
     """Post one WhatsApp message as Twilio does (form-encoded, signed); return status and reply text."""
     url = base_url + "/webhooks/twilio"
     sid = f"SM{next(_sids):016x}{int(time.time() * 1e6) % 16**16:016x}"
@@ -71,6 +73,8 @@ def send_signed(base_url: str, sender: str, text: str, token: str = AUTH_TOKEN) 
     request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(), method="POST")
     request.add_header("X-Twilio-Signature", twilio_signature(url, form, token))
     request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    for name, value in (headers or {}).items():  # what a proxy adds (X-Request-ID)
+        request.add_header(name, value)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             root = ET.fromstring(response.read())
