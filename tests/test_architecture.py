@@ -31,6 +31,7 @@ LAYERS = {
     "bot.flowstore": 2,
     "bot.placestore": 2,
     "bot.metrics": 2,
+    "bot.i18n": 2,
     "bot.places": 1,
     "bot.flows": 1,
     "bot.db": 0,

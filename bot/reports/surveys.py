@@ -23,6 +23,7 @@ from bot.db.tables import SurveyResponse, as_utc
 from bot.flows import Flows
 from bot.flows.model import Flow, Step
 from bot.flows.steps import ANSWERLESS_KINDS
+from bot.i18n import translator
 from bot.reports.periods import Period, as_day, city_day, timeline
 from bot.reports.spreadsheets import defuse
 
@@ -248,11 +249,14 @@ def answer_steps(flow: Flow) -> list[Step]:
     return [s for s in flow.steps if s.kind not in ANSWERLESS_KINDS]
 
 
-def csv_header(flow: Flow, zone: tzinfo = UTC) -> list[str]:
-    """The time (named by its zone), language, then each step's answer (and, for choices, the label shown)."""
-    header = [f"date ({_zone_label(zone)})", "language"]
+def csv_header(flow: Flow, zone: tzinfo = UTC, language: str = "en") -> list[str]:
+    """The time (named by its zone), language, then each step's answer (and, for choices, the label shown); the
+    fixed headings in the dashboard's `language` (es: fecha, idioma, park_etiqueta), the steps by their ids."""
+    gettext = translator(language).gettext
+    date, label = gettext("date"), gettext("label")
+    header = [f"{date} ({_zone_label(zone)})", gettext("language")]
     for step in answer_steps(flow):
-        header += [step.id, f"{step.id}_label"] if step.kind == "choice" else [step.id]
+        header += [step.id, f"{step.id}_{label}"] if step.kind == "choice" else [step.id]
     return header
 
 
@@ -305,7 +309,7 @@ def survey_csv_lines(session: Session, flow: Flow, period: Period, label_lang: s
         writer.writerow([csv_safe(c) for c in cells])
         return buffer.getvalue()
 
-    yield line(csv_header(flow, period.zone))
+    yield line(csv_header(flow, period.zone, label_lang))
     statement = select(SurveyResponse.created_at, SurveyResponse.lang, SurveyResponse.answers).where(
         SurveyResponse.flow == flow.id
     )
