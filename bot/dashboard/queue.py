@@ -165,7 +165,7 @@ def ticket_path(folio: str) -> str:
 def city_stamp(moment: datetime) -> str:
     """A stored moment on the city's clock (CITY_TIMEZONE, Babel's default zone) in the operator's locale:
     22 nov 2026, 23:30:00 (es-MX) or Nov 22, 2026, 11:30:00 PM (en)."""
-    return format_datetime(as_utc(moment), "medium")
+    return format_datetime(as_utc(moment), "short")
 
 
 def _due_text(ticket: Ticket, now: datetime) -> str:

@@ -110,7 +110,7 @@ def survey_csv(flow_id: str):
     def stream():
         yield "\ufeff"  # a byte order mark, so Excel reads UTF-8
         with transaction(engine) as db:
-            yield from survey_csv_lines(db, flow, period, lang)
+            yield from survey_csv_lines(db, flow, period, lang, headings=lang)
 
     filename = f"{flow.id}-{utcnow().astimezone(svc.config.city_zone()):%Y%m%d}.csv"
     return Response(

@@ -48,7 +48,7 @@ def _iso_utc(moment) -> str:
 def _city_time(moment) -> str:
     """A stored moment on the city's clock (CITY_TIMEZONE, Babel's default zone) in the operator's locale: the text
     shown without JavaScript."""
-    return format_datetime(as_utc(moment), "medium")
+    return format_datetime(as_utc(moment), "short")
 
 
 @bp.app_template_global("language_name")

@@ -139,10 +139,13 @@ def _grouped(session: Session, flow: Flow, period: Period, **columns) -> Sequenc
 
 
 def option_label(step: Step, value, stored_label: str | None, lang: str) -> str:
-    """What the operator reads for a choice answer: the option's label now, else the label the resident saw."""
+    """What the operator reads for a choice answer: the option's label now (in lang, else in the language it has,
+    as a park named only in Spanish), else the label the resident saw."""
     option = step.option(value) if value is not None else None
     if option is not None:
-        return option.label.get(lang, lang)
+        found = option.label.get(lang, lang) or next((text for text in option.label.by_lang.values() if text), "")
+        if found:
+            return found
     return stored_label or ("—" if value is None else str(value))
 
 
@@ -295,7 +298,9 @@ def csv_safe(cell) -> str:
     return defuse(str(cell))
 
 
-def survey_csv_lines(session: Session, flow: Flow, period: Period, label_lang: str) -> Iterator[str]:
+def survey_csv_lines(
+    session: Session, flow: Flow, period: Period, label_lang: str, headings: str = "en"
+) -> Iterator[str]:
     """The period's responses as CSV lines, oldest first, read from the database in batches.
 
     Times are in the period's zone (the city's), ISO 8601 with their offset, and the header names the zone.
@@ -309,7 +314,7 @@ def survey_csv_lines(session: Session, flow: Flow, period: Period, label_lang: s
         writer.writerow([csv_safe(c) for c in cells])
         return buffer.getvalue()
 
-    yield line(csv_header(flow, period.zone, label_lang))
+    yield line(csv_header(flow, period.zone, headings))
     statement = select(SurveyResponse.created_at, SurveyResponse.lang, SurveyResponse.answers).where(
         SurveyResponse.flow == flow.id
     )
