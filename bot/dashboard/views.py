@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_datetime, format_decimal, format_number, format_percent, refresh
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
 
 from bot.dashboard import (  # noqa: F401 - modules that add routes to bp
     admin,
@@ -49,6 +50,25 @@ def _city_time(moment) -> str:
     """A stored moment on the city's clock (CITY_TIMEZONE, Babel's default zone) in the operator's locale: the text
     shown without JavaScript."""
     return format_datetime(as_utc(moment), "short")
+
+
+# The dashboard's own error pages, in the operator's language (a 404 also for a ticket of another department).
+ERRORS = {
+    403: (_l("Not allowed"), _l("Your role does not allow this page or action; an admin can change your role.")),
+    404: (_l("Not found"), _l("There is nothing here, or it belongs to a department you do not work for.")),
+    405: (_l("Not allowed"), _l("This address does not take that kind of request.")),
+}
+
+
+def _error_page(error: HTTPException):
+    title, message = ERRORS[error.code or 404]
+    if request.accept_mimetypes.best == "application/json" or request.path.endswith((".json", ".geojson", ".csv")):
+        return jsonify(error=str(title)), error.code
+    return render_template("dashboard/error.html", title=str(title), message=str(message)), error.code
+
+
+for _code in ERRORS:
+    bp.register_error_handler(_code, _error_page)
 
 
 @bp.app_template_global("language_name")

@@ -67,7 +67,7 @@ def test_the_list_shows_each_operator_with_role_departments_and_last_seen(app, d
     admin = desk("jefa@x.mx", "admin", [])
     rows = Tables(admin.get(OPERATORS).text, "data-operator")["operators"]
     assert rows["beto@x.mx"][:6] == ["beto@x.mx", "beto", "viewer", "parques", "yes", "English"]
-    today = format_date(datetime.now(app.extensions["ventanilla"].config.city_zone()), "medium", locale="en")
+    today = format_date(datetime.now(app.extensions["ventanilla"].config.city_zone()), "short", locale="en")
     assert rows["jefa@x.mx"][2:4] == ["admin", "all"] and rows["jefa@x.mx"][6].startswith(today)  # the city's day
 
 

@@ -191,3 +191,14 @@ def test_a_privacy_request_reads_in_spanish(app):
     shown = text_of(page)
     assert "rectificación" in shown and "Resolver" in shown and "Atender" in shown and "abierta" in shown
     assert "Fulfil" not in shown
+
+
+def test_error_pages_speak_the_operators_language(app):
+    es = signed_in(app, "ana@x.mx", "viewer", ["parques"], language="es")
+    en = signed_in(app, "bob@x.mx", "viewer", ["parques"], language="en")
+    missing_es, missing_en = es.get("/dashboard/tickets/2611-NOSUCH"), en.get("/dashboard/tickets/2611-NOSUCH")
+    assert missing_es.status_code == missing_en.status_code == 404
+    assert "No encontrado" in text_of(missing_es) and "Volver a la bandeja" in text_of(missing_es)
+    assert "Not found" in text_of(missing_en) and "Back to the queue" in text_of(missing_en)
+    refused = es.get("/dashboard/operators")  # admins only
+    assert refused.status_code == 403 and "No permitido" in text_of(refused)
