@@ -186,4 +186,4 @@ def recent_changes() -> list[dict]:
     """The latest operator changes, newest first."""
     with transaction(services().engine) as db:
         rows = db.exec(select(OperatorChange).order_by(OperatorChange.id.desc()).limit(CHANGES_SHOWN)).all()
-    return [{"at": row.created_at.strftime("%Y-%m-%d %H:%M UTC"), "actor": row.actor, "text": row.text} for row in rows]
+    return [{"at": row.created_at, "actor": row.actor, "text": row.text} for row in rows]
