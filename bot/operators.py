@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from bot.db.database import transaction
 from bot.db.tables import Operator, OperatorSession, as_utc, utcnow
+from bot.i18n import LANGUAGES
 
 __all__ = [
     "ROLES",
@@ -58,11 +59,14 @@ def create_operator(
     role: str = "operator",
     departments: list[str] | None = None,
     name: str = "",
+    language: str = "es",
 ) -> Operator:
-    """Add an operator with a hashed password."""
+    """Add an operator with a hashed password; their dashboard speaks `language` (es or en)."""
     email = normalise_email(email)
     if role not in ROLES:
         raise OperatorError(f"role must be one of {', '.join(ROLES)}")
+    if language not in LANGUAGES:
+        raise OperatorError(f"language must be one of {', '.join(LANGUAGES)}")
     if session.exec(select(Operator).where(Operator.email == email)).first():
         raise OperatorError(f"an operator with email {email} exists already")
     name = "".join(c for c in name if c.isprintable()).strip()[:120]
@@ -72,6 +76,7 @@ def create_operator(
         role=role,
         departments=[] if role == PRIVACY_ROLE else sorted(departments or []),
         password_hash=hash_password(password, email),
+        language=language,
     )
     session.add(operator)
     session.flush()

@@ -32,6 +32,7 @@ LAYERS = {
     "bot.placestore": 2,
     "bot.metrics": 2,
     "bot.observability": 2,
+    "bot.i18n": 2,
     "bot.places": 1,
     "bot.flows": 1,
     "bot.db": 0,

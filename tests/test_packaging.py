@@ -23,7 +23,7 @@ def test_the_wheel_holds_every_file_the_app_serves_or_runs(tmp_path):
     packed = set(zipfile.ZipFile(wheel).namelist())
     needed = [
         p.relative_to(ROOT).as_posix()
-        for folder in ("bot/templates", "bot/static", "bot/db/migrations", "bot/data")
+        for folder in ("bot/templates", "bot/static", "bot/db/migrations", "bot/data", "bot/translations")
         for p in (ROOT / folder).rglob("*")
         if p.is_file() and "__pycache__" not in p.parts
     ]

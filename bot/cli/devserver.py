@@ -97,7 +97,7 @@ def ensure_demo_operator(engine, instance: Path) -> tuple[str, str]:
         if exists is None or not password_file.exists():
             password = secrets.token_urlsafe(12)
             if exists is None:
-                create_operator(db, DEMO_EMAIL, password, role="admin", name="Demo operator")
+                create_operator(db, DEMO_EMAIL, password, role="admin", name="Operador de prueba", language="es")
             else:
                 set_password(db, exists, password)
             write_private(password_file, password + "\n")
@@ -124,21 +124,22 @@ def local_url(host: str, port: str) -> str:
 
 def _print_urls(host: str, port: str, env: dict, demo_login: tuple[str, str]) -> None:
     base = local_url(host, port)
+    """What `make run` prints, in Spanish: the city's staff try the demo, and the dashboard greets them in Spanish."""
     print(
         f"""
-Ventanilla is starting:
-  Home page          {base}/
-  Web chat demo      {base}/webchat/
-  Operators          {base}/dashboard/   (demo login: {demo_login[0]} / {demo_login[1]})
-  Twilio webhook     {base}/webhooks/twilio   (point "A message comes in" here; set PUBLIC_URL behind a tunnel)
-  Meta WhatsApp      {base}/webhooks/whatsapp
-  Health check       {base}/healthz
-  Demo dept. inbox   {env["DEMO_INBOX_URL"]}/<department>
-  Redis              {env["REDIS_URL"]}
-  Database           {env["DATABASE_URL"]}
-Press Ctrl-C to stop everything.
+Ventanilla está arrancando:
+  Página de inicio        {base}/
+  Chat web de prueba      {base}/webchat/
+  Tablero de operadores   {base}/dashboard/   (acceso de demostración: {demo_login[0]} / {demo_login[1]})
+  Webhook de Twilio       {base}/webhooks/twilio   (apunta aquí "A message comes in"; detrás de un túnel, define PUBLIC_URL)
+  WhatsApp de Meta        {base}/webhooks/whatsapp
+  Estado del servicio     {base}/healthz
+  Buzón de dependencias   {env["DEMO_INBOX_URL"]}/<dependencia>   (la dependencia de prueba)
+  Redis                   {env["REDIS_URL"]}
+  Base de datos           {env["DATABASE_URL"]}
+Pulsa Ctrl-C para detener todo.
 """,
         flush=True,
     )
     if not env.get("TWILIO_AUTH_TOKEN"):
-        print("note: TWILIO_AUTH_TOKEN is not set, so Twilio webhooks are refused (403).", flush=True)
+        print("nota: TWILIO_AUTH_TOKEN no está definido, así que los webhooks de Twilio se rechazan (403).", flush=True)

@@ -9,6 +9,7 @@ from bot.config import Config
 from bot.db.database import make_engine, transaction
 from bot.db.migrate import upgrade
 from bot.db.tables import Operator
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
 from bot.operators import (
     PRIVACY_ROLE,
     ROLES,
@@ -55,7 +56,16 @@ def operators() -> None:
 )
 @click.option("--name", default="", help="How the dashboard names them (default: the email's user part).")
 @click.option("--password", envvar="VENTANILLA_PASSWORD", help="Asked for when not given (or set VENTANILLA_PASSWORD).")
-def operators_add(email: str, role: str, departments: tuple[str, ...], name: str, password: str | None) -> None:
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    default=DEFAULT_LANGUAGE,
+    show_default=True,
+    help="The dashboard's language for them (they can switch it in the dashboard).",
+)
+def operators_add(
+    email: str, role: str, departments: tuple[str, ...], name: str, password: str | None, language: str
+) -> None:
     """Add an operator; `--role admin` for the first one, `--role privacy` for who answers ARCO requests."""
     if role == PRIVACY_ROLE and departments:
         raise click.UsageError("a privacy officer works for no department: leave out --department")
@@ -68,11 +78,14 @@ def operators_add(email: str, role: str, departments: tuple[str, ...], name: str
         )
     try:
         with transaction(_engine(), immediate=True) as db:
-            operator = create_operator(db, email, _password("Password", password), role, list(departments), name)
+            operator = create_operator(
+                db, email, _password("Password", password), role, list(departments), name, language=language
+            )
     except OperatorError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
         f"added {operator.email} ({operator.role}{', ' + ', '.join(operator.departments) if operator.departments else ''})"
+        f", dashboard in {LANGUAGE_NAMES[operator.language]}"
     )
 
 

@@ -10,12 +10,14 @@ from flask import Flask
 
 from bot.dashboard import views  # noqa: F401 - the modules that add routes to bp
 from bot.dashboard.blueprint import bp
+from bot.dashboard.i18n import init_i18n
 from bot.dashboard.signin import init_signin
 
 __all__ = ["bp", "init_app"]
 
 
 def init_app(app: Flask) -> None:
-    """Register the dashboard, its sign-in, CSRF protection and login rate limits on the app."""
+    """Register the dashboard, its languages, sign-in, CSRF protection and login rate limits on the app."""
+    init_i18n(app)
     init_signin(app)
     app.register_blueprint(bp)

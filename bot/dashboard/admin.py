@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -17,6 +18,7 @@ from bot.dashboard.access import admin_required, me
 from bot.dashboard.blueprint import bp
 from bot.db.database import transaction
 from bot.db.tables import Operator, OperatorChange, OperatorSession, utcnow
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.operators import PRIVACY_ROLE, ROLES, OperatorError, create_operator, end_all_sessions, set_password
 from bot.reports import department_rows, format_duration
 from bot.services import services
@@ -39,7 +41,7 @@ def add_operator():
     """Add an operator with an initial password."""
     svc, form = services(), request.form
     try:
-        role = chosen_role(form)
+        role, language = chosen_role(form), chosen_language(form)
         departments = chosen_departments(form) if role != PRIVACY_ROLE else []
         with transaction(svc.engine, immediate=True) as db:
             added = create_operator(
@@ -49,29 +51,32 @@ def add_operator():
                 role,
                 departments,
                 form.get("name", "").strip()[:120],
+                language=language,
             )
             email = added.email
             record_change(db, f"added {email} as {role} of {', '.join(departments) or 'no department'}", added)
     except OperatorError as error:
         return operators_page(error=str(error), status=400)
-    flash(f"Added {email}.", "info")
+    flash(_("Added %(email)s.", email=email), "info")
     return redirect(url_for("dashboard.operators"))
 
 
 @bp.post("/operators/<int:operator_id>")
 @admin_required
 def edit_operator(operator_id: int):
-    """Change an operator's role, departments and whether they may sign in (disabling signs them out at once)."""
+    """Change an operator's role, departments, language and whether they may sign in (disabling signs them out)."""
     svc, form = services(), request.form
     active = form.get("active") == "1"
     try:
         role = chosen_role(form)
+        language = chosen_language(form, keep=True)
         departments = chosen_departments(form) if role != PRIVACY_ROLE else []
         if operator_id == me().id and (role != "admin" or not active):
-            raise OperatorError("You cannot demote or disable yourself; ask another admin to do it.")
+            raise OperatorError(_("You cannot demote or disable yourself; ask another admin to do it."))
         with transaction(svc.engine, immediate=True) as db:
             operator = operator_or_404(db, operator_id)
             operator.role, operator.departments, operator.active = role, departments, active
+            operator.language = language or operator.language
             db.add(operator)
             if not active:
                 end_all_sessions(db, operator.id)
@@ -84,7 +89,7 @@ def edit_operator(operator_id: int):
             )
     except OperatorError as error:
         return operators_page(error=str(error), status=400)
-    flash(f"Saved {email}.", "info")
+    flash(_("Saved %(email)s.", email=email), "info")
     return redirect(url_for("dashboard.operators"))
 
 
@@ -101,7 +106,7 @@ def operator_password(operator_id: int):
             record_change(db, f"set a new password for {email}", operator)
     except OperatorError as error:
         return operators_page(error=str(error), status=400)
-    flash(f"New password set for {email}; their sessions have ended.", "info")
+    flash(_("New password set for %(email)s; their sessions have ended.", email=email), "info")
     return redirect(url_for("dashboard.operators"))
 
 
@@ -117,8 +122,18 @@ def chosen_role(form) -> str:
     """The role the form asks for, one of ROLES."""
     role = form.get("role", "")
     if role not in ROLES:
-        raise OperatorError(f"Role must be one of {', '.join(ROLES)}.")
+        raise OperatorError(_("Role must be one of %(roles)s.", roles=", ".join(ROLES)))
     return role
+
+
+def chosen_language(form, keep: bool = False) -> str:
+    """The dashboard language the form asks for (es or en); Spanish when the form has none, or '' to keep it."""
+    language = form.get("language", "")
+    if not language:
+        return "" if keep else DEFAULT_LANGUAGE
+    if language not in LANGUAGES:
+        raise OperatorError(_("Language must be one of %(languages)s.", languages=", ".join(LANGUAGES)))
+    return language
 
 
 def chosen_departments(form) -> list[str]:
@@ -127,7 +142,9 @@ def chosen_departments(form) -> list[str]:
     chosen = sorted(set(form.getlist("departments")))
     unknown = [d for d in chosen if d not in known]
     if unknown:
-        raise OperatorError(f"Unknown department: {', '.join(unknown)[:200]} (departments are defined in flows.yaml).")
+        raise OperatorError(
+            _("Unknown department: %(ids)s (departments are defined in flows.yaml).", ids=", ".join(unknown)[:200])
+        )
     return chosen
 
 
@@ -146,7 +163,7 @@ def operators_page(error: str | None = None, status: int = 200):
         departments = department_rows(db, svc.flows, utcnow())
     return render_template(
         "dashboard/operators.html",
-        title="Operators",
+        title=_("Operators"),
         operators=people,
         last_seen=last_seen,
         departments=departments,
@@ -169,4 +186,4 @@ def recent_changes() -> list[dict]:
     """The latest operator changes, newest first."""
     with transaction(services().engine) as db:
         rows = db.exec(select(OperatorChange).order_by(OperatorChange.id.desc()).limit(CHANGES_SHOWN)).all()
-    return [{"at": row.created_at.strftime("%Y-%m-%d %H:%M UTC"), "actor": row.actor, "text": row.text} for row in rows]
+    return [{"at": row.created_at, "actor": row.actor, "text": row.text} for row in rows]

@@ -9,6 +9,8 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from limits.errors import StorageError
@@ -25,8 +27,13 @@ log = logging.getLogger(__name__)
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+
+
+def _too_many() -> str:
+    """The 429's text, in the language of the page it answers."""
+    return _("Too many sign-in attempts; wait a minute.")
 
 
 def _login_limit() -> str:
@@ -55,7 +62,8 @@ def fail_closed(view):
         except StorageError as exc:
             log.error("sign-in refused: the attempt limits cannot be counted (%s)", type(exc.storage_error).__name__)
             flash(
-                "Signing in is unavailable for a moment (attempts cannot be counted). Try again in a minute.", "error"
+                _("Signing in is unavailable for a moment (attempts cannot be counted). Try again in a minute."),
+                "error",
             )
             return render_template("dashboard/login.html", form=LoginForm()), 503, {"Retry-After": "60"}
 
@@ -64,10 +72,8 @@ def fail_closed(view):
 
 @bp.route("/login", methods=["GET", "POST"])
 @fail_closed
-@login_limiter.limit(_login_limit, methods=["POST"], error_message="Too many sign-in attempts; wait a minute.")
-@login_limiter.limit(
-    _login_limit, methods=["POST"], key_func=_account_key, error_message="Too many sign-in attempts; wait a minute."
-)
+@login_limiter.limit(_login_limit, methods=["POST"], error_message=_too_many)
+@login_limiter.limit(_login_limit, methods=["POST"], key_func=_account_key, error_message=_too_many)
 def login():
     """Show the sign-in form; on good credentials open a server-side session and go to the queue."""
     if current_user.is_authenticated:
@@ -80,7 +86,7 @@ def login():
             token = start_session(db, operator) if operator else None
         if operator is None:
             log.info("failed sign-in for account %s from %s", account_tag(form.email.data), request.remote_addr)
-            flash("Wrong email or password.", "error")
+            flash(_("Wrong email or password."), "error")
             return render_template("dashboard/login.html", form=form), 401
         session.clear()  # a session fixed before sign-in carries nothing over
         login_user(SignedIn(operator, token))
@@ -95,7 +101,7 @@ def logout():
         end_session(db, current_user.token)
     logout_user()
     session.clear()
-    flash("Signed out.", "info")
+    flash(_("Signed out."), "info")
     return redirect(url_for("dashboard.login"))
 
 

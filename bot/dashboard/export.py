@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from datetime import datetime, tzinfo
 
 from flask import Response, request, stream_with_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from bot.dashboard.blueprint import bp
 from bot.dashboard.queue import request_filters, ticket_path
@@ -50,6 +52,26 @@ RECORD_KEYS = (
     "overdue",
 )
 TIMED = ("received", "due")  # their CSV headings name the zone: "received (America/Monterrey)"
+# The CSV's headings in the operator's language; in English they are the keys themselves (as the GeoJSON's).
+HEADINGS = {
+    "folio": _l("folio"),
+    "received": _l("received"),
+    "status": _l("status"),
+    "department": _l("department"),
+    "category": _l("category"),
+    "channel": _l("channel"),
+    "priority": _l("priority"),
+    "summary": _l("summary"),
+    "address": _l("address"),
+    "latitude": _l("latitude"),
+    "longitude": _l("longitude"),
+    "colonia": _l("colonia"),
+    "zone": _l("zone"),
+    "geo_method": _l("geo_method"),
+    "geo_confidence": _l("geo_confidence"),
+    "due": _l("due"),
+    "overdue": _l("overdue"),
+}
 
 
 @bp.get("/export.csv")
@@ -137,7 +159,7 @@ def _iso(moment: datetime | None, zone: tzinfo) -> str:
 def csv_columns(zone: tzinfo) -> list[str]:
     """The CSV's header: the record's keys, the times named by their zone."""
     name = getattr(zone, "key", None) or str(zone)
-    return [f"{key} ({name})" if key in TIMED else key for key in RECORD_KEYS]
+    return [f"{HEADINGS[key]} ({name})" if key in TIMED else str(HEADINGS[key]) for key in RECORD_KEYS]
 
 
 def _csv_chunks(records: Iterator[dict], zone: tzinfo) -> Iterator[str]:
@@ -154,7 +176,7 @@ def _csv_chunks(records: Iterator[dict], zone: tzinfo) -> Iterator[str]:
 
 def _csv_cell(value) -> object:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return "" if value is None else defuse(value)
 
 

@@ -7,6 +7,7 @@ so with no internet the page still shows markers, popups and the list, only with
 from __future__ import annotations
 
 from flask import render_template, url_for
+from flask_babel import gettext as _
 
 from bot.dashboard.blueprint import bp
 from bot.dashboard.queue import filter_form, request_filters, url_args
@@ -24,7 +25,7 @@ def map_view():
     newest = [(name, value) for name, value in args if name != "sort"]  # the cap keeps the newest, whatever the sort
     return render_template(
         "dashboard/map.html",
-        title="Map",
+        title=_("Map"),
         filters=filters,
         form=filter_form(filters),
         limit=MAP_LIMIT,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import render_template
+from flask_babel import gettext as _
 
 from bot.dashboard.access import department_scope
 from bot.dashboard.blueprint import bp
@@ -23,7 +24,7 @@ def overview():
         figures = overview_figures(db, department_scope(), utcnow(), WEEKS, svc.config.city_zone())
     return render_template(
         "dashboard/overview.html",
-        title="Overview",
+        title=_("Overview"),
         figures=figures,
         charts=overview_charts(figures),
         format_duration=format_duration,
@@ -37,26 +38,26 @@ def overview_charts(figures: Overview) -> dict:
         "per-week": {
             "type": "bar",
             "stacked": True,
-            "title": "Tickets per category per week",
+            "title": _("Tickets per category per week"),
             "labels": [monday.isoformat() for monday in figures.weeks],
             "datasets": [{"label": category, "data": counts} for category, counts in figures.per_category_week.items()],
         },
         "resolve": {
             "type": "bar",
             "horizontal": True,
-            "title": "Median time to resolve (hours)",
+            "title": _("Median time to resolve (hours)"),
             "labels": list(figures.median_resolve),
             "datasets": [
                 {
-                    "label": "Hours",
+                    "label": _("Hours"),
                     "data": [round(median.total_seconds() / 3600, 1) for median, _ in figures.median_resolve.values()],
                 }
             ],
         },
         "channels": {
             "type": "doughnut",
-            "title": "Tickets per channel",
+            "title": _("Tickets per channel"),
             "labels": [channel for channel, _ in figures.channels],
-            "datasets": [{"label": "Tickets", "data": [count for _, count in figures.channels]}],
+            "datasets": [{"label": _("Tickets"), "data": [count for _, count in figures.channels]}],
         },
     }

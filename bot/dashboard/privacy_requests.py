@@ -14,6 +14,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import Session, select
 
@@ -90,7 +92,7 @@ def privacy_requests():
     rows = queue_rows([*open_rows[:OPEN_SHOWN], *closed_rows], today, privacy)
     return render_template(
         "dashboard/privacy_requests.html",
-        title="ARCO requests",
+        title=_("ARCO requests"),
         rows=rows,
         more_open=len(open_rows) > OPEN_SHOWN,
         open_count=min(len(open_rows), OPEN_SHOWN),
@@ -207,10 +209,14 @@ def _left_text(left: int | None, overdue: bool) -> str:
         return "—"
     if overdue:
         late = -left
-        return f"overdue by {late} business day{'' if late == 1 else 's'}" if late else "overdue"
+        return (
+            ngettext("overdue by %(num)s business day", "overdue by %(num)s business days", late)
+            if late
+            else _("overdue")
+        )
     if left == 0:
-        return "due today"
-    return f"{left} business day{'' if left == 1 else 's'}"
+        return _("due today")
+    return ngettext("%(num)s business day", "%(num)s business days", left)
 
 
 def request_page(db: Session, found: PrivacyRequest) -> dict:
@@ -255,20 +261,26 @@ def _done_text(decision: Decision) -> str:
     """What the flash says: what was decided and whether the resident is told."""
     found = decision.request
     what = {
-        "fulfilled": "Fulfilled",
-        "rejected": "Rejected",
-        "open": f"Extended to {found.due_on.isoformat()}",
+        "fulfilled": _("Fulfilled."),
+        "rejected": _("Rejected."),
+        "open": _("Extended to %(day)s.", day=format_date(found.due_on, "long")),
     }[found.status]
     told = (
-        " The resident will be told."
+        _("The resident will be told.")
         if decision.told
-        else " The resident cannot be told on their channel (opted out, never wrote, or outside WhatsApp's window "
-        "without a template): answer them another way."
+        else _(
+            "The resident cannot be told on their channel (opted out, never wrote, or outside WhatsApp's window "
+            "without a template): answer them another way."
+        )
     )
     erased = ""
     if found.status == "fulfilled" and found.right == "cancellation":
-        erased = f" Their personal data are erased {'once the message has gone out' if decision.told else 'now'}."
-    return f"{what}.{told}{erased}"
+        erased = " " + (
+            _("Their personal data are erased once the message has gone out.")
+            if decision.told
+            else _("Their personal data are erased now.")
+        )
+    return f"{what} {told}{erased}"
 
 
 def _field(name: str) -> str:
@@ -278,4 +290,4 @@ def _field(name: str) -> str:
 def _refused(folio: str, reason: str, status: int):
     """400 (bad input) or 409 (already closed) with what was wrong; nothing was written."""
     message = f"{folio.strip().upper()[:40]}: {reason[:1].upper()}{reason[1:]}."
-    return render_template("dashboard/error.html", title="Not done", message=message), status
+    return render_template("dashboard/error.html", title=_("Not done"), message=message), status

@@ -11,9 +11,12 @@ import re
 from datetime import datetime, timedelta
 
 from flask import jsonify, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 
 from bot.dashboard.access import department_scope
 from bot.dashboard.blueprint import bp
+from bot.dashboard.labels import label
 from bot.dashboard.ticket_query import (
     PAGE_SIZE,
     FilterError,
@@ -53,7 +56,7 @@ def _bad_filter(error: FilterError):
     """A filter that makes no sense is the operator's to fix: 400 with what to write instead."""
     if request.path.endswith((".json", ".geojson", ".csv")):
         return jsonify(error=str(error)), 400
-    return render_template("dashboard/error.html", title="Bad filter", message=str(error)), 400
+    return render_template("dashboard/error.html", title=_("Bad filter"), message=str(error)), 400
 
 
 def request_filters() -> TicketFilters:
@@ -73,7 +76,7 @@ def queue():
     args = filters.as_args()
     return render_template(
         "dashboard/queue.html",
-        title="Queue",
+        title=_("Queue"),
         rows=rows,
         filters=filters,
         form=filter_form(filters),
@@ -144,7 +147,7 @@ def _row(ticket: Ticket, phone: str, departments: dict, now: datetime) -> dict:
         "channel": ticket.channel,
         "phone": phone,
         "status": ticket.status,
-        "status_label": ticket.status.replace("_", " "),
+        "status_label": label("status", ticket.status),
         "summary": ticket.summary,
         "received": as_utc(ticket.created_at).isoformat(),
         "received_text": city_stamp(ticket.created_at),
@@ -160,8 +163,9 @@ def ticket_path(folio: str) -> str:
 
 
 def city_stamp(moment: datetime) -> str:
-    """A stored moment on the city's clock (CITY_TIMEZONE), its zone abbreviated: 2026-11-22 23:30 CST."""
-    return f"{as_utc(moment).astimezone(services().config.city_zone()):%Y-%m-%d %H:%M %Z}"
+    """A stored moment on the city's clock (CITY_TIMEZONE, Babel's default zone) in the operator's locale:
+    22 nov 2026, 23:30:00 (es-MX) or Nov 22, 2026, 11:30:00 PM (en)."""
+    return format_datetime(as_utc(moment), "short")
 
 
 def _due_text(ticket: Ticket, now: datetime) -> str:
@@ -169,7 +173,7 @@ def _due_text(ticket: Ticket, now: datetime) -> str:
     if ticket.due_at is None or ticket.status not in OPEN_STATUSES:
         return ""
     left = as_utc(ticket.due_at) - as_utc(now)
-    return f"in {_span(left)}" if left > timedelta(0) else f"overdue {_span(-left)}"
+    return _("in %(span)s", span=_span(left)) if left > timedelta(0) else _("overdue %(span)s", span=_span(-left))
 
 
 def _span(delta: timedelta) -> str:
@@ -191,8 +195,8 @@ def filter_form(filters: TicketFilters) -> dict:
         "open" if filters.statuses == OPEN_STATUSES else "all" if not filters.statuses else ",".join(filters.statuses)
     )
     return {
-        "statuses": [("open", "Open"), ("all", "All")]
-        + [(s, s.replace("_", " ")) for s in STATUSES]
+        "statuses": [("open", _("Open")), ("all", _("All"))]
+        + [(s, label("status", s)) for s in STATUSES]
         + ([(status_value, status_value.replace(",", ", "))] if "," in status_value else []),
         "status": status_value,
         "categories": sorted(set(categories) | set(filters.categories)),

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 from flask import Response, abort, render_template, request
+from flask_babel import gettext as _
 
 from bot.dashboard.access import department_scope
 from bot.dashboard.blueprint import bp
+from bot.dashboard.i18n import current_language
 from bot.dashboard.ticket_query import FilterError, parse_day
 from bot.db.database import transaction
 from bot.db.tables import utcnow
@@ -59,17 +61,17 @@ def surveys():
     flows = survey_flows(svc.flows, department_scope())
     with transaction(svc.engine) as db:
         counts = response_counts(db, [f.id for f in flows])
-    lang = svc.flows.default_language
+    lang = current_language()  # the flows' own texts in the operator's language
     rows = [
         (
             f,
-            f.title.get(lang, lang),
+            f.title.get(lang, svc.flows.default_language),
             svc.flows.departments[f.outcome.department].name if f.outcome.department else "",
             counts[f.id],
         )
         for f in flows
     ]
-    return render_template("dashboard/surveys.html", rows=rows, title="Surveys")
+    return render_template("dashboard/surveys.html", rows=rows, title=_("Surveys"))
 
 
 @bp.get("/surveys/<flow_id>")
@@ -77,14 +79,14 @@ def survey(flow_id: str):
     """One survey's figures per subject, with charts, comments and responses over time."""
     svc = services()
     flow = visible_survey(flow_id)
-    period, page, lang = period_from_args(), page_from_args(), svc.flows.default_language
+    period, page, lang = period_from_args(), page_from_args(), current_language()
     filters = {name: request.args.get(name, "").strip() for name in ("since", "until")}
     with transaction(svc.engine) as db:
         results = survey_results(db, flow, period, lang)
         comments, comment_count = survey_comments(db, flow, period, lang, page, COMMENTS_PER_PAGE)
     return render_template(
         "dashboard/survey.html",
-        title=flow.title.get(lang, lang),
+        title=flow.title.get(lang, svc.flows.default_language),
         flow=flow,
         results=results,
         comments=comments,
@@ -103,12 +105,12 @@ def survey_csv(flow_id: str):
     """The survey's responses in the period as CSV: one row a response, no phone numbers, formulas defused."""
     svc = services()
     flow = visible_survey(flow_id)
-    period, engine, lang = period_from_args(), svc.engine, svc.flows.default_language
+    period, engine, lang = period_from_args(), svc.engine, current_language()
 
     def stream():
         yield "\ufeff"  # a byte order mark, so Excel reads UTF-8
         with transaction(engine) as db:
-            yield from survey_csv_lines(db, flow, period, lang)
+            yield from survey_csv_lines(db, flow, period, lang, headings=lang)
 
     filename = f"{flow.id}-{utcnow().astimezone(svc.config.city_zone()):%Y%m%d}.csv"
     return Response(
@@ -123,15 +125,15 @@ def survey_charts(results) -> dict:
     charts = {
         "timeline": {
             "type": "bar",
-            "title": f"Responses per {results.timeline_unit}",
-            "labels": [day.isoformat() for day, _ in results.timeline],
-            "datasets": [{"label": "Responses", "data": [count for _, count in results.timeline]}],
+            "title": _("Responses per day") if results.timeline_unit == "day" else _("Responses per week"),
+            "labels": [day.isoformat() for day, _n in results.timeline],
+            "datasets": [{"label": _("Responses"), "data": [count for _day, count in results.timeline]}],
         }
     }
     if results.rating_steps and results.subject_step:
         charts["averages"] = {
             "type": "bar",
-            "title": "Average rating",
+            "title": _("Average rating"),
             "labels": labels,
             "max": results.rating_steps[0].scale[1],
             "datasets": [
@@ -158,8 +160,8 @@ def _distribution_chart(step, rows) -> dict:
         "type": "bar",
         "stacked": True,
         "horizontal": True,
-        "title": f"{step_title(step.id)}: answers per score",
-        "labels": [row.label or "All" for row in rows],
+        "title": _("%(step)s: answers per score", step=step_title(step.id)),
+        "labels": [row.label or _("All") for row in rows],
         "datasets": [
             {"label": str(score), "scale": True, "data": [s.distribution.get(score, 0) if s else 0 for s in summaries]}
             for score in range(low, high + 1)
@@ -173,5 +175,11 @@ def _average(row, step_id: str) -> float | None:
 
 
 def step_title(step_id: str) -> str:
-    """A step id as a column heading: lighting_at_night -> Lighting at night."""
+    """A step's heading in the operator's language: its flows.yaml `label` (Limpieza / Cleanliness), else its id as
+    words (lighting_at_night -> Lighting at night). The step is the requested survey's (the URL's flow_id)."""
+    flows = services().flows
+    flow = flows.flows.get((request.view_args or {}).get("flow_id", ""))
+    step = next((s for s in flow.steps if s.id == step_id), None) if flow else None
+    if step is not None and step.label is not None:
+        return step.label.get(current_language(), flows.default_language)
     return step_id.replace("_", " ").capitalize()

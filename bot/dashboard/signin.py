@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user
@@ -117,4 +118,4 @@ def _no_caching(response):
 def _csrf_failed(error: CSRFError):
     if _wants_json():
         return jsonify(error=error.description), 400
-    return render_template("dashboard/error.html", title="Form expired", message=error.description), 400
+    return render_template("dashboard/error.html", title=_("Form expired"), message=error.description), 400

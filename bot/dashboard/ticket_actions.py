@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlmodel import Session
 
 from bot.dashboard.access import acting_required, me, ticket_or_404, visible_ticket
 from bot.dashboard.blueprint import bp
+from bot.dashboard.labels import label
 from bot.db.database import transaction
 from bot.db.tables import Operator, Ticket
 from bot.flows import Flows
@@ -35,8 +37,10 @@ def ticket_assign(folio: str):
     def action(db, flows, ticket, operator):
         assignee = triage.assignee_for(db, ticket, operator, _field("assignee"))
         if triage.assign(db, ticket, operator, assignee) is None:
-            return "Nothing changed: it was already so.", "info"
-        return (f"Assigned to {assignee.name or assignee.email}." if assignee else "Unassigned."), "info"
+            return _("Nothing changed: it was already so."), "info"
+        return (
+            _("Assigned to %(name)s.", name=assignee.name or assignee.email) if assignee else _("Unassigned.")
+        ), "info"
 
     return _act(folio, action)
 
@@ -49,9 +53,10 @@ def ticket_status(folio: str):
     def action(db, flows, ticket, operator):
         status = _field("status")
         if triage.set_status(db, flows, ticket, operator, status, _field("reason")) is None:
-            return f"It was already {status}.", "info"
-        told = " The resident will be told." if status in ("resolved", "rejected") else ""
-        return f"Status changed to {status}.{told}", "info"
+            return _("It was already %(status)s.", status=label("status", status)), "info"
+        if status in ("resolved", "rejected"):
+            return _("Status changed to %(status)s. The resident will be told.", status=label("status", status)), "info"
+        return _("Status changed to %(status)s.", status=label("status", status)), "info"
 
     return _act(folio, action)
 
@@ -63,7 +68,7 @@ def ticket_note(folio: str):
 
     def action(db, flows, ticket, operator):
         triage.add_note(db, ticket, operator, _field("text"))
-        return "Note added.", "info"
+        return _("Note added."), "info"
 
     return _act(folio, action)
 
@@ -76,10 +81,10 @@ def ticket_reply(folio: str):
     def action(db, flows, ticket, operator):
         outcome = triage.reply(db, flows, ticket, operator, _field("text"))
         if outcome.message is None:
-            return f"Not sent: {outcome.reason}.", "error"
+            return _("Not sent: %(reason)s.", reason=outcome.reason), "error"
         if outcome.message.status == "failed":
-            return f"Not sent: {outcome.reason}. The reply is kept in the conversation.", "error"
-        return "Reply queued to the resident.", "info"
+            return _("Not sent: %(reason)s. The reply is kept in the conversation.", reason=outcome.reason), "error"
+        return _("Reply queued to the resident."), "info"
 
     return _act(folio, action)
 
@@ -92,7 +97,7 @@ def ticket_merge(folio: str):
     def action(db, flows, ticket, operator):
         found = _original(db, operator, _field("original"))
         triage.merge(db, flows, ticket, operator, found)
-        return f"Closed as a duplicate of {found.folio}.", "info"
+        return _("Closed as a duplicate of %(folio)s.", folio=found.folio), "info"
 
     return _act(folio, action)
 
@@ -108,7 +113,7 @@ def ticket_retry(folio: str):
         retry_delivery(svc, ticket.folio, actor=operator.email)
     except RedeliveryError as exc:
         return _refused(ticket.folio, str(exc))
-    flash("Delivery retried: it goes to the department again.", "info")
+    flash(_("Delivery retried: it goes to the department again."), "info")
     return redirect(url_for("dashboard.ticket", folio=ticket.folio))
 
 
@@ -129,12 +134,12 @@ def _original(db: Session, operator: Operator, text: str) -> Ticket:
     """The ticket a merge form names, if the operator may see it; a clear refusal otherwise."""
     folio = text.strip().upper()
     if not folio:
-        raise triage.TriageError("write the folio of the original ticket")
+        raise triage.TriageError(_("write the folio of the original ticket"))
     if not is_folio_shaped(folio):
-        raise triage.TriageError("that is not a folio (they look like 2611-7K3M9Q)")
+        raise triage.TriageError(_("that is not a folio (they look like 2611-7K3M9Q)"))
     found = visible_ticket(db, folio, operator)
     if found is None:
-        raise triage.TriageError(f"no ticket '{folio}' among those you can see")
+        raise triage.TriageError(_("no ticket '%(folio)s' among those you can see", folio=folio))
     return found
 
 
@@ -145,4 +150,4 @@ def _field(name: str) -> str:
 def _refused(folio: str, reason: str):
     """400 with what was wrong; nothing was written."""
     message = f"{folio.strip().upper()}: {reason[:1].upper()}{reason[1:]}."
-    return render_template("dashboard/error.html", title="Not done", message=message), 400
+    return render_template("dashboard/error.html", title=_("Not done"), message=message), 400

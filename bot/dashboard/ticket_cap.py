@@ -8,6 +8,7 @@ it for the rest of the day with one CSRF-protected POST, recorded in this ticket
 from __future__ import annotations
 
 from flask import flash, redirect, url_for
+from flask_babel import gettext as _
 from sqlmodel import Session
 
 from bot.conversation.ticket_cap import day_start, lift, standing
@@ -29,9 +30,9 @@ def ticket_lift_cap(folio: str):
         ticket = ticket_or_404(db, folio)
         lifted = lift(db, ticket, operator.email, svc.config.city_zone())
     if lifted:
-        flash("The resident may file more reports for the rest of the day.", "info")
+        flash(_("The resident may file more reports for the rest of the day."), "info")
     else:
-        flash("The cap was already lifted for this resident today.", "info")
+        flash(_("The cap was already lifted for this resident today."), "info")
     return redirect(url_for("dashboard.ticket", folio=ticket.folio))
 
 

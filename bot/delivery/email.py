@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from bot.delivery.base import Delivery, DeliveryError
+from bot.i18n import translator
 from bot.messaging.text import single_line, without_controls
 
 __all__ = ["deliver", "compose", "SUBJECT_LENGTH", "FIELD_LENGTH"]
@@ -55,7 +56,7 @@ def compose(delivery: Delivery) -> EmailMessage:
     message["To"] = target["to"]
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = f"<{delivery.folio}@ventanilla>"
-    message.set_content(_body(ticket, delivery.folio))
+    message.set_content(_body(ticket, delivery.folio, target.get("language") or "es"))
     for name, content_type, content in delivery.media_files:
         maintype, _, subtype = _mime_type(content_type).partition("/")
         message.add_attachment(content, maintype=maintype, subtype=subtype, filename=single_line(name, 100))
@@ -68,31 +69,40 @@ def _mime_type(content_type: str) -> str:
     return value if _MIME_TYPE.fullmatch(value) else "application/octet-stream"
 
 
-# The ticket's fields the body shows, as the department's `shares` sent them (a field not sent is no line).
+# The ticket's fields the body shows, as the department's `shares` sent them (a field not sent is no line), labelled
+# in the department's `language` (Spanish unless it says en) from the dashboard's catalogue (bot/translations).
 LABELS = {
-    "category": "Categoría / Category",
-    "priority": "Prioridad / Priority",
-    "summary": "Resumen / Summary",
-    "channel": "Canal / Channel",
-    "created_at": "Recibido / Received",
+    "category": "Category",
+    "priority": "Priority",
+    "summary": "Summary",
+    "channel": "Channel",
+    "created_at": "Received",
 }
-CONTACT_LABELS = {"name": "Nombre / Name", "phone": "Teléfono / Phone"}
+CONTACT_LABELS = {"name": "Name", "phone": "Phone"}
 
 
-def _body(ticket: dict, folio: str) -> str:
+def _marked_for_extraction() -> None:
+    """Never called: names LABELS' texts to `pybabel extract`, which reads gettext calls, not dict values."""
+    gettext = translator("en").gettext
+    gettext("Category"), gettext("Priority"), gettext("Summary"), gettext("Channel"), gettext("Received")
+    gettext("Name"), gettext("Phone")
+
+
+def _body(ticket: dict, folio: str, language: str = "es") -> str:
+    gettext = translator(language).gettext
     location, contact = ticket.get("location", {}), ticket.get("contact", {})
-    lines = [f"Folio: {folio}"]
+    lines = [f"{gettext('Folio')}: {folio}"]
     if "department" in ticket:
-        lines.append(_field("Departamento / Department", ticket["department"]["name"]))
-    lines += [_field(label, ticket[key]) for key, label in LABELS.items() if key in ticket]
-    lines += [_field(label, contact[key]) for key, label in CONTACT_LABELS.items() if contact.get(key)]
+        lines.append(_field(gettext("Department"), ticket["department"]["name"]))
+    lines += [_field(gettext(label), ticket[key]) for key, label in LABELS.items() if key in ticket]
+    lines += [_field(gettext(label), contact[key]) for key, label in CONTACT_LABELS.items() if contact.get(key)]
     if location.get("address"):
-        lines.append(_field("Dirección / Address", location["address"]))
+        lines.append(_field(gettext("Address"), location["address"]))
     if "latitude" in location:
         lat, lng = location["latitude"], location["longitude"]
-        lines.append(f"Mapa / Map: https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=18/{lat}/{lng}")
+        lines.append(f"{gettext('Map')}: https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=18/{lat}/{lng}")
     if "answers" in ticket:
-        lines += ["", "Respuestas / Answers:"] + [
+        lines += ["", f"{gettext('Answers')}:"] + [
             _field(f"  {single_line(k, 100)}", v, indent="    ") for k, v in ticket["answers"].items()
         ]
     return "\n".join(lines) + "\n"

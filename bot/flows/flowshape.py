@@ -117,6 +117,10 @@ class Step(Section):
     typed_prompt: Text = omittable(
         "location: the question on a channel where no pin can be shared (SMS), asking for a typed address instead."
     )
+    label: Text = omittable(
+        "A short name for the answer, for people reading results (the dashboard's survey headings, in the operator's language); without it the step's id is shown.",
+        examples=[{"es": "Limpieza", "en": "Cleanliness"}],
+    )
     channels: list[str] = omittable(
         "Ask this step only on these channels (whatsapp, sms, webchat); on others it is passed over.",
         examples=[["whatsapp", "webchat"]],

@@ -428,6 +428,7 @@ class _Builder:
             next=str(value["next"]) if value.get("next") else None,
             reprompt=self.text(value["reprompt"]) if "reprompt" in value else None,
             typed_prompt=self.text(value["typed_prompt"]) if "typed_prompt" in value else None,
+            label=self.text(value["label"]) if "label" in value else None,
             channels=tuple(str(c) for c in _as_list(value.get("channels"))),
             skip_on=tuple(str(c) for c in _as_list(value.get("skip_on"))),
             personal=value.get("personal") is True,

@@ -86,6 +86,7 @@ class Step:
     next: str | None = None
     reprompt: Text | None = None
     typed_prompt: Text | None = None  # a location step's question where no pin can be shared (SMS)
+    label: Text | None = None  # the answer's short name in results (the dashboard's headings), never said to residents
     channels: tuple[str, ...] = ()  # asked only on these channels (all when empty)
     skip_on: tuple[str, ...] = ()  # never asked on these channels
     personal: bool = False  # asks for personal data (a name, a phone); location, photo and media always do

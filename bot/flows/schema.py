@@ -310,6 +310,9 @@ class Delivery(Section):
     smtp_user: str = omittable("email: SMTP login (default SMTP_USER).")
     smtp_password: str = omittable("email: SMTP password (default SMTP_PASSWORD). Keep it in the environment: ${VAR}.")
     smtp_starttls: str | bool = omittable("email: use STARTTLS (default SMTP_STARTTLS).")
+    language: Literal["es", "en"] = omittable(
+        "email: the language of the email's labels (Categoría, Dirección…): es, the default, or en."
+    )
 
 
 class Department(Section):

@@ -23,6 +23,7 @@ from bot.db.tables import SurveyResponse, as_utc
 from bot.flows import Flows
 from bot.flows.model import Flow, Step
 from bot.flows.steps import ANSWERLESS_KINDS
+from bot.i18n import translator
 from bot.reports.periods import Period, as_day, city_day, timeline
 from bot.reports.spreadsheets import defuse
 
@@ -138,10 +139,13 @@ def _grouped(session: Session, flow: Flow, period: Period, **columns) -> Sequenc
 
 
 def option_label(step: Step, value, stored_label: str | None, lang: str) -> str:
-    """What the operator reads for a choice answer: the option's label now, else the label the resident saw."""
+    """What the operator reads for a choice answer: the option's label now (in lang, else in the language it has,
+    as a park named only in Spanish), else the label the resident saw."""
     option = step.option(value) if value is not None else None
     if option is not None:
-        return option.label.get(lang, lang)
+        found = option.label.get(lang, lang) or next((text for text in option.label.by_lang.values() if text), "")
+        if found:
+            return found
     return stored_label or ("—" if value is None else str(value))
 
 
@@ -248,11 +252,14 @@ def answer_steps(flow: Flow) -> list[Step]:
     return [s for s in flow.steps if s.kind not in ANSWERLESS_KINDS]
 
 
-def csv_header(flow: Flow, zone: tzinfo = UTC) -> list[str]:
-    """The time (named by its zone), language, then each step's answer (and, for choices, the label shown)."""
-    header = [f"date ({_zone_label(zone)})", "language"]
+def csv_header(flow: Flow, zone: tzinfo = UTC, language: str = "en") -> list[str]:
+    """The time (named by its zone), language, then each step's answer (and, for choices, the label shown); the
+    fixed headings in the dashboard's `language` (es: fecha, idioma, park_etiqueta), the steps by their ids."""
+    gettext = translator(language).gettext
+    date, label = gettext("date"), gettext("label")
+    header = [f"{date} ({_zone_label(zone)})", gettext("language")]
     for step in answer_steps(flow):
-        header += [step.id, f"{step.id}_label"] if step.kind == "choice" else [step.id]
+        header += [step.id, f"{step.id}_{label}"] if step.kind == "choice" else [step.id]
     return header
 
 
@@ -291,7 +298,9 @@ def csv_safe(cell) -> str:
     return defuse(str(cell))
 
 
-def survey_csv_lines(session: Session, flow: Flow, period: Period, label_lang: str) -> Iterator[str]:
+def survey_csv_lines(
+    session: Session, flow: Flow, period: Period, label_lang: str, headings: str = "en"
+) -> Iterator[str]:
     """The period's responses as CSV lines, oldest first, read from the database in batches.
 
     Times are in the period's zone (the city's), ISO 8601 with their offset, and the header names the zone.
@@ -305,7 +314,7 @@ def survey_csv_lines(session: Session, flow: Flow, period: Period, label_lang: s
         writer.writerow([csv_safe(c) for c in cells])
         return buffer.getvalue()
 
-    yield line(csv_header(flow, period.zone))
+    yield line(csv_header(flow, period.zone, headings))
     statement = select(SurveyResponse.created_at, SurveyResponse.lang, SurveyResponse.answers).where(
         SurveyResponse.flow == flow.id
     )

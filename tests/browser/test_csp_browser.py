@@ -70,6 +70,6 @@ def test_the_widget_is_styled_and_answers_under_the_csp(page, server):
     expect(page.locator("[data-ventanilla-chat] .msg.bot").nth(1)).to_be_visible()
     page.goto(server.base + "/")
     page.goto(server.base + "/dashboard/login")
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("button", name="Iniciar sesión")).to_be_visible()  # the browser asks for es-MX
     assert page.evaluate("() => getComputedStyle(document.body).margin") != "8px"  # dashboard.css applies
     assert violations(page) == []

@@ -1,5 +1,8 @@
 """An operator's day in a real browser (Debian's Chromium through Playwright), against our app under gunicorn.
 
+The operator reads the dashboard in Spanish (es-MX), as the city's staff do: she is added with the CLI's
+default language, and every label, button and message she meets below is the Spanish catalogue's.
+
 Residents write through Twilio's signed webhook; an RQ worker in this process delivers, downloads
 photos and sends replies, with only Twilio's and the department's HTTP APIs mocked (responses).
 Screenshots land in docs/img/ for the README.
@@ -16,9 +19,11 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 from types import SimpleNamespace
 from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
 import pytest
 import responses
+from babel.dates import format_datetime
 from rq import SimpleWorker
 
 from bot import create_app
@@ -74,6 +79,8 @@ def city(tmp_path, redis_url, monkeypatch):
             "obras_publicas",
             "--department",
             "parques",
+            "--language",
+            "es",
         ],
         env={**env, "VENTANILLA_PASSWORD": PASSWORD},
         check=True,
@@ -216,10 +223,12 @@ def test_an_operators_day(city, desk_page, no_network):
 
     # Sign in.
     page.goto(city.base + "/dashboard/")
-    page.get_by_label("Email").fill(OPERATOR)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Queue")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "es-MX")  # the browser asks for es-MX
+    page.get_by_label("Correo electrónico").fill(OPERATOR)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    expect(page.get_by_role("heading", name="Bandeja")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "es-MX")  # her account's language from now on
     rows = page.locator("#queue-rows tr")
     expect(rows).to_have_count(2)
     expect(page.locator("#queue-rows")).to_contain_text("<script>alert(1)</script>")  # shown as text
@@ -229,40 +238,46 @@ def test_an_operators_day(city, desk_page, no_network):
     third = report_pothole(city, "+5218119990002", "Vasconcelos y Gómez Morín", photo=False)
     expect(rows).to_have_count(3, timeout=20_000)
     expect(page.locator("#queue-rows")).to_contain_text(third)
+    expect(page.locator("#queue-live")).to_have_text("· los reportes nuevos aparecen aquí solos")
 
     # Filter: search a street, then the keyboard opens the first match.
-    page.get_by_label("Search").fill("vasconcelos")
-    page.get_by_role("button", name="Apply").click()
+    page.get_by_label("Buscar").fill("vasconcelos")
+    page.get_by_role("button", name="Aplicar").click()
     expect(rows).to_have_count(2)  # the pin's address and the new one are both on Vasconcelos
-    page.get_by_label("Search").fill(pinned)
-    page.get_by_role("button", name="Apply").click()
+    page.get_by_label("Buscar").fill(pinned)
+    page.get_by_role("button", name="Aplicar").click()
     expect(rows).to_have_count(1)
     page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press("j")
     page.keyboard.press("Enter")
 
     # The ticket: the photo, the map, the full number (this view is audited).
-    expect(page.get_by_role("heading", name="Conversation")).to_be_visible()
+    expect(page.get_by_role("heading", name="Conversación")).to_be_visible()
     photo = page.locator("img[src^='/media/']").first
     expect(photo).to_be_visible()
     assert page.evaluate("img => img.complete && img.naturalWidth > 0", photo.element_handle())
     expect(page.locator("#ticket-map .leaflet-marker-icon")).to_have_count(1)
     expect(page.locator("main")).to_contain_text("+528112345678")  # E.164, Mexico's old mobile "1" dropped
     received = page.locator("dd time").first  # on the city's clock (CITY_TIMEZONE: Mexico City, UTC-6 as Monterrey)
-    local = datetime.strptime(received.get_attribute("title"), "%Y-%m-%d %H:%M CST")  # the server's text
+    moment = datetime.fromisoformat(received.get_attribute("datetime"))
+    local = moment.astimezone(ZoneInfo("America/Mexico_City"))
+    assert " ".join(received.get_attribute("title").split()) == " ".join(
+        format_datetime(moment, "short", tzinfo=local.tzinfo, locale="es_MX").split()
+    )  # the server's text (Babel, es-MX), kept as the title
     assert (
         received.text_content()
         == f"{local:%d/%m/%y}, {local.hour % 12 or 12}:{local:%M} {'a.m.' if local.hour < 12 else 'p.m.'}"
-    )
+    )  # the browser's, in the page's language (es-MX), whatever its own locale
 
     # Change its status, with a reason, and reply to the resident.
-    page.get_by_label("Status").select_option("in_progress")
-    page.get_by_label("Reason").fill("Cuadrilla asignada")
-    page.get_by_role("button", name="Change status").click()
-    expect(page.locator(".badge.status-in_progress").first).to_be_visible()
-    page.get_by_label("Reply to the resident").fill("Hola, ya va la cuadrilla a tapar el bache 🚧")
-    page.get_by_role("button", name="Send reply").click()
-    expect(page.locator(".flash").first).to_be_visible()
+    page.get_by_label("Estado").select_option("in_progress")
+    page.get_by_label("Motivo").fill("Cuadrilla asignada")
+    page.get_by_role("button", name="Cambiar estado").click()
+    expect(page.locator(".badge.status-in_progress").first).to_have_text("en proceso")
+    expect(page.locator(".flash").first).to_have_text("Estado cambiado a en proceso.")
+    page.get_by_label("Responder al ciudadano").fill("Hola, ya va la cuadrilla a tapar el bache 🚧")
+    page.get_by_role("button", name="Enviar respuesta").click()
+    expect(page.locator(".flash").first).to_have_text("Respuesta en cola para el ciudadano.")
     page.screenshot(path=str(IMG / "dashboard-ticket.png"), full_page=True)
     work(city)
     reply = [m for m in outside.sent if "cuadrilla" in m.get("Body", "")]
@@ -275,7 +290,7 @@ def test_an_operators_day(city, desk_page, no_network):
     # The map of open tickets works with no internet (tiles fail to load; markers and popups do not need them).
     page.goto(city.base + "/dashboard/map")
     expect(page.locator("#map-list li")).to_have_count(1)  # only the pin has coordinates
-    expect(page.locator("#map-status")).to_have_text("1 ticket with a location.")
+    expect(page.locator("#map-status")).to_have_text("1 reporte con ubicación.")
     page.locator("#map-list li button").first.click()
     expect(page.locator(".leaflet-popup-content")).to_contain_text(pinned)
 
@@ -304,9 +319,9 @@ def test_an_operators_day(city, desk_page, no_network):
     # The queue, for the README, then sign out: the page is gone for this browser.
     page.goto(city.base + "/dashboard/?status=all")
     page.screenshot(path=str(IMG / "dashboard-queue.png"))
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    page.get_by_role("button", name="Cerrar sesión").click()
+    expect(page.get_by_role("button", name="Iniciar sesión")).to_be_visible()
     page.goto(city.base + "/dashboard/")
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("button", name="Iniciar sesión")).to_be_visible()
     assert page.dialogs == [] and page.errors == []
     assert page.csp == []  # every page of the day worked under the CSP without it refusing anything

@@ -56,7 +56,18 @@ def city(tmp_path, redis_url):
     try:
         with gunicorn(env, port, tmp_path / "gunicorn.log", "--workers", "1", "--threads", "4") as base:
             subprocess.run(
-                [BIN / "ventanilla", "operators", "add", OFFICER, "--role", "privacy", "--name", "Unidad"],
+                [
+                    BIN / "ventanilla",
+                    "operators",
+                    "add",
+                    OFFICER,
+                    "--role",
+                    "privacy",
+                    "--name",
+                    "Unidad",
+                    "--language",
+                    "en",
+                ],
                 env={**env, "VENTANILLA_PASSWORD": PASSWORD},
                 check=True,
                 capture_output=True,
@@ -114,9 +125,10 @@ def test_a_privacy_officers_morning(city, officer_page, no_network):
 
     # Sign in: the home is the ARCO queue, and the menu has nothing else.
     page.goto(city.base + "/dashboard/")
-    page.get_by_label("Email").fill(OFFICER)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    # The login page speaks the browser's Spanish; once signed in, the officer's own language (English).
+    page.get_by_label("Correo electrónico").fill(OFFICER)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
     expect(page.get_by_role("heading", name="ARCO requests")).to_be_visible()
     expect(page.locator("#privacy-requests tbody tr")).to_have_count(2)
     expect(page.locator("header nav a")).to_have_text(["ARCO requests"])

@@ -132,8 +132,13 @@ def test_make_run_serves_delivers_and_stops_on_ctrl_c(tmp_path):
         assert {stat.S_IMODE(p.stat().st_mode) for p in keys.iterdir()} == {0o600}
         assert stat.S_IMODE((tmp_path / "instance" / "demo-operator-password").stat().st_mode) == 0o600
         assert listening_on(port) == {"127.0.0.1"}  # not every interface: the demo admin's password is printed
-        email, password = re.search(r"demo login: (\S+) / (\S+)\)", log_path.read_text()).groups()
-        assert "Bache en" in sign_in(base, email, password)  # the demo operator sees the ticket in the queue
+        printed = log_path.read_text()
+        assert "Ventanilla está arrancando" in printed and "Tablero de operadores" in printed  # the demo speaks Spanish
+        email, password = re.search(r"acceso de demostración: (\S+) / (\S+)\)", printed).groups()
+        queue = sign_in(base, email, password)
+        assert (
+            "Bache en" in queue and '<html lang="es-MX">' in queue and "Bandeja" in queue
+        )  # in Spanish, with the ticket
     finally:
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         process.wait(timeout=30)

@@ -75,3 +75,15 @@ def test_list_password_and_disable(tmp_path):
         assert db.exec(select(OperatorSession).where(OperatorSession.ended_at.is_(None))).all() == []
     engine.dispose()
     assert run(tmp_path, "disable", "nadie@x.mx").exit_code == 1
+
+
+def test_an_operator_is_added_with_a_dashboard_language(tmp_path):
+    first = run(tmp_path, "add", "ana@x.mx", "--department", "parques", password="una clave bien larga")
+    assert first.exit_code == 0 and "dashboard in Español" in first.output  # Spanish unless asked
+    second = run(
+        tmp_path, "add", "bob@x.mx", "--department", "parques", "--language", "en", password="una clave bien larga"
+    )
+    assert second.exit_code == 0 and "dashboard in English" in second.output
+    wrong = run(tmp_path, "add", "cy@x.mx", "--department", "parques", "--language", "fr", password="una clave larga")
+    assert wrong.exit_code == 2 and "'fr' is not one of 'es', 'en'" in wrong.output
+    assert [(op.email, op.language) for op in stored(tmp_path)] == [("ana@x.mx", "es"), ("bob@x.mx", "en")]

@@ -186,6 +186,7 @@ def test_with_redis_down_sign_in_is_refused_not_let_through_uncounted(tmp_path, 
 
     def attempt(password: str):
         client = app.test_client()
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
         page = client.get("/dashboard/login")
         assert page.status_code == 200  # the form itself needs no Redis
         form = {"email": "ana@sanpedro.gob.mx", "password": password, "csrf_token": Desk.token_from(page)}

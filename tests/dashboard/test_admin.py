@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from babel.dates import format_date
 from sqlmodel import Session, select
 
 from bot.db.tables import Operator, OperatorChange
@@ -65,10 +66,9 @@ def test_the_list_shows_each_operator_with_role_departments_and_last_seen(app, d
     add_operator(app, "beto@x.mx", "viewer", ["parques"])
     admin = desk("jefa@x.mx", "admin", [])
     rows = Tables(admin.get(OPERATORS).text, "data-operator")["operators"]
-    assert rows["beto@x.mx"][:6] == ["beto@x.mx", "beto", "viewer", "parques", "yes", "never"]
-    assert rows["jefa@x.mx"][2:4] == ["admin", "all"] and rows["jefa@x.mx"][5].startswith(
-        datetime.now(UTC).strftime("%Y-%m-%d")
-    )
+    assert rows["beto@x.mx"][:6] == ["beto@x.mx", "beto", "viewer", "parques", "yes", "English"]
+    today = format_date(datetime.now(app.extensions["ventanilla"].config.city_zone()), "short", locale="en")
+    assert rows["jefa@x.mx"][2:4] == ["admin", "all"] and rows["jefa@x.mx"][6].startswith(today)  # the city's day
 
 
 def test_an_admin_adds_an_operator_who_can_sign_in_at_once(app, desk):

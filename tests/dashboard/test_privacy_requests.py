@@ -10,6 +10,7 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date
 from click.testing import CliRunner
 from sqlmodel import Session, select
 
@@ -251,7 +252,10 @@ def test_extending_from_the_page_once(app, officer):
     due = stored(app, folio)[0].due_on
     assert officer.post(f"{page_of(folio)}/extend", {"text": "Revisamos el archivo."}).status_code == 302
     new_due = add_business_days(due, privacy.extension_days, privacy)
-    assert flashed(officer.get(page_of(folio))) == f"Extended to {new_due.isoformat()}. The resident will be told."
+    assert (
+        flashed(officer.get(page_of(folio)))
+        == f"Extended to {format_date(new_due, 'long', locale='en')}. The resident will be told."
+    )
     again = officer.post(f"{page_of(folio)}/extend", {"text": "Otra vez."})
     assert again.status_code == 400 and "the one extension the law allows was used already" in said(again).lower()
     assert stored(app, folio)[0].due_on == new_due
@@ -340,8 +344,8 @@ def test_an_admin_adds_a_privacy_officer_who_works_for_no_department(app):
         added = db.exec(select(Operator).where(Operator.email == "dpo@x.mx")).one()
     assert (added.role, added.departments) == ("privacy", [])
     rows = Tables(admin.get("/dashboard/operators").text, "data-operator")["operators"]
-    assert rows["dpo@x.mx"][2:4] == ["privacy", "none: ARCO requests"]
-    assert '<option value="privacy">privacy</option>' in admin.get("/dashboard/operators").text
+    assert rows["dpo@x.mx"][2:4] == ["privacy officer", "none: ARCO requests"]
+    assert '<option value="privacy">privacy officer</option>' in admin.get("/dashboard/operators").text
 
 
 def test_the_command_adds_a_privacy_officer_without_departments(tmp_path):

@@ -256,7 +256,8 @@ def test_any_survey_shape_is_shown_grouped_by_its_first_choice_or_as_a_whole(bus
         flow="bus_rating",
     )
     add_responses(bus_app, {"shade": 2}, {"shade": 5}, flow="bus_stop")
-    desk = Desk(bus_app, add_operator(bus_app, "beto@x.mx", "viewer", ["servicios_publicos"])).login()
+    # A Spanish-reading viewer: the options' labels are the flow's Spanish ones (an English reader gets "Route 1").
+    desk = Desk(bus_app, add_operator(bus_app, "beto@x.mx", "viewer", ["servicios_publicos"], language="es")).login()
     html = desk.get("/dashboard/surveys/bus_rating").text
     tables = Tables(html)
     assert (
@@ -268,5 +269,5 @@ def test_any_survey_shape_is_shown_grouped_by_its_first_choice_or_as_a_whole(bus
         "data"
     ] == [2, 1]
     stop = desk.get("/dashboard/surveys/bus_stop").text
-    assert Tables(stop)["shade"][""] == ["All", "0", "1", "0", "0", "1", "3.50"]
-    assert chart(stop, "rating-shade")["labels"] == ["All"] and "averages" not in stop and "No comments." in stop
+    assert Tables(stop)["shade"][""] == ["Todos", "0", "1", "0", "0", "1", "3.50"]
+    assert chart(stop, "rating-shade")["labels"] == ["Todos"] and "averages" not in stop and "Sin comentarios." in stop

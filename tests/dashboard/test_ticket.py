@@ -168,7 +168,7 @@ def test_the_audit_trail_is_newest_first_and_says_who_and_why(app):
     html = ana.get(f"/dashboard/tickets/{folio}").text
     trail = html[html.index("Audit trail") :]
     assert re.findall(r'<span class="audit-what">([^<]*)</span>', trail) == ["status changed", "note", "received"]
-    assert "received → in_progress" in trail and "Reason: cuadrilla en camino" in trail and "ana@x.mx" in trail
+    assert "received → in progress" in trail and "Reason: cuadrilla en camino" in trail and "ana@x.mx" in trail
 
 
 def test_duplicates_link_both_ways(app):

@@ -57,3 +57,31 @@ def test_an_unreachable_mail_server_is_retried_later(app_with_departments, no_ne
     with session_of(app) as db:
         (outbox,) = all_rows(db, Outbox)
         assert outbox.status == "pending" and outbox.attempts == 1 and "SMTP" in outbox.last_error
+
+
+def composed(language: str | None) -> str:
+    """The body of a department's email for one ticket, its delivery settings in `language` (None: unset)."""
+    from bot.delivery.base import Delivery
+    from bot.delivery.email import compose
+
+    target = {"to": "obras@sanpedro.example.mx", **({"language": language} if language else {})}
+    ticket = {
+        "category": "bache",
+        "summary": "Bache en Morelos",
+        "department": {"name": "Obras Públicas"},
+        "location": {"address": "Morelos 12", "latitude": 25.65, "longitude": -100.40},
+        "contact": {"phone": "+528181234567"},
+        "answers": {"size": "grande"},
+    }
+    delivery = Delivery(folio="2611-7K3M9Q", ticket=ticket, target=target, media_files=[])
+    return compose(delivery).get_body(("plain",)).get_content()
+
+
+def test_the_email_is_labelled_in_spanish_unless_the_department_asks_for_english():
+    spanish = composed(None)
+    assert "Dependencia: Obras Públicas" in spanish and "Categoría: bache" in spanish
+    assert "Dirección: Morelos 12" in spanish and "Teléfono: +528181234567" in spanish and "Respuestas:" in spanish
+    assert "Category" not in spanish and "Mapa: https://www.openstreetmap.org/" in spanish
+    english = composed("en")
+    assert "Department: Obras Públicas" in english and "Category: bache" in english and "Address: Morelos 12" in english
+    assert "Categoría" not in english and composed("es") == spanish

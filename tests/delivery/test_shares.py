@@ -138,7 +138,7 @@ def test_an_email_department_gets_neither_phone_nor_name_by_default(app_with_dep
     report_pothole(app_with_departments, no_network, photo=True)
     work(app_with_departments)
     message, body = email_text(smtp_server)
-    assert "Teléfono / Phone" not in body and "Nombre / Name" not in body
+    assert "Teléfono:" not in body and "Nombre:" not in body
     assert_no_contact(message.as_string())
     assert [p.get_content_type() for p in message.walk() if p.get_content_maintype() == "image"] == ["image/jpeg"]
 
@@ -149,7 +149,7 @@ def test_an_email_department_sharing_the_phone_gets_it_and_no_more(app_with_depa
     work(app_with_departments)
     message, body = email_text(smtp_server)
     ticket = the_ticket(app_with_departments)
-    assert f"Teléfono / Phone: {PHONE}" in body and NAME not in message.as_string()
+    assert f"Teléfono: {PHONE}" in body and NAME not in message.as_string()
     assert message["Subject"] == f"[{ticket.folio}] {ticket.summary}"
     assert "Categoría" not in body and "openstreetmap" not in body and "Respuestas" not in body
     assert not [p for p in message.walk() if p.get_content_maintype() == "image"]  # media is not shared

@@ -33,10 +33,12 @@ def add_operator(
     role: str = "operator",
     departments=("obras_publicas",),
     password: str = PASSWORD,
+    language: str = "en",
 ) -> str:
-    """Create an operator account; return its email."""
+    """Create an operator account; return its email. Test operators read English unless asked (language="es"), so
+    the tests' English assertions say what they mean; tests/dashboard/test_languages.py covers Spanish."""
     with transaction(app.extensions["ventanilla"].engine) as db:
-        create_operator(db, email, password, role, list(departments) if role != "admin" else [])
+        create_operator(db, email, password, role, list(departments) if role != "admin" else [], language=language)
     return email
 
 
@@ -45,6 +47,7 @@ class Desk:
 
     def __init__(self, app, email: str, password: str = PASSWORD):
         self.client = app.test_client()
+        self.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # the login page before sign-in, as the operator
         self.email, self.password, self.csrf = email, password, ""
 
     def login(self) -> Desk:
@@ -79,8 +82,8 @@ class Desk:
 def desk(app):
     """Sign in as `email` (created with `role` and `departments` first): desk('ana@x', 'operator', ['parques'])."""
 
-    def sign_in(email: str, role: str = "operator", departments=("obras_publicas",)) -> Desk:
-        add_operator(app, email, role, departments)
+    def sign_in(email: str, role: str = "operator", departments=("obras_publicas",), language: str = "en") -> Desk:
+        add_operator(app, email, role, departments, language=language)
         return Desk(app, email).login()
 
     return sign_in
@@ -207,7 +210,7 @@ class Tables(RowCells):
         return next(table for table_name, table in self.tables if table_name == name)
 
 
-def signed_in(app, email: str, role: str = "operator", departments=("obras_publicas",)) -> Desk:
+def signed_in(app, email: str, role: str = "operator", departments=("obras_publicas",), language: str = "en") -> Desk:
     """A signed-in Desk without the password round trip (argon2 costs ~0.2 s a desk; login has its own tests)."""
     with transaction(app.extensions["ventanilla"].engine) as db:
         operator = Operator(
@@ -216,6 +219,7 @@ def signed_in(app, email: str, role: str = "operator", departments=("obras_publi
             role=role,
             password_hash="!unusable",
             departments=list(departments) if role != "admin" else [],
+            language=language,
         )
         db.add(operator)
         db.flush()

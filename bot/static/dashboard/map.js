@@ -9,6 +9,8 @@
   if (!element || !list) { return; }
   var ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors';
   var MEXICO = [23.6, -102.5];
+  var say = window.ventanillaText, statusLabel = window.ventanillaStatus;  // local-time.js: the operator's language
+  var lang = document.documentElement.lang || [];
 
   function text(tag, value, className) {
     var node = document.createElement(tag);
@@ -30,7 +32,7 @@
     var title = document.createElement("p");
     title.appendChild(link(feature));
     box.appendChild(title);
-    box.appendChild(text("p", p.category + " · " + String(p.status).replace(/_/g, " ") + (p.overdue ? " · overdue" : "")));
+    box.appendChild(text("p", p.category + " · " + statusLabel(p.status) + (p.overdue ? " · " + say("overdue") : "")));
     box.appendChild(text("p", p.summary));
     if (p.address) { box.appendChild(text("p", p.address, "muted")); }
     return box;
@@ -57,7 +59,7 @@
     item.appendChild(link(feature));
     item.appendChild(document.createTextNode(" — " + feature.properties.summary + " "));
     if (shown) {
-      var button = text("button", "show", "link");
+      var button = text("button", say("map_show"), "link");
       button.type = "button";
       button.addEventListener("click", function () { shown.map.setView(shown.marker.getLatLng(), 17); shown.marker.openPopup(); });
       item.appendChild(button);
@@ -80,9 +82,8 @@
     list.appendChild(fragment);
     if (map && bounds.length) { map.fitBounds(bounds, { maxZoom: 16, padding: [20, 20] }); }
     var count = collection.features.length;
-    status.textContent = collection.capped
-      ? "Showing the newest " + count.toLocaleString() + " tickets with a location; there are more: narrow the filters to see them."
-      : count.toLocaleString() + (count === 1 ? " ticket" : " tickets") + " with a location.";
+    var shownCount = { count: count.toLocaleString(lang) };
+    status.textContent = say(collection.capped ? "map_capped" : count === 1 ? "map_one" : "map_many", shownCount);
   }
 
   fetch(element.dataset.url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
@@ -91,5 +92,5 @@
       return response.json();
     })
     .then(show)
-    .catch(function (error) { status.textContent = "Could not load the tickets (" + error.message + "); reload to try again."; });
+    .catch(function (error) { status.textContent = say("map_failed", { error: error.message }); });
 })();

@@ -121,7 +121,7 @@
     if (document.hidden) { return; }
     fetch(url.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
-        if (response.status === 401) { say("signed out: reload to sign in again"); return null; }
+        if (response.status === 401) { say(window.ventanillaText("live_signed_out")); return null; }
         if (!response.ok) { throw new Error("HTTP " + response.status); }
         return response.json();
       })
@@ -129,10 +129,10 @@
         if (!data) { return; }
         add(data.tickets);
         url.searchParams.set("since", String(data.latest));
-        say(data.more ? "many new tickets: reload to see them all" : "new tickets appear here by themselves");
+        say(window.ventanillaText(data.more ? "live_many" : "live"));
         schedule();
       })
-      .catch(function () { say("no connection; retrying"); schedule(); });
+      .catch(function () { say(window.ventanillaText("live_offline")); schedule(); });
   }
 
   function schedule() {
