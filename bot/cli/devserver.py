@@ -123,8 +123,8 @@ def local_url(host: str, port: str) -> str:
 
 
 def _print_urls(host: str, port: str, env: dict, demo_login: tuple[str, str]) -> None:
-    base = local_url(host, port)
     """What `make run` prints, in Spanish: the city's staff try the demo, and the dashboard greets them in Spanish."""
+    base = local_url(host, port)
     print(
         f"""
 Ventanilla está arrancando:
