@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from bot.db.database import transaction
 from bot.db.tables import Operator, OperatorSession, as_utc, utcnow
 from bot.i18n import LANGUAGES
+from bot.translatable import N_, Text, TranslatableError
 
 __all__ = [
     "ROLES",
@@ -48,7 +49,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("an account that does not exist")
 
 
-class OperatorError(ValueError):
+class OperatorError(TranslatableError):
     """An operator cannot be created or changed as asked (a bad role, a short password, a taken email)."""
 
 
@@ -64,11 +65,11 @@ def create_operator(
     """Add an operator with a hashed password; their dashboard speaks `language` (es or en)."""
     email = normalise_email(email)
     if role not in ROLES:
-        raise OperatorError(f"role must be one of {', '.join(ROLES)}")
+        raise OperatorError(N_("role must be one of %(roles)s"), roles=", ".join(ROLES))
     if language not in LANGUAGES:
-        raise OperatorError(f"language must be one of {', '.join(LANGUAGES)}")
+        raise OperatorError(N_("language must be one of %(languages)s"), languages=", ".join(LANGUAGES))
     if session.exec(select(Operator).where(Operator.email == email)).first():
-        raise OperatorError(f"an operator with email {email} exists already")
+        raise OperatorError(N_("an operator with email %(email)s exists already"), email=email)
     name = "".join(c for c in name if c.isprintable()).strip()[:120]
     operator = Operator(
         email=email,
@@ -87,7 +88,7 @@ def normalise_email(email: str) -> str:
     """An email as stored: trimmed and lowercased; refused without an @."""
     email = email.strip().lower()
     if "@" not in email or len(email) > 254 or any(c.isspace() or not c.isprintable() for c in email):
-        raise OperatorError("an email address is needed")
+        raise OperatorError(N_("an email address is needed"))
     return email
 
 
@@ -99,7 +100,7 @@ def hash_password(password: str, email: str = "") -> str:
     return _hasher.hash(password)
 
 
-def password_problem(password: str, email: str = "") -> str | None:
+def password_problem(password: str, email: str = "") -> Text | None:
     """Why a new password will not do, or None: too short, too repetitive, common or breached, or the account's name.
 
     NIST SP 800-63B's checks without composition rules: at least 12 characters, not on the list of
@@ -108,18 +109,20 @@ def password_problem(password: str, email: str = "") -> str | None:
     service's own.
     """
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"a password needs at least {MIN_PASSWORD_LENGTH} characters"
+        return Text(N_("a password needs at least %(length)d characters"), length=MIN_PASSWORD_LENGTH)
     if len(set(password)) < 4:
-        return "a password needs more than a few different characters"
+        return Text(N_("a password needs more than a few different characters"))
     typed = password.strip().lower()
     cores = {typed, typed.strip(string.digits + string.punctuation + " "), typed.replace(" ", "")} - {""}
     if cores & common_passwords():
-        return (
-            "that password is on a list of common or breached passwords; choose another (a few words make a good one)"
+        return Text(
+            N_(
+                "that password is on a list of common or breached passwords; choose another (a few words make a good one)"
+            )
         )
     name = email.strip().lower().partition("@")[0]
     if cores & (SERVICE_WORDS | {name, name.replace(".", ""), name.replace(".", " ")}):
-        return "a password must not be the email's name or the service's"
+        return Text(N_("a password must not be the email's name or the service's"))
     return None
 
 

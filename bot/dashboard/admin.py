@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from bot.dashboard.access import admin_required, me
 from bot.dashboard.blueprint import bp
+from bot.dashboard.i18n import translated
 from bot.db.database import transaction
 from bot.db.tables import Operator, OperatorChange, OperatorSession, utcnow
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -56,7 +57,7 @@ def add_operator():
             email = added.email
             record_change(db, f"added {email} as {role} of {', '.join(departments) or 'no department'}", added)
     except OperatorError as error:
-        return operators_page(error=str(error), status=400)
+        return operators_page(error=translated(error), status=400)
     flash(_("Added %(email)s.", email=email), "info")
     return redirect(url_for("dashboard.operators"))
 
@@ -88,7 +89,7 @@ def edit_operator(operator_id: int):
                 operator,
             )
     except OperatorError as error:
-        return operators_page(error=str(error), status=400)
+        return operators_page(error=translated(error), status=400)
     flash(_("Saved %(email)s.", email=email), "info")
     return redirect(url_for("dashboard.operators"))
 
@@ -105,7 +106,7 @@ def operator_password(operator_id: int):
             email = operator.email
             record_change(db, f"set a new password for {email}", operator)
     except OperatorError as error:
-        return operators_page(error=str(error), status=400)
+        return operators_page(error=translated(error), status=400)
     flash(_("New password set for %(email)s; their sessions have ended.", email=email), "info")
     return redirect(url_for("dashboard.operators"))
 

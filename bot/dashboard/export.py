@@ -27,6 +27,7 @@ from bot.db.tables import Ticket, utcnow
 from bot.reports.spreadsheets import defuse
 from bot.reports.surveys import iso_in
 from bot.services import services
+from bot.translatable import N_
 
 __all__ = ["export_csv", "export_geojson", "MAX_LIMIT"]
 
@@ -105,7 +106,7 @@ def _limit() -> int | None:
     if not raw:
         return None
     if not re.fullmatch(r"[0-9]{1,6}", raw) or not 1 <= int(raw) <= MAX_LIMIT:
-        raise FilterError(f"limit: a whole number from 1 to {MAX_LIMIT}")
+        raise FilterError(N_("limit: a whole number from 1 to %(limit)d"), limit=MAX_LIMIT)
     return int(raw)
 
 

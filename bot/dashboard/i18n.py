@@ -8,12 +8,13 @@ the browser's Accept-Language among es and en, else Spanish. Dates are shown in 
 from __future__ import annotations
 
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext
 from flask_login import current_user
 
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, TRANSLATIONS, babel_locale, html_lang, language_or_default
+from bot.translatable import Code, Text
 
-__all__ = ["init_i18n", "current_language", "select_locale"]
+__all__ = ["init_i18n", "current_language", "select_locale", "translated"]
 
 babel = Babel()
 
@@ -30,6 +31,32 @@ def current_language() -> str:
 def select_locale() -> str:
     """Flask-Babel's locale selector: es_MX or en."""
     return babel_locale(current_language())
+
+
+def translated(message: BaseException | str) -> str:
+    """What a lower layer said (a TranslatableError, or a Text) in this request's language.
+
+    Its English template is looked up in the catalogue and filled with the same params; params that are
+    Texts are translated too, and stored codes (Code) show as their labels. Anything else (a plain
+    exception, a string) is shown as it is.
+    """
+    text = getattr(message, "text", message)
+    if not isinstance(text, Text):
+        return str(message)
+    if not text.params:
+        return gettext(text.template)
+    return gettext(text.template, **{name: _param(value) for name, value in text.params.items()})
+
+
+def _param(value):
+    """A param as this request's language says it: a Text translated, a Code as its label, else as it is."""
+    from bot.dashboard.labels import label  # labels registers a template global on the blueprint
+
+    if isinstance(value, Code):
+        return label(value.kind, value)
+    if isinstance(value, Text):
+        return translated(value)
+    return value
 
 
 def init_i18n(app: Flask) -> None:

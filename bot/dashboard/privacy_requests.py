@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from bot.dashboard.access import me, privacy_required, sees_tickets
 from bot.dashboard.blueprint import bp
+from bot.dashboard.i18n import translated
 from bot.db.database import transaction
 from bot.db.tables import Contact, ContactAddress, Operator, PrivacyEvent, PrivacyRequest, as_utc
 from bot.flows import Flows
@@ -250,9 +251,9 @@ def _decide(folio: str, action: Action):
             done = _done_text(decision)
             folio = found.folio
     except RequestClosedError as exc:
-        return _refused(folio, str(exc), 409)
+        return _refused(folio, translated(exc), 409)
     except DecisionError as exc:
-        return _refused(folio, str(exc), 400)
+        return _refused(folio, translated(exc), 400)
     flash(done, "info")
     return redirect(url_for("dashboard.privacy_request", folio=folio))
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 
 from bot.dashboard.access import department_scope
 from bot.dashboard.blueprint import bp
+from bot.dashboard.i18n import translated
 from bot.dashboard.labels import label
 from bot.dashboard.ticket_query import (
     PAGE_SIZE,
@@ -34,6 +35,7 @@ from bot.db.database import transaction
 from bot.db.tables import Ticket, as_utc, utcnow
 from bot.services import services
 from bot.tickets.lifecycle import OPEN_STATUSES, STATUSES
+from bot.translatable import N_
 
 __all__ = [
     "queue",
@@ -55,8 +57,8 @@ POLL_SECONDS = 5
 def _bad_filter(error: FilterError):
     """A filter that makes no sense is the operator's to fix: 400 with what to write instead."""
     if request.path.endswith((".json", ".geojson", ".csv")):
-        return jsonify(error=str(error)), 400
-    return render_template("dashboard/error.html", title=_("Bad filter"), message=str(error)), 400
+        return jsonify(error=translated(error)), 400
+    return render_template("dashboard/error.html", title=_("Bad filter"), message=translated(error)), 400
 
 
 def request_filters() -> TicketFilters:
@@ -112,7 +114,7 @@ def queue_json():
 
 def _since(raw: str) -> int:
     if not re.fullmatch(r"[0-9]{1,18}", raw.strip()):
-        raise FilterError("since: a ticket id (a whole number)")
+        raise FilterError(N_("since: a ticket id (a whole number)"))
     return int(raw)
 
 

@@ -24,6 +24,7 @@ from bot.reports import (
     survey_results,
 )
 from bot.services import services
+from bot.translatable import N_
 
 COMMENTS_PER_PAGE = 20
 CHART_SUBJECTS = 15  # the most answered subjects in the charts; the tables list them all
@@ -42,7 +43,7 @@ def period_from_args() -> Period:
     """The since/until days of the query string (YYYY-MM-DD, both included): the city's days."""
     first, last = parse_day(request.args, "since"), parse_day(request.args, "until")
     if first and last and first > last:
-        raise FilterError("since: the start date is after the end date")
+        raise FilterError(N_("since: the start date is after the end date"))
     return day_bounds(first, last, services().config.city_zone())
 
 
@@ -50,7 +51,7 @@ def page_from_args() -> int:
     """The comments page asked for (1 when absent)."""
     text = request.args.get("page", "1").strip() or "1"
     if not re.fullmatch(r"[0-9]{1,6}", text) or not 1 <= int(text) <= 100_000:  # not isdigit(): "²" is a digit
-        raise FilterError("page: a positive whole number")
+        raise FilterError(N_("page: a positive whole number"))
     return int(text)
 
 

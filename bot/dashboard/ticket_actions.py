@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot.dashboard.access import acting_required, me, ticket_or_404, visible_ticket
 from bot.dashboard.blueprint import bp
+from bot.dashboard.i18n import translated
 from bot.dashboard.labels import label
 from bot.db.database import transaction
 from bot.db.tables import Operator, Ticket
@@ -112,7 +113,7 @@ def ticket_retry(folio: str):
     try:
         retry_delivery(svc, ticket.folio, actor=operator.email)
     except RedeliveryError as exc:
-        return _refused(ticket.folio, str(exc))
+        return _refused(ticket.folio, translated(exc))
     flash(_("Delivery retried: it goes to the department again."), "info")
     return redirect(url_for("dashboard.ticket", folio=ticket.folio))
 
@@ -125,7 +126,7 @@ def _act(folio: str, action: Action):
             ticket = ticket_or_404(db, folio)
             message, category = action(db, svc.flows, ticket, operator)
     except (triage.TriageError, TransitionError) as exc:
-        return _refused(folio, str(exc))  # rolled back: the ticket row is not read again
+        return _refused(folio, translated(exc))  # rolled back: the ticket row is not read again
     flash(message, category)
     return redirect(url_for("dashboard.ticket", folio=ticket.folio))
 

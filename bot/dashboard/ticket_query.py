@@ -27,6 +27,7 @@ from bot.reports.periods import day_bounds
 from bot.services import services
 from bot.tickets.lifecycle import OPEN_STATUSES, STATUSES
 from bot.tickets.search import like_pattern, normalise
+from bot.translatable import N_, TranslatableError
 
 __all__ = [
     "FilterError",
@@ -58,7 +59,7 @@ FOLIO = re.compile(r"\d{4}-[0-9A-Z]{6}")
 TRUE, FALSE = ("1", "on", "true", "yes"), ("", "0", "off", "false", "no")
 
 
-class FilterError(ValueError):
+class FilterError(TranslatableError):
     """A filter the queue cannot use; the message names the parameter and what it takes."""
 
 
@@ -103,7 +104,7 @@ def parse_filters(args) -> TicketFilters:
     """Read filters from request.args (a MultiDict); raise FilterError on a value that makes no sense."""
     created_from, created_to = parse_day(args, "from"), parse_day(args, "to")
     if created_from and created_to and created_from > created_to:
-        raise FilterError("from: the start date is after the end date")
+        raise FilterError(N_("from: the start date is after the end date"))
     text = _text(args)
     return TicketFilters(
         statuses=_statuses(args),
@@ -124,7 +125,7 @@ def parse_filters(args) -> TicketFilters:
 def _values(args, name: str) -> list[str]:
     values = [v.strip() for raw in args.getlist(name) for v in raw.split(",") if v.strip()]
     if len(values) > MAX_VALUES:
-        raise FilterError(f"{name}: at most {MAX_VALUES} values")
+        raise FilterError(N_("%(name)s: at most %(limit)d values"), name=name, limit=MAX_VALUES)
     return values
 
 
@@ -136,7 +137,11 @@ def _statuses(args) -> tuple[str, ...]:
         return ()
     unknown = [v for v in values if v not in STATUSES and v != "open"]
     if unknown:
-        raise FilterError(f"status: unknown '{unknown[0][:40]}' (use open, all or one of: {', '.join(STATUSES)})")
+        raise FilterError(
+            N_("status: unknown '%(status)s' (use open, all or one of: %(known)s)"),
+            status=unknown[0][:40],
+            known=", ".join(STATUSES),
+        )
     return tuple(s for s in STATUSES if s in values or ("open" in values and s in OPEN_STATUSES))
 
 
@@ -144,7 +149,7 @@ def _names(args, name: str) -> tuple[str, ...]:
     values = _values(args, name)
     for value in values:
         if not NAME.fullmatch(value):
-            raise FilterError(f"{name}: letters, digits, '_', '-' or '.' only (up to 64)")
+            raise FilterError(N_("%(name)s: letters, digits, '_', '-' or '.' only (up to 64)"), name=name)
     return tuple(dict.fromkeys(values))
 
 
@@ -153,10 +158,10 @@ def _colonias(args) -> tuple[str, ...]:
     values = [" ".join(raw.split()) for raw in args.getlist("colonia")]
     values = [v for v in values if v]
     if len(values) > MAX_VALUES:
-        raise FilterError(f"colonia: at most {MAX_VALUES} values")
+        raise FilterError(N_("%(name)s: at most %(limit)d values"), name="colonia", limit=MAX_VALUES)
     for value in values:
         if len(value) > MAX_COLONIA_CHARS or not value.isprintable():
-            raise FilterError(f"colonia: a colonia's name (up to {MAX_COLONIA_CHARS} characters)")
+            raise FilterError(N_("colonia: a colonia's name (up to %(limit)d characters)"), limit=MAX_COLONIA_CHARS)
     return tuple(dict.fromkeys(values))
 
 
@@ -170,37 +175,39 @@ def parse_day(args, name: str) -> date | None:
             raise ValueError
         day = date.fromisoformat(raw)
     except ValueError:
-        raise FilterError(f"{name}: use YYYY-MM-DD") from None
+        raise FilterError(N_("%(name)s: use YYYY-MM-DD"), name=name) from None
     if not 2000 <= day.year <= 2999:
-        raise FilterError(f"{name}: a date between the years 2000 and 2999")
+        raise FilterError(N_("%(name)s: a date between the years 2000 and 2999"), name=name)
     return day
 
 
 def _flag(args, name: str) -> bool:
     raw = (args.get(name) or "").strip().lower()
     if raw not in TRUE + FALSE:
-        raise FilterError(f"{name}: use 1 or 0")
+        raise FilterError(N_("%(name)s: use 1 or 0"), name=name)
     return raw in TRUE
 
 
 def _choice(args, name: str, choices: tuple[str, ...]) -> str:
     raw = (args.get(name) or "").strip() or choices[0]
     if raw not in choices:
-        raise FilterError(f"{name}: use {' or '.join(choices)}")
+        raise FilterError(
+            N_("%(name)s: use %(choices)s or %(last)s"), name=name, choices=", ".join(choices[:-1]), last=choices[-1]
+        )
     return raw
 
 
 def _text(args) -> str:
     text = " ".join((args.get("q") or "").replace("\x00", " ").split())
     if len(text) > MAX_QUERY_CHARS:
-        raise FilterError(f"q: at most {MAX_QUERY_CHARS} characters")
+        raise FilterError(N_("q: at most %(limit)d characters"), limit=MAX_QUERY_CHARS)
     return text
 
 
 def _words(text: str) -> tuple[str, ...]:
     words = tuple(dict.fromkeys(normalise(text).split()))
     if len(words) > MAX_WORDS:
-        raise FilterError(f"q: at most {MAX_WORDS} words")
+        raise FilterError(N_("q: at most %(limit)d words"), limit=MAX_WORDS)
     return words
 
 
@@ -268,7 +275,7 @@ def parse_cursor(raw: str | None, sort: str) -> Cursor | None:
             raise ValueError
         return Cursor(kind, ticket_id, as_utc(datetime.fromisoformat(at)) if at else None)
     except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
-        raise FilterError("after: not a page of this list; start again from the first page") from None
+        raise FilterError(N_("after: not a page of this list; start again from the first page")) from None
 
 
 @dataclass

@@ -24,6 +24,7 @@ from bot.messaging.text import without_controls
 from bot.privacy import audit
 from bot.privacy.calendar import add_business_days
 from bot.privacy.requests import right_label, shown_date
+from bot.translatable import N_, Code, TranslatableError
 
 __all__ = [
     "DecisionError",
@@ -50,7 +51,7 @@ ERASE_KIND = "erase_contact"  # the outbox job that erases a contact (bot/jobs/p
 REASON_PREFIX = "privacy_reason_"  # flows.yaml's messages privacy_reason_<code>: the legal grounds to refuse
 
 
-class DecisionError(ValueError):
+class DecisionError(TranslatableError):
     """The decision cannot be taken as asked (an empty response, an unknown reason, a second extension)."""
 
 
@@ -103,12 +104,12 @@ def fulfil(
     `name` corrects the contact's name (rectification only).
     """
     _ensure_open(request)
-    response = _text(response, "write what the resident is told")
+    response = _text(response, N_("write what the resident is told"))
     corrected = _corrected_name(request, name)
     if corrected is not None:
         contact = session.get(Contact, request.contact_id)
         if contact is None:
-            raise DecisionError("the contact is gone: there is no name to correct")
+            raise DecisionError(N_("the contact is gone: there is no name to correct"))
         contact.name = corrected
         session.add(contact)
     _close(request, "fulfilled", response, now)
@@ -141,7 +142,7 @@ def reject(
     """Close the request as refused on a legal ground (one of rejection_reasons) and tell the resident why."""
     _ensure_open(request)
     if reason not in rejection_reasons(flows):
-        raise DecisionError("choose the legal reason for refusing it")
+        raise DecisionError(N_("choose the legal reason for refusing it"))
     more = _text(text, "", required=False)
     response = rejection_reason(flows, reason, request.lang or flows.default_language) + (f". {more}" if more else ".")
     _close(request, "rejected", response[:MAX_RESPONSE], now)
@@ -170,12 +171,15 @@ def extend(
     _ensure_open(request)
     privacy = flows.privacy
     if privacy is None or privacy.extension_days <= 0:
-        raise DecisionError("flows.yaml allows no extension (privacy: extension_business_days is 0 or unset)")
+        raise DecisionError(N_("flows.yaml allows no extension (privacy: extension_business_days is 0 or unset)"))
     if request.extended:
-        raise DecisionError("the one extension the law allows was used already")
+        raise DecisionError(N_("the one extension the law allows was used already"))
     if today > request.due_on:
-        raise DecisionError(f"the answer period ended on {request.due_on.isoformat()}: an extension is told within it")
-    response = _text(text, "write why it needs more time: the resident reads it")
+        raise DecisionError(
+            N_("the answer period ended on %(due_on)s: an extension is told within it"),
+            due_on=request.due_on.isoformat(),
+        )
+    response = _text(text, N_("write why it needs more time: the resident reads it"))
     was = request.due_on
     request.due_on, request.extended = add_business_days(was, privacy.extension_days, privacy), True
     session.add(request)
@@ -198,7 +202,11 @@ def extend(
 
 def _ensure_open(request: PrivacyRequest) -> None:
     if request.status != "open":
-        raise RequestClosedError(f"request {request.folio} is {request.status} already: nothing more can be decided")
+        raise RequestClosedError(
+            N_("request %(folio)s is %(status)s already: nothing more can be decided"),
+            folio=request.folio,
+            status=Code("privacy_status", request.status),
+        )
 
 
 def _text(text: str | None, missing: str, required: bool = True) -> str:
@@ -207,7 +215,9 @@ def _text(text: str | None, missing: str, required: bool = True) -> str:
     if required and not text:
         raise DecisionError(missing)
     if len(text) > MAX_RESPONSE:
-        raise DecisionError(f"at most {MAX_RESPONSE} characters, please ({len(text)} written)")
+        raise DecisionError(
+            N_("at most %(limit)d characters, please (%(length)d written)"), limit=MAX_RESPONSE, length=len(text)
+        )
     return text
 
 
@@ -217,9 +227,9 @@ def _corrected_name(request: PrivacyRequest, name: str | None) -> str | None:
     if not name:
         return None
     if request.right != "rectification":
-        raise DecisionError("only a rectification corrects the contact's name")
+        raise DecisionError(N_("only a rectification corrects the contact's name"))
     if len(name) > MAX_NAME:
-        raise DecisionError(f"a name has at most {MAX_NAME} characters")
+        raise DecisionError(N_("a name has at most %(limit)d characters"), limit=MAX_NAME)
     return name
 
 

@@ -10,6 +10,7 @@ from bot.flows.messages import OutboundMessage
 from bot.flows.model import render
 from bot.messaging.outbound import queue_message
 from bot.tickets.notices import status_label
+from bot.translatable import N_, Code, TranslatableError
 
 __all__ = ["STATUSES", "OPEN_STATUSES", "TransitionError", "change_status"]
 
@@ -28,7 +29,7 @@ FINAL_STATUSES = ("closed", "rejected")
 TOLD_STATUSES = {"resolved": "notice_resolved", "rejected": "notice_rejected"}  # status -> message in flows.yaml
 
 
-class TransitionError(ValueError):
+class TransitionError(TranslatableError):
     """The status change is not allowed (unknown status, a closed ticket, a rejection without reason)."""
 
 
@@ -64,11 +65,18 @@ def change_status(
 
 def _check(ticket: Ticket, status: str, reason: str) -> None:
     if status not in STATUSES:
-        raise TransitionError(f"unknown status '{status}' (known: {', '.join(STATUSES)})")
+        raise TransitionError(
+            N_("unknown status '%(status)s' (known: %(known)s)"), status=status, known=", ".join(STATUSES)
+        )
     if ticket.status in FINAL_STATUSES and status != ticket.status:
-        raise TransitionError(f"ticket {ticket.folio} is {ticket.status}; it cannot become {status}")
+        raise TransitionError(
+            N_("ticket %(folio)s is %(status)s; it cannot become %(new_status)s"),
+            folio=ticket.folio,
+            status=Code("status", ticket.status),
+            new_status=Code("status", status),
+        )
     if status == "rejected" and not reason.strip():
-        raise TransitionError("a rejection needs a reason")
+        raise TransitionError(N_("a rejection needs a reason"))
 
 
 def _duplicates_of(session: Session, ticket: Ticket) -> list[Ticket]:

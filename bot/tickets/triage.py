@@ -17,6 +17,7 @@ from bot.messaging.outbound import queue_message
 from bot.messaging.text import without_controls
 from bot.tickets.lifecycle import OPEN_STATUSES, change_status
 from bot.tickets.notices import duplicate_linked_notice, status_label
+from bot.translatable import N_, Code, Text, TranslatableError
 
 __all__ = [
     "TriageError",
@@ -44,7 +45,7 @@ MAX_REASON = 500
 REPLY_KIND = "operator_reply"  # the kind flows.yaml `templates:` would name for replies outside WhatsApp's window
 
 
-class TriageError(ValueError):
+class TriageError(TranslatableError):
     """The action cannot be done as asked (empty or too long text, an unknown colleague, a wrong merge)."""
 
 
@@ -83,7 +84,11 @@ def assignee_for(session: Session, ticket: Ticket, operator: Operator, choice: s
         choice = str(operator.id)
     chosen = next((o for o in assignable_operators(session, ticket.department) if str(o.id) == choice), None)
     if chosen is None:
-        raise TriageError(f"nobody who can work on {ticket.department} tickets has id '{choice[:20]}'")
+        raise TriageError(
+            N_("nobody who can work on %(department)s tickets has id '%(id)s'"),
+            department=ticket.department,
+            id=choice[:20],
+        )
     return chosen
 
 
@@ -108,19 +113,19 @@ def set_status(
 ) -> TicketEvent | None:
     """Move the ticket to a status an operator may set (the resident is told of resolved/rejected)."""
     if status not in OPERATOR_STATUSES:
-        raise TriageError(f"choose a status among {', '.join(OPERATOR_STATUSES)}")
-    reason = _text(reason, "the reason", MAX_REASON, required=False)
+        raise TriageError(N_("choose a status among %(statuses)s"), statuses=", ".join(OPERATOR_STATUSES))
+    reason = _text(reason, Text(N_("the reason")), MAX_REASON, required=False)
     return change_status(session, flows, ticket, status, actor=operator.email, reason=reason)
 
 
 def add_note(session: Session, ticket: Ticket, operator: Operator, text: str) -> TicketEvent:
     """Keep an internal note on the ticket (never sent to the resident)."""
-    return record(session, ticket, "note", operator, text=_text(text, "the note", MAX_NOTE))
+    return record(session, ticket, "note", operator, text=_text(text, Text(N_("the note")), MAX_NOTE))
 
 
 def reply(session: Session, flows: Flows, ticket: Ticket, operator: Operator, text: str) -> Reply:
     """Write to the resident on their channel; a reply that cannot go out says why."""
-    text = _text(text, "the reply", MAX_REPLY)
+    text = _text(text, Text(N_("the reply")), MAX_REPLY)
     values = {"folio": ticket.folio, "summary": ticket.summary, "reply": text}
     message = queue_message(session, flows, ticket.contact_id, REPLY_KIND, OutboundMessage(text), values, ticket.lang)
     if message is None:
@@ -176,17 +181,21 @@ def _cancel_pending_delivery(session: Session, ticket: Ticket, original: Ticket)
 
 def _check_merge(ticket: Ticket, original: Ticket | None) -> None:
     if original is None:
-        raise TriageError("no such ticket among those you can see")
+        raise TriageError(N_("no such ticket among those you can see"))
     if original.id == ticket.id:
-        raise TriageError("a ticket cannot be a duplicate of itself")
+        raise TriageError(N_("a ticket cannot be a duplicate of itself"))
     if ticket.duplicate_of is not None:
-        raise TriageError(f"{ticket.folio} is already a duplicate of another ticket")
+        raise TriageError(N_("%(folio)s is already a duplicate of another ticket"), folio=ticket.folio)
     if original.duplicate_of is not None:
-        raise TriageError(f"{original.folio} is itself a duplicate: merge into its original instead")
+        raise TriageError(N_("%(folio)s is itself a duplicate: merge into its original instead"), folio=original.folio)
     if original.status not in OPEN_STATUSES:
-        raise TriageError(f"{original.folio} is {original.status}: merge only into an open ticket")
+        raise TriageError(
+            N_("%(folio)s is %(status)s: merge only into an open ticket"),
+            folio=original.folio,
+            status=Code("status", original.status),
+        )
     if ticket.status == "rejected":
-        raise TriageError(f"{ticket.folio} is rejected; it cannot be closed as a duplicate")
+        raise TriageError(N_("%(folio)s is rejected; it cannot be closed as a duplicate"), folio=ticket.folio)
 
 
 def _link(
@@ -207,11 +216,16 @@ def _tell_linked(session: Session, flows: Flows, ticket: Ticket, original: Ticke
     queue_message(session, flows, ticket.contact_id, "ticket_update", notice, values, ticket.lang)
 
 
-def _text(value: str | None, what: str, limit: int, required: bool = True) -> str:
+def _text(value: str | None, what: Text, limit: int, required: bool = True) -> str:
     """Form text as stored: trimmed, without control characters (PostgreSQL refuses NUL); refused when empty or too long."""
     text = without_controls(value or "").strip()
     if required and not text:
-        raise TriageError(f"{what} is empty")
+        raise TriageError(N_("%(what)s is empty"), what=what)
     if len(text) > limit:
-        raise TriageError(f"{what} is {len(text)} characters long; the limit is {limit}")
+        raise TriageError(
+            N_("%(what)s is %(length)d characters long; the limit is %(limit)d"),
+            what=what,
+            length=len(text),
+            limit=limit,
+        )
     return text

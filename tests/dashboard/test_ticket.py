@@ -229,7 +229,7 @@ def test_bad_status_changes_answer_400_and_change_nothing(app):
     assert read_ticket(app, folio).status == "received" and events(app, folio, "status_changed") == []
     ana.post(f"/dashboard/tickets/{folio}/status", {"status": "rejected", "reason": "propiedad privada"})
     final = ana.post(f"/dashboard/tickets/{folio}/status", {"status": "in_progress"})
-    assert final.status_code == 400 and "cannot become in_progress" in final.text
+    assert final.status_code == 400 and f"Ticket {folio} is rejected; it cannot become in progress" in final.text
 
 
 def test_a_note_is_audited_and_never_sent(app):

@@ -21,7 +21,7 @@ ROOT = Path(__file__).parent.parent.parent
 TEMPLATES = ROOT / "bot" / "templates" / "dashboard"
 PO = ROOT / "bot" / "translations" / "es" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None, "N_": None}
 # Attributes a person reads (or hears, from a screen reader); the value of a submit <input> too.
 READ_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt", "data-confirm")
 # Words that are the same in every language: the product's name and keys on the keyboard.
@@ -31,7 +31,7 @@ WORDS = re.compile(r"[^\W\d_]{2,}")  # two letters or more: a word, not a key (j
 
 
 def extracted() -> dict:
-    """The msgids of the sources babel.cfg names, as `pybabel extract -F babel.cfg -k _l` finds them."""
+    """The msgids of the sources babel.cfg names, as `pybabel extract -F babel.cfg -k _l -k N_` finds them."""
     with open(ROOT / "babel.cfg", encoding="utf-8") as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
     found = {}

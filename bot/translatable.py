@@ -1,0 +1,51 @@
+"""English text that a page can still say in its reader's language: a template with named %(…)s params.
+
+Lower layers (tickets, operators, privacy) raise errors an operator reads on the dashboard, but they must not
+import Flask or Babel. So they raise a TranslatableError with an English template marked by N_ (a no-op that
+`pybabel extract -k N_` and tests/dashboard/test_translations.py find) and its params: str(error) is the
+English text the CLI and the logs print; the dashboard looks the template up in its catalogue and fills in the
+same params (bot/dashboard/i18n.py: translated).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["N_", "Code", "Text", "TranslatableError"]
+
+
+def N_(template: str) -> str:
+    """Mark an English template for the catalogue without translating it here (that is the reader's side's job)."""
+    return template
+
+
+class Text(str):
+    """The English text of a template filled with its params, which keeps both so it can be said again in Spanish."""
+
+    template: str
+    params: dict[str, Any]
+
+    def __new__(cls, template: str, **params: Any) -> Text:
+        text = super().__new__(cls, template % params if params else template)
+        text.template = template
+        text.params = params
+        return text
+
+
+class Code(str):
+    """A stored code as a param (a ticket's status): English prints the code, the dashboard its label of `kind`."""
+
+    kind: str
+
+    def __new__(cls, kind: str, code: str) -> Code:
+        value = super().__new__(cls, code)
+        value.kind = kind
+        return value
+
+
+class TranslatableError(ValueError):
+    """An error an operator may read: str() is English; `.text` keeps the template and params to translate."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        self.text = template if isinstance(template, Text) and not params else Text(template, **params)
+        super().__init__(str(self.text))
