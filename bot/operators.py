@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from bot.db.database import transaction
 from bot.db.tables import Operator, OperatorSession, as_utc, utcnow
 from bot.i18n import LANGUAGES
-from bot.translatable import N_, Text, TranslatableError
+from bot.translatable import N_, TranslatableError, TranslatableText
 
 __all__ = [
     "ROLES",
@@ -100,7 +100,7 @@ def hash_password(password: str, email: str = "") -> str:
     return _hasher.hash(password)
 
 
-def password_problem(password: str, email: str = "") -> Text | None:
+def password_problem(password: str, email: str = "") -> TranslatableText | None:
     """Why a new password will not do, or None: too short, too repetitive, common or breached, or the account's name.
 
     NIST SP 800-63B's checks without composition rules: at least 12 characters, not on the list of
@@ -109,20 +109,20 @@ def password_problem(password: str, email: str = "") -> Text | None:
     service's own.
     """
     if len(password) < MIN_PASSWORD_LENGTH:
-        return Text(N_("a password needs at least %(length)d characters"), length=MIN_PASSWORD_LENGTH)
+        return TranslatableText(N_("a password needs at least %(length)d characters"), length=MIN_PASSWORD_LENGTH)
     if len(set(password)) < 4:
-        return Text(N_("a password needs more than a few different characters"))
+        return TranslatableText(N_("a password needs more than a few different characters"))
     typed = password.strip().lower()
     cores = {typed, typed.strip(string.digits + string.punctuation + " "), typed.replace(" ", "")} - {""}
     if cores & common_passwords():
-        return Text(
+        return TranslatableText(
             N_(
                 "that password is on a list of common or breached passwords; choose another (a few words make a good one)"
             )
         )
     name = email.strip().lower().partition("@")[0]
     if cores & (SERVICE_WORDS | {name, name.replace(".", ""), name.replace(".", " ")}):
-        return Text(N_("a password must not be the email's name or the service's"))
+        return TranslatableText(N_("a password must not be the email's name or the service's"))
     return None
 
 

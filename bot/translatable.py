@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["N_", "Code", "Text", "TranslatableError"]
+__all__ = ["N_", "Code", "TranslatableText", "TranslatableError"]
 
 
 def N_(template: str) -> str:
@@ -19,13 +19,13 @@ def N_(template: str) -> str:
     return template
 
 
-class Text(str):
+class TranslatableText(str):
     """The English text of a template filled with its params, which keeps both so it can be said again in Spanish."""
 
     template: str
     params: dict[str, Any]
 
-    def __new__(cls, template: str, **params: Any) -> Text:
+    def __new__(cls, template: str, **params: Any) -> TranslatableText:
         text = super().__new__(cls, template % params if params else template)
         text.template = template
         text.params = params
@@ -47,5 +47,7 @@ class TranslatableError(ValueError):
     """An error an operator may read: str() is English; `.text` keeps the template and params to translate."""
 
     def __init__(self, template: str, **params: Any) -> None:
-        self.text = template if isinstance(template, Text) and not params else Text(template, **params)
+        self.text = (
+            template if isinstance(template, TranslatableText) and not params else TranslatableText(template, **params)
+        )
         super().__init__(str(self.text))

@@ -57,7 +57,7 @@ def add_operator():
             email = added.email
             record_change(db, f"added {email} as {role} of {', '.join(departments) or 'no department'}", added)
     except OperatorError as error:
-        return operators_page(error=translated(error), status=400)
+        return operators_page(error=_sentence(translated(error)), status=400)
     flash(_("Added %(email)s.", email=email), "info")
     return redirect(url_for("dashboard.operators"))
 
@@ -89,7 +89,7 @@ def edit_operator(operator_id: int):
                 operator,
             )
     except OperatorError as error:
-        return operators_page(error=translated(error), status=400)
+        return operators_page(error=_sentence(translated(error)), status=400)
     flash(_("Saved %(email)s.", email=email), "info")
     return redirect(url_for("dashboard.operators"))
 
@@ -106,7 +106,7 @@ def operator_password(operator_id: int):
             email = operator.email
             record_change(db, f"set a new password for {email}", operator)
     except OperatorError as error:
-        return operators_page(error=translated(error), status=400)
+        return operators_page(error=_sentence(translated(error)), status=400)
     flash(_("New password set for %(email)s; their sessions have ended.", email=email), "info")
     return redirect(url_for("dashboard.operators"))
 
@@ -188,3 +188,9 @@ def recent_changes() -> list[dict]:
     with transaction(services().engine) as db:
         rows = db.exec(select(OperatorChange).order_by(OperatorChange.id.desc()).limit(CHANGES_SHOWN)).all()
     return [{"at": row.created_at, "actor": row.actor, "text": row.text} for row in rows]
+
+
+def _sentence(text: str) -> str:
+    """A lower layer's lowercase reason as the page's sentences read: capitalised, with a full stop."""
+    text = text.strip()
+    return f"{text[:1].upper()}{text[1:]}" + ("" if text.endswith(".") else ".")

@@ -12,7 +12,7 @@ from flask_babel import Babel, get_locale, gettext
 from flask_login import current_user
 
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, TRANSLATIONS, babel_locale, html_lang, language_or_default
-from bot.translatable import Code, Text
+from bot.translatable import Code, TranslatableText
 
 __all__ = ["init_i18n", "current_language", "select_locale", "translated"]
 
@@ -34,14 +34,14 @@ def select_locale() -> str:
 
 
 def translated(message: BaseException | str) -> str:
-    """What a lower layer said (a TranslatableError, or a Text) in this request's language.
+    """What a lower layer said (a TranslatableError, or a TranslatableText) in this request's language.
 
     Its English template is looked up in the catalogue and filled with the same params; params that are
     Texts are translated too, and stored codes (Code) show as their labels. Anything else (a plain
     exception, a string) is shown as it is.
     """
     text = getattr(message, "text", message)
-    if not isinstance(text, Text):
+    if not isinstance(text, TranslatableText):
         return str(message)
     if not text.params:
         return gettext(text.template)
@@ -49,12 +49,12 @@ def translated(message: BaseException | str) -> str:
 
 
 def _param(value):
-    """A param as this request's language says it: a Text translated, a Code as its label, else as it is."""
+    """A param as this request's language says it: a TranslatableText translated, a Code as its label, else as it is."""
     from bot.dashboard.labels import label  # labels registers a template global on the blueprint
 
     if isinstance(value, Code):
         return label(value.kind, value)
-    if isinstance(value, Text):
+    if isinstance(value, TranslatableText):
         return translated(value)
     return value
 

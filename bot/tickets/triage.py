@@ -17,7 +17,7 @@ from bot.messaging.outbound import queue_message
 from bot.messaging.text import without_controls
 from bot.tickets.lifecycle import OPEN_STATUSES, change_status
 from bot.tickets.notices import duplicate_linked_notice, status_label
-from bot.translatable import N_, Code, Text, TranslatableError
+from bot.translatable import N_, Code, TranslatableError, TranslatableText
 
 __all__ = [
     "TriageError",
@@ -114,18 +114,18 @@ def set_status(
     """Move the ticket to a status an operator may set (the resident is told of resolved/rejected)."""
     if status not in OPERATOR_STATUSES:
         raise TriageError(N_("choose a status among %(statuses)s"), statuses=", ".join(OPERATOR_STATUSES))
-    reason = _text(reason, Text(N_("the reason")), MAX_REASON, required=False)
+    reason = _text(reason, TranslatableText(N_("the reason")), MAX_REASON, required=False)
     return change_status(session, flows, ticket, status, actor=operator.email, reason=reason)
 
 
 def add_note(session: Session, ticket: Ticket, operator: Operator, text: str) -> TicketEvent:
     """Keep an internal note on the ticket (never sent to the resident)."""
-    return record(session, ticket, "note", operator, text=_text(text, Text(N_("the note")), MAX_NOTE))
+    return record(session, ticket, "note", operator, text=_text(text, TranslatableText(N_("the note")), MAX_NOTE))
 
 
 def reply(session: Session, flows: Flows, ticket: Ticket, operator: Operator, text: str) -> Reply:
     """Write to the resident on their channel; a reply that cannot go out says why."""
-    text = _text(text, Text(N_("the reply")), MAX_REPLY)
+    text = _text(text, TranslatableText(N_("the reply")), MAX_REPLY)
     values = {"folio": ticket.folio, "summary": ticket.summary, "reply": text}
     message = queue_message(session, flows, ticket.contact_id, REPLY_KIND, OutboundMessage(text), values, ticket.lang)
     if message is None:
@@ -216,7 +216,7 @@ def _tell_linked(session: Session, flows: Flows, ticket: Ticket, original: Ticke
     queue_message(session, flows, ticket.contact_id, "ticket_update", notice, values, ticket.lang)
 
 
-def _text(value: str | None, what: Text, limit: int, required: bool = True) -> str:
+def _text(value: str | None, what: TranslatableText, limit: int, required: bool = True) -> str:
     """Form text as stored: trimmed, without control characters (PostgreSQL refuses NUL); refused when empty or too long."""
     text = without_controls(value or "").strip()
     if required and not text:

@@ -87,3 +87,12 @@ def test_an_operator_is_added_with_a_dashboard_language(tmp_path):
     wrong = run(tmp_path, "add", "cy@x.mx", "--department", "parques", "--language", "fr", password="una clave larga")
     assert wrong.exit_code == 2 and "'fr' is not one of 'es', 'en'" in wrong.output
     assert [(op.email, op.language) for op in stored(tmp_path)] == [("ana@x.mx", "es"), ("bob@x.mx", "en")]
+
+
+def test_the_cli_says_operator_errors_in_english(tmp_path):
+    """The dashboard translates these errors; the terminal prints their English text (str of the error)."""
+    assert run(tmp_path, "add", "ana@x.mx", "--department", "parques", password="una clave bien larga").exit_code == 0
+    taken = run(tmp_path, "add", "ana@x.mx", "--department", "parques", password="una clave bien larga")
+    assert taken.exit_code == 1 and "Error: an operator with email ana@x.mx exists already" in taken.output
+    short = run(tmp_path, "add", "bob@x.mx", "--department", "parques", password="corta")
+    assert "Error: a password needs at least 12 characters" in short.output and "contraseña" not in short.output

@@ -107,9 +107,9 @@ def test_an_admin_adds_an_operator_who_can_sign_in_at_once(app, desk):
 @pytest.mark.parametrize(
     "form, problem",
     [
-        ({"email": "nuevo@x.mx", "password": "corta"}, "a password needs at least 12 characters"),
-        ({"email": "jefa@x.mx"}, "an operator with email jefa@x.mx exists already"),
-        ({"email": "sin-arroba"}, "an email address is needed"),
+        ({"email": "nuevo@x.mx", "password": "corta"}, "A password needs at least 12 characters"),
+        ({"email": "jefa@x.mx"}, "An operator with email jefa@x.mx exists already"),
+        ({"email": "sin-arroba"}, "An email address is needed"),
         ({"email": "nuevo@x.mx", "role": "superuser"}, "Role must be one of admin, operator, viewer, privacy."),
         ({"email": "nuevo@x.mx", "departments": ["parques", "bomberos"]}, "Unknown department: bomberos"),
     ],
@@ -179,7 +179,7 @@ def test_a_new_password_ends_the_operators_sessions_and_replaces_the_old_one(app
     admin = desk("jefa@x.mx", "admin", [])
     beto = operator_row(app, "beto@x.mx").id
     short = admin.post(f"{OPERATORS}/{beto}/password", {"password": "corta"})
-    assert short.status_code == 400 and "a password needs at least 12 characters" in short.text
+    assert short.status_code == 400 and "A password needs at least 12 characters" in short.text
     assert works.get("/dashboard/overview").status_code == 200  # a refused change signs nobody out
     assert admin.post(f"{OPERATORS}/{beto}/password", {"password": NEW_PASSWORD}).status_code == 302
     assert works.get("/dashboard/overview").status_code == 302

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from html import unescape
 
 import pytest
 from babel.dates import format_datetime
@@ -17,7 +16,7 @@ from sqlmodel import Session, select
 
 from bot.db.tables import Operator
 from tests.support.arco_requests import seed_request
-from tests.support.desks import Desk, add_operator, seed_ticket, signed_in
+from tests.support.desks import Desk, add_operator, seed_ticket, signed_in, text_of
 
 RECEIVED = datetime(2026, 11, 22, 5, 30, tzinfo=UTC)  # 23:30 the day before on the city's clock
 # Each page, and a few words it shows in Spanish and in English.
@@ -45,12 +44,6 @@ PAGES = {
         ["ARCO requests", "Business days left"],
     ),
 }
-
-
-def text_of(response) -> str:
-    """What a page says, its markup and Jinja gone: the words a person reads."""
-    readable = re.sub(r"<script\b.*?</script>", " ", response.text, flags=re.S)  # data for scripts is not read
-    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", readable)))
 
 
 def stored_language(app, email: str) -> str:

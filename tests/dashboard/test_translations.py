@@ -7,6 +7,7 @@ bot/), as `pybabel extract` does; nothing is written.
 
 from __future__ import annotations
 
+import ast
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -59,6 +60,76 @@ def test_every_marked_string_has_a_spanish_translation():
         m.id for m in po if m.id and (m.fuzzy or not (m.string if isinstance(m.string, str) else all(m.string)))
     ]
     assert not untranslated, f"untranslated or fuzzy in messages.po: {untranslated}"
+
+
+# What an error's or a TranslatableText's first argument may be: a template marked for the catalogue (N_ below the dashboard,
+# _ or gettext in it), or a name passing one on (a TranslatableText a helper returned, a template a caller chose).
+MARKERS = {"N_", "_", "gettext", "lazy_gettext", "_l"}
+
+
+def translatable_classes(trees) -> set[str]:
+    """TranslatableText and every class that is a TranslatableError, however many subclasses down (RequestClosedError)."""
+    found, grew = {"TranslatableText", "TranslatableError"}, True
+    while grew:
+        grew = False
+        for tree in trees:
+            for node in ast.walk(tree):
+                bases = {
+                    b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in getattr(node, "bases", [])
+                }
+                if isinstance(node, ast.ClassDef) and node.name not in found and bases & found:
+                    found.add(node.name)
+                    grew = True
+    return found
+
+
+def unmarked_messages(tree, classes: set[str]) -> list[str]:
+    """Calls of those classes whose text is not a marked template: an f-string or a plain string never reaches
+    the catalogue, so an operator would read it in English whatever their language."""
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and node.args):
+            continue
+        called = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+        first = node.args[0]
+        marked = isinstance(first, ast.Call) and getattr(first.func, "id", None) in MARKERS
+        if called in classes and not (marked or isinstance(first, ast.Name)):
+            found.append(f"line {node.lineno}: {ast.unparse(node)[:100]}")
+    return found
+
+
+def test_every_error_an_operator_reads_has_a_marked_template():
+    """TriageError, TransitionError, OperatorError, DecisionError, FilterError… are raised with N_("… %(param)s …")
+    and params, so the template is in the catalogue (the test above) and the dashboard can translate it."""
+    sources = {path: ast.parse(path.read_text(encoding="utf-8")) for path in sorted((ROOT / "bot").rglob("*.py"))}
+    classes = translatable_classes(sources.values())
+    assert {"TriageError", "TransitionError", "OperatorError", "RequestClosedError", "FilterError"} <= classes
+    unmarked = [
+        f"{path.relative_to(ROOT)} {hit}" for path, tree in sources.items() for hit in unmarked_messages(tree, classes)
+    ]
+    assert not unmarked, "errors raised with an unmarked message (use N_ and named params):\n" + "\n".join(unmarked)
+
+
+def test_the_check_finds_an_unmarked_error():
+    tree = ast.parse(
+        "class OddError(TriageError): pass\n"
+        "raise OddError(f'{folio} is odd')\n"
+        "raise OddError('plainly odd')\n"
+        "raise OddError(N_('%(folio)s is odd'), folio=folio)\n"
+        "raise OddError(problem)\n"
+    )
+    classes = translatable_classes([tree, ast.parse("class TriageError(TranslatableError): pass")])
+    assert "OddError" in classes
+    assert [hit.split(":")[0] for hit in unmarked_messages(tree, classes)] == ["line 2", "line 3"]
+
+
+def test_an_n_marked_template_without_spanish_is_caught(tmp_path):
+    """A new raise site's template is extracted like any _() string, so the catalogue check above misses none."""
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "bot" / "odd.py").write_text("raise TriageError(N_('%(folio)s is odd'), folio=folio)\n")
+    method_map, options_map = parse_mapping_cfg(open(ROOT / "babel.cfg", encoding="utf-8"))
+    found = [m for _f, _l, m, _c, _x in extract_from_dir(str(tmp_path), method_map, options_map, keywords=KEYWORDS)]
+    assert found == ["%(folio)s is odd"] and "%(folio)s is odd" not in catalogue()
 
 
 def test_the_catalogue_holds_no_string_the_sources_lost():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from html.parser import HTMLParser
 
 import pytest
@@ -244,3 +245,9 @@ def with_failed_delivery(app, folio: str) -> None:
                 last_error="HTTP 500",
             )
         )
+
+
+def text_of(response) -> str:
+    """What a page says, its markup and Jinja gone: the words a person reads."""
+    readable = re.sub(r"<script\b.*?</script>", " ", response.text, flags=re.S)  # data for scripts is not read
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", readable)))
