@@ -23,6 +23,7 @@ from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.operators import PRIVACY_ROLE, ROLES, OperatorError, create_operator, end_all_sessions, set_password
 from bot.reports import department_rows, format_duration
 from bot.services import services
+from bot.translatable import N_, Code, TranslatableText, from_stored, stored
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,16 @@ def add_operator():
                 language=language,
             )
             email = added.email
-            record_change(db, f"added {email} as {role} of {', '.join(departments) or 'no department'}", added)
+            record_change(
+                db,
+                TranslatableText(
+                    N_("added %(email)s as %(role)s of %(departments)s"),
+                    email=email,
+                    role=Code("role", role),
+                    departments=_departments(departments),
+                ),
+                added,
+            )
     except OperatorError as error:
         return operators_page(error=_sentence(translated(error)), status=400)
     flash(_("Added %(email)s.", email=email), "info")
@@ -84,8 +94,13 @@ def edit_operator(operator_id: int):
             email = operator.email
             record_change(
                 db,
-                f"set {email} to {role} of {', '.join(departments) or 'no department'}, "
-                f"{'active' if active else 'disabled'}",
+                TranslatableText(
+                    N_("set %(email)s to %(role)s of %(departments)s, %(state)s"),
+                    email=email,
+                    role=Code("role", role),
+                    departments=_departments(departments),
+                    state=TranslatableText(N_("active")) if active else TranslatableText(N_("disabled")),
+                ),
                 operator,
             )
     except OperatorError as error:
@@ -104,7 +119,7 @@ def operator_password(operator_id: int):
             operator = operator_or_404(db, operator_id)
             set_password(db, operator, request.form.get("password", ""))
             email = operator.email
-            record_change(db, f"set a new password for {email}", operator)
+            record_change(db, TranslatableText(N_("set a new password for %(email)s"), email=email), operator)
     except OperatorError as error:
         return operators_page(error=_sentence(translated(error)), status=400)
     flash(_("New password set for %(email)s; their sessions have ended.", email=email), "info")
@@ -177,17 +192,25 @@ def operators_page(error: str | None = None, status: int = 200):
     ), status
 
 
-def record_change(db, text: str, operator: Operator) -> None:
-    """Store an admin's change with the change itself, and log it by operator ids (emails stay in the database)."""
-    log.info("operators: operator %s %s", me().id, text.replace(operator.email, f"operator {operator.id}"))
-    db.add(OperatorChange(actor=me().email, text=text))
+def record_change(db, text: TranslatableText, operator: Operator) -> None:
+    """Store an admin's change with the change itself, and log it by operator ids (emails stay in the database).
+
+    The text is kept as bot.translatable.stored() writes it (its English, template and params in the text
+    column), so each admin reads it in their language; rows from before show as they were written.
+    """
+    log.info("operators: operator %s %s", me().id, str(text).replace(operator.email, f"operator {operator.id}"))
+    db.add(OperatorChange(actor=me().email, text=stored(text)))
+
+
+def _departments(departments: list[str]) -> str | TranslatableText:
+    return ", ".join(departments) or TranslatableText(N_("no department"))
 
 
 def recent_changes() -> list[dict]:
     """The latest operator changes, newest first."""
     with transaction(services().engine) as db:
         rows = db.exec(select(OperatorChange).order_by(OperatorChange.id.desc()).limit(CHANGES_SHOWN)).all()
-    return [{"at": row.created_at, "actor": row.actor, "text": row.text} for row in rows]
+    return [{"at": row.created_at, "actor": row.actor, "text": translated(from_stored(row.text))} for row in rows]
 
 
 def _sentence(text: str) -> str:

@@ -214,7 +214,7 @@ class OperatorChange(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     actor: str
-    text: str
+    text: str  # bot.translatable.stored(): JSON with the English text, template and params (older rows: English)
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 

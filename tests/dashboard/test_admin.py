@@ -9,6 +9,7 @@ from babel.dates import format_date
 from sqlmodel import Session, select
 
 from bot.db.tables import Operator, OperatorChange
+from bot.translatable import from_stored
 from tests.support.desks import PASSWORD, Desk, Tables, add_operator, seed_ticket
 
 OPERATORS = "/dashboard/operators"
@@ -99,7 +100,7 @@ def test_an_admin_adds_an_operator_who_can_sign_in_at_once(app, desk):
     assert "Added carla@parques.gob.mx." in page
     assert "jefa@x.mx added carla@parques.gob.mx as operator of parques, servicios_publicos" in page  # recent changes
     with Session(app.extensions["ventanilla"].engine) as db:  # kept in the database, not only shown
-        assert [(c.actor, c.text) for c in db.exec(select(OperatorChange))] == [
+        assert [(c.actor, from_stored(c.text)) for c in db.exec(select(OperatorChange))] == [
             ("jefa@x.mx", "added carla@parques.gob.mx as operator of parques, servicios_publicos")
         ]
 

@@ -5,10 +5,12 @@ error stays English for the CLI and the logs (bot/translatable.py)."""
 from __future__ import annotations
 
 import pytest
+from sqlmodel import Session, select
 
+from bot.db.tables import Operator, OperatorChange
 from bot.operators import OperatorError, password_problem
 from bot.tickets.lifecycle import TransitionError
-from bot.translatable import N_, Code, TranslatableText
+from bot.translatable import N_, Code, TranslatableText, from_stored, stored
 from tests.support.arco_requests import seed_request
 from tests.support.desks import seed_ticket, signed_in, text_of
 
@@ -98,3 +100,41 @@ def test_the_errors_own_text_stays_english():
     problem = password_problem("corta")
     assert isinstance(problem, TranslatableText) and problem == "a password needs at least 12 characters"
     assert str(OperatorError(problem)) == problem and OperatorError(problem).text.params == {"length": 12}
+
+
+def test_recent_operator_changes_read_in_each_admins_language(app):
+    es, en = pair(app, "admin", [])
+    data = {"email": "carla@x.mx", "password": "una contraseña muy larga", "role": "viewer", "departments": ["parques"]}
+    assert es.post("/dashboard/operators", data).status_code == 302
+    with Session(app.extensions["ventanilla"].engine) as db:
+        carla = db.exec(select(Operator.id).where(Operator.email == "carla@x.mx")).one()
+        db.add(OperatorChange(actor="old@x.mx", text="disabled someone, before changes were translatable"))
+        db.commit()
+    edit = {"role": "privacy", "active": "0", "language": "es"}
+    assert en.post(f"/dashboard/operators/{carla}", edit).status_code == 302
+    page_es, page_en = text_of(es.get("/dashboard/operators")), text_of(en.get("/dashboard/operators"))
+    assert "ana@x.mx agregó a carla@x.mx como observador de parques" in page_es
+    assert "bob@x.mx dejó a carla@x.mx como oficial de privacidad de ninguna dependencia, desactivado" in page_es
+    assert "ana@x.mx added carla@x.mx as viewer of parques" in page_en
+    assert "bob@x.mx set carla@x.mx to privacy officer of no department, disabled" in page_en
+    # A row written before (plain English) is shown as it was stored, in both languages.
+    assert "old@x.mx disabled someone, before changes were translatable" in page_es
+    assert "old@x.mx disabled someone, before changes were translatable" in page_en
+
+
+def test_a_stored_text_reads_back_and_anything_else_stays_as_it_was():
+    text = TranslatableText(
+        N_("set %(email)s to %(role)s of %(departments)s, %(state)s"),
+        email="carla@x.mx",
+        role=Code("role", "viewer"),
+        departments=TranslatableText(N_("no department")),
+        state=TranslatableText(N_("active")),
+    )
+    kept = stored(text)
+    assert kept.startswith('{"text": "set carla@x.mx to viewer of no department, active"')
+    back = from_stored(kept)
+    assert back == text and isinstance(back, TranslatableText) and back.template == text.template
+    assert isinstance(back.params["role"], Code) and back.params["role"].kind == "role"
+    assert back.params["departments"].template == "no department"
+    for plain in ("added ana@x.mx as admin of no department", '{"text": broken', '{"text": "x"}', "{}"):
+        assert from_stored(plain) == plain

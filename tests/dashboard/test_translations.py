@@ -101,7 +101,8 @@ def unmarked_messages(tree, classes: set[str]) -> list[str]:
 def test_every_error_an_operator_reads_has_a_marked_template():
     """TriageError, TransitionError, OperatorError, DecisionError, FilterError… are raised with N_("… %(param)s …")
     and params, so the template is in the catalogue (the test above) and the dashboard can translate it."""
-    sources = {path: ast.parse(path.read_text(encoding="utf-8")) for path in sorted((ROOT / "bot").rglob("*.py"))}
+    paths = sorted(p for p in (ROOT / "bot").rglob("*.py") if p.name != "translatable.py")  # it reads stored ones
+    sources = {path: ast.parse(path.read_text(encoding="utf-8")) for path in paths}
     classes = translatable_classes(sources.values())
     assert {"TriageError", "TransitionError", "OperatorError", "RequestClosedError", "FilterError"} <= classes
     unmarked = [
