@@ -95,7 +95,8 @@ def refusal(
     latest = session.execute(_LATEST, {"contact_id": contact_id}).scalar()
     if latest is not None:
         text = f"Not filed (the daily cap of {cap.per_day} reports was reached): {report[:SUMMARY_KEPT]}"
-        session.add(TicketEvent(ticket_id=latest, kind=CAP_REACHED, actor="system", detail={"text": text}))
+        detail = {"text": text, "cap": cap.per_day, "report": report[:SUMMARY_KEPT]}  # text: English; the rest: pages'
+        session.add(TicketEvent(ticket_id=latest, kind=CAP_REACHED, actor="system", detail=detail))
     return OutboundMessage(render(_words(flows, lang), {"cap": str(cap.per_day)}))
 
 

@@ -21,7 +21,7 @@ from bot.db.database import transaction
 from bot.db.tables import Operator, OperatorChange, OperatorSession, utcnow
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.operators import PRIVACY_ROLE, ROLES, OperatorError, create_operator, end_all_sessions, set_password
-from bot.reports import department_rows, format_duration
+from bot.reports import department_rows
 from bot.services import services
 from bot.translatable import N_, Code, TranslatableText, from_stored, stored
 
@@ -187,7 +187,6 @@ def operators_page(error: str | None = None, status: int = 200):
         me_id=me().id,
         error=error,
         changes=recent_changes(),
-        format_duration=format_duration,
         default_sla=svc.flows.default_sla,
     ), status
 

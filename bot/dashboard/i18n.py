@@ -7,14 +7,17 @@ the browser's Accept-Language among es and en, else Spanish. Dates are shown in 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, get_locale, gettext
 from flask_login import current_user
 
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, TRANSLATIONS, babel_locale, html_lang, language_or_default
+from bot.reports import format_duration
 from bot.translatable import Code, TranslatableText
 
-__all__ = ["init_i18n", "current_language", "select_locale", "translated"]
+__all__ = ["init_i18n", "current_language", "select_locale", "translated", "duration"]
 
 babel = Babel()
 
@@ -59,8 +62,13 @@ def _param(value):
     return value
 
 
+def duration(span: timedelta) -> str:
+    """A duration in this request's locale, CLDR's narrow units: 3d 4h (en), 5h 20min (es-MX)."""
+    return format_duration(span, str(get_locale() or babel_locale(DEFAULT_LANGUAGE)))
+
+
 def init_i18n(app: Flask) -> None:
-    """Flask-Babel on the app, in the city's time zone, with `html_lang` for the pages' <html lang>."""
+    """Flask-Babel on the app, in the city's time zone, with `html_lang` for the pages' <html lang> and `duration` for their spans."""
     config = app.extensions["ventanilla"].config
     app.config.update(
         BABEL_DEFAULT_LOCALE=babel_locale(DEFAULT_LANGUAGE),
@@ -71,4 +79,4 @@ def init_i18n(app: Flask) -> None:
 
     @app.context_processor
     def _language() -> dict:
-        return {"html_lang": html_lang(str(get_locale() or DEFAULT_LANGUAGE)[:2])}
+        return {"html_lang": html_lang(str(get_locale() or DEFAULT_LANGUAGE)[:2]), "duration": duration}

@@ -10,7 +10,18 @@ from flask_babel import lazy_gettext as _l
 
 from bot.dashboard.blueprint import bp
 
-__all__ = ["STATUSES", "ROLES", "RIGHTS", "PRIORITIES", "EVENTS", "PRIVACY_STATUSES", "MESSAGE_STATUSES", "label"]
+__all__ = [
+    "STATUSES",
+    "ROLES",
+    "RIGHTS",
+    "PRIORITIES",
+    "EVENTS",
+    "PRIVACY_STATUSES",
+    "MESSAGE_STATUSES",
+    "ACTORS",
+    "label",
+    "actor",
+]
 
 STATUSES = {
     "received": _l("received"),
@@ -63,6 +74,8 @@ EVENTS = {
     "request_extended": _l("request extended"),
     "contact_erased": _l("contact erased"),
 }
+# Who did something, when it was not an operator (whose email is shown as it is).
+ACTORS = {"system": _l("system"), "resident": _l("resident"), "cli": _l("terminal (CLI)")}
 _KINDS = {
     "status": STATUSES,
     "privacy_status": PRIVACY_STATUSES,
@@ -85,3 +98,14 @@ def label(kind: str, code: str | None) -> str:
 @bp.app_template_global("label")
 def _label(kind: str, code: str | None) -> str:
     return label(kind, code)
+
+
+def actor(who: str | None) -> str:
+    """Who did an audited thing: system, resident and cli in the operator's language; an email as it is."""
+    found = ACTORS.get(who or "")
+    return str(found) if found is not None else who or "—"
+
+
+@bp.app_template_global("actor")
+def _actor(who: str | None) -> str:
+    return actor(who)

@@ -9,7 +9,7 @@ from bot.dashboard.access import department_scope
 from bot.dashboard.blueprint import bp
 from bot.db.database import transaction
 from bot.db.tables import utcnow
-from bot.reports import Overview, format_duration
+from bot.reports import Overview
 from bot.reports import overview as overview_figures
 from bot.services import services
 
@@ -27,7 +27,6 @@ def overview():
         title=_("Overview"),
         figures=figures,
         charts=overview_charts(figures),
-        format_duration=format_duration,
         weeks=WEEKS,
     )
 

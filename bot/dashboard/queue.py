@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from bot.dashboard.access import department_scope
 from bot.dashboard.blueprint import bp
-from bot.dashboard.i18n import translated
+from bot.dashboard.i18n import duration, translated
 from bot.dashboard.labels import label
 from bot.dashboard.ticket_query import (
     PAGE_SIZE,
@@ -175,12 +175,7 @@ def _due_text(ticket: Ticket, now: datetime) -> str:
     if ticket.due_at is None or ticket.status not in OPEN_STATUSES:
         return ""
     left = as_utc(ticket.due_at) - as_utc(now)
-    return _("in %(span)s", span=_span(left)) if left > timedelta(0) else _("overdue %(span)s", span=_span(-left))
-
-
-def _span(delta: timedelta) -> str:
-    days, hours, minutes = delta.days, delta.seconds // 3600, delta.seconds % 3600 // 60
-    return f"{days}d {hours}h" if days else f"{hours}h {minutes}m" if hours else f"{minutes}m"
+    return _("in %(span)s", span=duration(left)) if left > timedelta(0) else _("overdue %(span)s", span=duration(-left))
 
 
 def filter_form(filters: TicketFilters) -> dict:

@@ -12,6 +12,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
+from babel.lists import format_list
+from babel.units import format_unit
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -155,9 +157,14 @@ def department_rows(session: Session, flows: Flows, now: datetime) -> list[Depar
     ]
 
 
-def format_duration(span: timedelta) -> str:
-    """A duration as people say it: 3d 4h, 5h 20m, 12m."""
-    minutes = int(span.total_seconds() // 60)
+def format_duration(span: timedelta, locale: str = "en") -> str:
+    """A duration as people say it, in CLDR's narrow units for the locale: 3d 4h, 5h 20m, 12m (en); 5h 20min (es_MX).
+
+    Two units at most (minutes only under a day), as a queue or an SLA column has room for."""
+    minutes = max(int(span.total_seconds() // 60), 0)
     days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
-    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{mins}m" if mins and not days else ""]
-    return " ".join(p for p in parts if p) or "0m"
+    parts = [(days, "day"), (hours, "hour"), (0 if days else mins, "minute")]
+    said = [format_unit(n, f"duration-{unit}", length="narrow", locale=locale) for n, unit in parts if n]
+    if not said:
+        return format_unit(0, "duration-minute", length="narrow", locale=locale)
+    return format_list(said, style="unit-narrow", locale=locale)

@@ -8,13 +8,14 @@ the msgids; this module is where Spanish is checked page by page.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from babel.dates import format_datetime
 from sqlmodel import Session, select
 
-from bot.db.tables import Operator
+from bot.db.tables import Operator, Ticket, TicketEvent
+from bot.reports import format_duration
 from tests.support.arco_requests import seed_request
 from tests.support.desks import Desk, add_operator, seed_ticket, signed_in, text_of
 
@@ -195,3 +196,43 @@ def test_error_pages_speak_the_operators_language(app):
     assert "Not found" in text_of(missing_en) and "Back to the queue" in text_of(missing_en)
     refused = es.get("/dashboard/operators")  # admins only
     assert refused.status_code == 403 and "No permitido" in text_of(refused)
+
+
+def test_time_left_reads_in_the_operators_units(app):
+    seed_ticket(app, sla=timedelta(hours=2, minutes=30, seconds=40))  # seconds to spare while the test runs
+    es, en = signed_in(app, "ana@x.mx", language="es"), signed_in(app, "bob@x.mx", language="en")
+    assert "en 2h 30min" in text_of(es.get("/dashboard/"))  # CLDR's narrow units for es-MX
+    assert "in 2h 30m" in text_of(en.get("/dashboard/"))
+    assert es.get("/dashboard/queue.json?since=0").get_json()["tickets"][0]["due_text"] == "en 2h 30min"
+
+
+@pytest.mark.parametrize(
+    ("span", "locale", "said"),
+    [
+        (timedelta(minutes=12), "es_MX", "12min"),
+        (timedelta(hours=5, minutes=20), "es_MX", "5h 20min"),
+        (timedelta(days=3, hours=4, minutes=5), "es_MX", "3d 4h"),
+        (timedelta(0), "es_MX", "0min"),
+        (timedelta(hours=5, minutes=20), "en", "5h 20m"),
+    ],
+)
+def test_durations_follow_the_locale(span, locale, said):
+    assert format_duration(span, locale) == said
+
+
+def test_the_audit_trail_names_the_system_and_the_daily_cap_in_spanish(app):
+    folio = seed_ticket(app)
+    with Session(app.extensions["ventanilla"].engine) as db:
+        ticket = db.exec(select(Ticket).where(Ticket.folio == folio)).one()
+        english = "Not filed (the daily cap of 3 reports was reached): Bache en Hidalgo"
+        db.add(TicketEvent(ticket_id=ticket.id, kind="ticket_cap_reached", actor="system", detail={"text": english}))
+        detail = {"text": english, "cap": 3, "report": "Basura en Juárez"}
+        db.add(TicketEvent(ticket_id=ticket.id, kind="ticket_cap_reached", actor="system", detail=detail))
+        db.commit()
+    page = text_of(signed_in(app, "ana@x.mx", language="es").get(f"/dashboard/tickets/{folio}"))
+    assert "No se registró (se alcanzó el límite diario de 3 reportes): Basura en Juárez" in page
+    assert english in page  # an event written before the cap and report were kept apart: as stored
+    assert "sistema ·" in page and "ciudadano ·" in page and "system ·" not in page and "resident ·" not in page
+    english_page = text_of(signed_in(app, "bob@x.mx", language="en").get(f"/dashboard/tickets/{folio}"))
+    assert "Not filed (the daily cap of 3 reports was reached): Basura en Juárez" in english_page
+    assert "system ·" in english_page and "resident ·" in english_page
