@@ -82,9 +82,11 @@ def ticket_reply(folio: str):
     def action(db, flows, ticket, operator):
         outcome = triage.reply(db, flows, ticket, operator, _field("text"))
         if outcome.message is None:
-            return _("Not sent: %(reason)s.", reason=outcome.reason), "error"
+            return _("Not sent: %(reason)s.", reason=translated(outcome.reason)), "error"
         if outcome.message.status == "failed":
-            return _("Not sent: %(reason)s. The reply is kept in the conversation.", reason=outcome.reason), "error"
+            return _(
+                "Not sent: %(reason)s. The reply is kept in the conversation.", reason=translated(outcome.reason)
+            ), "error"
         return _("Reply queued to the resident."), "info"
 
     return _act(folio, action)

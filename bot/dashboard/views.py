@@ -71,6 +71,21 @@ for _code in ERRORS:
     bp.register_error_handler(_code, _error_page)
 
 
+@bp.app_errorhandler(404)
+def _unknown_address(error: HTTPException):
+    """An address under /dashboard/ that no route matches gets the dashboard's own 404 page, in the operator's
+    language (the blueprint's handlers above only see errors of its routes); other addresses keep theirs."""
+    if request.blueprint is not None or not request.path.startswith(f"{bp.url_prefix}/"):
+        return error
+    if request.accept_mimetypes.best == "application/json" or request.path.endswith((".json", ".geojson", ".csv")):
+        return _error_page(error)
+    title, message = ERRORS[404]
+    page = {"title": str(title), "message": str(message)}
+    for processor in current_app.template_context_processors.get(bp.name, ()):  # no route: not run by Flask
+        page.update(processor())
+    return render_template("dashboard/error.html", **page), 404
+
+
 @bp.app_template_global("language_name")
 def _language_name(code: str | None) -> str:
     """A language code as its own name (Español, English)."""

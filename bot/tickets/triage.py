@@ -131,9 +131,9 @@ def reply(session: Session, flows: Flows, ticket: Ticket, operator: Operator, te
     if message is None:
         contact = session.get(Contact, ticket.contact_id)
         why = (
-            "the resident opted out of messages"
+            TranslatableText(N_("the resident opted out of messages"))
             if contact and contact.opted_out
-            else "the resident has no channel to write to"
+            else TranslatableText(N_("the resident has no channel to write to"))
         )
         return Reply(None, why)
     record(
@@ -150,10 +150,14 @@ def reply(session: Session, flows: Flows, ticket: Ticket, operator: Operator, te
 
 
 def _why_failed(error: str) -> str:
+    """Why a reply failed, in words an operator can act on (translatable); a provider's own error as it came."""
     if "24-hour window" in error:
-        return (
-            f"more than 24 hours passed since the resident last wrote on WhatsApp, and flows.yaml has no approved "
-            f"'{REPLY_KIND}' template for writing outside that window"
+        return TranslatableText(
+            N_(
+                "more than 24 hours passed since the resident last wrote on WhatsApp, and flows.yaml has no approved "
+                "'%(kind)s' template for writing outside that window"
+            ),
+            kind=REPLY_KIND,
         )
     return error
 
@@ -161,7 +165,8 @@ def _why_failed(error: str) -> str:
 def merge(session: Session, flows: Flows, ticket: Ticket, operator: Operator, original: Ticket | None) -> TicketEvent:
     """Close the ticket as a duplicate of an open original; its resident is told, and told again when it is fixed."""
     _check_merge(ticket, original)
-    change_status(session, flows, ticket, "closed", actor=operator.email, reason=f"duplicate of {original.folio}")
+    reason, detail = f"duplicate of {original.folio}", {"duplicate_of": original.folio}  # pages show detail's
+    change_status(session, flows, ticket, "closed", actor=operator.email, reason=reason, detail=detail)
     for child in session.exec(select(Ticket).where(Ticket.duplicate_of == ticket.id)).all():
         _link(session, child, original, operator, via=ticket.folio)  # an original is never itself a duplicate
     event = _link(session, ticket, original, operator)

@@ -14,10 +14,11 @@ import pytest
 from babel.dates import format_datetime
 from sqlmodel import Session, select
 
-from bot.db.tables import Operator, Ticket, TicketEvent
+from bot.db.database import transaction
+from bot.db.tables import Contact, Operator, Ticket, TicketEvent
 from bot.reports import format_duration
 from tests.support.arco_requests import seed_request
-from tests.support.desks import Desk, add_operator, seed_ticket, signed_in, text_of
+from tests.support.desks import Desk, add_operator, read_ticket, seed_ticket, signed_in, text_of
 
 RECEIVED = datetime(2026, 11, 22, 5, 30, tzinfo=UTC)  # 23:30 the day before on the city's clock
 # Each page, and a few words it shows in Spanish and in English.
@@ -236,3 +237,32 @@ def test_the_audit_trail_names_the_system_and_the_daily_cap_in_spanish(app):
     english_page = text_of(signed_in(app, "bob@x.mx", language="en").get(f"/dashboard/tickets/{folio}"))
     assert "Not filed (the daily cap of 3 reports was reached): Basura en Juárez" in english_page
     assert "system ·" in english_page and "resident ·" in english_page
+
+
+def test_a_reply_that_cannot_go_out_says_why_in_spanish(app):
+    folio = seed_ticket(app)
+    with transaction(app.extensions["ventanilla"].engine) as db:
+        contact = db.get(Contact, read_ticket(app, folio).contact_id)
+        contact.opted_out = True
+        db.add(contact)
+    es = signed_in(app, "ana@x.mx", language="es")
+    page = text_of(es.post(f"/dashboard/tickets/{folio}/reply", {"text": "Hola"}, follow_redirects=True))
+    assert "No enviado: el ciudadano pidió no recibir mensajes." in page and "opted out" not in page
+
+
+def test_a_merge_reads_as_a_duplicate_in_the_audit_trail_not_as_an_english_reason(app):
+    original, copy = seed_ticket(app), seed_ticket(app)
+    es = signed_in(app, "ana@x.mx", language="es")
+    assert es.post(f"/dashboard/tickets/{copy}/merge", {"original": original}).status_code == 302
+    page = text_of(es.get(f"/dashboard/tickets/{copy}"))
+    assert f"recibido → cerrado como duplicado de {original}" in page
+    assert "duplicate of" not in page
+
+
+def test_an_unknown_dashboard_address_is_the_dashboards_404_in_spanish(app):
+    es = signed_in(app, "ana@x.mx", language="es")
+    missing = es.get("/dashboard/no-such-page")
+    assert missing.status_code == 404 and "No encontrado" in text_of(missing) and "Bandeja" in text_of(missing)
+    assert es.get("/dashboard/no-such-page.json").get_json() == {"error": "No encontrado"}
+    elsewhere = es.get("/no-such-page")  # outside the dashboard, Flask's own 404 as before
+    assert elsewhere.status_code == 404 and "No encontrado" not in elsewhere.text
