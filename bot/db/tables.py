@@ -165,15 +165,18 @@ class SurveyResponse(SQLModel, table=True):
 
 
 class SurveyTally(SQLModel, table=True):
-    """How many responses of a survey flow gave one answer in one city day, month or year (bot.reports.tallies).
+    """How many responses of a survey flow gave one answer in a city day, month or year, or ever (bot.reports.tallies).
 
     Kept in the transaction that stores, scrubs or rebuilds responses, so results sum these rows instead of
     reading every response. step "" counts responses; a rating's rows are per subject (the first choice).
     """
 
+    # Responses per day over a period (step "") and the days with data, read from the index alone.
+    __table_args__ = (Index("ix_surveytally_flow_step_grain_bucket", "flow", "step", "grain", "bucket", "count"),)
+
     flow: str = Field(primary_key=True)
-    grain: str = Field(primary_key=True)  # "d", "m" or "y": the bucket is that day, month or year of the city
-    bucket: date = Field(primary_key=True)  # the first day of it
+    grain: str = Field(primary_key=True)  # "d", "m", "y": the bucket is that day, month, year of the city; "a": all
+    bucket: date = Field(primary_key=True)  # the first day of it (2000-01-01 for all time)
     step: str = Field(primary_key=True)
     subject: str = Field(default="", primary_key=True)  # the subject's answer as JSON, for ratings; else ""
     value: str = Field(default="", primary_key=True)  # the answer as JSON ("" on the count rows)

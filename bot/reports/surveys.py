@@ -97,6 +97,7 @@ class SurveyResults:
     choices: dict[str, list[tuple[str, int]]]
     timeline_unit: str
     timeline: list[tuple[date, int]]
+    comments: int | None = None  # responses with a comment, when the tallies counted them (else survey_comments does)
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,7 @@ def _tallied_results(flow: Flow, tallied: Tallied, lang: str) -> SurveyResults:
         choices=choices,
         timeline_unit=unit,
         timeline=rows,
+        comments=tallied.counts.get((SAID_STEP, "", "", ""), 0),
     )
 
 
@@ -285,9 +287,18 @@ def _choice_counts(session: Session, flow: Flow, period: Period, step: Step, lan
 
 
 def survey_comments(
-    session: Session, flow: Flow, period: Period, lang: str, page: int = 1, per_page: int = 20
+    session: Session,
+    flow: Flow,
+    period: Period,
+    lang: str,
+    page: int = 1,
+    per_page: int = 20,
+    total: int | None = None,
 ) -> tuple[list[Comment], int]:
-    """One page of the responses with text answers, newest first, and how many there are in all."""
+    """One page of the responses with text answers, newest first, and how many there are in all.
+
+    total is that count when the caller has it (SurveyResults.comments, from the tallies); else it is counted.
+    """
     text_steps = [s for s in flow.steps if s.kind == "text"]
     if not text_steps:
         return [], 0
@@ -295,11 +306,12 @@ def survey_comments(
     statement = period.narrow(
         select(SurveyResponse).where(SurveyResponse.flow == flow.id, said), SurveyResponse.created_at
     )
-    tallied = read_tallies(session, flow, period)
-    if tallied is not None:
-        total = tallied.counts.get((SAID_STEP, "", "", ""), 0)
-    else:
-        total = session.exec(select(func.count()).select_from(statement.subquery())).one()
+    if total is None:
+        tallied = read_tallies(session, flow, period)
+        if tallied is not None:
+            total = tallied.counts.get((SAID_STEP, "", "", ""), 0)
+        else:
+            total = session.exec(select(func.count()).select_from(statement.subquery())).one()
     page_rows = session.exec(
         statement.order_by(SurveyResponse.created_at.desc(), SurveyResponse.id.desc())
         .offset((page - 1) * per_page)

@@ -2,9 +2,9 @@
 
 Survey results over all time would otherwise read every response and its JSON (100,000 of them take most of a
 second). Each stored response adds one to a handful of SurveyTally rows in its own transaction: its count, its
-subject (the flow's first choice step), each rating per subject, each other choice; at three grains (the
-city's day, month and year), so a period is summed from a few hundred rows: whole years, whole months, then
-days at its edges. Free text is not tallied: comments are paged from the responses.
+subject (the flow's first choice step), each rating per subject, each other choice; at four grains (the
+city's day, month and year, and all time), so a period is summed from a few thousand rows at most: whole
+years, whole months, then days at its edges (all time: the all-time rows alone). Free text is not tallied: comments are paged from the responses.
 
 The rows are right only for the zone and the steps they were counted with, which SurveyTallyState records
 per flow. When CITY_TIMEZONE or a survey's steps change, or the tallies were never built (responses from
@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,7 +48,8 @@ __all__ = [
 
 TABLE = SurveyTally.__table__
 KEY = ("flow", "grain", "bucket", "step", "subject", "value", "label")
-GRAINS = ("d", "m", "y")
+GRAINS = ("d", "m", "y", "a")
+ALL_TIME = date(2000, 1, 1)  # the bucket of the "a" rows, which count every response (all-time results read only them)
 COUNT_STEP = ""  # the step of the rows that count responses
 SAID_STEP = "*said"  # the step of the rows that count responses with a comment (any text step answered)
 REBUILD_BATCH = 2000
@@ -88,6 +90,7 @@ def _encoded(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+@lru_cache(maxsize=65536)
 def text_of(encoded: str) -> str | None:
     """A tallied answer as the database hands a JSON field back as text (PostgreSQL's ->>): None, 'P001', '4', 'true'."""
     value = json.loads(encoded)
@@ -118,7 +121,7 @@ def _keys(flow: Flow, answers: dict) -> list[tuple[str, str, str, str]]:
 
 
 def _buckets(day: date) -> list[tuple[str, date]]:
-    return [("d", day), ("m", day.replace(day=1)), ("y", day.replace(month=1, day=1))]
+    return [("d", day), ("m", day.replace(day=1)), ("y", day.replace(month=1, day=1)), ("a", ALL_TIME)]
 
 
 def _rows(flow: Flow, answers: dict, created_at: datetime, zone: tzinfo) -> Counter:
@@ -265,12 +268,15 @@ def read_tallies(session: Session, flow: Flow, period: Period) -> Tallied | None
     stop = min(end, _day(high) + timedelta(days=1)) if end else _day(high) + timedelta(days=1)
     if start >= stop:
         return tallied
-    spans = or_(
-        *(
-            and_(TABLE.c.grain == grain, TABLE.c.bucket >= low_day, TABLE.c.bucket < high_day)
-            for grain, low_day, high_day in _spans(start, stop)
+    if first is None and end is None:
+        spans = and_(TABLE.c.grain == "a", TABLE.c.bucket == ALL_TIME)  # every response: one row per answer
+    else:
+        spans = or_(
+            *(
+                and_(TABLE.c.grain == grain, TABLE.c.bucket >= low_day, TABLE.c.bucket < high_day)
+                for grain, low_day, high_day in _spans(start, stop)
+            )
         )
-    )
     group = (TABLE.c.step, TABLE.c.subject, TABLE.c.value, TABLE.c.label)
     found = session.execute(
         select(*group, func.sum(TABLE.c.count))

@@ -36,6 +36,9 @@ def upgrade() -> None:
             sa.Column("count", sa.Integer(), nullable=False),
             sa.PrimaryKeyConstraint("flow", "grain", "bucket", "step", "subject", "value", "label"),
         )
+        op.create_index(
+            "ix_surveytally_flow_step_grain_bucket", "surveytally", ["flow", "step", "grain", "bucket", "count"]
+        )
     if "surveytallystate" not in present:
         op.create_table(
             "surveytallystate",
