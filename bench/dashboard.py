@@ -843,6 +843,11 @@ def run(args, tmp: Path, stack: ExitStack) -> int:
             latencies, errors, rows = measure(port, cookie, case.path, args.requests, args.concurrency, case.shows)
             results.append((case.name, latencies, errors, rows))
             failed |= bool(errors)
+            print(
+                f"  {case.name:<38} p50 {percentile_ms(latencies, 50):7.1f} ms  p99 {percentile_ms(latencies, 99):7.1f} ms"
+                f"  ({len(errors)} errors; load {os.getloadavg()[0]:.2f})",
+                flush=True,
+            )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     print_results(results)
     if not args.no_plans:
