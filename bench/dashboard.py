@@ -833,7 +833,12 @@ def run(args, tmp: Path, stack: ExitStack) -> int:
         flush=True,
     )
     failed = False
-    chosen = [c for c in cases(keys) if not args.only or any(w in c.name for w in args.only) or c.path == "/bare/"]
+    chosen = [
+        c
+        for c in cases(keys)
+        if c.path == "/bare/"
+        or ((not args.only or any(w in c.name for w in args.only)) and not any(w in c.name for w in args.skip or ()))
+    ]
     with gunicorn("bench.dashboard:combined_app()", port, env, tmp / "gunicorn.log", PROCFILE_WEB):
         cookies = {"operator": sign_in(port, EMAIL), "admin": sign_in(port, ADMIN_EMAIL)}
         results = []
@@ -881,6 +886,7 @@ def parse_args(argv=None):
         "--keep", help="sqlite: a database file; postgres: a data directory; built once and reused on later runs"
     )
     parser.add_argument("--only", nargs="*", help="measure only the cases whose name holds one of these words")
+    parser.add_argument("--skip", nargs="*", help="leave out the cases whose name holds one of these words")
     parser.add_argument("--no-plans", action="store_true", help="skip printing the query plans")
     return parser.parse_args(argv)
 
