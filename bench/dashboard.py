@@ -270,6 +270,18 @@ def count_tallies(target: Target) -> None:
         connection.close()
 
 
+def forget_tallies(target: Target) -> None:
+    """Mark the survey tallies unusable, so results are computed from the responses (as before the tallies)."""
+    from sqlalchemy import text
+
+    from bot.db.database import make_engine, transaction
+
+    engine = make_engine(target.url)
+    with transaction(engine, immediate=True) as session:
+        session.execute(text("DELETE FROM surveytallystate"))
+    engine.dispose()
+
+
 CONTACT_COLUMNS = ("id", "name", "opted_out", "created_at")
 ADDRESS_COLUMNS = ("contact_id", "kind", "address")
 TICKET_COLUMNS = (
@@ -812,6 +824,8 @@ def run(args, tmp: Path, stack: ExitStack) -> int:
             flush=True,
         )
     keys = sample_keys(target)
+    if args.without_tallies:
+        forget_tallies(target)
     redis_url = stack.enter_context(embedded_redis(tmp / "bench.rdb", save=False))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("GUNICORN_CMD_ARGS", "WEB_CONCURRENCY")}
@@ -854,6 +868,8 @@ def run(args, tmp: Path, stack: ExitStack) -> int:
                 flush=True,
             )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
+    if args.without_tallies:
+        count_tallies(target)  # a kept database is left as it was
     print_results(results)
     if not args.no_plans:
         print_plans(target, keys)
@@ -887,6 +903,11 @@ def parse_args(argv=None):
     )
     parser.add_argument("--only", nargs="*", help="measure only the cases whose name holds one of these words")
     parser.add_argument("--skip", nargs="*", help="leave out the cases whose name holds one of these words")
+    parser.add_argument(
+        "--without-tallies",
+        action="store_true",
+        help="compute survey results from the responses, as before the tallies (counted again at the end)",
+    )
     parser.add_argument("--no-plans", action="store_true", help="skip printing the query plans")
     return parser.parse_args(argv)
 
