@@ -1,21 +1,33 @@
 """Text search over tickets: one normalised column per ticket (lowercase, no accents), filled whenever a ticket is written.
 
-`LIKE '%word%'` over that column works the same on SQLite and PostgreSQL, needs no extension, and
-reads the newest tickets first, so a page of hits for a common word comes after a short scan
-(bench/dashboard.py measures a word found nowhere too, the slowest case: every row is read).
+A ticket matches when its column holds every word, anywhere (`LIKE '%word%'`): "morel" finds Morelos,
+accents and order do not matter. Two ways answer that, and the count of matches picks one:
+
+- a word few tickets hold (or none): the database's substring index (bot/db/text_search.py: FTS5 trigram
+  on SQLite, pg_trgm on PostgreSQL) lists them, at most FEW_MATCHES, and the queue reads just those;
+- a word many tickets hold: the queue reads its usual index newest first and keeps the rows that match,
+  which fills a page after a short read because matches are everywhere.
+
+The count is asked of the index with a LIMIT (`matching_ids`), so it costs at most FEW_MATCHES entries.
+A planner cannot make this choice itself: neither SQLite nor PostgreSQL knows how many tickets a word is in
+and how they fall among the operator's departments. Words under three characters have no trigram; they
+are only checked row by row, beside the longer words.
 """
 
 from __future__ import annotations
 
 import unicodedata
 
-from sqlalchemy import event
+from sqlalchemy import event, select, text
 
 from bot.db.tables import Ticket
+from bot.db.text_search import FTS_TABLE
 
-__all__ = ["normalise", "search_text_of", "like_pattern", "MAX_SEARCH_TEXT"]
+__all__ = ["normalise", "search_text_of", "like_pattern", "matching_ids", "MAX_SEARCH_TEXT", "FEW_MATCHES"]
 
 MAX_SEARCH_TEXT = 2000  # characters kept per ticket: a long story still matches on its beginning
+FEW_MATCHES = 2000  # up to this many matches the queue reads them by id; more: along its index, newest first
+TRIGRAM = 3  # characters: the shortest word a trigram index finds
 
 
 def normalise(text: str) -> str:
@@ -49,6 +61,26 @@ def like_pattern(word: str) -> str:
     """A LIKE pattern matching word anywhere, its own % and _ taken literally (escape character '\\')."""
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def matching_ids(db, words, few: int = FEW_MATCHES) -> list[int] | None:
+    """The ids of the tickets holding every word, when at most `few` do; None when more do (or no word is indexed).
+
+    Only the words of three or more characters are asked of the index; the caller still checks every word on
+    each row, so the answer is a superset the row checks narrow, never a different meaning.
+    """
+    indexed = [word for word in words if len(word) >= TRIGRAM]
+    if not indexed:
+        return None
+    connection = db.connection()
+    if connection.dialect.name == "sqlite":
+        phrases = " AND ".join('"' + word.replace('"', '""') + '"' for word in indexed)  # FTS5: literal strings
+        query = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :phrases LIMIT :limit")
+        ids = list(connection.execute(query, {"phrases": phrases, "limit": few + 1}).scalars())
+    else:
+        likes = [Ticket.search_text.like(like_pattern(word), escape="\\") for word in indexed]
+        ids = list(connection.execute(select(Ticket.id).where(*likes).limit(few + 1)).scalars())
+    return ids if len(ids) <= few else None
 
 
 @event.listens_for(Ticket, "before_insert")
