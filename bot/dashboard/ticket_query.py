@@ -210,8 +210,9 @@ def filtered(
     """A select of the tickets the filters ask for, among those the operator may see (unordered).
 
     Dates are days in the zone: the city's (CITY_TIMEZONE) unless another is given. With db, a text search
-    first asks the text index how many tickets hold its words (bot/tickets/search.py): when few do, the
-    select reads just those; without db it checks the words row by row, the same rows, found more slowly.
+    on SQLite first asks the text index how many tickets hold its words (bot/tickets/search.py): when few
+    do, the select reads just those; without db the same rows are found along the queue's index, more slowly
+    for a rare word. (PostgreSQL's planner uses its text index either way.)
     """
     conditions = _conditions(filters, now, zone)
     if filters.words and not filters.folio and db is not None:

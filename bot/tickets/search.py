@@ -1,24 +1,26 @@
 """Text search over tickets: one normalised column per ticket (lowercase, no accents), filled whenever a ticket is written.
 
 A ticket matches when its column holds every word, anywhere (`LIKE '%word%'`): "morel" finds Morelos,
-accents and order do not matter. Two ways answer that, and the count of matches picks one:
+accents and order do not matter. The database's substring index (bot/db/text_search.py) makes a word few
+tickets hold as quick to find as a common one:
 
-- a word few tickets hold (or none): the database's substring index (bot/db/text_search.py: FTS5 trigram
-  on SQLite, pg_trgm on PostgreSQL) lists them, at most FEW_MATCHES, and the queue reads just those;
-- a word many tickets hold: the queue reads its usual index newest first and keeps the rows that match,
-  which fills a page after a short read because matches are everywhere.
+- PostgreSQL: the planner uses the pg_trgm index for `LIKE '%word%'` itself, weighing it against the
+  queue's own indexes with its statistics of how common each trigram is.
+- SQLite: the planner knows nothing of how many tickets an FTS5 phrase matches, so `matching_ids` asks the
+  index, with a LIMIT: a word few tickets hold (or none) gives their ids, at most FEW_MATCHES, and the queue
+  reads just those; a word many hold gives None, and the queue reads its usual index newest first keeping
+  the rows that match, which fills a page after a short read because matches are everywhere.
 
-The count is asked of the index with a LIMIT (`matching_ids`), so it costs at most FEW_MATCHES entries.
-A planner cannot make this choice itself: neither SQLite nor PostgreSQL knows how many tickets a word is in
-and how they fall among the operator's departments. Words under three characters have no trigram; they
-are only checked row by row, beside the longer words.
+What neither answers quickly: a word many tickets of other departments hold and few of the operator's
+(nothing correlates words with departments), read along the department as before the index.
+Words under three characters have no trigram; they are only checked row by row, beside the longer words.
 """
 
 from __future__ import annotations
 
 import unicodedata
 
-from sqlalchemy import event, select, text
+from sqlalchemy import event, text
 
 from bot.db.tables import Ticket
 from bot.db.text_search import FTS_TABLE
@@ -64,22 +66,20 @@ def like_pattern(word: str) -> str:
 
 
 def matching_ids(db, words, few: int = FEW_MATCHES) -> list[int] | None:
-    """The ids of the tickets holding every word, when at most `few` do; None when more do (or no word is indexed).
+    """SQLite: the ids of the tickets holding every word, when at most `few` do; otherwise None.
 
-    Only the words of three or more characters are asked of the index; the caller still checks every word on
-    each row, so the answer is a superset the row checks narrow, never a different meaning.
+    None too when no word has three characters, and on PostgreSQL, whose planner weighs its index itself
+    (asking first costs more there: a LIMIT over a common word is a sequential read). Only the words of three
+    or more characters are asked of the index; the caller still checks every word on each row, so the answer
+    is a superset the row checks narrow, never a different meaning.
     """
     indexed = [word for word in words if len(word) >= TRIGRAM]
-    if not indexed:
-        return None
     connection = db.connection()
-    if connection.dialect.name == "sqlite":
-        phrases = " AND ".join('"' + word.replace('"', '""') + '"' for word in indexed)  # FTS5: literal strings
-        query = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :phrases LIMIT :limit")
-        ids = list(connection.execute(query, {"phrases": phrases, "limit": few + 1}).scalars())
-    else:
-        likes = [Ticket.search_text.like(like_pattern(word), escape="\\") for word in indexed]
-        ids = list(connection.execute(select(Ticket.id).where(*likes).limit(few + 1)).scalars())
+    if not indexed or connection.dialect.name != "sqlite":
+        return None
+    phrases = " AND ".join('"' + word.replace('"', '""') + '"' for word in indexed)  # FTS5: literal strings
+    query = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :phrases LIMIT :limit")
+    ids = list(connection.execute(query, {"phrases": phrases, "limit": few + 1}).scalars())
     return ids if len(ids) <= few else None
 
 
