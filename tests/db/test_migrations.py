@@ -21,8 +21,8 @@ from bot.db.tables import Ticket
 from bot.db.text_search import not_text_index
 from bot.flows.loader import load_flows
 from bot.tickets.search import normalise
-from tests.dashboard.test_search import ids_by_index
 from tests.support.app import ROOT, TEST_DATABASE_URL, database_url
+from tests.support.search import ids_by_index
 
 FLOWS = load_flows(ROOT / "flows.yaml")
 MOMENT = datetime(2026, 11, 2, 15, 30, tzinfo=UTC)
