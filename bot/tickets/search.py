@@ -75,12 +75,20 @@ def matching_ids(db, words, few: int = FEW_MATCHES) -> list[int] | None:
     """
     indexed = [word for word in words if len(word) >= TRIGRAM]
     connection = db.connection()
-    if not indexed or connection.dialect.name != "sqlite":
+    if not indexed or connection.dialect.name != "sqlite" or not _has_index(connection):
         return None
     phrases = " AND ".join('"' + word.replace('"', '""') + '"' for word in indexed)  # FTS5: literal strings
     query = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :phrases LIMIT :limit")
     ids = list(connection.execute(query, {"phrases": phrases, "limit": few + 1}).scalars())
     return ids if len(ids) <= few else None
+
+
+def _has_index(connection) -> bool:
+    """Whether the FTS5 table is there: a database not yet upgraded to 0007 searches row by row, never fails."""
+    found = connection.execute(
+        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"), {"name": FTS_TABLE}
+    )
+    return found.first() is not None
 
 
 @event.listens_for(Ticket, "before_insert")

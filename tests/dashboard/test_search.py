@@ -151,6 +151,16 @@ def test_sqlite_asks_the_index_how_many_hold_the_words_up_to_a_few(app, stories)
         assert len(matching_ids(db, ["5", "mayo"]) or []) == 2  # the long word narrows, the short one is checked after
 
 
+def test_a_sqlite_database_not_yet_upgraded_to_the_index_still_searches(app, stories):
+    with transaction(engine(app)) as db:
+        if db.connection().dialect.name != "sqlite":
+            return
+        db.connection().exec_driver_sql(f"DROP TABLE {FTS_TABLE}")  # as a database before 0007
+        for kind in ("insert", "delete", "update"):
+            db.connection().exec_driver_sql(f"DROP TRIGGER {FTS_TABLE}_{kind}")
+    assert pages(app, {"q": "morel", "status": "all"}, with_index=True) == as_like_found(app, "morel", ())
+
+
 def test_the_index_finds_parts_of_words_as_like_does(app, stories):
     with transaction(engine(app)) as db:
         for words in (["morel"], ["juarez", "hidalgo"], ["1_00"], ["100%"], ["tapa:"], ["zzyzx"]):
