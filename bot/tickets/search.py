@@ -8,11 +8,12 @@ tickets hold as quick to find as a common one:
   queue's own indexes with its statistics of how common each trigram is.
 - SQLite: the planner knows nothing of how many tickets an FTS5 phrase matches, so `matching_ids` asks the
   index, with a LIMIT: a word few tickets hold (or none) gives their ids, at most FEW_MATCHES, and the queue
-  reads just those; a word many hold gives None, and the queue reads its usual index newest first keeping
-  the rows that match, which fills a page after a short read because matches are everywhere.
+  reads just those; when every word is common it gives None, and the queue reads its usual index newest
+  first keeping the rows that match, which fills a page after a short read because matches are everywhere.
 
-What neither answers quickly: a word many tickets of other departments hold and few of the operator's
-(nothing correlates words with departments), read along the department as before the index.
+What neither answers quickly: words many tickets hold that seldom meet in the operator's tickets (a word
+common in other departments and absent from theirs, two common words seldom together), read along the
+department as before the index.
 Words under three characters have no trigram; they are only checked row by row, beside the longer words.
 """
 
@@ -66,21 +67,28 @@ def like_pattern(word: str) -> str:
 
 
 def matching_ids(db, words, few: int = FEW_MATCHES) -> list[int] | None:
-    """SQLite: the ids of the tickets holding every word, when at most `few` do; otherwise None.
+    """SQLite: the ids of the tickets holding one of the words that at most `few` tickets hold; else None.
 
+    Each word is asked alone, longest first (a long word is likelier rare), and the first one few tickets
+    hold bounds the search; a common word's question stops after `few` entries, so asking costs a few
+    milliseconds however common. (Asking for all the words together would cost a walk through both lists
+    when two common words are asked.) When every word is common, None: the queue reads its own index newest
+    first, which fills a page quickly then, except when the words seldom meet in the operator's tickets.
     None too when no word has three characters, and on PostgreSQL, whose planner weighs its index itself
-    (asking first costs more there: a LIMIT over a common word is a sequential read). Only the words of three
-    or more characters are asked of the index; the caller still checks every word on each row, so the answer
-    is a superset the row checks narrow, never a different meaning.
+    (asking first costs more there: a LIMIT over a common word is a sequential read). The caller still
+    checks every word on each row, so the answer is a superset the row checks narrow, never another meaning.
     """
-    indexed = [word for word in words if len(word) >= TRIGRAM]
+    indexed = sorted({word for word in words if len(word) >= TRIGRAM}, key=len, reverse=True)
     connection = db.connection()
     if not indexed or connection.dialect.name != "sqlite" or not _has_index(connection):
         return None
-    phrases = " AND ".join('"' + word.replace('"', '""') + '"' for word in indexed)  # FTS5: literal strings
-    query = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :phrases LIMIT :limit")
-    ids = list(connection.execute(query, {"phrases": phrases, "limit": few + 1}).scalars())
-    return ids if len(ids) <= few else None
+    query = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :phrase LIMIT :limit")
+    for word in indexed:
+        phrase = '"' + word.replace('"', '""') + '"'  # FTS5: a literal string, a substring to the trigram tokenizer
+        ids = list(connection.execute(query, {"phrase": phrase, "limit": few + 1}).scalars())
+        if len(ids) <= few:
+            return ids
+    return None
 
 
 def _has_index(connection) -> bool:

@@ -149,6 +149,8 @@ def test_sqlite_asks_the_index_how_many_hold_the_words_up_to_a_few(app, stories)
         assert matching_ids(db, ["zzyzx"]) == []
         assert matching_ids(db, ["5", "de"]) is None  # no trigram in them: nothing to ask the index
         assert len(matching_ids(db, ["5", "mayo"]) or []) == 2  # the long word narrows, the short one is checked after
+        assert matching_ids(db, ["morelos", "zzyzx"], few=5) == []  # a rare word bounds a common one
+        assert len(matching_ids(db, ["juarez", "morelos", "hundimiento"], few=5) or []) == 2
 
 
 def test_a_sqlite_database_not_yet_upgraded_to_the_index_still_searches(app, stories):

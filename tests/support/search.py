@@ -22,8 +22,9 @@ def change(app, folio: str, **values) -> None:
 
 def ids_by_index(db, words: list[str]) -> list[int]:
     """The tickets holding every word, found through the text index alone (FTS5; PostgreSQL: pg_trgm, forced)."""
-    if db.connection().dialect.name == "sqlite":
-        return matching_ids(db, words, few=10_000) or []
+    if db.connection().dialect.name == "sqlite":  # each word's tickets, as the index lists them, then those of all
+        found = [set(matching_ids(db, [word], few=10_000) or ()) for word in words]
+        return sorted(set.intersection(*found))
     db.connection().exec_driver_sql("SET LOCAL enable_seqscan = off")  # a few rows: the planner would read them all
     query = sa.select(Ticket.id).where(*[Ticket.search_text.like(like_pattern(w), escape="\\") for w in words])
     plan = "\n".join(
