@@ -134,7 +134,7 @@ class Ticket(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
     search_text: str | None = (
-        None  # folio, address, summary, answers: lowercase, no accents (dashboard/ticket_search.py)
+        None  # folio, address, summary, answers: lowercase, no accents (bot/tickets/search.py; indexed: db/text_search.py)
     )
 
 

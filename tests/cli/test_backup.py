@@ -73,6 +73,11 @@ def test_a_backup_restored_into_a_fresh_installation_has_every_row_and_photo(run
     assert rows(fresh["DATABASE_URL"], "SELECT folio, category FROM ticket") == [("2611-AAAAAA", "bache")]
     assert rows(fresh["DATABASE_URL"], "SELECT name FROM contact") == [("Lupita",)]
     assert (tmp_path / "new" / "media" / "ab" / "photo.jpg").read_bytes() == PHOTO
+    # the text index (an FTS5 table and its shadow tables) comes back whole with the tickets
+    rows(fresh["DATABASE_URL"], "INSERT INTO ticket_search(ticket_search, rank) VALUES ('integrity-check', 1)")
+    assert rows(fresh["DATABASE_URL"], "SELECT rowid FROM ticket_search WHERE ticket_search MATCH '\"aaaaa\"'") == [
+        (1,)
+    ]
 
 
 def test_restoring_over_a_database_with_data_needs_force(runner, city, tmp_path):

@@ -1,7 +1,7 @@
 """Survey tallies: responses counted per answer and city day, month and year, so results do not read every response.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Created: 2026-11-30
 
 The tables are created when missing (a database whose models already made them keeps them, as 0003 to 0006 do),
@@ -16,7 +16,7 @@ from alembic import op
 from sqlmodel import Session
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
