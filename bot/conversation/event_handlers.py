@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from bot.config import Config
 from bot.conversation.event_context import Applied, EventContext
 from bot.conversation.privacy_events import (
     answer_data_access,
@@ -30,6 +32,7 @@ from bot.flows import (
 )
 from bot.flows.events import DataAccessRequested, NoticeAnswered, PrivacyRequested
 from bot.flows.model import render
+from bot.reports.tallies import record_response
 from bot.tickets.folio import select_by_folio
 from bot.tickets.geo import degrees_around, distance_m
 from bot.tickets.lifecycle import OPEN_STATUSES
@@ -191,7 +194,10 @@ def _store_ticket(session: Session, ticket: Ticket, ctx: EventContext, detail: d
 def store_survey_response(session: Session, event: SurveyCompleted, ctx: EventContext) -> Applied:
     """Store a completed survey; nothing to deliver."""
     answers = {**event.answers, **{f"{k}_label": v for k, v in event.shown.items() if v != str(event.answers.get(k))}}
-    session.add(SurveyResponse(flow=event.flow, contact_id=ctx.contact_id, lang=event.lang, answers=answers))
+    response = SurveyResponse(flow=event.flow, contact_id=ctx.contact_id, lang=event.lang, answers=answers)
+    session.add(response)
+    zone = ctx.config.city_zone() if ctx.config is not None else ZoneInfo(Config.model_fields["city_timezone"].default)
+    record_response(session, ctx.flows.flows.get(event.flow), response, zone)  # the results' tallies, same commit
     return Applied()
 
 

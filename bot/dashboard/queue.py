@@ -73,7 +73,7 @@ def queue():
     after = parse_cursor(request.args.get("after"), filters.sort)
     now = utcnow()
     with transaction(services().engine) as db:
-        page = fetch_page(db, filtered(filters, now), filters.sort, after)
+        page = fetch_page(db, filtered(filters, now, db=db), filters.sort, after)
         rows = ticket_rows(db, page.tickets, now)
     args = filters.as_args()
     return render_template(

@@ -84,7 +84,9 @@ def survey(flow_id: str):
     filters = {name: request.args.get(name, "").strip() for name in ("since", "until")}
     with transaction(svc.engine) as db:
         results = survey_results(db, flow, period, lang)
-        comments, comment_count = survey_comments(db, flow, period, lang, page, COMMENTS_PER_PAGE)
+        comments, comment_count = survey_comments(
+            db, flow, period, lang, page, COMMENTS_PER_PAGE, total=results.comments
+        )
     return render_template(
         "dashboard/survey.html",
         title=flow.title.get(lang, svc.flows.default_language),

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel, create_engine
 
-from bot.db import tables  # noqa: F401 - registers the tables
+from bot.db import tables, text_search  # noqa: F401 - registers the tables and their text index
 
 __all__ = ["make_engine", "create_tables", "transaction", "connection_transaction"]
 

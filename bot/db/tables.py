@@ -15,6 +15,8 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "SurveyResponse",
+    "SurveyTally",
+    "SurveyTallyState",
     "FlowVersion",
     "Outbox",
     "Operator",
@@ -132,7 +134,7 @@ class Ticket(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
     search_text: str | None = (
-        None  # folio, address, summary, answers: lowercase, no accents (dashboard/ticket_search.py)
+        None  # folio, address, summary, answers: lowercase, no accents (bot/tickets/search.py; indexed: db/text_search.py)
     )
 
 
@@ -160,6 +162,35 @@ class SurveyResponse(SQLModel, table=True):
     lang: str = "es"
     answers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class SurveyTally(SQLModel, table=True):
+    """How many responses of a survey flow gave one answer in a city day, month or year, or ever (bot.reports.tallies).
+
+    Kept in the transaction that stores, scrubs or rebuilds responses, so results sum these rows instead of
+    reading every response. step "" counts responses; a rating's rows are per subject (the first choice).
+    """
+
+    # Responses per day over a period (step "") and the days with data, read from the index alone.
+    __table_args__ = (Index("ix_surveytally_flow_step_grain_bucket", "flow", "step", "grain", "bucket", "count"),)
+
+    flow: str = Field(primary_key=True)
+    grain: str = Field(primary_key=True)  # "d", "m", "y": the bucket is that day, month, year of the city; "a": all
+    bucket: date = Field(primary_key=True)  # the first day of it (2000-01-01 for all time)
+    step: str = Field(primary_key=True)
+    subject: str = Field(default="", primary_key=True)  # the subject's answer as JSON, for ratings; else ""
+    value: str = Field(default="", primary_key=True)  # the answer as JSON ("" on the count rows)
+    label: str = Field(default="", primary_key=True)  # the label the resident saw, for choices; else ""
+    count: int = 0
+
+
+class SurveyTallyState(SQLModel, table=True):
+    """A survey flow's tallies are complete for this city zone and these steps; otherwise results read responses."""
+
+    flow: str = Field(primary_key=True)
+    zone: str  # the IANA zone of the tallies' days (CITY_TIMEZONE when they were built)
+    shape: str  # which steps are tallied how (bot.reports.tallies.shape_of); a changed flow stops the tallies
+    built_at: datetime = Field(default_factory=utcnow)
 
 
 class FlowVersion(SQLModel, table=True):

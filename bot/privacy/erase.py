@@ -69,6 +69,7 @@ from bot.privacy.anonymous import (
     rounded,
 )
 from bot.privacy.media_files import referenced, remove_after_commit, stored_names
+from bot.reports.tallies import record_scrubbed
 
 __all__ = ["erase_contact", "ERASED", "webchat_keys"]
 
@@ -231,8 +232,9 @@ def _scrub_surveys(session: Session, flows: Flows, contact_id: int) -> int:
     for response in session.scalars(select(SurveyResponse).where(SurveyResponse.contact_id == contact_id)):
         answers = kept_survey_answers(flows.flows.get(response.flow), response.answers)
         if answers != response.answers:
-            response.answers = answers
+            before, response.answers = response.answers, answers
             session.add(response)
+            record_scrubbed(session, flows.flows.get(response.flow), response, before)  # uncount what went
             changed += 1
     return changed
 

@@ -2,8 +2,11 @@
 
 Generic over a survey flow's steps: rating steps give an average and a distribution, choice steps
 counts per option (the first choice step is the subject results are grouped by), text steps
-comments. Each figure is one GROUP BY in the database over JSON fields, so the rows read are
-subjects × scale, not responses; only the CSV and a page of comments read responses themselves.
+comments. The figures are sums of the survey's tallies (bot.reports.tallies: counts per city day,
+month and year kept as responses are stored), so a period reads a few hundred rows, not its
+responses; when the tallies cannot answer (another zone, changed steps, never built) each figure is
+one GROUP BY over the responses' JSON fields instead. Only the CSV and a page of comments read
+responses themselves.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +30,7 @@ from bot.flows.steps import ANSWERLESS_KINDS
 from bot.i18n import translator
 from bot.reports.periods import Period, as_day, city_day, timeline
 from bot.reports.spreadsheets import defuse
+from bot.reports.tallies import SAID_STEP, Tallied, read_tallies, text_of
 
 __all__ = [
     "RatingSummary",
@@ -35,12 +40,14 @@ __all__ = [
     "survey_flows",
     "response_counts",
     "survey_results",
+    "scanned_results",
     "survey_comments",
     "survey_csv_lines",
     "csv_safe",
 ]
 
 CSV_BATCH = 500
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -91,6 +98,7 @@ class SurveyResults:
     choices: dict[str, list[tuple[str, int]]]
     timeline_unit: str
     timeline: list[tuple[date, int]]
+    comments: int | None = None  # responses with a comment, when the tallies counted them (else survey_comments does)
 
 
 @dataclass(frozen=True)
@@ -150,7 +158,73 @@ def option_label(step: Step, value, stored_label: str | None, lang: str) -> str:
 
 
 def survey_results(session: Session, flow: Flow, period: Period, lang: str) -> SurveyResults:
-    """Count, average and distribution of each rating per subject, choice counts and responses over time."""
+    """Count, average and distribution of each rating per subject, choice counts and responses over time.
+
+    Summed from the survey's tallies (bot.reports.tallies) when they answer for the period's zone and the
+    flow's steps; otherwise computed from the responses (scanned_results).
+    """
+    tallied = read_tallies(session, flow, period)
+    if tallied is None:
+        log.warning("survey %s: results read every response; `ventanilla surveys rebuild` makes them fast", flow.id)
+        return scanned_results(session, flow, period, lang)
+    return _tallied_results(flow, tallied, lang)
+
+
+def _tallied_results(flow: Flow, tallied: Tallied, lang: str) -> SurveyResults:
+    """The results from a period's tally sums, the same figures scanned_results computes from the responses."""
+    choice_steps = [s for s in flow.steps if s.kind == "choice"]
+    subject_step = choice_steps[0] if choice_steps else None
+    rating_steps = [s for s in flow.steps if s.kind == "rating"]
+    total = sum(tallied.per_day.values())
+    subjects: dict = {}
+    if subject_step is None:
+        subjects = {None: SubjectRow(None, "", total)} if total else {}
+    counts = sorted(tallied.counts.items())
+    if subject_step is not None:
+        shown: dict = {}
+        for (step_id, _, value, label), count in counts:
+            if step_id == subject_step.id:
+                key = text_of(value)
+                row = subjects.setdefault(key, SubjectRow(key, "", 0))
+                row.count += count
+                if label and (shown.get(key) is None or label > shown[key]):
+                    shown[key] = label
+        for key, row in subjects.items():
+            row.label = option_label(subject_step, key, shown.get(key), lang)
+    overall = {s.id: RatingSummary(s.id, s.scale) for s in rating_steps}
+    for step in rating_steps:
+        for (step_id, about, value, _), count in counts:
+            if step_id != step.id:
+                continue
+            score, row = _as_score(text_of(value)), subjects.get(text_of(about) if subject_step else None)
+            if score is None or row is None or not step.scale[0] <= score <= step.scale[1]:
+                continue  # answers off the scale (an older flows.yaml) are left out
+            row.ratings.setdefault(step.id, RatingSummary(step.id, step.scale)).add(score, count)
+            overall[step.id].add(score, count)
+    choices = {}
+    for step in choice_steps[1:]:
+        chosen: Counter[str] = Counter()
+        for (step_id, _, value, label), count in counts:
+            if step_id == step.id:
+                chosen[option_label(step, text_of(value), label or None, lang)] += count
+        choices[step.id] = chosen.most_common()
+    unit, rows = timeline(tallied.per_day)
+    return SurveyResults(
+        flow=flow,
+        total=total,
+        subject_step=subject_step,
+        rating_steps=rating_steps,
+        subjects=sorted(subjects.values(), key=lambda row: (-row.count, row.label)),
+        overall=overall,
+        choices=choices,
+        timeline_unit=unit,
+        timeline=rows,
+        comments=tallied.counts.get((SAID_STEP, "", "", ""), 0),
+    )
+
+
+def scanned_results(session: Session, flow: Flow, period: Period, lang: str) -> SurveyResults:
+    """survey_results computed from the responses themselves: GROUP BYs over their JSON answers."""
     choice_steps = [s for s in flow.steps if s.kind == "choice"]
     subject_step = choice_steps[0] if choice_steps else None
     rating_steps = [s for s in flow.steps if s.kind == "rating"]
@@ -217,9 +291,18 @@ def _choice_counts(session: Session, flow: Flow, period: Period, step: Step, lan
 
 
 def survey_comments(
-    session: Session, flow: Flow, period: Period, lang: str, page: int = 1, per_page: int = 20
+    session: Session,
+    flow: Flow,
+    period: Period,
+    lang: str,
+    page: int = 1,
+    per_page: int = 20,
+    total: int | None = None,
 ) -> tuple[list[Comment], int]:
-    """One page of the responses with text answers, newest first, and how many there are in all."""
+    """One page of the responses with text answers, newest first, and how many there are in all.
+
+    total is that count when the caller has it (SurveyResults.comments, from the tallies); else it is counted.
+    """
     text_steps = [s for s in flow.steps if s.kind == "text"]
     if not text_steps:
         return [], 0
@@ -227,7 +310,12 @@ def survey_comments(
     statement = period.narrow(
         select(SurveyResponse).where(SurveyResponse.flow == flow.id, said), SurveyResponse.created_at
     )
-    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
+    if total is None:
+        tallied = read_tallies(session, flow, period)
+        if tallied is not None:
+            total = tallied.counts.get((SAID_STEP, "", "", ""), 0)
+        else:
+            total = session.exec(select(func.count()).select_from(statement.subquery())).one()
     page_rows = session.exec(
         statement.order_by(SurveyResponse.created_at.desc(), SurveyResponse.id.desc())
         .offset((page - 1) * per_page)

@@ -1,21 +1,36 @@
 """Text search over tickets: one normalised column per ticket (lowercase, no accents), filled whenever a ticket is written.
 
-`LIKE '%word%'` over that column works the same on SQLite and PostgreSQL, needs no extension, and
-reads the newest tickets first, so a page of hits for a common word comes after a short scan
-(bench/dashboard.py measures a word found nowhere too, the slowest case: every row is read).
+A ticket matches when its column holds every word, anywhere (`LIKE '%word%'`): "morel" finds Morelos,
+accents and order do not matter. The database's substring index (bot/db/text_search.py) makes a word few
+tickets hold as quick to find as a common one:
+
+- PostgreSQL: the planner uses the pg_trgm index for `LIKE '%word%'` itself, weighing it against the
+  queue's own indexes with its statistics of how common each trigram is.
+- SQLite: the planner knows nothing of how many tickets an FTS5 phrase matches, so `matching_ids` asks the
+  index, with a LIMIT: a word few tickets hold (or none) gives their ids, at most FEW_MATCHES, and the queue
+  reads just those; when every word is common it gives None, and the queue reads its usual index newest
+  first keeping the rows that match, which fills a page after a short read because matches are everywhere.
+
+What neither answers quickly: words many tickets hold that seldom meet in the operator's tickets (a word
+common in other departments and absent from theirs, two common words seldom together), read along the
+department as before the index.
+Words under three characters have no trigram; they are only checked row by row, beside the longer words.
 """
 
 from __future__ import annotations
 
 import unicodedata
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from bot.db.tables import Ticket
+from bot.db.text_search import FTS_TABLE
 
-__all__ = ["normalise", "search_text_of", "like_pattern", "MAX_SEARCH_TEXT"]
+__all__ = ["normalise", "search_text_of", "like_pattern", "matching_ids", "MAX_SEARCH_TEXT", "FEW_MATCHES"]
 
 MAX_SEARCH_TEXT = 2000  # characters kept per ticket: a long story still matches on its beginning
+FEW_MATCHES = 2000  # up to this many matches the queue reads them by id; more: along its index, newest first
+TRIGRAM = 3  # characters: the shortest word a trigram index finds
 
 
 def normalise(text: str) -> str:
@@ -49,6 +64,39 @@ def like_pattern(word: str) -> str:
     """A LIKE pattern matching word anywhere, its own % and _ taken literally (escape character '\\')."""
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def matching_ids(db, words, few: int = FEW_MATCHES) -> list[int] | None:
+    """SQLite: the ids of the tickets holding one of the words that at most `few` tickets hold; else None.
+
+    Each word is asked alone, longest first (a long word is likelier rare), and the first one few tickets
+    hold bounds the search; a common word's question stops after `few` entries, so asking costs a few
+    milliseconds however common. (Asking for all the words together would cost a walk through both lists
+    when two common words are asked.) When every word is common, None: the queue reads its own index newest
+    first, which fills a page quickly then, except when the words seldom meet in the operator's tickets.
+    None too when no word has three characters, and on PostgreSQL, whose planner weighs its index itself
+    (asking first costs more there: a LIMIT over a common word is a sequential read). The caller still
+    checks every word on each row, so the answer is a superset the row checks narrow, never another meaning.
+    """
+    indexed = sorted({word for word in words if len(word) >= TRIGRAM}, key=len, reverse=True)
+    connection = db.connection()
+    if not indexed or connection.dialect.name != "sqlite" or not _has_index(connection):
+        return None
+    query = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :phrase LIMIT :limit")
+    for word in indexed:
+        phrase = '"' + word.replace('"', '""') + '"'  # FTS5: a literal string, a substring to the trigram tokenizer
+        ids = list(connection.execute(query, {"phrase": phrase, "limit": few + 1}).scalars())
+        if len(ids) <= few:
+            return ids
+    return None
+
+
+def _has_index(connection) -> bool:
+    """Whether the FTS5 table is there: a database not yet upgraded to 0007 searches row by row, never fails."""
+    found = connection.execute(
+        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"), {"name": FTS_TABLE}
+    )
+    return found.first() is not None
 
 
 @event.listens_for(Ticket, "before_insert")

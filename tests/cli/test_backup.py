@@ -59,7 +59,7 @@ def test_a_backup_restored_into_a_fresh_installation_has_every_row_and_photo(run
     archive = tmp_path / "backups" / "ventanilla-2026-11-30.tar.gz"
     result = runner.invoke(main, ["backup", str(archive)], env=city)
     assert result.exit_code == 0, result.output
-    assert "1 media files" in result.output and "schema 0006" in result.output
+    assert "1 media files" in result.output and "schema 0008" in result.output
     with tarfile.open(archive) as opened:
         assert {"manifest.json", "ventanilla.db", "media/ab/photo.jpg"} <= set(opened.getnames())
 
@@ -73,6 +73,11 @@ def test_a_backup_restored_into_a_fresh_installation_has_every_row_and_photo(run
     assert rows(fresh["DATABASE_URL"], "SELECT folio, category FROM ticket") == [("2611-AAAAAA", "bache")]
     assert rows(fresh["DATABASE_URL"], "SELECT name FROM contact") == [("Lupita",)]
     assert (tmp_path / "new" / "media" / "ab" / "photo.jpg").read_bytes() == PHOTO
+    # the text index (an FTS5 table and its shadow tables) comes back whole with the tickets
+    rows(fresh["DATABASE_URL"], "INSERT INTO ticket_search(ticket_search, rank) VALUES ('integrity-check', 1)")
+    assert rows(fresh["DATABASE_URL"], "SELECT rowid FROM ticket_search WHERE ticket_search MATCH '\"aaaaa\"'") == [
+        (1,)
+    ]
 
 
 def test_restoring_over_a_database_with_data_needs_force(runner, city, tmp_path):

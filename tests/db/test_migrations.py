@@ -11,20 +11,23 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from bot.cli.main import main
+from bot.db import text_search
 from bot.db.database import make_engine
 from bot.db.migrate import alembic_config, current, head, upgrade
 from bot.db.tables import Ticket
+from bot.db.text_search import not_text_index
 from bot.flows.loader import load_flows
 from bot.tickets.search import normalise
 from tests.support.app import ROOT, TEST_DATABASE_URL, database_url
+from tests.support.search import ids_by_index
 
 FLOWS = load_flows(ROOT / "flows.yaml")
 MOMENT = datetime(2026, 11, 2, 15, 30, tzinfo=UTC)
 FILLER_TICKETS = 1_100  # more than one round of the data migrations (0002's BATCH is 1000)
-HEAD = "0006"  # the newest revision: 0006 added the operator's dashboard language
+HEAD = "0008"  # the newest revision: 0008 added the survey tallies
 
 
 @pytest.fixture
@@ -61,7 +64,7 @@ def first_schema() -> sa.MetaData:
 def differences(engine) -> list:
     """What alembic's autogenerate finds between the database and the models."""
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": not_text_index})
         return compare_metadata(context, SQLModel.metadata)
 
 
@@ -311,6 +314,58 @@ def test_upgrading_a_0003_database_gives_its_tickets_empty_place_columns_and_the
 
     command.downgrade(alembic_config(engine), "0003")
     assert not PLACE_COLUMNS & columns_of(engine, "ticket") and snapshot(engine) == before
+
+
+def text_index_exists(engine) -> bool:
+    """SQLite: the FTS5 table and its triggers; PostgreSQL: the trigram index."""
+    with engine.connect() as db:
+        if db.dialect.name == "sqlite":
+            names = set(
+                db.execute(sa.text("SELECT name FROM sqlite_master WHERE name LIKE 'ticket_search%'")).scalars()
+            )
+            return {"ticket_search", "ticket_search_insert", "ticket_search_update", "ticket_search_delete"} <= names
+        return bool(
+            db.execute(sa.text("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_ticket_search_text_trgm'")).first()
+        )
+
+
+def test_upgrading_a_0006_database_indexes_the_text_of_its_tickets_and_downgrading_removes_the_index(engine):
+    upgrade(engine, "0001")
+    fill_as_0001(engine)
+    upgrade(engine, "0006", flows=FLOWS)
+    assert not text_index_exists(engine)
+    before = snapshot(engine)
+
+    assert upgrade(engine).after == HEAD
+
+    assert text_index_exists(engine) and snapshot(engine) == before
+    with Session(engine) as db, db.begin():  # the tickets stored before 0007 are in the index
+        assert ids_by_index(db, ["arbol", "caido"]) == [1]
+        assert len(ids_by_index(db, ["morelos"])) == FILLER_TICKETS + 1  # all of them hold it
+        assert ids_by_index(db, ["zzyzx"]) == []
+
+    from alembic import command
+
+    command.downgrade(alembic_config(engine), "0006")
+    assert not text_index_exists(engine) and snapshot(engine) == before
+    upgrade(engine)
+    assert text_index_exists(engine) and differences(engine) == []
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="pg_trgm and its privileges are PostgreSQL's")
+def test_a_postgresql_user_who_may_not_install_pg_trgm_is_told_what_to_ask_for_and_search_still_works(engine, caplog):
+    upgrade(engine)
+    with engine.connect() as db, db.begin():  # everything below is rolled back: roles and extensions too
+        db.exec_driver_sql("DROP EXTENSION pg_trgm CASCADE")  # its index goes with it
+        db.exec_driver_sql("CREATE ROLE clerk_without_create")
+        db.exec_driver_sql("GRANT SELECT ON ticket TO clerk_without_create")
+        db.exec_driver_sql("SET LOCAL ROLE clerk_without_create")
+        with caplog.at_level(logging.WARNING, logger="bot.db.text_search"):
+            assert text_search.ensure(db) is False
+        assert "a superuser runs `CREATE EXTENSION pg_trgm;`" in caplog.text
+        assert "CREATE INDEX IF NOT EXISTS ix_ticket_search_text_trgm" in caplog.text
+        # the transaction goes on, and search reads the rows instead
+        assert db.execute(sa.select(Ticket.id).where(Ticket.search_text.like("%zzyzx%"))).all() == []
 
 
 # --- (b) the models and the migrations agree --------------------------------------------------------

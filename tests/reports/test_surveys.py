@@ -327,6 +327,9 @@ def test_the_overview_counts_per_category_week_resolves_channels_and_overdue(app
             db, "servicios_publicos", "basura", "whatsapp", monday, "closed", due_in=timedelta(hours=1)
         )  # closed: not overdue
         add_ticket(db, "servicios_publicos", "alumbrado", "sms", monday, due_in=timedelta(hours=1))
+        add_ticket(
+            db, "obras_publicas", "bache", "sms", monday - timedelta(weeks=13), "resolved", timedelta(days=13)
+        )  # first resolved the day before the window, resolved again inside it: not one of the window's
     with Session(engine(app)) as db:
         everything = overview(db, None, NOW, weeks=12)
         works = overview(db, ["obras_publicas"], NOW, weeks=12)

@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 
 from bot.db import tables  # noqa: F401 - registers the tables the head must match
 from bot.db.database import make_engine
+from bot.db.text_search import not_text_index
 
 
 def _engine():
@@ -49,6 +50,7 @@ def run_migrations_online() -> None:
             target_metadata=SQLModel.metadata,
             render_as_batch=True,  # SQLite alters most things only by rebuilding the table
             compare_type=True,
+            include_name=not_text_index,  # the text index is DDL of its own (bot/db/text_search.py)
         )
         with context.begin_transaction():
             context.run_migrations()

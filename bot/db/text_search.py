@@ -1,0 +1,111 @@
+"""The tickets' text index: each database's own substring index over `ticket.search_text`, made by DDL.
+
+`search_text` is already lowercase and without accents (bot/tickets/search.py fills it), so both indexes
+only have to find a substring quickly, as `LIKE '%word%'` does:
+
+- SQLite: an FTS5 table with the `trigram` tokenizer whose content is the ticket table itself (external
+  content: the text is stored once), kept current by triggers, so rows inserted without the ORM (a bulk
+  import, the bench) are indexed too. A quoted phrase of three or more characters matches exactly the rows
+  `LIKE '%phrase%'` matches.
+- PostgreSQL: a GIN index with pg_trgm's `gin_trgm_ops` on the column; the planner uses it for
+  `search_text LIKE '%word%'` itself. pg_trgm is a trusted extension (PostgreSQL 13+): a user with CREATE
+  on the database may create it; otherwise a superuser runs `CREATE EXTENSION pg_trgm` once. Without it
+  search still works, by reading the rows (`ensure` logs how to add the index later).
+
+The same statements run when tests create the tables from the models (an `after_create` listener) and in
+migration 0007. A later migration that rebuilds the ticket table on SQLite (batch mode copies, drops and
+renames it, and a dropped table loses its triggers) must call `ensure` again afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+from bot.db.tables import Ticket
+
+__all__ = ["FTS_TABLE", "TRGM_INDEX", "ensure", "drop", "not_text_index"]
+
+FTS_TABLE = "ticket_search"  # SQLite: FTS5 creates ticket_search_data, _idx, _docsize and _config beside it
+TRGM_INDEX = "ix_ticket_search_text_trgm"  # PostgreSQL
+
+log = logging.getLogger(__name__)
+
+SQLITE_CREATE = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+    "search_text, content='ticket', content_rowid='id', tokenize='trigram')",
+    f"""CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_insert AFTER INSERT ON ticket BEGIN
+        INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_delete AFTER DELETE ON ticket BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_update AFTER UPDATE OF search_text ON ticket BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+        INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+    END""",
+)
+SQLITE_REBUILD = f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"  # index every row the table holds
+SQLITE_DROP = (
+    *(f"DROP TRIGGER IF EXISTS {FTS_TABLE}_{kind}" for kind in ("insert", "delete", "update")),
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+)
+PG_CREATE_INDEX = f"CREATE INDEX IF NOT EXISTS {TRGM_INDEX} ON ticket USING gin (search_text gin_trgm_ops)"
+PG_WITHOUT_EXTENSION = (
+    "pg_trgm is not installed and this database user may not install it: ticket search works, but reads "
+    "every ticket of the department. To index it, a superuser runs `CREATE EXTENSION pg_trgm;` in this "
+    f"database, then: {PG_CREATE_INDEX};"
+)
+
+
+def ensure(connection: Connection, rebuild: bool = False) -> bool:
+    """Create the text index where missing (rebuild: index the rows already there); False if it cannot be made."""
+    if connection.dialect.name == "sqlite":
+        for statement in SQLITE_CREATE:
+            connection.exec_driver_sql(statement)
+        if rebuild:
+            connection.exec_driver_sql(SQLITE_REBUILD)
+        return True
+    if connection.dialect.name != "postgresql":
+        return False
+    if not _pg_trgm(connection):
+        log.warning(PG_WITHOUT_EXTENSION)
+        return False
+    connection.exec_driver_sql(PG_CREATE_INDEX)  # a new index reads the rows already there
+    return True
+
+
+def _pg_trgm(connection: Connection) -> bool:
+    """Whether pg_trgm is there, creating it if this user may (in a savepoint: a refusal must not end the transaction)."""
+    if connection.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first():
+        return True
+    try:
+        with connection.begin_nested():
+            connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    except DBAPIError as error:  # any refusal (no privilege, contrib not installed) means "no index", not "no upgrade"
+        log.warning("CREATE EXTENSION pg_trgm failed: %s", str(error).splitlines()[0])
+        return False
+    return True
+
+
+def drop(connection: Connection) -> None:
+    """Remove the text index (pg_trgm stays: other databases' objects may use it)."""
+    if connection.dialect.name == "sqlite":
+        for statement in SQLITE_DROP:
+            connection.exec_driver_sql(statement)
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"DROP INDEX IF EXISTS {TRGM_INDEX}")
+
+
+def not_text_index(name: str | None, _type: str, _parent_names) -> bool:
+    """Alembic's include_name: the text index's tables and index are made by DDL, not the models; compare the rest."""
+    return not name or not (name in (TRGM_INDEX, FTS_TABLE) or name.startswith(FTS_TABLE + "_"))
+
+
+@event.listens_for(Ticket.__table__, "after_create")
+def _after_create(_table, connection: Connection, **_kw) -> None:
+    # create_tables (the tests' and the bench's schema) makes the same index the migrations make.
+    ensure(connection)

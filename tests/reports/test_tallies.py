@@ -1,0 +1,235 @@
+"""Survey results summed from the tallies equal the results computed from the responses themselves.
+
+Many random responses (answers off the scale, missing, unknown parks, empty comments, three years of dates)
+are stored as the event handler stores them; every period's figures from the tallies are compared with
+scanned_results, which groups the responses in SQL. Erasure, a changed zone and a rebuild keep them equal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from bot.db.database import transaction
+from bot.db.tables import Contact, SurveyResponse, SurveyTally
+from bot.flows.model import Flow, Option, Outcome, Step, Text
+from bot.privacy.erase import erase_contact
+from bot.reports import Period, day_bounds, survey_comments, survey_results
+from bot.reports.surveys import scanned_results
+from bot.reports.tallies import read_tallies, rebuild, record_response
+
+PARKS = "park_evaluation"
+MONTERREY = ZoneInfo("America/Monterrey")
+CHICAGO = ZoneInfo("America/Chicago")  # daylight saving time: days of 23 and 25 hours
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+PARK_IDS = ("P001", "P002", "P003", "P004", "P999", None)  # P999 is no park of parks.csv; None: not answered
+
+
+def engine(app):
+    return app.extensions["ventanilla"].engine
+
+
+def flows(app):
+    return app.extensions["ventanilla"].flows
+
+
+def survey_of_choices() -> Flow:
+    """A survey without the shipped file's parks: a subject, a second choice, a rating on 0..10."""
+
+    def option(option_id: str, label: str) -> Option:
+        return Option(option_id, Text({"es": label}))
+
+    return Flow(
+        id="bus",
+        title=Text({"es": "Camiones"}),
+        keywords={},
+        outcome=Outcome("survey", "servicios_publicos"),
+        done=Text({}),
+        steps=(
+            Step("route", "choice", Text({}), options=(option("r1", "Ruta 1"), option("r2", "Ruta 2"))),
+            Step("how", "choice", Text({}), options=(option("walk", "A pie"), option("car", "En coche"))),
+            Step("note", "rating", Text({}), scale=(0, 10)),
+            Step("thanks", "message", Text({})),
+        ),
+    )
+
+
+def park_answers(rng: random.Random) -> dict:
+    answers: dict = {}
+    park = rng.choice(PARK_IDS)
+    if park is not None:
+        answers["park"] = park
+        if rng.random() < 0.7:
+            answers["park_label"] = rng.choice(("Parque Clouthier", "parque clouthier", "El de la esquina"))
+    for step in ("cleanliness", "safety", "lighting"):
+        score = rng.choice((1, 2, 3, 4, 5, 5, 4, "3", 7, 0, None))
+        if score is not None:
+            answers[step] = score
+    if rng.random() < 0.6:
+        answers["comment"] = rng.choice(("", "Muy bonito", "Faltan bancas", "Hay basura", "0"))
+    return answers
+
+
+def bus_answers(rng: random.Random) -> dict:
+    answers: dict = {"route": rng.choice(("r1", "r2", "r9")), "note": rng.choice((*range(11), 12, None))}
+    if rng.random() < 0.9:
+        answers["how"] = rng.choice(("walk", "car", "bike"))
+        answers["how_label"] = rng.choice(("A pie", "Caminando", "")) if answers["how"] == "walk" else ""
+    return answers
+
+
+def store(app, count: int, seed: int, zone=MONTERREY) -> list[int]:
+    """Store random responses of both surveys as store_survey_response does; return their contacts."""
+    rng = random.Random(seed)
+    parks, bus = flows(app).flows[PARKS], survey_of_choices()
+    contacts = []
+    with transaction(engine(app)) as db:
+        for _ in range(max(1, count // 20)):
+            contact = Contact(name="Vecina")
+            db.add(contact)
+            db.flush()
+            contacts.append(contact.id)
+        for n in range(count):
+            flow, answers = (parks, park_answers(rng)) if n % 3 else (bus, bus_answers(rng))
+            # three years back, with a few at the very edges of days and years (city midnight, 05:59/06:00 UTC)
+            moment = NOW - timedelta(days=rng.randrange(3 * 365), minutes=rng.randrange(24 * 60))
+            if rng.random() < 0.1:
+                moment = moment.replace(hour=rng.choice((5, 6)), minute=rng.choice((0, 59)), second=0)
+            response = SurveyResponse(flow=flow.id, contact_id=rng.choice(contacts), answers=answers, created_at=moment)
+            db.add(response)
+            record_response(db, flow, response, zone)
+    return contacts
+
+
+def figures(found) -> tuple:
+    """Every figure the results page shows, in an order that does not depend on how ties were sorted."""
+    subjects = sorted(
+        (
+            (str(row.value), row.label, row.count, {k: v.distribution for k, v in row.ratings.items()})
+            for row in found.subjects
+        ),
+        key=repr,
+    )
+    overall = {k: v.distribution for k, v in found.overall.items()}
+    choices = {k: sorted(v) for k, v in found.choices.items()}
+    return found.total, subjects, overall, choices, found.timeline_unit, found.timeline
+
+
+def periods(zone) -> list[Period]:
+    today = NOW.astimezone(zone).date()
+    return [
+        Period(zone=zone),  # all time
+        day_bounds(today - timedelta(days=29), today, zone),  # the last 30 days
+        day_bounds(date(2025, 1, 1), date(2025, 12, 31), zone),  # a whole year
+        day_bounds(date(2024, 12, 15), date(2026, 2, 3), zone),  # days, months, a year, months, days
+        day_bounds(date(2025, 3, 9), date(2025, 3, 9), zone),  # one day (Chicago's spring forward)
+        day_bounds(date(2025, 11, 2), date(2025, 11, 2), zone),  # one day (Chicago's fall back)
+        day_bounds(None, date(2024, 6, 30), zone),
+        day_bounds(date(2026, 6, 1), None, zone),
+        day_bounds(date(2030, 1, 1), None, zone),  # nothing
+    ]
+
+
+def assert_tallies_equal_the_scan(app, zone) -> None:
+    with Session(engine(app)) as db:
+        for flow in (flows(app).flows[PARKS], survey_of_choices()):
+            for period in periods(zone):
+                assert read_tallies(db, flow, period) is not None  # the tallies answered, not the fallback
+                assert figures(survey_results(db, flow, period, "es")) == figures(
+                    scanned_results(db, flow, period, "es")
+                ), (flow.id, period)
+
+
+def comments_in(app, period: Period) -> int:
+    """The responses of the park survey in the period with a comment, counted here in Python."""
+    with Session(engine(app)) as db:
+        rows = db.scalars(select(SurveyResponse).where(SurveyResponse.flow == PARKS)).all()
+    inside = [
+        r
+        for r in rows
+        if (period.since is None or r.created_at.replace(tzinfo=UTC) >= period.since)
+        and (period.until is None or r.created_at.replace(tzinfo=UTC) < period.until)
+    ]
+    return sum(1 for r in inside if r.answers.get("comment") not in (None, ""))
+
+
+def test_tallied_results_equal_the_results_computed_from_the_responses(app):
+    store(app, 900, seed=1)
+    assert_tallies_equal_the_scan(app, MONTERREY)
+    parks = flows(app).flows[PARKS]
+    with Session(engine(app)) as db:
+        for period in periods(MONTERREY):
+            assert read_tallies(db, parks, period) is not None
+            assert survey_comments(db, parks, period, "es")[1] == comments_in(app, period)
+        assert survey_results(db, parks, Period(zone=MONTERREY), "es").total == 600
+
+
+def test_erasing_residents_moves_their_answers_out_of_the_tallies(app):
+    contacts = store(app, 600, seed=2)
+    bus = dataclasses.replace(
+        survey_of_choices(),
+        steps=tuple(dataclasses.replace(s, personal=True) if s.id == "how" else s for s in survey_of_choices().steps),
+    )
+    with_bus = dataclasses.replace(flows(app), flows={**flows(app).flows, "bus": bus})
+    config = app.extensions["ventanilla"].config
+    with transaction(engine(app)) as db:
+        rebuild(db, bus, MONTERREY)  # the bus survey asks "how" as personal from now on
+    with transaction(engine(app)) as db:
+        for contact_id in contacts[::3]:
+            erase_contact(db, config, with_bus, contact_id, actor="test", reason="arco_cancellation")
+    with Session(engine(app)) as db:
+        for period in periods(MONTERREY):
+            assert read_tallies(db, bus, period) is not None
+            assert figures(survey_results(db, bus, period, "es")) == figures(scanned_results(db, bus, period, "es"))
+        erased = dict(survey_results(db, bus, Period(zone=MONTERREY), "es").choices["how"])
+        assert erased["—"] > 20  # the personal answers erased are counted as not given
+        zero = db.scalars(select(func.count()).select_from(SurveyTally).where(SurveyTally.count <= 0)).one()
+        assert zero == 0  # rows counted down to nothing are removed
+    assert_tallies_equal_the_scan(app, MONTERREY)
+    for period in periods(MONTERREY):
+        with Session(engine(app)) as db:
+            assert survey_comments(db, flows(app).flows[PARKS], period, "es")[1] == comments_in(app, period)
+
+
+def test_another_zone_reads_the_responses_until_a_rebuild_counts_them_in_it(app):
+    store(app, 600, seed=3)
+    parks = flows(app).flows[PARKS]
+    with Session(engine(app)) as db:
+        assert read_tallies(db, parks, Period(zone=CHICAGO)) is None  # CITY_TIMEZONE changed
+        assert figures(survey_results(db, parks, Period(zone=CHICAGO), "es")) == figures(
+            scanned_results(db, parks, Period(zone=CHICAGO), "es")
+        )
+    with transaction(engine(app)) as db:
+        assert rebuild(db, parks, CHICAGO) == 400
+        assert rebuild(db, survey_of_choices(), CHICAGO) == 200
+    store(app, 300, seed=4, zone=MONTERREY)  # later responses are counted in the tallies' own zone
+    assert_tallies_equal_the_scan(app, CHICAGO)
+    with Session(engine(app)) as db:
+        assert read_tallies(db, parks, Period(zone=MONTERREY)) is None
+
+
+def test_a_flow_whose_steps_changed_reads_the_responses_until_a_rebuild(app):
+    store(app, 90, seed=5)
+    parks = flows(app).flows[PARKS]
+    fewer = dataclasses.replace(parks, steps=tuple(s for s in parks.steps if s.id != "lighting"))
+    with transaction(engine(app)) as db:
+        response = SurveyResponse(
+            flow=PARKS, contact_id=db.scalars(select(Contact.id)).first(), answers={"park": "P001"}
+        )
+        db.add(response)
+        record_response(db, fewer, response, MONTERREY)  # stored with the new steps: the tallies stop
+    with Session(engine(app)) as db:
+        assert read_tallies(db, fewer, Period(zone=MONTERREY)) is None
+        assert survey_results(db, fewer, Period(zone=MONTERREY), "es").total == 61
+    with transaction(engine(app)) as db:
+        rebuild(db, fewer, MONTERREY)
+    with Session(engine(app)) as db:
+        assert read_tallies(db, fewer, Period(zone=MONTERREY)) is not None
+        assert figures(survey_results(db, fewer, Period(zone=MONTERREY), "es")) == figures(
+            scanned_results(db, fewer, Period(zone=MONTERREY), "es")
+        )
