@@ -24,7 +24,7 @@ from tests.support.app import ROOT, TEST_DATABASE_URL, database_url
 FLOWS = load_flows(ROOT / "flows.yaml")
 MOMENT = datetime(2026, 11, 2, 15, 30, tzinfo=UTC)
 FILLER_TICKETS = 1_100  # more than one round of the data migrations (0002's BATCH is 1000)
-HEAD = "0008"  # the newest revision: 0008 added the survey tallies
+HEAD = "0009"  # the newest revision: 0009 added ticket.resolved_at
 
 
 @pytest.fixture
