@@ -111,6 +111,8 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_resolved_at", "resolved_at", "department", "category", "created_at"),
         # The overview's tickets per category per week and per channel, read from the index alone.
         Index("ix_ticket_created_at_department_category_channel", "created_at", "department", "category", "channel"),
+        # Open and overdue tickets per department (the operators page, the overview's overdue), from the index alone.
+        Index("ix_ticket_department_status_due_at", "department", "status", "due_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     folio: str = Field(unique=True, index=True)

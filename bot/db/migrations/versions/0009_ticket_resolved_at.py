@@ -1,4 +1,4 @@
-"""When each ticket was first resolved (ticket.resolved_at, kept by a trigger on the audit trail); the overview's indexes.
+"""ticket.resolved_at (first resolution, kept by a trigger on the audit trail) and the overview and operators indexes.
 
 Revision ID: 0009
 Revises: 0008
@@ -6,7 +6,8 @@ Created: 2026-11-30
 
 The overview's median time to resolve read every resolution event of its window (JSON, tens of thousands on a
 large city) per request; it now reads this column through its index. Its counts per category, week and channel read a
-covering index on created_at instead of every ticket row of the window. The column and index are added when missing
+covering index on created_at instead of every ticket row of the window; the operators page's overdue tickets per
+department one on (department, status, due_at). The column and index are added when missing
 (a database whose models already made them keeps them, as 0003 to 0008 do), the trigger installed
 (bot/db/first_resolution.py), then the column filled from the audit trail a batch of tickets at a time.
 """
@@ -26,6 +27,7 @@ depends_on = None
 INDEXES = {  # the overview's: first resolutions, and tickets created per category, week and channel
     "ix_ticket_resolved_at": ["resolved_at", "department", "category", "created_at"],
     "ix_ticket_created_at_department_category_channel": ["created_at", "department", "category", "channel"],
+    "ix_ticket_department_status_due_at": ["department", "status", "due_at"],  # overdue per department
 }
 
 
