@@ -544,7 +544,7 @@ def cases(keys: dict) -> list[Case]:
         Case("a ticket's page", f"/dashboard/tickets/{keys['folio']}", shows=keys["folio"]),
         Case("overview (12 weeks, all departments)", "/dashboard/overview", "admin", 'id="resolve"'),
         Case("map page", "/dashboard/map", "admin", 'id="map"'),
-        Case("map data (5,000 newest)", "/dashboard/export.geojson?limit=5000", "admin", '"FeatureCollection"'),
+        Case("map data (5,000 newest)", "/dashboard/map.json", "admin", '"markers"'),
         Case("surveys list", "/dashboard/surveys", "admin", SURVEY),
         Case("survey results, all time", survey, "admin", 'id="subjects-table"'),
         Case("survey results, last 30 days", f"{survey}?{month}", "admin", 'id="subjects-table"'),
@@ -665,10 +665,10 @@ def measure(
 
 
 def rows_in(body: str) -> int:
-    """Tickets on a queue page or in a queue.json answer; features of GeoJSON; else table rows."""
+    """Tickets on a queue page or in a queue.json answer; the map's markers; features of GeoJSON; else table rows."""
     if body.startswith("{"):
         found = json.loads(body)
-        return len(found.get("tickets", found.get("features", [])))
+        return len(found.get("tickets", found.get("markers", found.get("features", []))))
     return body.count("<tr data-id=") or body.count("<tr")
 
 
