@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from sqlalchemy import String, case, func, type_coerce
 from sqlmodel import Session, select
 
-from bot.db.tables import Operator, Ticket, as_utc
+from bot.db.tables import Operator, Ticket
 from bot.flows import Flows
 from bot.reports.periods import day_start, week_start
 from bot.tickets.lifecycle import OPEN_STATUSES
@@ -118,17 +118,18 @@ def _median_resolve(session: Session, scope, since: datetime) -> dict[str, tuple
         scope,
     )
     durations: dict[str, list[float]] = defaultdict(list)
-    rows = session.connection().execute(statement)  # Core: no ORM object per row
-    for category, created_at, resolved_at in rows:
-        durations[category].append((_moment(resolved_at) - _moment(created_at)).total_seconds())
+    for category, created_at, resolved_at in session.connection().execute(statement).all():  # Core: no ORM per row
+        durations[category].append((_naive_utc(resolved_at) - _naive_utc(created_at)).total_seconds())
     return {
         category: (timedelta(seconds=statistics.median(seconds)), len(seconds))
         for category, seconds in sorted(durations.items())
     }
 
 
-def _moment(value: str | datetime) -> datetime:
-    return as_utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
+def _naive_utc(value: str | datetime) -> datetime:
+    """A stored moment as naive UTC (SQLite hands back text, PostgreSQL a datetime with its zone)."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def overdue_count(session: Session, scope: list[str] | None, now: datetime) -> int:
