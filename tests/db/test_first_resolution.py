@@ -11,8 +11,10 @@ from bot.db import first_resolution
 from bot.db.database import make_engine, transaction
 from bot.db.migrate import upgrade
 from bot.db.tables import Contact, Ticket, TicketEvent
-from tests.db.test_migrations import FLOWS, _drop_everything
-from tests.support.app import TEST_DATABASE_URL, database_url
+from bot.flows.loader import load_flows
+from tests.support.app import ROOT, TEST_DATABASE_URL, database_url
+
+FLOWS = load_flows(ROOT / "flows.yaml")
 
 CREATED = datetime(2026, 11, 2, 15, 30, tzinfo=UTC)
 
@@ -28,6 +30,14 @@ def engine(tmp_path):
     engine.dispose()
     if TEST_DATABASE_URL:
         _drop_everything(url)
+
+
+def _drop_everything(url: str) -> None:
+    engine = make_engine(url)
+    existing = sa.MetaData()
+    existing.reflect(engine)
+    existing.drop_all(engine)
+    engine.dispose()
 
 
 def add_ticket(db, folio: str) -> Ticket:
