@@ -126,8 +126,11 @@ def _median_resolve(session: Session, scope, since: datetime) -> dict[str, tuple
 
 
 def _naive_utc(value: str | datetime) -> datetime:
-    """A stored moment as naive UTC (SQLite hands back text, PostgreSQL a datetime with its zone)."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    """A stored moment, comparable with the others of its database: SQLite's text as naive UTC, PostgreSQL's
+    datetimes (all with their zone) as they come."""
+    if not isinstance(value, str):
+        return value
+    moment = datetime.fromisoformat(value)
     return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
