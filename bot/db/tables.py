@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
+
+from bot.db import first_resolution
 
 __all__ = [
     "Contact",
@@ -105,6 +107,12 @@ class Ticket(SQLModel, table=True):
         # The queue's colonia and zone filters, and their select boxes (the values a department's tickets hold).
         Index("ix_ticket_department_colonia_created_at_id", "department", "colonia", "created_at", "id"),
         Index("ix_ticket_department_zone_created_at_id", "department", "zone", "created_at", "id"),
+        # The overview's median time to resolve: the window's first resolutions, read from the index alone.
+        Index("ix_ticket_resolved_at", "resolved_at", "department", "category", "created_at"),
+        # The overview's tickets per category per week and per channel, read from the index alone.
+        Index("ix_ticket_created_at_department_category_channel", "created_at", "department", "category", "channel"),
+        # Open and overdue tickets per department (the operators page, the overview's overdue), from the index alone.
+        Index("ix_ticket_department_status_due_at", "department", "status", "due_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     folio: str = Field(unique=True, index=True)
@@ -133,6 +141,7 @@ class Ticket(SQLModel, table=True):
     due_at: datetime | None = None  # created_at plus the SLA of its department/category, when one is set
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
+    resolved_at: datetime | None = None  # its first change to resolved; set by a trigger (db/first_resolution.py)
     search_text: str | None = (
         None  # folio, address, summary, answers: lowercase, no accents (bot/tickets/search.py; indexed: db/text_search.py)
     )
@@ -149,6 +158,11 @@ class TicketEvent(SQLModel, table=True):
     actor: str = "system"
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+for _dialect in ("sqlite", "postgresql"):  # ticket.resolved_at follows the audit trail (db/first_resolution.py)
+    for _ddl in first_resolution.ddl_for_create_all(_dialect):
+        event.listen(TicketEvent.__table__, "after_create", _ddl)
 
 
 class SurveyResponse(SQLModel, table=True):

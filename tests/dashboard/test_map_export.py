@@ -1,4 +1,4 @@
-"""The map page and the CSV/GeoJSON exports: the queue's filters, the operator's departments, no phone or name, safe cells."""
+"""The map page and its marker data, and the CSV/GeoJSON exports: the queue's filters, the operator's departments, no phone or name, safe cells."""
 
 from __future__ import annotations
 
@@ -107,6 +107,46 @@ def test_geojson_limit_keeps_the_newest_and_says_it_capped(app, desk):
     assert len(whole["features"]) == 3 and whole["capped"] is False
 
 
+def markers(response) -> dict:
+    assert response.status_code == 200, response.data[:300]
+    assert response.mimetype == "application/json"
+    return json.loads(response.data)
+
+
+def test_map_data_is_only_what_a_marker_needs_newest_first(app, desk):
+    long_summary = "Bache " + "muy profundo " * 20
+    old = seed_ticket(
+        app,
+        created_at=datetime(2026, 1, 5, tzinfo=UTC),
+        summary="<b>hoyo</b>",
+        latitude=25.6573123,
+        longitude=-100.40241,
+    )  # long overdue
+    new = seed_ticket(app, summary=long_summary, phone=PHONE, latitude=25.7, longitude=-100.3)
+    seed_ticket(app, latitude=None, longitude=None)
+    answer = markers(desk("ana@x.mx", "operator", OBRAS).get("/dashboard/map.json"))
+    assert answer["fields"] == ["folio", "latitude", "longitude", "category", "status", "overdue", "label"]
+    assert answer["capped"] is False and answer["limit"] == 5000 and answer["ticket_path"] == "/dashboard/tickets/"
+    label = long_summary[:79] + "…"
+    assert answer["markers"] == [
+        [new, 25.7, -100.3, "bache", "received", 0, label],
+        [old, 25.65731, -100.40241, "bache", "received", 1, "<b>hoyo</b>"],
+    ]
+    assert "Lupita" not in json.dumps(answer) and PHONE[-4:] not in json.dumps(answer)
+
+
+def test_map_data_keeps_the_newest_5000_and_says_it_capped(app, desk, monkeypatch):
+    from bot.dashboard import mapview
+
+    monkeypatch.setattr(mapview, "MAP_LIMIT", 2)
+    made = [seed_ticket(app) for _ in range(3)]
+    ana = desk("ana@x.mx", "operator", OBRAS)
+    capped = markers(ana.get("/dashboard/map.json"))
+    assert [m[0] for m in capped["markers"]] == made[:0:-1] and capped["capped"] is True and capped["limit"] == 2
+    assert markers(ana.get("/dashboard/map.json?status=resolved"))["markers"] == []
+    assert ana.get("/dashboard/map.json?sort=sideways").status_code == 400
+
+
 def place(app, folio: str, **values) -> str:
     with transaction(app.extensions["ventanilla"].engine) as db:
         ticket = db.exec(select(Ticket).where(Ticket.folio == folio)).one()
@@ -156,6 +196,10 @@ def test_parques_exports_and_map_data_never_hold_obras(app, desk):
         for path in ("/dashboard/export.csv", "/dashboard/export.geojson", "/dashboard/map"):
             response = pat.get(path + query)
             assert response.status_code == 200 and "secreto" not in response.data.decode(), path + query
+    for query in ("", "?department=obras_publicas", f"?q={obras}", "?status=all&department=obras_publicas,parques"):
+        response = pat.get("/dashboard/map.json" + query)
+        assert response.status_code == 200 and "secreto" not in response.data.decode() and obras not in response.text
+    assert [m[0] for m in markers(pat.get("/dashboard/map.json"))["markers"]] == [parques]
     assert [r["folio"] for r in csv_rows(pat.get("/dashboard/export.csv"))] == [parques]
     assert [f["id"] for f in geojson(pat.get("/dashboard/export.geojson?limit=5000"))["features"]] == [parques]
     assert csv_rows(pat.get("/dashboard/export.csv?department=obras_publicas")) == []
@@ -193,7 +237,7 @@ def test_the_map_page_uses_local_leaflet_osm_tiles_and_the_filters(app, desk):
     assert "/static/vendor/leaflet/leaflet.css" in page.text
     assert 'data-tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in page.text
     data_url = re.search(r'id="map" class="map" data-url="([^"]+)"', page.text)[1].replace("&amp;", "&")
-    assert data_url.startswith("/dashboard/export.geojson?") and "category=bache" in data_url
-    assert "overdue=1" in data_url and "limit=5000" in data_url and "sort=" not in data_url  # the newest 5,000
+    assert data_url.startswith("/dashboard/map.json?") and "category=bache" in data_url
+    assert "overdue=1" in data_url and "sort=" not in data_url  # the newest 5,000
     assert "5,000" in page.text  # the cap is said on the page
     assert "OpenStreetMap" in app.test_client().get("/static/dashboard/map.js").text

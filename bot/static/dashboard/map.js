@@ -1,4 +1,5 @@
-// The map page: markers and a list from export.geojson. Ticket data goes into the page as textContent only.
+// The map page: markers and a list from map.json (marker rows: folio, latitude, longitude, category, status,
+// overdue, a short label; the ticket's page has the rest). Ticket data goes into the page as textContent only.
 // Leaflet is served from here; without internet the tiles fail quietly and markers, popups and list still work.
 (function () {
   "use strict";
@@ -19,22 +20,29 @@
     return node;
   }
 
-  function link(feature) {
-    var anchor = text("a", feature.properties.folio);
-    anchor.href = feature.properties.url;
+  function tickets(answer) {  // marker rows as objects named by answer.fields
+    return answer.markers.map(function (row) {
+      var ticket = {};
+      answer.fields.forEach(function (name, i) { ticket[name] = row[i]; });
+      ticket.url = answer.ticket_path + encodeURIComponent(ticket.folio);
+      return ticket;
+    });
+  }
+
+  function link(ticket) {
+    var anchor = text("a", ticket.folio);
+    anchor.href = ticket.url;
     return anchor;
   }
 
-  function popup(feature) {
-    var p = feature.properties;
+  function popup(ticket) {
     var box = document.createElement("div");
     box.className = "map-popup";
     var title = document.createElement("p");
-    title.appendChild(link(feature));
+    title.appendChild(link(ticket));
     box.appendChild(title);
-    box.appendChild(text("p", p.category + " · " + statusLabel(p.status) + (p.overdue ? " · " + say("overdue") : "")));
-    box.appendChild(text("p", p.summary));
-    if (p.address) { box.appendChild(text("p", p.address, "muted")); }
+    box.appendChild(text("p", ticket.category + " · " + statusLabel(ticket.status) + (ticket.overdue ? " · " + say("overdue") : "")));
+    box.appendChild(text("p", ticket.label));
     return box;
   }
 
@@ -45,19 +53,17 @@
     return map;
   }
 
-  function marker(map, feature) {
-    var coordinates = feature.geometry.coordinates;  // GeoJSON: [longitude, latitude]
-    var overdue = feature.properties.overdue;
-    return L.circleMarker([coordinates[1], coordinates[0]], {
-      radius: 7, weight: 2, color: overdue ? "#b42318" : "#0b6e4f", fillOpacity: 0.6
-    }).bindPopup(popup(feature)).addTo(map);
+  function marker(map, ticket) {
+    return L.circleMarker([ticket.latitude, ticket.longitude], {
+      radius: 7, weight: 2, color: ticket.overdue ? "#b42318" : "#0b6e4f", fillOpacity: 0.6
+    }).bindPopup(function () { return popup(ticket); }).addTo(map);  // built when opened, not 5,000 up front
   }
 
-  function listItem(feature, shown) {
+  function listItem(ticket, shown) {
     var item = document.createElement("li");
-    if (feature.properties.overdue) { item.className = "overdue"; }
-    item.appendChild(link(feature));
-    item.appendChild(document.createTextNode(" — " + feature.properties.summary + " "));
+    if (ticket.overdue) { item.className = "overdue"; }
+    item.appendChild(link(ticket));
+    item.appendChild(document.createTextNode(" — " + ticket.label + " "));
     if (shown) {
       var button = text("button", say("map_show"), "link");
       button.type = "button";
@@ -67,26 +73,27 @@
     return item;
   }
 
-  function show(collection) {
+  function show(answer) {
     var map = makeMap();
     var bounds = [];
     var fragment = document.createDocumentFragment();
-    collection.features.forEach(function (feature) {
+    var found = tickets(answer);
+    found.forEach(function (ticket) {
       var shown = null;
       if (map) {
-        shown = { map: map, marker: marker(map, feature) };
+        shown = { map: map, marker: marker(map, ticket) };
         bounds.push(shown.marker.getLatLng());
       }
-      fragment.appendChild(listItem(feature, shown));
+      fragment.appendChild(listItem(ticket, shown));
     });
     list.appendChild(fragment);
     if (map && bounds.length) { map.fitBounds(bounds, { maxZoom: 16, padding: [20, 20] }); }
-    var count = collection.features.length;
+    var count = found.length;
     var shownCount = { count: count.toLocaleString(lang) };
-    status.textContent = say(collection.capped ? "map_capped" : count === 1 ? "map_one" : "map_many", shownCount);
+    status.textContent = say(answer.capped ? "map_capped" : count === 1 ? "map_one" : "map_many", shownCount);
   }
 
-  fetch(element.dataset.url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
+  fetch(element.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then(function (response) {
       if (!response.ok) { throw new Error("HTTP " + response.status); }
       return response.json();
