@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
 
 import pytest
 import responses
@@ -20,10 +19,11 @@ from sqlmodel import select
 from bot import create_app
 from bot.db.database import create_tables, transaction
 from bot.db.tables import Outbox, Ticket
-from bot.jobs.outbox import ORIGIN_KEY, relay
+from bot.jobs.outbox import ORIGIN_KEY
 from tests.observability.logsupport import process_stderr
 from tests.support.app import Resident, app_settings
 from tests.support.departments import OBRAS_URL, work
+from tests.support.outbox import relay_pending_now
 
 PROXY_ID = "req-7f3a9c2e-51b4-4d0a-9e1f-0c2b6a8d4e11"
 GENERATED = re.compile(r"[0-9a-f]{32}")
@@ -97,9 +97,9 @@ def test_a_residents_request_id_reaches_the_workers_lines_for_its_jobs(json_app,
     assert row.payload[ORIGIN_KEY] == PROXY_ID
 
     work(app)  # enqueued after the webhook's commit (the id in the job's meta): refused
-    _relay_the_retry(app)  # the relay enqueues the retry, the id read back from the outbox row: refused again
+    relay_pending_now(app)  # the relay enqueues the retry, the id read back from the outbox row: refused again
     work(app)
-    _relay_the_retry(app)
+    relay_pending_now(app)
     work(app)  # delivered
 
     assert tries == [400, 400, 201]
@@ -126,7 +126,7 @@ def test_a_job_outside_any_request_has_its_job_id_only(json_app, no_network):
         row.payload = {key: value for key, value in row.payload.items() if key != ORIGIN_KEY}  # an older row
         db.add(row)
     svc.redis.flushall()  # as if Redis lost the job: the relay enqueues it from the row
-    _relay_the_retry(app)
+    relay_pending_now(app)
     work(app)
     (refused,) = [line for line in lines.parsed() if line["logger"] == "bot.jobs.ticket_jobs"]
     assert refused["job_id"] == f"outbox-{row.id}" and "request_id" not in refused
@@ -142,12 +142,3 @@ def _department_refusing(no_network, times: int) -> list[int]:
 
     no_network.add_callback(responses.POST, OBRAS_URL, callback=answer)
     return answers
-
-
-def _relay_the_retry(app) -> None:
-    svc = app.extensions["ventanilla"]
-    with transaction(svc.engine, immediate=True) as db:
-        for row in db.exec(select(Outbox).where(Outbox.status == "pending")).all():
-            row.available_at = None
-            db.add(row)
-    relay(svc.engine, svc.queue, timedelta(0))

@@ -26,6 +26,7 @@ from bot.privacy.logs import LOG_FORMAT, Redactor, error_head, redact
 from tests.support.app import PUBLIC_URL, Resident, app_settings, reply_text, twilio_fixture
 from tests.support.departments import OBRAS_URL, work
 from tests.support.desks import PASSWORD, Desk, add_operator
+from tests.support.outbox import relay_pending_now
 from tests.support.twilio_api import TWILIO_MESSAGES, twilio_media
 
 WA_ID = "5218155501234"  # WhatsApp's id of the number: 52, Mexico's old mobile 1, then 81 5550 1234
@@ -88,7 +89,7 @@ def test_a_whole_report_leaves_no_personal_data_in_the_logs(captured, no_network
     twilio_media(no_network, twilio_fixture("whatsapp_image")["MediaUrl0"])
     bodies = _report_a_pothole(app)
     work(app)  # the photo is copied; the department refuses with its answer quoting the ticket
-    _make_due(app)
+    relay_pending_now(app)
     work(app)  # delivered
     (payload,) = department
     secrets = {"the operator's email": OPERATOR_EMAIL, "the operator's password": PASSWORD}
@@ -97,7 +98,7 @@ def test_a_whole_report_leaves_no_personal_data_in_the_logs(captured, no_network
     secrets |= _signatures(payload["media"][0]["public_url"], "the department's media link")
     secrets |= _operator_answers(app)
     work(app)  # Twilio refuses the reply once, naming the number
-    _make_due(app)
+    relay_pending_now(app)
     work(app)  # now it goes
     assert [call["Body"] for call in twilio] == [OPERATOR_REPLY, OPERATOR_REPLY]
     secrets |= _web_chat_resident(app)
@@ -196,22 +197,6 @@ def _web_chat_resident(app) -> dict[str, str]:
 def _signatures(url: str, what: str) -> dict[str, str]:
     (signature,) = parse_qs(urlsplit(url).query)["sig"]
     return {f"{what}'s signature": signature}
-
-
-def _make_due(app) -> None:
-    """Every pending outbox row's next try is now, and the relay puts it on the queue (as after its backoff)."""
-    from datetime import timedelta
-
-    from bot.db.database import transaction
-    from bot.db.tables import Outbox
-    from bot.jobs.outbox import relay
-
-    svc = app.extensions["ventanilla"]
-    with transaction(svc.engine, immediate=True) as db:
-        for row in db.exec(select(Outbox).where(Outbox.status == "pending")).all():
-            row.available_at = None
-            db.add(row)
-    relay(svc.engine, svc.queue, timedelta(0))
 
 
 # The number in any of the ways it is written: +52 81 5550 1234, 528155501234, 5218155501234, (81) 5550-1234.

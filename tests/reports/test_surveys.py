@@ -12,7 +12,6 @@ from sqlmodel import Session
 
 from bot.db.database import transaction
 from bot.db.tables import Contact, Operator, SurveyResponse, Ticket, TicketEvent
-from bot.flows.model import Flow, Option, Outcome, Step, Text
 from bot.reports import (
     Period,
     csv_safe,
@@ -27,6 +26,7 @@ from bot.reports import (
     survey_results,
 )
 from bot.reports.periods import timeline
+from tests.support.surveys import survey_of_choices
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # a Wednesday
 PARKS = "park_evaluation"
@@ -130,27 +130,6 @@ def test_comments_are_newest_first_skip_empty_answers_and_page(app):
     assert [c.texts for c in first] == [(("comment", "comentario 0"),), (("comment", "comentario 1"),)]
     assert [c.texts for c in last] == [(("comment", "comentario 4"),)]
     assert first[0].subject == "Parque Rufino Tamayo" and first[0].created_at == NOW
-
-
-def survey_of_choices() -> Flow:
-    """A survey without the shipped file's parks: a subject, a second choice, a rating on 0..10."""
-
-    def option(option_id: str, label: str) -> Option:
-        return Option(option_id, Text({"es": label}))
-
-    return Flow(
-        id="bus",
-        title=Text({"es": "Camiones"}),
-        keywords={},
-        outcome=Outcome("survey", "servicios_publicos"),
-        done=Text({}),
-        steps=(
-            Step("route", "choice", Text({}), options=(option("r1", "Ruta 1"), option("r2", "Ruta 2"))),
-            Step("how", "choice", Text({}), options=(option("walk", "A pie"), option("car", "En coche"))),
-            Step("note", "rating", Text({}), scale=(0, 10)),
-            Step("thanks", "message", Text({})),
-        ),
-    )
 
 
 def test_any_survey_groups_by_its_first_choice_and_counts_the_others(app):

@@ -17,11 +17,11 @@ from sqlmodel import Session
 
 from bot.db.database import transaction
 from bot.db.tables import Contact, SurveyResponse, SurveyTally
-from bot.flows.model import Flow, Option, Outcome, Step, Text
 from bot.privacy.erase import erase_contact
 from bot.reports import Period, day_bounds, survey_comments, survey_results
 from bot.reports.surveys import scanned_results
 from bot.reports.tallies import read_tallies, rebuild, record_response
+from tests.support.surveys import survey_of_choices
 
 PARKS = "park_evaluation"
 MONTERREY = ZoneInfo("America/Monterrey")
@@ -36,27 +36,6 @@ def engine(app):
 
 def flows(app):
     return app.extensions["ventanilla"].flows
-
-
-def survey_of_choices() -> Flow:
-    """A survey without the shipped file's parks: a subject, a second choice, a rating on 0..10."""
-
-    def option(option_id: str, label: str) -> Option:
-        return Option(option_id, Text({"es": label}))
-
-    return Flow(
-        id="bus",
-        title=Text({"es": "Camiones"}),
-        keywords={},
-        outcome=Outcome("survey", "servicios_publicos"),
-        done=Text({}),
-        steps=(
-            Step("route", "choice", Text({}), options=(option("r1", "Ruta 1"), option("r2", "Ruta 2"))),
-            Step("how", "choice", Text({}), options=(option("walk", "A pie"), option("car", "En coche"))),
-            Step("note", "rating", Text({}), scale=(0, 10)),
-            Step("thanks", "message", Text({})),
-        ),
-    )
 
 
 def park_answers(rng: random.Random) -> dict:

@@ -116,3 +116,13 @@ def assert_settled(app, folio: str) -> str:
         assert ticket.status == "delivery_failed" and delivery.attempts >= MAX_ATTEMPTS
         assert changes[-1]["to"] == "delivery_failed" and changes[-1]["error"] == delivery.last_error
     return delivery.status
+
+
+def relay_pending_now(app) -> None:
+    """Every pending outbox row's next try is now, and the relay puts it on the queue (as after its backoff)."""
+    svc = app.extensions["ventanilla"]
+    with transaction(svc.engine, immediate=True) as db:
+        for row in db.exec(select(Outbox).where(Outbox.status == "pending")).all():
+            row.available_at = None
+            db.add(row)
+    relay(svc.engine, svc.queue, timedelta(0))
