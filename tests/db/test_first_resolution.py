@@ -12,7 +12,7 @@ from bot.db.database import make_engine, transaction
 from bot.db.migrate import upgrade
 from bot.db.tables import Contact, Ticket, TicketEvent
 from bot.flows.loader import load_flows
-from tests.support.app import ROOT, TEST_DATABASE_URL, database_url
+from tests.support.app import ROOT, TEST_DATABASE_URL, database_url, drop_everything
 
 FLOWS = load_flows(ROOT / "flows.yaml")
 
@@ -24,20 +24,12 @@ def engine(tmp_path):
     """An empty database (PostgreSQL: every table dropped, before and after), as tests/db/test_migrations.py's."""
     url = database_url(tmp_path, "resolutions.db")
     if TEST_DATABASE_URL:
-        _drop_everything(url)
+        drop_everything(url)
     engine = make_engine(url)
     yield engine
     engine.dispose()
     if TEST_DATABASE_URL:
-        _drop_everything(url)
-
-
-def _drop_everything(url: str) -> None:
-    engine = make_engine(url)
-    existing = sa.MetaData()
-    existing.reflect(engine)
-    existing.drop_all(engine)
-    engine.dispose()
+        drop_everything(url)
 
 
 def add_ticket(db, folio: str) -> Ticket:

@@ -21,7 +21,7 @@ from bot.db.tables import Ticket
 from bot.db.text_search import not_text_index
 from bot.flows.loader import load_flows
 from bot.tickets.search import normalise
-from tests.support.app import ROOT, TEST_DATABASE_URL, database_url
+from tests.support.app import ROOT, TEST_DATABASE_URL, database_url, drop_everything
 from tests.support.search import ids_by_index
 
 FLOWS = load_flows(ROOT / "flows.yaml")
@@ -35,24 +35,16 @@ def url(tmp_path) -> str:
     """An empty database: a new SQLite file, or PostgreSQL with every table dropped (alembic_version too)."""
     url = database_url(tmp_path, "migrations.db")
     if TEST_DATABASE_URL:
-        _drop_everything(url)
+        drop_everything(url)
     yield url
     if TEST_DATABASE_URL:
-        _drop_everything(url)  # alembic_version included, which conftest's fresh_database does not know
+        drop_everything(url)  # alembic_version included, which conftest's fresh_database does not know
 
 
 @pytest.fixture
 def engine(url):
     engine = make_engine(url)
     yield engine
-    engine.dispose()
-
-
-def _drop_everything(url: str) -> None:
-    engine = make_engine(url)
-    existing = sa.MetaData()
-    existing.reflect(engine)
-    existing.drop_all(engine)
     engine.dispose()
 
 

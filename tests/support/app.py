@@ -49,6 +49,20 @@ def database_url(tmp_path: Path, name: str = "test.db") -> str:
     return TEST_DATABASE_URL or f"sqlite:///{tmp_path / name}"
 
 
+def drop_everything(url: str) -> None:
+    """Drop every table the database holds, alembic_version and tables no model knows included (PostgreSQL is
+    one database for the whole run, so tests that build a schema their own way start and end with this)."""
+    import sqlalchemy as sa
+
+    from bot.db.database import make_engine
+
+    engine = make_engine(url)
+    existing = sa.MetaData()
+    existing.reflect(engine)
+    existing.drop_all(engine)
+    engine.dispose()
+
+
 def query(url: str, sql: str, **params) -> list[tuple]:
     """Read the database another process writes (a real server's), whichever database it is."""
     from sqlalchemy import create_engine, text
