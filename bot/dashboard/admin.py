@@ -83,7 +83,7 @@ def edit_operator(operator_id: int):
         language = chosen_language(form, keep=True)
         departments = chosen_departments(form) if role != PRIVACY_ROLE else []
         if operator_id == me().id and (role != "admin" or not active):
-            raise OperatorError(_("You cannot demote or disable yourself; ask another admin to do it."))
+            raise OperatorError(N_("You cannot demote or disable yourself; ask another admin to do it."))
         with transaction(svc.engine, immediate=True) as db:
             operator = operator_or_404(db, operator_id)
             operator.role, operator.departments, operator.active = role, departments, active
@@ -138,7 +138,7 @@ def chosen_role(form) -> str:
     """The role the form asks for, one of ROLES."""
     role = form.get("role", "")
     if role not in ROLES:
-        raise OperatorError(_("Role must be one of %(roles)s.", roles=", ".join(ROLES)))
+        raise OperatorError(N_("Role must be one of %(roles)s."), roles=", ".join(ROLES))
     return role
 
 
@@ -148,7 +148,7 @@ def chosen_language(form, keep: bool = False) -> str:
     if not language:
         return "" if keep else DEFAULT_LANGUAGE
     if language not in LANGUAGES:
-        raise OperatorError(_("Language must be one of %(languages)s.", languages=", ".join(LANGUAGES)))
+        raise OperatorError(N_("Language must be one of %(languages)s."), languages=", ".join(LANGUAGES))
     return language
 
 
