@@ -248,4 +248,3 @@ def test_the_open_tickets_index_holds_exactly_the_open_statuses():
     from bot.tickets.lifecycle import OPEN_STATUSES
 
     assert "status IN (" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")" == OPEN_TICKET
-
