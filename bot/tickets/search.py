@@ -11,9 +11,12 @@ tickets hold as quick to find as a common one:
   reads just those; when every word is common it gives None, and the queue reads its usual index newest
   first keeping the rows that match, which fills a page after a short read because matches are everywhere.
 
-What neither answers quickly: words many tickets hold that seldom meet in the operator's tickets (a word
-common in other departments and absent from theirs, two common words seldom together), read along the
-department as before the index.
+  SQLite asks an index by department when the operator's departments are known, so a word common in other
+  departments and rare or absent in theirs is answered from their own entries.
+
+What neither answers quickly: common words that seldom meet in the operator's tickets (two common words
+seldom together), read along the department as before the index; on PostgreSQL also a word common in other
+departments and absent from the operator's.
 Words under three characters have no trigram; they are only checked row by row, beside the longer words.
 """
 
@@ -21,10 +24,10 @@ from __future__ import annotations
 
 import unicodedata
 
-from sqlalchemy import event, text
+from sqlalchemy import bindparam, event, text
 
 from bot.db.tables import Ticket
-from bot.db.text_search import FTS_TABLE
+from bot.db.text_search import DEPARTMENT_KEYS, DEPARTMENT_SPAN, FTS_TABLE, SCOPED_TABLE
 
 __all__ = ["normalise", "search_text_of", "like_pattern", "matching_ids", "MAX_SEARCH_TEXT", "FEW_MATCHES"]
 
@@ -66,7 +69,7 @@ def like_pattern(word: str) -> str:
     return f"%{escaped}%"
 
 
-def matching_ids(db, words, few: int = FEW_MATCHES) -> list[int] | None:
+def matching_ids(db, words, few: int = FEW_MATCHES, departments=None) -> list[int] | None:
     """SQLite: the ids of the tickets holding one of the words that at most `few` tickets hold; else None.
 
     Each word is asked alone, longest first (a long word is likelier rare), and the first one few tickets
@@ -77,10 +80,17 @@ def matching_ids(db, words, few: int = FEW_MATCHES) -> list[int] | None:
     None too when no word has three characters, and on PostgreSQL, whose planner weighs its index itself
     (asking first costs more there: a LIMIT over a common word is a sequential read). The caller still
     checks every word on each row, so the answer is a superset the row checks narrow, never another meaning.
+
+    With departments (the operator's scope), the index by department is asked instead: "few" then means few in
+    those departments, so a word common elsewhere and rare or absent there is answered from their entries alone.
     """
     indexed = sorted({word for word in words if len(word) >= TRIGRAM}, key=len, reverse=True)
     connection = db.connection()
-    if not indexed or connection.dialect.name != "sqlite" or not _has_index(connection):
+    if not indexed or connection.dialect.name != "sqlite":
+        return None
+    if departments is not None and _has_index(connection, SCOPED_TABLE):
+        return _matching_ids_in(connection, indexed, few, departments)
+    if not _has_index(connection):
         return None
     query = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :phrase LIMIT :limit")
     for word in indexed:
@@ -91,10 +101,37 @@ def matching_ids(db, words, few: int = FEW_MATCHES) -> list[int] | None:
     return None
 
 
-def _has_index(connection) -> bool:
-    """Whether the FTS5 table is there: a database not yet upgraded to 0007 searches row by row, never fails."""
+def _matching_ids_in(connection, indexed: list[str], few: int, departments) -> list[int] | None:
+    """matching_ids within departments: each one's entries are a rowid range of the index by department."""
+    keys = connection.execute(
+        text(f"SELECT key FROM {DEPARTMENT_KEYS} WHERE department IN :departments").bindparams(
+            bindparam("departments", expanding=True)
+        ),
+        {"departments": list(departments)},
+    ).scalars()
+    ranges = [(key * DEPARTMENT_SPAN, (key + 1) * DEPARTMENT_SPAN) for key in sorted(keys)]  # none: no tickets
+    query = text(
+        f"SELECT rowid FROM {SCOPED_TABLE} WHERE {SCOPED_TABLE} MATCH :phrase AND rowid >= :low AND rowid < :high "
+        "LIMIT :limit"
+    )
+    for word in indexed:
+        phrase = '"' + word.replace('"', '""') + '"'
+        ids: list[int] = []
+        for low, high in ranges:
+            found = connection.execute(query, {"phrase": phrase, "low": low, "high": high, "limit": few + 1 - len(ids)})
+            ids += [rowid % DEPARTMENT_SPAN for rowid in found.scalars()]
+            if len(ids) > few:
+                break
+        if len(ids) <= few:
+            return ids
+    return None
+
+
+def _has_index(connection, table: str = FTS_TABLE) -> bool:
+    """Whether the FTS5 table is there: a database not yet upgraded to 0007 (0010: by department) searches
+    row by row, never fails."""
     found = connection.execute(
-        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"), {"name": FTS_TABLE}
+        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"), {"name": table}
     )
     return found.first() is not None
 

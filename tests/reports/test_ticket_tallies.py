@@ -22,6 +22,7 @@ from bot.flows.loader import load_flows
 from bot.reports import overview
 from bot.reports.periods import day_start, week_start
 from bot.tickets.lifecycle import OPEN_STATUSES
+from bot.tickets.search import matching_ids
 from tests.support.app import ROOT, TEST_DATABASE_URL, database_url
 
 FLOWS = load_flows(ROOT / "flows.yaml")
@@ -148,9 +149,24 @@ def test_migration_0010_counts_the_tickets_a_database_already_has(engine):
     add_tickets(engine, 300, seed=3)
     assert upgrade(engine, flows=FLOWS).after == "0010"
     assert_counts_hold(engine)
+    assert_search_by_department_holds(engine)  # SQLite: 0010 indexes the tickets' text by department too
     triage(engine, seed=4)  # and from now on the triggers keep them
     add_tickets(engine, 50, seed=5)
     assert_counts_hold(engine)
+    assert_search_by_department_holds(engine)
+
+
+def assert_search_by_department_holds(engine) -> None:
+    with Session(engine) as db:
+        if db.connection().dialect.name != "sqlite":
+            return
+        for department in DEPARTMENTS:
+            for word in ("t-3-1", "t-5-", "t-3-29"):
+                like = db.exec(
+                    select(Ticket.id).where(Ticket.department == department, Ticket.search_text.like(f"%{word}%"))
+                ).all()
+                assert like or word != "t-3-1"
+                assert sorted(matching_ids(db, [word], few=10_000, departments=[department]) or []) == sorted(like)
 
 
 def resolve(engine, seed: int) -> None:
