@@ -100,6 +100,12 @@ SQLITE_SCOPED_DROP = (
     f"DROP TABLE IF EXISTS {SCOPED_TABLE}",
     f"DROP TABLE IF EXISTS {DEPARTMENT_KEYS}",
 )
+# PostgreSQL, by department: one GIN index over the department (btree_gin) and the text's trigrams, which finds
+# the tickets of some departments holding a word by intersecting the two (bot/tickets/search.py asks it).
+PG_SCOPED_INDEX = "ix_ticket_department_search_text_trgm"
+PG_CREATE_SCOPED_INDEX = (
+    f"CREATE INDEX IF NOT EXISTS {PG_SCOPED_INDEX} ON ticket USING gin (department, search_text gin_trgm_ops)"
+)
 PG_CREATE_INDEX = f"CREATE INDEX IF NOT EXISTS {TRGM_INDEX} ON ticket USING gin (search_text gin_trgm_ops)"
 PG_WITHOUT_EXTENSION = (
     "pg_trgm is not installed and this database user may not install it: ticket search works, but reads "
@@ -125,6 +131,19 @@ def ensure(connection: Connection, rebuild: bool = False) -> bool:
     return True
 
 
+def _extension(connection: Connection, name: str) -> bool:
+    """Whether an extension is there, creating it if this user may (in a savepoint, as for pg_trgm)."""
+    if connection.execute(text("SELECT 1 FROM pg_extension WHERE extname = :name"), {"name": name}).first():
+        return True
+    try:
+        with connection.begin_nested():
+            connection.exec_driver_sql(f"CREATE EXTENSION IF NOT EXISTS {name}")
+    except DBAPIError as error:
+        log.warning("CREATE EXTENSION %s failed: %s", name, str(error).splitlines()[0])
+        return False
+    return True
+
+
 def _pg_trgm(connection: Connection) -> bool:
     """Whether pg_trgm is there, creating it if this user may (in a savepoint: a refusal must not end the transaction)."""
     if connection.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first():
@@ -138,21 +157,30 @@ def _pg_trgm(connection: Connection) -> bool:
     return True
 
 
-def ensure_scoped(connection: Connection, fill: bool = False) -> None:
-    """SQLite: create the index by department where missing (fill: index the tickets already there, into an empty one)."""
+def ensure_scoped(connection: Connection, fill: bool = False) -> bool:
+    """Create the index by department where missing (SQLite, fill: index the tickets already there, into an empty
+    one); False if it cannot be made (PostgreSQL without pg_trgm or btree_gin: search reads rows, as before)."""
+    if connection.dialect.name == "postgresql":
+        if not (_pg_trgm(connection) and _extension(connection, "btree_gin")):
+            return False
+        connection.exec_driver_sql(PG_CREATE_SCOPED_INDEX)
+        return True
     if connection.dialect.name != "sqlite":
-        return
+        return False
     for statement in SQLITE_SCOPED_CREATE:
         connection.exec_driver_sql(statement)
     if fill:
         for statement in SQLITE_SCOPED_FILL:
             connection.exec_driver_sql(statement)
+    return True
 
 
 def drop_scoped(connection: Connection) -> None:
     if connection.dialect.name == "sqlite":
         for statement in SQLITE_SCOPED_DROP:
             connection.exec_driver_sql(statement)
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"DROP INDEX IF EXISTS {PG_SCOPED_INDEX}")
 
 
 def drop(connection: Connection) -> None:
@@ -166,7 +194,7 @@ def drop(connection: Connection) -> None:
 
 def not_text_index(name: str | None, _type: str, _parent_names) -> bool:
     """Alembic's include_name: the text index's tables and index are made by DDL, not the models; compare the rest."""
-    return not name or not (name in (TRGM_INDEX, FTS_TABLE) or name.startswith(FTS_TABLE + "_"))
+    return not name or not (name in (TRGM_INDEX, PG_SCOPED_INDEX, FTS_TABLE) or name.startswith(FTS_TABLE + "_"))
 
 
 @event.listens_for(Ticket.__table__, "after_create")

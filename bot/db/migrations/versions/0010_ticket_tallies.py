@@ -8,8 +8,9 @@ The overview's counts per category, city week and channel read every ticket of i
 they now sum TicketTally rows, which triggers on ticket keep (bot/db/ticket_tallies.py). The table is created
 when missing (a database whose models already made it has its triggers and counts), the triggers installed,
 then every ticket counted. The map's newest open tickets read a partial index of the open ones in their order.
-On SQLite the tickets' text is indexed again by department (bot/db/text_search.py), so a word common in other
-departments and rare in the operator's is found among the operator's tickets alone.
+The tickets' text is indexed again by department (bot/db/text_search.py: SQLite FTS5 by rowid ranges,
+PostgreSQL GIN over btree_gin's department and pg_trgm's trigrams), so a word common in other departments and
+rare in the operator's is found among the operator's tickets alone.
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ def upgrade() -> None:
             sqlite_where=sa.text(OPEN_TICKET),
             postgresql_where=sa.text(OPEN_TICKET),
         )
-    if "ticket_search_scoped" not in set(inspector.get_table_names()):
-        text_search.ensure_scoped(bind, fill=True)  # SQLite: the text index by department
+    if bind.dialect.name != "sqlite" or "ticket_search_scoped" not in set(inspector.get_table_names()):
+        text_search.ensure_scoped(bind, fill=True)  # the text index by department
 
 
 def downgrade() -> None:
