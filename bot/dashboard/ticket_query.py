@@ -223,9 +223,17 @@ def filtered(
     """
     conditions = _conditions(filters, now, zone)
     if filters.words and not filters.folio and db is not None:
-        ids = matching_ids(db, filters.words)
+        ids = matching_ids(db, filters.words, departments=_departments_searched(filters, operator))
         conditions += [Ticket.id.in_(ids)] if ids is not None else []
     return visible(select(Ticket), operator).where(*conditions)
+
+
+def _departments_searched(filters: TicketFilters, operator) -> list[str] | None:
+    """The departments whose tickets a search may find: the operator's, narrowed by the filter (None: all)."""
+    scope = department_scope(operator)
+    if filters.departments:
+        return [d for d in filters.departments if scope is None or d in scope]
+    return None if scope is None else list(scope)
 
 
 def city_zone() -> tzinfo:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, event
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
 
-from bot.db import first_resolution
+from bot.db import first_resolution, ticket_tallies
 
 __all__ = [
     "Contact",
@@ -16,6 +16,7 @@ __all__ = [
     "Message",
     "Ticket",
     "TicketEvent",
+    "TicketTally",
     "SurveyResponse",
     "SurveyTally",
     "SurveyTallyState",
@@ -33,6 +34,10 @@ __all__ = [
     "utcnow",
     "as_utc",
 ]
+
+
+# The open statuses (bot.tickets.lifecycle.OPEN_STATUSES, which tests hold this to) as a partial index's predicate.
+OPEN_TICKET = "status IN ('received', 'delivered', 'delivery_failed', 'acknowledged', 'in_progress')"
 
 
 def utcnow() -> datetime:
@@ -113,6 +118,14 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_created_at_department_category_channel", "created_at", "department", "category", "channel"),
         # Open and overdue tickets per department (the operators page, the overview's overdue), from the index alone.
         Index("ix_ticket_department_status_due_at", "department", "status", "due_at"),
+        # The map's newest open tickets, already in order: no read of every open one, no sort.
+        Index(
+            "ix_ticket_open_created_at_id",
+            "created_at",
+            "id",
+            sqlite_where=text(OPEN_TICKET),
+            postgresql_where=text(OPEN_TICKET),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     folio: str = Field(unique=True, index=True)
@@ -145,6 +158,25 @@ class Ticket(SQLModel, table=True):
     search_text: str | None = (
         None  # folio, address, summary, answers: lowercase, no accents (bot/tickets/search.py; indexed: db/text_search.py)
     )
+
+
+for _dialect in ("sqlite", "postgresql"):  # tickets per hour and day follow the tickets (db/ticket_tallies.py)
+    for _ddl in ticket_tallies.ddl_for_create_all(_dialect):
+        event.listen(Ticket.__table__, "after_create", _ddl)
+
+
+class TicketTally(SQLModel, table=True):
+    """How many tickets of a department, category and channel were created in a UTC hour or day (db/ticket_tallies.py).
+
+    Kept by triggers on ticket, so the overview sums these rows instead of reading every ticket of its weeks.
+    """
+
+    grain: str = Field(primary_key=True)  # "h": the bucket is a UTC hour; "d": a UTC day
+    bucket: datetime = Field(primary_key=True)  # its start, UTC
+    department: str = Field(primary_key=True)
+    category: str = Field(primary_key=True)
+    channel: str = Field(primary_key=True)
+    created: int = 0  # tickets created in it (0 once all have moved away: the row stays)
 
 
 class TicketEvent(SQLModel, table=True):

@@ -11,9 +11,13 @@ tickets hold as quick to find as a common one:
   reads just those; when every word is common it gives None, and the queue reads its usual index newest
   first keeping the rows that match, which fills a page after a short read because matches are everywhere.
 
-What neither answers quickly: words many tickets hold that seldom meet in the operator's tickets (a word
-common in other departments and absent from theirs, two common words seldom together), read along the
-department as before the index.
+- By department: when the operator's departments are known, both ask an index by department first (SQLite:
+  FTS5 rowid ranges, a word at a time; PostgreSQL: GIN over department and trigrams, all the words at once,
+  which its planner would not choose, taking a word common anywhere for common in every department), so a
+  word common in other departments and rare or absent in theirs is answered from their own entries.
+
+What is still read along the department: common words that seldom meet in the operator's tickets on SQLite
+(two common words seldom together), and any search where the index by department is missing.
 Words under three characters have no trigram; they are only checked row by row, beside the longer words.
 """
 
@@ -21,10 +25,10 @@ from __future__ import annotations
 
 import unicodedata
 
-from sqlalchemy import event, text
+from sqlalchemy import bindparam, event, select, text
 
 from bot.db.tables import Ticket
-from bot.db.text_search import FTS_TABLE
+from bot.db.text_search import DEPARTMENT_KEYS, DEPARTMENT_SPAN, FTS_TABLE, PG_SCOPED_INDEX, SCOPED_TABLE
 
 __all__ = ["normalise", "search_text_of", "like_pattern", "matching_ids", "MAX_SEARCH_TEXT", "FEW_MATCHES"]
 
@@ -66,7 +70,7 @@ def like_pattern(word: str) -> str:
     return f"%{escaped}%"
 
 
-def matching_ids(db, words, few: int = FEW_MATCHES) -> list[int] | None:
+def matching_ids(db, words, few: int = FEW_MATCHES, departments=None) -> list[int] | None:
     """SQLite: the ids of the tickets holding one of the words that at most `few` tickets hold; else None.
 
     Each word is asked alone, longest first (a long word is likelier rare), and the first one few tickets
@@ -74,13 +78,23 @@ def matching_ids(db, words, few: int = FEW_MATCHES) -> list[int] | None:
     milliseconds however common. (Asking for all the words together would cost a walk through both lists
     when two common words are asked.) When every word is common, None: the queue reads its own index newest
     first, which fills a page quickly then, except when the words seldom meet in the operator's tickets.
-    None too when no word has three characters, and on PostgreSQL, whose planner weighs its index itself
-    (asking first costs more there: a LIMIT over a common word is a sequential read). The caller still
-    checks every word on each row, so the answer is a superset the row checks narrow, never another meaning.
+    None too when no word has three characters, and on PostgreSQL without departments, whose planner weighs
+    its index itself. The caller still checks every word on each row, so the answer is a superset the row
+    checks narrow, never another meaning.
+
+    With departments (the operator's scope), the index by department is asked instead: "few" then means few in
+    those departments, so a word common elsewhere and rare or absent there is answered from their entries alone
+    (PostgreSQL: the tickets holding every word, in one question).
     """
     indexed = sorted({word for word in words if len(word) >= TRIGRAM}, key=len, reverse=True)
     connection = db.connection()
-    if not indexed or connection.dialect.name != "sqlite" or not _has_index(connection):
+    if indexed and departments is not None and connection.dialect.name == "postgresql":
+        return _matching_ids_in_postgres(connection, list(words), few, departments)
+    if not indexed or connection.dialect.name != "sqlite":
+        return None
+    if departments is not None and _has_index(connection, SCOPED_TABLE):
+        return _matching_ids_in(connection, indexed, few, departments)
+    if not _has_index(connection):
         return None
     query = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :phrase LIMIT :limit")
     for word in indexed:
@@ -91,10 +105,65 @@ def matching_ids(db, words, few: int = FEW_MATCHES) -> list[int] | None:
     return None
 
 
-def _has_index(connection) -> bool:
-    """Whether the FTS5 table is there: a database not yet upgraded to 0007 searches row by row, never fails."""
+def _matching_ids_in(connection, indexed: list[str], few: int, departments) -> list[int] | None:
+    """matching_ids within departments: each one's entries are a rowid range of the index by department."""
+    keys = connection.execute(
+        text(f"SELECT key FROM {DEPARTMENT_KEYS} WHERE department IN :departments").bindparams(
+            bindparam("departments", expanding=True)
+        ),
+        {"departments": list(departments)},
+    ).scalars()
+    ranges = [(key * DEPARTMENT_SPAN, (key + 1) * DEPARTMENT_SPAN) for key in sorted(keys)]  # none: no tickets
+    query = text(
+        f"SELECT rowid FROM {SCOPED_TABLE} WHERE {SCOPED_TABLE} MATCH :phrase AND rowid >= :low AND rowid < :high "
+        "LIMIT :limit"
+    )
+    for word in indexed:
+        phrase = '"' + word.replace('"', '""') + '"'
+        ids: list[int] = []
+        for low, high in ranges:
+            found = connection.execute(query, {"phrase": phrase, "low": low, "high": high, "limit": few + 1 - len(ids)})
+            ids += [rowid % DEPARTMENT_SPAN for rowid in found.scalars()]
+            if len(ids) > few:
+                break
+        if len(ids) <= few:
+            return ids
+    return None
+
+
+def _matching_ids_in_postgres(connection, words: list[str], few: int, departments) -> list[int] | None:
+    """PostgreSQL: the tickets of the departments holding every word, if at most `few`, from the GIN index over
+    department and trigrams; else None. Its planner, which takes a word common anywhere for common in every
+    department, would walk the department newest first: the index is made its only way (enable_* off, in a
+    savepoint that takes the settings back)."""
+    if not departments:
+        return []
+    if (
+        connection.execute(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": PG_SCOPED_INDEX}).scalar()
+        is not True
+    ):
+        return None
+    query = (
+        select(Ticket.id)
+        .where(Ticket.department.in_(list(departments)))
+        .where(*[Ticket.search_text.like(like_pattern(word), escape="\\") for word in words])
+        .limit(few + 1)
+    )
+    savepoint = connection.begin_nested()
+    try:
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        connection.exec_driver_sql("SET LOCAL enable_indexscan = off")
+        ids = list(connection.execute(query).scalars())
+    finally:
+        savepoint.rollback()
+    return ids if len(ids) <= few else None
+
+
+def _has_index(connection, table: str = FTS_TABLE) -> bool:
+    """Whether the FTS5 table is there: a database not yet upgraded to 0007 (0010: by department) searches
+    row by row, never fails."""
     found = connection.execute(
-        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"), {"name": FTS_TABLE}
+        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"), {"name": table}
     )
     return found.first() is not None
 

@@ -241,3 +241,10 @@ def test_the_map_page_uses_local_leaflet_osm_tiles_and_the_filters(app, desk):
     assert "overdue=1" in data_url and "sort=" not in data_url  # the newest 5,000
     assert "5,000" in page.text  # the cap is said on the page
     assert "OpenStreetMap" in app.test_client().get("/static/dashboard/map.js").text
+
+
+def test_the_open_tickets_index_holds_exactly_the_open_statuses():
+    from bot.db.tables import OPEN_TICKET
+    from bot.tickets.lifecycle import OPEN_STATUSES
+
+    assert "status IN (" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")" == OPEN_TICKET

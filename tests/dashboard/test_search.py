@@ -218,3 +218,39 @@ def assert_index_is_sound(app) -> None:
     with transaction(engine(app)) as db:
         if db.connection().dialect.name == "sqlite":
             db.connection().exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('integrity-check', 1)")
+
+
+def test_the_index_by_department_answers_for_the_operators_tickets_alone(app, stories, monkeypatch):
+    """A word common in another department and absent (or rare) in the operator's is answered from their entries."""
+    with transaction(engine(app)) as db:
+        if db.connection().dialect.name == "sqlite":
+            assert matching_ids(db, ["pasto"], few=1) is None  # two tickets of Parques: more than a few
+        assert matching_ids(db, ["pasto"], few=1, departments=list(OBRAS)) == []  # none of Obras
+        assert matching_ids(db, ["pasto"], few=1, departments=[]) == []  # no department: nothing to find
+        assert len(matching_ids(db, ["arbol"], few=2, departments=list(OBRAS)) or []) == 2
+        assert matching_ids(db, ["arbol"], few=1, departments=list(OBRAS)) is None
+        both = matching_ids(db, ["arbol"], few=10, departments=["parques", *OBRAS]) or []
+        assert sorted(both) == ids_by_index(db, ["arbol"]) and len(both) == 4
+    monkeypatch.setattr(matching_ids, "__defaults__", (1, None))  # few: one, so Parques' two are many
+    for query in ("pasto", "arbol caido", "arbol", "morelos pasto"):
+        for status, statuses in (("open", OPEN_STATUSES), ("all", ())):
+            expected = as_like_found(app, query, statuses)
+            assert pages(app, {"q": query, "status": status}, with_index=True) == expected, (query, status)
+
+
+def test_the_index_by_department_follows_edits_moves_and_deletions(app, stories):
+    """Every department's entries find what LIKE finds in it, after a ticket is edited, moved and deleted."""
+    change(app, stories[0], address="Callejón Xochimilco 8")
+    change(app, stories[1], department="parques")
+    change(app, stories[8], department="obras_publicas", summary="Pasto y árbol en Xochimilco")
+    with transaction(engine(app)) as db:
+        db.exec(sa.delete(TicketEvent).where(TicketEvent.ticket_id == db.exec(select(Ticket.id)).first()))
+        db.exec(sa.delete(Ticket).where(Ticket.id == db.exec(select(Ticket.id)).first()))
+    with transaction(engine(app)) as db:
+        for department in ("obras_publicas", "parques"):
+            for word in ("xochimilco", "pasto", "arbol", "juarez", "morelos", "bache"):
+                like = db.exec(
+                    select(Ticket.id).where(Ticket.department == department, Ticket.search_text.like(f"%{word}%"))
+                ).all()
+                found = matching_ids(db, [word], few=1000, departments=[department])
+                assert found is not None and sorted(found) == sorted(like), (department, word)

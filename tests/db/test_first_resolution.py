@@ -93,7 +93,7 @@ def test_migration_0009_fills_the_column_from_the_audit_trail_in_batches(engine,
     _record_without_column(engine)
     monkeypatch.setattr(first_resolution, "BACKFILL_BATCH", 2)  # several rounds over four tickets
 
-    assert upgrade(engine, flows=FLOWS).after == "0009"
+    assert upgrade(engine, "0009", flows=FLOWS).after == "0009"
 
     assert resolved_at(engine) == EXPECTED
     with engine.begin() as db:  # and from now on the trigger keeps it
