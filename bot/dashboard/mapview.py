@@ -26,7 +26,7 @@ from bot.tickets.lifecycle import OPEN_STATUSES
 
 __all__ = ["map_view", "map_markers", "MAP_LIMIT", "LABEL_CHARACTERS", "COORDINATE_DIGITS"]
 
-MAP_LIMIT = 5000
+MAP_LIMIT = 2000  # newest first; more markers only crowd the map and its list: the filters narrow it
 LABEL_CHARACTERS = 80  # of the summary, on the popup and the list: the ticket page has the rest
 COORDINATE_DIGITS = 5  # about a metre: more only lengthens the answer
 MARKER_COLUMNS = (

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from bot.dashboard.access import department_scope
 from bot.dashboard.blueprint import bp
 from bot.dashboard.i18n import current_language
+from bot.dashboard.survey_tables import average_text, distribution_rows, subject_rows
 from bot.dashboard.ticket_query import FilterError, parse_day
 from bot.db.database import transaction
 from bot.db.tables import utcnow
@@ -100,6 +101,9 @@ def survey(flow_id: str):
         filters=filters,
         query={k: v for k, v in filters.items() if v},
         step_title=step_title,
+        subject_rows=subject_rows,
+        distribution_rows=distribution_rows,
+        average=average_text,
     )
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_datetime, format_decimal, format_number, format_percent, refresh
+from flask import current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_datetime, format_percent, refresh
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
@@ -23,6 +23,7 @@ from bot.dashboard import (  # noqa: F401 - modules that add routes to bp
 from bot.dashboard.access import handles_privacy, is_admin, me, sees_tickets
 from bot.dashboard.blueprint import bp
 from bot.dashboard.i18n import current_language
+from bot.dashboard.numbers import format_count, format_fixed, request_locale
 from bot.db.database import transaction
 from bot.db.tables import Operator, as_utc
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES
@@ -95,13 +96,13 @@ def _language_name(code: str | None) -> str:
 @bp.app_template_filter("number")
 def _number(value) -> str:
     """A count in the operator's locale (1,234 or 1,234 — es-MX groups with commas too)."""
-    return format_number(value)
+    return format_count(value, request_locale())
 
 
 @bp.app_template_filter("decimal")
 def _decimal(value, pattern: str = "0.0") -> str:
     """A decimal in the operator's locale with a Babel pattern's digits (0.0, 0.00)."""
-    return format_decimal(value, pattern)
+    return format_fixed(value, pattern, request_locale())
 
 
 @bp.app_template_filter("percent")
@@ -168,6 +169,7 @@ def language():
             db.add(operator)
         me().language = chosen  # this request's copy too: the flash below is in the new language
         refresh()  # Flask-Babel chose this request's locale already
+        g.pop("number_locale", None)  # and the numbers' with it
         flash(_("The dashboard now speaks %(language)s.", language=LANGUAGE_NAMES[chosen]), "info")
     return redirect(_back_to(request.form.get("next")))
 

@@ -56,7 +56,7 @@
   function marker(map, ticket) {
     return L.circleMarker([ticket.latitude, ticket.longitude], {
       radius: 7, weight: 2, color: ticket.overdue ? "#b42318" : "#0b6e4f", fillOpacity: 0.6
-    }).bindPopup(function () { return popup(ticket); }).addTo(map);  // built when opened, not 5,000 up front
+    }).bindPopup(function () { return popup(ticket); }).addTo(map);  // built when opened, not 2,000 up front
   }
 
   function listItem(ticket, shown) {
