@@ -18,7 +18,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
@@ -28,9 +28,9 @@ from bot.flows import Flows
 from bot.flows.model import Flow, Step
 from bot.flows.steps import ANSWERLESS_KINDS
 from bot.i18n import translator
-from bot.reports.periods import Period, as_day, city_day, timeline
+from bot.reports.periods import Period, as_day, city_day, day_start, timeline
 from bot.reports.spreadsheets import defuse
-from bot.reports.tallies import SAID_STEP, Tallied, read_tallies, text_of
+from bot.reports.tallies import SAID_STEP, Tallied, read_tallies, said_per_day, text_of
 
 __all__ = [
     "RatingSummary",
@@ -306,9 +306,8 @@ def survey_comments(
     text_steps = [s for s in flow.steps if s.kind == "text"]
     if not text_steps:
         return [], 0
-    said = or_(*(and_(answer(s.id).is_not(None), answer(s.id) != "") for s in text_steps))
     statement = period.narrow(
-        select(SurveyResponse).where(SurveyResponse.flow == flow.id, said), SurveyResponse.created_at
+        select(SurveyResponse).where(SurveyResponse.flow == flow.id, _said(flow)), SurveyResponse.created_at
     )
     if total is None:
         tallied = read_tallies(session, flow, period)
@@ -316,13 +315,39 @@ def survey_comments(
             total = tallied.counts.get((SAID_STEP, "", "", ""), 0)
         else:
             total = session.exec(select(func.count()).select_from(statement.subquery())).one()
+    skip = (page - 1) * per_page
+    if skip:
+        found = _deep_page(session, flow, period, statement, skip)
+        if found is None:
+            return [], total  # past the last comment
+        statement, skip = found
     page_rows = session.exec(
-        statement.order_by(SurveyResponse.created_at.desc(), SurveyResponse.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
+        statement.order_by(SurveyResponse.created_at.desc(), SurveyResponse.id.desc()).offset(skip).limit(per_page)
     ).all()
     subject_step = next((s for s in flow.steps if s.kind == "choice"), None)
     return [_comment(row, text_steps, subject_step, lang) for row in page_rows], total
+
+
+def _deep_page(session: Session, flow: Flow, period: Period, statement, skip: int):
+    """Where a deep page of comments begins, from the tallies' comments per day: (the comments up to the end of
+    the day that holds the page's first one, how many of them are newer still), so OFFSET steps over a day's
+    comments at most instead of every newer one; None when the page is past the last comment. The tallies
+    unusable: every newer comment is stepped over, as before."""
+    days = said_per_day(session, flow, period)
+    if days is None:
+        return statement, skip
+    newer = 0
+    for day, count in days:
+        if newer + count > skip:
+            day_end = day_start(day + timedelta(days=1), period.zone)
+            return statement.where(SurveyResponse.created_at < day_end), skip - newer
+        newer += count
+    return None
+
+
+def _said(flow: Flow):
+    """Responses that answered at least one text step (what the tallies count as SAID_STEP)."""
+    return or_(*(and_(answer(s.id).is_not(None), answer(s.id) != "") for s in flow.steps if s.kind == "text"))
 
 
 def _comment(row: SurveyResponse, text_steps: list[Step], subject_step: Step | None, lang: str) -> Comment:

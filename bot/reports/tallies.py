@@ -42,6 +42,7 @@ __all__ = [
     "record_scrubbed",
     "rebuild",
     "read_tallies",
+    "said_per_day",
     "text_of",
     "SAID_STEP",
 ]
@@ -248,26 +249,13 @@ def _zone_name(zone: tzinfo) -> str:
 
 def read_tallies(session: Session, flow: Flow, period: Period) -> Tallied | None:
     """The period's sums from the tallies; None when they cannot answer (another zone or steps, not built)."""
-    state = session.get(SurveyTallyState, flow.id)
-    zone_name = getattr(period.zone, "key", None) or ("UTC" if str(period.zone) == "UTC" else None)
-    if state is None or state.zone != zone_name or state.shape != shape_of(flow):
+    window = _tallied_days(session, flow, period)
+    if window is None:
         return None
-    first, end = _city_day(period.since, period.zone), _city_day(period.until, period.zone)
-    if first is False or end is False:
-        return None  # a window not cut at the city's midnights
-    days = TABLE.c.grain == "d"
-    low, high = session.execute(
-        select(func.min(TABLE.c.bucket), func.max(TABLE.c.bucket)).where(
-            TABLE.c.flow == flow.id, days, TABLE.c.step == COUNT_STEP
-        )
-    ).one()
     tallied = Tallied()
-    if low is None:
+    if window is NO_DAYS:
         return tallied
-    start = max(first, _day(low)) if first else _day(low)
-    stop = min(end, _day(high) + timedelta(days=1)) if end else _day(high) + timedelta(days=1)
-    if start >= stop:
-        return tallied
+    (first, end), (start, stop) = (period_days(period), window)
     if first is None and end is None:
         spans = and_(TABLE.c.grain == "a", TABLE.c.bucket == ALL_TIME)  # every response: one row per answer
     else:
@@ -285,13 +273,62 @@ def read_tallies(session: Session, flow: Flow, period: Period) -> Tallied | None
         .having(func.sum(TABLE.c.count) > 0)
     ).all()
     tallied.counts = {(step, subject, value, label): int(n) for step, subject, value, label, n in found}
-    per_day = session.execute(
+    tallied.per_day = Counter(dict(_per_day(session, flow, COUNT_STEP, start, stop)))
+    return tallied
+
+
+def said_per_day(session: Session, flow: Flow, period: Period) -> list[tuple[date, int]] | None:
+    """How many responses with a comment each city day of the period holds, newest day first (days without
+    one left out); None when the tallies cannot answer. survey_comments finds a deep page's day with it."""
+    window = _tallied_days(session, flow, period)
+    if window is None or window is NO_DAYS:
+        return None if window is None else []
+    return sorted(_per_day(session, flow, SAID_STEP, *window), reverse=True)
+
+
+NO_DAYS = (date.min, date.min)  # _tallied_days: the tallies answer, and no response falls in the period
+
+
+def period_days(period: Period) -> tuple[date | bool | None, date | bool | None]:
+    """The city days a period begins and ends at (None: open; False: not at a midnight)."""
+    return _city_day(period.since, period.zone), _city_day(period.until, period.zone)
+
+
+def _tallied_days(session: Session, flow: Flow, period: Period) -> tuple[date, date] | None:
+    """The days [start, stop) of the period that hold responses, NO_DAYS when none does; None when the tallies
+    cannot answer for the period (not built, another zone or steps, a window not cut at the city's midnights)."""
+    state = session.get(SurveyTallyState, flow.id)
+    zone_name = getattr(period.zone, "key", None) or ("UTC" if str(period.zone) == "UTC" else None)
+    if state is None or state.zone != zone_name or state.shape != shape_of(flow):
+        return None
+    first, end = period_days(period)
+    if first is False or end is False:
+        return None  # a window not cut at the city's midnights
+    low, high = session.execute(
+        select(func.min(TABLE.c.bucket), func.max(TABLE.c.bucket)).where(
+            TABLE.c.flow == flow.id, TABLE.c.grain == "d", TABLE.c.step == COUNT_STEP
+        )
+    ).one()
+    if low is None:
+        return NO_DAYS
+    start = max(first, _day(low)) if isinstance(first, date) else _day(low)
+    stop = _day(high) + timedelta(days=1)
+    stop = min(end, stop) if isinstance(end, date) else stop
+    return (start, stop) if start < stop else NO_DAYS
+
+
+def _per_day(session: Session, flow: Flow, step: str, start: date, stop: date) -> list[tuple[date, int]]:
+    """A counting step's day rows in [start, stop): (day, count), zeros left out."""
+    rows = session.execute(
         select(TABLE.c.bucket, TABLE.c.count).where(
-            TABLE.c.flow == flow.id, days, TABLE.c.step == COUNT_STEP, TABLE.c.bucket >= start, TABLE.c.bucket < stop
+            TABLE.c.flow == flow.id,
+            TABLE.c.grain == "d",
+            TABLE.c.step == step,
+            TABLE.c.bucket >= start,
+            TABLE.c.bucket < stop,
         )
     ).all()
-    tallied.per_day = Counter({_day(day): n for day, n in per_day if n > 0})
-    return tallied
+    return [(_day(day), n) for day, n in rows if n > 0]
 
 
 def _city_day(moment: datetime | None, zone: tzinfo) -> date | bool | None:

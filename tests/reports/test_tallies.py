@@ -12,6 +12,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -20,7 +21,7 @@ from bot.db.tables import Contact, SurveyResponse, SurveyTally
 from bot.privacy.erase import erase_contact
 from bot.reports import Period, day_bounds, survey_comments, survey_results
 from bot.reports.surveys import scanned_results
-from bot.reports.tallies import read_tallies, rebuild, record_response
+from bot.reports.tallies import read_tallies, rebuild, record_response, said_per_day
 from tests.support.surveys import survey_of_choices
 
 PARKS = "park_evaluation"
@@ -146,6 +147,33 @@ def test_tallied_results_equal_the_results_computed_from_the_responses(app):
             assert read_tallies(db, parks, period) is not None
             assert survey_comments(db, parks, period, "es")[1] == comments_in(app, period)
         assert survey_results(db, parks, Period(zone=MONTERREY), "es").total == 600
+
+
+def every_comment(db, flow, period: Period) -> list:
+    """The period's comments newest first, read in one go (the reference for pages)."""
+    comments, total = survey_comments(db, flow, period, "es", page=1, per_page=100_000)
+    assert len(comments) == total
+    return comments
+
+
+@pytest.mark.parametrize("zone", [MONTERREY, CHICAGO], ids=["tallies answer", "responses read (another zone)"])
+def test_a_deep_page_of_comments_found_by_the_days_tallies_is_the_page_counted_from_the_newest(app, zone):
+    store(app, 900, seed=4)  # days with several comments, days with none, some at the city's midnight
+    parks = flows(app).flows[PARKS]
+    per_page = 7
+    with Session(engine(app)) as db:
+        for period in periods(MONTERREY)[:4] + [Period(zone=zone)]:
+            period = dataclasses.replace(period, zone=zone) if period.zone != zone else period
+            if zone is MONTERREY:
+                assert said_per_day(db, parks, period) is not None
+            else:
+                assert said_per_day(db, parks, period) is None  # the tallies count Monterrey's days
+            expected = every_comment(db, parks, period)
+            pages = -(-len(expected) // per_page)
+            for page in range(1, pages + 2):  # and one past the last
+                got, total = survey_comments(db, parks, period, "es", page=page, per_page=per_page)
+                assert total == len(expected)
+                assert got == expected[(page - 1) * per_page : page * per_page], (period, page)
 
 
 def test_erasing_residents_moves_their_answers_out_of_the_tallies(app):
