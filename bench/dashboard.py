@@ -551,7 +551,7 @@ def cases(keys: dict) -> list[Case]:
         Case("a ticket's page", f"/dashboard/tickets/{keys['folio']}", shows=keys["folio"]),
         Case("overview (12 weeks, all departments)", "/dashboard/overview", "admin", 'id="resolve"'),
         Case("map page", "/dashboard/map", "admin", 'id="map"'),
-        Case("map data (5,000 newest)", "/dashboard/map.json", "admin", '"markers"'),
+        Case("map data (2,000 newest)", "/dashboard/map.json", "admin", '"markers"'),
         Case("surveys list", "/dashboard/surveys", "admin", SURVEY),
         Case("survey results, all time", survey, "admin", 'id="subjects-table"'),
         Case("survey results, last 30 days", f"{survey}?{month}", "admin", 'id="subjects-table"'),
