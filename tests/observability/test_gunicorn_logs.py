@@ -8,6 +8,7 @@ the app's lines alike.
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 
 from tests.support.processes import free_port, gunicorn, wait_until
@@ -37,3 +38,19 @@ def test_every_line_is_json_and_the_access_line_has_no_query(tmp_path, redis_url
     assert isinstance(access["duration_ms"], float) and access["bytes"] > 0
     assert "5218155501234" not in text and "sig=" not in text and "127.0.0.1 " not in text
     assert "Python-urllib" not in text  # no user agent
+
+
+def test_each_web_process_freezes_what_the_app_loaded(tmp_path, redis_url):
+    # Full garbage collections would otherwise walk the app's objects again every few requests (the dashboard's
+    # slowest answers in bench/dashboard.py); gunicorn.conf.py's post_worker_init moves them out of reach.
+    port = free_port()
+    env = web_environment(tmp_path, redis_url, port, LOG_FORMAT="json")
+    log = tmp_path / "gunicorn.log"
+    with gunicorn(env, port, log, *procfile_web_options(env)):
+        wait_until(lambda: log.read_text().count("froze the ") >= 2)  # the Procfile's two web processes
+    frozen = [
+        int(re.search(r"froze the (\d+) objects", line["message"])[1])
+        for line in map(json.loads, log.read_text().splitlines())
+        if line["message"].startswith("froze the ")
+    ]
+    assert len(frozen) == 2 and min(frozen) > 50_000, frozen  # flows, the gazetteer, modules: not a handful
