@@ -113,6 +113,13 @@ PG_WITHOUT_EXTENSION = (
     f"database, then: {PG_CREATE_INDEX};"
 )
 
+PG_WITHOUT_SCOPED = (
+    "pg_trgm or btree_gin is not installed and this database user may not install them: search works, but a "
+    "word common in other departments and rare in an operator's reads the operator's department. To index it, "
+    "a superuser runs `CREATE EXTENSION pg_trgm; CREATE EXTENSION btree_gin;` in this database, then: "
+    f"{PG_CREATE_SCOPED_INDEX};"
+)
+
 
 def ensure(connection: Connection, rebuild: bool = False) -> bool:
     """Create the text index where missing (rebuild: index the rows already there); False if it cannot be made."""
@@ -132,7 +139,8 @@ def ensure(connection: Connection, rebuild: bool = False) -> bool:
 
 
 def _extension(connection: Connection, name: str) -> bool:
-    """Whether an extension is there, creating it if this user may (in a savepoint, as for pg_trgm)."""
+    """Whether an extension is there, creating it if this user may (in a savepoint: a refusal must not end the
+    transaction)."""
     if connection.execute(text("SELECT 1 FROM pg_extension WHERE extname = :name"), {"name": name}).first():
         return True
     try:
@@ -145,16 +153,9 @@ def _extension(connection: Connection, name: str) -> bool:
 
 
 def _pg_trgm(connection: Connection) -> bool:
-    """Whether pg_trgm is there, creating it if this user may (in a savepoint: a refusal must not end the transaction)."""
-    if connection.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first():
-        return True
-    try:
-        with connection.begin_nested():
-            connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    except DBAPIError as error:  # any refusal (no privilege, contrib not installed) means "no index", not "no upgrade"
-        log.warning("CREATE EXTENSION pg_trgm failed: %s", str(error).splitlines()[0])
-        return False
-    return True
+    """Whether pg_trgm is there, creating it if this user may: any refusal (no privilege, contrib not installed)
+    means "no index", not "no upgrade"."""
+    return _extension(connection, "pg_trgm")
 
 
 def ensure_scoped(connection: Connection, fill: bool = False) -> bool:
@@ -162,6 +163,7 @@ def ensure_scoped(connection: Connection, fill: bool = False) -> bool:
     one); False if it cannot be made (PostgreSQL without pg_trgm or btree_gin: search reads rows, as before)."""
     if connection.dialect.name == "postgresql":
         if not (_pg_trgm(connection) and _extension(connection, "btree_gin")):
+            log.warning(PG_WITHOUT_SCOPED)
             return False
         connection.exec_driver_sql(PG_CREATE_SCOPED_INDEX)
         return True

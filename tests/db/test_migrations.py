@@ -356,6 +356,10 @@ def test_a_postgresql_user_who_may_not_install_pg_trgm_is_told_what_to_ask_for_a
             assert text_search.ensure(db) is False
         assert "a superuser runs `CREATE EXTENSION pg_trgm;`" in caplog.text
         assert "CREATE INDEX IF NOT EXISTS ix_ticket_search_text_trgm" in caplog.text
+        with caplog.at_level(logging.WARNING, logger="bot.db.text_search"):
+            assert text_search.ensure_scoped(db) is False  # the index by department needs both extensions
+        assert "a superuser runs `CREATE EXTENSION pg_trgm; CREATE EXTENSION btree_gin;`" in caplog.text
+        assert f"CREATE INDEX IF NOT EXISTS {text_search.PG_SCOPED_INDEX}" in caplog.text
         # the transaction goes on, and search reads the rows instead
         assert db.execute(sa.select(Ticket.id).where(Ticket.search_text.like("%zzyzx%"))).all() == []
 
