@@ -126,7 +126,7 @@ def test_map_data_is_only_what_a_marker_needs_newest_first(app, desk):
     seed_ticket(app, latitude=None, longitude=None)
     answer = markers(desk("ana@x.mx", "operator", OBRAS).get("/dashboard/map.json"))
     assert answer["fields"] == ["folio", "latitude", "longitude", "category", "status", "overdue", "label"]
-    assert answer["capped"] is False and answer["limit"] == 5000 and answer["ticket_path"] == "/dashboard/tickets/"
+    assert answer["capped"] is False and answer["limit"] == 2000 and answer["ticket_path"] == "/dashboard/tickets/"
     label = long_summary[:79] + "…"
     assert answer["markers"] == [
         [new, 25.7, -100.3, "bache", "received", 0, label],
@@ -135,7 +135,7 @@ def test_map_data_is_only_what_a_marker_needs_newest_first(app, desk):
     assert "Lupita" not in json.dumps(answer) and PHONE[-4:] not in json.dumps(answer)
 
 
-def test_map_data_keeps_the_newest_5000_and_says_it_capped(app, desk, monkeypatch):
+def test_map_data_keeps_the_newest_and_says_it_capped(app, desk, monkeypatch):
     from bot.dashboard import mapview
 
     monkeypatch.setattr(mapview, "MAP_LIMIT", 2)
@@ -238,8 +238,8 @@ def test_the_map_page_uses_local_leaflet_osm_tiles_and_the_filters(app, desk):
     assert 'data-tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in page.text
     data_url = re.search(r'id="map" class="map" data-url="([^"]+)"', page.text)[1].replace("&amp;", "&")
     assert data_url.startswith("/dashboard/map.json?") and "category=bache" in data_url
-    assert "overdue=1" in data_url and "sort=" not in data_url  # the newest 5,000
-    assert "5,000" in page.text  # the cap is said on the page
+    assert "overdue=1" in data_url and "sort=" not in data_url  # the newest 2,000
+    assert "2,000" in page.text  # the cap is said on the page
     assert "OpenStreetMap" in app.test_client().get("/static/dashboard/map.js").text
 
 
