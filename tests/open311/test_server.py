@@ -223,3 +223,27 @@ def test_posts_are_limited_per_key_and_calls_per_address(limited):
     reads = [client.get(LIST).status_code for _ in range(6)]  # every Open311 call of this address counts
     assert reads[-1] == 429 and reads.count(200) < 6
     assert other.get(LIST).status_code == 200
+
+
+def test_a_bug_copying_a_media_url_is_a_recorded_attempt_and_the_item_says_why_at_the_end(
+    app, client, key, monkeypatch, run_worker, retry_now
+):
+    import bot.jobs.request_media as request_media
+    from bot.jobs.attempts import MAX_ATTEMPTS
+
+    def bug(config, item):
+        raise KeyError("content_type")
+
+    monkeypatch.setattr(request_media, "_copy", bug)
+    post(client, key, service_code="pothole", media_url=PHOTO, **PIN)
+    run_worker()
+    with Session(app.extensions["ventanilla"].engine) as db:
+        row = db.exec(select(Outbox).where(Outbox.kind == "download_request_media")).one()
+        assert (row.status, row.attempts, row.last_error) == ("pending", 1, "KeyError: 'content_type'")
+    for _ in range(MAX_ATTEMPTS - 1):
+        retry_now()
+    with Session(app.extensions["ventanilla"].engine) as db:
+        row = db.exec(select(Outbox).where(Outbox.kind == "download_request_media")).one()
+        assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
+    (ticket,) = tickets(app)
+    assert ticket.media[0]["error"] == "KeyError: 'content_type'" and "stored" not in ticket.media[0]
