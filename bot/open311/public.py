@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Row
+
 from bot.config import Config
 from bot.conversation.form_requests import CHANNEL
 from bot.db.tables import Ticket, as_utc
@@ -30,8 +32,9 @@ def open_or_closed(status: str) -> str:
     return "open" if status in OPEN_STATUSES else "closed"
 
 
-def public_request(ticket: Ticket, flows: Flows, config: Config) -> dict:
-    """The ticket as one request of GET requests, in the spec's order of fields."""
+def public_request(ticket: Ticket | Row, flows: Flows, config: Config) -> dict:
+    """The ticket (or its row of bot.tickets.public_requests.SHOWN) as one request of GET requests, in the spec's
+    order of fields."""
     flow = flows.flows.get(ticket.flow)
     lang, zone = flows.default_language, config.city_zone()
     name = flow.title.get(lang, lang) if flow else ticket.category
@@ -68,7 +71,7 @@ def _rounded(degrees: float | None, decimals: int) -> float | None:
     return round(degrees, decimals) if degrees is not None else None
 
 
-def _media_url(ticket: Ticket, flow: Flow | None, private: set[str]) -> str | None:
+def _media_url(ticket: Ticket | Row, flow: Flow | None, private: set[str]) -> str | None:
     if ticket.channel != CHANNEL or private & set(MEDIA_KINDS) or flow is None:
         return None
     return next((m["url"] for m in ticket.media if isinstance(m, dict) and isinstance(m.get("url"), str)), None)

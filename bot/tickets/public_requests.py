@@ -14,11 +14,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Row
 from sqlmodel import Session, col, select
 
 from bot.db.tables import Ticket
 
 __all__ = ["Window", "page_of_tickets", "tickets_by_folio"]
+
+# What a public request shows of a ticket, read as plain rows: not its answers nor its search text (the larger
+# columns, never shown), and no ORM objects (building 50 of them took most of a page's time).
+SHOWN = tuple(
+    getattr(Ticket, name)
+    for name in (
+        "id", "folio", "channel", "flow", "department", "category", "status", "summary", "address",
+        "latitude", "longitude", "media", "due_at", "created_at", "updated_at",
+    )
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -31,24 +42,24 @@ class Window:
     statuses: tuple[str, ...] | None = None
 
 
-def page_of_tickets(session: Session, window: Window, offset: int, limit: int) -> list[Ticket]:
-    """The tickets of the window from offset on, at most limit, newest first."""
+def page_of_tickets(session: Session, window: Window, offset: int, limit: int) -> list[Row]:
+    """The tickets of the window from offset on, at most limit, newest first (rows of SHOWN)."""
     reach = offset + limit
     streams = [_stream(session, window, flow, status, reach) for flow, status in _streams(window)]
     keys = list(heapq.merge(*streams, reverse=True))[offset:reach]
     if not keys:
         return []
     ids = [ticket_id for _, ticket_id in keys]
-    by_id = {t.id: t for t in session.exec(select(Ticket).where(col(Ticket.id).in_(ids))).all()}
+    by_id = {t.id: t for t in session.exec(select(*SHOWN).where(col(Ticket.id).in_(ids))).all()}
     return [by_id[i] for i in ids if i in by_id]
 
 
-def tickets_by_folio(session: Session, folios: Iterable[str]) -> list[Ticket]:
-    """The tickets with these folios (case as stored), newest first."""
+def tickets_by_folio(session: Session, folios: Iterable[str]) -> list[Row]:
+    """The tickets with these folios (case as stored), newest first (rows of SHOWN)."""
     wanted = sorted({f for f in folios if f})
     if not wanted:
         return []
-    rows = session.exec(select(Ticket).where(col(Ticket.folio).in_(wanted))).all()
+    rows = session.exec(select(*SHOWN).where(col(Ticket.folio).in_(wanted))).all()
     return sorted(rows, key=lambda t: (t.created_at, t.id), reverse=True)
 
 
