@@ -17,6 +17,7 @@ from bot.flows.loader import FlowsInvalidError
 from bot.jobs.connection import connect_redis, make_queue
 from bot.observability.sentry import init_sentry
 from bot.observability.setup import configure_logging
+from bot.open311 import views as open311
 from bot.placestore import PlaceStore
 from bot.services import Services
 from bot.tickets import search as ticket_search  # noqa: F401 - keeps tickets' search text on every write
@@ -65,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(privacy.bp)
+    app.register_blueprint(open311.bp)
     dashboard.init_app(app)
     init_headers(app)  # CSP, frame, sniffing and HSTS headers on every response, errors too
     return app

@@ -157,6 +157,29 @@ class Config(BaseModel):
         "a quarter of `WEB_THREADS` (4 of the Procfile's 16)",
         gt=0,
     )
+    open311_post_limit: str = setting(
+        "30 per minute;1000 per day",
+        "Open311 service requests one API key may create (`POST /open311/v2/requests`), counted in Redis; beyond, 429",
+    )
+    open311_address_limit: str = setting(
+        "120 per minute",
+        "Open311 calls (reads and creations) from one address, counted in Redis; beyond, 429",
+    )
+    open311_coordinate_decimals: int = setting(
+        3,
+        "decimals of latitude and longitude Open311's public answers show (3: about 110 m; 4: about 11 m); the"
+        " dashboard and departments keep the exact point",
+        ge=0,
+        le=6,
+    )
+    open311_page_size: int = setting(
+        50, "service requests per page of `GET /open311/v2/requests` when the client sends no `page_size`", gt=0, le=200
+    )
+    open311_contact: str = setting(
+        "",
+        "who answers about the city's Open311 API (an e-mail or phone), as its discovery document says",
+        "unset: the discovery's `contact` is empty",
+    )
     worker_ttl: int = setting(60, "seconds until a killed worker's heartbeat expires (and its job is noticed)", gt=0)
     worker_maintenance_interval: int = setting(
         60, "seconds between a worker's maintenance runs, which requeue a killed worker's job", gt=0

@@ -19,6 +19,7 @@ LAYERS = {
     "bot.channels": 3,
     "bot.dashboard": 3,
     "bot.web": 3,
+    "bot.open311": 3,
     "bot.conversation": 2,
     "bot.tickets": 2,
     "bot.messaging": 2,
@@ -39,7 +40,7 @@ LAYERS = {
     "bot.db": 0,
     "bot.config": 0,
 }
-EDGES = {"bot.channels", "bot.dashboard", "bot.web"}
+EDGES = {"bot.channels", "bot.dashboard", "bot.web", "bot.open311"}
 # Modules other layers may name across the rules: a channel's contract, which use cases use without
 # reaching its Flask views (the registry of providers, their errors, payload reading, which the
 # departments' API shares), and the request limiter every web edge counts with.

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from bot.dashboard import (  # noqa: F401 - modules that add routes to bp
     admin,
+    apikeys,
     auth,
     export,
     labels,
@@ -37,6 +38,7 @@ NAV = (
     ("dashboard.surveys", _l("Surveys"), sees_tickets),
     ("dashboard.privacy_requests", _l("ARCO requests"), handles_privacy),
     ("dashboard.operators", _l("Operators"), is_admin),
+    ("dashboard.apikeys", _l("API keys"), is_admin),
 )
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "Consent",
     "PrivacyRequest",
     "PrivacyEvent",
+    "ApiKey",
     "utcnow",
     "as_utc",
 ]
@@ -118,6 +119,9 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_created_at_department_category_channel", "created_at", "department", "category", "channel"),
         # Open and overdue tickets per department (the operators page, the overview's overdue), from the index alone.
         Index("ix_ticket_department_status_due_at", "department", "status", "due_at"),
+        # Open311's public list by service (flow) and by service and status, newest first (bot/tickets/public_requests.py).
+        Index("ix_ticket_flow_created_at_id", "flow", "created_at", "id"),
+        Index("ix_ticket_flow_status_created_at_id", "flow", "status", "created_at", "id"),
         # The map's newest open tickets, already in order: no read of every open one, no sort.
         Index(
             "ix_ticket_open_created_at_id",
@@ -375,3 +379,17 @@ class PrivacyEvent(SQLModel, table=True):
     actor: str = "system"
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiKey(SQLModel, table=True):
+    """A key an admin issued to an application for Open311's POST: only its SHA-256 is kept, shown once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str  # the application, as the admin named it
+    key_hash: str = Field(
+        unique=True, index=True
+    )  # hex SHA-256 of the key (a random 32-byte secret needs no slow hash)
+    prefix: str = ""  # the key's first characters, to tell keys apart in lists
+    created_by: str = ""  # the admin's e-mail, or "cli"
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None  # a revoked key is refused; the row stays, so its tickets' trail names it

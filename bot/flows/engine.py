@@ -22,7 +22,17 @@ from bot.flows.state import State
 from bot.flows.steps import INVALID, STEP_KINDS, Ask, Hold, Noted, StepContext, display, value_of
 from bot.flows.turn import Context, Turn
 
-__all__ = ["State", "Turn", "advance", "detect_language", "opening", "read_answer", "NOT_AN_ANSWER"]
+__all__ = [
+    "State",
+    "Turn",
+    "advance",
+    "detect_language",
+    "opening",
+    "read_answer",
+    "NOT_AN_ANSWER",
+    "following",
+    "ticket_opened",
+]
 
 
 def advance(
@@ -378,7 +388,7 @@ def _finish(ctx: Context, flow: Flow, state: State, replies: tuple = ()) -> Turn
     events: tuple = ()
     shown = {k: v for k, v in values.items() if k in answers}
     if outcome.kind == "ticket":
-        events = (_ticket_opened(ctx, flow, state, values, shown),)
+        events = (ticket_opened(ctx, flow, state, values, shown),)
     elif outcome.kind == "survey":
         events = (SurveyCompleted(flow.id, ctx.lang, answers, shown),)
     done = render(flow.done.get(ctx.lang, ctx.flows.default_language), values)
@@ -393,7 +403,10 @@ def _media(flow: Flow, state: State) -> tuple[dict, ...]:
     )
 
 
-def _ticket_opened(ctx: Context, flow: Flow, state: State, values: dict, shown: dict) -> TicketOpened:
+def ticket_opened(ctx: Context, flow: Flow, state: State, values: dict, shown: dict) -> TicketOpened:
+    """The ticket a finished flow files: its place's zone may send it to the zone's own department.
+
+    Also what a report filed in one go (bot/flows/forms.py, Open311) records, so both are routed alike."""
     answers = state.answers
     location = next((answers[s.id] for s in flow.steps if s.kind == "location" and answers.get(s.id)), None)
     department, category, summary = _ticket_fields(flow.outcome)

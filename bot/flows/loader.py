@@ -432,6 +432,7 @@ class _Builder:
             channels=tuple(str(c) for c in _as_list(value.get("channels"))),
             skip_on=tuple(str(c) for c in _as_list(value.get("skip_on"))),
             personal=value.get("personal") is True,
+            private=value.get("private") is True,
             line=value.pos[0],
         )
 

@@ -90,6 +90,7 @@ class Step:
     channels: tuple[str, ...] = ()  # asked only on these channels (all when empty)
     skip_on: tuple[str, ...] = ()  # never asked on these channels
     personal: bool = False  # asks for personal data (a name, a phone); location, photo and media always do
+    private: bool = False  # its answer is never published (Open311's public requests leave it out)
     line: int = 0
 
     @property

@@ -19,6 +19,14 @@ PUBLIC = {
     "whatsapp.subscribe": "Meta's verification handshake (verify token)",
     "whatsapp.webhook": "Meta, signed (X-Hub-Signature-256)",
     "privacy.download": "a resident's own data (ARCO access), through a signed link that expires, sent to them by chat",
+    "open311.discovery": "Open311's discovery document: where the API is and its formats (no data)",
+    "open311.services_list": "Open311's services: the report flows, as public as the chat's menu",
+    "open311.service_definition": "a service's attributes: the questions its flow asks anyone",
+    "open311.requests_list": "Open311's public requests: no personal data, private answers left out, points rounded",
+    "open311.one_request": "one public request by folio, shaped as the list's",
+    "open311.token": "a token is the folio of a public request",
+    "open311.create_request": "filing a request needs an api_key an admin issued (403 without)",
+    "open311.unknown": "the spec's 404 for any other path under /open311/v2/",
 }
 DASHBOARD_PUBLIC = {"dashboard.login"}
 

@@ -53,8 +53,14 @@ def bug(*args, **kwargs):
 def test_every_job_that_talks_to_the_outside_world_is_covered_here():
     """A new outbox kind gets its own 'a bug is recorded' test below (or in its own module) before this passes.
 
-    erase_contact's are in tests/jobs/test_privacy_jobs.py."""
-    assert set(load_jobs()) == {"deliver_ticket", "send_messages", "download_media", "erase_contact"}
+    erase_contact's are in tests/jobs/test_privacy_jobs.py, download_request_media's in tests/open311/test_server.py."""
+    assert set(load_jobs()) == {
+        "deliver_ticket",
+        "send_messages",
+        "download_media",
+        "erase_contact",
+        "download_request_media",
+    }
     assert set(DELIVERY) == set(BLOCKS)
 
 
