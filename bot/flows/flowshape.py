@@ -128,6 +128,9 @@ class Step(Section):
     personal: bool = omittable(
         "The step asks for personal data (a name, a phone number): the privacy notice is accepted before it is asked, as before every location, photo and media step."
     )
+    public: bool = omittable(
+        "text, in a survey: its answers are published with the open data (/datos/, the comments of each survey), without name or number. Say so in the prompt; never with `personal: true`."
+    )
     skip_on: list[str] = omittable(
         "Never ask this step on these channels. A photo or media step is passed over by itself where the channel cannot carry a photo (SMS).",
         examples=[["sms"]],

@@ -90,6 +90,7 @@ class Step:
     channels: tuple[str, ...] = ()  # asked only on these channels (all when empty)
     skip_on: tuple[str, ...] = ()  # never asked on these channels
     personal: bool = False  # asks for personal data (a name, a phone); location, photo and media always do
+    public: bool = False  # a survey's text step whose answers the open data publishes (/datos/), as residents are told
     line: int = 0
 
     @property
