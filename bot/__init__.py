@@ -20,7 +20,7 @@ from bot.observability.setup import configure_logging
 from bot.placestore import PlaceStore
 from bot.services import Services
 from bot.tickets import search as ticket_search  # noqa: F401 - keeps tickets' search text on every write
-from bot.web import api, pages, privacy
+from bot.web import api, datos, pages, privacy
 from bot.web.headers import init_headers
 from bot.web.ratelimit import init_limiter
 from bot.web.request_ids import init_request_ids
@@ -65,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(privacy.bp)
+    app.register_blueprint(datos.bp)
     dashboard.init_app(app)
     init_headers(app)  # CSP, frame, sniffing and HSTS headers on every response, errors too
     return app

@@ -441,10 +441,10 @@ class _Builder:
         if value.get("public") is not True:
             return False
         if kind != "text":
-            self.error(value.get("public"), f"{where}: public applies only to a text step (a comment published)")
+            self.error(value, f"{where}: public applies only to a text step (a comment published)")
             return False
         if value.get("personal") is True:
-            self.error(value.get("public"), f"{where}: a step asking for personal data cannot be public")
+            self.error(value, f"{where}: a step asking for personal data cannot be public")
             return False
         return True
 
