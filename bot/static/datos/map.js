@@ -39,7 +39,9 @@
       onEachFeature: function (f, shape) { shape.bindTooltip(function () { return label(f.properties); }); }
     }).addTo(map);
     if (features.length) { map.fitBounds(layer.getBounds(), { maxZoom: 15, padding: [20, 20] }); }
-    status.textContent = element.dataset.loaded.replace("%(count)s", features.length.toLocaleString(lang));
+    status.textContent = features.length === 1
+      ? element.dataset.loadedOne
+      : element.dataset.loaded.replace("%(count)s", features.length.toLocaleString(lang));
     element.dataset.drawn = String(features.length);
   }
 
