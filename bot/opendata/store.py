@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from bot.db.tables import OpenDataFile
 from bot.opendata.downloads import File
 
-__all__ = ["replace_all", "read", "names", "withdraw_quotes"]
+__all__ = ["replace_all", "read", "names", "page_version", "withdraw_quotes"]
 
 LOCK_KEY = 0x0DA705  # PostgreSQL advisory lock: publications take turns
 
@@ -42,6 +42,19 @@ def replace_all(session: Session, files: list[File], now: datetime) -> None:
 def read(session: Session, name: str) -> OpenDataFile | None:
     """The published file of that name, or None."""
     return session.get(OpenDataFile, name)
+
+
+def page_version(session: Session, page: str) -> tuple[tuple[str, str], ...]:
+    """What the page shows depends on: the page's file and the files that quote residents, as (name, digest) pairs.
+
+    Equal versions render the same page, so a web process may keep the page it rendered for one (an erasure
+    that withdraws a file of comments changes the version)."""
+    found = session.exec(
+        select(OpenDataFile.name, OpenDataFile.digest)
+        .where((OpenDataFile.name == page) | OpenDataFile.quotes_residents.is_(True))
+        .order_by(OpenDataFile.name)
+    ).all()
+    return tuple((name, digest) for name, digest in found)
 
 
 def names(session: Session) -> list[str]:

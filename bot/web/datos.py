@@ -15,12 +15,13 @@ import json
 from datetime import date, datetime
 from posixpath import basename
 
-from flask import Blueprint, Response, abort, make_response, render_template, request
+from babel.numbers import get_decimal_symbol, get_group_symbol
+from flask import Blueprint, Response, abort, current_app, make_response, render_template, request
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
 from bot.db.database import transaction
-from bot.i18n import DEFAULT_LANGUAGE, language_or_default
+from bot.i18n import DEFAULT_LANGUAGE, babel_locale, language_or_default
 from bot.opendata import PAGE_DATA, store
 from bot.services import services
 
@@ -29,6 +30,8 @@ __all__ = ["bp"]
 bp = Blueprint("datos", __name__, url_prefix="/datos")
 MAX_AGE = 300  # seconds browsers and proxies may keep a page or file: publications are hours apart
 CHART_ROWS = 15  # the most frequent rows in a chart; its table lists them all
+RENDERED_KEEP = 8  # pages a process keeps rendered: (language, publication) pairs
+CELL_ROWS = 200  # the map's squares listed on the page, most reports first; the files have them all
 
 
 def _language() -> str:
@@ -42,35 +45,52 @@ def _open_data_on() -> None:
 
 @bp.get("/")
 def page():
-    """The figures, their charts and tables, the map of open reports, and the downloads."""
+    """The figures, their charts and tables, the map of open reports, and the downloads.
+
+    Rendered once per publication and language in each process (RENDERED_KEEP pages kept): a request reads the
+    publication's version (a few digests) and, when this process has rendered it, sends that page."""
     _open_data_on()
     svc = services()
-    with transaction(svc.engine) as db:
-        stored = store.read(db, PAGE_DATA)
-        published = json.loads(stored.body) if stored is not None else None
-        comments = _comments(db, published) if published else {}
     lang = _language()
-    figures = published["figures"] if published else []
-    response = make_response(
-        render_template(
-            "datos/index.html",
-            title=_("Open data"),
-            published=published,
-            published_at=datetime.fromisoformat(published["published_at"]) if published else None,
-            weeks=[date.fromisoformat(day) for day in published["weeks"]] if published else [],
-            figures=figures,
-            charts=_charts(figures, lang),
-            comments=comments,
-            lang=lang,
-            license=published["license"] if published else _license(),
-            min_count=published["min_count"] if published else svc.config.open_data_min_count,
-            cell_metres=published["cell_metres"] if published else svc.config.open_data_cell_metres,
-            files=[name for f in figures for name in f["files"]] + ([PAGE_DATA] if published else []),
-        )
-    )
+    rendered = current_app.extensions.setdefault("datos_pages", {})  # this app's, in this process
+    with transaction(svc.engine) as db:
+        version = (lang, store.page_version(db, PAGE_DATA))
+        html = rendered.get(version)
+        if html is None:
+            stored = store.read(db, PAGE_DATA)
+            published = json.loads(stored.body) if stored is not None else None
+            html = _render(published, _comments(db, published) if published else {}, lang)
+            if len(rendered) >= RENDERED_KEEP:
+                rendered.clear()
+            rendered[version] = html
+    response = make_response(html)
     response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
     response.headers["Vary"] = "Accept-Language"
     return response
+
+
+def _render(published: dict | None, comments: dict, lang: str) -> str:
+    config = services().config
+    numbers = LocaleNumbers(str(get_locale() or babel_locale(DEFAULT_LANGUAGE)))
+    figures = published["figures"] if published else []
+    return render_template(
+        "datos/index.html",
+        title=_("Open data"),
+        published=published,
+        published_at=datetime.fromisoformat(published["published_at"]) if published else None,
+        weeks=[date.fromisoformat(day) for day in published["weeks"]] if published else [],
+        figures=figures,
+        charts=_charts(figures, lang),
+        comments=comments,
+        lang=lang,
+        license=published["license"] if published else _license(),
+        min_count=published["min_count"] if published else config.open_data_min_count,
+        cell_metres=published["cell_metres"] if published else config.open_data_cell_metres,
+        files=[name for f in figures for name in f["files"]] + ([PAGE_DATA] if published else []),
+        count=numbers.count,
+        decimal=numbers.decimal,
+        cell_rows=CELL_ROWS,
+    )
 
 
 @bp.get("/<path:name>")
@@ -98,6 +118,21 @@ def download(name: str):
 def _not_found(error):
     """A page or file that is not published (or the open data is off): a short page in the reader's language."""
     return render_template("datos/missing.html", title=_("Not found")), 404
+
+
+class LocaleNumbers:
+    """Counts and one-decimal figures in the reader's locale, its symbols looked up once per page: the page has
+    thousands of cells, and Babel's format_number per cell took most of its time (150 ms)."""
+
+    def __init__(self, locale: str):
+        self.group, self.point = get_group_symbol(locale), get_decimal_symbol(locale)
+
+    def count(self, value: int) -> str:
+        return f"{value:,}".replace(",", self.group)
+
+    def decimal(self, value: float) -> str:
+        whole, _, fraction = f"{value:,.1f}".partition(".")
+        return whole.replace(",", self.group) + self.point + fraction
 
 
 def _license() -> dict:

@@ -7,9 +7,12 @@ import io
 import json
 
 import pytest
+from sqlmodel import select
 
 from bot import create_app
-from bot.db.database import create_tables
+from bot.db.database import create_tables, transaction
+from bot.db.tables import SurveyResponse
+from bot.privacy.erase import erase_contact
 from tests.support.app import app_settings
 from tests.support.desks import Tables, seed_ticket
 from tests.support.opendata import COMMENT, flows_with_public_comments, publish_now, rate_a_park, seed_city
@@ -139,4 +142,9 @@ def test_a_public_comment_step_shows_its_comments_masked(tmp_path, redis_url):
     assert "Comentarios que los vecinos aceptaron publicar" in html
     assert "Faltan botes de basura cerca de los juegos, escríbanme a [email] o al [phone]" in html
     assert 'href="/datos/encuestas/park_evaluation-comentarios.csv"' in html
-    app.extensions["ventanilla"].engine.dispose()
+    svc = app.extensions["ventanilla"]
+    with transaction(svc.engine, immediate=True) as db:
+        [response] = db.exec(select(SurveyResponse)).all()
+        erase_contact(db, svc.config, svc.flows, response.contact_id, actor="privacy", reason="test")
+    assert "Faltan botes" not in app.test_client().get("/datos/").text  # the page rendered before is not kept
+    svc.engine.dispose()
