@@ -148,3 +148,7 @@ def test_a_public_comment_step_shows_its_comments_masked(tmp_path, redis_url):
         erase_contact(db, svc.config, svc.flows, response.contact_id, actor="privacy", reason="test")
     assert "Faltan botes" not in app.test_client().get("/datos/").text  # the page rendered before is not kept
     svc.engine.dispose()
+
+
+def test_the_landing_page_links_the_open_data(client):
+    assert 'href="https://ventanilla.example.mx/datos/"' in client.get("/").text
