@@ -21,7 +21,7 @@ from bot.open311 import views as open311
 from bot.placestore import PlaceStore
 from bot.services import Services
 from bot.tickets import search as ticket_search  # noqa: F401 - keeps tickets' search text on every write
-from bot.web import api, pages, privacy
+from bot.web import api, datos, pages, privacy
 from bot.web.headers import init_headers
 from bot.web.ratelimit import init_limiter
 from bot.web.request_ids import init_request_ids
@@ -67,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(privacy.bp)
     app.register_blueprint(open311.bp)
+    app.register_blueprint(datos.bp)
     dashboard.init_app(app)
     init_headers(app)  # CSP, frame, sniffing and HSTS headers on every response, errors too
     return app

@@ -202,6 +202,38 @@ class Config(BaseModel):
         " relays run); `0`: never (run `ventanilla privacy apply` yourself)",
         ge=0,
     )
+    open_data: bool = setting(
+        True,
+        "publish the open data page `/datos/`: figures without personal data (tickets per category and colonia,"
+        " departments' times, open reports per map cell, survey results) with CSV and GeoJSON downloads; `0`: the"
+        " page and its files answer 404 and nothing is published",
+        "`1`",
+    )
+    open_data_every_hours: float = setting(
+        1,
+        "how often the relay has a worker publish the open data again (once per period, however many relays run);"
+        " `0`: only `ventanilla datos publish`",
+        ge=0,
+    )
+    open_data_license: str = setting(
+        "CC BY 4.0", "the licence the open data is published under, named on `/datos/` and in every file's headers"
+    )
+    open_data_license_url: str = setting(
+        "https://creativecommons.org/licenses/by/4.0/deed.es", "where the licence's text is", min_length=1
+    )
+    open_data_min_count: int = setting(
+        3,
+        "the open data never shows fewer reports than this in one place (a map cell, a colonia's week): those are"
+        " added to a total that names no place, so no single report can be pointed at",
+        ge=1,
+    )
+    open_data_cell_metres: int = setting(
+        500,
+        "the side of the open data map's square cells, in metres: open reports are counted per cell, never placed"
+        " one by one",
+        ge=100,
+        le=10_000,
+    )
     city_timezone: str = setting(
         "America/Mexico_City",
         'the city\'s IANA time zone: the day residents mean by "hoy" and "ayer", and the days and weeks of the'

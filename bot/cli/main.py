@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from bot.cli.apikey_commands import apikeys
+from bot.cli.datos_commands import datos
 from bot.cli.operator_commands import operators
 from bot.cli.places_commands import places
 from bot.cli.privacy_commands import privacy
@@ -335,6 +336,7 @@ def outbox_relay(every: float, grace: float) -> None:
                 every,
                 older_than=timedelta(seconds=grace),
                 retention_every_hours=svc.config.retention_every_hours,
+                open_data_every_hours=svc.config.open_data_every_hours if svc.config.open_data else 0,
             )
         else:
             click.echo(f"enqueued {relay(svc.engine, svc.queue, timedelta(0))}")
@@ -362,6 +364,7 @@ def tickets_retry(folio: str) -> None:
 
 
 main.add_command(apikeys)
+main.add_command(datos)
 main.add_command(operators)
 main.add_command(places)
 main.add_command(privacy)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, event, text
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
 
 from bot.db import first_resolution, ticket_tallies
@@ -32,6 +32,7 @@ __all__ = [
     "PrivacyRequest",
     "PrivacyEvent",
     "ApiKey",
+    "OpenDataFile",
     "utcnow",
     "as_utc",
 ]
@@ -393,3 +394,15 @@ class ApiKey(SQLModel, table=True):
     created_by: str = ""  # the admin's e-mail, or "cli"
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None  # a revoked key is refused; the row stays, so its tickets' trail names it
+
+
+class OpenDataFile(SQLModel, table=True):
+    """One file of the published open data (/datos/<name>), aggregates only (bot/opendata/): each publication
+    replaces them all in one transaction, so /datos/ serves stored bytes and never computes a figure per request."""
+
+    name: str = Field(primary_key=True)  # its path under /datos/: tickets-por-semana.csv, encuestas/parques.csv
+    media_type: str
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    digest: str  # SHA-256 of the body, hex: its ETag
+    quotes_residents: bool = False  # holds comments residents wrote for publication: an erasure withdraws it
+    published_at: datetime = Field(default_factory=utcnow)

@@ -131,6 +131,9 @@ class Step(Section):
     private: bool = omittable(
         "Never publish the answer: Open311's public list of requests (`/open311/v2/requests`) leaves it out (for a location step, the address of the place, a resident's home; its coordinates stay, rounded by OPEN311_COORDINATE_DECIMALS), and the request's description is the service's name rather than the summary that may quote it."
     )
+    public: bool = omittable(
+        "text, in a survey: its answers are published with the open data (/datos/, the comments of each survey), without name or number. Say so in the prompt; never with `personal: true`."
+    )
     skip_on: list[str] = omittable(
         "Never ask this step on these channels. A photo or media step is passed over by itself where the channel cannot carry a photo (SMS).",
         examples=[["sms"]],

@@ -433,8 +433,21 @@ class _Builder:
             skip_on=tuple(str(c) for c in _as_list(value.get("skip_on"))),
             personal=value.get("personal") is True,
             private=value.get("private") is True,
+            public=self.public(value, kind, where),
             line=value.pos[0],
         )
+
+    def public(self, value: Mapping, kind: str, where: str) -> bool:
+        """`public: true` only on a text step that asks for no personal data: its answers are published."""
+        if value.get("public") is not True:
+            return False
+        if kind != "text":
+            self.error(value, f"{where}: public applies only to a text step (a comment published)")
+            return False
+        if value.get("personal") is True:
+            self.error(value, f"{where}: a step asking for personal data cannot be public")
+            return False
+        return True
 
     def condition(self, raw, where: str):
         if raw is None:

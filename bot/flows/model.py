@@ -91,6 +91,7 @@ class Step:
     skip_on: tuple[str, ...] = ()  # never asked on these channels
     personal: bool = False  # asks for personal data (a name, a phone); location, photo and media always do
     private: bool = False  # its answer is never published (Open311's public requests leave it out)
+    public: bool = False  # a survey's text step whose answers the open data publishes (/datos/), as residents are told
     line: int = 0
 
     @property

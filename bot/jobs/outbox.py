@@ -138,9 +138,12 @@ def relay_forever(
     every: float,
     older_than: timedelta = timedelta(seconds=30),
     retention_every_hours: float = 0,
+    open_data_every_hours: float = 0,
 ) -> None:
-    """Run the relay on a schedule (the Procfile's relay process), and have retention applied once per period."""
-    from bot.jobs.privacy_jobs import schedule_retention  # the job modules import this one
+    """Run the relay on a schedule (the Procfile's relay process), and have retention applied and the open data
+    published once per period of each."""
+    from bot.jobs.opendata_jobs import schedule_open_data  # the job modules import this one
+    from bot.jobs.privacy_jobs import schedule_retention
 
     while True:
         try:
@@ -149,6 +152,8 @@ def relay_forever(
                 log.info("relay enqueued %s outbox rows", count)
             if schedule_retention(queue, retention_every_hours):
                 log.info("relay enqueued retention (every %g h)", retention_every_hours)
+            if schedule_open_data(queue, open_data_every_hours):
+                log.info("relay enqueued the open data's publication (every %g h)", open_data_every_hours)
         except Exception:  # a relay outlives a database or Redis hiccup
             log.exception("relay failed; trying again in %s s", every)
         time.sleep(every)

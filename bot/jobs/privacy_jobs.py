@@ -12,10 +12,7 @@ under a job id naming the slot, so several relays enqueue it once.
 from __future__ import annotations
 
 import logging
-import time
-from contextlib import suppress
 
-from redis.exceptions import RedisError
 from rq import Queue
 from sqlmodel import select
 
@@ -23,7 +20,8 @@ from bot.db.database import transaction
 from bot.db.tables import Message, utcnow
 from bot.jobs.attempts import UNFINISHED, Attempt, describe_error, fail_attempt, finish_attempt, start_attempt
 from bot.jobs.message_jobs import _send_one
-from bot.jobs.outbox import FAILURE_TTL, RESULT_TTL, unit_of_work
+from bot.jobs.outbox import unit_of_work
+from bot.jobs.periodic import schedule_once, slot_of
 from bot.jobs.registry import job
 from bot.messaging.sending import SendError
 from bot.privacy import erase, retention
@@ -33,7 +31,6 @@ __all__ = ["erase_contact", "apply_retention", "schedule_retention", "retention_
 
 log = logging.getLogger(__name__)
 RETENTION_TIMEOUT = 6 * 3600  # a first run on years of messages takes a while; it works in short batches
-SLOT_KEY = "ventanilla:retention:slot:{slot}"
 
 
 @job("erase_contact")
@@ -104,42 +101,9 @@ def apply_retention(slot: int = 0) -> str:
 
 def retention_slot(every_hours: float, now: float | None = None) -> int:
     """The number of the RETENTION_EVERY_HOURS period holding now (Unix time)."""
-    return int((time.time() if now is None else now) // (every_hours * 3600))
+    return slot_of(every_hours, now)
 
 
 def schedule_retention(queue: Queue, every_hours: float, now: float | None = None) -> bool:
-    """Enqueue apply_retention if no process did in this slot yet; tell whether this call did.
-
-    The slot's key is taken with SET NX, so of several relays one enqueues; a down Redis is logged.
-    """
-    if every_hours <= 0:
-        return False
-    slot = retention_slot(every_hours, now)
-    seconds = int(every_hours * 3600)
-    key = SLOT_KEY.format(slot=slot)
-    try:
-        if not queue.connection.set(key, "1", nx=True, ex=2 * seconds + 60):
-            return False
-    except RedisError as exc:
-        log.warning("retention not scheduled (%s); the relay tries again", exc)
-        return False
-    try:
-        queue.enqueue(
-            apply_retention,
-            slot,
-            job_id=f"retention-{slot}",
-            job_timeout=RETENTION_TIMEOUT,
-            result_ttl=RESULT_TTL,
-            failure_ttl=FAILURE_TTL,
-        )
-    except RedisError as exc:
-        log.warning("retention not scheduled (%s); the relay tries again", exc)
-        _forget(queue, key)
-        return False
-    return True
-
-
-def _forget(queue: Queue, key: str) -> None:
-    """Free the slot for the next try (if Redis answers again)."""
-    with suppress(RedisError):
-        queue.connection.delete(key)
+    """Enqueue apply_retention if no process did in this slot yet; tell whether this call did (bot.jobs.periodic)."""
+    return schedule_once(queue, "retention", apply_retention, every_hours, RETENTION_TIMEOUT, now)

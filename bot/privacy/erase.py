@@ -60,6 +60,7 @@ from bot.db.tables import (
     utcnow,
 )
 from bot.flows.model import Flows
+from bot.opendata.store import withdraw_quotes
 from bot.privacy import audit
 from bot.privacy.anonymous import (
     anonymous_summary,
@@ -106,6 +107,8 @@ def erase_contact(
     counts["tickets"], ticket_files, ticket_ids = _anonymise_tickets(session, flows, contact_id)
     counts["ticket_events"] = _scrub_ticket_events(session, ticket_ids)
     counts["survey_responses"] = _scrub_surveys(session, flows, contact_id)
+    # Published comments quote responses: withdrawn until the next publication writes them without these.
+    counts["open_data_files"] = withdraw_quotes(session) if counts["survey_responses"] else 0
     counts["privacy_requests"] = _scrub_requests(session, contact_id)
     counts["outbox"] = _settle_outbox(session, message_ids, ticket_ids)
     counts["addresses"] = _delete_addresses(session, contact_id)

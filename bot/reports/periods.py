@@ -28,6 +28,7 @@ __all__ = [
     "day_bounds",
     "day_start",
     "week_start",
+    "city_weeks",
     "as_day",
     "timeline",
     "city_day",
@@ -71,6 +72,12 @@ def day_bounds(first: date | None, last: date | None, zone: tzinfo = UTC) -> Per
 def week_start(day: date) -> date:
     """The Monday of the day's week."""
     return day - timedelta(days=day.weekday())
+
+
+def city_weeks(now: datetime, zone: tzinfo, weeks: int) -> list[date]:
+    """The Mondays of the last `weeks` weeks of the city's calendar, this one included, oldest first."""
+    this_week = week_start(now.astimezone(zone).date())
+    return [this_week - timedelta(weeks=n) for n in reversed(range(weeks))]
 
 
 def as_day(value) -> date:

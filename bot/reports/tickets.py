@@ -21,10 +21,18 @@ from sqlmodel import Session, select
 
 from bot.db.tables import Operator, Ticket, TicketTally, as_utc
 from bot.flows import Flows
-from bot.reports.periods import day_start, week_start
+from bot.reports.periods import city_weeks, day_start
 from bot.tickets.lifecycle import OPEN_STATUSES
 
-__all__ = ["Overview", "DepartmentRow", "overview", "department_rows", "format_duration"]
+__all__ = [
+    "Overview",
+    "DepartmentRow",
+    "overview",
+    "department_rows",
+    "median_resolve",
+    "resolved_within_sla",
+    "format_duration",
+]
 
 
 @dataclass
@@ -57,6 +65,9 @@ class DepartmentRow:
     operators: int
 
 
+GROUPS = {"category": Ticket.category, "department": Ticket.department}  # what median_resolve may group by
+
+
 def _scoped(statement, scope: list[str] | None):
     return statement if scope is None else statement.where(Ticket.department.in_(scope))
 
@@ -66,13 +77,13 @@ def overview(session: Session, scope: list[str] | None, now: datetime, weeks: in
 
     Weeks run from Monday to Sunday in the zone (the city's, CITY_TIMEZONE, on the dashboard).
     """
-    mondays = [week_start(now.astimezone(zone).date()) - timedelta(weeks=n) for n in reversed(range(weeks))]
+    mondays = city_weeks(now, zone, weeks)
     since = day_start(mondays[0], zone)
     per_category_week, channels = _created_counts(session, scope, mondays, zone)
     return Overview(
         weeks=mondays,
         per_category_week=per_category_week,
-        median_resolve=_median_resolve(session, scope, since),
+        median_resolve=median_resolve(session, scope, since),
         channels=channels,
         overdue=overdue_count(session, scope, now),
         since=since,
@@ -164,8 +175,10 @@ def _utc_spans(low: datetime, high: datetime) -> list[tuple[str, datetime, datet
     return spans + ([("h", last_midnight, high)] if last_midnight < high else [])
 
 
-def _median_resolve(session: Session, scope, since: datetime) -> dict[str, tuple[timedelta, int]]:
-    """Per category, the median time from a ticket's creation to its first change to resolved, over tickets resolved since.
+def median_resolve(
+    session: Session, scope: list[str] | None, since: datetime, by: str = "category"
+) -> dict[str, tuple[timedelta, int]]:
+    """Per category (or per department: by="department"), the median time from a ticket's creation to its first change to resolved, over tickets resolved since.
 
     ticket.resolved_at is that first resolution (a trigger keeps it from the audit trail: db/first_resolution.py);
     its index holds every column read here. The times are read as the driver gives them (SQLite: text, parsed
@@ -175,10 +188,11 @@ def _median_resolve(session: Session, scope, since: datetime) -> dict[str, tuple
     two zoned datetimes per ticket. Both are exact to the microsecond: the median of an even count is the
     midpoint of the middle two, rounded half to even (a timedelta halved; percentile_cont over microseconds).
     """
+    group = GROUPS[by]
     if session.get_bind().dialect.name == "postgresql":
-        return _median_resolve_in_postgres(session, scope, since)
+        return _median_resolve_in_postgres(session, scope, since, group)
     statement = _scoped(
-        select(Ticket.category, type_coerce(Ticket.created_at, String), type_coerce(Ticket.resolved_at, String)).where(
+        select(group, type_coerce(Ticket.created_at, String), type_coerce(Ticket.resolved_at, String)).where(
             Ticket.resolved_at >= since
         ),
         scope,
@@ -196,12 +210,12 @@ def _median(spans: list[timedelta]) -> timedelta:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def _median_resolve_in_postgres(session: Session, scope, since: datetime) -> dict[str, tuple[timedelta, int]]:
+def _median_resolve_in_postgres(session: Session, scope, since: datetime, group) -> dict[str, tuple[timedelta, int]]:
     microseconds = func.extract("epoch", Ticket.resolved_at - Ticket.created_at) * 1_000_000
     statement = _scoped(
-        select(Ticket.category, func.percentile_cont(0.5).within_group(microseconds), func.count())
+        select(group, func.percentile_cont(0.5).within_group(microseconds), func.count())
         .where(Ticket.resolved_at >= since)
-        .group_by(Ticket.category),
+        .group_by(group),
         scope,
     )
     return {
@@ -217,6 +231,20 @@ def _naive_utc(value: str | datetime) -> datetime:
         return value
     moment = datetime.fromisoformat(value)
     return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def resolved_within_sla(session: Session, scope: list[str] | None, since: datetime) -> dict[str, tuple[int, int]]:
+    """Per department, of the tickets with a due date (an SLA) first resolved since: how many were resolved by their
+    due date, and how many were resolved. The first resolution (ticket.resolved_at) counts, as for the median: a
+    ticket reopened and resolved again later was still answered in time. One GROUP BY."""
+    in_time = case((Ticket.resolved_at <= Ticket.due_at, 1), else_=0)
+    statement = _scoped(
+        select(Ticket.department, func.sum(in_time), func.count())
+        .where(Ticket.resolved_at >= since, Ticket.due_at.is_not(None))
+        .group_by(Ticket.department),
+        scope,
+    )
+    return {department: (int(within), int(count)) for department, within, count in session.exec(statement).all()}
 
 
 def overdue_count(session: Session, scope: list[str] | None, now: datetime) -> int:

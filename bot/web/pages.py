@@ -31,6 +31,7 @@ INDEX = """<!doctype html>
   <li>Web chat demo (the widget a city puts on its site): <a href="{{ webchat }}">{{ webchat }}</a></li>
   <li>Twilio webhook (SMS and WhatsApp, "A message comes in"): <code>POST {{ twilio }}</code></li>
   <li>Meta WhatsApp Cloud API webhook: <code>GET/POST {{ whatsapp }}</code></li>
+  {% if open_data %}<li>Open data (public figures, CSV and GeoJSON): <a href="{{ open_data }}">{{ open_data }}</a></li>{% endif %}
   <li>Health check: <a href="{{ health }}">{{ health }}</a> (liveness), <a href="{{ ready }}">{{ ready }}</a> (readiness: database, Redis, the outbox relay)</li>
   {% if demo %}<li>Demo department inbox (receives tickets while no department URL is set): <code>POST {{ demo }}</code></li>{% endif %}
 </ul>
@@ -50,6 +51,7 @@ def index():
         health=_public_url("web.health"),
         ready=_public_url("web.ready"),
         demo=_public_url("web.demo_inbox", department="<department>") if svc.config.demo_mode else "",
+        open_data=_public_url("datos.page") if svc.config.open_data else "",
         flows=list(svc.flows.flows),
         version=svc.flows.version,
     )

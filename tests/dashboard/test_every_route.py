@@ -18,6 +18,8 @@ PUBLIC = {
     "twilio.status_callback": "Twilio's status callbacks, signed",
     "whatsapp.subscribe": "Meta's verification handshake (verify token)",
     "whatsapp.webhook": "Meta, signed (X-Hub-Signature-256)",
+    "datos.page": "the open data page: published aggregates, no personal data (bot/opendata/), no per-request figure",
+    "datos.download": "the open data's files (CSV, GeoJSON, JSON) as published, by their stable names",
     "privacy.download": "a resident's own data (ARCO access), through a signed link that expires, sent to them by chat",
     "open311.discovery": "Open311's discovery document: where the API is and its formats (no data)",
     "open311.services_list": "Open311's services: the report flows, as public as the chat's menu",

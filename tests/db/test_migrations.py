@@ -27,7 +27,7 @@ from tests.support.search import ids_by_index
 FLOWS = load_flows(ROOT / "flows.yaml")
 MOMENT = datetime(2026, 11, 2, 15, 30, tzinfo=UTC)
 FILLER_TICKETS = 1_100  # more than one round of the data migrations (0002's BATCH is 1000)
-HEAD = "0011"  # the newest revision: 0011 added Open311's API keys and its indexes by service
+HEAD = "0015"  # the newest revision: 0015 added the open data's files (/datos/)
 
 
 @pytest.fixture

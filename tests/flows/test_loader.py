@@ -378,3 +378,26 @@ def test_an_error_is_one_line_even_when_a_key_holds_a_newline():
     broken = SHIPPED.replace("default_sla: 7d", 'default_sla: 7d\n"bad\\nkey": 1', 1)
     (error,) = [e for e in errors_of(broken) if "unknown key" in e]
     assert error.startswith(f"flows.yaml:{line_of(broken, 'bad')}:1: unknown key 'bad key' in the file"), error
+
+
+COMMENT_STEP = "        label: {es: Comentario, en: Comment}\n"
+
+
+def test_public_marks_a_text_step_whose_answers_the_open_data_publishes():
+    marked = SHIPPED.replace(COMMENT_STEP, COMMENT_STEP + "        public: true\n")
+    steps = load_flows_text(marked, environ={}).flows["park_evaluation"].steps
+    assert [s.id for s in steps if s.public] == ["comment"]
+    assert not any(s.public for s in load_flows_text(SHIPPED, environ={}).flows["park_evaluation"].steps)
+
+
+def test_public_on_another_kind_or_on_a_personal_step_is_an_error_with_its_line():
+    rating = SHIPPED.replace(
+        "        label: {es: Limpieza, en: Cleanliness}\n",
+        "        label: {es: Limpieza, en: Cleanliness}\n        public: true\n",
+    )
+    (error,) = errors_of(rating)
+    assert error.startswith(f"flows.yaml:{line_of(rating, '- id: cleanliness')}:")  # the step's line
+    assert "public applies only to a text step" in error
+    personal = SHIPPED.replace(COMMENT_STEP, COMMENT_STEP + "        public: true\n        personal: true\n")
+    (error,) = errors_of(personal)
+    assert "a step asking for personal data cannot be public" in error
