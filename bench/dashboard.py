@@ -11,7 +11,8 @@ Our dashboard is measured against a bare Flask endpoint under the same gunicorn.
 What one run does:
   1. creates the schema our way (the migrations), then bulk-loads --tickets tickets (three departments, every
      status, three years of dates, most old tickets closed, a phone number per resident) with their audit
-     trails (received, and the change to a closed status), --responses park evaluations (the shipped
+     trails (received, and the change to a closed status), residents' answers to the follow-up on a third of the
+     resolved and closed ones, --responses park evaluations (the shipped
      park_evaluation survey: a park of parks.csv, three ratings, a comment from a third), and ARCO requests:
      SQLite by plain INSERTs into the file, PostgreSQL by COPY, both into the tables themselves so triggers
      fire (ticket.resolved_at follows the audit trail); then counts the survey tallies (as migration 0008 does)
@@ -190,6 +191,8 @@ def build_database(target: Target, tickets: int, responses: int, seed: int = 6) 
     }
     log = TicketLog()
     tables["ticket"] = (TICKET_COLUMNS, log.tickets(tables["ticket"][1]))
+    # after the tickets (tables load in order): their residents' answers to the follow-up on resolved tickets
+    tables["ticketfollowup"] = (FOLLOWUP_COLUMNS, log.followups(contacts, random.Random(seed + 2)))
     events = (TICKETEVENT_COLUMNS, log.events(random.Random(seed + 1)))
     if target.kind == "sqlite":
         load_sqlite(target.path, tables, events)
@@ -364,6 +367,7 @@ class TicketLog:
 
     def __init__(self):
         self.created, self.status, self.channel = array("q"), array("b"), array("b")
+        self.department = array("b")
 
     def tickets(self, rows: Iterator[tuple]) -> Iterator[tuple]:
         """Pass ticket rows through, noting each."""
@@ -371,6 +375,7 @@ class TicketLog:
             self.created.append(int(row[17].replace(tzinfo=UTC).timestamp()))
             self.status.append(STATUSES.index(row[8]))
             self.channel.append(CHANNELS.index(row[3]))
+            self.department.append(list(DEPARTMENTS).index(row[5]))
             yield row
 
     def events(self, rng: random.Random) -> Iterator[tuple]:
@@ -383,7 +388,26 @@ class TicketLog:
                 detail = {"from": "in_progress", "to": STATUSES[status]}
                 yield (n, "status_changed", "operator", json.dumps(detail), done_at)
 
+    def followups(self, contacts: int, rng: random.Random) -> Iterator[tuple]:
+        """A third of the resolved and closed tickets' residents answered the follow-up a day or two after: a fifth
+        said it was not fixed, the rest rated it (1-5). Read only once every ticket has been loaded."""
+        for n, (stamp, status, department) in enumerate(
+            zip(self.created, self.status, self.department, strict=True), 1
+        ):
+            if STATUSES[status] not in ("resolved", "closed") or rng.random() >= 1 / 3:
+                continue
+            created = datetime.fromtimestamp(stamp, UTC).replace(tzinfo=None)
+            answered = min(NOW, created + timedelta(hours=rng.uniform(24, 24 * 12)))
+            fixed = rng.random() >= 0.2
+            rating = rng.choices(range(1, 6), (1, 1, 2, 4, 6))[0] if fixed else None
+            yield (n, n, rng.randrange(1, contacts + 1), list(DEPARTMENTS)[department], "answered", "", None, fixed,
+                   rating, answered, answered)  # fmt: skip
 
+
+FOLLOWUP_COLUMNS = (
+    "ticket_id", "resolution_id", "contact_id", "department", "status", "reason", "message_id", "fixed", "rating",
+    "created_at", "answered_at",
+)  # fmt: skip
 RESPONSE_COLUMNS = ("id", "flow", "contact_id", "lang", "answers", "created_at")
 SURVEY = "park_evaluation"
 COMMENTS = (
@@ -549,7 +573,7 @@ def cases(keys: dict) -> list[Case]:
         Case("search: a folio", f"/dashboard/?q={keys['folio']}", shows=keys["folio"]),
         Case("live poll, nothing new", f"/dashboard/queue.json?since={keys['newest']}", shows='"tickets"'),
         Case("a ticket's page", f"/dashboard/tickets/{keys['folio']}", shows=keys["folio"]),
-        Case("overview (12 weeks, all departments)", "/dashboard/overview", "admin", 'id="resolve"'),
+        Case("overview (12 weeks, all departments)", "/dashboard/overview", "admin", 'id="satisfaction"'),
         Case("map page", "/dashboard/map", "admin", 'id="map"'),
         Case("map data (2,000 newest)", "/dashboard/map.json", "admin", '"markers"'),
         Case("surveys list", "/dashboard/surveys", "admin", SURVEY),

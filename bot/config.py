@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -234,6 +235,14 @@ class Config(BaseModel):
         ge=100,
         le=10_000,
     )
+    followup_delay_hours: float = setting(
+        24,
+        "how long after a ticket is marked resolved its resident is asked whether it is really fixed and how"
+        " satisfied they are (flows.yaml's follow-up flow; outside WhatsApp's 24-hour window its approved"
+        " `ticket_followup` template); asked once per resolution, never of a resident who opted out or was erased;"
+        " `0`: nobody is asked",
+        ge=0,
+    )
     city_timezone: str = setting(
         "America/Mexico_City",
         'the city\'s IANA time zone: the day residents mean by "hoy" and "ayer", and the days and weeks of the'
@@ -384,6 +393,10 @@ class Config(BaseModel):
         except ValidationError as exc:
             raise ConfigError(describe(exc)) from None
         return config.model_copy(update=_instance_defaults(config, instance))
+
+    def followup_delay(self) -> timedelta | None:
+        """How long after a resolution its resident is asked back (FOLLOWUP_DELAY_HOURS); None: never."""
+        return timedelta(hours=self.followup_delay_hours) if self.followup_delay_hours > 0 else None
 
     def city_zone(self) -> ZoneInfo:
         """The city's time zone, in which "hoy" and "ayer" are read."""

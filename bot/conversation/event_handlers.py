@@ -19,7 +19,7 @@ from bot.conversation.privacy_events import (
     record_consent,
 )
 from bot.conversation.ticket_cap import refusal
-from bot.db.tables import Contact, Message, Outbox, SurveyResponse, Ticket, TicketEvent
+from bot.db.tables import Contact, Message, Outbox, SurveyResponse, Ticket, TicketEvent, utcnow
 from bot.flows import (
     Flows,
     HandoverRequested,
@@ -30,10 +30,11 @@ from bot.flows import (
     SurveyCompleted,
     TicketOpened,
 )
-from bot.flows.events import DataAccessRequested, NoticeAnswered, PrivacyRequested
+from bot.flows.events import DataAccessRequested, FollowupAnswered, NoticeAnswered, PrivacyRequested
 from bot.flows.model import render
 from bot.reports.tallies import record_response
 from bot.tickets.folio import select_by_folio
+from bot.tickets.followup import record_answer
 from bot.tickets.geo import degrees_around, distance_m
 from bot.tickets.lifecycle import OPEN_STATUSES
 from bot.tickets.notices import duplicate_linked_notice, status_label
@@ -215,6 +216,11 @@ def answer_status(session: Session, event: StatusRequested, ctx: EventContext) -
     return Applied(replies=(OutboundMessage(render(flows.message("status_reply", lang), values)),))
 
 
+def answer_followup(session: Session, event: FollowupAnswered, ctx: EventContext) -> Applied:
+    """Keep the resident's answer to the city's follow-up; "no" reopens their ticket, and they are told so."""
+    return Applied(replies=record_answer(session, ctx.flows, event, ctx.contact_id, utcnow()))
+
+
 def opt_out(session: Session, event: OptedOut, ctx: EventContext) -> Applied:
     """Remember that the resident does not want messages any more."""
     _set_opted_out(session, ctx.contact_id, True)
@@ -244,6 +250,7 @@ EVENT_HANDLERS: dict[type, EventHandler] = {
     NoticeAnswered: record_consent,
     PrivacyRequested: file_privacy_request,
     DataAccessRequested: answer_data_access,
+    FollowupAnswered: answer_followup,
 }
 
 

@@ -128,7 +128,7 @@ def _write(svc: Services, connection: Connection, msg: InboundMessage, snapshot:
         contact_id, conversation_id = create_contact(connection, msg, now)
     if not move_conversation(connection, snapshot, conversation_id, turn.state.to_dict(), now):
         raise ConversationMovedError(conversation_id)
-    inbound_id = store_inbound(connection, contact_id, msg, now)
+    inbound_id = store_inbound(connection, contact_id, msg, now, _asked_about(snapshot))
     remember_version(connection, flows.version, svc.flow_store.texts[flows.version], svc.saved_versions)
     applied = _apply_events(connection, turn.events, lambda: _event_context(svc, contact_id, msg, flows, now))
     replies = _withdrawing(turn.replies, applied) + tuple(r for a in applied for r in a.replies)
@@ -140,6 +140,13 @@ def _write(svc: Services, connection: Connection, msg: InboundMessage, snapshot:
     if msg.media and downloads_media(msg.provider):
         work.append(queue_work(connection, "download_media", {"message_id": inbound_id}, now))
     return Handled(replies, opened=tuple(a.opened for a in applied if a.opened)), work
+
+
+def _asked_about(snapshot: Snapshot) -> str:
+    """The folio the city asked this resident about (a follow-up under way), which their message answers."""
+    about = (snapshot.state or {}).get("about") if (snapshot.state or {}).get("flow") else None
+    folio = about.get("folio") if isinstance(about, dict) else None
+    return folio if isinstance(folio, str) else ""
 
 
 def _daily_cap(svc: Services, now) -> DailyCap:

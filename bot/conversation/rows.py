@@ -114,9 +114,12 @@ def move_conversation(connection: Connection, snapshot: Snapshot, conversation_i
     return result.rowcount == 1
 
 
-def store_inbound(connection: Connection, contact_id: int, msg: InboundMessage, now) -> int:
-    """Store what the resident sent; return its id."""
+def store_inbound(connection: Connection, contact_id: int, msg: InboundMessage, now, about: str = "") -> int:
+    """Store what the resident sent; return its id. about: the folio of a ticket the city asked them about
+    (its follow-up), kept with their answer so the ticket's page shows it."""
     data: dict[str, Any] = {"payload": msg.payload} if msg.payload else {}
+    if about:
+        data["folio"] = about
     if msg.location is not None:
         data["location"] = msg.location.as_dict()
     if msg.media:

@@ -73,6 +73,7 @@ EVENTS = {
     "request_rejected": _l("request rejected"),
     "request_extended": _l("request extended"),
     "contact_erased": _l("contact erased"),
+    "followup_answered": _l("resident answered the follow-up"),
 }
 # Who did something, when it was not an operator (whose email is shown as it is).
 ACTORS = {"system": _l("system"), "resident": _l("resident"), "cli": _l("terminal (CLI)")}

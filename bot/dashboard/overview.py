@@ -1,4 +1,5 @@
-"""The overview: tickets per category per week, median time to resolve, share per channel, overdue count."""
+"""The overview: tickets per category per week, median time to resolve, share per channel, overdue count, and
+residents' satisfaction per department (their answers to the follow-up on resolved tickets)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def overview():
         figures=figures,
         charts=overview_charts(figures),
         weeks=WEEKS,
+        departments={d.id: d.name for d in svc.flows.departments.values()},
     )
 
 

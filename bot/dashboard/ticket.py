@@ -108,7 +108,7 @@ def conversation(db: Session, ticket: Ticket) -> tuple[list[Message], bool]:
     After the contact's previous ticket (at most a day back) until this one: messages carry the time
     their request arrived and a ticket the moment it was stored, so the folio's reply is inside and
     what the resident wrote for another ticket (maybe another department's) is not. Replies and
-    notices written since about this folio are added.
+    notices written since about this folio are added, and the resident's answers to its follow-up.
     """
     created = as_utc(ticket.created_at)
     previous = db.exec(
@@ -124,11 +124,7 @@ def conversation(db: Session, ticket: Ticket) -> tuple[list[Message], bool]:
             Message.contact_id == ticket.contact_id,
             or_(
                 and_(Message.created_at > start, Message.created_at <= created),
-                and_(
-                    Message.direction == "out",
-                    Message.created_at > created,
-                    Message.data["folio"].as_string() == ticket.folio,
-                ),
+                and_(Message.created_at > created, Message.data["folio"].as_string() == ticket.folio),
             ),
         )
         .order_by(Message.id.desc())

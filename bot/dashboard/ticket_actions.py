@@ -53,7 +53,8 @@ def ticket_status(folio: str):
 
     def action(db, flows, ticket, operator):
         status = _field("status")
-        if triage.set_status(db, flows, ticket, operator, status, _field("reason")) is None:
+        asked_after = services().config.followup_delay()
+        if triage.set_status(db, flows, ticket, operator, status, _field("reason"), asked_after) is None:
             return _("It was already %(status)s.", status=label("status", status)), "info"
         if status in ("resolved", "rejected"):
             return _("Status changed to %(status)s. The resident will be told.", status=label("status", status)), "info"

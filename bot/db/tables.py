@@ -17,6 +17,7 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketTally",
+    "TicketFollowup",
     "SurveyResponse",
     "SurveyTally",
     "SurveyTallyState",
@@ -200,6 +201,32 @@ class TicketEvent(SQLModel, table=True):
 for _dialect in ("sqlite", "postgresql"):  # ticket.resolved_at follows the audit trail (db/first_resolution.py)
     for _ddl in first_resolution.ddl_for_create_all(_dialect):
         event.listen(TicketEvent.__table__, "after_create", _ddl)
+
+
+class TicketFollowup(SQLModel, table=True):
+    """The city asking a resident, after a resolution, whether their ticket is really fixed and how satisfied they are.
+
+    One row per resolution (a ticket resolved, reopened and resolved again is asked again about the new fix, never
+    twice about one), written when the question goes out or is not sent (and why), then answered.
+    """
+
+    # The overview's satisfaction per department over its weeks, read from the index alone.
+    __table_args__ = (
+        Index("ix_ticketfollowup_answered_at_department", "answered_at", "department", "fixed", "rating"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    resolution_id: int = Field(unique=True)  # the audit event (status_changed to resolved) it asks about
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    department: str  # the ticket's when asked: the overview groups by it without reading tickets
+    status: str = "asked"  # asked, answered, not_asked
+    reason: str = ""  # why it was not asked: opted_out, erased, no_channel, reopened, no_template, busy, stale
+    message_id: int | None = None  # the question sent
+    fixed: bool | None = None  # the resident's answer: is it fixed?
+    rating: int | None = None  # how satisfied, 1-5 (asked when it is fixed)
+    created_at: datetime = Field(default_factory=utcnow)
+    answered_at: datetime | None = None
 
 
 class SurveyResponse(SQLModel, table=True):

@@ -10,6 +10,7 @@ __all__ = ["check_translations", "check_flow_graph"]
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 BUILTIN_VALUES = {"folio", "name", "flow", "options", "option"}
+FOLLOWUP_VALUES = {"summary"}  # what a follow-up is about besides its folio: the ticket's summary (State.about)
 
 
 def check_translations(report, texts: list, languages: tuple[str, ...]) -> None:
@@ -25,6 +26,7 @@ def check_flow_graph(report, flow: Flow, raw_flow) -> None:
     raw_steps = _raw_steps(raw_flow)
     where = dict(zip((s.id for s in flow.steps), raw_steps))
     ids = [s.id for s in flow.steps]
+    given = FOLLOWUP_VALUES if flow.outcome.kind == "followup" else set()
     for index, (raw, step) in enumerate(zip(raw_steps, flow.steps)):
         if step.id and step.id in ids[:index]:
             report.error(raw, f"flow '{flow.id}': duplicate step id '{step.id}'")
@@ -37,12 +39,12 @@ def check_flow_graph(report, flow: Flow, raw_flow) -> None:
                     raw.get("when", raw),
                     f"flow '{flow.id}', step '{step.id}': condition uses '{name}', which is not an earlier step",
                 )
-        _check_placeholders(report, flow, step.prompt, raw.get("prompt", raw), set(ids[:index]))
+        _check_placeholders(report, flow, step.prompt, raw.get("prompt", raw), set(ids[:index]) | given)
     if flow.steps and len(set(ids)) == len(ids):
         for step_id in sorted(set(ids) - _reachable(flow), key=ids.index):
             report.error(where.get(step_id), f"flow '{flow.id}': step '{step_id}' can never be reached")
     if raw_flow is not None:
-        _check_placeholders(report, flow, flow.done, raw_flow.get("done", raw_flow), set(ids))
+        _check_placeholders(report, flow, flow.done, raw_flow.get("done", raw_flow), set(ids) | given)
         if flow.outcome.summary is not None:
             outcome = raw_flow.get("outcome")
             outcome = outcome if isinstance(outcome, dict) else raw_flow

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.flows.commands import COMMANDS, find_command
-from bot.flows.events import HandoverRequested, OptedIn, SurveyCompleted, TicketOpened
+from bot.flows.events import FollowupAnswered, HandoverRequested, OptedIn, SurveyCompleted, TicketOpened
 from bot.flows.locations import Outside, Retry
 from bot.flows.matching import Candidate, ChoiceIndex, normalize
 from bot.flows.messages import InboundMessage, OutboundMessage
@@ -32,6 +32,7 @@ __all__ = [
     "NOT_AN_ANSWER",
     "following",
     "ticket_opened",
+    "start_followup",
 ]
 
 
@@ -46,7 +47,17 @@ def advance(
     lang = state.lang if state.flow else detect_language(flows, msg.text, state.lang or hint)
     accepted = state.notice  # kept whatever the turn does: the notice is accepted once per version
     ctx = Context(
-        flows, lang or flows.default_language, msg.profile_name, folio, now, msg.channel, msg.carries, places, accepted
+        flows,
+        lang or flows.default_language,
+        msg.profile_name,
+        folio,
+        now,
+        msg.channel,
+        msg.carries,
+        places,
+        accepted,
+        about=state.about if state.flow else {},
+        text=msg.text,
     )
     command, argument = find_command(flows, msg.text)
     if state.opted_out:
@@ -120,8 +131,11 @@ def _while_opted_out(ctx: Context, state: State, command: str | None) -> Turn:
 
 
 def _expire(ctx: Context, state: State) -> tuple[State, tuple[OutboundMessage, ...]]:
-    """Drop a conversation left idle too long, with a friendly note."""
+    """Drop a conversation left idle too long, with a friendly note (a follow-up's question waits its `waits`)."""
     expiry = ctx.flows.expire_after
+    flow = ctx.flows.flows.get(state.flow) if state.about and state.flow else None
+    if flow is not None and flow.outcome.waits:
+        expiry = flow.outcome.waits
     if not (state.flow and state.updated_at and expiry):
         return state, ()
     if ctx.now - datetime.fromisoformat(state.updated_at) <= expiry:
@@ -152,6 +166,19 @@ def opening(flows: Flows, text: str, lang: str, now: datetime, places: Places | 
     if not found.key:
         return None, {}
     return found.key, prefill(flows.flows[found.key], text, StepContext(flows, lang, now, places))
+
+
+def start_followup(flows: Flows, lang: str, about: dict, now: datetime, channel: str = "") -> Turn | None:
+    """The city asks about a resolved ticket: the follow-up flow begun, its first question, `about` (the ticket's
+    folio and summary) in its texts and kept in the state until it ends; None when flows.yaml has no follow-up."""
+    flow = flows.followup
+    if flow is None:
+        return None
+    lang = lang if lang in flows.languages else flows.default_language
+    ctx = Context(flows, lang, "", "", now, channel, about=dict(about))
+    turn = begin(ctx, flow)
+    state = replace(turn.state, about=dict(about), updated_at=now.isoformat()) if turn.state.flow else turn.state
+    return Turn(state, turn.replies, turn.events)
 
 
 def begin(ctx: Context, flow: Flow, text: str = "", attachments: tuple[dict, ...] = ()) -> Turn:
@@ -202,6 +229,13 @@ def _answer(ctx: Context, state: State, flow: Flow, msg: InboundMessage) -> Turn
     if step is None:
         return begin(ctx, flow, attachments=state.attachments)  # the step is gone from this version: start afresh
     value = _reading(ctx, step, msg, state.attempts)
+    if (
+        value is INVALID
+        and state.about
+        and not state.history
+        and _named_flow(ctx.flows, msg.text, msg.payload, ctx.lang).key
+    ):
+        return _start(replace(ctx, about={}), State(lang=ctx.lang), msg)  # the city's question holds no new report
     if value is VOICE:
         return _reask(ctx, flow, step, state.with_attachments(voice_notes(msg)), "voice_note")
     if value is INVALID:
@@ -391,8 +425,25 @@ def _finish(ctx: Context, flow: Flow, state: State, replies: tuple = ()) -> Turn
         events = (ticket_opened(ctx, flow, state, values, shown),)
     elif outcome.kind == "survey":
         events = (SurveyCompleted(flow.id, ctx.lang, answers, shown),)
+    elif outcome.kind == "followup" and ctx.about.get("folio"):
+        events = (_followup_answered(ctx, flow, answers),)
     done = render(flow.done.get(ctx.lang, ctx.flows.default_language), values)
     return Turn(State(lang=ctx.lang), replies + (OutboundMessage(done),), events)
+
+
+def _followup_answered(ctx: Context, flow: Flow, answers: dict) -> FollowupAnswered:
+    """The follow-up's answers: its yes/no step (fixed?), its rating step, and the words that ended it."""
+    fixed = next((answers.get(s.id) for s in flow.steps if s.kind == "yes_no"), None)
+    rating = next((answers.get(s.id) for s in flow.steps if s.kind == "rating"), None)
+    return FollowupAnswered(
+        folio=str(ctx.about["folio"]),
+        flow=flow.id,
+        lang=ctx.lang,
+        fixed=fixed if isinstance(fixed, bool) else None,
+        rating=int(rating) if isinstance(rating, int | float) and not isinstance(rating, bool) else None,
+        words=ctx.text.strip(),
+        answers=answers,
+    )
 
 
 def _media(flow: Flow, state: State) -> tuple[dict, ...]:
@@ -466,6 +517,7 @@ def menu(ctx: Context) -> OutboundMessage:
 def template_values(ctx: Context, flow: Flow, answers: dict) -> dict:
     """Values a template may use: folio, name, flow title and every answer by step id."""
     values = {"folio": ctx.folio, "name": ctx.name, "flow": flow.title.get(ctx.lang, ctx.flows.default_language)}
+    values.update(ctx.about)  # a follow-up's folio is the ticket it asks about
     step_ctx = StepContext(ctx.flows, ctx.lang, ctx.now)
     for step in flow.steps:
         values[step.id] = display(step, answers.get(step.id), step_ctx)  # "—" for skipped steps

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "DataAccessRequested",
+    "FollowupAnswered",
     "HandoverRequested",
     "NoticeAnswered",
     "OptedIn",
@@ -103,6 +104,19 @@ class PrivacyRequested:
     lang: str
 
 
+@dataclass(frozen=True)
+class FollowupAnswered:
+    """A resident answered the city's follow-up on a resolved ticket: fixed or not, and how satisfied (1-5)."""
+
+    folio: str  # the ticket asked about
+    flow: str
+    lang: str
+    fixed: bool | None  # the answer to the flow's yes/no step
+    rating: int | None  # the answer to its rating step (None when not asked or skipped)
+    words: str  # what they wrote in the message that finished it: their reason, when it is not fixed
+    answers: dict
+
+
 def describe_event(event, department_names: Mapping[str, str] | None = None) -> str:
     """Say in words what an event records; departments are also named when their names are given."""
     describe = _DESCRIPTIONS.get(type(event))
@@ -147,4 +161,7 @@ _DESCRIPTIONS: dict[type, Callable[..., str]] = {
     ),
     DataAccessRequested: lambda event, names: "asked what the city keeps about them",
     PrivacyRequested: lambda event, names: f"privacy request {event.folio}: {event.right}",
+    FollowupAnswered: lambda event, names: (
+        f"follow-up answered: folio {event.folio}, fixed {event.fixed}, rating {event.rating}"
+    ),
 }

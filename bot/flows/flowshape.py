@@ -155,10 +155,13 @@ class Outcome(Section):
             },
             {"kind": "survey"},
             {"kind": "info"},
+            {"kind": "followup", "waits": "3d"},
         ]
     }
-    kind: Literal["ticket", "survey", "info"] = Field(
-        description="ticket: a report sent to a department with a folio; survey: the answers are stored as a response; info: nothing is stored."
+    kind: Literal["ticket", "survey", "info", "followup"] = Field(
+        description="ticket: a report sent to a department with a folio; survey: the answers are stored as a response; info: nothing is stored;"
+        " followup: the city starts it (FOLLOWUP_DELAY_HOURS after a ticket is resolved) to ask whether it is really fixed"
+        " (its yes_no step: no reopens the ticket) and how satisfied the resident is (its rating step); not in the menu."
     )
     department: str = omittable(
         "ticket: the department (a key under `departments`) that receives it. survey: the department whose operators and viewers see the results (admins see all).",
@@ -185,6 +188,10 @@ class Outcome(Section):
     )
     sla: Duration = omittable(
         "ticket: how long tickets of this category may stay open before they are overdue (default: the department's sla, then default_sla)."
+    )
+    waits: Duration = omittable(
+        "followup: how long its question waits for the resident's answer (default: expire_after_minutes); residents"
+        " often answer a message from the city hours later."
     )
 
 

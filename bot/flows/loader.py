@@ -177,6 +177,7 @@ class _Builder:
         departments = {str(k): self.department(k, v) for k, v in self.mapping(data, "departments").items()}
         raw_flows = self.mapping(data, "flows")
         flows = {str(k): self.flow(k, v, departments) for k, v in raw_flows.items()}
+        self.followups(raw_flows, flows)
         expire = _number(data, "expire_after_minutes", None)
         messages = {str(k): self.text(v) for k, v in self.mapping(data, "messages").items()}
         privacy = self.privacy(data["privacy"], messages) if isinstance(data.get("privacy"), Mapping) else None
@@ -338,7 +339,7 @@ class _Builder:
     def menu(self, section: Mapping, flows: dict[str, Flow]) -> Menu:
         offered = _strings(section.get("flows"))
         for flow_id in flows:
-            if flow_id not in offered:
+            if flow_id not in offered and flows[flow_id].outcome.kind != "followup":  # the city starts a follow-up
                 self.error(
                     _Where(section.key_pos.get("flows", section.pos)),
                     f"flow '{flow_id}' is not offered in the menu, so no resident can start it",
@@ -346,6 +347,10 @@ class _Builder:
         for flow_id in offered:
             if flow_id not in flows:
                 self.error(flow_id, f"menu offers '{flow_id}', which is not a flow")
+            elif flows[flow_id].outcome.kind == "followup":
+                self.error(
+                    flow_id, f"menu offers '{flow_id}', a follow-up: the city starts it, about a resolved ticket"
+                )
         known = [flows[f] for f in offered if f in flows]
         index = ChoiceIndex(
             [
@@ -393,6 +398,15 @@ class _Builder:
             fallback=fallback,
             outside=self.text(value["outside"]) if "outside" in value else None,
         )
+
+    def followups(self, raw_flows: Mapping, flows: dict[str, Flow]) -> None:
+        """A follow-up asks whether a ticket is fixed: a yes/no step, and one such flow at most (the city starts it)."""
+        followups = [f for f in flows.values() if f.outcome.kind == "followup"]
+        for flow in followups:
+            if not any(s.kind == "yes_no" for s in flow.steps):
+                self.error(raw_flows.get(flow.id), f"flow '{flow.id}': a follow-up needs a yes_no step (is it fixed?)")
+        for flow in followups[1:]:
+            self.error(raw_flows.get(flow.id), f"flow '{flow.id}': only one follow-up flow ('{followups[0].id}')")
 
     def step(self, flow_id, value: Mapping) -> Step:
         kind = str(value.get("kind", ""))
@@ -496,6 +510,7 @@ class _Builder:
             service_code=str(section["service_code"]) if section.get("service_code") else None,
             duplicate_radius_m=radius,
             sla=parse_duration(section.get("sla")),
+            waits=parse_duration(section.get("waits")) if kind == "followup" else None,
         )
 
 

@@ -128,6 +128,7 @@ class Outcome:
     service_code: str | None = None  # Open311's code for this kind of request
     duplicate_radius_m: float | None = None  # a new report this close to an open one is linked to it
     sla: timedelta | None = None  # how long this category's tickets may stay open (else its department's)
+    waits: timedelta | None = None  # followup: how long the city's question waits for an answer (else expiry)
 
 
 @dataclass(frozen=True)
@@ -284,6 +285,11 @@ class Flows:
         if not chosen:
             return None
         return {provider: chosen, "variables": [str(values.get(name, "")) for name in spec.get("variables", [])]}
+
+    @property
+    def followup(self) -> Flow | None:
+        """The flow the city starts to ask a resident whether their resolved ticket is really fixed (at most one)."""
+        return next((f for f in self.flows.values() if f.outcome.kind == "followup"), None)
 
     def words_for(self, key: str, lang: str) -> tuple[str, ...]:
         """Return a word list (yes, no, skip, ...) in lang."""

@@ -241,6 +241,10 @@ class _Messages(
     privacy_right_rectification: Text = omittable("How the right of rectification reads in the messages above.")
     privacy_right_cancellation: Text = omittable("How the right of cancellation reads in the messages above.")
     privacy_right_opposition: Text = omittable("How the right of opposition reads in the messages above.")
+    followup_reopened: Text = omittable(
+        "Said after the follow-up flow when the resident says their resolved report is not fixed: it is reopened"
+        " and its operators see it again. Uses {folio}, {summary}."
+    )
     ticket_cap_reached: Text = omittable(
         "Said instead of the folio when the resident already filed TICKETS_PER_CONTACT_PER_DAY reports in the"
         " city's day: nothing is filed until tomorrow or until an operator lifts the cap. Uses {cap}."

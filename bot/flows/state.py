@@ -24,6 +24,9 @@ class State:
     attachments: tuple[dict, ...] = ()  # voice notes sent where text was asked: kept for the ticket
     notice: str | None = None  # the privacy notice version the resident accepted (kept across flows)
     awaiting: str | None = None  # an answer asked outside any step: "notice", or an ARCO right's detail
+    # What a flow the city started is about (a follow-up: the ticket's folio and summary): its texts may use
+    # these, and its outcome names the folio. Empty for a flow the resident started; gone when the flow ends.
+    about: dict = field(default_factory=dict)
 
     def with_attachments(self, attachments: tuple[dict, ...]) -> State:
         """The same state carrying these attachments too."""

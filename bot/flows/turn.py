@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.flows.messages import CARRIES_ALL, OutboundMessage
@@ -35,6 +35,8 @@ class Context:
     carries: frozenset[str] = CARRIES_ALL  # what the resident's channel can carry
     places: Places | None = None  # the city's streets and areas (None: none loaded)
     notice: str | None = None  # the privacy notice version the resident accepted before this turn
+    about: dict = field(default_factory=dict)  # what a flow the city started is about (State.about)
+    text: str = ""  # what the resident wrote in this turn's message (a follow-up keeps their words)
 
     def say(self, key: str) -> OutboundMessage:
         """A global message from flows.yaml, in the resident's language."""

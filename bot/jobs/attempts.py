@@ -28,6 +28,7 @@ __all__ = [
     "start_attempt",
     "finish_attempt",
     "fail_attempt",
+    "postpone",
     "describe_error",
     "BACKOFF_SECONDS",
     "MAX_ATTEMPTS",
@@ -88,6 +89,13 @@ def fail_attempt(session, attempt: Attempt, error: str) -> bool:
         outbox.status = "failed"
     session.add(outbox)
     return attempt.is_last
+
+
+def postpone(session, outbox_id: int, until: datetime) -> None:
+    """The work is not for now (a resident mid-conversation): the row waits until then, its try given back."""
+    outbox = session.get(Outbox, outbox_id)
+    outbox.available_at, outbox.attempts = until, max(0, outbox.attempts - 1)
+    session.add(outbox)
 
 
 def describe_error(exc: BaseException, expected: tuple[type[BaseException], ...] = ()) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.db.database import transaction
-from bot.db.tables import Outbox, utcnow
+from bot.db.tables import Outbox, as_utc, utcnow
 from bot.jobs.registry import job_for
 from bot.observability.context import current_request_id
 
@@ -168,12 +168,18 @@ def _carry_request_id(mapper, connection, row: Outbox) -> None:
         row.payload = {**payload, ORIGIN_KEY: request_id} if request_id else payload
 
 
+def _later(row: Outbox) -> bool:
+    """A row due later (a question asked days after a resolution) is left to the relay, which enqueues it when due."""
+    return row.available_at is not None and as_utc(row.available_at) > utcnow()
+
+
 def _enqueue_after_commit(session, queue: Queue) -> None:
-    """Relay every outbox row this session adds to RQ once (and only if) its transaction commits."""
+    """Relay every outbox row this session adds to RQ once (and only if) its transaction commits; one due later
+    is enqueued by the relay when it is due."""
     added: list[Outbox] = []
 
     def collect(session_, flush_context):
-        added.extend(obj for obj in session_.new if isinstance(obj, Outbox))
+        added.extend(obj for obj in session_.new if isinstance(obj, Outbox) and not _later(obj))
 
     def relay_added(session_):
         rows = [(row.id, row.kind) for row in added]

@@ -6,6 +6,7 @@ grouped rows and takes medians over the window's resolved tickets.
 """
 
 from bot.reports.periods import Period, day_bounds, week_start
+from bot.reports.satisfaction import Satisfaction, satisfaction_by_department
 from bot.reports.surveys import (
     Comment,
     RatingSummary,
@@ -39,4 +40,6 @@ __all__ = [
     "overview",
     "department_rows",
     "format_duration",
+    "Satisfaction",
+    "satisfaction_by_department",
 ]

@@ -1,4 +1,5 @@
-"""The tickets overview: per category per week, median time to resolve, share per channel, overdue; departments.
+"""The tickets overview: per category per week, median time to resolve, share per channel, overdue, residents'
+satisfaction per department (bot/reports/satisfaction.py); departments.
 
 Counts per category, week and channel are sums of the tickets created per UTC hour and day that triggers keep
 (bot/db/ticket_tallies.py), or, in a zone with half-hour offsets, GROUP BYs over an index holding every column
@@ -10,7 +11,7 @@ per ticket from an index (ticket.resolved_at, the first resolution).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import pairwise
 
@@ -22,6 +23,7 @@ from sqlmodel import Session, select
 from bot.db.tables import Operator, Ticket, TicketTally, as_utc
 from bot.flows import Flows
 from bot.reports.periods import city_weeks, day_start
+from bot.reports.satisfaction import Satisfaction, satisfaction_by_department
 from bot.tickets.lifecycle import OPEN_STATUSES
 
 __all__ = [
@@ -45,6 +47,7 @@ class Overview:
     channels: list[tuple[str, int]]  # most used first
     overdue: int
     since: datetime
+    satisfaction: list[Satisfaction] = field(default_factory=list)  # follow-ups answered since, per department
 
     @property
     def total(self) -> int:
@@ -87,6 +90,7 @@ def overview(session: Session, scope: list[str] | None, now: datetime, weeks: in
         channels=channels,
         overdue=overdue_count(session, scope, now),
         since=since,
+        satisfaction=satisfaction_by_department(session, since, scope=scope),
     )
 
 

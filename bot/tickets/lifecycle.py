@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import Session, select
 
-from bot.db.tables import Ticket, TicketEvent, utcnow
+from bot.db.tables import Outbox, Ticket, TicketEvent, as_utc, utcnow
 from bot.flows import Flows
 from bot.flows.messages import OutboundMessage
 from bot.flows.model import render
@@ -12,7 +14,7 @@ from bot.messaging.outbound import queue_message
 from bot.tickets.notices import status_label
 from bot.translatable import N_, Code, TranslatableError
 
-__all__ = ["STATUSES", "OPEN_STATUSES", "TransitionError", "change_status"]
+__all__ = ["STATUSES", "OPEN_STATUSES", "FOLLOWUP_JOB", "TransitionError", "change_status"]
 
 STATUSES = (
     "received",
@@ -27,6 +29,7 @@ STATUSES = (
 OPEN_STATUSES = ("received", "delivered", "delivery_failed", "acknowledged", "in_progress")
 FINAL_STATUSES = ("closed", "rejected")
 TOLD_STATUSES = {"resolved": "notice_resolved", "rejected": "notice_rejected"}  # status -> message in flows.yaml
+FOLLOWUP_JOB = "ask_back"  # the outbox kind that asks a resident whether their resolved ticket is fixed
 
 
 class TransitionError(TranslatableError):
@@ -41,9 +44,12 @@ def change_status(
     actor: str,
     reason: str = "",
     detail: dict | None = None,
+    ask_back_after: timedelta | None = None,
 ) -> TicketEvent | None:
     """Move a ticket to status, audit it, and tell the resident (and those of linked duplicates) when it ends.
 
+    A resolution with ask_back_after (FOLLOWUP_DELAY_HOURS) also schedules asking its own resident, that long
+    after, whether it is really fixed (bot/tickets/followup.py); residents of linked duplicates are told, not asked.
     Returns the audit event, or None when the ticket already had that status (an idempotent repeat).
     """
     _check(ticket, status, reason)
@@ -60,7 +66,20 @@ def change_status(
     if status in TOLD_STATUSES:
         for told in [ticket, *_duplicates_of(session, ticket)]:
             _tell_resident(session, flows, told, ticket, status, reason)
+    if status == "resolved" and ask_back_after is not None:
+        _ask_back_later(session, ticket, event, ask_back_after)
     return event
+
+
+def _ask_back_later(session: Session, ticket: Ticket, resolution: TicketEvent, delay: timedelta) -> None:
+    """One question about this resolution, due `delay` after it (the outbox's available_at keeps it till then)."""
+    session.flush()  # the resolution's id names the question: at most one per resolution
+    payload = {"resolution_id": resolution.id}
+    session.add(
+        Outbox(
+            kind=FOLLOWUP_JOB, ticket_id=ticket.id, payload=payload, available_at=as_utc(resolution.created_at) + delay
+        )
+    )
 
 
 def _check(ticket: Ticket, status: str, reason: str) -> None:

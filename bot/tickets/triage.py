@@ -7,6 +7,7 @@ actor, all in the caller's transaction. Nothing here knows about Flask: the dash
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlmodel import Session, select
 
@@ -109,13 +110,22 @@ def assign(session: Session, ticket: Ticket, operator: Operator, assignee: Opera
 
 
 def set_status(
-    session: Session, flows: Flows, ticket: Ticket, operator: Operator, status: str, reason: str
+    session: Session,
+    flows: Flows,
+    ticket: Ticket,
+    operator: Operator,
+    status: str,
+    reason: str,
+    ask_back_after: timedelta | None = None,
 ) -> TicketEvent | None:
-    """Move the ticket to a status an operator may set (the resident is told of resolved/rejected)."""
+    """Move the ticket to a status an operator may set (the resident is told of resolved/rejected, and asked back
+    ask_back_after a resolution: FOLLOWUP_DELAY_HOURS)."""
     if status not in OPERATOR_STATUSES:
         raise TriageError(N_("choose a status among %(statuses)s"), statuses=", ".join(OPERATOR_STATUSES))
     reason = _text(reason, TranslatableText(N_("the reason")), MAX_REASON, required=False)
-    return change_status(session, flows, ticket, status, actor=operator.email, reason=reason)
+    return change_status(
+        session, flows, ticket, status, actor=operator.email, reason=reason, ask_back_after=ask_back_after
+    )
 
 
 def add_note(session: Session, ticket: Ticket, operator: Operator, text: str) -> TicketEvent:

@@ -80,6 +80,7 @@ def update_status(folio: str):
                     update["status"],
                     actor=f"{ticket.department}:{update['actor']}",
                     reason=update["reason"],
+                    ask_back_after=svc.config.followup_delay(),
                 )
             except TransitionError as exc:
                 abort(409, str(exc))

@@ -34,7 +34,7 @@ def test_a_shared_keyword_is_a_warning_with_its_line_and_the_check_passes(runner
     assert result.output.splitlines() == [
         f"{path}:{line}:12: warning: flow 'trash' and flow 'city_info' both use the keyword 'basura' (es): "
         "an opener with it is ambiguous",
-        f"{path}: ok, 5 flows, 19 steps, 3 departments, 1 warning",
+        f"{path}: ok, 6 flows, 21 steps, 3 departments, 1 warning",
     ]
 
 
@@ -51,7 +51,7 @@ def test_the_shipped_flows_pass_without_warnings_even_when_strict(runner):
     result = runner.invoke(main, ["flows", "check", "--strict", str(FLOWS)])
     assert result.exit_code == 0, result.output
     assert "warning" not in result.output
-    assert re.fullmatch(rf"{re.escape(str(FLOWS))}: ok, 5 flows, \d+ steps, \d+ departments\n", result.output)
+    assert re.fullmatch(rf"{re.escape(str(FLOWS))}: ok, 6 flows, \d+ steps, \d+ departments\n", result.output)
 
 
 def test_errors_still_fail_and_come_without_warnings(runner, overlapping):

@@ -36,7 +36,7 @@ def break_file(path: Path) -> int:
 def test_flows_check_ok(runner):
     result = runner.invoke(main, ["flows", "check", str(FLOWS)])
     assert result.exit_code == 0, result.output
-    assert "ok, 5 flows" in result.output
+    assert "ok, 6 flows" in result.output
 
 
 def test_flows_check_broken_lists_path_line_col(runner, copy):

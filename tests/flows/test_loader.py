@@ -25,7 +25,8 @@ def line_of(text: str, needle: str) -> int:
 
 def test_shipped_flows_load():
     flows = load_flows(ROOT / "flows.yaml", environ={})
-    assert list(flows.flows) == ["pothole", "trash", "streetlight", "park_evaluation", "city_info"]
+    assert list(flows.flows) == ["pothole", "trash", "streetlight", "park_evaluation", "city_info", "ticket_followup"]
+    assert flows.followup is flows.flows["ticket_followup"]  # the city starts it; the menu does not offer it
     assert flows.departments["obras_publicas"].delivery["kind"] == "webhook"
     assert flows.menu.flows == ("pothole", "trash", "streetlight", "park_evaluation", "city_info")
     assert len(flows.flows["park_evaluation"].steps[0].options) >= 200  # from parks.csv

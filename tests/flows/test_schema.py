@@ -242,7 +242,7 @@ def test_required_and_enumerated_values_are_the_engines():
         "language_changed",
     }
     assert set(DEFS["words"]["required"]) == {"yes", "no", "skip"}
-    assert DEFS["outcome"]["properties"]["kind"]["enum"] == ["ticket", "survey", "info"]
+    assert DEFS["outcome"]["properties"]["kind"]["enum"] == ["ticket", "survey", "info", "followup"]
     assert DEFS["flow"]["properties"]["fallback"]["enum"] == ["menu", "handover"]
     assert DEFS["delivery"]["properties"]["kind"]["enum"] == ["webhook", "open311", "email", "dashboard"]
     assert set(DEFS["commands"]["properties"]) == set(KNOWN_COMMANDS)

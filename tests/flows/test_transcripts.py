@@ -42,7 +42,10 @@ def test_every_shipped_flow_has_transcripts():
     opened = {o.kind for p in SHIPPED for o in p.values[0].outcomes}
     assert opened == {"ticket", "survey", "handover", "none"}
     named = {path.stem for path in FILES}
-    assert set(FLOWS.flows) <= named, f"missing transcript files for {set(FLOWS.flows) - named}"
+    # A follow-up is started by the city, never by a first message: its conversations run through the webhook
+    # in tests/conversation/test_followup.py.
+    started_by_residents = {f for f, flow in FLOWS.flows.items() if flow.outcome.kind != "followup"}
+    assert started_by_residents <= named, f"missing transcript files for {started_by_residents - named}"
 
 
 def test_a_wrong_reply_reports_its_line_and_what_the_bot_said():

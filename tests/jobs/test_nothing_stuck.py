@@ -4,6 +4,7 @@ and operators see it in the dashboard, as they see a department that refuses."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import parse_qs
 
 import pytest
@@ -12,7 +13,7 @@ from rq.registry import FailedJobRegistry
 from sqlmodel import Session, select
 
 from bot.db.database import transaction
-from bot.db.tables import Message, Outbox, Ticket
+from bot.db.tables import Conversation, Message, Outbox, Ticket, TicketFollowup
 from bot.delivery import DELIVERY
 from bot.jobs import ticket_jobs
 from bot.jobs.attempts import MAX_ATTEMPTS, UNFINISHED
@@ -53,13 +54,15 @@ def bug(*args, **kwargs):
 def test_every_job_that_talks_to_the_outside_world_is_covered_here():
     """A new outbox kind gets its own 'a bug is recorded' test below (or in its own module) before this passes.
 
-    erase_contact's are in tests/jobs/test_privacy_jobs.py, download_request_media's in tests/open311/test_server.py."""
+    erase_contact's are in tests/jobs/test_privacy_jobs.py, download_request_media's in tests/open311/test_server.py;
+    ask_back's (which sends through send_messages) below."""
     assert set(load_jobs()) == {
         "deliver_ticket",
         "send_messages",
         "download_media",
         "erase_contact",
         "download_request_media",
+        "ask_back",
     }
     assert set(DELIVERY) == set(BLOCKS)
 
@@ -248,3 +251,41 @@ def test_a_bug_while_downloading_media_is_recorded_and_the_photo_says_why(app, n
         message = session.exec(select(Message).where(Message.data["media"].is_not(None))).all()
         (item,) = [m for row_ in message for m in row_.data.get("media", [])]
     assert item["error"] == "KeyError: 'service_code'" and "stored" not in item
+
+
+def resolved_and_due_to_ask(app) -> str:
+    """A ticket its department resolved, whose question to the resident is due now. Returns the folio."""
+    svc, folio = app.extensions["ventanilla"], "2611-ASKB01"
+    with unit_of_work(svc) as session:
+        contact = resident_on_whatsapp(session)
+        ticket = Ticket(
+            folio=folio, contact_id=contact.id, channel="whatsapp", flow="pothole", department="obras_publicas",
+            category="bache", summary="Bache en Morelos", status="in_progress",
+        )  # fmt: skip
+        session.add(ticket)
+        session.flush()
+        change_status(session, svc.flows, ticket, "resolved", actor="ana@x.mx", ask_back_after=timedelta(0))
+    with transaction(svc.engine, immediate=True) as session:  # the resolution's notice is not this test's
+        for row in session.exec(select(Outbox).where(Outbox.kind == "send_messages")).all():
+            row.status = "done"
+            session.add(row)
+    return folio
+
+
+def test_a_bug_while_asking_back_is_recorded_and_nothing_is_half_written(app, no_network, monkeypatch):
+    monkeypatch.setattr("bot.tickets.followup.queue_message", bug)
+    resolved_and_due_to_ask(app)
+    settle(app)
+    (row,) = [row for row in outbox_rows(app) if row.kind == "ask_back"]
+    assert (row.status, row.attempts, row.last_error) == ("failed", MAX_ATTEMPTS, "KeyError: 'service_code'")
+    with Session(app.extensions["ventanilla"].engine) as session:
+        assert session.exec(select(TicketFollowup)).all() == []  # no follow-up recorded
+        assert not any(session.exec(select(Conversation.state)).all())  # the conversation was not moved
+
+
+def test_an_ask_back_whose_last_try_never_finished_gives_up(app, no_network):
+    resolved_and_due_to_ask(app)
+    as_if_the_last_try_was_killed(app)
+    settle(app)
+    (row,) = [row for row in outbox_rows(app) if row.kind == "ask_back"]
+    assert (row.status, row.last_error) == ("failed", UNFINISHED)

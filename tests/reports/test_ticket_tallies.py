@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
 from bot.db.database import make_engine, transaction
-from bot.db.migrate import upgrade
+from bot.db.migrate import head, upgrade
 from bot.db.tables import Contact, Ticket, TicketEvent, TicketTally
 from bot.flows.loader import load_flows
 from bot.reports import overview
@@ -147,7 +147,7 @@ def test_the_overview_counts_tickets_as_they_are_created_moved_and_deleted(engin
 def test_migration_0010_counts_the_tickets_a_database_already_has(engine):
     upgrade(engine, "0009", flows=FLOWS)
     add_tickets(engine, 300, seed=3)
-    assert upgrade(engine, "0010", flows=FLOWS).after == "0010"  # to 0010 itself: later revisions are not its test
+    assert upgrade(engine, flows=FLOWS).after == head()  # 0010 and any later revision
     assert_counts_hold(engine)
     assert_search_by_department_holds(engine)  # SQLite: 0010 indexes the tickets' text by department too
     triage(engine, seed=4)  # and from now on the triggers keep them

@@ -103,6 +103,14 @@ def session_of(app):
     return Session(app.extensions["ventanilla"].engine)
 
 
+def post_status(client, folio: str, body: dict, secret: str = STATUS_SECRET, **signing):
+    """A department's signed status update for a ticket, as its system sends it to /api/v1/tickets/<folio>/status."""
+    raw = json.dumps({"folio": folio, **body}).encode()
+    return client.post(
+        f"/api/v1/tickets/{folio}/status", data=raw, headers=status_headers(folio, raw, secret, **signing)
+    )
+
+
 def status_headers(folio: str, raw: bytes, key: str = STATUS_SECRET, timestamp: float | None = None, path=None) -> dict:
     """The headers a department sends with a status update (README's recipe), for this folio's URL."""
     stamp = str(int(time.time() if timestamp is None else timestamp))

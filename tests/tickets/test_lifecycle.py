@@ -19,7 +19,13 @@ from bot.jobs.ticket_jobs import MAX_DELIVERY_ATTEMPTS
 from bot.messaging.signing import SIGNATURE_V1_HEADER, TIMESTAMP_HEADER
 from bot.tickets.lifecycle import change_status
 from tests.support.app import Resident, all_rows
-from tests.support.departments import OBRAS_URL, SECRET, STATUS_SECRET, department_endpoint, status_headers
+from tests.support.departments import (
+    OBRAS_URL,
+    SECRET,
+    department_endpoint,
+    post_status,
+    status_headers,
+)
 from tests.support.twilio_api import twilio_api
 
 
@@ -29,13 +35,6 @@ def file_report(client, sender="whatsapp:+5218112345678", location_fixture="what
     resident.send(location_fixture)
     resident.says("omitir")
     return resident.says("sí")
-
-
-def post_status(client, folio: str, body: dict, secret: str = STATUS_SECRET, **signing):
-    raw = json.dumps({"folio": folio, **body}).encode()
-    return client.post(
-        f"/api/v1/tickets/{folio}/status", data=raw, headers=status_headers(folio, raw, secret, **signing)
-    )
 
 
 def the_ticket(db) -> Ticket:
