@@ -59,7 +59,7 @@ def test_a_backup_restored_into_a_fresh_installation_has_every_row_and_photo(run
     archive = tmp_path / "backups" / "ventanilla-2026-11-30.tar.gz"
     result = runner.invoke(main, ["backup", str(archive)], env=city)
     assert result.exit_code == 0, result.output
-    assert "1 media files" in result.output and "schema 0010" in result.output
+    assert "1 media files" in result.output and "schema 0013" in result.output
     with tarfile.open(archive) as opened:
         assert {"manifest.json", "ventanilla.db", "media/ab/photo.jpg"} <= set(opened.getnames())
 

@@ -27,7 +27,7 @@ from tests.support.search import ids_by_index
 FLOWS = load_flows(ROOT / "flows.yaml")
 MOMENT = datetime(2026, 11, 2, 15, 30, tzinfo=UTC)
 FILLER_TICKETS = 1_100  # more than one round of the data migrations (0002's BATCH is 1000)
-HEAD = "0010"  # the newest revision: 0010 added the ticket tallies and the open tickets index
+HEAD = "0013"  # the newest revision: 0013 added survey campaigns and residents' survey opt-in
 
 
 @pytest.fixture
