@@ -24,6 +24,8 @@ class State:
     attachments: tuple[dict, ...] = ()  # voice notes sent where text was asked: kept for the ticket
     notice: str | None = None  # the privacy notice version the resident accepted (kept across flows)
     awaiting: str | None = None  # an answer asked outside any step: "notice", or an ARCO right's detail
+    invited: str | None = None  # the survey flow a campaign's invitation asked about, until the resident answers
+    campaign: int | None = None  # that campaign's id (the answer is counted on it)
 
     def with_attachments(self, attachments: tuple[dict, ...]) -> State:
         """The same state carrying these attachments too."""
