@@ -26,6 +26,7 @@ LAYERS = {
     "bot.delivery": 2,
     "bot.reports": 2,
     "bot.privacy": 2,
+    "bot.campaigns": 2,
     "bot.operators": 2,
     "bot.services": 2,
     "bot.flowstore": 2,

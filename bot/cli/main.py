@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from bot.cli.campaign_commands import campaigns
 from bot.cli.operator_commands import operators
 from bot.cli.places_commands import places
 from bot.cli.privacy_commands import privacy
@@ -360,6 +361,7 @@ def tickets_retry(folio: str) -> None:
         click.echo(f"{folio.upper()}: delivery queued again (outbox {outbox_id})")
 
 
+main.add_command(campaigns)
 main.add_command(operators)
 main.add_command(places)
 main.add_command(privacy)

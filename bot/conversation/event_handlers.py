@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from bot.campaigns.answers import record_finished
 from bot.config import Config
+from bot.conversation.campaign_events import invitation_answered, surveys_opted_in, surveys_opted_out
 from bot.conversation.event_context import Applied, EventContext
 from bot.conversation.privacy_events import (
     answer_data_access,
@@ -19,7 +21,7 @@ from bot.conversation.privacy_events import (
     record_consent,
 )
 from bot.conversation.ticket_cap import refusal
-from bot.db.tables import Contact, Message, Outbox, SurveyResponse, Ticket, TicketEvent
+from bot.db.tables import Contact, Message, Outbox, SurveyResponse, Ticket, TicketEvent, utcnow
 from bot.flows import (
     Flows,
     HandoverRequested,
@@ -30,7 +32,14 @@ from bot.flows import (
     SurveyCompleted,
     TicketOpened,
 )
-from bot.flows.events import DataAccessRequested, NoticeAnswered, PrivacyRequested
+from bot.flows.events import (
+    DataAccessRequested,
+    InvitationAnswered,
+    NoticeAnswered,
+    PrivacyRequested,
+    SurveysOptedIn,
+    SurveysOptedOut,
+)
 from bot.flows.model import render
 from bot.reports.tallies import record_response
 from bot.tickets.folio import select_by_folio
@@ -198,6 +207,7 @@ def store_survey_response(session: Session, event: SurveyCompleted, ctx: EventCo
     session.add(response)
     zone = ctx.config.city_zone() if ctx.config is not None else ZoneInfo(Config.model_fields["city_timezone"].default)
     record_response(session, ctx.flows.flows.get(event.flow), response, zone)  # the results' tallies, same commit
+    record_finished(session, ctx.contact_id, event.flow, utcnow())  # a campaign's answer, if it invited them
     return Applied()
 
 
@@ -244,6 +254,9 @@ EVENT_HANDLERS: dict[type, EventHandler] = {
     NoticeAnswered: record_consent,
     PrivacyRequested: file_privacy_request,
     DataAccessRequested: answer_data_access,
+    SurveysOptedIn: surveys_opted_in,
+    SurveysOptedOut: surveys_opted_out,
+    InvitationAnswered: invitation_answered,
 }
 
 

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from bot.dashboard import (  # noqa: F401 - modules that add routes to bp
     admin,
     auth,
+    campaigns,
     export,
     labels,
     mapview,
@@ -35,6 +36,7 @@ NAV = (
     ("dashboard.overview", _l("Overview"), sees_tickets),
     ("dashboard.surveys", _l("Surveys"), sees_tickets),
     ("dashboard.privacy_requests", _l("ARCO requests"), handles_privacy),
+    ("dashboard.campaigns", _l("Campaigns"), is_admin),
     ("dashboard.operators", _l("Operators"), is_admin),
 )
 

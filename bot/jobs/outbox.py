@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.db.database import transaction
-from bot.db.tables import Outbox, utcnow
+from bot.db.tables import Outbox, as_utc, utcnow
 from bot.jobs.registry import job_for
 from bot.observability.context import current_request_id
 
@@ -164,14 +164,17 @@ def _carry_request_id(mapper, connection, row: Outbox) -> None:
 
 
 def _enqueue_after_commit(session, queue: Queue) -> None:
-    """Relay every outbox row this session adds to RQ once (and only if) its transaction commits."""
+    """Relay every outbox row this session adds to RQ once (and only if) its transaction commits (a row due later
+    waits for the relay)."""
     added: list[Outbox] = []
 
     def collect(session_, flush_context):
         added.extend(obj for obj in session_.new if isinstance(obj, Outbox))
 
     def relay_added(session_):
-        rows = [(row.id, row.kind) for row in added]
+        now = utcnow()
+        # A row due later (a campaign's paced invitation) is left to the relay, which enqueues it when due.
+        rows = [(row.id, row.kind) for row in added if row.available_at is None or as_utc(row.available_at) <= now]
         origins = {row.id: row.payload[ORIGIN_KEY] for row in added if row.payload.get(ORIGIN_KEY)}
         added.clear()
         if rows:

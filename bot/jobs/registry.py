@@ -62,6 +62,6 @@ def job_for(kind: str) -> Job:
 def load_jobs() -> dict[str, Job]:
     """Import every job module, which registers its jobs; return the registry."""
     # Imported here, not at the top: the job modules import the outbox, which imports this module.
-    from bot.jobs import message_jobs, privacy_jobs, ticket_jobs  # noqa: F401
+    from bot.jobs import campaign_jobs, message_jobs, privacy_jobs, ticket_jobs  # noqa: F401
 
     return JOBS

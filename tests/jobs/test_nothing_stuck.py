@@ -53,8 +53,8 @@ def bug(*args, **kwargs):
 def test_every_job_that_talks_to_the_outside_world_is_covered_here():
     """A new outbox kind gets its own 'a bug is recorded' test below (or in its own module) before this passes.
 
-    erase_contact's are in tests/jobs/test_privacy_jobs.py."""
-    assert set(load_jobs()) == {"deliver_ticket", "send_messages", "download_media", "erase_contact"}
+    erase_contact's are in tests/jobs/test_privacy_jobs.py, send_invitation's in tests/jobs/test_campaign_jobs.py."""
+    assert set(load_jobs()) == {"deliver_ticket", "send_messages", "download_media", "erase_contact", "send_invitation"}
     assert set(DELIVERY) == set(BLOCKS)
 
 

@@ -19,6 +19,7 @@ def test_every_outbox_kind_the_code_writes_has_its_job():
         "send_messages": "bot.jobs.message_jobs.send_messages",
         "download_media": "bot.jobs.message_jobs.download_media",
         "erase_contact": "bot.jobs.privacy_jobs.erase_contact",
+        "send_invitation": "bot.jobs.campaign_jobs.send_invitation",
     }
 
 
