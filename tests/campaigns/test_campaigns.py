@@ -14,12 +14,17 @@ from bot.db.database import create_tables, transaction
 from bot.db.tables import Campaign, CampaignEvent, CampaignSend, Contact, Message, Outbox, as_utc
 from bot.jobs.outbox import job_id, relay
 from tests.support.app import Resident, app_settings
-from tests.support.campaigns import contact_of, neighbour, reported
-from tests.support.outbox import work
+from tests.support.campaigns import (
+    ADMIN,
+    SURVEY_QUESTION,
+    contact_of,
+    created,
+    everything_due_now,
+    figure,
+    neighbour,
+    reported,
+)
 from tests.support.twilio_api import twilio_api
-
-ADMIN = "alcaldia@sanpedro.example.mx"
-SURVEY_QUESTION = "¿Qué parque quieres evaluar?"
 
 
 @pytest.fixture
@@ -37,14 +42,6 @@ def admin(desk):
     return desk(ADMIN, "admin")
 
 
-def created(admin, **fields) -> int:
-    """Create a campaign from the dashboard's form; return its id."""
-    form = {"name": "Parques de diciembre", "flow": "park_evaluation", "template": "survey_invitation", **fields}
-    response = admin.post("/dashboard/campaigns", data=form)
-    assert response.status_code == 302, response.text[:2000]
-    return int(response.location.rsplit("/", 1)[1])
-
-
 def sends(app, campaign_id: int) -> list[CampaignSend]:
     with Session(app.extensions["ventanilla"].engine) as session:
         return list(
@@ -57,23 +54,6 @@ def sends(app, campaign_id: int) -> list[CampaignSend]:
 def invitation_rows(app) -> list[Outbox]:
     with Session(app.extensions["ventanilla"].engine) as session:
         return list(session.exec(select(Outbox).where(Outbox.kind == "send_invitation").order_by(col(Outbox.id))))
-
-
-def everything_due_now(app) -> None:
-    """As if the campaign's minutes had passed: every pending row is due and relayed, and a worker runs them."""
-    svc = app.extensions["ventanilla"]
-    for _ in range(3):
-        with transaction(svc.engine, immediate=True) as session:
-            for row in session.exec(select(Outbox).where(Outbox.status == "pending")):
-                row.available_at, row.created_at = None, row.created_at - timedelta(minutes=5)
-                session.add(row)
-        relay(svc.engine, svc.queue)
-        work(app)
-
-
-def figure(page: str, name: str) -> str:
-    marker = f'data-figure="{name}">'
-    return page.split(marker, 1)[1].split("<", 1)[0]
 
 
 def test_a_resident_asks_for_surveys_and_can_stop_them(app, client):

@@ -11,11 +11,15 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from bot.db.database import transaction
-from bot.db.tables import ContactAddress, Ticket, utcnow
+from bot.db.tables import ContactAddress, Outbox, Ticket, utcnow
+from bot.jobs.outbox import relay
 from bot.messaging.phones import normalize_phone
 from bot.tickets.folio import new_folio
 from tests.support.app import ROOT, Resident
+from tests.support.outbox import work
 
+ADMIN = "alcaldia@sanpedro.example.mx"
+SURVEY_QUESTION = "¿Qué parque quieres evaluar?"
 _numbers = itertools.count(100)
 
 
@@ -69,3 +73,28 @@ def flows_file(tmp_path: Path, blackout: bool = True, exempt: str | None = None)
     path = folder / "flows.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def created(admin, **fields) -> int:
+    """Create a campaign from the dashboard's form; return its id."""
+    form = {"name": "Parques de diciembre", "flow": "park_evaluation", "template": "survey_invitation", **fields}
+    response = admin.post("/dashboard/campaigns", data=form)
+    assert response.status_code == 302, response.text[:2000]
+    return int(response.location.rsplit("/", 1)[1])
+
+
+def everything_due_now(app) -> None:
+    """As if the campaign's minutes had passed: every pending row is due and relayed, and a worker runs them."""
+    svc = app.extensions["ventanilla"]
+    for _ in range(3):
+        with transaction(svc.engine, immediate=True) as session:
+            for row in session.exec(select(Outbox).where(Outbox.status == "pending")):
+                row.available_at, row.created_at = None, row.created_at - timedelta(minutes=5)
+                session.add(row)
+        relay(svc.engine, svc.queue)
+        work(app)
+
+
+def figure(page: str, name: str) -> str:
+    marker = f'data-figure="{name}">'
+    return page.split(marker, 1)[1].split("<", 1)[0]
