@@ -205,3 +205,22 @@ def test_a_campaign_in_spanish(app, desk):
 
 
 _ = Resident  # the signed resident the helpers build
+
+
+def test_an_invitation_is_in_the_residents_export_and_erasure_ends_their_opt_in(app, client, admin, no_network):
+    from bot.privacy.erase import erase_contact
+    from bot.privacy.inventory import export_data
+
+    twilio_api(no_network)
+    lupita = neighbour(client, "Lupita")
+    campaign_id = created(admin)
+    admin.post(f"/dashboard/campaigns/{campaign_id}/send")
+    everything_due_now(app)
+    svc, contact_id = app.extensions["ventanilla"], contact_of(app, lupita)
+    with transaction(svc.engine, immediate=True) as session:
+        (invitation,) = export_data(session, contact_id)["campaign_invitations"]
+        assert invitation["status"] == "sent" and invitation["accepted"] is None
+        erase_contact(session, svc.config, svc.flows, contact_id, actor="privacy", reason="arco_cancellation")
+    with Session(svc.engine) as session:
+        assert session.get(Contact, contact_id).surveys_opted_in_at is None
+    assert "0 residents opted in to surveys" in admin.get(f"/dashboard/campaigns/{campaign_id}").text
