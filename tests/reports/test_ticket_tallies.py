@@ -56,16 +56,16 @@ def add_tickets(engine, count: int, seed: int) -> None:
     """Tickets over the last sixteen weeks and a few days ahead, at any second, of every department, category, channel."""
     chance = random.Random(seed)
     with transaction(engine) as db:
-        contact = Contact(name="Lupita")
-        db.add(contact)
-        db.flush()
+        # The contact's columns named, as the migration under test knows them (later ones add columns).
+        added = db.execute(sa.insert(Contact).values(name="Lupita", opted_out=False, created_at=NOW))
+        contact_id = added.inserted_primary_key[0]
         for n in range(count):
             department = chance.choice(list(DEPARTMENTS))
             created = NOW - timedelta(seconds=chance.randrange(-3 * 86400, 16 * 7 * 86400), microseconds=n)
             db.add(
                 Ticket(
                     folio=f"T-{seed}-{n}",
-                    contact_id=contact.id,
+                    contact_id=contact_id,
                     channel=chance.choice(CHANNELS),
                     flow="x",
                     department=department,
@@ -147,7 +147,7 @@ def test_the_overview_counts_tickets_as_they_are_created_moved_and_deleted(engin
 def test_migration_0010_counts_the_tickets_a_database_already_has(engine):
     upgrade(engine, "0009", flows=FLOWS)
     add_tickets(engine, 300, seed=3)
-    assert upgrade(engine, flows=FLOWS).after == "0010"
+    assert upgrade(engine, "0010", flows=FLOWS).after == "0010"
     assert_counts_hold(engine)
     assert_search_by_department_holds(engine)  # SQLite: 0010 indexes the tickets' text by department too
     triage(engine, seed=4)  # and from now on the triggers keep them
