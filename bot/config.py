@@ -254,6 +254,13 @@ class Config(BaseModel):
         " an operator lifts the cap for them from a ticket's page; `0`: no cap",
         ge=0,
     )
+    campaign_sends_per_minute: float = setting(
+        30,
+        "survey campaigns' invitations per minute: each is due this far after the one before (one per resident per"
+        " campaign), so a campaign never crowds residents' own replies or the sending number's limits",
+        gt=0,
+        le=6000,
+    )
     geocoder: str = setting(
         "",
         "an online geocoder asked only when the city's own places find nothing: `nominatim` or `photon`",

@@ -28,6 +28,7 @@ LAYERS = {
     "bot.reports": 2,
     "bot.privacy": 2,
     "bot.opendata": 2,
+    "bot.campaigns": 2,
     "bot.operators": 2,
     "bot.services": 2,
     "bot.flowstore": 2,

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from bot.cli.apikey_commands import apikeys
+from bot.cli.campaign_commands import campaigns
 from bot.cli.datos_commands import datos
 from bot.cli.operator_commands import operators
 from bot.cli.places_commands import places
@@ -365,6 +366,7 @@ def tickets_retry(folio: str) -> None:
 
 main.add_command(apikeys)
 main.add_command(datos)
+main.add_command(campaigns)
 main.add_command(operators)
 main.add_command(places)
 main.add_command(privacy)

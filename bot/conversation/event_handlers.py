@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from bot.campaigns.answers import record_finished
 from bot.config import Config
+from bot.conversation.campaign_events import invitation_answered, surveys_opted_in, surveys_opted_out
 from bot.conversation.event_context import Applied, EventContext
 from bot.conversation.privacy_events import (
     answer_data_access,
@@ -30,7 +32,15 @@ from bot.flows import (
     SurveyCompleted,
     TicketOpened,
 )
-from bot.flows.events import DataAccessRequested, FollowupAnswered, NoticeAnswered, PrivacyRequested
+from bot.flows.events import (
+    DataAccessRequested,
+    FollowupAnswered,
+    InvitationAnswered,
+    NoticeAnswered,
+    PrivacyRequested,
+    SurveysOptedIn,
+    SurveysOptedOut,
+)
 from bot.flows.model import render
 from bot.reports.tallies import record_response
 from bot.tickets.folio import select_by_folio
@@ -199,6 +209,7 @@ def store_survey_response(session: Session, event: SurveyCompleted, ctx: EventCo
     session.add(response)
     zone = ctx.config.city_zone() if ctx.config is not None else ZoneInfo(Config.model_fields["city_timezone"].default)
     record_response(session, ctx.flows.flows.get(event.flow), response, zone)  # the results' tallies, same commit
+    record_finished(session, ctx.contact_id, event.flow, utcnow())  # a campaign's answer, if it invited them
     return Applied()
 
 
@@ -251,6 +262,9 @@ EVENT_HANDLERS: dict[type, EventHandler] = {
     PrivacyRequested: file_privacy_request,
     DataAccessRequested: answer_data_access,
     FollowupAnswered: answer_followup,
+    SurveysOptedIn: surveys_opted_in,
+    SurveysOptedOut: surveys_opted_out,
+    InvitationAnswered: invitation_answered,
 }
 
 

@@ -12,6 +12,7 @@ from bot.dashboard import (  # noqa: F401 - modules that add routes to bp
     admin,
     apikeys,
     auth,
+    campaigns,
     export,
     labels,
     mapview,
@@ -37,6 +38,7 @@ NAV = (
     ("dashboard.overview", _l("Overview"), sees_tickets),
     ("dashboard.surveys", _l("Surveys"), sees_tickets),
     ("dashboard.privacy_requests", _l("ARCO requests"), handles_privacy),
+    ("dashboard.campaigns", _l("Campaigns"), is_admin),
     ("dashboard.operators", _l("Operators"), is_admin),
     ("dashboard.apikeys", _l("API keys"), is_admin),
 )

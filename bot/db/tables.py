@@ -34,6 +34,9 @@ __all__ = [
     "PrivacyEvent",
     "ApiKey",
     "OpenDataFile",
+    "Campaign",
+    "CampaignSend",
+    "CampaignEvent",
     "utcnow",
     "as_utc",
 ]
@@ -62,6 +65,7 @@ class Contact(SQLModel, table=True):
     opted_out: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     anonymised_at: datetime | None = None  # when its personal data was erased (ARCO cancellation or retention)
+    surveys_opted_in_at: datetime | None = None  # when they asked for survey invitations ("quiero encuestas"); None: no
 
 
 class ContactAddress(SQLModel, table=True):
@@ -433,3 +437,53 @@ class OpenDataFile(SQLModel, table=True):
     digest: str  # SHA-256 of the body, hex: its ETag
     quotes_residents: bool = False  # holds comments residents wrote for publication: an erasure withdraws it
     published_at: datetime = Field(default_factory=utcnow)
+
+
+class Campaign(SQLModel, table=True):
+    """A survey campaign: an invitation (an approved template) to a survey flow, for residents who opted in to surveys,
+    narrowed to a colonia or a past category; created by an admin, then sent paced through the outbox."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    flow: str  # the survey flow the invitation opens
+    template: str  # the flows.yaml template (and message) the invitation is sent with
+    colonia: str | None = None  # only residents with a ticket in this colonia
+    category: str | None = None  # only residents with a ticket of this category
+    exempt: str | None = None  # the flow's `exempt` when created (health, education, civil_protection)
+    status: str = "draft"  # draft, sending
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None  # when sending began
+
+
+class CampaignSend(SQLModel, table=True):
+    """One resident's invitation of a campaign (at most one per campaign): when it is due, what became of it."""
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "contact_id"),
+        Index("ix_campaignsend_campaign_id_status", "campaign_id", "status"),
+        Index("ix_campaignsend_contact_id_sent_at", "contact_id", "sent_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    contact_id: int = Field(foreign_key="contact.id")
+    status: str = "pending"  # pending, sent, skipped (opted out since, or no way to reach them), held (blackout)
+    reason: str = ""  # why skipped or held
+    due_at: datetime  # when the paced outbox row may send it
+    message_id: int | None = Field(default=None, foreign_key="message.id")
+    sent_at: datetime | None = None
+    answered_at: datetime | None = None  # the resident answered the invitation
+    accepted: bool | None = None  # ... and started the survey (True) or declined (False)
+    finished_at: datetime | None = None  # the resident completed the survey after the invitation
+
+
+class CampaignEvent(SQLModel, table=True):
+    """The campaigns' audit trail: created, sending, refused or held in an electoral blackout, and by whom."""
+
+    __table_args__ = (Index("ix_campaignevent_campaign_id_created_at", "campaign_id", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int | None = None  # no foreign key: a refused creation names no campaign
+    kind: str  # created, sending, refused, held
+    actor: str = "system"
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,11 +1,11 @@
-"""Global commands (menu, cancel, help, back, status, opt-out, opt-in, language), words from YAML."""
+"""Global commands (menu, cancel, help, back, status, opt-out, opt-in, surveys opt-in/out, language), words from YAML."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
 
-from bot.flows.events import OptedIn, OptedOut, StatusRequested
+from bot.flows.events import OptedIn, OptedOut, StatusRequested, SurveysOptedIn, SurveysOptedOut
 from bot.flows.matching import normalize
 from bot.flows.messages import OutboundMessage
 from bot.flows.privacy import access, ask_for_request, awaited_question
@@ -107,6 +107,18 @@ def opt_in(ctx, state, argument, engine) -> Turn:
     return Turn(State(lang=ctx.lang), (ctx.say("opted_in"), engine.menu(ctx)), (OptedIn(),))
 
 
+def surveys_opt_in(ctx, state, argument, engine) -> Turn:
+    """Ask for survey invitations; the conversation goes on where it was."""
+    kept = replace(state, pending=())
+    return Turn(kept, (ctx.say("surveys_opted_in"), _current_prompt(ctx, kept, engine)), (SurveysOptedIn(),))
+
+
+def surveys_opt_out(ctx, state, argument, engine) -> Turn:
+    """No more survey invitations (an invitation awaiting an answer is dropped); nothing else changes."""
+    kept = replace(state, pending=(), invited=None, campaign=None)
+    return Turn(kept, (ctx.say("surveys_opted_out"), _current_prompt(ctx, kept, engine)), (SurveysOptedOut(),))
+
+
 def language(ctx, state, argument, engine) -> Turn:
     switched = replace(ctx, lang=argument)
     new_state = replace(state, lang=argument, pending=())
@@ -121,6 +133,8 @@ COMMANDS = {
     "status": status,
     "opt_out": opt_out,
     "opt_in": opt_in,
+    "surveys_opt_in": surveys_opt_in,
+    "surveys_opt_out": surveys_opt_out,
     "language": language,
     "privacy_access": access,
     "privacy_cancel": ask_for_request("cancellation"),

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from bot.flows.commands import COMMANDS, find_command
 from bot.flows.events import FollowupAnswered, HandoverRequested, OptedIn, SurveyCompleted, TicketOpened
+from bot.flows.invitations import answer_invitation, awaits_invitation
 from bot.flows.locations import Outside, Retry
 from bot.flows.matching import Candidate, ChoiceIndex, normalize
 from bot.flows.messages import InboundMessage, OutboundMessage
@@ -74,6 +75,8 @@ def advance(
 def _route(ctx: Context, state: State, msg: InboundMessage, command: str | None, argument: str) -> Turn:
     if command:
         return COMMANDS[command](ctx, state, argument, ENGINE)
+    if awaits_invitation(state):
+        return answer_invitation(ctx, state, msg, ENGINE)
     if state.awaiting:
         return answer_awaited(ctx, state, msg, ENGINE)
     if state.pending:
@@ -158,6 +161,12 @@ def _start(ctx: Context, state: State, msg: InboundMessage) -> Turn:
 
 def _named_flow(flows: Flows, text: str, payload: str, lang: str):
     return flows.menu.index.match(text, payload, choice_digits(text, lang))
+
+
+def _names_another_flow(ctx: Context, msg: InboundMessage, flow_id: str) -> bool:
+    """Tell whether the message opens a flow other than this one (or asks which of several it means)."""
+    found = _named_flow(ctx.flows, msg.text, msg.payload, ctx.lang)
+    return bool(found.key and found.key != flow_id) or bool(found.suggestions)
 
 
 def opening(flows: Flows, text: str, lang: str, now: datetime, places: Places | None = None) -> tuple[str | None, dict]:
@@ -531,6 +540,8 @@ class _Engine:
     goto = staticmethod(goto)
     prompt = staticmethod(prompt)
     menu = staticmethod(menu)
+    start = staticmethod(_start)
+    names_another_flow = staticmethod(_names_another_flow)
 
 
 ENGINE = _Engine()

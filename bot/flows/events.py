@@ -10,12 +10,15 @@ __all__ = [
     "DataAccessRequested",
     "FollowupAnswered",
     "HandoverRequested",
+    "InvitationAnswered",
     "NoticeAnswered",
     "OptedIn",
     "OptedOut",
     "PrivacyRequested",
     "StatusRequested",
     "SurveyCompleted",
+    "SurveysOptedIn",
+    "SurveysOptedOut",
     "TicketOpened",
     "describe_event",
 ]
@@ -77,6 +80,25 @@ class OptedOut:
 @dataclass(frozen=True)
 class OptedIn:
     """The resident asked to be written to again."""
+
+
+@dataclass(frozen=True)
+class SurveysOptedIn:
+    """The resident asked to be invited to surveys (quiero encuestas): campaigns may write to them."""
+
+
+@dataclass(frozen=True)
+class SurveysOptedOut:
+    """The resident asked for no more survey invitations; everything else goes on."""
+
+
+@dataclass(frozen=True)
+class InvitationAnswered:
+    """The resident answered a campaign's survey invitation: started the survey (accepted) or declined."""
+
+    campaign: int | None
+    flow: str
+    accepted: bool
 
 
 @dataclass(frozen=True)
@@ -156,6 +178,11 @@ _DESCRIPTIONS: dict[type, Callable[..., str]] = {
     StatusRequested: lambda event, names: f"status requested for folio {event.folio}",
     OptedOut: lambda event, names: "opted out",
     OptedIn: lambda event, names: "opted in again",
+    SurveysOptedIn: lambda event, names: "asked for survey invitations",
+    SurveysOptedOut: lambda event, names: "asked for no more survey invitations",
+    InvitationAnswered: lambda event, names: (
+        f"survey invitation {'accepted' if event.accepted else 'declined'}: {event.flow} (campaign {event.campaign})"
+    ),
     NoticeAnswered: lambda event, names: (
         f"privacy notice {event.version} {'accepted' if event.accepted else 'declined'}"
     ),

@@ -221,3 +221,7 @@ class Flow(Section):
         "Said instead of the `outside_city` message when a report's place is outside the municipality: whom to ask there. May use {municipality}.",
         examples=[{"es": "Eso es en {municipality}: repórtalo al 070.", "en": "That is in {municipality}: call 070."}],
     )
+    exempt: Literal["health", "education", "civil_protection"] = omittable(
+        "A campaign of this flow may still be sent during an electoral blackout (`elections:`): Mexican law keeps health,"
+        " education and civil protection messages while it suspends government propaganda. Leave out for any other flow."
+    )

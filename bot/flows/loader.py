@@ -19,7 +19,21 @@ from pydantic import ValidationError
 from bot.flows.checks import check_flow_graph, check_translations
 from bot.flows.conditions import ConditionError, parse_condition
 from bot.flows.matching import Candidate, ChoiceIndex
-from bot.flows.model import Department, Flow, Flows, Menu, Option, Outcome, Privacy, Retention, Step, Text, Zone
+from bot.flows.model import (
+    EXEMPTIONS,
+    Department,
+    Election,
+    Flow,
+    Flows,
+    Menu,
+    Option,
+    Outcome,
+    Privacy,
+    Retention,
+    Step,
+    Text,
+    Zone,
+)
 from bot.flows.optionfiles import OptionsFileError, read_options
 from bot.flows.schema import FlowsFile, parse_duration
 from bot.flows.schematypes import parse_period
@@ -132,6 +146,20 @@ def _whole(section: Mapping, key: str, default: int) -> int:
     return int(_number(section, key, default))
 
 
+def _day(value) -> date | None:
+    """A date written unquoted (YAML reads it) or quoted as YYYY-MM-DD; None for anything else."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+# Commands whose answer is a message of flows.yaml that a file using them must write.
+SAID_BY_COMMANDS = {"surveys_opt_in": "surveys_opted_in", "surveys_opt_out": "surveys_opted_out"}
+
+
 def _strings(value) -> list:
     """The strings of a list, which may hold anything a mistake put there."""
     return [v for v in _as_list(value) if isinstance(v, str)]
@@ -182,6 +210,8 @@ class _Builder:
         messages = {str(k): self.text(v) for k, v in self.mapping(data, "messages").items()}
         privacy = self.privacy(data["privacy"], messages) if isinstance(data.get("privacy"), Mapping) else None
         self.privacy_commands(self.mapping(data, "commands"), privacy)
+        self.said_by_commands(self.mapping(data, "commands"), messages)
+        templates = self.templates(self.mapping(data, "templates"), messages)
         result = Flows(
             version=self.digest.hexdigest()[:12],
             default_language=self.default_language,
@@ -195,10 +225,11 @@ class _Builder:
             departments=departments,
             max_attempts=_whole(data, "max_attempts", 3),
             expire_after=timedelta(minutes=expire) if expire else None,
-            templates=self.templates(self.mapping(data, "templates")),
+            templates=templates,
             default_sla=parse_duration(data.get("default_sla")) or DEFAULT_SLA,
             zones=self.zones(self.mapping(data, "zones"), departments),
             privacy=privacy,
+            elections=self.elections(self.mappings(data, "elections")),
             source=source,
         )
         check_translations(self, self.texts, self.languages)
@@ -243,12 +274,22 @@ class _Builder:
             if isinstance(table, Mapping)
         }
 
-    def templates(self, section: Mapping) -> dict[str, dict]:
-        """WhatsApp templates per kind of message: variables, and per provider a template per language."""
+    def templates(self, section: Mapping, messages: dict[str, Text]) -> dict[str, dict]:
+        """WhatsApp templates per kind of message: variables, and per provider a template per language.
+
+        A campaign's invitation (`campaign: true`) is said as the message of its name inside the 24-hour window."""
         result = {}
         for kind, spec in section.items():
             spec = _as_mapping(spec)
             entry: dict[str, object] = {"variables": [str(v) for v in self.sequence(spec, "variables")]}
+            if spec.get("campaign") is True:
+                entry["campaign"] = True
+                if str(kind) not in messages:
+                    self.error(
+                        _Where(section.key_pos[kind]),
+                        f"template '{kind}' is a campaign's invitation: messages must have '{kind}', its text inside"
+                        " WhatsApp's 24-hour window and on SMS",
+                    )
             for provider in ("twilio", "meta"):
                 if isinstance(spec.get(provider), Mapping):
                     entry[provider] = {
@@ -336,6 +377,29 @@ class _Builder:
                     f"command '{key}' needs a `privacy:` section (its notice and deadlines)",
                 )
 
+    def said_by_commands(self, commands: Mapping, messages: dict[str, Text]) -> None:
+        """The survey opt-in commands answer with a message of their own, which must be written."""
+        for command, message in SAID_BY_COMMANDS.items():
+            if command in commands and message not in messages:
+                self.error(
+                    _Where(commands.key_pos[command]), f"command '{command}' needs the message '{message}' (its answer)"
+                )
+
+    def elections(self, entries: list[Mapping]) -> tuple[Election, ...]:
+        """The election calendar: each blackout's first and last day (YYYY-MM-DD), the last not before the first."""
+        elections = []
+        for entry in entries:
+            name = str(entry.get("name") or "")
+            start, end = _day(entry.get("from")), _day(entry.get("to"))
+            for key, day in (("from", start), ("to", end)):
+                if day is None and key in entry:
+                    self.error(_Where(entry.key_pos[key]), f"election '{name}': {key} must be a date like 2027-06-06")
+            if start and end and end < start:
+                self.error(_Where(entry.key_pos["to"]), f"election '{name}': to ({end}) is before from ({start})")
+            elif start and end:
+                elections.append(Election(name, start, end))
+        return tuple(elections)
+
     def menu(self, section: Mapping, flows: dict[str, Flow]) -> Menu:
         offered = _strings(section.get("flows"))
         for flow_id in flows:
@@ -397,6 +461,7 @@ class _Builder:
             done=self.text(value.get("done")),
             fallback=fallback,
             outside=self.text(value["outside"]) if "outside" in value else None,
+            exempt=str(value["exempt"]) if value.get("exempt") in EXEMPTIONS else None,
         )
 
     def followups(self, raw_flows: Mapping, flows: dict[str, Flow]) -> None:

@@ -145,6 +145,7 @@ class Flow:
     outside: Text | None = (
         None  # said for a place outside the municipality (whom to ask there), instead of outside_city
     )
+    exempt: str | None = None  # a broadcast of this flow may go out in an electoral blackout: EXEMPTIONS
 
     def step(self, step_id: str) -> Step:
         """Return the step with that id; KeyError when the flow has none."""
@@ -230,6 +231,23 @@ class Zone:
         return {normalize(c) for c in self.colonias}
 
 
+# What Mexican law lets a government still broadcast while electoral campaigns suspend its propaganda (art. 41 of
+# the Constitution): health, education and civil protection. A flow marks itself `exempt: <one of these>`.
+EXEMPTIONS = ("health", "education", "civil_protection")
+
+
+@dataclass(frozen=True)
+class Election:
+    """An election calendar's period (campaigns to election day), in the city's days, both included: a blackout."""
+
+    name: str
+    start: date
+    end: date
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
 @dataclass(frozen=True)
 class Menu:
     """The main menu: its text and the flows it offers, in order."""
@@ -259,6 +277,7 @@ class Flows:
     default_sla: timedelta = timedelta(days=7)
     zones: tuple[Zone, ...] = ()
     privacy: Privacy | None = None  # without it no notice is asked (a flows file for a test, a survey-only bot)
+    elections: tuple[Election, ...] = ()  # electoral blackouts: no campaign nor non-essential broadcast
     source: str = field(default="flows.yaml", compare=False)
     memo: dict = field(default_factory=dict, compare=False, repr=False)  # what is worked out once from the above
 
@@ -290,6 +309,14 @@ class Flows:
     def followup(self) -> Flow | None:
         """The flow the city starts to ask a resident whether their resolved ticket is really fixed (at most one)."""
         return next((f for f in self.flows.values() if f.outcome.kind == "followup"), None)
+
+    def election_on(self, day: date) -> Election | None:
+        """The election whose blackout covers this day of the city, if any."""
+        return next((e for e in self.elections if e.covers(day)), None)
+
+    def campaign_templates(self) -> tuple[str, ...]:
+        """The templates marked `campaign: true`: the invitations a survey campaign may send."""
+        return tuple(kind for kind, spec in self.templates.items() if spec.get("campaign"))
 
     def words_for(self, key: str, lang: str) -> tuple[str, ...]:
         """Return a word list (yes, no, skip, ...) in lang."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import ConfigDict, Field, create_model
@@ -56,6 +57,12 @@ class Commands(Section):
     status: WordsByLanguage = omittable("Ask how a report goes: the word followed by the folio (estado 2611-7K3M9Q).")
     opt_out: WordsByLanguage = omittable("Stop all messages to this resident (BAJA, STOP).")
     opt_in: WordsByLanguage = omittable("Resume messages after opting out (ALTA, START).")
+    surveys_opt_in: WordsByLanguage = omittable(
+        "Ask for survey invitations (quiero encuestas); says `surveys_opted_in`. Campaigns invite only these residents."
+    )
+    surveys_opt_out: WordsByLanguage = omittable(
+        "Stop survey invitations, keeping everything else (no más encuestas); says `surveys_opted_out`."
+    )
     privacy_access: WordsByLanguage = omittable(
         "ARCO access: what the city keeps about the resident, and a link to download it all (mis datos)."
     )
@@ -172,6 +179,13 @@ class _Messages(
     photo_elsewhere: Text = omittable(
         "Said where a photo step is passed over because the channel cannot carry photos (SMS): where to send one instead."
     )
+    surveys_opted_in: Text = omittable(
+        "Said when a resident asks for survey invitations. Required with `surveys_opt_in`."
+    )
+    surveys_opted_out: Text = omittable(
+        "Said when a resident stops survey invitations. Required with `surveys_opt_out`."
+    )
+    survey_declined: Text = omittable("Said when a resident answers *no* to a survey invitation; the menu follows.")
     opted_out: Text = Field(
         description="Said once when the resident opts out (BAJA / STOP); nothing more is sent until they opt in."
     )
@@ -399,6 +413,11 @@ class Template(Section):
         "Twilio Content SIDs by language (HX...). ${VAR} and ${VAR:-default} are read from the environment."
     )
     meta: dict[str, MetaTemplate] = omittable("Meta Cloud API templates by language.")
+    campaign: bool = omittable(
+        "An invitation survey campaigns may send (`ventanilla campaigns`, the dashboard's Campaigns): inside the 24-hour"
+        " window the message of the same name is sent instead. Its variables may use `survey` (the flow's title);"
+        " its quick-reply buttons' payloads are survey_start and survey_decline."
+    )
 
 
 class Zone(Section):
@@ -410,6 +429,19 @@ class Zone(Section):
         min_length=1,
         description="An outcome's department -> the department (or crew) that takes this zone's tickets instead.",
         examples=[{"obras_publicas": "obras_norte"}],
+    )
+
+
+class Election(Section):
+    """An election's campaign period: the city refuses survey campaigns and non-essential broadcasts from `from` to `to`
+    (the city's days, CITY_TIMEZONE, both included); replies to residents and notices about their own reports go on."""
+
+    name: str = Field(
+        description="Which election, as the audit trail and refusals name it.", examples=["Proceso electoral 2027"]
+    )
+    start: date | str = Field(alias="from", description="Its first day, YYYY-MM-DD.", examples=["2027-04-04"])
+    end: date | str = Field(
+        alias="to", description="Its last day (election day, usually), YYYY-MM-DD.", examples=["2027-06-06"]
     )
 
 
@@ -455,6 +487,11 @@ class FlowsFile(Section):
     )
     privacy: Privacy = omittable(
         "The privacy notice residents accept before giving personal data, ARCO requests and retention. A city must set it before going live."
+    )
+    elections: list[Election] = omittable(
+        "The election calendar: blackouts in which campaigns and non-essential broadcasts are refused and logged;"
+        " flows marked `exempt` (health, education, civil_protection) may still be sent.",
+        examples=[[{"name": "Proceso electoral 2027", "from": "2027-04-04", "to": "2027-06-06"}]],
     )
     zones: dict[Identifier, Zone] = omittable(
         "Areas of the city whose tickets go to their own department or crew: by colonias, or by a polygon of the places' zones layer with the same name.",

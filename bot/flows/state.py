@@ -27,6 +27,8 @@ class State:
     # What a flow the city started is about (a follow-up: the ticket's folio and summary): its texts may use
     # these, and its outcome names the folio. Empty for a flow the resident started; gone when the flow ends.
     about: dict = field(default_factory=dict)
+    invited: str | None = None  # the survey flow a campaign's invitation asked about, until the resident answers
+    campaign: int | None = None  # that campaign's id (the answer is counted on it)
 
     def with_attachments(self, attachments: tuple[dict, ...]) -> State:
         """The same state carrying these attachments too."""

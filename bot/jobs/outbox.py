@@ -182,7 +182,9 @@ def _enqueue_after_commit(session, queue: Queue) -> None:
         added.extend(obj for obj in session_.new if isinstance(obj, Outbox) and not _later(obj))
 
     def relay_added(session_):
-        rows = [(row.id, row.kind) for row in added]
+        now = utcnow()
+        # A row due later (a campaign's paced invitation) is left to the relay, which enqueues it when due.
+        rows = [(row.id, row.kind) for row in added if row.available_at is None or as_utc(row.available_at) <= now]
         origins = {row.id: row.payload[ORIGIN_KEY] for row in added if row.payload.get(ORIGIN_KEY)}
         added.clear()
         if rows:

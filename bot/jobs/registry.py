@@ -62,6 +62,13 @@ def job_for(kind: str) -> Job:
 def load_jobs() -> dict[str, Job]:
     """Import every job module, which registers its jobs; return the registry."""
     # Imported here, not at the top: the job modules import the outbox, which imports this module.
-    from bot.jobs import followup_jobs, message_jobs, privacy_jobs, request_media, ticket_jobs  # noqa: F401
+    from bot.jobs import (  # noqa: F401
+        campaign_jobs,
+        followup_jobs,
+        message_jobs,
+        privacy_jobs,
+        request_media,
+        ticket_jobs,
+    )
 
     return JOBS

@@ -280,9 +280,10 @@ def _delete_addresses(session: Session, contact_id: int) -> int:
 
 
 def _anonymise(session: Session, contact: Contact) -> int:
-    if contact.name == "" and contact.anonymised_at is not None:
+    if contact.name == "" and contact.anonymised_at is not None and contact.surveys_opted_in_at is None:
         return 0
     contact.name, contact.anonymised_at = "", contact.anonymised_at or utcnow()
+    contact.surveys_opted_in_at = None  # no campaign invites an erased contact
     session.add(contact)
     return 1
 

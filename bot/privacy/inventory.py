@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bot.db.tables import (
+    CampaignSend,
     Consent,
     Contact,
     ContactAddress,
@@ -90,6 +91,7 @@ def export_data(session: Session, contact_id: int, has_file: Callable[[str], boo
             "language": contact.lang,
             "created_at": _time(contact.created_at),
             "opted_out": contact.opted_out,
+            "surveys_opted_in_at": _time(contact.surveys_opted_in_at),
         },
         "addresses": [{"kind": a.kind, "address": a.address} for a in _rows(session, ContactAddress, contact_id)],
         "consents": [_consent(c) for c in _rows(session, Consent, contact_id, Consent.created_at)],
@@ -99,6 +101,16 @@ def export_data(session: Session, contact_id: int, has_file: Callable[[str], boo
         "survey_responses": [
             {"flow": r.flow, "language": r.lang, "answers": r.answers, "created_at": _time(r.created_at)}
             for r in _rows(session, SurveyResponse, contact_id, SurveyResponse.created_at)
+        ],
+        "campaign_invitations": [
+            {
+                "status": s.status,
+                "sent_at": _time(s.sent_at),
+                "answered_at": _time(s.answered_at),
+                "accepted": s.accepted,
+                "finished_at": _time(s.finished_at),
+            }
+            for s in _rows(session, CampaignSend, contact_id, CampaignSend.due_at)
         ],
         "privacy_requests": [
             _request(r) for r in _rows(session, PrivacyRequest, contact_id, PrivacyRequest.created_at)

@@ -55,7 +55,7 @@ def test_every_job_that_talks_to_the_outside_world_is_covered_here():
     """A new outbox kind gets its own 'a bug is recorded' test below (or in its own module) before this passes.
 
     erase_contact's are in tests/jobs/test_privacy_jobs.py, download_request_media's in tests/open311/test_server.py;
-    ask_back's (which sends through send_messages) below."""
+    send_invitation's in tests/jobs/test_campaign_jobs.py; ask_back's (which sends through send_messages) below."""
     assert set(load_jobs()) == {
         "deliver_ticket",
         "send_messages",
@@ -63,6 +63,7 @@ def test_every_job_that_talks_to_the_outside_world_is_covered_here():
         "erase_contact",
         "download_request_media",
         "ask_back",
+        "send_invitation",
     }
     assert set(DELIVERY) == set(BLOCKS)
 

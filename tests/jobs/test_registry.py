@@ -21,6 +21,7 @@ def test_every_outbox_kind_the_code_writes_has_its_job():
         "erase_contact": "bot.jobs.privacy_jobs.erase_contact",
         "download_request_media": "bot.jobs.request_media.download_request_media",
         "ask_back": "bot.jobs.followup_jobs.ask_back",
+        "send_invitation": "bot.jobs.campaign_jobs.send_invitation",
     }
 
 

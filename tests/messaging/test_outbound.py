@@ -72,7 +72,7 @@ def test_outside_the_window_without_a_template_nothing_is_sent_and_the_reason_is
     calls = twilio_api(no_network)
     resident.says("hola")
     age_messages(app, hours=30)
-    message = notify(app, contact_id=1, kind="survey_invitation")  # a kind flows.yaml has no template for
+    message = notify(app, contact_id=1, kind="town_hall_notice")  # a kind flows.yaml has no template for
     run_worker()
     assert calls == []
     assert message.status == "failed" and "24-hour window" in message.error

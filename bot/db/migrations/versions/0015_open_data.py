@@ -1,7 +1,7 @@
 """The published open data's files (/datos/): aggregates the publication job stores and the public page serves.
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0013
 Created: 2026-12-01
 
 The table is created when missing (a database whose models already made it keeps it, as 0003 to 0010 do). It
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
