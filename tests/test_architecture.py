@@ -25,6 +25,7 @@ LAYERS = {
     "bot.jobs": 2,
     "bot.delivery": 2,
     "bot.reports": 2,
+    "bot.qrcards": 2,
     "bot.privacy": 2,
     "bot.operators": 2,
     "bot.services": 2,

@@ -11,6 +11,7 @@ import click
 from bot.cli.operator_commands import operators
 from bot.cli.places_commands import places
 from bot.cli.privacy_commands import privacy
+from bot.cli.qr_commands import qr
 from bot.cli.survey_commands import surveys
 
 __all__ = ["main"]
@@ -363,4 +364,5 @@ def tickets_retry(folio: str) -> None:
 main.add_command(operators)
 main.add_command(places)
 main.add_command(privacy)
+main.add_command(qr)
 main.add_command(surveys)
