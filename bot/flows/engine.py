@@ -162,11 +162,15 @@ def _named_flow(flows: Flows, text: str, payload: str, lang: str):
 
 
 def opening(flows: Flows, text: str, lang: str, now: datetime, places: Places | None = None) -> tuple[str | None, dict]:
-    """The flow a first message opens on its own (None: the menu, or "which one?") and what it already answers."""
+    """The flow a first message opens on its own (None: the menu, or "which one?") and what it already answers
+    (a QR card's message: its flow, with its option chosen)."""
+    start = find_start(flows, text)
     found = _named_flow(flows, text, "", lang)
-    if not found.key:
+    key = start.flow if start else found.key
+    if not key:
         return None, {}
-    return found.key, prefill(flows.flows[found.key], text, StepContext(flows, lang, now, places))
+    answers = prefill(flows.flows[key], text, StepContext(flows, lang, now, places))
+    return key, {**answers, start.step: start.option} if start else answers
 
 
 def begin(

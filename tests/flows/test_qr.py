@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.flows.engine import opening
 from bot.flows.loader import FlowsInvalidError, load_flows_text
 from bot.flows.qr import card_options, code_of, find_start, message_for
-from tests.support.chat import FLOWS, Chat
+from tests.support.chat import FLOWS, NOW, Chat
 from tests.support.chat import SHIPPED as SHIPPED_PATH
 
 SHIPPED = SHIPPED_PATH.read_text()
@@ -58,6 +59,11 @@ def test_without_its_code_the_message_is_read_as_any_first_message():
     chat = Chat()
     chat.say("Hola, quiero evaluar Parque Clouthier (P999)")  # a card for a park no longer in parks.csv
     assert chat.state.flow == "park_evaluation" and chat.state.answers == {"park": "P001"}
+
+
+def test_the_corpus_reads_a_cards_message_as_the_engine_does():
+    assert opening(FLOWS, "quiero calificar, código p-230", "es", NOW) == ("park_evaluation", {"park": "P230"})
+    assert opening(FLOWS, "quiero evaluar un parque", "es", NOW) == ("park_evaluation", {})
 
 
 def test_two_codes_start_nothing_of_their_own():
