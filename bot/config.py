@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
@@ -81,6 +82,17 @@ class Config(BaseModel):
     twilio_whatsapp_from: str = setting("", "the sender for WhatsApp (`whatsapp:+52…`)", "unset")
     twilio_messaging_service_sid: str = setting(
         "", "sends through a Messaging Service instead of the numbers above", "unset"
+    )
+    whatsapp_number: str = setting(
+        "",
+        "the city's WhatsApp number residents write to (`+52 81 1234 5678`): QR cards open a chat with it",
+        "unset: the number of `TWILIO_WHATSAPP_FROM`",
+    )
+    webchat_page_url: str = setting(
+        "",
+        "the city's page that embeds the web chat (`https://www.municipio.gob.mx/atencion`): web chat QR cards"
+        " open it with the chat at their survey",
+        "`PUBLIC_URL` + `/webchat/` (the demo page)",
     )
     media_dir: str = setting("", "where photos and voice notes are kept", "`instance/media`")
     media_max_bytes: int = setting(10 * 1024 * 1024, "the largest file kept", "`10485760` (10 MB)", gt=0)
@@ -345,6 +357,30 @@ class Config(BaseModel):
         if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
             raise PydanticCustomError("http_url", "Input should be an http:// or https:// URL")
         return url
+
+    @field_validator("webchat_page_url")
+    @classmethod
+    def _page_url(cls, url: str) -> str:
+        url = url.strip()
+        parts = urlsplit(url)
+        if url and (parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment):
+            raise PydanticCustomError("page_url", "Input should be an http:// or https:// URL without a #fragment")
+        return url
+
+    @field_validator("whatsapp_number")
+    @classmethod
+    def _phone_number(cls, number: str) -> str:
+        """Something that reads as a phone number (a Mexican one without a country code); kept as written, and made
+        E.164 where it is used (bot/qrcards, with Mexico's old mobile "1" after +52 dropped)."""
+        number = number.strip()
+        try:
+            parsed = phonenumbers.parse(number, "MX") if number else None
+        except phonenumbers.NumberParseException:
+            parsed = phonenumbers.PhoneNumber(national_number=0)
+        possible = parsed is None or 8 <= len(f"{parsed.country_code or ''}{parsed.national_number or ''}") <= 15
+        if not possible:
+            raise PydanticCustomError("phone_number", "Input should be a phone number, such as +52 81 1234 5678")
+        return number
 
     @field_validator("geocoder_bounds", mode="before")
     @classmethod

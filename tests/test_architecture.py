@@ -26,6 +26,7 @@ LAYERS = {
     "bot.jobs": 2,
     "bot.delivery": 2,
     "bot.reports": 2,
+    "bot.qrcards": 2,
     "bot.privacy": 2,
     "bot.opendata": 2,
     "bot.campaigns": 2,

@@ -14,6 +14,7 @@ from bot.cli.datos_commands import datos
 from bot.cli.operator_commands import operators
 from bot.cli.places_commands import places
 from bot.cli.privacy_commands import privacy
+from bot.cli.qr_commands import qr
 from bot.cli.survey_commands import surveys
 
 __all__ = ["main"]
@@ -370,4 +371,5 @@ main.add_command(campaigns)
 main.add_command(operators)
 main.add_command(places)
 main.add_command(privacy)
+main.add_command(qr)
 main.add_command(surveys)

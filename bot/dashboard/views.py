@@ -18,6 +18,7 @@ from bot.dashboard import (  # noqa: F401 - modules that add routes to bp
     mapview,
     overview,
     privacy_requests,
+    qr_cards,
     queue,
     results,
     ticket,

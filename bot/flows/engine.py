@@ -19,6 +19,7 @@ from bot.flows.numbers import choice_digits
 from bot.flows.opener import prefill
 from bot.flows.places import Places
 from bot.flows.privacy import answer_awaited, ask_notice, needs_notice
+from bot.flows.qr import Start, find_start
 from bot.flows.state import State
 from bot.flows.steps import INVALID, STEP_KINDS, Ask, Hold, Noted, StepContext, display, value_of
 from bot.flows.turn import Context, Turn
@@ -45,7 +46,12 @@ def advance(
     places, when the city has loaded its streets and areas, places typed addresses and names pins.
     """
     hint = msg.lang_hint if msg.lang_hint in flows.languages else None
-    lang = state.lang if state.flow else detect_language(flows, msg.text, state.lang or hint)
+    start = _card_start(flows, state, msg)
+    lang: str | None
+    if start is not None:  # a QR card's message: the language it is written in (or the page's, for the web chat's)
+        lang = start.lang or hint or detect_language(flows, msg.text, state.lang)
+    else:
+        lang = state.lang if state.flow else detect_language(flows, msg.text, state.lang or hint)
     accepted = state.notice  # kept whatever the turn does: the notice is accepted once per version
     ctx = Context(
         flows,
@@ -65,16 +71,29 @@ def advance(
         turn = _while_opted_out(ctx, state, command)
     else:
         state, notices = _expire(ctx, state)
-        turn = _route(ctx, state, msg, command, argument)
+        turn = _route(ctx, state, msg, command, argument, start)
         turn = Turn(turn.state, notices + turn.replies, turn.events)
     notice = turn.state.notice or accepted
     new_state = replace(turn.state, updated_at=now.isoformat(), lang=turn.state.lang or ctx.lang, notice=notice)
     return Turn(new_state, turn.replies, turn.events)
 
 
-def _route(ctx: Context, state: State, msg: InboundMessage, command: str | None, argument: str) -> Turn:
+def _card_start(flows: Flows, state: State, msg: InboundMessage) -> Start | None:
+    """The flow and option a QR card's message starts: any card's code before a flow; inside one, only a message
+    that reads like the card's (a resident answering "el parque P001 está sucio" is answering, not scanning)."""
+    start = find_start(flows, msg.text, msg.payload)
+    if start is None or (state.flow and not start.scanned):
+        return None
+    return start
+
+
+def _route(
+    ctx: Context, state: State, msg: InboundMessage, command: str | None, argument: str, start: Start | None = None
+) -> Turn:
     if command:
         return COMMANDS[command](ctx, state, argument, ENGINE)
+    if start is not None:
+        return _start_at(ctx, state, msg, start)
     if awaits_invitation(state):
         return answer_invitation(ctx, state, msg, ENGINE)
     if state.awaiting:
@@ -159,6 +178,12 @@ def _start(ctx: Context, state: State, msg: InboundMessage) -> Turn:
     return Turn(kept, (menu(ctx),))
 
 
+def _start_at(ctx: Context, state: State, msg: InboundMessage, start: Start) -> Turn:
+    """Start the card's flow with its option chosen (whatever flow was under way), and ask the step after."""
+    attachments = () if state.flow else state.attachments  # a voice note sent before any flow goes with this one
+    return begin(ctx, ctx.flows.flows[start.flow], msg.text, attachments, chosen={start.step: start.option})
+
+
 def _named_flow(flows: Flows, text: str, payload: str, lang: str):
     return flows.menu.index.match(text, payload, choice_digits(text, lang))
 
@@ -170,11 +195,15 @@ def _names_another_flow(ctx: Context, msg: InboundMessage, flow_id: str) -> bool
 
 
 def opening(flows: Flows, text: str, lang: str, now: datetime, places: Places | None = None) -> tuple[str | None, dict]:
-    """The flow a first message opens on its own (None: the menu, or "which one?") and what it already answers."""
+    """The flow a first message opens on its own (None: the menu, or "which one?") and what it already answers
+    (a QR card's message: its flow, with its option chosen)."""
+    start = find_start(flows, text)
     found = _named_flow(flows, text, "", lang)
-    if not found.key:
+    key = start.flow if start else found.key
+    if not key:
         return None, {}
-    return found.key, prefill(flows.flows[found.key], text, StepContext(flows, lang, now, places))
+    answers = prefill(flows.flows[key], text, StepContext(flows, lang, now, places))
+    return key, {**answers, start.step: start.option} if start else answers
 
 
 def start_followup(flows: Flows, lang: str, about: dict, now: datetime, channel: str = "") -> Turn | None:
@@ -190,9 +219,12 @@ def start_followup(flows: Flows, lang: str, about: dict, now: datetime, channel:
     return Turn(state, turn.replies, turn.events)
 
 
-def begin(ctx: Context, flow: Flow, text: str = "", attachments: tuple[dict, ...] = ()) -> Turn:
-    """Enter a flow, prefilling what the opening text already says."""
+def begin(
+    ctx: Context, flow: Flow, text: str = "", attachments: tuple[dict, ...] = (), chosen: dict | None = None
+) -> Turn:
+    """Enter a flow, prefilling what the opening text already says (and what a QR card chose)."""
     answers = prefill(flow, text, StepContext(ctx.flows, ctx.lang, ctx.now, ctx.places)) if text else {}
+    answers.update(chosen or {})
     state = State(flow=flow.id, lang=ctx.lang, version=ctx.flows.version, answers=answers, attachments=attachments)
     return goto(ctx, flow, flow.steps[0], state)
 

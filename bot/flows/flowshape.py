@@ -8,7 +8,7 @@ from pydantic import Field
 
 from bot.flows.schematypes import Duration, Identifier, Section, StepKind, Text, WordsByLanguage, omittable
 
-__all__ = ["Flow", "Option", "OptionsFrom", "Outcome", "Step"]
+__all__ = ["Flow", "Option", "OptionsFrom", "Outcome", "Qr", "Step"]
 
 
 class OptionsFrom(Section):
@@ -195,6 +195,41 @@ class Outcome(Section):
     )
 
 
+class Qr(Section):
+    """QR cards that start this flow with an option of one of its choice steps chosen (a card per park, say).
+
+    `ventanilla qr FLOW` (or the dashboard's survey page) prints them. Scanning one opens WhatsApp with
+    `message` written for that option, or the web chat at this flow; the bot recognises the option's
+    code in the message, even edited a little, and asks the step after.
+    """
+
+    schema_extra = {
+        "examples": [
+            {
+                "step": "park",
+                "message": {"es": "Quiero evaluar el {option} ({code})", "en": "I want to rate {option} ({code})"},
+                "call_to_action": {
+                    "es": "Escanea el código y califica este parque por WhatsApp",
+                    "en": "Scan the code and rate this park on WhatsApp",
+                },
+            }
+        ]
+    }
+    step: Identifier = Field(description="The choice step the cards answer: one card per option.", examples=["park"])
+    message: Text = Field(
+        description="What the QR writes for the resident to send, in the city's default language (the others are recognised too). Must use {code} (how the bot knows the option); may use {option} (its name).",
+        examples=[{"es": "Quiero evaluar el {option} ({code})", "en": "I want to rate {option} ({code})"}],
+    )
+    call_to_action: Text = Field(
+        description="Printed on the card under the option's name.",
+        examples=[{"es": "Escanea y califica este parque", "en": "Scan to rate this park"}],
+    )
+    code_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]*$", max_length=8)] = omittable(
+        "Put before each option's id to make its code ('Q-' makes 12 into Q-12). A code needs a letter and a digit, and codes are unique across flows.",
+        examples=["Q-"],
+    )
+
+
 class Flow(Section):
     """One conversation, such as reporting a pothole or rating a park."""
 
@@ -225,3 +260,4 @@ class Flow(Section):
         "A campaign of this flow may still be sent during an electoral blackout (`elections:`): Mexican law keeps health,"
         " education and civil protection messages while it suspends government propaganda. Leave out for any other flow."
     )
+    qr: Qr = omittable(Qr.__doc__ or "")

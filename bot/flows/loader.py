@@ -29,12 +29,14 @@ from bot.flows.model import (
     Option,
     Outcome,
     Privacy,
+    Qr,
     Retention,
     Step,
     Text,
     Zone,
 )
 from bot.flows.optionfiles import OptionsFileError, read_options
+from bot.flows.qr import card_options, code_of, code_problem, squash
 from bot.flows.schema import FlowsFile, parse_duration
 from bot.flows.schematypes import parse_period
 from bot.flows.shapeerrors import shape_errors
@@ -235,7 +237,52 @@ class _Builder:
         check_translations(self, self.texts, self.languages)
         for key, raw_flow in raw_flows.items():  # keys as written: a number is a key too (schema.py reports it)
             check_flow_graph(self, flows[str(key)], raw_flow if isinstance(raw_flow, Mapping) else None)
+        self.qr_codes(flows, raw_flows)
         return result
+
+    def qr(self, flow_id, section: Mapping, steps: tuple[Step, ...]) -> Qr:
+        """A flow's QR cards: a choice step of its own, and a message that carries the option's {code}."""
+        where = f"flow '{flow_id}', qr"
+        step_id = str(section.get("step") or "")
+        step = next((s for s in steps if s.id == step_id), None)
+        if step is None:
+            self.error(section.get("step", section), f"{where}: step '{step_id}' is not a step of this flow")
+        elif step.kind != "choice":
+            self.error(section.get("step", section), f"{where}: step '{step_id}' is a {step.kind} step, not a choice")
+        raw_message = section.get("message")
+        message = self.text(raw_message)
+        for lang, text in message.by_lang.items():
+            raw = raw_message.get(lang, raw_message) if isinstance(raw_message, Mapping) else raw_message
+            unknown = sorted(set(re.findall(r"\{(\w+)\}", text)) - {"code", "option"})
+            if "{code}" not in text:
+                self.error(raw, f"{where}: the {lang} message must use {{code}}")
+            if unknown:
+                self.error(
+                    raw,
+                    f"{where}: the {lang} message uses {', '.join(unknown)}; it may use only {{code}} and {{option}}",
+                )
+        prefix = section.get("code_prefix")
+        return Qr(step_id, message, self.text(section.get("call_to_action")), str(prefix) if prefix else "")
+
+    def qr_codes(self, flows: dict[str, Flow], raw_flows: Mapping) -> None:
+        """Every card's code reads as a code (a letter and a digit) and belongs to one option of one flow."""
+        owners: dict[str, str] = {}
+        for flow in flows.values():
+            raw = _as_mapping(raw_flows.get(flow.id)).get("qr")
+            for option in card_options(flow):
+                code = code_of(flow, option)
+                problem = code_problem(code)
+                if problem:
+                    self.error(
+                        raw,
+                        f"flow '{flow.id}', qr: code '{code}' {problem}: ids with digits, or a code_prefix such as 'Q-'",
+                    )
+                    break
+                mine = f"flow '{flow.id}', option '{option.id}'"
+                owner = owners.setdefault(squash(code), mine)
+                if owner != mine:
+                    self.error(raw, f"{mine}: qr code '{code}' is also the code of {owner}; set a code_prefix")
+                    break
 
     def text(self, value) -> Text:
         """A translated text: a mapping of language to string (a plain string is the default language)."""
@@ -462,6 +509,7 @@ class _Builder:
             fallback=fallback,
             outside=self.text(value["outside"]) if "outside" in value else None,
             exempt=str(value["exempt"]) if value.get("exempt") in EXEMPTIONS else None,
+            qr=self.qr(key, value["qr"], steps) if isinstance(value.get("qr"), Mapping) else None,
         )
 
     def followups(self, raw_flows: Mapping, flows: dict[str, Flow]) -> None:

@@ -26,6 +26,7 @@ __all__ = [
     "MEDIA_KINDS",
     "PERSONAL_KINDS",
     "Privacy",
+    "Qr",
     "Retention",
     "SHARED_FIELDS",
     "DEFAULT_SHARES",
@@ -132,6 +133,20 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Qr:
+    """QR cards for one choice step's options: the message a card writes for the resident, and what it says in print.
+
+    A card opens WhatsApp (or the web chat) with `message` written for the option; the bot knows the
+    option by its code (`code_prefix` + the option's id) and starts the flow with it chosen.
+    """
+
+    step: str  # the choice step the cards answer
+    message: Text  # uses {code}, and {option} (the option's label)
+    call_to_action: Text  # printed on the card under the option's name
+    code_prefix: str = ""
+
+
+@dataclass(frozen=True)
 class Flow:
     """A conversation: its steps in order and what finishing it produces."""
 
@@ -146,6 +161,7 @@ class Flow:
         None  # said for a place outside the municipality (whom to ask there), instead of outside_city
     )
     exempt: str | None = None  # a broadcast of this flow may go out in an electoral blackout: EXEMPTIONS
+    qr: Qr | None = None  # QR cards that start this flow with one option of a choice step chosen
 
     def step(self, step_id: str) -> Step:
         """Return the step with that id; KeyError when the flow has none."""

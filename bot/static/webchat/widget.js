@@ -1,5 +1,6 @@
 /* Ventanilla web chat: <script src="https://YOUR-VENTANILLA/webchat/widget.js" defer></script>
  * Optional: data-lang="es|en" (else <html lang>), data-api="https://.../webchat".
+ * A page opened as …#ventanilla=CODE (a QR card's link) opens the chat at that card's survey.
  * No build step. What the bot or a resident wrote is set as text, never as HTML. */
 (function () {
   "use strict";
@@ -18,7 +19,7 @@
     tooLarge: "The photo is over {mb} MB. Choose a smaller one.",
     badType: "That file isn't a photo we can take (JPG, PNG or WebP).",
     failed: "Couldn't send. Check your connection.", retry: "Retry",
-    slow: "Too many messages. Wait a moment and retry.",
+    slow: "Too many messages. Wait a moment and retry.", scanned: "QR code {code}",
     quota: "Too many photos from your connection today. Describe it in words or try tomorrow."
   } : {
     open: "Abrir chat con el municipio", close: "Cerrar chat", title: "Ventanilla · Reportes al municipio",
@@ -30,7 +31,7 @@
     tooLarge: "La foto pesa más de {mb} MB. Elige una más ligera.",
     badType: "Ese archivo no es una foto que podamos recibir (JPG, PNG o WebP).",
     failed: "No se pudo enviar. Revisa tu conexión.", retry: "Reintentar",
-    slow: "Demasiados mensajes. Espera un momento y reintenta.",
+    slow: "Demasiados mensajes. Espera un momento y reintenta.", scanned: "Código QR {code}",
     quota: "Demasiadas fotos desde tu conexión hoy. Descríbelo con palabras o intenta mañana."
   };
 
@@ -291,11 +292,22 @@
     }, render({ me: true, text: T.photo, image: URL.createObjectURL(file) }), { me: true, text: T.photo });
   });
 
+  // A QR card's link (#ventanilla=P001): open the chat and start the card's survey, once (the fragment is dropped).
+  var CARD = /(?:^#|&)ventanilla=([A-Za-z0-9_-]{1,40})(?:&|$)/;
+  function fromCard() {
+    var found = CARD.exec(location.hash);
+    if (!found) return;
+    history.replaceState(history.state, "", location.pathname + location.search);
+    open();
+    say({ payload: "start:" + found[1] }, T.scanned.replace("{code}", found[1]));
+  }
+  on(window, "hashchange", fromCard);
+
   // Start: the transcript so far, the polls if a session exists.
   if (!(state.log || []).length) log.append(el("p", { "class": "msg bot" }, T.hello));
   (state.log || []).forEach(function (item) { render(item); });
   showUnread();
   poll();
-  if (document.body) document.body.append(host);
-  else on(document, "DOMContentLoaded", function () { document.body.append(host); });
+  if (document.body) { document.body.append(host); fromCard(); }
+  else on(document, "DOMContentLoaded", function () { document.body.append(host); fromCard(); });
 })();
