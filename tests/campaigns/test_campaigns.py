@@ -168,7 +168,7 @@ def test_outside_the_24_hour_window_the_approved_template_goes(app, client, admi
     admin.post(f"/dashboard/campaigns/{campaign_id}/send")
     everything_due_now(app)
     (call,) = calls
-    assert call["ContentSid"] == "HX00000000000000000000000000000006"
+    assert call["ContentSid"] == "HX00000000000000000000000000000008"  # survey_invitation, es
     assert call["ContentVariables"] == '{"1": "Evaluar un parque"}'
     assert SURVEY_QUESTION in lupita.says("Responder", ButtonPayload="survey_start")
 
