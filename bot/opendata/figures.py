@@ -3,7 +3,7 @@
 A figure is one function registered with @figure("key"), in page order: given the Sources (a read session, the
 flows, the moment, the city's weeks, the anonymity settings) it returns the figure's data for the page (JSON,
 stored in figuras.json) and its downloads. The page shows each with the template datos/figures/<key>.html.
-Adding a figure (satisfaction per department, say) is a function here, a template there, and its catalogue
+Adding a figure is a function here, a template there, and its catalogue
 entries; nothing else changes.
 
 What is published: counts, medians, shares and survey averages; places only as colonias and grid cells with at
@@ -28,6 +28,7 @@ from bot.opendata.downloads import File, csv_file, geojson_file
 from bot.privacy.logs import redact
 from bot.reports import Period, overview, survey_comments, survey_flows, survey_results
 from bot.reports.places import open_points, per_colonia_week
+from bot.reports.satisfaction import satisfaction_by_department
 from bot.reports.surveys import RatingSummary
 from bot.reports.tickets import department_rows, median_resolve, resolved_within_sla
 
@@ -145,6 +146,43 @@ def departments(src: Sources) -> Figure:
     keys = ("id", "name", "open", "overdue", "resolved", "median_hours", "with_sla", "within_sla", "share_within_sla")
     download = csv_file("dependencias.csv", header, ([row[key] for key in keys] for row in rows))
     return Figure("departments", {"rows": rows}, [download])
+
+
+@figure("satisfaction")
+def satisfaction(src: Sources) -> Figure:
+    """Per department, over the weeks: how residents asked back after a resolution answered (bot/tickets/
+    followup.py) — how many said it was fixed, how many not (each reopened its ticket), and their mean rating of
+    the fix, 1-5 (the overview's figure). A department nobody answered about is listed with zeros."""
+    answered = {row.department: row for row in satisfaction_by_department(src.session, src.since)}
+    rows = []
+    for department in src.flows.departments.values():
+        row = answered.get(department.id)
+        answers, not_fixed = (row.answers, row.not_fixed) if row else (0, 0)
+        rows.append(
+            {
+                "id": department.id,
+                "name": department.name,
+                "answers": answers,
+                "fixed": answers - not_fixed,
+                "not_fixed": not_fixed,
+                "share_fixed": round(row.fixed_share, 4) if row else None,
+                "rated": row.rated if row else 0,
+                "average_rating": round(row.average, 2) if row and row.average is not None else None,
+            }
+        )
+    header = [
+        "dependencia_id",
+        "dependencia",
+        "respuestas",
+        "resuelto_segun_residente",
+        "no_resuelto_segun_residente",
+        "proporcion_resuelto",
+        "calificaciones",
+        "calificacion_promedio",
+    ]
+    keys = ("id", "name", "answers", "fixed", "not_fixed", "share_fixed", "rated", "average_rating")
+    download = csv_file("satisfaccion.csv", header, ([row[key] for key in keys] for row in rows))
+    return Figure("satisfaction", {"rows": rows}, [download])
 
 
 @figure("open_reports")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from sqlmodel import select
@@ -23,6 +24,7 @@ from tests.support.opendata import (
     RESIDENT_NAME,
     RESIDENT_PHONE,
     SUMMARY,
+    answer_followup,
     flows_with_public_comments,
     publish_now,
     rate_a_park,
@@ -33,6 +35,7 @@ EXPECTED_FILES = {
     "tickets-por-semana.csv",
     "tickets-por-colonia.csv",
     "dependencias.csv",
+    "satisfaccion.csv",
     "reportes-abiertos.geojson",
     "reportes-abiertos.csv",
     "encuestas/park_evaluation.csv",
@@ -97,6 +100,37 @@ def test_csv_files_are_valid_with_stable_spanish_columns(app, db):
         "60.0",
     )
     assert departments["parques"]["mediana_horas_para_resolver"] == ""  # none resolved: an empty cell, not 0
+
+
+def test_residents_answers_to_the_follow_up_are_published_per_department(app, db):
+    folios = seed_city(app)  # Obras Públicas resolved three (folios 4 to 6), Servicios Públicos one (7)
+    answer_followup(app, folios[4], fixed=True, rating=5)
+    answer_followup(app, folios[5], fixed=True, rating=4)
+    answer_followup(app, folios[6], fixed=False)  # "no, sigue el bache": reopened, not rated
+    answer_followup(app, folios[7], fixed=True, rating=2)
+    publish_now(app)
+    rows = {row["dependencia_id"]: row for row in rows_of(stored(db)["satisfaccion.csv"])}
+    assert list(rows["obras_publicas"]) == [
+        "dependencia_id",
+        "dependencia",
+        "respuestas",
+        "resuelto_segun_residente",
+        "no_resuelto_segun_residente",
+        "proporcion_resuelto",
+        "calificaciones",
+        "calificacion_promedio",
+    ]
+    assert list(rows["obras_publicas"].values())[2:] == ["3", "2", "1", "0.6667", "2", "4.5"]
+    assert list(rows["servicios_publicos"].values())[2:] == ["1", "1", "0", "1.0", "1", "2.0"]
+    assert list(rows["parques"].values())[2:] == ["0", "0", "0", "", "0", ""]  # nobody asked: no share, no average
+    page = app.test_client().get("/datos/", headers={"Accept-Language": "es"}).text
+    table = page[page.index('id="satisfaction-table"') :]
+    assert "Opinión de los residentes" in page  # in the page's contents, Spanish first
+    obras = re.search(r'<tr data-department="obras_publicas">.*?</tr>', table, re.S)[0]
+    cells = [
+        " ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", obras)
+    ]
+    assert cells == ["Obras Públicas", "3", "67% (2)", "1", "4.5 (2)"]
 
 
 def test_a_colonia_with_fewer_reports_in_a_week_than_the_minimum_is_counted_under_other(app, db):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from bot.db.database import transaction
-from bot.db.tables import Ticket, TicketEvent, utcnow
+from bot.db.tables import Ticket, TicketEvent, TicketFollowup, utcnow
 from bot.opendata import publish
 from tests.support.app import ROOT, Resident
 from tests.support.desks import seed_ticket
@@ -70,6 +70,27 @@ def seed_city(app) -> list[str]:
     resolve(app, late, timedelta(hours=60))  # past its 48 h
     folios.append(late)
     return folios
+
+
+def answer_followup(app, folio: str, fixed: bool, rating: int | None = None) -> None:
+    """The ticket's resident answered the follow-up about its resolution (as bot/tickets/followup.py keeps it)."""
+    with transaction(app.extensions["ventanilla"].engine) as db:
+        ticket = db.exec(select(Ticket).where(Ticket.folio == folio)).one()
+        resolution = db.exec(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "status_changed")
+        ).one()
+        db.add(
+            TicketFollowup(
+                ticket_id=ticket.id,
+                resolution_id=resolution.id,
+                contact_id=ticket.contact_id,
+                department=ticket.department,
+                status="answered",
+                fixed=fixed,
+                rating=rating,
+                answered_at=utcnow(),
+            )
+        )
 
 
 def rate_a_park(app, comment: str = COMMENT) -> None:
