@@ -39,6 +39,7 @@ LAYERS = {
     "bot.i18n": 2,
     "bot.places": 1,
     "bot.translatable": 1,
+    "bot.numbers": 1,
     "bot.flows": 1,
     "bot.db": 0,
     "bot.config": 0,

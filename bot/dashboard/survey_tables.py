@@ -13,7 +13,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from bot.dashboard.numbers import format_count, format_fixed, request_locale
+from bot.dashboard.numbers import request_locale
+from bot.numbers import format_count, format_fixed
 
 __all__ = ["subject_rows", "distribution_rows", "average_text"]
 

@@ -26,10 +26,11 @@ from bot.dashboard import (  # noqa: F401 - modules that add routes to bp
 from bot.dashboard.access import handles_privacy, is_admin, me, sees_tickets
 from bot.dashboard.blueprint import bp
 from bot.dashboard.i18n import current_language
-from bot.dashboard.numbers import format_count, format_fixed, request_locale
+from bot.dashboard.numbers import request_locale
 from bot.db.database import transaction
 from bot.db.tables import Operator, as_utc
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES
+from bot.numbers import format_count, format_fixed
 from bot.services import services
 
 # (endpoint, label, who sees it) in menu order; a page appears once its module is imported above
