@@ -24,9 +24,9 @@ def test_publish_stores_every_file_and_lists_them(runner, tmp_path, redis_url):
     engine.dispose()
     result = runner.invoke(main, ["datos", "publish"], env=env)
     assert result.exit_code == 0, result.output
-    assert "/datos/tickets-por-semana.csv" in result.output and "published 7 files" in result.output
+    assert "/datos/tickets-por-semana.csv" in result.output and "published 8 files" in result.output
     names = [name for (name,) in query(env["DATABASE_URL"], "SELECT name FROM opendatafile ORDER BY name")]
-    assert "reportes-abiertos.geojson" in names and len(names) == 7
+    assert "reportes-abiertos.geojson" in names and len(names) == 8  # satisfaccion.csv among them
 
 
 def test_publish_refuses_with_open_data_off_or_before_the_migration(runner, tmp_path, redis_url):
