@@ -32,5 +32,10 @@ def test_publish_stores_every_file_and_lists_them(runner, tmp_path, redis_url):
 def test_publish_refuses_with_open_data_off_or_before_the_migration(runner, tmp_path, redis_url):
     result = runner.invoke(main, ["datos", "publish"], env=environment(tmp_path, redis_url, OPEN_DATA="0"))
     assert result.exit_code == 1 and "OPEN_DATA=0" in result.output
-    result = runner.invoke(main, ["datos", "publish"], env=environment(tmp_path, redis_url))
+    env = environment(tmp_path, redis_url)
+    engine = make_engine(env["DATABASE_URL"])
+    with engine.begin() as db:  # a database from before migration 0015 (PostgreSQL's test database has every table)
+        db.exec_driver_sql("DROP TABLE IF EXISTS opendatafile")
+    engine.dispose()
+    result = runner.invoke(main, ["datos", "publish"], env=env)
     assert result.exit_code == 1 and "ventanilla db upgrade" in result.output
