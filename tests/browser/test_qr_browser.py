@@ -7,6 +7,7 @@ A resident who scans a web chat card lands on the city's page with the chat open
 
 from __future__ import annotations
 
+import json
 import subprocess
 from types import SimpleNamespace
 
@@ -79,7 +80,8 @@ def test_a_volunteer_downloads_a_parks_card_and_its_code_starts_the_survey_there
     status, reply = send_signed(city.base, "+5218110002233", "omitir")
     assert f"¡Gracias por evaluar {name}!" in reply
     ((answers,),) = query(city.database, "SELECT answers FROM surveyresponse")
-    assert '"park": "P042"' in answers
+    answers = answers if isinstance(answers, dict) else json.loads(answers)  # PostgreSQL's driver parses JSON
+    assert answers["park"] == "P042"
 
     with page.expect_download() as sheet:
         page.get_by_role("link", name="Descargar el PDF para imprimir (230 tarjetas)").click()
