@@ -16,18 +16,21 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.db.database import transaction
 from bot.db.tables import Outbox, as_utc, utcnow
 from bot.messaging.text import single_line
+from bot.privacy.logs import error_head
 
 __all__ = [
     "Attempt",
     "start_attempt",
     "finish_attempt",
     "fail_attempt",
+    "record_failed_try",
     "postpone",
     "describe_error",
     "BACKOFF_SECONDS",
@@ -89,6 +92,19 @@ def fail_attempt(session, attempt: Attempt, error: str) -> bool:
         outbox.status = "failed"
     session.add(outbox)
     return attempt.is_last
+
+
+def record_failed_try(engine, attempt: Attempt, error: str, on_give_up: Callable | None = None) -> str:
+    """Record a failed try in a transaction of its own; after the last one, on_give_up(session) marks what
+    the work was for as failed (the messages, the media items, the invitation) in that same transaction.
+
+    Returns the job's one-line result. RQ logs it and keeps it in Redis, so it carries the error's head
+    only: the whole error stays on the row.
+    """
+    with transaction(engine, immediate=True) as session:
+        if fail_attempt(session, attempt, error) and on_give_up is not None:
+            on_give_up(session)
+    return f"attempt {attempt.number}: {error_head(error)}" + ("; given up" if attempt.is_last else "; will retry")
 
 
 def postpone(session, outbox_id: int, until: datetime) -> None:

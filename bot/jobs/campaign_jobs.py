@@ -9,20 +9,18 @@ import logging
 
 from bot.campaigns.campaigns import SEND_KIND
 from bot.campaigns.invitations import invite
-from bot.db.database import transaction
 from bot.db.tables import CampaignSend, utcnow
 from bot.jobs.attempts import (
     ERROR_LENGTH,
     UNFINISHED,
     Attempt,
     describe_error,
-    fail_attempt,
     finish_attempt,
+    record_failed_try,
     start_attempt,
 )
 from bot.jobs.outbox import unit_of_work
 from bot.jobs.registry import job
-from bot.privacy.logs import error_head
 from bot.services import services
 
 __all__ = ["send_invitation"]
@@ -51,14 +49,12 @@ def send_invitation(outbox_id: int) -> str:
 
 def _failed(svc, attempt: Attempt, error: str) -> str:
     """Record the failed try; after the last one the invitation is failed with the reason."""
-    with transaction(svc.engine, immediate=True) as session:
+
+    def fail_the_invitation(session) -> None:
         send_id = attempt.payload.get("send_id")
-        send = (
-            session.get(CampaignSend, send_id)
-            if fail_attempt(session, attempt, error) and isinstance(send_id, int)
-            else None
-        )
+        send = session.get(CampaignSend, send_id) if isinstance(send_id, int) else None
         if send is not None and send.status == "pending":
             send.status, send.reason = "failed", error[:ERROR_LENGTH]
             session.add(send)
-    return f"attempt {attempt.number}: {error_head(error)}" + ("; given up" if attempt.is_last else "; will retry")
+
+    return record_failed_try(svc.engine, attempt, error, fail_the_invitation)

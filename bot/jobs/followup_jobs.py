@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import logging
 
-from bot.db.database import transaction
 from bot.db.tables import utcnow
-from bot.jobs.attempts import UNFINISHED, describe_error, fail_attempt, finish_attempt, postpone, start_attempt
+from bot.jobs.attempts import UNFINISHED, describe_error, finish_attempt, postpone, record_failed_try, start_attempt
 from bot.jobs.outbox import unit_of_work
 from bot.jobs.registry import job
-from bot.privacy.logs import error_head
 from bot.services import services
 from bot.tickets import followup
 from bot.tickets.lifecycle import FOLLOWUP_JOB
@@ -49,6 +47,4 @@ def ask_back(outbox_id: int) -> str:
         except Exception as exc:  # any failure is a recorded attempt, a bug included
             log.exception("asking back about outbox %s raised", outbox_id)
             error = describe_error(exc)
-    with transaction(svc.engine, immediate=True) as session:
-        fail_attempt(session, attempt, error)
-    return f"attempt {attempt.number}: {error_head(error)}" + ("; given up" if attempt.is_last else "; will retry")
+    return record_failed_try(svc.engine, attempt, error)

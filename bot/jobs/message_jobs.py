@@ -20,8 +20,8 @@ from bot.jobs.attempts import (
     UNFINISHED,
     Attempt,
     describe_error,
-    fail_attempt,
     finish_attempt,
+    record_failed_try,
     start_attempt,
 )
 from bot.jobs.outbox import unit_of_work
@@ -108,16 +108,17 @@ def _sender_key(config, provider: str, channel: str) -> str:
 
 def _retry_later(svc, attempt: Attempt, message_ids: list[int], error: str) -> str:
     failed: list[str] = []
-    with transaction(svc.engine, immediate=True) as session:
-        if fail_attempt(session, attempt, error):
-            for row in session.exec(select(Message).where(Message.id.in_(message_ids), Message.status == "queued")):
-                row.status, row.error = "failed", row.error or error[:ERROR_LENGTH]
-                session.add(row)
-                failed.append(row.channel)
-    for channel in failed:
+
+    def fail_the_unsent(session) -> None:
+        for row in session.exec(select(Message).where(Message.id.in_(message_ids), Message.status == "queued")):
+            row.status, row.error = "failed", row.error or error[:ERROR_LENGTH]
+            session.add(row)
+            failed.append(row.channel)
+
+    result = record_failed_try(svc.engine, attempt, error, fail_the_unsent)
+    for channel in failed:  # counted once the failure is committed
         messages_sent(channel, "failed")
-    # RQ logs a job's result and keeps it in Redis: the error's head only (the whole error is on the messages).
-    return f"attempt {attempt.number}: {error_head(error)}" + ("; given up" if attempt.is_last else "; will retry")
+    return result
 
 
 def _record_send_error(engine, message_id: int, exc: SendError) -> None:
@@ -164,10 +165,10 @@ def download_media(outbox_id: int) -> str:
 
 def _download_failed(svc, attempt: Attempt, error: str) -> str:
     """Record the failed try; after the last one each item not copied keeps the reason on its message."""
-    with transaction(svc.engine, immediate=True) as session:
-        gave_up = fail_attempt(session, attempt, error)
+
+    def say_why_on_the_items(session) -> None:
         message_id = attempt.payload.get("message_id")
-        message = session.get(Message, message_id) if gave_up and isinstance(message_id, int) else None
+        message = session.get(Message, message_id) if isinstance(message_id, int) else None
         if message is not None:
             media = [
                 m if not isinstance(m, dict) or m.get("stored") else {**m, "error": m.get("error") or error[:200]}
@@ -175,7 +176,8 @@ def _download_failed(svc, attempt: Attempt, error: str) -> str:
             ]
             message.data = {**message.data, "media": media}
             session.add(message)
-    return f"attempt {attempt.number}: {error_head(error)}" + ("; given up" if attempt.is_last else "; will retry")
+
+    return record_failed_try(svc.engine, attempt, error, say_why_on_the_items)
 
 
 def _download_one(svc, provider: str, item: dict) -> dict:

@@ -17,7 +17,7 @@ import requests
 
 from bot.db.database import transaction
 from bot.db.tables import Ticket
-from bot.jobs.attempts import Attempt, describe_error, fail_attempt, finish_attempt, start_attempt
+from bot.jobs.attempts import UNFINISHED, Attempt, describe_error, finish_attempt, record_failed_try, start_attempt
 from bot.jobs.outbox import unit_of_work
 from bot.jobs.registry import job
 from bot.messaging.media import REDIRECT_STATUSES, MediaRefusedError, read_limited, store_media
@@ -40,6 +40,8 @@ def download_request_media(outbox_id: int) -> str:
     attempt = start_attempt(svc.engine, outbox_id)
     if attempt is None:
         return "nothing to do"
+    if attempt.overdue:
+        return _failed(svc, attempt, UNFINISHED)
     try:
         with transaction(svc.engine) as session:
             ticket = session.get(Ticket, attempt.ticket_id)
@@ -61,15 +63,16 @@ def download_request_media(outbox_id: int) -> str:
 
 def _failed(svc, attempt: Attempt, error: str) -> str:
     """Record the failed try; after the last one each item not copied keeps the reason on the ticket."""
-    with transaction(svc.engine, immediate=True) as session:
-        gave_up = fail_attempt(session, attempt, error)
-        ticket = session.get(Ticket, attempt.ticket_id) if gave_up else None
+
+    def say_why_on_the_items(session) -> None:
+        ticket = session.get(Ticket, attempt.ticket_id)
         if ticket is not None:
             ticket.media = [
                 m if m.get("stored") else {**m, "error": m.get("error") or error[:200]} for m in ticket.media
             ]
             session.add(ticket)
-    return f"attempt {attempt.number}: {error_head(error)}" + ("; given up" if attempt.is_last else "; will retry")
+
+    return record_failed_try(svc.engine, attempt, error, say_why_on_the_items)
 
 
 def _copy(config, item: dict) -> dict:

@@ -247,3 +247,21 @@ def test_a_bug_copying_a_media_url_is_a_recorded_attempt_and_the_item_says_why_a
         assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
     (ticket,) = tickets(app)
     assert ticket.media[0]["error"] == "KeyError: 'content_type'" and "stored" not in ticket.media[0]
+
+
+def test_a_media_copy_whose_last_try_never_finished_gives_up_without_fetching(app, client, key, no_network, run_worker):
+    """The worker died during the last try: the next run only gives up, and the item says why."""
+    from bot.db.database import transaction
+    from bot.jobs.attempts import MAX_ATTEMPTS, UNFINISHED
+
+    post(client, key, service_code="pothole", media_url=PHOTO, **PIN)
+    with transaction(app.extensions["ventanilla"].engine, immediate=True) as db:
+        row = db.exec(select(Outbox).where(Outbox.kind == "download_request_media")).one()
+        row.attempts, row.available_at = MAX_ATTEMPTS, None
+        db.add(row)
+    run_worker()  # no_network answers nothing for PHOTO: a fetch would be a ConnectionError, not UNFINISHED
+    with Session(app.extensions["ventanilla"].engine) as db:
+        row = db.exec(select(Outbox).where(Outbox.kind == "download_request_media")).one()
+        assert (row.status, row.attempts, row.last_error) == ("failed", MAX_ATTEMPTS + 1, UNFINISHED)
+    (ticket,) = tickets(app)
+    assert ticket.media[0]["error"] == UNFINISHED[:200] and "stored" not in ticket.media[0]
