@@ -75,7 +75,10 @@ class FlowStore:
             if text is None:
                 return latest
             try:
-                self._load(text)
+                loaded = self._load(text)
             except FlowsInvalidError:
                 return latest
+            # The version covers the options files too (parks.csv): edited since, the same text loads under
+            # another version. Its steps are still the conversation's; kept under the version asked for.
+            self.versions.setdefault(version, loaded)
         return self.versions[version]

@@ -97,3 +97,40 @@ def test_the_app_refuses_to_start_on_a_broken_file(tmp_path, flows_copy):
     )
     assert result.returncode == 1
     assert f"{flows_copy}:" in result.stderr and "department 'obras' is not defined" in result.stderr
+
+
+def add_park(flows_path, line: str = "P999,Parque Las Golondrinas\n") -> None:
+    """An edit of parks.csv alone, as a volunteer adds a park (flows.yaml itself untouched)."""
+    with open(flows_path.parent / "parks.csv", "a", encoding="utf-8") as csv:
+        csv.write(line)
+
+
+def test_flows_reload_re_reads_the_options_files_an_edit_of_the_csv_alone_is_not_seen(tmp_path, redis_url, flows_copy):
+    from click.testing import CliRunner
+
+    from bot.cli.main import main
+
+    app = make_app(tmp_path, redis_url, flows_copy)
+    version = app.extensions["ventanilla"].flows.version
+    add_park(flows_copy)
+    early = Resident(app.test_client(), From="whatsapp:+5218110000004")
+    early.says("parque")
+    assert "Golondrinas" not in early.says("golondrinas")  # running processes watch flows.yaml only
+    assert app.extensions["ventanilla"].flows.version == version
+
+    result = CliRunner().invoke(main, ["flows", "reload", "--flows", str(flows_copy)])
+    assert result.exit_code == 0, result.output
+    late = Resident(app.test_client(), From="whatsapp:+5218110000005")
+    late.says("parque")
+    assert "¿qué tan *limpio* está Parque Las Golondrinas?" in late.says("golondrinas")
+    assert app.extensions["ventanilla"].flows.version != version  # the version covers every options file
+
+
+def test_a_conversation_begun_before_a_csv_edit_finishes_in_a_process_started_after_it(tmp_path, redis_url, flows_copy):
+    first = make_app(tmp_path, redis_url, flows_copy)
+    resident_number = "whatsapp:+5218110000006"
+    Resident(first.test_client(), From=resident_number).says("parque")
+    add_park(flows_copy)
+    second = make_app(tmp_path, redis_url, flows_copy)  # its flows.yaml text is the same, its options are not
+    reply = Resident(second.test_client(), From=resident_number).says("Parque Clouthier")
+    assert "¿qué tan *limpio* está Parque Clouthier?" in reply

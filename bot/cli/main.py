@@ -220,15 +220,22 @@ def flows_test(files: tuple[str, ...], flows_path: str | None) -> None:
 @flows.command("graph")
 @click.argument("name")
 @click.option("--lang", help="Language of the prompts shown (default: the flows' default language).")
+@click.option(
+    "--markdown",
+    "as_markdown",
+    is_flag=True,
+    help="A page to print: the diagram in a ```mermaid block and every prompt in full below it.",
+)
 @FLOWS_OPTION
-def flows_graph(name: str, lang: str | None, flows_path: str | None) -> None:
+def flows_graph(name: str, lang: str | None, as_markdown: bool, flows_path: str | None) -> None:
     """Print one flow as a Mermaid flowchart (paste it into any Mermaid viewer)."""
-    from bot.flows.graph import mermaid
+    from bot.flows.graph import markdown, mermaid
 
     loaded = _load_or_exit(_flows_path(flows_path))
     if name not in loaded.flows:
         raise click.ClickException(f"no flow named '{name}' (flows: {', '.join(loaded.flows)})")
-    click.echo(mermaid(loaded.flows[name], lang or loaded.default_language), nl=False)
+    draw = markdown if as_markdown else mermaid
+    click.echo(draw(loaded.flows[name], lang or loaded.default_language, loaded), nl=False)
 
 
 @flows.command("reload")

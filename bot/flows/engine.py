@@ -103,12 +103,18 @@ def _route(
     flow = ctx.flows.flows.get(state.flow) if state.flow else None
     if flow is None:
         return _start(ctx, state, msg)
-    if _is_greeting(ctx, msg.text):
+    if _is_greeting(ctx, msg.text, flow.find_step(state.step)):
         return _remind(ctx, state, flow)  # "hola" mid-flow is not the answer: repeat the question
     return _answer(ctx, state, flow, msg)
 
 
-def _is_greeting(ctx: Context, text: str) -> bool:
+def _is_greeting(ctx: Context, text: str, step: Step | None = None) -> bool:
+    """A greeting or courtesy word alone ("hola", "gracias") that is not the answer to the step asked.
+
+    A free-text step takes whatever the resident writes: "gracias" to "¿Algún comentario?" is a comment.
+    """
+    if step is not None and step.kind == "text":
+        return False
     flows = ctx.flows
     greetings = flows.remember("greetings", lambda: {normalize(w) for ws in flows.languages.values() for w in ws})
     return normalize(text) in greetings
@@ -328,9 +334,10 @@ def read_answer(flows: Flows, state: State, msg: InboundMessage, now: datetime, 
         return NOT_AN_ANSWER
     lang = state.lang or flows.default_language
     ctx = Context(flows, lang, msg.profile_name, "", now, msg.channel, msg.carries, places)
-    if _is_greeting(ctx, msg.text):
+    step = flow.step(state.step or "")
+    if _is_greeting(ctx, msg.text, step):
         return NOT_AN_ANSWER
-    return _reading(ctx, flow.step(state.step or ""), msg, state.attempts)
+    return _reading(ctx, step, msg, state.attempts)
 
 
 def _say_if_written(ctx: Context, key: str, values: dict | None = None) -> tuple[OutboundMessage, ...]:

@@ -214,6 +214,7 @@ class _Builder:
         self.privacy_commands(self.mapping(data, "commands"), privacy)
         self.said_by_commands(self.mapping(data, "commands"), messages)
         templates = self.templates(self.mapping(data, "templates"), messages)
+        self.calendar_words(self.mapping(data, "words"))
         result = Flows(
             version=self.digest.hexdigest()[:12],
             default_language=self.default_language,
@@ -301,6 +302,20 @@ class _Builder:
     def words(self, value) -> dict[str, tuple[str, ...]]:
         """Words per language: {es: [...], en: [...]}."""
         return {str(lang): self.words_list(ws) for lang, ws in value.items()} if isinstance(value, Mapping) else {}
+
+    def calendar_words(self, section: Mapping) -> None:
+        """`weekdays` and `months` are read by position (Monday is the first name): one name more or less
+        would shift every day after it, silently. A day has one name; its misspellings are read anyway."""
+        for key, count, what in (("weekdays", 7, "the seven days, Monday first"), ("months", 12, "the twelve months")):
+            by_lang = section.get(key)
+            if not isinstance(by_lang, Mapping):
+                continue
+            for lang, names in by_lang.items():
+                if isinstance(names, list) and len(names) != count:
+                    self.error(
+                        names,
+                        f"words.{key} ({lang}) lists {len(names)} names: it must list {what}, one name each",
+                    )
 
     def commands(self, section: Mapping) -> dict:
         from bot.flows.commands import LANGUAGE_PREFIX

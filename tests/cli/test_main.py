@@ -112,6 +112,16 @@ def test_flows_graph_prints_a_flowchart(runner):
     assert "step_confirm --> flow_end" in result.output and "obras_publicas" in result.output
 
 
+def test_flows_graph_markdown_is_a_page_with_the_diagram_and_every_prompt(runner):
+    result = runner.invoke(
+        main, ["flows", "graph", "park_evaluation", "--markdown", "--lang", "en", "--flows", str(FLOWS)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("# Rate a park (`park_evaluation`)\n\n```mermaid\nflowchart TD\n")
+    assert "- end: survey → Parques y Jardines (parques)" in result.output
+    assert "   - en: From 1 to 5, how clean is {park}? 🧹\n" in result.output
+
+
 def test_flows_graph_of_an_unknown_flow(runner):
     result = runner.invoke(main, ["flows", "graph", "predial", "--flows", str(FLOWS)])
     assert result.exit_code == 1 and "no flow named 'predial'" in result.output

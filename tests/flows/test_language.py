@@ -228,6 +228,15 @@ def test_a_greeting_mid_flow_repeats_the_question():
     assert "location" not in chat.state.answers
 
 
+def test_a_courtesy_word_is_the_answer_to_a_free_text_step():
+    chat = Chat()
+    for text in ("parque", "Parque Clouthier", "5", "5", "5"):
+        chat.say(text)
+    assert chat.state.step == "comment"
+    assert "Gracias por evaluar" in chat.say("gracias")  # not "¿Algún comentario?" again
+    assert chat.events[-1].answers["comment"] == "gracias"
+
+
 def test_an_emoji_is_not_a_way_to_skip_a_photo():
     chat = Chat()
     chat.say("bache")

@@ -402,3 +402,17 @@ def test_public_on_another_kind_or_on_a_personal_step_is_an_error_with_its_line(
     personal = SHIPPED.replace(COMMENT_STEP, COMMENT_STEP + "        public: true\n        personal: true\n")
     (error,) = errors_of(personal)
     assert "a step asking for personal data cannot be public" in error
+
+
+def test_weekdays_and_months_must_name_each_day_and_month_once():
+    """Read by position: an abbreviation added as an eighth weekday would make "jueves" a Wednesday."""
+    days = "es: [lunes, martes, miercoles, jueves, viernes, sabado, domingo]"
+    assert days in SHIPPED
+    text = SHIPPED.replace(days, "es: [lunes, martes, miercoles, mie, jueves, viernes, sabado, domingo]")
+    line = line_of(text, "miercoles, mie,")
+    assert (
+        f"flows.yaml:{line}:9: words.weekdays (es) lists 8 names: it must list the seven days, Monday first, one name each"
+        in (errors_of(text))
+    )
+    text = SHIPPED.replace("diciembre]", "]", 1)
+    assert any("words.months (es) lists 11 names: it must list the twelve months" in e for e in errors_of(text))
