@@ -168,6 +168,7 @@ def survey_charts(results) -> dict:
         buckets = results.numbers[step.id].buckets()
         charts[f"number-{step.id}"] = {
             "type": "bar",
+            "whole": True,
             "title": _("%(step)s: answers per range", step=step_title(step.id)),
             "labels": [bucket_label(b) for b in buckets],
             "datasets": [{"label": _("Responses"), "data": [b.count for b in buckets]}],

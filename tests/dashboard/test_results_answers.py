@@ -10,94 +10,33 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot import create_app
-from bot.db.database import create_tables, transaction
-from bot.db.tables import Contact, SurveyResponse
-from bot.reports.tallies import record_response
-from tests.support.app import ROOT, app_settings
+from bot.db.database import create_tables
+from tests.support.app import app_settings
 from tests.support.desks import Tables, signed_in
+from tests.support.surveys import store_route_answers as store
+from tests.support.surveys import with_route_survey
 
 ROUTES = "/dashboard/surveys/route_survey"
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-ROUTE_SURVEY = """
-  route_survey:
-    title: {es: Evaluar tu ruta, en: Rate your route}
-    outcome: {kind: survey, department: servicios_publicos}
-    steps:
-      - id: route
-        kind: choice
-        label: {es: Ruta, en: Route}
-        prompt: {es: "🚌 ¿En qué ruta vas?", en: "🚌 Which route are you on?"}
-        options:
-          - {id: r23, label: {es: Ruta 23 Valle Oriente, en: Route 23 Valle Oriente}}
-          - {id: r1, label: {es: Ruta 1 Centro, en: Route 1 Downtown}}
-      - id: waited
-        kind: yes_no
-        prompt:
-          es: "Gracias. ¿*Esperaste* más de 20 minutos en {route}? (sí / no)"
-          en: "Thanks. Did you *wait* more than 20 minutes for {route}? (yes / no)"
-      - id: minutes
-        kind: number
-        label: {es: Minutos de espera, en: Minutes waited}
-        prompt: {es: "¿Cuántos minutos esperaste? ⏱️", en: "How many minutes did you wait? ⏱️"}
-      - id: comment
-        kind: text
-        optional: true
-        prompt: {es: "¿Algo más?", en: "Anything else?"}
-    done: {es: Gracias, en: Thanks}
-"""
-
-ANSWERS = (
-    {"route": "r23", "route_label": "Ruta 23", "waited": True, "minutes": 25},
-    {"route": "r23", "route_label": "Ruta 23", "waited": True, "minutes": 30},
-    {"route": "r23", "route_label": "Ruta 23", "waited": False, "minutes": 10},
-    {"route": "r1", "route_label": "Ruta 1", "waited": False, "minutes": 5},
-    {"route": "r1", "route_label": "Ruta 1", "minutes": 60, "comment": "se tardó una hora"},
-)
 
 
 @pytest.fixture
 def route_app(tmp_path, redis_url):
     """The shipped flows plus a route survey with a yes/no and a number step."""
-    text = (
-        (ROOT / "flows.yaml")
-        .read_text()
-        .replace("park_evaluation, city_info]", "park_evaluation, city_info, route_survey]")
-    )
-    (tmp_path / "flows.yaml").write_text(text + ROUTE_SURVEY)
-    (tmp_path / "parks.csv").write_text((ROOT / "parks.csv").read_text())
-    app = create_app(app_settings(tmp_path, redis_url, flows_path=str(tmp_path / "flows.yaml")))
+    app = create_app(app_settings(tmp_path, redis_url, flows_path=str(with_route_survey(tmp_path))))
     create_tables(app.extensions["ventanilla"].engine)
     yield app
     app.extensions["ventanilla"].engine.dispose()
 
 
-def store(app, answers=ANSWERS, tallied: bool = True, at: datetime = NOW) -> None:
-    """Store the responses as the survey's event handler does (tallied) or as rows alone (read by scanning)."""
-    services = app.extensions["ventanilla"]
-    flow = services.flows.flows["route_survey"]
-    with transaction(services.engine) as db:
-        contact = Contact(name="Lupita")
-        db.add(contact)
-        db.flush()
-        for n, given in enumerate(answers):
-            response = SurveyResponse(
-                flow=flow.id, contact_id=contact.id, answers=dict(given), created_at=at - timedelta(seconds=n)
-            )
-            db.add(response)
-            if tallied:
-                record_response(db, flow, response, services.config.city_zone())
-
-
 def chart(html: str, name: str) -> dict:
-    import json
-
     found = re.search(rf'<script type="application/json" id="chart-{name}">(.*?)</script>', html, re.S)
     assert found, f"no chart {name}"
     return json.loads(found[1])
