@@ -105,3 +105,19 @@ def test_the_csv_writes_yes_no_as_words_and_numbers_as_given(route_app):
     assert rows[1][2:] == ["r1", "Route 1 Downtown", "", "60", "se tardó una hora"]  # oldest first; not answered: empty
     assert rows[-1][2:] == ["r23", "Route 23 Valle Oriente", "yes", "25", ""]
     assert [r[4] for r in rows[1:]] == ["", "no", "no", "yes", "yes"]
+
+
+def test_docs_say_what_every_kind_of_step_writes_in_the_csv():
+    from bot.flows.steps import ANSWERLESS_KINDS, STEP_KINDS
+    from tests.support.app import ROOT
+
+    guide = (ROOT / "docs" / "flows.md").read_text(encoding="utf-8")
+    section = guide[guide.index("### The CSV, column by column") :]
+    table = section[section.index("| kind | cell |") : section.index("**Empty cells.**")]
+    documented = {
+        kind
+        for line in table.splitlines()
+        if line.startswith("|")
+        for kind in re.findall(r"`(\w+)`", line.split("|")[1])
+    }
+    assert documented == set(STEP_KINDS) - ANSWERLESS_KINDS
