@@ -224,7 +224,7 @@ def _tallied_results(flow: Flow, tallied: Tallied, lang: str) -> SurveyResults:
                 chosen[option_label(step, text_of(value), label or None, lang)] += count
         choices[step.id] = chosen.most_common()
     said = {s.id: YesNoCount() for s in yes_no_steps(flow)}
-    for (step_id, about, value, _), count in counts:
+    for (step_id, about, value, _), count in counts if said else ():
         if step_id in said:
             _add_yes_no(
                 step_id,
@@ -234,7 +234,7 @@ def _tallied_results(flow: Flow, tallied: Tallied, lang: str) -> SurveyResults:
                 count,
             )
     numbers = {s.id: NumberSummary(s.id) for s in number_steps(flow)}
-    for (step_id, _, value, _), count in counts:
+    for (step_id, _, value, _), count in counts if numbers else ():
         if step_id in numbers and (number := as_number(text_of(value))) is not None:
             numbers[step_id].add(number, count)
     unit, rows = timeline(tallied.per_day)
