@@ -7,13 +7,16 @@ Our dashboard is measured against a bare Flask endpoint under the same gunicorn.
     .venv/bin/python bench/dashboard.py --tickets 200000 --responses 20000 --requests 100 --concurrency 2
     .venv/bin/python bench/dashboard.py --keep /tmp/queue.db   # keep (and next time reuse) the database
     .venv/bin/python bench/dashboard.py --database postgres --keep /tmp/pgdata --only survey
+    .venv/bin/python bench/dashboard.py --tickets 100000 --route-responses 100000 --only survey
 
 What one run does:
   1. creates the schema our way (the migrations), then bulk-loads --tickets tickets (three departments, every
      status, three years of dates, most old tickets closed, a phone number per resident) with their audit
      trails (received, and the change to a closed status), residents' answers to the follow-up on a third of the
      resolved and closed ones, --responses park evaluations (the shipped
-     park_evaluation survey: a park of parks.csv, three ratings, a comment from a third), and ARCO requests:
+     park_evaluation survey: a park of parks.csv, three ratings, a comment from a third), --route-responses
+     answers to a route survey added to the flows for the bench (40 routes, a yes/no "waited more than 20
+     minutes", the minutes waited, a rating, a comment from a fifth), and ARCO requests:
      SQLite by plain INSERTs into the file, PostgreSQL by COPY, both into the tables themselves so triggers
      fire (ticket.resolved_at follows the audit trail); then counts the survey tallies (as migration 0008 does)
      and ANALYZEs (PostgreSQL: VACUUM ANALYZE, the state autovacuum leaves);
@@ -23,7 +26,8 @@ What one run does:
   4. for each case (the queue: first page, a deep page by cursor, filters, overdue, text searches (one for a
      word common in other departments and absent from the operator's), a folio, the live-update poll; a
      ticket's page; the overview, the map and its data, the surveys, a survey's results
-     all time and over 30 days and a deep page of its comments, the operators, the privacy requests; the bare
+     all time and over 30 days and a deep page of its comments, the route survey's results (yes/no and number
+     charts) when it has responses, the operators, the privacy requests; the bare
      endpoint) sends --requests GETs from --concurrency threads, checks each answer is a 200 showing what the
      page shows, and prints p50/p99 and how many times slower than the bare endpoint it is;
   5. prints the database's query plan for each queue case's queries and for survey results.
@@ -36,6 +40,7 @@ from __future__ import annotations
 import argparse
 import csv
 import http.client
+import itertools
 import json
 import os
 import random
@@ -165,7 +170,7 @@ class Target:
         return Path(self.url.removeprefix("sqlite:///"))
 
 
-def build_database(target: Target, tickets: int, responses: int, seed: int = 6) -> None:
+def build_database(target: Target, tickets: int, responses: int, seed: int = 6, route_responses: int = 0) -> None:
     """Create the schema our way (the migrations), bulk-load the rows, then count the survey tallies and ANALYZE.
 
     SQLite: plain INSERTs straight into the file (ticket indexes built once at the end). PostgreSQL: COPY through
@@ -185,7 +190,10 @@ def build_database(target: Target, tickets: int, responses: int, seed: int = 6) 
         "ticket": (TICKET_COLUMNS, (ticket_row(n, tickets, contacts, rng) for n in range(1, tickets + 1))),
         "surveyresponse": (
             RESPONSE_COLUMNS,
-            (response_row(n, responses, contacts, rng) for n in range(1, responses + 1)),
+            itertools.chain(
+                (response_row(n, responses, contacts, rng) for n in range(1, responses + 1)),
+                (route_row(responses + n, n, route_responses, contacts, rng) for n in range(1, route_responses + 1)),
+            ),
         ),
         "privacyrequest": (PRIVACY_COLUMNS, (privacy_row(n, contacts, rng) for n in range(1, PRIVACY_REQUESTS + 1))),
     }
@@ -456,6 +464,69 @@ def response_row(n: int, total: int, contacts: int, rng: random.Random) -> tuple
     )
 
 
+ROUTE_SURVEY = "route_survey"
+ROUTES = 40
+ROUTE_FLOW = f"""
+  {ROUTE_SURVEY}:
+    title: {{es: Evaluar tu ruta, en: Rate your route}}
+    outcome: {{kind: survey, department: servicios_publicos}}
+    steps:
+      - id: route
+        kind: choice
+        label: {{es: Ruta, en: Route}}
+        prompt: {{es: "¿En qué ruta vas?", en: "Which route are you on?"}}
+        options:
+{"".join(f"          - {{id: r{n}, label: {{es: Ruta {n}, en: Route {n}}}}}" + chr(10) for n in range(1, ROUTES + 1))}
+      - id: waited
+        kind: yes_no
+        prompt: {{es: "¿Esperaste más de 20 minutos?", en: "Did you wait more than 20 minutes?"}}
+      - id: minutes
+        kind: number
+        label: {{es: Minutos de espera, en: Minutes waited}}
+        prompt: {{es: "¿Cuántos minutos esperaste?", en: "How many minutes did you wait?"}}
+      - id: comfort
+        kind: rating
+        prompt: {{es: "Del 1 al 5, ¿qué tan cómodo fue el viaje?", en: "From 1 to 5, how comfortable was the ride?"}}
+      - id: comment
+        kind: text
+        optional: true
+        prompt: {{es: "¿Algo más?", en: "Anything else?"}}
+    done: {{es: Gracias, en: Thanks}}
+"""
+
+
+def bench_flows(folder: Path) -> Path:
+    """The shipped flows.yaml with the route survey added, and parks.csv beside it: the flows the bench serves."""
+    shipped = (ROOT / "flows.yaml").read_text(encoding="utf-8")
+    menu = "park_evaluation, city_info]"  # the route survey offered last, as a civic group adds one
+    (folder / "flows.yaml").write_text(
+        shipped.replace(menu, f"park_evaluation, city_info, {ROUTE_SURVEY}]") + ROUTE_FLOW, encoding="utf-8"
+    )
+    shutil.copy(ROOT / "parks.csv", folder / "parks.csv")
+    return folder / "flows.yaml"
+
+
+def route_row(row_id: int, n: int, total: int, contacts: int, rng: random.Random) -> tuple:
+    """The n-th of `total` route survey answers over the last YEARS years: some routes much busier and slower."""
+    created = NOW - timedelta(days=365 * YEARS) * (1 - n / total) - timedelta(seconds=rng.randrange(3600))
+    route = min(ROUTES, int(rng.paretovariate(1.1)) + rng.randrange(3))
+    minutes = max(0, min(180, round(rng.lognormvariate(2.6 + (route % 4) * 0.15, 0.6))))
+    answers: dict = {"route": f"r{route}", "route_label": f"Ruta {route}", "minutes": minutes}
+    if rng.random() < 0.95:  # a few skipped the yes/no (an older version of the survey)
+        answers["waited"] = minutes > 20 if rng.random() < 0.9 else rng.random() < 0.5
+    answers["comfort"] = max(1, min(5, round(rng.gauss(3.2 - minutes / 60, 1.0))))
+    answers["comment"] = rng.choice(COMMENTS) if rng.random() < 0.2 else None
+    lang = "es" if rng.random() < 0.9 else "en"
+    return (
+        row_id,
+        ROUTE_SURVEY,
+        rng.randrange(1, contacts + 1),
+        lang,
+        json.dumps(answers, ensure_ascii=False),
+        created,
+    )
+
+
 PRIVACY_REQUESTS = 400
 PRIVACY_COLUMNS = (
     "folio",
@@ -522,6 +593,9 @@ def sample_keys(target: Target) -> dict:
             {"d": DEPARTMENT, "n": max(1, newest // 10)},
         ).one()
         responses = connection.execute(text("SELECT count(*) FROM surveyresponse")).scalar_one()
+        routes = connection.execute(
+            text("SELECT count(*) FROM surveyresponse WHERE flow = :f"), {"f": ROUTE_SURVEY}
+        ).scalar_one()
         arco = connection.execute(text("SELECT folio FROM privacyrequest ORDER BY id DESC LIMIT 1")).scalar()
     engine.dispose()
     deep_at = deep_at if isinstance(deep_at, datetime) else datetime.fromisoformat(deep_at)
@@ -532,6 +606,7 @@ def sample_keys(target: Target) -> dict:
         "count": count,
         "deep": deep.encode(),
         "responses": responses,
+        "route_responses": routes,
         "arco": arco,
     }
 
@@ -553,7 +628,7 @@ def cases(keys: dict) -> list[Case]:
     """Every measured request, the bare endpoint last. The queue cases are the operator's; the rest the admin's."""
     today = NOW.astimezone(CITY_ZONE).date()
     month = urlencode({"since": (today - timedelta(days=29)).isoformat(), "until": today.isoformat()})
-    survey = f"/dashboard/surveys/{SURVEY}"
+    survey, route = f"/dashboard/surveys/{SURVEY}", f"/dashboard/surveys/{ROUTE_SURVEY}"
     return [
         Case("queue, first page", "/dashboard/", shows="<tr data-id="),
         Case(
@@ -580,6 +655,14 @@ def cases(keys: dict) -> list[Case]:
         Case("survey results, all time", survey, "admin", 'id="subjects-table"'),
         Case("survey results, last 30 days", f"{survey}?{month}", "admin", 'id="subjects-table"'),
         Case("survey comments, page 100", f"{survey}?page=100", "admin", 'id="subjects-table"'),
+        *(
+            [
+                Case("route survey results, all time", route, "admin", 'id="chart-yes-no-waited"'),
+                Case("route survey results, last 30 days", f"{route}?{month}", "admin", 'id="chart-number-minutes"'),
+            ]
+            if keys.get("route_responses")
+            else []
+        ),
         Case("operators", "/dashboard/operators", "admin", ADMIN_EMAIL),
         Case("privacy requests", "/dashboard/privacy/requests", "admin", 'id="privacy-requests"'),
         Case("a privacy request", f"/dashboard/privacy/requests/{keys['arco']}", "admin", keys["arco"] or ""),
@@ -844,13 +927,16 @@ def database_target(args, tmp: Path, stack: ExitStack) -> Target:
 
 
 def run(args, tmp: Path, stack: ExitStack) -> int:
+    global FLOWS
+    flows_path = bench_flows(tmp)
+    FLOWS = load_flows(flows_path)  # with the route survey: its tallies are counted, its page served
     target = database_target(args, tmp, stack)
     if not built(target):
         started = time.monotonic()
-        build_database(target, args.tickets, args.responses)
+        build_database(target, args.tickets, args.responses, route_responses=args.route_responses)
         add_operators(target)
         print(
-            f"built {args.tickets:,} tickets and {args.responses:,} survey responses in "
+            f"built {args.tickets:,} tickets and {args.responses + args.route_responses:,} survey responses in "
             f"{time.monotonic() - started:.0f} s ({target.kind})",
             flush=True,
         )
@@ -863,7 +949,7 @@ def run(args, tmp: Path, stack: ExitStack) -> int:
     env |= {
         "DATABASE_URL": target.url,
         "REDIS_URL": redis_url,
-        "FLOWS_PATH": str(ROOT / "flows.yaml"),
+        "FLOWS_PATH": str(flows_path),
         "CITY_TIMEZONE": CITY_ZONE.key,
         "SECRET_KEY": "bench-secret",
         "SESSION_COOKIE_SECURE": "0",
@@ -925,6 +1011,9 @@ def parse_args(argv=None):
     parser.add_argument("--concurrency", type=int, default=2, help="client threads sending them")
     parser.add_argument("--warmup", type=int, default=5, help="requests per case before measuring")
     parser.add_argument("--responses", type=int, default=100_000, help="park survey responses in the database")
+    parser.add_argument(
+        "--route-responses", type=int, default=0, help="route survey responses (yes/no and number steps) besides"
+    )
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite", help="which database")
     parser.add_argument(
         "--database-url", help="postgres: an empty database to fill (default TEST_DATABASE_URL, else a private server)"

@@ -10,7 +10,15 @@ from flask_babel import gettext as _
 from bot.dashboard.access import department_scope
 from bot.dashboard.blueprint import bp
 from bot.dashboard.i18n import current_language
-from bot.dashboard.survey_tables import average_text, distribution_rows, subject_rows
+from bot.dashboard.survey_tables import (
+    average_text,
+    bucket_label,
+    distribution_rows,
+    number_text,
+    share_text,
+    subject_rows,
+    yes_no_rows,
+)
 from bot.dashboard.ticket_query import FilterError, parse_day
 from bot.db.database import transaction
 from bot.db.tables import utcnow
@@ -19,6 +27,7 @@ from bot.reports import (
     Period,
     day_bounds,
     response_counts,
+    step_heading,
     survey_comments,
     survey_csv_lines,
     survey_flows,
@@ -104,6 +113,10 @@ def survey(flow_id: str):
         subject_rows=subject_rows,
         distribution_rows=distribution_rows,
         average=average_text,
+        yes_no_rows=yes_no_rows,
+        share=share_text,
+        number=number_text,
+        bucket_label=bucket_label,
     )
 
 
@@ -149,6 +162,17 @@ def survey_charts(results) -> dict:
         }
     for step in results.rating_steps:
         charts[f"rating-{step.id}"] = _distribution_chart(step, top if results.subject_step else results.subjects)
+    for step in results.yes_no_steps:
+        charts[f"yes-no-{step.id}"] = _yes_no_chart(step, top if results.subject_step else results.subjects)
+    for step in results.number_steps:
+        buckets = results.numbers[step.id].buckets()
+        charts[f"number-{step.id}"] = {
+            "type": "bar",
+            "whole": True,
+            "title": _("%(step)s: answers per range", step=step_title(step.id)),
+            "labels": [bucket_label(b) for b in buckets],
+            "datasets": [{"label": _("Responses"), "data": [b.count for b in buckets]}],
+        }
     for step_id, counts in results.choices.items():
         charts[f"choice-{step_id}"] = {
             "type": "doughnut",
@@ -176,17 +200,35 @@ def _distribution_chart(step, rows) -> dict:
     }
 
 
+def _yes_no_chart(step, rows) -> dict:
+    """A yes/no step's share of yes per subject (or of all answers), in percent, as bars lying down."""
+    shares = [row.yes_no.get(step.id) for row in rows]
+    return {
+        "type": "bar",
+        "horizontal": True,
+        "max": 100,
+        "title": _("%(step)s: share that said yes", step=step_title(step.id)),
+        "labels": [row.label or _("All") for row in rows],
+        "datasets": [
+            {
+                "label": _("Share yes"),
+                "data": [round(s.share_yes * 100, 1) if s and s.share_yes is not None else None for s in shares],
+            }
+        ],
+    }
+
+
 def _average(row, step_id: str) -> float | None:
     summary = row.ratings.get(step_id)
     return round(summary.average, 2) if summary and summary.average is not None else None
 
 
 def step_title(step_id: str) -> str:
-    """A step's heading in the operator's language: its flows.yaml `label` (Limpieza / Cleanliness), else its id as
-    words (lighting_at_night -> Lighting at night). The step is the requested survey's (the URL's flow_id)."""
+    """A step's heading in the operator's language: its flows.yaml `label` (Limpieza / Cleanliness), else its
+    question shortened (bot.reports.headings). The step is the requested survey's (the URL's flow_id)."""
     flows = services().flows
     flow = flows.flows.get((request.view_args or {}).get("flow_id", ""))
     step = next((s for s in flow.steps if s.id == step_id), None) if flow else None
-    if step is not None and step.label is not None:
-        return step.label.get(current_language(), flows.default_language)
-    return step_id.replace("_", " ").capitalize()
+    if step is None:
+        return step_id.replace("_", " ").capitalize()
+    return step_heading(step, current_language(), flows.default_language)

@@ -5,6 +5,8 @@ operators, which become JSON_EXTRACT on SQLite and ->> on PostgreSQL); Python on
 grouped rows and takes medians over the window's resolved tickets.
 """
 
+from bot.reports.answers import NumberSummary, YesNoCount
+from bot.reports.headings import step_heading
 from bot.reports.periods import Period, day_bounds, week_start
 from bot.reports.satisfaction import Satisfaction, satisfaction_by_department
 from bot.reports.surveys import (
@@ -26,6 +28,9 @@ __all__ = [
     "day_bounds",
     "week_start",
     "RatingSummary",
+    "YesNoCount",
+    "NumberSummary",
+    "step_heading",
     "SubjectRow",
     "SurveyResults",
     "Comment",

@@ -1,8 +1,9 @@
 """Survey results: counts, averages and distributions per subject (a park), comments, responses over time, CSV.
 
 Generic over a survey flow's steps: rating steps give an average and a distribution, choice steps
-counts per option (the first choice step is the subject results are grouped by), text steps
-comments. The figures are sums of the survey's tallies (bot.reports.tallies: counts per city day,
+counts per option (the first choice step is the subject results are grouped by), yes/no steps the
+share that said yes (overall and per subject), number steps their spread (bot.reports.answers), text
+steps comments. The figures are sums of the survey's tallies (bot.reports.tallies: counts per city day,
 month and year kept as responses are stored), so a period reads a few hundred rows, not its
 responses; when the tallies cannot answer (another zone, changed steps, never built) each figure is
 one GROUP BY over the responses' JSON fields instead. Only the CSV and a page of comments read
@@ -28,9 +29,18 @@ from bot.flows import Flows
 from bot.flows.model import Flow, Step
 from bot.flows.steps import ANSWERLESS_KINDS
 from bot.i18n import translator
+from bot.reports.answers import NumberSummary, YesNoCount, as_number, as_yes_no
 from bot.reports.periods import Period, as_day, city_day, day_start, timeline
 from bot.reports.spreadsheets import defuse
-from bot.reports.tallies import SAID_STEP, Tallied, read_tallies, said_per_day, text_of
+from bot.reports.tallies import (
+    SAID_STEP,
+    Tallied,
+    number_steps,
+    read_tallies,
+    said_per_day,
+    text_of,
+    yes_no_steps,
+)
 
 __all__ = [
     "RatingSummary",
@@ -83,6 +93,7 @@ class SubjectRow:
     label: str
     count: int = 0
     ratings: dict[str, RatingSummary] = field(default_factory=dict)
+    yes_no: dict[str, YesNoCount] = field(default_factory=dict)
 
 
 @dataclass
@@ -99,6 +110,10 @@ class SurveyResults:
     timeline_unit: str
     timeline: list[tuple[date, int]]
     comments: int | None = None  # responses with a comment, when the tallies counted them (else survey_comments does)
+    yes_no_steps: list[Step] = field(default_factory=list)
+    yes_no: dict[str, YesNoCount] = field(default_factory=dict)  # per yes/no step, every subject together
+    number_steps: list[Step] = field(default_factory=list)
+    numbers: dict[str, NumberSummary] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -208,6 +223,20 @@ def _tallied_results(flow: Flow, tallied: Tallied, lang: str) -> SurveyResults:
             if step_id == step.id:
                 chosen[option_label(step, text_of(value), label or None, lang)] += count
         choices[step.id] = chosen.most_common()
+    said = {s.id: YesNoCount() for s in yes_no_steps(flow)}
+    for (step_id, about, value, _), count in counts if said else ():
+        if step_id in said:
+            _add_yes_no(
+                step_id,
+                as_yes_no(text_of(value)),
+                subjects.get(text_of(about) if subject_step else None),
+                said[step_id],
+                count,
+            )
+    numbers = {s.id: NumberSummary(s.id) for s in number_steps(flow)}
+    for (step_id, _, value, _), count in counts if numbers else ():
+        if step_id in numbers and (number := as_number(text_of(value))) is not None:
+            numbers[step_id].add(number, count)
     unit, rows = timeline(tallied.per_day)
     return SurveyResults(
         flow=flow,
@@ -220,6 +249,10 @@ def _tallied_results(flow: Flow, tallied: Tallied, lang: str) -> SurveyResults:
         timeline_unit=unit,
         timeline=rows,
         comments=tallied.counts.get((SAID_STEP, "", "", ""), 0),
+        yes_no_steps=yes_no_steps(flow),
+        yes_no=said,
+        number_steps=number_steps(flow),
+        numbers=numbers,
     )
 
 
@@ -247,6 +280,10 @@ def scanned_results(session: Session, flow: Flow, period: Period, lang: str) -> 
         choices={s.id: _choice_counts(session, flow, period, s, lang) for s in choice_steps[1:]},
         timeline_unit=unit,
         timeline=rows,
+        yes_no_steps=yes_no_steps(flow),
+        yes_no={s.id: _yes_no_counts(session, flow, period, s, subject_step, subjects) for s in yes_no_steps(flow)},
+        number_steps=number_steps(flow),
+        numbers={s.id: _number_counts(session, flow, period, s) for s in number_steps(flow)},
     )
 
 
@@ -272,6 +309,33 @@ def _add_ratings(
             continue  # answers off the scale (an older flows.yaml) are left out
         row.ratings.setdefault(step.id, RatingSummary(step.id, step.scale)).add(score, count)
         overall.add(score, count)
+
+
+def _add_yes_no(step_id: str, said: bool | None, row: SubjectRow | None, overall: YesNoCount, count: int) -> None:
+    """Count a yes/no answer for its subject and overall (unanswered, or of no subject row, left out)."""
+    if said is None or row is None:
+        return
+    row.yes_no.setdefault(step_id, YesNoCount()).add(said, count)
+    overall.add(said, count)
+
+
+def _yes_no_counts(session, flow, period, step: Step, subject_step: Step | None, subjects: dict) -> YesNoCount:
+    """One yes/no step's answers per subject (into the subjects' rows) and overall (returned)."""
+    overall = YesNoCount()
+    columns = {"said": answer(step.id), **({"subject": answer(subject_step.id)} if subject_step else {})}
+    for found in _grouped(session, flow, period, **columns):
+        subject_value = found[1] if subject_step else None
+        _add_yes_no(step.id, as_yes_no(found[0]), subjects.get(subject_value), overall, found[-1])
+    return overall
+
+
+def _number_counts(session, flow, period, step: Step) -> NumberSummary:
+    """How many answered each value of a number step."""
+    summary = NumberSummary(step.id)
+    for value, count in _grouped(session, flow, period, value=answer(step.id)):
+        if (number := as_number(value)) is not None:
+            summary.add(number, count)
+    return summary
 
 
 def _as_score(text) -> int | None:

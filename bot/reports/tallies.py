@@ -2,7 +2,8 @@
 
 Survey results over all time would otherwise read every response and its JSON (100,000 of them take most of a
 second). Each stored response adds one to a handful of SurveyTally rows in its own transaction: its count, its
-subject (the flow's first choice step), each rating per subject, each other choice; at four grains (the
+subject (the flow's first choice step), each rating and each yes/no per subject, each other choice, each
+number answered (per value, so medians stay exact); at four grains (the
 city's day, month and year, and all time), so a period is summed from a few thousand rows at most: whole
 years, whole months, then days at its edges (all time: the all-time rows alone). Free text is not tallied: comments are paged from the responses.
 
@@ -45,6 +46,8 @@ __all__ = [
     "said_per_day",
     "text_of",
     "SAID_STEP",
+    "yes_no_steps",
+    "number_steps",
 ]
 
 TABLE = SurveyTally.__table__
@@ -77,6 +80,15 @@ def _text_steps(flow: Flow) -> list[Step]:
     return [s for s in flow.steps if s.kind == "text"]
 
 
+def yes_no_steps(flow: Flow) -> list[Step]:
+    """The yes/no questions results chart (a `confirm` only says "send it", so it is not one)."""
+    return [s for s in flow.steps if s.kind == "yes_no"]
+
+
+def number_steps(flow: Flow) -> list[Step]:
+    return [s for s in flow.steps if s.kind == "number"]
+
+
 def shape_of(flow: Flow) -> str:
     """Which steps are tallied how: tallies counted for another shape cannot answer for this one."""
     subject, ratings, choices = _tallied_steps(flow)
@@ -84,7 +96,11 @@ def shape_of(flow: Flow) -> str:
         subject.id if subject else "",
         *(",".join(s.id for s in group) for group in (ratings, choices, _text_steps(flow))),
     )
-    return "|".join(steps)
+    shape = "|".join(steps)
+    said, numbers = yes_no_steps(flow), number_steps(flow)
+    if said or numbers:  # added only when present: the tallies of a survey without them stay in use
+        shape += f"|yn:{','.join(s.id for s in said)}|num:{','.join(s.id for s in numbers)}"
+    return shape
 
 
 def _encoded(value: Any) -> str:
@@ -116,6 +132,8 @@ def _keys(flow: Flow, answers: dict) -> list[tuple[str, str, str, str]]:
         keys.append((subject.id, "", about, _label(answers, subject.id)))
     keys += [(s.id, about, _encoded(answers.get(s.id)), "") for s in ratings]
     keys += [(s.id, "", _encoded(answers.get(s.id)), _label(answers, s.id)) for s in choices]
+    keys += [(s.id, about, _encoded(answers.get(s.id)), "") for s in yes_no_steps(flow)]
+    keys += [(s.id, "", _encoded(answers.get(s.id)), "") for s in number_steps(flow) if answers.get(s.id) is not None]
     if any(text_of(_encoded(answers.get(s.id))) not in (None, "") for s in _text_steps(flow)):
         keys.append((SAID_STEP, "", "", ""))  # what survey_comments counts
     return keys

@@ -22,7 +22,7 @@ from bot.privacy.erase import erase_contact
 from bot.reports import Period, day_bounds, survey_comments, survey_results
 from bot.reports.surveys import scanned_results
 from bot.reports.tallies import read_tallies, rebuild, record_response, said_per_day
-from tests.support.surveys import survey_of_choices
+from tests.support.surveys import route_survey, survey_of_choices
 
 PARKS = "park_evaluation"
 MONTERREY = ZoneInfo("America/Monterrey")
@@ -97,7 +97,12 @@ def figures(found) -> tuple:
     )
     overall = {k: v.distribution for k, v in found.overall.items()}
     choices = {k: sorted(v) for k, v in found.choices.items()}
-    return found.total, subjects, overall, choices, found.timeline_unit, found.timeline
+    said = sorted(
+        (str(row.value), step, (count.yes, count.no)) for row in found.subjects for step, count in row.yes_no.items()
+    )
+    said += sorted(("*", step, (count.yes, count.no)) for step, count in found.yes_no.items())
+    numbers = {k: v.values for k, v in found.numbers.items()}
+    return found.total, subjects, overall, choices, found.timeline_unit, found.timeline, said, numbers
 
 
 def periods(zone) -> list[Period]:
@@ -240,3 +245,67 @@ def test_a_flow_whose_steps_changed_reads_the_responses_until_a_rebuild(app):
         assert figures(survey_results(db, fewer, Period(zone=MONTERREY), "es")) == figures(
             scanned_results(db, fewer, Period(zone=MONTERREY), "es")
         )
+
+
+def route_answers(rng: random.Random) -> dict:
+    """A route survey's answers: yes, no or none; whole minutes, decimals, off values and none; no route at all."""
+    answers: dict = {}
+    route = rng.choice(("r23", "r1", "r99", None))
+    if route is not None:
+        answers["route"] = route
+    said = rng.choice((True, True, False, None))
+    if said is not None:
+        answers["waited"] = said
+    minutes = rng.choice((5, 10, 15, 20, 25, 30, 45, 60, 2.5, 20.0, 0, None, None))
+    if minutes is not None:
+        answers["minutes"] = minutes
+    answers["comfort"] = rng.choice((1, 2, 3, 4, 5, None))
+    return answers
+
+
+def test_yes_no_and_number_answers_summed_from_the_tallies_equal_the_responses_counted(app):
+    route = route_survey()
+    rng = random.Random(7)
+    with transaction(engine(app)) as db:
+        contact = Contact(name="Vecina")
+        db.add(contact)
+        db.flush()
+        for _ in range(500):
+            moment = NOW - timedelta(days=rng.randrange(3 * 365), minutes=rng.randrange(24 * 60))
+            response = SurveyResponse(
+                flow="route", contact_id=contact.id, answers=route_answers(rng), created_at=moment
+            )
+            db.add(response)
+            record_response(db, route, response, MONTERREY)
+    with Session(engine(app)) as db:
+        for period in periods(MONTERREY):
+            assert read_tallies(db, route, period) is not None
+            assert figures(survey_results(db, route, period, "es")) == figures(
+                scanned_results(db, route, period, "es")
+            ), period
+        found = survey_results(db, route, Period(zone=MONTERREY), "es")
+    with Session(engine(app)) as db:
+        stored = [r.answers for r in db.scalars(select(SurveyResponse).where(SurveyResponse.flow == "route"))]
+    yes = sum(1 for a in stored if a.get("waited") is True)
+    no = sum(1 for a in stored if a.get("waited") is False)
+    assert (found.yes_no["waited"].yes, found.yes_no["waited"].no) == (yes, no) and yes > no > 0
+    on_r23 = [a for a in stored if a.get("route") == "r23" and a.get("waited") is not None]
+    r23 = next(row for row in found.subjects if row.value == "r23").yes_no["waited"]
+    assert r23.answered == len(on_r23) and r23.yes == sum(1 for a in on_r23 if a["waited"])
+    minutes = sorted(a["minutes"] for a in stored if a.get("minutes") is not None)
+    summary = found.numbers["minutes"]
+    assert summary.count == len(minutes)
+    assert summary.mean == pytest.approx(sum(minutes) / len(minutes))
+    middle = len(minutes) // 2
+    median = minutes[middle] if len(minutes) % 2 else (minutes[middle - 1] + minutes[middle]) / 2
+    assert summary.median == median
+    assert sum(b.count for b in summary.buckets()) == len(minutes)
+
+
+def test_a_survey_without_yes_no_or_number_steps_keeps_the_tallies_it_had(app):
+    """The shape a survey's tallies were counted with names yes/no and number steps only when it has some, so the
+    parks survey's tallies from before this release still answer."""
+    from bot.reports.tallies import shape_of
+
+    assert shape_of(flows(app).flows[PARKS]) == "park|cleanliness,safety,lighting||comment"
+    assert shape_of(route_survey()).endswith("|yn:waited|num:minutes")

@@ -3,7 +3,7 @@
  * Each <canvas data-chart="ID"> is drawn from the JSON in <script type="application/json" id="ID">
  * (data the server rendered with |tojson; that block is never executed, so the page's CSP holds):
  *   {type: "bar"|"line"|"doughnut", title, labels: [...], datasets: [{label, data, scale?}],
- *    stacked?: bool, horizontal?: bool, max?: number}
+ *    stacked?: bool, horizontal?: bool, max?: number, whole?: bool (counts: no ticks between whole numbers)}
  * Labels reach the canvas as text, never as HTML. Every chart has a table beside it with the same figures.
  */
 (function () {
@@ -35,6 +35,7 @@
     if (spec.type === "doughnut") { return {}; }
     var value = { beginAtZero: true, stacked: !!spec.stacked };
     if (spec.max) { value.max = spec.max; }
+    if (spec.whole) { value.ticks = { precision: 0 }; }
     var category = { stacked: !!spec.stacked, ticks: { autoSkip: !spec.horizontal } }; // every park's name on a bar chart lying down
     return spec.horizontal ? { x: value, y: category } : { x: category, y: value };
   }
