@@ -156,6 +156,7 @@ class ChoiceIndex:
         self.payloads = {c.key for c in candidates}
         self.tokens = {c.key: {t for w in c.words for t in normalize(w).split()} for c in candidates}
         self.name_tokens = set().union(*self.tokens.values()) if self.tokens else set()
+        self.padded_names = {c.key: "".join(f" {normalize(w)} " for w in c.words) for c in candidates}
         self.by_name_number: dict[str, tuple[str, ...]] = {}  # "23" -> the keys named with it ("Ruta 23 ...")
         for candidate in candidates:
             for token in sorted(t for t in self.tokens[candidate.key] if t.isdigit()):
@@ -226,6 +227,17 @@ class ChoiceIndex:
         found = [(w, owner) for w, owner in found if f" {w} " in padded]
         kept = {owner for w, owner in found if not any(w != other and f" {w} " in f" {other} " for other, _ in found)}
         return tuple(self.keys[i] for i in sorted(kept))
+
+    def named_by_number(self, norm: str) -> tuple[str, ...]:
+        """The keys a longer text names by a number together with the word before it in the name: "la ruta 23
+        viene llena" names "Ruta 23 Valle Oriente"; "un bache en 5 de Mayo" names no "Parque 5 de Mayo" (no "en 5")."""
+        tokens = norm.split()
+        found = []
+        for before, token in zip(tokens, tokens[1:], strict=False):
+            for key in self.by_name_number.get(token.lstrip("0") or "0", ()) if token.isdigit() else ():
+                if f" {before} {token} " in self.padded_names[key]:
+                    found.append(key)
+        return tuple(dict.fromkeys(found))
 
     def _by_number(self, norm: str) -> Match | None:
         """Accept "2", "opcion 2", "la 2 porfa" (the only number in a short answer), or "la 23" for "Ruta 23 ...".

@@ -193,3 +193,26 @@ TRANSCRIPTS = load_transcripts(Path(__file__).parent / "transcripts" / "line_sur
 def test_route_survey_transcripts(transcript):
     failures = run_transcript(CORPUS_FLOWS, transcript, NOW, carries=carries)
     assert not failures, "\n".join(f.format() for f in failures)
+
+
+def test_a_first_message_names_a_route_by_its_number_after_a_word_of_its_name():
+    index = routes(("P5", "Parque 5 de Mayo"))
+    assert index.named_by_number("la ruta 23 siempre viene llena") == ("R23",)
+    assert index.named_by_number("ya no pasa la ruta 2") == ()
+    assert index.named_by_number("hay un bache en 5 de mayo") == ()  # "en 5" is in no name
+    assert index.named_by_number("el parque 5 de mayo esta sucio") == ("P5",)
+
+
+@pytest.mark.parametrize(
+    "text, lang, answers",
+    [
+        ("la ruta 23 siempre viene llena", "es", {"route": "r23"}),
+        ("Ruta 214", "es", {"route": "r214"}),
+        ("la ruta 2 no pasa", "es", {}),
+        ("route 130 is always late", "en", {"route": "r130"}),
+    ],
+)
+def test_the_opener_fills_the_route_it_names_by_number(text, lang, answers):
+    from bot.flows.engine import opening
+
+    assert opening(CORPUS_FLOWS, text, lang, NOW) == ("route_survey", answers)
