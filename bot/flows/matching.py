@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
+from itertools import pairwise
 from typing import TypeVar
 
 from rapidfuzz import fuzz, process
@@ -233,7 +234,7 @@ class ChoiceIndex:
         viene llena" names "Ruta 23 Valle Oriente"; "un bache en 5 de Mayo" names no "Parque 5 de Mayo" (no "en 5")."""
         tokens = norm.split()
         found = []
-        for before, token in zip(tokens, tokens[1:], strict=False):
+        for before, token in pairwise(tokens):
             for key in self.by_name_number.get(token.lstrip("0") or "0", ()) if token.isdigit() else ():
                 if f" {before} {token} " in self.padded_names[key]:
                     found.append(key)
