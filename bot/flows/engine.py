@@ -364,20 +364,31 @@ def _reask(ctx: Context, flow: Flow, step: Step, state: State, why: str = "") ->
     """Explain what is expected and ask again; after too many tries, the flow's fallback (a person, for a voice note)."""
     attempts = state.attempts + 1
     if attempts >= ctx.flows.max_attempts:
-        return _fall_back(ctx, flow, state)
-    key = f"invalid_{step.kind}" if f"invalid_{step.kind}" in ctx.flows.messages else "invalid"
+        return _fall_back(ctx, flow, step, state)
     if why in ctx.flows.messages:
         hint = ctx.flows.message(why, ctx.lang)
     elif step.reprompt:
         hint = step.reprompt.get(ctx.lang, ctx.flows.default_language)
     else:
-        hint = ctx.flows.message(key, ctx.lang)
+        hint = ctx.flows.message(_invalid_key(ctx, step), ctx.lang)
     replies = (OutboundMessage(hint), prompt(ctx, flow, step, state.answers))
     return Turn(replace(state, attempts=attempts, pending=()), replies)
 
 
-def _fall_back(ctx: Context, flow: Flow, state: State) -> Turn:
-    """Offer the menu again, or hand the resident over to a person."""
+def _invalid_key(ctx: Context, step: Step) -> str:
+    return f"invalid_{step.kind}" if f"invalid_{step.kind}" in ctx.flows.messages else "invalid"
+
+
+def _fall_back(ctx: Context, flow: Flow, step: Step, state: State) -> Turn:
+    """Offer the menu again, or hand the resident over to a person; a survey with answers keeps them and asks again.
+
+    A survey is the resident's time given to the city: five answers then a yes/no the bot cannot read must not
+    vanish. Asked again (the count starts over), the resident finishes it, or says `cancelar` to leave.
+    """
+    if flow.outcome.kind == "survey" and state.answers and flow.fallback != "handover":
+        hint = "answers_kept" if "answers_kept" in ctx.flows.messages else _invalid_key(ctx, step)
+        replies = (ctx.say(hint), prompt(ctx, flow, step, state.answers))
+        return Turn(replace(state, attempts=0, pending=()), replies)
     if flow.fallback != "handover" or not flow.outcome.department:
         return Turn(State(lang=ctx.lang), (ctx.say("too_many_attempts"), menu(ctx)))
     values = template_values(ctx, flow, state.answers)
@@ -415,7 +426,11 @@ def _resolve_pending(ctx: Context, state: State, msg: InboundMessage) -> Turn:
         return _decline_suggestion(ctx, cleared)
     else:
         index = ChoiceIndex([Candidate(k, n, (k, _pending_label(ctx, state, k))) for n, k in enumerate(pending, 1)])
-        chosen = index.match(msg.text, msg.payload, choice_digits(msg.text, ctx.lang)).key
+        found = index.match(msg.text, msg.payload, choice_digits(msg.text, ctx.lang))
+        chosen = found.key
+        if chosen is None and 1 < len(found.suggestions) < len(pending):
+            # "la 3" to [Ruta 3, Ruta 1, Ruta 223]: the list's third or the one named 3? Ask between those two.
+            return _ask_which(ctx, cleared, found.suggestions, lambda key: _pending_label(ctx, state, key))
     if chosen is None:
         return _route(ctx, cleared, msg, None, "")
     if state.flow is None:

@@ -18,6 +18,10 @@ class OptionsFrom(Section):
     file: str = Field(description="CSV file, relative to flows.yaml.", examples=["parks.csv"])
     column: str = Field(description="Column holding the names residents read and type.", examples=["nombre"])
     id_column: str = omittable("Column holding the stored id (default: the same as `column`).", examples=["id"])
+    words_column: str = omittable(
+        'Column holding other words that name each option, separated by `;` ("la 23; valle oriente"); matched like the name. Default: the column `words`, when the file has one.',
+        examples=["palabras"],
+    )
 
 
 NEXT = "Where to go {when}: the id of a step of the same flow, or `end` to finish the flow now (its outcome and `done` text follow)."

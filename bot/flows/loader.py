@@ -611,7 +611,10 @@ class _Builder:
             except OptionsFileError as exc:
                 self.error(spec, f"{where}: {exc}")
                 return ()
-            return tuple(Option(key, Text({self.default_language: label})) for key, label in rows)
+            return tuple(
+                Option(row.id, Text({self.default_language: row.label}), {self.default_language: row.words})
+                for row in rows
+            )
         return tuple(
             Option(
                 str(raw["id"]),

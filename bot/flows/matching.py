@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
+from itertools import pairwise
 from typing import TypeVar
 
 from rapidfuzz import fuzz, process
@@ -31,11 +32,12 @@ TAKE_SCORE = 78  # "vache" for "bache" scores 80, "basurra" for "basura" 92
 SUGGEST_SCORE = 62
 TIE_MARGIN = 3  # scores this close are equals: ask, never guess
 MIN_FUZZY_LENGTH = 5  # shorter words ("hola" is one letter from "hole") must match exactly
-MAX_SUGGESTIONS = 5  # a WhatsApp list holds 10 rows; five is still easy to read
+MAX_SUGGESTIONS = 3  # "which one?" lists three at most: more is a menu to read, not a question to answer
 MAX_NUMBER_ANSWER_WORDS = 4
 LENGTH_TIEBREAK = 0.01  # orders equal part-matches by length, far inside the tie margin
 MIN_PART_LENGTH = 3  # "de", "la", "el" say nothing about which name
 EXACT_SCORE = 100.0 + TIE_MARGIN + 1  # beyond the tie margin: an exact name is never "which one?"
+NUMBER_BONUS = TIE_MARGIN + 1  # a number the answer says, standing whole in a name, settles a tie
 PART_WEIGHT = 0.95  # "clouthier" for "Parque Clouthier": a good, not a perfect match
 
 SHORT_TEXT = 64  # option words, commands, short answers: worth caching; a long message is rarely seen twice
@@ -155,6 +157,7 @@ class ChoiceIndex:
         self.payloads = {c.key for c in candidates}
         self.tokens = {c.key: {t for w in c.words for t in normalize(w).split()} for c in candidates}
         self.name_tokens = set().union(*self.tokens.values()) if self.tokens else set()
+        self.padded_names = {c.key: "".join(f" {normalize(w)} " for w in c.words) for c in candidates}
         self.by_name_number: dict[str, tuple[str, ...]] = {}  # "23" -> the keys named with it ("Ruta 23 ...")
         for candidate in candidates:
             for token in sorted(t for t in self.tokens[candidate.key] if t.isdigit()):
@@ -201,7 +204,10 @@ class ChoiceIndex:
         by_number = self._by_number(digits or norm)
         if by_number:
             return by_number
-        ranked = self._ranked(norm)
+        return self._decide(self._ranked(norm, self._numbered((digits or norm).split())))
+
+    def _decide(self, ranked: list[tuple[float, str]]) -> Match:
+        """Take the best when it is good and alone; else ask about the close ones (three at most)."""
         if not ranked or ranked[0][0] < SUGGEST_SCORE:
             return Match()
         best = ranked[0][0]
@@ -209,6 +215,10 @@ class ChoiceIndex:
         if best >= TAKE_SCORE and len(close) == 1:
             return Match(close[0])
         return Match(suggestions=close)
+
+    def _numbered(self, tokens: list[str]) -> frozenset[str]:
+        """The keys whose name carries, as a word of its own, a number the answer says ("23": Ruta 23, not 213)."""
+        return frozenset(k for t in tokens if t.isdigit() for k in self.by_name_number.get(t.lstrip("0") or "0", ()))
 
     def mentioned(self, norm: str) -> tuple[str, ...]:
         """The keys one of whose words stands whole in a longer text; a word inside a longer named word does not count."""
@@ -218,6 +228,17 @@ class ChoiceIndex:
         found = [(w, owner) for w, owner in found if f" {w} " in padded]
         kept = {owner for w, owner in found if not any(w != other and f" {w} " in f" {other} " for other, _ in found)}
         return tuple(self.keys[i] for i in sorted(kept))
+
+    def named_by_number(self, norm: str) -> tuple[str, ...]:
+        """The keys a longer text names by a number together with the word before it in the name: "la ruta 23
+        viene llena" names "Ruta 23 Valle Oriente"; "un bache en 5 de Mayo" names no "Parque 5 de Mayo" (no "en 5")."""
+        tokens = norm.split()
+        found = []
+        for before, token in pairwise(tokens):
+            for key in self.by_name_number.get(token.lstrip("0") or "0", ()) if token.isdigit() else ():
+                if f" {before} {token} " in self.padded_names[key]:
+                    found.append(key)
+        return tuple(dict.fromkeys(found))
 
     def _by_number(self, norm: str) -> Match | None:
         """Accept "2", "opcion 2", "la 2 porfa" (the only number in a short answer), or "la 23" for "Ruta 23 ...".
@@ -234,19 +255,28 @@ class ChoiceIndex:
         placed = None if others else self.by_number.get(int(numbers[0]))
         named = [k for k in self.by_name_number.get(numbers[0].lstrip("0") or "0", ()) if others <= self.tokens[k]]
         if len(named) > 1:
-            named = []  # "Parque Cerro 3" among "Parque Cerro 3 Norte" and "...Sur": the names decide, below
+            # "Parque Cerro 3" among "Parque Cerro 3 Norte" and "...Sur": the names decide among those two alone
+            found = self._decide([p for p in self._ranked(norm, frozenset(named)) if p[1] in named])
+            return found if found.key or placed is None else Match(suggestions=(placed, *named[: MAX_SUGGESTIONS - 1]))
         readings = tuple(dict.fromkeys(([placed] if placed else []) + named))
         if len(readings) == 1:
             return Match(readings[0])
         return Match(suggestions=readings) if readings else None
 
-    def _ranked(self, norm: str) -> list[tuple[float, str]]:
-        """Score every candidate (best word wins) and sort, best first."""
+    def _ranked(self, norm: str, numbered: frozenset[str] = frozenset()) -> list[tuple[float, str]]:
+        """Score every candidate (best word wins) and sort, best first.
+
+        A candidate whose name carries a number the answer says is lifted past the tie margin: among names
+        that read alike ("Ruta 23 Valle Oriente", "Ruta 213 Valle Oriente"), "la ruta 23 ..." means the 23.
+        """
         best: dict[int, float] = {}
         for word_index, score in self._scores(norm):
             owner = self.owners[word_index]
             best[owner] = max(best.get(owner, 0.0), score)
-        return sorted(((score, self.keys[i]) for i, score in best.items()), key=lambda p: (-p[0], p[1]))
+        ranked = [(score, self.keys[i]) for i, score in best.items()]
+        if numbered:
+            ranked = [(score + NUMBER_BONUS if key in numbered else score, key) for score, key in ranked]
+        return sorted(ranked, key=lambda p: (-p[0], p[1]))
 
     def _scores(self, norm: str):
         padded = f" {norm} "

@@ -15,6 +15,9 @@ _ARTICLES = {"un", "una", "a", "an"}  # "un bache", "un 8": an article, never th
 _ABOUT = {"unos", "unas"}  # "unos 15": about fifteen
 _ONE_AS_NUMBER_AFTER = {"option", "number", "route", "no", "just", "only"}  # else "the Valle Oriente one" is a pronoun
 _ORDINAL = re.compile(r"(\d+)(?:a|o|ra|ro|er|do|da|to|ta|vo|va|no|na|st|nd|rd|th)")
+# text2num knows these only with their accent; residents often leave it off ("la veintitres")
+_ONE_DIGIT = set("123456789")
+_UNACCENTED = {"es": {"veintidos": "veintidós", "veintitres": "veintitrés", "veintiseis": "veintiséis"}}
 
 
 def with_digits(text: str, lang: str) -> str:
@@ -42,12 +45,28 @@ def with_digits(text: str, lang: str) -> str:
 
 def choice_digits(text: str, lang: str) -> str:
     """with_digits for an answer short enough to name an option by number ("la primera", "ruta uno"); "" for
-    a longer one, which ChoiceIndex never reads as a number, so a long message pays nothing for it."""
-    return with_digits(text, lang) if len(text.split()) <= MAX_NUMBER_ANSWER_WORDS else ""
+    a longer one, which ChoiceIndex never reads as a number, so a long message pays nothing for it.
+
+    A route said the way it is read aloud is one number: "la dos catorce" is 214, "uno treinta" 130 (a digit
+    word then a number from 10 to 99, both spelled: "2 13" typed stays two numbers).
+    """
+    if len(text.split()) > MAX_NUMBER_ANSWER_WORDS:
+        return ""
+    digits = with_digits(text, lang)
+    if any(c.isdigit() for c in text):
+        return digits
+    tokens = digits.split()
+    for i in range(len(tokens) - 1):
+        first, second = tokens[i], tokens[i + 1]
+        if first in _ONE_DIGIT and len(second) == 2 and second.isdigit() and second[0] != "0":
+            return " ".join(tokens[:i] + [first + second] + tokens[i + 2 :])
+    return digits
 
 
 def _digits(words: str, lang: str) -> str:
     if lang in NUMBER_LANGUAGES and any(c.isalpha() for c in words):
+        accented = _UNACCENTED.get(lang, {})
+        words = " ".join(accented.get(w, w) for w in words.split()) if accented else words
         return alpha2digit(words, lang, threshold=0)
     return words
 

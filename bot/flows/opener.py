@@ -37,9 +37,11 @@ def prefill(flow: Flow, text: str, ctx: StepContext) -> dict:
 
 
 def _choice(step: Step, text: str, ctx: StepContext):
-    """The one option the text names by one of its words ("no pasó el camión" -> missed_collection)."""
+    """The one option the text names by one of its words ("no pasó el camión" -> missed_collection), or by the
+    number in its name with the word before it ("la ruta 23 viene llena" -> Ruta 23 Valle Oriente)."""
     assert step.index is not None  # the loader builds every choice step's index
-    named = step.index.mentioned(normalize(text))
+    norm = normalize(text)
+    named = step.index.mentioned(norm) or step.index.named_by_number(norm)
     return named[0] if len(named) == 1 else None
 
 

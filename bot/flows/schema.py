@@ -152,6 +152,9 @@ class _Messages(
     too_many_attempts: Text = Field(
         description="Said after max_attempts answers that do not fit, before the menu (fallback: menu)."
     )
+    answers_kept: Text = omittable(
+        "Said instead of too_many_attempts inside a survey that already has answers: they are kept and the question is asked again (without it, the usual invalid… message)."
+    )
     cancelled: Text = Field(description="Said when the resident cancels a flow.")
     confirm_declined: Text = Field(description="Said when the resident answers no to a confirm step; nothing is sent.")
     did_you_mean: Text = Field(description="Asks about one close match. Uses {option}.")

@@ -42,3 +42,28 @@ def test_handover_opens_a_ticket_for_a_person(resident, db):
     assert f"*{ticket.folio}*" in reply
     assert (ticket.category, ticket.priority, ticket.department) == ("handover", "high", "servicios_publicos")
     assert all_rows(db, Outbox)[0].ticket_id == ticket.id
+
+
+def test_misses_in_a_survey_through_the_webhook_keep_the_answers_and_store_one_whole_response(resident, db):
+    from bot.db.tables import SurveyResponse
+
+    resident.says("parque")
+    resident.says("Parque Clouthier")
+    resident.says("4")
+    for _ in range(2):
+        assert "Califica del 1 al 5" in resident.says("qwerty")
+    reply = resident.says("qwerty")
+    assert "Lo que ya contestaste no se pierde" in reply and "¿En qué te ayudo?" not in reply
+    assert all_rows(db, SurveyResponse) == []  # nothing stored half-way
+    resident.says("5")
+    resident.says("3")
+    assert "Gracias por evaluar Parque Clouthier" in resident.says("omitir")
+    (response,) = all_rows(db, SurveyResponse)
+    assert response.flow == "park_evaluation"
+    assert {k: response.answers[k] for k in ("park", "cleanliness", "safety", "lighting", "comment")} == {
+        "park": "P001",
+        "cleanliness": 4,
+        "safety": 5,
+        "lighting": 3,
+        "comment": None,
+    }

@@ -99,12 +99,31 @@ def test_a_photo_step_refuses_text_that_is_not_skip():
 def test_too_many_failed_attempts_go_back_to_the_menu():
     chat = Chat()
     chat.say("parque")
-    chat.say("Parque Clouthier")
     chat.say("xyz")
     chat.say("xyz")
-    reply = chat.say("xyz")
+    reply = chat.say("xyz")  # nothing answered yet: nothing to lose
     assert "Empecemos de nuevo" in reply and "¿En qué te ayudo?" in reply
     assert chat.state.flow is None and chat.events == []
+
+
+def test_a_survey_with_answers_keeps_them_after_too_many_misses_and_asks_again():
+    chat = Chat()
+    chat.say("parque")
+    chat.say("Parque Clouthier")
+    chat.say("4")
+    for _ in range(2):
+        assert "Califica del 1 al 5" in chat.say("xyz")
+    reply = chat.say("xyz")
+    assert "Lo que ya contestaste no se pierde" in reply and "¿qué tan *seguro*" in reply
+    assert "Empecemos de nuevo" not in reply
+    assert chat.state.answers == {"park": "P001", "cleanliness": 4} and chat.state.attempts == 0
+    assert "Califica del 1 al 5" in chat.say("xyz")  # the count started over: three more tries before the note
+    chat.say("5")
+    chat.say("3")
+    chat.say("omitir")
+    (event,) = chat.events
+    assert isinstance(event, SurveyCompleted)
+    assert event.answers == {"park": "P001", "cleanliness": 4, "safety": 5, "lighting": 3, "comment": None}
 
 
 def test_too_many_failed_attempts_hand_over_to_a_person_where_the_flow_says_so():
