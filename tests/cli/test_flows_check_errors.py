@@ -148,3 +148,20 @@ def test_a_yaml_mistake_is_said_in_plain_words_at_its_line_and_column(
 def test_the_good_step_of_those_mistakes_passes(runner, tmp_path):
     path = flows_file(tmp_path, ["a"], flow("a", "{es: Uno, en: One}", steps=GOOD_STEP))
     assert check(runner, path) == (0, [f"{path}: ok, 1 flows, 1 steps, 0 departments"])
+
+
+def test_a_keyword_inside_another_flows_keyword_is_a_warning_naming_both_lines(runner, tmp_path):
+    path = flows_file(
+        tmp_path,
+        ["trash", "route"],
+        flow("trash", "{es: Basura, en: Trash}", "{es: [camion de la basura], en: [trash]}"),
+        flow("route", "{es: Rutas, en: Routes}", "{es: [camión], en: [bus]}"),
+    )
+    result = runner.invoke(main, ["flows", "check", str(path)])
+    trash, route = line_of(path, "camion de la basura"), line_of(path, "camión")
+    assert result.exit_code == 0
+    assert result.output.splitlines() == [
+        f"{path}:{route}:21: warning: flow 'trash' keyword 'camion de la basura' (line {trash}) holds flow 'route'"
+        f" keyword 'camión' (line {route}): an opener with 'camion de la basura' among other words is ambiguous",
+        f"{path}: ok, 2 flows, 2 steps, 0 departments, 1 warning",
+    ]
