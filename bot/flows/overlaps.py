@@ -113,10 +113,13 @@ def _near(uses: list[_Use]) -> Iterator[tuple[str, _Use, _Use]]:
     normalized = [(normalize(u.word), u) for u in sorted(uses, key=lambda u: u.pos)]
     normalized = [(w, u) for w, u in normalized if w]
     told: set[tuple[str, str]] = set()
+    owns: dict[str, set[str]] = {}
+    for word, use in normalized:
+        owns.setdefault(use.owner, set()).add(word)
     for word, use in normalized:
         for other_word, other in normalized:
-            if other.owner == use.owner or word == other_word or (word, other_word) in told:
-                continue
+            if other.owner == use.owner or word in owns[other.owner] or (word, other_word) in told:
+                continue  # the same word of both owners is _clashes' to report, once
             if len(word) >= MIN_PART_LENGTH and f" {word} " in f" {other_word} ":
                 told.add((word, other_word))
                 yield "inside", use, other
