@@ -132,7 +132,7 @@ def test_a_wrong_key_inside_options_from_is_rejected_by_both(tmp_path):
     step = "kind: choice\n        options_from: {file: lugares.csv, colum: nombre}\n"
     text = MINIMAL.replace("kind: location\n", step, 1)
     assert any("colum" in e.message for e in VALIDATOR.iter_errors(yaml.safe_load(text)))
-    with pytest.raises(FlowsInvalidError, match="unknown key 'colum'.*did you mean 'column'"):
+    with pytest.raises(FlowsInvalidError, match=r"unknown key 'colum'.*did you mean 'column'"):
         load_flows_text(text, environ={}, base_dir=tmp_path)
 
 
