@@ -135,3 +135,36 @@ def missing_privacy_notice(flows: Flows, source: str) -> list:
         " asked no privacy notice (aviso de privacidad); set `privacy:` before going live"
     )
     return [FlowWarning(source, step.line, 1, message)]
+
+
+def unknown_word_lists(text: str, source: str) -> list:
+    """A warning for each list under `words:` the bot never reads (a typo such as `weekday:`), with a guess.
+
+    The schema lets `words:` hold other lists, so the file still loads; but a misspelt list is silently
+    ignored, and residents' "el lunes" is then not understood.
+    """
+    import yaml
+
+    from bot.flows.overlaps import FlowWarning
+    from bot.flows.schema import Words
+    from bot.flows.yamlsource import Mapping, parse
+
+    try:
+        data = parse(text)
+    except yaml.YAMLError:
+        return []
+    words = data.get("words") if isinstance(data, Mapping) else None
+    if not isinstance(words, Mapping):
+        return []
+    known = sorted(Words.model_fields)
+    return [
+        FlowWarning(
+            source,
+            words.key_pos[key][0],
+            words.key_pos[key][1],
+            f"words: '{key}' is not a word list the bot reads, so it is ignored{did_you_mean(key, known)}"
+            f" (word lists: {', '.join(known)})",
+        )
+        for key in words
+        if str(key) not in known
+    ]

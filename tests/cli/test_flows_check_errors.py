@@ -165,3 +165,17 @@ def test_a_keyword_inside_another_flows_keyword_is_a_warning_naming_both_lines(r
         f" keyword 'camión' (line {route}): an opener with 'camion de la basura' among other words is ambiguous",
         f"{path}: ok, 2 flows, 2 steps, 0 departments, 1 warning",
     ]
+
+
+def test_a_misspelt_word_list_is_a_warning_with_a_guess(runner, tmp_path):
+    path = flows_file(tmp_path, ["a"], flow("a", "{es: Uno, en: One}"))
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  skip:", "  weekday: {es: [lunes], en: [monday]}\n  skip:", 1), encoding="utf-8")
+    result = runner.invoke(main, ["flows", "check", str(path)])
+    assert result.exit_code == 0
+    first, summary = result.output.splitlines()
+    assert first.startswith(
+        f"{path}:{line_of(path, 'weekday:')}:3: warning: words: 'weekday' is not a word list the bot reads,"
+        " so it is ignored, did you mean 'weekdays'? (word lists: address_end, "
+    )
+    assert summary == f"{path}: ok, 1 flows, 1 steps, 0 departments, 1 warning"
