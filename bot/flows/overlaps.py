@@ -80,6 +80,7 @@ def _shared_keywords(data: Mapping) -> Iterator[tuple[Position, str]]:
             (
                 f"flow '{first.owner}'{_lang_if(first, later)} and flow '{later.owner}'{_lang_if(later, first)} "
                 f"both use the keyword '{word}'{_lang_if_same(first, later)}: an opener with it is ambiguous"
+                f" (first at line {first.pos[0]})"
             ),
         )
 
@@ -148,6 +149,7 @@ def _shared_option_words(flow_id: str, step: Mapping, default_lang: str) -> Iter
                 f"flow '{flow_id}', step '{step.get('id', '?')}': "
                 f"option '{first.owner}'{_lang_if(first, later)} and option '{later.owner}'{_lang_if(later, first)} "
                 f"both use the word '{word}'{_lang_if_same(first, later)}: an answer with it is ambiguous"
+                f" (first at line {first.pos[0]})"
             ),
         )
 
@@ -165,7 +167,7 @@ def _shared_yes_no(data: Mapping) -> Iterator[tuple[Position, str]]:
                 later.pos,
                 (
                     f'words "{first.owner}" and "{later.owner}" both have \'{word}\' ({lang}): '
-                    "a yes/no answer with it is ambiguous"
+                    f"a yes/no answer with it is ambiguous (first at line {first.pos[0]})"
                 ),
             )
 

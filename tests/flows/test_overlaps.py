@@ -20,6 +20,11 @@ def at(text: str, needle: str) -> str:
     return f"{number}:{line.index(needle) + 1}"
 
 
+def line_at(text: str, needle: str) -> str:
+    """The number of the one line holding needle."""
+    return at(text, needle).split(":")[0]
+
+
 TWO_FLOWS = """\
     default_language: es
     flows:
@@ -39,7 +44,7 @@ TWO_FLOWS = """\
 def test_a_keyword_of_two_flows_is_reported_at_its_second_use():
     assert warnings_of(TWO_FLOWS) == [
         f"flows.yaml:{at(TWO_FLOWS, 'camion')}: warning: flow 'trash' and flow 'route_survey' both use the keyword 'camion' (es): "
-        "an opener with it is ambiguous"
+        f"an opener with it is ambiguous (first at line {line_at(TWO_FLOWS, 'camión]')})"
     ]
 
 
@@ -59,7 +64,7 @@ def test_keywords_are_compared_across_languages_because_the_menu_matches_them_al
         """
     assert warnings_of(text) == [
         f"flows.yaml:{at(text, 'Info]')}: warning: flow 'info' (es) and flow 'events' (en) "
-        "both use the keyword 'info': an opener with it is ambiguous"
+        f"both use the keyword 'info': an opener with it is ambiguous (first at line {line_at(text, '[info]')})"
     ]
 
 
@@ -108,7 +113,7 @@ def test_a_word_of_two_options_names_the_flow_the_step_and_both_options():
     assert warnings_of(CHOICE) == [
         f"flows.yaml:{at(CHOICE, 'Camión]')}: warning: flow 'trash', step 'problem': "
         "option 'missed_collection' and option 'illegal_dumping' both use the word 'camion' (es): "
-        "an answer with it is ambiguous"
+        f"an answer with it is ambiguous (first at line {line_at(CHOICE, 'no paso, camion')})"
     ]
 
 
@@ -129,6 +134,7 @@ def test_an_option_label_counts_as_one_of_its_words():
     assert warnings_of(text) == [
         f"flows.yaml:{at(text, 'apagada]')}: warning: flow 'streetlight', step 'state': "
         "option 'off' and option 'flickering' both use the word 'apagada' (es): an answer with it is ambiguous"
+        f" (first at line {line_at(text, 'label: Apagada')})"
     ]
 
 
@@ -169,7 +175,7 @@ def test_a_word_both_yes_and_no_in_one_language():
         """
     assert warnings_of(text) == [
         f'flows.yaml:{at(text, "Ok]")}: warning: words "yes" and "no" both have \'ok\' (es): '
-        "a yes/no answer with it is ambiguous"
+        f"a yes/no answer with it is ambiguous (first at line {line_at(text, 'es: [si, sí, ok]')})"
     ]
 
 
