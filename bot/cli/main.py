@@ -162,7 +162,7 @@ def flows_check(path: str | None, flows_path: str | None, strict: bool) -> None:
     it by number. Warnings fail the check only with --strict.
     """
     from bot.channels import carries
-    from bot.flows.checks import missing_privacy_notice, unknown_word_lists
+    from bot.flows.checks import missing_privacy_notice, misspelt_names
     from bot.flows.menuorder import renumbered_menu_answers
     from bot.flows.overlaps import shared_words
     from bot.flows.transcripts import find_transcripts
@@ -170,7 +170,7 @@ def flows_check(path: str | None, flows_path: str | None, strict: bool) -> None:
     path = _flows_path(path or flows_path)
     loaded = _load_or_exit(path)
     text = Path(path).read_text(encoding="utf-8")
-    warnings = missing_privacy_notice(loaded, path) + shared_words(text, path) + unknown_word_lists(text, path)
+    warnings = missing_privacy_notice(loaded, path) + shared_words(text, path) + misspelt_names(text, path)
     warnings += renumbered_menu_answers(loaded, find_transcripts(path), carries=carries)
     for warning in warnings:
         click.echo(warning.format())

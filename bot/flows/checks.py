@@ -10,6 +10,7 @@ from bot.flows.shapeerrors import did_you_mean
 __all__ = ["check_translations", "check_flow_graph"]
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+TYPO_OF_A_MESSAGE = 0.85  # closer than did_you_mean's own guess: messages may have names of their own (status_closed)
 BUILTIN_VALUES = {"folio", "name", "flow", "options", "option"}
 FOLLOWUP_VALUES = {"summary"}  # what a follow-up is about besides its folio: the ticket's summary (State.about)
 
@@ -137,34 +138,40 @@ def missing_privacy_notice(flows: Flows, source: str) -> list:
     return [FlowWarning(source, step.line, 1, message)]
 
 
-def unknown_word_lists(text: str, source: str) -> list:
-    """A warning for each list under `words:` the bot never reads (a typo such as `weekday:`), with a guess.
+def misspelt_names(text: str, source: str) -> list:
+    """A warning for each list under `words:` the bot never reads (a typo such as `weekday:`), with a guess,
+    and for a message whose name is a typo of one the bot says (`invalid_choise:`).
 
-    The schema lets `words:` hold other lists, so the file still loads; but a misspelt list is silently
-    ignored, and residents' "el lunes" is then not understood.
+    The schema lets `words:` and `messages:` hold other names (messages the code composes, such as
+    status_<status>), so the file still loads; but a misspelt one is silently ignored.
     """
     import yaml
 
     from bot.flows.overlaps import FlowWarning
-    from bot.flows.schema import Words
+    from bot.flows.schema import Words, json_schema
     from bot.flows.yamlsource import Mapping, parse
 
     try:
         data = parse(text)
     except yaml.YAMLError:
         return []
-    words = data.get("words") if isinstance(data, Mapping) else None
-    if not isinstance(words, Mapping):
+    if not isinstance(data, Mapping):
         return []
-    known = sorted(Words.model_fields)
-    return [
-        FlowWarning(
-            source,
-            words.key_pos[key][0],
-            words.key_pos[key][1],
-            f"words: '{key}' is not a word list the bot reads, so it is ignored{did_you_mean(key, known)}"
-            f" (word lists: {', '.join(known)})",
-        )
-        for key in words
-        if str(key) not in known
-    ]
+    found = []
+    words, known = data.get("words"), sorted(Words.model_fields)
+    words = words if isinstance(words, Mapping) else Mapping()
+    for key in words:
+        if str(key) not in known:
+            message = (
+                f"words: '{key}' is not a word list the bot reads, so it is ignored{did_you_mean(key, known)}"
+                f" (word lists: {', '.join(known)})"
+            )
+            found.append(FlowWarning(source, words.key_pos[key][0], words.key_pos[key][1], message))
+    messages, said = data.get("messages"), json_schema()["$defs"]["messages"]["properties"]
+    messages = messages if isinstance(messages, Mapping) else Mapping()
+    for key in messages:
+        close = did_you_mean(key, said, cutoff=TYPO_OF_A_MESSAGE)
+        if str(key) not in said and close:
+            message = f"messages: '{key}' is not a message the bot says, so it is never said{close}"
+            found.append(FlowWarning(source, messages.key_pos[key][0], messages.key_pos[key][1], message))
+    return found

@@ -105,9 +105,9 @@ def _message(path: list, error: ErrorDetails) -> str:
     return _said(where, f"{field} {message}" if message.startswith("must") else f"{field}: {message}")
 
 
-def did_you_mean(written, known) -> str:
+def did_you_mean(written, known, cutoff: float = CLOSE_ENOUGH) -> str:
     """ ", did you mean 'column'?" when a known name is close to what is written (a typo), else nothing."""
-    close = difflib.get_close_matches(str(written), [str(k) for k in known], n=1, cutoff=CLOSE_ENOUGH)
+    close = difflib.get_close_matches(str(written), [str(k) for k in known], n=1, cutoff=cutoff)
     return f", did you mean '{close[0]}'?" if close else ""
 
 

@@ -179,3 +179,17 @@ def test_a_misspelt_word_list_is_a_warning_with_a_guess(runner, tmp_path):
         " so it is ignored, did you mean 'weekdays'? (word lists: address_end, "
     )
     assert summary == f"{path}: ok, 1 flows, 1 steps, 0 departments, 1 warning"
+
+
+def test_a_misspelt_message_is_a_warning_with_a_guess_and_a_message_of_its_own_is_not(runner, tmp_path):
+    path = flows_file(tmp_path, ["a"], flow("a", "{es: Uno, en: One}"))
+    text = path.read_text(encoding="utf-8")
+    extra = "  invalid_choise: {es: Elige uno., en: Pick one.}\n  status_closed: {es: Cerrado, en: Closed}\n"
+    path.write_text(text.replace("  help:", extra + "  help:", 1), encoding="utf-8")
+    result = runner.invoke(main, ["flows", "check", str(path)])
+    assert result.exit_code == 0
+    assert result.output.splitlines() == [
+        f"{path}:{line_of(path, 'invalid_choise')}:3: warning: messages: 'invalid_choise' is not a message the bot"
+        " says, so it is never said, did you mean 'invalid_choice'?",
+        f"{path}: ok, 1 flows, 1 steps, 0 departments, 1 warning",
+    ]
