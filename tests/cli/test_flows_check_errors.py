@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.cli.main import main
-from tests.cli.flowfiles import HEADER, flow, flows_file, line_of
+from tests.support.flowfiles import HEADER, flow, flows_file, line_of
 
 CHOICE = """\
 - id: pick

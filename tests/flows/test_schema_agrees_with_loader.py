@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from bot.flows.loader import FlowsInvalidError, load_flows_text
-from tests.flows.test_schema import MINIMAL
+from tests.support.flowfiles import HEADER, flow
 
 ROOT = Path(__file__).parent.parent.parent
 SCHEMA = json.loads((ROOT / "flows.schema.json").read_text(encoding="utf-8"))
@@ -110,18 +110,21 @@ def test_every_section_with_keys_is_accounted_for():
     assert sections == (set(READ_BY) | set(KEPT_WHOLE)) - {""}
 
 
+STEPS = "- id: ask\n  kind: text\n  prompt: {es: Hola, en: Hi}\n"
+GOOD = HEADER + "menu:\n  prompt: {es: Elige, en: Pick}\n  flows: [a]\nflows:\n"
+GOOD += flow("a", "{es: Uno, en: One}", "{es: [uno], en: [one]}", STEPS)
 BAD_KEYS = [
-    ('prompt: "¿Dónde?"\n', 'promt: "¿Dónde?"\n', "promt"),  # a step's key misspelt
-    ("category: banqueta,", "categry: banqueta,", "categry"),  # an outcome's
-    ("keywords: {es: [banqueta]}", "keyword: {es: [banqueta]}", "keyword"),  # a flow's
-    ("kind: location\n", "kind: location\n        next_step: confirm\n", "next_step"),  # a step's, new
+    ("  prompt: {es: Hola", "  promt: {es: Hola", "promt"),  # a step's key misspelt
+    ("    keywords:", "    keyword:", "keyword"),  # a flow's
+    ("outcome: {kind: info}", "outcome: {kind: info, departmen: obras}", "departmen"),  # an outcome's
+    ("  kind: text\n", "  kind: text\n        next_step: ask\n", "next_step"),  # a step's, made up
 ]
 
 
 @pytest.mark.parametrize("old, new, key", BAD_KEYS)
 def test_a_wrong_key_is_rejected_by_both(old, new, key):
-    assert old in MINIMAL
-    text = MINIMAL.replace(old, new, 1)
+    assert old in GOOD
+    text = GOOD.replace(old, new, 1)
     assert any(key in e.message for e in VALIDATOR.iter_errors(yaml.safe_load(text))), "the schema took it"
     with pytest.raises(FlowsInvalidError, match=f"unknown key '{key}'"):
         load_flows_text(text, environ={})
@@ -129,13 +132,12 @@ def test_a_wrong_key_is_rejected_by_both(old, new, key):
 
 def test_a_wrong_key_inside_options_from_is_rejected_by_both(tmp_path):
     (tmp_path / "lugares.csv").write_text("nombre\nCentro\n", encoding="utf-8")
-    step = "kind: choice\n        options_from: {file: lugares.csv, colum: nombre}\n"
-    text = MINIMAL.replace("kind: location\n", step, 1)
+    text = GOOD.replace("kind: text\n", "kind: choice\n        options_from: {file: lugares.csv, colum: nombre}\n", 1)
     assert any("colum" in e.message for e in VALIDATOR.iter_errors(yaml.safe_load(text)))
     with pytest.raises(FlowsInvalidError, match=r"unknown key 'colum'.*did you mean 'column'"):
         load_flows_text(text, environ={}, base_dir=tmp_path)
 
 
-def test_the_good_file_is_taken_by_both(tmp_path):
-    assert list(VALIDATOR.iter_errors(yaml.safe_load(MINIMAL))) == []
-    assert load_flows_text(MINIMAL, environ={}).flows["banqueta"].steps[0].id == "lugar"
+def test_the_good_file_is_taken_by_both():
+    assert list(VALIDATOR.iter_errors(yaml.safe_load(GOOD))) == []
+    assert load_flows_text(GOOD, environ={}).flows["a"].steps[0].id == "ask"
