@@ -158,14 +158,20 @@ def flows_check(path: str | None, flows_path: str | None, strict: bool) -> None:
 
     Shared words are warnings (PATH:LINE:COL: warning: message): the file works, but an opener or an
     answer with such a word is ambiguous. So is a file that collects personal data with no `privacy:`
-    notice. Warnings fail the check only with --strict.
+    notice, and a menu whose order changed under transcripts (transcripts/ next to the file) that answer
+    it by number. Warnings fail the check only with --strict.
     """
-    from bot.flows.checks import missing_privacy_notice
+    from bot.channels import carries
+    from bot.flows.checks import missing_privacy_notice, misspelt_names
+    from bot.flows.menuorder import renumbered_menu_answers
     from bot.flows.overlaps import shared_words
+    from bot.flows.transcripts import find_transcripts
 
     path = _flows_path(path or flows_path)
     loaded = _load_or_exit(path)
-    warnings = missing_privacy_notice(loaded, path) + shared_words(Path(path).read_text(encoding="utf-8"), path)
+    text = Path(path).read_text(encoding="utf-8")
+    warnings = missing_privacy_notice(loaded, path) + shared_words(text, path) + misspelt_names(text, path)
+    warnings += renumbered_menu_answers(loaded, find_transcripts(path), carries=carries)
     for warning in warnings:
         click.echo(warning.format())
     steps = sum(len(f.steps) for f in loaded.flows.values())

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 from bot.flows.model import END, Flow, Flows, Step
+from bot.flows.shapeerrors import did_you_mean
 
 __all__ = ["check_translations", "check_flow_graph"]
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+TYPO_OF_A_MESSAGE = 0.85  # closer than did_you_mean's own guess: messages may have names of their own (status_closed)
 BUILTIN_VALUES = {"folio", "name", "flow", "options", "option"}
 FOLLOWUP_VALUES = {"summary"}  # what a follow-up is about besides its folio: the ticket's summary (State.about)
 
@@ -30,9 +32,10 @@ def check_flow_graph(report, flow: Flow, raw_flow) -> None:
     for index, (raw, step) in enumerate(zip(raw_steps, flow.steps)):
         if step.id and step.id in ids[:index]:
             report.error(raw, f"flow '{flow.id}': duplicate step id '{step.id}'")
-        for target in _targets(step):
+        for at, target, whose in _targets_as_written(raw, step):
             if target != END and target not in ids:
-                report.error(raw, f"flow '{flow.id}': step '{step.id}' goes to '{target}', which is not a step")
+                close = did_you_mean(target, [*ids, END])
+                report.error(at, f"flow '{flow.id}': {whose}goes to '{target}', which is not a step{close}")
         if step.when:
             for name in sorted(step.when.names - set(ids[:index])):
                 report.error(
@@ -55,6 +58,35 @@ def _raw_steps(raw_flow) -> list[dict]:
     """The flow's steps as written, the same ones the loader built (a wrong shape is reported elsewhere)."""
     steps = raw_flow.get("steps") if isinstance(raw_flow, dict) else None
     return [s for s in steps if isinstance(s, dict)] if isinstance(steps, list) else []
+
+
+def _targets_as_written(raw: dict, step: Step) -> list[tuple[object, str, str]]:
+    """(where its `next:` is written, target, whose: "step 'x' " or "step 'x', option 'y', ") for each `next`."""
+    found = [(_written(raw, "next"), step.next, f"step '{step.id}' ")] if step.next else []
+    options = raw.get("options")
+    written = (
+        {str(o["id"]): o for o in options if isinstance(o, dict) and "id" in o} if isinstance(options, list) else {}
+    )
+    for option in step.options:
+        if option.next:
+            where = _written(written[option.id], "next") if option.id in written else raw
+            found.append((where, option.next, f"step '{step.id}', option '{option.id}' "))
+    return found
+
+
+class _At:
+    """A bare position, for a value YAML gives none (a number)."""
+
+    def __init__(self, pos):
+        self.pos = pos
+
+
+def _written(raw: dict, key: str):
+    """The value under key where it is written; for a value without a position, its key's."""
+    value = raw.get(key, raw)
+    if hasattr(value, "pos"):
+        return value
+    return _At(getattr(raw, "key_pos", {}).get(key, getattr(raw, "pos", (1, 1))))
 
 
 def _targets(step: Step) -> list[str]:
@@ -104,3 +136,42 @@ def missing_privacy_notice(flows: Flows, source: str) -> list:
         " asked no privacy notice (aviso de privacidad); set `privacy:` before going live"
     )
     return [FlowWarning(source, step.line, 1, message)]
+
+
+def misspelt_names(text: str, source: str) -> list:
+    """A warning for each list under `words:` the bot never reads (a typo such as `weekday:`), with a guess,
+    and for a message whose name is a typo of one the bot says (`invalid_choise:`).
+
+    The schema lets `words:` and `messages:` hold other names (messages the code composes, such as
+    status_<status>), so the file still loads; but a misspelt one is silently ignored.
+    """
+    import yaml
+
+    from bot.flows.overlaps import FlowWarning
+    from bot.flows.schema import Words, json_schema
+    from bot.flows.yamlsource import Mapping, parse
+
+    try:
+        data = parse(text)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(data, Mapping):
+        return []
+    found = []
+    words, known = data.get("words"), sorted(Words.model_fields)
+    words = words if isinstance(words, Mapping) else Mapping()
+    for key in words:
+        if str(key) not in known:
+            message = (
+                f"words: '{key}' is not a word list the bot reads, so it is ignored{did_you_mean(key, known)}"
+                f" (word lists: {', '.join(known)})"
+            )
+            found.append(FlowWarning(source, words.key_pos[key][0], words.key_pos[key][1], message))
+    messages, said = data.get("messages"), json_schema()["$defs"]["messages"]["properties"]
+    messages = messages if isinstance(messages, Mapping) else Mapping()
+    for key in messages:
+        close = did_you_mean(key, said, cutoff=TYPO_OF_A_MESSAGE)
+        if str(key) not in said and close:
+            message = f"messages: '{key}' is not a message the bot says, so it is never said{close}"
+            found.append(FlowWarning(source, messages.key_pos[key][0], messages.key_pos[key][1], message))
+    return found

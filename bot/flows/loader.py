@@ -41,6 +41,7 @@ from bot.flows.schema import FlowsFile, parse_duration
 from bot.flows.schematypes import parse_period
 from bot.flows.shapeerrors import shape_errors
 from bot.flows.steps import STEP_KINDS
+from bot.flows.yamlerrors import explain
 from bot.flows.yamlsource import Mapping, Position, interpolate, parse
 
 __all__ = ["FlowError", "FlowsInvalidError", "load_flows", "load_flows_text"]
@@ -97,9 +98,7 @@ def load_flows_text(
     try:
         data = parse(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        pos = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise FlowsInvalidError(source, [FlowError(pos, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+        raise FlowsInvalidError(source, [FlowError(*explain(exc, text))]) from None
     builder = _Builder(environ, base_dir or Path("."))
     builder.errors = _shape(data)
     builder.digest.update(text.encode())

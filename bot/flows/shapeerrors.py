@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from functools import cache
 from itertools import pairwise
@@ -12,7 +13,9 @@ from pydantic_core import ErrorDetails
 
 from bot.flows.yamlsource import Position
 
-__all__ = ["shape_errors"]
+__all__ = ["did_you_mean", "shape_errors"]
+
+CLOSE_ENOUGH = 0.75  # difflib's ratio: "colum" for "column", "netx" for "next"; not "label" for "file"
 
 BY_NAME = {"flows": "flow", "departments": "department", "templates": "template"}  # mappings of named things
 BY_ID = {"steps": "step", "options": "option"}  # lists of things with an id
@@ -86,8 +89,8 @@ def _message(path: list, error: ErrorDetails) -> str:
         path = [*path, (loc[-1] if loc else None, None)]
     where, field = _where(path[:-1]), _field(path[-1][0], path[-2][1])
     if kind == "extra_forbidden":
-        allowed = ", ".join(_allowed([k for k, _ in path[1:-1]]))
-        return f"unknown key '{path[-1][0]}' in {where or 'the file'} (allowed: {allowed})"
+        allowed = _allowed([k for k, _ in path[1:-1]])
+        return f"unknown key '{path[-1][0]}' in {where or 'the file'}{did_you_mean(path[-1][0], allowed)} (allowed: {', '.join(allowed)})"
     if kind == "invalid_key":
         return _said(where, "a key is true, false or a number: quote keys such as yes, no, on and off")
     if kind in EXPECTED:
@@ -100,6 +103,12 @@ def _message(path: list, error: ErrorDetails) -> str:
     if kind in COMPLETE:
         return _said(where, message)
     return _said(where, f"{field} {message}" if message.startswith("must") else f"{field}: {message}")
+
+
+def did_you_mean(written, known, cutoff: float = CLOSE_ENOUGH) -> str:
+    """ ", did you mean 'column'?" when a known name is close to what is written (a typo), else nothing."""
+    close = difflib.get_close_matches(str(written), [str(k) for k in known], n=1, cutoff=cutoff)
+    return f", did you mean '{close[0]}'?" if close else ""
 
 
 def _said(where: str, message: str) -> str:

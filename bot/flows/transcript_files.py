@@ -51,6 +51,7 @@ from bot.flows.events import (
 from bot.flows.loader import FlowError
 from bot.flows.matching import normalize
 from bot.flows.messages import InboundMessage, Location, Media, is_on_earth
+from bot.flows.yamlerrors import explain
 from bot.flows.yamlsource import Mapping, Position, Scalar, Sequence, _Loader
 
 __all__ = [
@@ -200,11 +201,7 @@ def load_transcripts_text(text: str, source: str = "transcripts.yaml") -> list[T
     try:
         data = yaml.load(text, Loader=_TranscriptLoader)  # a SafeLoader subclass: no Python objects
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        pos = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise TranscriptsInvalidError(
-            source, [FlowError(pos, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
-        ) from None
+        raise TranscriptsInvalidError(source, [FlowError(*explain(exc, text))]) from None
     reader = _Reader(source)
     items = [data] if isinstance(data, Mapping) else data if isinstance(data, Sequence) else None
     if items is None:

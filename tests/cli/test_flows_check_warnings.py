@@ -29,11 +29,13 @@ def overlapping(tmp_path) -> tuple[Path, int]:
 
 def test_a_shared_keyword_is_a_warning_with_its_line_and_the_check_passes(runner, overlapping):
     path, line = overlapping
+    lines = path.read_text(encoding="utf-8").splitlines()
+    trash_keywords = next(n for n, text in enumerate(lines, 1) if "es: [basura, recoleccion" in text)
     result = runner.invoke(main, ["flows", "check", str(path)])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         f"{path}:{line}:12: warning: flow 'trash' and flow 'city_info' both use the keyword 'basura' (es): "
-        "an opener with it is ambiguous",
+        f"an opener with it is ambiguous (first at line {trash_keywords})",
         f"{path}: ok, 6 flows, 21 steps, 3 departments, 1 warning",
     ]
 

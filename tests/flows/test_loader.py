@@ -149,7 +149,7 @@ def test_next_to_nowhere_and_missing_translation():
     )
     errors = errors_of(broken)
     assert any(":10:" in e and "missing the 'es' translation" in e for e in errors), errors
-    assert any(":13:" in e and "goes to 'nowhere'" in e for e in errors), errors
+    assert any(":16:15:" in e and "step 'ask' goes to 'nowhere'" in e for e in errors), errors
 
 
 def test_several_errors_are_reported_at_once_in_line_order():
@@ -163,7 +163,7 @@ def test_several_errors_are_reported_at_once_in_line_order():
 
 def test_invalid_yaml_reports_line_and_column():
     (error,) = errors_of("flows:\n  pothole: [unclosed\n")
-    assert error.startswith("flows.yaml:3:") and "not valid YAML" in error
+    assert error == "flows.yaml:2:12: not valid YAML: the [ opened here is never closed with ]"
 
 
 def test_unreadable_file(tmp_path):

@@ -20,6 +20,11 @@ def at(text: str, needle: str) -> str:
     return f"{number}:{line.index(needle) + 1}"
 
 
+def line_at(text: str, needle: str) -> str:
+    """The number of the one line holding needle."""
+    return at(text, needle).split(":")[0]
+
+
 TWO_FLOWS = """\
     default_language: es
     flows:
@@ -39,7 +44,7 @@ TWO_FLOWS = """\
 def test_a_keyword_of_two_flows_is_reported_at_its_second_use():
     assert warnings_of(TWO_FLOWS) == [
         f"flows.yaml:{at(TWO_FLOWS, 'camion')}: warning: flow 'trash' and flow 'route_survey' both use the keyword 'camion' (es): "
-        "an opener with it is ambiguous"
+        f"an opener with it is ambiguous (first at line {line_at(TWO_FLOWS, 'camión]')})"
     ]
 
 
@@ -59,7 +64,7 @@ def test_keywords_are_compared_across_languages_because_the_menu_matches_them_al
         """
     assert warnings_of(text) == [
         f"flows.yaml:{at(text, 'Info]')}: warning: flow 'info' (es) and flow 'events' (en) "
-        "both use the keyword 'info': an opener with it is ambiguous"
+        f"both use the keyword 'info': an opener with it is ambiguous (first at line {line_at(text, '[info]')})"
     ]
 
 
@@ -108,7 +113,7 @@ def test_a_word_of_two_options_names_the_flow_the_step_and_both_options():
     assert warnings_of(CHOICE) == [
         f"flows.yaml:{at(CHOICE, 'Camión]')}: warning: flow 'trash', step 'problem': "
         "option 'missed_collection' and option 'illegal_dumping' both use the word 'camion' (es): "
-        "an answer with it is ambiguous"
+        f"an answer with it is ambiguous (first at line {line_at(CHOICE, 'no paso, camion')})"
     ]
 
 
@@ -129,6 +134,7 @@ def test_an_option_label_counts_as_one_of_its_words():
     assert warnings_of(text) == [
         f"flows.yaml:{at(text, 'apagada]')}: warning: flow 'streetlight', step 'state': "
         "option 'off' and option 'flickering' both use the word 'apagada' (es): an answer with it is ambiguous"
+        f" (first at line {line_at(text, 'label: Apagada')})"
     ]
 
 
@@ -169,7 +175,7 @@ def test_a_word_both_yes_and_no_in_one_language():
         """
     assert warnings_of(text) == [
         f'flows.yaml:{at(text, "Ok]")}: warning: words "yes" and "no" both have \'ok\' (es): '
-        "a yes/no answer with it is ambiguous"
+        f"a yes/no answer with it is ambiguous (first at line {line_at(text, 'es: [si, sí, ok]')})"
     ]
 
 
@@ -219,3 +225,71 @@ def test_odd_values_are_read_as_the_loader_reads_them():
 
 def test_the_shipped_flows_share_no_words():
     assert shared_words((ROOT / "flows.yaml").read_text(encoding="utf-8")) == []
+
+
+ROUTE_AND_TRASH = """\
+    default_language: es
+    flows:
+      trash:
+        title: {es: Recolección de basura, en: Trash pickup}
+        keywords:
+          es: [basura, camion de la basura]
+      park_evaluation:
+        title: {es: Evaluar un parque, en: Rate a park}
+        keywords:
+          es: [parque, evaluar]
+          en: [park, rate]
+      route:
+        title: {es: Evaluar una ruta, en: Rate a bus route}
+        keywords:
+          es: [camión, parqes]
+    """
+
+
+def test_a_keyword_inside_another_flows_longer_keyword_or_title_or_a_typo_of_it_is_a_warning():
+    assert warnings_of(ROUTE_AND_TRASH) == [
+        f"flows.yaml:{at(ROUTE_AND_TRASH, 'Evaluar una ruta')}: warning: flow 'route' title 'Evaluar una ruta' (line 13)"
+        " holds flow 'park_evaluation' keyword 'evaluar' (line 10): an opener with 'Evaluar una ruta' among other"
+        " words is ambiguous",
+        f"flows.yaml:{at(ROUTE_AND_TRASH, 'Rate a bus route')}: warning: flow 'route' title 'Rate a bus route'"
+        " (line 13) holds flow 'park_evaluation' keyword 'rate' (line 11): an opener with 'Rate a bus route' among"
+        " other words is ambiguous",
+        f"flows.yaml:{at(ROUTE_AND_TRASH, 'camión')}: warning: flow 'trash' keyword 'camion de la basura' (line 6)"
+        " holds flow 'route' keyword 'camión' (line 15): an opener with 'camion de la basura' among other words is"
+        " ambiguous",
+        f"flows.yaml:{at(ROUTE_AND_TRASH, 'parqes')}: warning: flow 'park_evaluation' keyword 'parque' (line 10) and"
+        " flow 'route' keyword 'parqes' (line 15) are a typo apart: an opener with either may be taken for the other",
+    ]
+
+
+def test_the_warned_openers_are_ambiguous_for_the_real_matcher():
+    from bot.flows.matching import Candidate, ChoiceIndex
+
+    menu = ChoiceIndex(
+        [
+            Candidate("trash", 1, ("Recolección de basura", "basura", "camion de la basura")),
+            Candidate("park_evaluation", 2, ("Evaluar un parque", "parque", "evaluar")),
+            Candidate("route", 3, ("Evaluar una ruta", "camión")),
+        ]
+    )
+    assert set(menu.match("no pasó el camión de la basura").suggestions) == {"trash", "route"}
+    assert set(menu.match("quiero evaluar una ruta").suggestions) == {"park_evaluation", "route"}
+
+
+def test_an_option_word_a_typo_of_another_options_is_a_warning():
+    text = """\
+        default_language: es
+        flows:
+          trash:
+            steps:
+              - id: problem
+                kind: choice
+                options:
+                  - {id: missed, label: No pasó, words: {es: [camion]}}
+                  - {id: dumping, label: Tiradero, words: {es: [camiones]}}
+        """
+    assert warnings_of(text) == [
+        f"flows.yaml:{at(text, 'camiones')}: warning: flow 'trash', step 'problem': option 'missed' word 'camion'"
+        " (line 8) and option 'dumping' word 'camiones' (line 9) are a typo apart: an answer with either may be taken"
+        " for the other"
+    ]
