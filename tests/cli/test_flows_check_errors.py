@@ -48,7 +48,7 @@ def test_an_unknown_key_inside_options_from_is_reported_with_a_guess(runner, tmp
     assert lines == [
         f"{path}:{row}:23: flow 'a', step 'route', options_from: 'column' is missing",
         f"{path}:{row}:49: unknown key 'colum' in flow 'a', step 'route', options_from, did you mean 'column'?"
-        " (allowed: column, file, id_column)",
+        " (allowed: column, file, id_column, words_column)",
     ]
 
 

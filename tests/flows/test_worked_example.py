@@ -96,7 +96,7 @@ def test_the_doc_shows_the_files_as_they_are():
 
 
 def test_a_residents_answers_reach_the_survey_page_and_its_csv(city, tmp_path, redis_url):
-    """The doc's last step: an operator of `movilidad` opens Encuestas → Evaluar una ruta de camión."""
+    """The doc's last step: an operator of `movilidad` opens Encuestas → Calificar una ruta de camión."""
     from bot import create_app
     from bot.db.database import create_tables
     from tests.support.app import Resident, app_settings
@@ -111,7 +111,7 @@ def test_a_residents_answers_reach_the_survey_page_and_its_csv(city, tmp_path, r
 
     desk = Desk(app, add_operator(app, "ana@movilidad.org", departments=("movilidad",))).login()
     listed = desk.get("/dashboard/surveys")
-    assert "Rate a bus route" in listed.text and "Observatorio de Movilidad" in listed.text
+    assert "Bus route survey" in listed.text and "Observatorio de Movilidad" in listed.text
     page = desk.get("/dashboard/surveys/route_survey")
     assert page.status_code == 200
     assert "Ruta 23 Valle Oriente" in page.text and "Iba muy lleno" in page.text
