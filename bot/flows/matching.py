@@ -281,11 +281,13 @@ class ChoiceIndex:
     def _scores(self, norm: str):
         padded = f" {norm} "
         tokens = norm.split()
-        whole = set()
-        for index in {i for t in set(tokens) for i in self.by_first_token.get(t, ())}:
-            if f" {self.words[index]} " in padded:  # a word standing whole in the answer
-                whole.add(index)
-                yield index, EXACT_SCORE if self.words[index] == norm else 100.0  # the whole answer beats the rest
+        starting = {i for t in set(tokens) for i in self.by_first_token.get(t, ())}
+        whole = {i for i in starting if f" {self.words[i]} " in padded}  # words standing whole in the answer
+        for index in whole:
+            word = self.words[index]
+            if any(self.words[o] != word and f" {word} " in f" {self.words[o]} " for o in whole):
+                continue  # "off" inside "on and off": the longer word said it
+            yield index, EXACT_SCORE if word == norm else 100.0  # the whole answer beats the rest
         for index in self.by_token.get(tokens[0], ()) if padded in self.all_padded else ():
             if index not in whole and padded in self.padded[index]:
                 # A part of a longer name ("rufino tamayo"); shorter names first among equals.

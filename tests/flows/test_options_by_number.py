@@ -9,7 +9,7 @@ import pytest
 from bot.channels import carries
 from bot.flows.corpus import load_corpus_flows
 from bot.flows.loader import FlowsInvalidError, load_flows_text
-from bot.flows.matching import MAX_SUGGESTIONS, Candidate, ChoiceIndex
+from bot.flows.matching import MAX_SUGGESTIONS, Candidate, ChoiceIndex, Match
 from bot.flows.numbers import choice_digits
 from bot.flows.optionfiles import OptionsFileError, read_options
 from bot.flows.transcripts import NOW, load_transcripts, run_transcript
@@ -216,3 +216,19 @@ def test_the_opener_fills_the_route_it_names_by_number(text, lang, answers):
     from bot.flows.engine import opening
 
     assert opening(CORPUS_FLOWS, text, lang, NOW) == ("route_survey", answers)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("it goes on and off", "flickering"), ("flickering on and off", "flickering"), ("it's off", "off")],
+)
+def test_a_word_inside_another_options_longer_word_gives_way_to_it(text, key):
+    """The word "off" (option off) stands inside "on and off" (option flickering): the longer word the resident said wins."""
+    index = ChoiceIndex(
+        [
+            Candidate("off", 1, ("off", "out", "dark")),
+            Candidate("flickering", 2, ("flickering", "blinking", "on and off")),
+            Candidate("on_daytime", 3, ("always on", "during the day")),
+        ]
+    )
+    assert index.match(text) == Match(key)
