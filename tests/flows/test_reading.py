@@ -112,7 +112,7 @@ def test_yes_or_no(text, expected):
         ("muy bien", (5,), ""),
         ("limpísimo", (5,), ""),
         ("excelnte", (5,), ""),
-        ("no muy bien", (), ""),  # never the opposite of what was said
+        ("no muy bien", (2,), ""),  # negated: below good, never the opposite of what was said
         ("9", (), ""),
         ("0 de 10", (), ""),  # below the scale once scaled: not a rating
     ],
