@@ -35,7 +35,9 @@ class Rating:
 
 def read_rating(text: str, lang: str, scale: tuple[int, int], ratings: dict[str, int]) -> Rating:
     """Read a rating on the step's scale; Rating() when the answer gives none, or contradicts itself."""
-    rating = _grade(text, lang, scale, ratings)
+    rating = _grade(text, lang, scale)
+    if rating is None:
+        return _word(text, ratings, *scale)
     if len(rating.values) == 1 and any(c.isalpha() or ord(c) > 0x2000 for c in text.replace(_STAR, "")):
         words = read_words(text, words_of(ratings))
         if words and _against(rating.values[0], scale, words.low, words.high):
@@ -59,7 +61,8 @@ def _against(value: int, scale: tuple[int, int], low: int, high: int) -> bool:
     return (on_words <= 2 and low >= 4) or (on_words >= 4 and high <= 2)
 
 
-def _grade(text: str, lang: str, scale: tuple[int, int], ratings: dict[str, int]) -> Rating:
+def _grade(text: str, lang: str, scale: tuple[int, int]) -> Rating | None:
+    """The grade in digits, number words or stars; None when the answer has none (its words may say one)."""
     low, high = scale
     stars = text.count(_STAR)
     norm = with_digits(text.replace(_STAR, " ").replace("/", " de "), lang)
@@ -80,7 +83,7 @@ def _grade(text: str, lang: str, scale: tuple[int, int], ratings: dict[str, int]
     if len(set(numbers)) > 1:
         readings = tuple(dict.fromkeys(_round(n) for n in numbers if low <= n <= high))
         return Rating(readings) if len(readings) > 1 else Rating()
-    return _word(text, ratings, low, high)
+    return None
 
 
 def _word(text: str, ratings: dict[str, int], low: int, high: int) -> Rating:

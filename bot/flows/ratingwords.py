@@ -11,7 +11,7 @@ the text contradicts is never returned.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.flows.matching import is_typo, normalize
 
@@ -23,6 +23,7 @@ _CLAUSE = re.compile(r"[,.;:!?¡¿()\n]+|\s[-–—]+\s|\b(?:pero|but|aunque|alt
 _CONTRACTION = re.compile(r"n['’]t\b", re.IGNORECASE)  # "isn't" -> "isnt": one word, a negation
 _SUPERLATIVE = re.compile(r"(\w+)isim([oa])s?")
 _DIMINUTIVE = re.compile(r"(\w+?)(e?cit|it)([oa])s?")  # "regularcito", "limpiecito", "malita"
+_KEPT_WORDS = 8192  # words whose plain form a table remembers
 _PREFIXES = ("requete", "recontra", "super", "re")  # "rebien", "superlimpio": "muy bien", "muy limpio"
 
 
@@ -76,6 +77,8 @@ class Lexicon:
     longest: int
     emoji: dict[str, int]
     singles: dict[str, int]
+    starts: frozenset[str]  # the first word of every phrase: most words of a message start none
+    plain: dict[str, str] = field(default_factory=dict, compare=False, repr=False)  # what _plain made of a word
 
 
 def lexicon(ratings: dict[str, int]) -> Lexicon:
@@ -89,7 +92,8 @@ def lexicon(ratings: dict[str, int]) -> Lexicon:
         elif word.strip():
             emoji[word.strip()] = value
     singles = {words[0]: value for words, value in phrases.items() if len(words) == 1}
-    return Lexicon(phrases, max((len(p) for p in phrases), default=1), emoji, singles)
+    starts = frozenset(p[0] for p in phrases)
+    return Lexicon(phrases, max((len(p) for p in phrases), default=1), emoji, singles, starts)
 
 
 def read_words(text: str, words: Lexicon) -> WordRating | None:
@@ -112,9 +116,19 @@ def _tokens(text: str, words: Lexicon) -> list[str]:
     marked = _CLAUSE.sub(f" {_BREAK} ", _CONTRACTION.sub("nt", text))
     tokens: list[str] = []
     for part in marked.split(_BREAK):
-        tokens.extend(t for token in normalize(part).split() for t in _plain(token, words).split())
+        tokens.extend(t for token in normalize(part).split() for t in _plain_kept(token, words).split())
         tokens.append(_BREAK)
     return tokens
+
+
+def _plain_kept(token: str, words: Lexicon) -> str:
+    """_plain, remembered per table (up to _KEPT_WORDS words: what residents write cannot fill memory)."""
+    plain = words.plain.get(token)
+    if plain is None:
+        plain = _plain(token, words)
+        if len(words.plain) < _KEPT_WORDS:
+            words.plain[token] = plain
+    return plain
 
 
 def _plain(token: str, words: Lexicon) -> str:
@@ -156,10 +170,16 @@ def _found(tokens: list[str], words: Lexicon) -> list[_Found]:
     found: list[_Found] = []
     i, hedge_ends = 0, -1
     while i < len(tokens):
-        size = next(
-            (n for n in range(min(words.longest, len(tokens) - i), 0, -1) if tuple(tokens[i : i + n]) in words.phrases),
-            0,
-        )
+        size = 0
+        if tokens[i] in words.starts:
+            size = next(
+                (
+                    n
+                    for n in range(min(words.longest, len(tokens) - i), 0, -1)
+                    if tuple(tokens[i : i + n]) in words.phrases
+                ),
+                0,
+            )
         if not size:
             i += 1
             continue
