@@ -39,7 +39,7 @@ _EMPHATIC = frozenset({"nada"})  # "nada mal", "no está nada mal": not mildly b
 _INTENSIFIERS = _words("muy super re requete bien demasiado harto very really so extremely totally too")
 # Words that may stand between a negation (or "muy") and its rating word: "no está mal", "not that good".
 _FILLERS = _words(
-    "esta estaba estuvo es era fue son estan estaban eran se ve vio veia me le les lo la el los las parece"
+    "esta estaba estuvo es era fue son estan estaban eran iba venia andaba se ve vio veia me le les lo la el los las parece"
     " parecio creo que tan tanto para todo todos todas muy asi"
     " is was are were be been its it that this looks seems seemed think so very too all quite the"
 )
