@@ -39,7 +39,7 @@ def read_rating(text: str, lang: str, scale: tuple[int, int], ratings: dict[str,
     if rating is None:
         return _word(text, ratings, *scale)
     if len(rating.values) == 1 and any(c.isalpha() or ord(c) > 0x2000 for c in text.replace(_STAR, "")):
-        words = read_words(text, words_of(ratings))
+        words = read_words(text, words_of(ratings), typos=False)
         if words and _against(rating.values[0], scale, words.low, words.high):
             return Rating()  # "5, pésimo", "1 😍": which one is meant? ask
     return rating

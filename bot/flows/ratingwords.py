@@ -13,16 +13,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.flows.matching import is_typo, normalize
+from bot.flows.matching import MIN_FUZZY_LENGTH, is_typo, normalize
 
 __all__ = ["WordRating", "Lexicon", "lexicon", "read_words", "WORD_SCALE"]
 
 WORD_SCALE = (1, 5)  # flows.yaml's `ratings:` words are on a 1-5 scale
 _BREAK = "|"  # a comma, a full stop or a "pero" between words: a negation or "bien" does not reach past it
-_CLAUSE = re.compile(r"[,.;:!?¡¿()\n]+|\s[-–—]+\s|\b(?:pero|but|aunque|although|though|sino)\b", re.IGNORECASE)
+_PAUSES = str.maketrans(dict.fromkeys(",.;:!?¡¿()\n", f" {_BREAK} "))
+_BUT = frozenset({"pero", "but", "aunque", "although", "though", "sino"})  # a clause break too
 _CONTRACTION = re.compile(r"n['’]t\b", re.IGNORECASE)  # "isn't" -> "isnt": one word, a negation
 _SUPERLATIVE = re.compile(r"(\w+)isim([oa])s?")
 _DIMINUTIVE = re.compile(r"(\w+?)(e?cit|it)([oa])s?")  # "regularcito", "limpiecito", "malita"
+_TYPO_LENGTH = MIN_FUZZY_LENGTH - 1  # shorter words are never read as typos (matching.is_typo)
 _KEPT_WORDS = 8192  # words whose plain form a table remembers
 _PREFIXES = ("requete", "recontra", "super", "re")  # "rebien", "superlimpio": "muy bien", "muy limpio"
 
@@ -78,7 +80,9 @@ class Lexicon:
     emoji: dict[str, int]
     singles: dict[str, int]
     starts: frozenset[str]  # the first word of every phrase: most words of a message start none
-    plain: dict[str, str] = field(default_factory=dict, compare=False, repr=False)  # what _plain made of a word
+    plain: dict[str, tuple[str, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )  # what _plain made of a word
 
 
 def lexicon(ratings: dict[str, int]) -> Lexicon:
@@ -96,13 +100,14 @@ def lexicon(ratings: dict[str, int]) -> Lexicon:
     return Lexicon(phrases, max((len(p) for p in phrases), default=1), emoji, singles, starts)
 
 
-def read_words(text: str, words: Lexicon) -> WordRating | None:
-    """The rating the words of a text give, or None when it has none or they pull both ways."""
+def read_words(text: str, words: Lexicon, typos: bool = True) -> WordRating | None:
+    """The rating the words of a text give, or None when it has none or they pull both ways (typos: forgive a
+    misspelt word when no word is found as written)."""
     tokens = _tokens(text, words)
     found = _found(tokens, words)
     found += [_allowed(value, False, False, False, 1) for sign, value in words.emoji.items() if sign in text]
     if not found:
-        return _typo(tokens, words)
+        return _typo(tokens, words) if typos else None
     low = max(f.low for f in found)
     high = min(f.high for f in found)
     if low > high:
@@ -112,20 +117,20 @@ def read_words(text: str, words: Lexicon) -> WordRating | None:
 
 
 def _tokens(text: str, words: Lexicon) -> list[str]:
-    """The text's words, clause breaks marked, each word's superlative, diminutive or prefix undone."""
-    marked = _CLAUSE.sub(f" {_BREAK} ", _CONTRACTION.sub("nt", text))
+    """The text's words, clause breaks marked ("|": normalize keeps it as a word), each word's superlative,
+    diminutive or prefix undone."""
     tokens: list[str] = []
-    for part in marked.split(_BREAK):
-        tokens.extend(t for token in normalize(part).split() for t in _plain_kept(token, words).split())
-        tokens.append(_BREAK)
+    for token in normalize(_CONTRACTION.sub("nt", text).translate(_PAUSES)).split():
+        tokens.extend((_BREAK,) if token in _BUT else _plain_kept(token, words))
+    tokens.append(_BREAK)
     return tokens
 
 
-def _plain_kept(token: str, words: Lexicon) -> str:
+def _plain_kept(token: str, words: Lexicon) -> tuple[str, ...]:
     """_plain, remembered per table (up to _KEPT_WORDS words: what residents write cannot fill memory)."""
     plain = words.plain.get(token)
     if plain is None:
-        plain = _plain(token, words)
+        plain = tuple(_plain(token, words).split())
         if len(words.plain) < _KEPT_WORDS:
             words.plain[token] = plain
     return plain
@@ -168,18 +173,12 @@ def _known(candidates: tuple[str, ...], words: Lexicon) -> str:
 def _found(tokens: list[str], words: Lexicon) -> list[_Found]:
     """Every rating word and emoji in the text (the longest phrase at each place), each with what it allows."""
     found: list[_Found] = []
-    i, hedge_ends = 0, -1
-    while i < len(tokens):
+    i, hedge_ends, count = 0, -1, len(tokens)
+    starts, phrases, longest = words.starts, words.phrases, words.longest
+    while i < count:
         size = 0
-        if tokens[i] in words.starts:
-            size = next(
-                (
-                    n
-                    for n in range(min(words.longest, len(tokens) - i), 0, -1)
-                    if tuple(tokens[i : i + n]) in words.phrases
-                ),
-                0,
-            )
+        if tokens[i] in starts:
+            size = next((n for n in range(min(longest, count - i), 0, -1) if tuple(tokens[i : i + n]) in phrases), 0)
         if not size:
             i += 1
             continue
@@ -236,7 +235,8 @@ def _typo(tokens: list[str], words: Lexicon) -> WordRating | None:
     """ "excelnte", "regualr": one rating word misspelt, with no negation anywhere."""
     if NEGATORS & set(tokens):
         return None
-    values = {v for w, v in words.singles.items() for t in tokens if is_typo(t, w)}
+    long_enough = [t for t in tokens if len(t) >= _TYPO_LENGTH and t.isalpha()]  # is_typo says no to the rest
+    values = {v for w, v in words.singles.items() if len(w) >= _TYPO_LENGTH for t in long_enough if is_typo(t, w)}
     if len(values) != 1:
         return None
     value = values.pop()
