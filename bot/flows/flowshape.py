@@ -6,7 +6,16 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from bot.flows.schematypes import Duration, Identifier, Section, StepKind, Text, WordsByLanguage, omittable
+from bot.flows.schematypes import (
+    Duration,
+    Identifier,
+    LanguageCode,
+    Section,
+    StepKind,
+    Text,
+    WordsByLanguage,
+    omittable,
+)
 
 __all__ = ["Flow", "Option", "OptionsFrom", "Outcome", "Qr", "Step"]
 
@@ -94,6 +103,15 @@ class Step(Section):
         max_length=2,
         description="rating: lowest and highest value, [low, high]. Words under `ratings:` are for a 1-5 scale.",
         examples=[[1, 5], [0, 10]],
+    )
+    ratings: dict[LanguageCode, dict[str, Annotated[int, Field(ge=1, le=5)]]] = omittable(
+        "rating: this step's own words and emoji per language, each with its value on a 1-5 scale (like the top-level `ratings:`). They add to the top-level words for this step, and override a word both give: a cleanliness question's sucio/limpio scale.",
+        examples=[
+            {
+                "es": {"cochino": 1, "sucio": 2, "limpio": 4, "limpiecito": 5},
+                "en": {"filthy": 1, "dirty": 2, "clean": 4},
+            }
+        ],
     )
     min: float = omittable("number: the smallest accepted value.", examples=[0])
     max: float = omittable("number: the largest accepted value.", examples=[100])

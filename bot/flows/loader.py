@@ -559,6 +559,7 @@ class _Builder:
             show_options=len(options) <= CHOICE_LIST_LIMIT,
             optional=value.get("optional") is True,
             scale=(scale[0], scale[1]),
+            ratings=self.step_ratings(value, kind, where),
             min=_number(value, "min", None),
             max=_number(value, "max", None),
             min_length=_whole(value, "min_length", 1),
@@ -577,6 +578,24 @@ class _Builder:
             public=self.public(value, kind, where),
             line=value.pos[0],
         )
+
+    def step_ratings(self, value: Mapping, kind: str, where: str) -> dict[str, dict[str, int]]:
+        """A rating step's own words (they add to and override the top-level `ratings:` for it), 1-5 each."""
+        section = value.get("ratings")
+        if section is None:
+            return {}
+        if kind != "rating":
+            self.error(_Where(value.key_pos["ratings"]), f"{where}: ratings apply only to a rating step, not {kind}")
+            return {}
+        if not isinstance(section, Mapping):
+            return {}  # schema.py reports it
+        for lang in section:
+            if str(lang) not in self.languages:
+                self.error(
+                    _Where(section.key_pos[lang]),
+                    f"{where}: ratings in '{lang}', which is not among languages ({', '.join(self.languages)})",
+                )
+        return self.ratings(section)
 
     def public(self, value: Mapping, kind: str, where: str) -> bool:
         """`public: true` only on a text step that asks for no personal data: its answers are published."""

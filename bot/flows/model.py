@@ -77,6 +77,7 @@ class Step:
     show_options: bool = True
     optional: bool = False
     scale: tuple[int, int] = (1, 5)
+    ratings: dict[str, dict[str, int]] = field(default_factory=dict)  # rating: its own words per language, 1-5
     min: float | None = None
     max: float | None = None
     min_length: int = 1
@@ -333,6 +334,13 @@ class Flows:
     def campaign_templates(self) -> tuple[str, ...]:
         """The templates marked `campaign: true`: the invitations a survey campaign may send."""
         return tuple(kind for kind, spec in self.templates.items() if spec.get("campaign"))
+
+    def ratings_for(self, step: Step, lang: str) -> dict[str, int]:
+        """The rating words a step understands in lang: the top-level `ratings:`, the step's own added over them."""
+        own = step.ratings.get(lang)
+        if not own:
+            return self.ratings.get(lang, {})
+        return self.remember(f"ratings {id(step)} {lang}", lambda: {**self.ratings.get(lang, {}), **own})
 
     def words_for(self, key: str, lang: str) -> tuple[str, ...]:
         """Return a word list (yes, no, skip, ...) in lang."""

@@ -2,7 +2,9 @@
 
 A grade out of another scale ("8 de 10" on a 1-5 step) is scaled, and the engine tells the
 resident what it noted. Several numbers that are not "X de Y" ("3 o 4") are two readings: the
-resident is asked which. A rating word after a negation ("no muy bien") is never taken.
+resident is asked which. Words are read by ratingwords.py, negation and intensity included ("no muy
+bien" is 2, "no está mal" 3, "bien sucio" 1); words that pull both ways, or a grade the words
+contradict ("5, pésimo"), are asked again: a value the text contradicts is never stored.
 """
 
 from __future__ import annotations
@@ -11,17 +13,16 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from bot.flows.matching import is_typo, normalize
 from bot.flows.numbers import with_digits
+from bot.flows.ratingwords import WORD_SCALE, Lexicon, lexicon, read_words
 
-__all__ = ["Rating", "read_rating", "NEGATIONS"]
+__all__ = ["Rating", "read_rating", "words_of"]
 
 _STAR = "⭐"
 _OUT_OF = re.compile(r"\b(\d+(?:[.,]\d+)?) (?:de|sobre|out of|of) (\d+)\b")
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\b")
-_SUPERLATIVE = re.compile(r"(\w+)isim([oa])s?")
-NEGATIONS = {"no", "ni", "nada", "nunca", "not", "isnt", "never"}
-_WORD_SCALE = (1, 5)  # flows.yaml's `ratings:` words are on a 1-5 scale
+_LEXICONS: dict[int, tuple[dict[str, int], Lexicon]] = {}  # id of a ratings table -> (the table, compiled)
+_MOST_LEXICONS = 256  # the global table and each step's own, per language: a few dozen in a large flows.yaml
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,35 @@ class Rating:
 
 
 def read_rating(text: str, lang: str, scale: tuple[int, int], ratings: dict[str, int]) -> Rating:
-    """Read a rating on the step's scale; Rating() when the answer gives none."""
+    """Read a rating on the step's scale; Rating() when the answer gives none, or contradicts itself."""
+    rating = _grade(text, lang, scale)
+    if rating is None:
+        return _word(text, ratings, *scale)
+    if len(rating.values) == 1 and any(c.isalpha() or ord(c) > 0x2000 for c in text.replace(_STAR, "")):
+        words = read_words(text, words_of(ratings), typos=False)
+        if words and _against(rating.values[0], scale, words.low, words.high):
+            return Rating()  # "5, pésimo", "1 😍": which one is meant? ask
+    return rating
+
+
+def words_of(ratings: dict[str, int]) -> Lexicon:
+    """The compiled form of a ratings table, kept while the table lives (tables come from the loaded flows)."""
+    kept = _LEXICONS.get(id(ratings))
+    if kept is None or kept[0] is not ratings:
+        if len(_LEXICONS) >= _MOST_LEXICONS:
+            _LEXICONS.clear()
+        kept = _LEXICONS[id(ratings)] = (ratings, lexicon(ratings))
+    return kept[1]
+
+
+def _against(value: int, scale: tuple[int, int], low: int, high: int) -> bool:
+    """Whether words allowing low..high (1-5) say the opposite of a grade: good words and a bad grade, or the reverse."""
+    on_words = WORD_SCALE[0] + (value - scale[0]) * (WORD_SCALE[1] - WORD_SCALE[0]) / (scale[1] - scale[0])
+    return (on_words <= 2 and low >= 4) or (on_words >= 4 and high <= 2)
+
+
+def _grade(text: str, lang: str, scale: tuple[int, int]) -> Rating | None:
+    """The grade in digits, number words or stars; None when the answer has none (its words may say one)."""
     low, high = scale
     stars = text.count(_STAR)
     norm = with_digits(text.replace(_STAR, " ").replace("/", " de "), lang)
@@ -54,49 +83,18 @@ def read_rating(text: str, lang: str, scale: tuple[int, int], ratings: dict[str,
     if len(set(numbers)) > 1:
         readings = tuple(dict.fromkeys(_round(n) for n in numbers if low <= n <= high))
         return Rating(readings) if len(readings) > 1 else Rating()
-    return _word(text, norm, ratings, low, high)
+    return None
 
 
-def _word(text: str, norm: str, ratings: dict[str, int], low: int, high: int) -> Rating:
-    """The value of the longest rating word in the text ("muy mal" before "mal"), on the step's scale."""
-    norm = " ".join(_superlative(t, ratings) for t in norm.split())
-    tokens = norm.split()
-    padded = f" {norm} "
-    for word in sorted(ratings, key=len, reverse=True):
-        phrase = normalize(word)
-        if phrase and f" {phrase} " in padded:
-            before = tokens[: _position(tokens, phrase.split()[0])]
-            if NEGATIONS & set(before):
-                return Rating()  # "no muy bien", "ni bien ni mal": never the opposite of what was said
-            return Rating((_rescale(ratings[word], low, high),))
-        if not phrase and word in text:  # an emoji
-            return Rating((_rescale(ratings[word], low, high),))
-    typos = {ratings[w] for w in ratings if " " not in normalize(w) for t in tokens if is_typo(t, normalize(w))}
-    if len(typos) == 1 and not NEGATIONS & set(tokens):  # "excelnte", "regualr"
-        return Rating((_rescale(typos.pop(), low, high),))
-    return Rating()
-
-
-def _superlative(token: str, ratings: dict[str, int]) -> str:
-    """ "limpísimo" -> "muy limpio", "malísima" -> "muy mala": a Spanish superlative is "muy" and its word."""
-    match = _SUPERLATIVE.fullmatch(token)
-    if not match:
-        return token
-    known = {normalize(w) for w in ratings}
-    stem, ending = match.group(1), match.group(2)
-    for word in (stem + ending, stem + "i" + ending, stem + "o"):
-        if word in known:
-            return f"muy {word}"
-    return token
-
-
-def _position(tokens: list[str], first: str) -> int:
-    return tokens.index(first) if first in tokens else 0
+def _word(text: str, ratings: dict[str, int], low: int, high: int) -> Rating:
+    """The value the rating words say, on the step's scale; Rating() when they say none or pull both ways."""
+    words = read_words(text, words_of(ratings))
+    return Rating((_rescale(words.value, low, high),)) if words else Rating()
 
 
 def _rescale(value: int, low: int, high: int) -> int:
-    word_low, word_high = _WORD_SCALE
-    if (low, high) == _WORD_SCALE:
+    word_low, word_high = WORD_SCALE
+    if (low, high) == WORD_SCALE:
         return value
     return _round(low + (value - word_low) * (high - low) / (word_high - word_low))
 

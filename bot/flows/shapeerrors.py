@@ -32,6 +32,8 @@ EXPECTED = {  # what a value must be or have, by pydantic's error type
     "literal_error": "be one of {choices}",
     "greater_than_equal": "be at least {ge}",
     "greater_than": "be more than {gt}",
+    "less_than_equal": "be at most {le}",
+    "less_than": "be less than {lt}",
     "string_pattern_mismatch": "be of the form {pattern}",
     "too_short": "have at least {min_length} item(s)",
     "too_long": "have at most {max_length} item(s)",

@@ -148,7 +148,7 @@ def test_rating_accepts_numbers_and_stars(text, value):
     assert chat.state.answers["cleanliness"] == value
 
 
-@pytest.mark.parametrize("text", ["9", "0", "muchos", "no muy bien"])
+@pytest.mark.parametrize("text", ["9", "0", "muchos", "bien y mal", "5, pésimo"])
 def test_rating_out_of_scale_is_reasked(text):
     chat = Chat()
     chat.say("parque")

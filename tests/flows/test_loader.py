@@ -416,3 +416,50 @@ def test_weekdays_and_months_must_name_each_day_and_month_once():
     )
     text = SHIPPED.replace("diciembre]", "]", 1)
     assert any("words.months (es) lists 11 names: it must list the twelve months" in e for e in errors_of(text))
+
+
+CLEANLINESS = "      - id: cleanliness\n        kind: rating\n"
+OWN_WORDS = "        ratings:\n          es: {cochino: 1, sucio: 1, limpio: 5}\n          en: {filthy: 1}\n"
+
+
+def test_a_rating_step_adds_its_own_words_over_the_top_level_ones():
+    flows = load_flows_text(SHIPPED.replace(CLEANLINESS, CLEANLINESS + OWN_WORDS, 1), "flows.yaml", {})
+    step = flows.flows["park_evaluation"].step("cleanliness")
+    words = flows.ratings_for(step, "es")
+    assert (words["sucio"], words["limpio"], words["regular"]) == (1, 5, 3)  # its own over, the rest kept
+    assert flows.ratings_for(step, "en")["filthy"] == 1 and flows.ratings_for(step, "en")["good"] == 4
+    safety = flows.flows["park_evaluation"].step("safety")
+    assert flows.ratings_for(safety, "es")["sucio"] == 2  # another step keeps the top-level words
+    assert flows.ratings_for(step, "es") is flows.ratings_for(step, "es")  # worked out once
+
+
+@pytest.mark.parametrize(
+    "words, needle, message",
+    [
+        (
+            "        ratings:\n          es: {sucio: 7}\n",
+            "es: {sucio: 7}",
+            "flow 'park_evaluation', step 'cleanliness', ratings, es: 'sucio' must be at most 5",
+        ),
+        (
+            "        ratings:\n          fr: {sale: 1}\n",
+            "fr: {sale: 1}",
+            "step 'cleanliness': ratings in 'fr', which is not among languages (es, en)",
+        ),
+    ],
+)
+def test_a_steps_wrong_rating_words_are_reported_with_their_line(words, needle, message):
+    broken = SHIPPED.replace(CLEANLINESS, CLEANLINESS + words, 1)
+    matching = [e for e in errors_of(broken) if message in e]
+    assert matching, errors_of(broken)
+    assert int(matching[0].split(":")[1]) == line_of(broken, needle), matching[0]
+
+
+def test_ratings_on_a_step_that_is_no_rating_are_reported_with_their_line():
+    confirm = "      - id: confirm\n        kind: confirm\n"
+    assert confirm in SHIPPED
+    broken = SHIPPED.replace(confirm, confirm + "        ratings:\n          es: {sucio: 1}\n", 1)
+    (error,) = [e for e in errors_of(broken) if "ratings apply only to a rating step" in e]
+    assert "step 'confirm': ratings apply only to a rating step, not confirm" in error
+    confirm_line = line_of(broken, "      - id: confirm\n".strip())
+    assert int(error.split(":")[1]) == confirm_line + 2  # the `ratings:` line, under id and kind

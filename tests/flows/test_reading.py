@@ -112,7 +112,7 @@ def test_yes_or_no(text, expected):
         ("muy bien", (5,), ""),
         ("limpísimo", (5,), ""),
         ("excelnte", (5,), ""),
-        ("no muy bien", (), ""),  # never the opposite of what was said
+        ("no muy bien", (2,), ""),  # negated: below good, never the opposite of what was said
         ("9", (), ""),
         ("0 de 10", (), ""),  # below the scale once scaled: not a rating
     ],
@@ -125,3 +125,83 @@ def test_ratings(text, values, scaled):
 def test_a_rating_on_a_ten_point_scale_scales_words_and_grades_out_of_five():
     assert read_rating("excelente", "es", (1, 10), FLOWS.ratings["es"]).values == (10,)
     assert read_rating("4 de 5", "es", (1, 10), FLOWS.ratings["es"]).values == (8,)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "value"),
+    [
+        ("no muy bien", "es", 2),  # negated: below good
+        ("nada bien", "es", 2),
+        ("bien sucio", "es", 1),  # "bien" before a word is "very"
+        ("ni bien ni mal", "es", 3),  # 1-3 and 3-5: only 3 fits both
+        ("mal, bien lleno", "es", 2),  # "lleno" is no rating word: "bien" there is "very", not good
+        ("no está mal", "es", 3),  # mildly positive
+        ("no está nada mal", "es", 4),
+        ("malísimo", "es", 1),
+        ("regularcito", "es", 3),
+        ("chido", "es", 4),
+        ("rebien", "es", 5),
+        ("súper sucio", "es", 1),
+        ("👍", "es", 4),
+        ("👎", "es", 2),
+        ("not very good", "en", 2),
+        ("isn't bad", "en", 3),
+        ("not bad at all", "en", 4),
+        ("neither good nor bad", "en", 3),
+        ("really dirty", "en", 1),
+        ("👎", "en", 2),
+    ],
+)
+def test_ratings_read_negation_and_intensity(text, lang, value):
+    assert read_rating(text, lang, (1, 5), FLOWS.ratings[lang]).values == (value,)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("limpio pero muy feo", "es"),
+        ("bien y mal", "es"),
+        ("5, pésimo", "es"),  # a grade the words contradict
+        ("no regular", "es"),
+        ("clean but ugly", "en"),
+        ("1, excellent", "en"),
+    ],
+)
+def test_ratings_that_pull_both_ways_are_asked_again(text, lang):
+    assert read_rating(text, lang, (1, 5), FLOWS.ratings[lang]).values == ()
+
+
+def test_a_steps_own_words_override_the_top_level_ones():
+    own = {**FLOWS.ratings["es"], "sucio": 1, "lleno": 2}
+    assert read_rating("sucio", "es", (1, 5), own).values == (1,)
+    assert read_rating("mal, bien lleno", "es", (1, 5), own).values == (1,)
+    assert read_rating("no iba tan lleno", "es", (1, 5), own).values == (3,)
+    assert read_rating("bien lleno", "es", (1, 10), own).values == (1,)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("no creo", "es", False),
+        ("para nada", "es", False),
+        ("claro que no", "es", False),
+        ("obvio que no", "es", False),
+        ("no es correcto", "es", False),  # a yes word negated
+        ("nunca", "es", False),
+        ("👎", "es", False),
+        ("👍", "es", True),
+        ("no hay problema", "es", True),
+        ("no, está bien", "es", None),  # the comma stops the negation: both said, asked again
+        ("not really", "en", False),
+        ("nope", "en", False),
+        ("of course not", "en", False),  # was read as yes
+        ("absolutely not", "en", False),
+        ("I don't agree", "en", False),
+        ("I don't think so", "en", False),
+        ("no problem", "en", True),
+        ("👍", "en", True),
+        ("not sure", "en", None),
+    ],
+)
+def test_yes_or_no_reads_negation(text, lang, expected):
+    assert read_yes_no(text, words(lang)) is expected
