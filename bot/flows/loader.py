@@ -226,7 +226,7 @@ class _Builder:
             flows=flows,
             departments=departments,
             max_attempts=_whole(data, "max_attempts", 3),
-            expire_after=timedelta(minutes=expire) if expire else None,
+            expire_after=timedelta(minutes=expire) if expire and 0 < expire <= 525_600 else None,  # else schema.py says
             templates=templates,
             default_sla=parse_duration(data.get("default_sla")) or DEFAULT_SLA,
             zones=self.zones(self.mapping(data, "zones"), departments),

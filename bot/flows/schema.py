@@ -466,8 +466,10 @@ class FlowsFile(Section):
         3, ge=1, description="Answers that do not fit a step before the flow's fallback (menu or handover)."
     )
     expire_after_minutes: float = omittable(
-        "A conversation idle this long starts again (with the `expired` message). Leave out or 0: never.",
+        "A conversation idle this long starts again (with the `expired` message). Leave out or 0: never."
+        " At most a year (525,600).",
         ge=0,
+        le=525_600,
         examples=[120],
     )
     commands: Commands = Field(description=Commands.__doc__)

@@ -463,3 +463,12 @@ def test_ratings_on_a_step_that_is_no_rating_are_reported_with_their_line():
     assert "step 'confirm': ratings apply only to a rating step, not confirm" in error
     confirm_line = line_of(broken, "      - id: confirm\n".strip())
     assert int(error.split(":")[1]) == confirm_line + 2  # the `ratings:` line, under id and kind
+
+
+def test_an_expiry_beyond_a_year_is_an_error_on_its_line_not_a_crash():
+    """Hypothesis once found 2.3e12 minutes overflowing timedelta inside the loader (an OverflowError, not a message)."""
+    line = next(n for n, text in enumerate(SHIPPED.splitlines(), 1) if text.startswith("expire_after_minutes:"))
+    text = "\n".join(
+        "expire_after_minutes: 2322489343553.0" if n == line else t for n, t in enumerate(SHIPPED.splitlines(), 1)
+    )
+    assert errors_of(text) == [f"flows.yaml:{line}:1: 'expire_after_minutes' must be at most 525600.0"]
