@@ -22,7 +22,12 @@ VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 READ_BY = {
     "": ["loader.py:_Builder.build"],
     "flow": ["loader.py:_Builder.flow", "loader.py:_Builder.qr_codes", "checks.py:check_flow_graph"],
-    "step": ["loader.py:_Builder.step", "loader.py:_Builder.public", "loader.py:_Builder.options"],
+    "step": [
+        "loader.py:_Builder.step",
+        "loader.py:_Builder.public",
+        "loader.py:_Builder.options",
+        "loader.py:_Builder.step_ratings",
+    ],
     "option": ["loader.py:_Builder.options", "checks.py:_targets_as_written"],
     "optionsFrom": ["loader.py:_Builder.options", "optionfiles.py:read_options"],
     "outcome": ["loader.py:_Builder.outcome", "loader.py:_Builder.flow", "checks.py:check_flow_graph"],
