@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from bot.flows.conditions import Condition
 from bot.flows.matching import ChoiceIndex, normalize
+from bot.flows.ratingwords import Lexicon, lexicon
 
 __all__ = [
     "Text",
@@ -341,6 +342,12 @@ class Flows:
         if not own:
             return self.ratings.get(lang, {})
         return self.remember(f"ratings {id(step)} {lang}", lambda: {**self.ratings.get(lang, {}), **own})
+
+    def rating_words(self, step: Step, lang: str) -> Lexicon:
+        """ratings_for compiled for reading (ratingwords.Lexicon), once per loaded version: the top-level words
+        once per language, a step with its own words once more."""
+        whose = id(step) if step.ratings.get(lang) else "all"
+        return self.remember(f"rating words {whose} {lang}", lambda: lexicon(self.ratings_for(step, lang)))
 
     def words_for(self, key: str, lang: str) -> tuple[str, ...]:
         """Return a word list (yes, no, skip, ...) in lang."""

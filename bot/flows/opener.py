@@ -54,7 +54,7 @@ def _rating(step: Step, text: str, ctx: StepContext):
     """Stars or a grade out of the step's scale ("5 estrellas", "4/5"); a bare number may be a menu choice."""
     if "⭐" not in text and not _GRADE.search(text):
         return None
-    rating = read_rating(text, ctx.lang, step.scale, ctx.flows.ratings_for(step, ctx.lang))
+    rating = read_rating(text, ctx.lang, step.scale, ctx.flows.rating_words(step, ctx.lang))
     return rating.values[0] if len(rating.values) == 1 and not rating.scaled_from else None
 
 

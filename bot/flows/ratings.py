@@ -14,15 +14,13 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from bot.flows.numbers import with_digits
-from bot.flows.ratingwords import WORD_SCALE, Lexicon, lexicon, read_words
+from bot.flows.ratingwords import WORD_SCALE, Lexicon, read_words
 
-__all__ = ["Rating", "read_rating", "words_of"]
+__all__ = ["Rating", "read_rating"]
 
 _STAR = "⭐"
 _OUT_OF = re.compile(r"\b(\d+(?:[.,]\d+)?) (?:de|sobre|out of|of) (\d+)\b")
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\b")
-_LEXICONS: dict[int, tuple[dict[str, int], Lexicon]] = {}  # id of a ratings table -> (the table, compiled)
-_MOST_LEXICONS = 256  # the global table and each step's own, per language: a few dozen in a large flows.yaml
 
 
 @dataclass(frozen=True)
@@ -33,26 +31,18 @@ class Rating:
     scaled_from: str = ""  # "8/10" when the resident graded on another scale
 
 
-def read_rating(text: str, lang: str, scale: tuple[int, int], ratings: dict[str, int]) -> Rating:
-    """Read a rating on the step's scale; Rating() when the answer gives none, or contradicts itself."""
+def read_rating(text: str, lang: str, scale: tuple[int, int], ratings: Lexicon) -> Rating:
+    """Read a rating on the step's scale; Rating() when the answer gives none, or contradicts itself.
+
+    ratings is the step's `ratings:` words compiled (Flows.rating_words; ratingwords.lexicon for a table)."""
     rating = _grade(text, lang, scale)
     if rating is None:
         return _word(text, ratings, *scale)
     if len(rating.values) == 1 and any(c.isalpha() or ord(c) > 0x2000 for c in text.replace(_STAR, "")):
-        words = read_words(text, words_of(ratings), typos=False)
+        words = read_words(text, ratings, typos=False)
         if words and _against(rating.values[0], scale, words.low, words.high):
             return Rating()  # "5, pésimo", "1 😍": which one is meant? ask
     return rating
-
-
-def words_of(ratings: dict[str, int]) -> Lexicon:
-    """The compiled form of a ratings table, kept while the table lives (tables come from the loaded flows)."""
-    kept = _LEXICONS.get(id(ratings))
-    if kept is None or kept[0] is not ratings:
-        if len(_LEXICONS) >= _MOST_LEXICONS:
-            _LEXICONS.clear()
-        kept = _LEXICONS[id(ratings)] = (ratings, lexicon(ratings))
-    return kept[1]
 
 
 def _against(value: int, scale: tuple[int, int], low: int, high: int) -> bool:
@@ -86,9 +76,9 @@ def _grade(text: str, lang: str, scale: tuple[int, int]) -> Rating | None:
     return None
 
 
-def _word(text: str, ratings: dict[str, int], low: int, high: int) -> Rating:
+def _word(text: str, ratings: Lexicon, low: int, high: int) -> Rating:
     """The value the rating words say, on the step's scale; Rating() when they say none or pull both ways."""
-    words = read_words(text, words_of(ratings))
+    words = read_words(text, ratings)
     return Rating((_rescale(words.value, low, high),)) if words else Rating()
 
 

@@ -125,7 +125,7 @@ def parse_choice(step, msg: InboundMessage, ctx: StepContext):
 def parse_rating(step, msg: InboundMessage, ctx: StepContext):
     if _is_skip(step, msg.text, ctx):
         return None
-    rating = read_rating(msg.text, ctx.lang, step.scale, ctx.flows.ratings_for(step, ctx.lang))
+    rating = read_rating(msg.text, ctx.lang, step.scale, ctx.flows.rating_words(step, ctx.lang))
     if len(rating.values) > 1:
         return Ask(tuple(str(v) for v in rating.values))
     if not rating.values:

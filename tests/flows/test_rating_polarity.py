@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.flows.ratings import read_rating
+from bot.flows.ratingwords import lexicon
 from tests.support.chat import FLOWS
 
 POSITIVE, NEGATIVE, NEUTRAL, ASK = "positive", "negative", "neutral", "ask"
@@ -67,7 +68,7 @@ CASES = [
 
 
 def rating(text: str, lang: str) -> tuple[int, ...]:
-    return read_rating(text, lang, (1, 5), FLOWS.ratings[lang]).values
+    return read_rating(text, lang, (1, 5), lexicon(FLOWS.ratings[lang])).values
 
 
 def test_the_corpus_holds_over_a_hundred_phrases_in_both_languages():

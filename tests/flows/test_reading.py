@@ -9,6 +9,7 @@ import pytest
 from bot.flows.dates import find_date, read_date
 from bot.flows.numbers import with_digits
 from bot.flows.ratings import read_rating
+from bot.flows.ratingwords import lexicon
 from bot.flows.yesno import read_yes_no
 from tests.support.chat import FLOWS
 
@@ -118,13 +119,13 @@ def test_yes_or_no(text, expected):
     ],
 )
 def test_ratings(text, values, scaled):
-    rating = read_rating(text, "es", (1, 5), FLOWS.ratings["es"])
+    rating = read_rating(text, "es", (1, 5), lexicon(FLOWS.ratings["es"]))
     assert (rating.values, rating.scaled_from) == (values, scaled)
 
 
 def test_a_rating_on_a_ten_point_scale_scales_words_and_grades_out_of_five():
-    assert read_rating("excelente", "es", (1, 10), FLOWS.ratings["es"]).values == (10,)
-    assert read_rating("4 de 5", "es", (1, 10), FLOWS.ratings["es"]).values == (8,)
+    assert read_rating("excelente", "es", (1, 10), lexicon(FLOWS.ratings["es"])).values == (10,)
+    assert read_rating("4 de 5", "es", (1, 10), lexicon(FLOWS.ratings["es"])).values == (8,)
 
 
 @pytest.mark.parametrize(
@@ -153,7 +154,7 @@ def test_a_rating_on_a_ten_point_scale_scales_words_and_grades_out_of_five():
     ],
 )
 def test_ratings_read_negation_and_intensity(text, lang, value):
-    assert read_rating(text, lang, (1, 5), FLOWS.ratings[lang]).values == (value,)
+    assert read_rating(text, lang, (1, 5), lexicon(FLOWS.ratings[lang])).values == (value,)
 
 
 @pytest.mark.parametrize(
@@ -168,15 +169,15 @@ def test_ratings_read_negation_and_intensity(text, lang, value):
     ],
 )
 def test_ratings_that_pull_both_ways_are_asked_again(text, lang):
-    assert read_rating(text, lang, (1, 5), FLOWS.ratings[lang]).values == ()
+    assert read_rating(text, lang, (1, 5), lexicon(FLOWS.ratings[lang])).values == ()
 
 
 def test_a_steps_own_words_override_the_top_level_ones():
     own = {**FLOWS.ratings["es"], "sucio": 1, "lleno": 2}
-    assert read_rating("sucio", "es", (1, 5), own).values == (1,)
-    assert read_rating("mal, bien lleno", "es", (1, 5), own).values == (1,)
-    assert read_rating("no iba tan lleno", "es", (1, 5), own).values == (3,)
-    assert read_rating("bien lleno", "es", (1, 10), own).values == (1,)
+    assert read_rating("sucio", "es", (1, 5), lexicon(own)).values == (1,)
+    assert read_rating("mal, bien lleno", "es", (1, 5), lexicon(own)).values == (1,)
+    assert read_rating("no iba tan lleno", "es", (1, 5), lexicon(own)).values == (3,)
+    assert read_rating("bien lleno", "es", (1, 10), lexicon(own)).values == (1,)
 
 
 @pytest.mark.parametrize(
