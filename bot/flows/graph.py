@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 
 from bot.flows.model import END, Flow, Flows, Step, Text
+from bot.flows.plaintext import plain
 
-__all__ = ["markdown", "mermaid", "plain"]
+__all__ = ["markdown", "mermaid"]
 
 PROMPT_CHARS = 40  # a node shows this much of its prompt's first line
 _ID_CHARS = re.compile(r"[^A-Za-z0-9_]")
@@ -36,30 +37,12 @@ _ESCAPES = {
     "`": "#96;",
 }
 START_NODE, END_NODE = "flow_start", "flow_end"
-# WhatsApp's formatting: *bold*, _italic_, ~strike~, ```mono``` and `code`, each wrapping text that
-# neither starts nor ends with a space, and not inside a word ("2*3*4" and snake_case stay).
-_MARKS = [
-    re.compile(
-        rf"(?<![\w{re.escape(mark)}]){re.escape(mark)}(?=\S)(.+?)(?<=\S){re.escape(mark)}(?![\w{re.escape(mark)}])"
-    )
-    for mark in ("```", "*", "_", "~", "`")
-]
 OPTIONS_LISTED = 12  # a choice step's legend lists this many options, then says how many more
 
 
 def escape(text: str) -> str:
     """Make text safe inside a Mermaid label (quotes, brackets, pipes and the like as entities)."""
     return "".join(_ESCAPES.get(c, c) for c in text)
-
-
-def plain(text: str) -> str:
-    """Text as residents read it: WhatsApp's formatting marks taken off ("*limpio*" -> "limpio")."""
-    previous = None
-    while previous != text:  # nested marks: *_muy_* -> muy
-        previous = text
-        for mark in _MARKS:
-            text = mark.sub(r"\1", text)
-    return text
 
 
 def one_line(text: str) -> str:

@@ -13,6 +13,7 @@ import re
 import unicodedata
 
 from bot.flows.model import Step
+from bot.flows.plaintext import plain
 
 __all__ = ["step_heading", "short_prompt", "HEADING_LENGTH"]
 
@@ -20,7 +21,6 @@ HEADING_LENGTH = 70  # characters: a heading on one line of the page, a chart ti
 
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 _BRACKETS = re.compile(r"\s*\([^()]*\)")
-_MARKS = re.compile(r"[*~`]|(?<!\w)_|_(?!\w)")  # WhatsApp's *bold*, ~strike~, _italic_ and `code` markers
 _SPACES = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 _INVISIBLE = {"\u200d", "\ufe0f", "\ufe0e", "\u20e3"}  # emoji joiners and variation selectors, the keycap mark
@@ -41,7 +41,7 @@ def short_prompt(text: str, limit: int = HEADING_LENGTH) -> str:
     "¿Esperaste más de 20 minutos en …?"."""
     text = _PLACEHOLDER.sub("…", text)
     text = _BRACKETS.sub("", text)
-    text = _MARKS.sub("", text)
+    text = plain(text)
     text = "".join(c for c in text if c not in _INVISIBLE and unicodedata.category(c) not in ("So", "Cs", "Co"))
     text = _SPACES.sub(" ", text).strip()
     text = _question(text)

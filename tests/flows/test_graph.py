@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.flows import load_flows, load_flows_text
-from bot.flows.graph import escape, markdown, mermaid, plain, shorten
+from bot.flows.graph import escape, markdown, mermaid, shorten
+from bot.flows.plaintext import plain
 
 ROOT = Path(__file__).parent.parent.parent
 FLOWS = load_flows(ROOT / "flows.yaml", environ={})
