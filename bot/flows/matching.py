@@ -286,7 +286,8 @@ class ChoiceIndex:
         for index in whole:
             word = self.words[index]
             if any(self.words[o] != word and f" {word} " in f" {self.words[o]} " for o in whole):
-                continue  # "off" inside "on and off": the longer word said it
+                continue  # "off" inside "on and off": the longer word said it (a word of MIN_FUZZY_LENGTH
+                # or more is still read below, token by token: "camion" in "camion de la basura" scores alone)
             yield index, EXACT_SCORE if word == norm else 100.0  # the whole answer beats the rest
         for index in self.by_token.get(tokens[0], ()) if padded in self.all_padded else ():
             if index not in whole and padded in self.padded[index]:

@@ -11,8 +11,9 @@ keyword or title ("camión" and "camión de la basura"; "evaluar" and the title 
 makes a message holding the longer one score both flows alike, so the resident is asked "which one?";
 and two keywords a typo apart ("parque", "parqes") are each taken for the other when misspelt. Between
 the options of one step only the typo is warned about: the shipped streetlight step has "off" inside
-"on and off" ("it goes on and off" is asked about), and no word of the file can settle that; the
-matcher preferring the longer of two whole words, as ChoiceIndex.mentioned does, would.
+"on and off", which the matcher settles for the longer word ("it goes on and off" is flickering). It
+does so only for a word too short to be read as a typo; a longer one ("camión" inside "camión de la
+basura") is still matched on its own, so between flows the warning stands.
 """
 
 from __future__ import annotations
